@@ -1,0 +1,110 @@
+/**
+ * End-to-end checks per second: submit → check → verified webhook, through the real HTTP server,
+ * queue, simulator, rule engine and webhook sender.
+ *
+ *   npm run bench                                   # embedded: SQLite + local queue
+ *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379 npm run bench
+ *
+ * Options (env): BENCH_CHECKS (default 2000), BENCH_CONCURRENCY (submitters, default 32),
+ * WORKER_CONCURRENCY (default 16), SIMULATOR_LATENCY_MS (default 0).
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'undici';
+import { startStack } from '../test/harness.ts';
+
+const TOTAL = Number(process.env.BENCH_CHECKS ?? 2000);
+const SUBMITTERS = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const LOGINS = ['1001', '1002', '1003', '1004', '1005'];
+
+const stack = await startStack({
+  listen: true,
+  env: {
+    WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '16',
+    QUEUE_POLL_MS: '20',
+    QUEUE_LEASE_MS: '30000',
+    SIMULATOR_LATENCY_MS: process.env.SIMULATOR_LATENCY_MS ?? '0',
+    LOG_LEVEL: 'silent',
+  },
+});
+const secret = stack.config.WEBHOOK_SECRET;
+const { key } = await stack.createKey('Bench Firm');
+
+const submittedAt = new Map<string, number>();
+const latencies: number[] = [];
+let verified = 0;
+let rejected = 0;
+let done: () => void;
+const allDone = new Promise<void>((r) => (done = r));
+
+const receiver = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const raw = Buffer.concat(chunks);
+    const expected = createHmac('sha256', secret).update(raw).digest('hex');
+    const sig = String(req.headers['x-signature'] ?? '');
+    if (sig.length !== expected.length || !timingSafeEqual(Buffer.from(sig), Buffer.from(expected))) {
+      rejected++;
+      res.writeHead(401).end();
+      return;
+    }
+    const body = JSON.parse(raw.toString('utf8')) as { job_id: string };
+    const t0 = submittedAt.get(body.job_id);
+    if (t0 !== undefined) latencies.push(performance.now() - t0);
+    verified++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"received"}');
+    if (verified === TOTAL) done();
+  });
+});
+await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+const callback = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/api/webhook/challenge-result`;
+
+const client = new Agent({ connections: SUBMITTERS });
+let next = 0;
+const started = performance.now();
+async function submitter(): Promise<void> {
+  while (next < TOTAL) {
+    const i = next++;
+    const t0 = performance.now();
+    const res = await request(`${stack.url}/api/v1/check`, {
+      method: 'POST',
+      dispatcher: client,
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        user_id: `user_${i}`,
+        challenge_id: `challenge_${i}`,
+        mt5_login: LOGINS[i % LOGINS.length],
+        mt5_password: 'demo',
+        mt5_server: 'Brymix-Demo',
+        initial_balance: 100000.0,
+        rules: { max_drawdown_percent: 10.0, profit_target_percent: 10.0 },
+        callback_url: callback,
+      }),
+    });
+    const body = (await res.body.json()) as { job_id: string };
+    if (res.statusCode !== 200) throw new Error(`submit failed: ${res.statusCode} ${JSON.stringify(body)}`);
+    submittedAt.set(body.job_id, t0);
+  }
+}
+await Promise.all(Array.from({ length: SUBMITTERS }, submitter));
+const submitSeconds = (performance.now() - started) / 1000;
+await allDone;
+const totalSeconds = (performance.now() - started) / 1000;
+
+latencies.sort((a, b) => a - b);
+const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(0);
+const mode = process.env.DATABASE_URL ? `PostgreSQL + ${process.env.REDIS_URL ? 'Redis/BullMQ' : 'local queue'}` : 'embedded (SQLite + local queue)';
+console.log(`mode:                 ${mode}`);
+console.log(`checks:               ${TOTAL} (${SUBMITTERS} concurrent submitters, ${stack.config.WORKER_CONCURRENCY} workers, simulator latency ${stack.config.SIMULATOR_LATENCY_MS} ms)`);
+console.log(`submit throughput:    ${(TOTAL / submitSeconds).toFixed(0)} submits/s`);
+console.log(`end-to-end:           ${(TOTAL / totalSeconds).toFixed(1)} checks/s (submit → verified webhook)`);
+console.log(`latency submit→hook:  p50 ${pct(50)} ms, p95 ${pct(95)} ms, p99 ${pct(99)} ms`);
+console.log(`webhooks verified:    ${verified}, rejected: ${rejected}`);
+console.log(`rss:                  ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
+
+await client.close();
+receiver.close();
+await stack.close();
+process.exit(0);

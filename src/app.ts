@@ -1,0 +1,96 @@
+/** createApp(deps): plugins, one register() per module, error handling. No I/O of its own. */
+import swagger from '@fastify/swagger';
+import fastifyStatic from '@fastify/static';
+import swaggerUi from '@fastify/swagger-ui';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Deps } from './deps.ts';
+import { newId } from './infra/crypto/index.ts';
+import { registerErrorHandling } from './http/error-handler.ts';
+import { systemRoutes } from './http/system.routes.ts';
+import { checkRoutes } from './modules/checks/check.routes.ts';
+// issue 5 (account API, widgets, admin)
+import { registerAccounts } from './modules/accounts/accounts.app.ts';
+// issue 6 (crm, platform)
+import { registerCrmPlatform } from './modules/crm/crm.app.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
+const LIGHTWEIGHT_CHARTS_DIR = fileURLToPath(new URL('../node_modules/lightweight-charts/dist/', import.meta.url));
+
+export async function createApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    // Accept a caller's request id when it is sane, otherwise make one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId('req', 16);
+    },
+    trustProxy: deps.config.TRUST_PROXY_CIDRS.length > 0 ? [...deps.config.TRUST_PROXY_CIDRS] : false,
+    ajv: { customOptions: { removeAdditional: false } },
+    // issue 5: HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set (read by deps; no I/O here).
+    ...(deps.issue5.tls ? { https: deps.issue5.tls } : {}),
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // An empty JSON body is "no body", so POSTs without a payload (redeliver) work.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      const err = new Error('invalid JSON') as Error & { code: string; statusCode: number };
+      err.code = 'FST_ERR_CTP_INVALID_JSON_BODY';
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    deps.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  registerErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Brymix API',
+        version: '1.0.0',
+        description: 'Challenge checker for MetaTrader 5 accounts. Authenticate with `X-API-Key`; results arrive by signed webhook or by polling.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  // Browser pages' assets: web/ at /static/, and the charting library from node_modules.
+  await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/static/', decorateReply: true, index: false, maxAge: 300_000 });
+  app.get('/static/vendor/lightweight-charts.js', { schema: { hide: true } }, (_request, reply) =>
+    reply.sendFile('lightweight-charts.standalone.production.js', LIGHTWEIGHT_CHARTS_DIR, { maxAge: 86_400_000 }),
+  );
+
+  await app.register(systemRoutes(deps));
+  await app.register(checkRoutes({ checks: deps.checks, keys: deps.keys, reportMaxBytes: deps.config.REPORT_MAX_BYTES })); // report upload: issue 4
+  // --- routes of issue 4 (report upload) ---
+  // --- routes of issue 5 (account API, widgets, admin) ---
+  await registerAccounts(app, deps);
+  // --- routes of issue 6 (crm, platform) ---
+  await registerCrmPlatform(app, deps);
+  return app;
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_CREDENTIALS_KEY, TEST_WEBHOOK_SECRET } from '../../test/storage.ts';
+import { runCli } from './index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'brymix-cli5-'));
+const saved = { ...process.env };
+beforeAll(() => {
+  Object.assign(process.env, { DATA_DIR: dir, WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, CREDENTIALS_KEY: TEST_CREDENTIALS_KEY, LOG_LEVEL: 'silent', PUBLIC_URL: 'http://127.0.0.1:8000' });
+  for (const k of ['JWT_SECRET', 'SERVICE_API_TOKEN', 'SSO_SECRET', 'SITE_WEBHOOK_SECRET']) process.env[k] = 'x'.repeat(40);
+  // DATABASE_URL stays as the test run set it (services mode runs this on PostgreSQL).
+});
+afterAll(() => {
+  process.env = saved;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+describe('accounts, keys and widgets CLI', () => {
+  it('creates a key with an IP allowlist, registers and links an account, lists it without the password', async () => {
+    const key = await cli('keys', 'create', 'CLI Firm', '--allow-ip', '203.0.113.0/24', '198.51.100.7', '--json');
+    expect(key.code).toBe(0);
+    const keyId = JSON.parse(key.out[0]!).id as string;
+    const bad = await cli('keys', 'create', 'Bad Firm', '--allow-ip', 'not-an-ip');
+    expect(bad.code).toBe(2);
+    expect(bad.err.join('\n')).toContain('"not-an-ip" is not an IP address or CIDR');
+
+    const add = await cli('accounts', 'add', '--login', '7001', '--server', 'Brymix-Demo', '--password', 'Cli-Investor-Pw', '--name', 'CLI Trader');
+    expect(add.code).toBe(0);
+    const accountId = add.out.at(-1)!;
+    expect(accountId).toMatch(/^acc_[0-9A-Za-z]{16}$/);
+    expect((await cli('accounts', 'add', '--login', '7001', '--server', 'Brymix-Demo', '--password', 'x')).code).toBe(1);
+    expect((await cli('accounts', 'add', '--login', '7002', '--server', 'Nowhere-Live', '--password', 'x')).code).toBe(2);
+
+    expect((await cli('accounts', 'link', accountId, '--key', keyId)).code).toBe(0);
+    const list = await cli('accounts', 'list', '--json');
+    const listed = JSON.parse(list.out[0]!);
+    expect(listed).toEqual([expect.objectContaining({ id: accountId, login: '7001', name: 'CLI Trader', key_ids: [keyId] })]);
+    expect(list.out.join('')).not.toContain('Cli-Investor-Pw');
+
+    const limits = await cli('keys', 'limits', keyId, '--per-minute', '300', '--account-burst', '5');
+    expect(limits.out[0]).toBe(`${keyId}: 300/min per key; per account 1 per 5 s, burst 5`);
+
+    const widget = await cli('widgets', 'create', '--account', accountId, '--kind', 'chart', '--percent-only');
+    expect(widget.code).toBe(0);
+    expect(widget.out.at(-1)).toMatch(/^http:\/\/127\.0\.0\.1:8000\/widgets\/chart\?token=wgt_[0-9A-Za-z]{43}$/);
+    const widgets = JSON.parse((await cli('widgets', 'list', '--json')).out[0]!);
+    expect(widgets[0]).toMatchObject({ kind: 'chart', status: 'active', options: { percent_only: true } });
+    expect((await cli('widgets', 'revoke', widgets[0].id)).out[0]).toMatch(/^Revoked wdg_/);
+    expect((await cli('widgets', 'create', '--account', accountId, '--kind', 'ticker')).code).toBe(2);
+
+    expect((await cli('accounts', 'remove', accountId)).code).toBe(0);
+    expect((await cli('accounts', 'remove', accountId)).code).toBe(2);
+  });
+});

@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SimulatorConnector } from '../mt5/simulator/index.ts';
+import { runCli } from './index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'brymix-check-'));
+
+async function cli(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+async function historyFile(login: string): Promise<string> {
+  const h = await new SimulatorConnector().fetchHistory({ login, password: 'demo', server: 'Brymix-Demo' });
+  const path = join(dir, `${login}.json`);
+  writeFileSync(path, JSON.stringify(h));
+  return path;
+}
+
+describe('brymix check', () => {
+  it('prints the result and exits 0 whatever the verdict (preset name, rules file, flat rules)', async () => {
+    const h1004 = await historyFile('1004');
+    const r = await cli('check', '--history', h1004, '--rules', 'ftmo-2step');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    // The FTMO-style preset has no minimum trade duration, so 1004's short trades are no breach there.
+    expect(result).toMatchObject({ status: 'passed', outcome: 'passed', violations: [] });
+    const rulesFile = join(dir, 'rules.json');
+    writeFileSync(rulesFile, JSON.stringify({ max_drawdown_percent: 10, profit_target_percent: 10 }));
+    const flat = JSON.parse((await cli('check', '--history', h1004, '--rules', rulesFile)).stdout);
+    expect(flat.violations.map((v: { rule: string }) => v.rule)).toEqual(['minimum_trade_duration', 'minimum_trade_duration', 'minimum_trade_duration']);
+    expect(flat.inputs_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('evaluates the history as it stood at --at', async () => {
+    const h1001 = await historyFile('1001');
+    const end = JSON.parse((await cli('check', '--history', h1001, '--rules', 'ftmo-2step')).stdout);
+    const early = JSON.parse((await cli('check', '--history', h1001, '--rules', 'ftmo-2step', '--at', '2026-01-13T12:00:00Z')).stdout);
+    expect(end.status).toBe('passed');
+    expect(early.outcome).toBe('objectives_not_met');
+    expect(early.metrics.total_deals).toBeLessThan(end.metrics.total_deals);
+  });
+
+  it.each([
+    [['--history', '/nonexistent.json', '--rules', 'ftmo-2step'], '--history: no such file'],
+    [['--rules', 'ftmo-2step'], "required option '--history"],
+    [['--history', 'HIST', '--rules', 'nobody-9step'], '--rules: preset: unknown preset'],
+    [['--history', 'HIST', '--rules', 'ftmo-2step', '--at', 'yesterday'], '--at'],
+  ])('exits 2 naming the problem for %j', async (args, message) => {
+    const h = await historyFile('1005');
+    const r = await cli('check', ...args.map((a) => (a === 'HIST' ? h : a)));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('exits 2 naming the field of an invalid history', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ account: { login: '1', server: 'x', currency: 'USD', initial_balance: 'lots', server_utc_offset_minutes: 0, margin_mode: 'hedging' }, deals: [] }));
+    const r = await cli('check', '--history', bad, '--rules', 'ftmo-2step');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('account.initial_balance');
+  });
+});

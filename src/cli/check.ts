@@ -1,0 +1,107 @@
+/**
+ * `brymix check --history <file.json> --rules <file.json | preset> [--at <iso>]`: evaluates a
+ * normalized history with the same engine as the API. Exit 0 for any completed evaluation
+ * (whatever the verdict), 2 for invalid input with a message naming the problem.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { AccountHistory } from '../mt5/history.ts';
+import { accountHistorySchema } from '../mt5/history.schema.ts';
+import { evaluate } from '../rules/index.ts';
+import { resolveRuleSet, RuleSetError } from '../rules/ruleset.ts';
+import type { NewsEvent } from '../rules/families/family.ts';
+
+export class InvalidInput extends Error {}
+
+function readJson(path: string, what: string): unknown {
+  if (!existsSync(path)) throw new InvalidInput(`${what}: no such file ${path}`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new InvalidInput(`${what}: ${path} is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+export function loadHistory(path: string, what = '--history'): AccountHistory {
+  const parsed = accountHistorySchema.safeParse(readJson(path, what));
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new InvalidInput(`${what}: ${i.path.join('.') || 'history'}: ${i.message}${parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problems)` : ''}`);
+  }
+  return parsed.data as AccountHistory;
+}
+
+/** A rules argument is a JSON file (flat, list, preset reference, or `{ "rules": … }`) or a preset name. */
+export function loadRules(arg: string) {
+  let input: unknown;
+  if (existsSync(arg)) {
+    input = readJson(arg, '--rules');
+    if (input && typeof input === 'object' && !Array.isArray(input) && 'rules' in input) input = (input as { rules: unknown }).rules;
+  } else if (/^[a-z0-9-]+(@\d+)?$/.test(arg)) {
+    input = { preset: arg };
+  } else {
+    throw new InvalidInput(`--rules: no such file or preset ${arg}`);
+  }
+  try {
+    return resolveRuleSet(input);
+  } catch (err) {
+    if (err instanceof RuleSetError) throw new InvalidInput(`--rules: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The history as it stood at `atMs`: later deals and snapshots removed. */
+export function historyAt(history: AccountHistory, atMs: number): AccountHistory {
+  const lastMs = Math.max(...history.deals.map((d) => Date.parse(d.time)), ...(history.equity ?? []).map((s) => Date.parse(s.time)), -Infinity);
+  if (atMs >= lastMs) return history;
+  return {
+    ...history,
+    deals: history.deals.filter((d) => Date.parse(d.time) <= atMs),
+    ...(history.equity ? { equity: history.equity.filter((s) => Date.parse(s.time) <= atMs) } : {}),
+    // The end-state positions list describes the end of the history, not `at`.
+    positions: [],
+  };
+}
+
+export interface CheckCommandOptions {
+  history: string;
+  rules: string;
+  at?: string;
+  initialBalance?: string;
+  calendar?: string;
+  otherAccount?: string[];
+}
+
+export function runCheckCommand(opts: CheckCommandOptions): unknown {
+  let history = loadHistory(opts.history);
+  const rules = loadRules(opts.rules);
+  if (opts.at !== undefined) {
+    const at = Date.parse(opts.at);
+    if (Number.isNaN(at)) throw new InvalidInput(`--at: "${opts.at}" is not an ISO-8601 time`);
+    history = historyAt(history, at);
+  }
+  let initialBalance: number | undefined;
+  if (opts.initialBalance !== undefined) {
+    initialBalance = Number(opts.initialBalance);
+    if (!Number.isFinite(initialBalance) || initialBalance <= 0) throw new InvalidInput(`--initial-balance: "${opts.initialBalance}" is not a positive number`);
+  }
+  const calendar = opts.calendar ? (readJson(opts.calendar, '--calendar') as NewsEvent[]) : undefined;
+  if (calendar !== undefined && !Array.isArray(calendar)) throw new InvalidInput('--calendar: must be a JSON array of {time, instruments?, title?}');
+  const otherAccounts = (opts.otherAccount ?? []).map((f) => loadHistory(f, '--other-account'));
+  return evaluate(history, rules, { ...(initialBalance !== undefined ? { initialBalance } : {}), ...(calendar ? { calendar } : {}), otherAccounts });
+}
+
+export function registerCheckCommand(program: Command, io: { out: (line: string) => void }): void {
+  program
+    .command('check')
+    .description('evaluate a history file against rules (prints the result JSON; exit 0 for any verdict, 2 for invalid input)')
+    .requiredOption('--history <file>', 'normalized history JSON (docs/history.schema.json)')
+    .requiredOption('--rules <file|preset>', 'rules JSON (flat, list or {preset, overrides}) or a preset name such as ftmo-2step')
+    .option('--at <iso-time>', 'evaluate the history as it stood at this instant')
+    .option('--initial-balance <n>', "the challenge's initial capital (default: the history's)")
+    .option('--calendar <file>', 'news releases JSON for news_window rules')
+    .option('--other-account <file...>', "other accounts' histories for cross-account rules")
+    .action((opts: CheckCommandOptions) => {
+      io.out(JSON.stringify(runCheckCommand(opts), null, 2));
+    });
+}

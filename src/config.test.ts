@@ -1,0 +1,47 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseDotenv } from './config.ts';
+
+describe('config', () => {
+  it('generates missing secrets into .env on first start, then reuses them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brymix-config-'));
+    const envFile = join(dir, '.env');
+    const notices: string[] = [];
+    const first = loadConfig({ env: {}, envFile, notice: (m) => notices.push(m) });
+    expect(first.WEBHOOK_SECRET).toMatch(/^whsec_/);
+    expect(notices[0]).toContain(envFile);
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    const second = loadConfig({ env: {}, envFile, notice: (m) => notices.push(m) });
+    expect(second.WEBHOOK_SECRET).toBe(first.WEBHOOK_SECRET);
+    expect(second.CREDENTIALS_KEY).toBe(first.CREDENTIALS_KEY);
+    expect(notices).toHaveLength(1);
+    expect(readFileSync(envFile, 'utf8')).toContain('CREDENTIALS_KEY=');
+  });
+
+  it('lets the real environment override .env and is frozen', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brymix-config-'));
+    const envFile = join(dir, '.env');
+    writeFileSync(envFile, 'PORT=9000\nWEBHOOK_SECRET="a-very-long-secret-value-of-more-than-32-chars"\n');
+    const c = loadConfig({ env: { PORT: '8123' }, envFile, notice: () => undefined });
+    expect(c.PORT).toBe(8123);
+    expect(c.WEBHOOK_SECRET).toBe('a-very-long-secret-value-of-more-than-32-chars');
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('names the variable when a value is invalid', () => {
+    expect(() => loadConfig({ env: { PORT: 'eighty', WEBHOOK_SECRET: 'x'.repeat(40), CREDENTIALS_KEY: 'A'.repeat(43) }, envFile: false })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { WEBHOOK_SECRET: 'short', CREDENTIALS_KEY: 'A'.repeat(43) }, envFile: false })).toThrow(/WEBHOOK_SECRET/);
+  });
+
+  it('allows loopback callbacks in development and nothing private in production', () => {
+    const base = { WEBHOOK_SECRET: 'x'.repeat(40), CREDENTIALS_KEY: 'A'.repeat(43) };
+    expect(loadConfig({ env: base, envFile: false }).CALLBACK_ALLOW_CIDRS).toEqual(['127.0.0.0/8', '::1/128']);
+    expect(loadConfig({ env: { ...base, NODE_ENV: 'production' }, envFile: false }).CALLBACK_ALLOW_CIDRS).toEqual([]);
+  });
+
+  it('parses dotenv syntax with quotes, comments and export', () => {
+    expect(parseDotenv('# c\nexport A=1\nB="two words"\nC=3 # trailing\n')).toEqual({ A: '1', B: 'two words', C: '3' });
+  });
+});

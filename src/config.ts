@@ -1,0 +1,188 @@
+/**
+ * The only reader of process.env. Reads `.env` (without overriding the real environment),
+ * generates missing secrets into `.env` on first start, validates everything with Zod and
+ * returns a frozen object.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
+const secret = z.string().min(32, 'must be at least 32 characters of random data');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  PUBLIC_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().optional(),
+  REDIS_URL: z.string().optional(),
+  /** Prefix for BullMQ queue names and Redis keys, so several deployments can share a Redis. */
+  REDIS_PREFIX: z.string().default('brymix'),
+  WEBHOOK_SECRET: secret,
+  CREDENTIALS_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/=_-]{43,44}$/, 'must be 32 bytes, base64 or base64url encoded'),
+  RUN_WORKERS: bool.default(true),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  QUEUE_POLL_MS: z.coerce.number().int().min(10).default(250),
+  QUEUE_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
+  CHECK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(15_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(10),
+  /**
+   * CIDRs callback URLs may resolve to in spite of the private-address block. Development
+   * defaults to loopback (the guide's Node example calls back to localhost); production to none.
+   */
+  CALLBACK_ALLOW_CIDRS: csv.optional(),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  TRUST_PROXY_CIDRS: csv.default([]),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Simulated MT5 round trip of the built-in simulator (demos, benchmarks, crash tests). */
+  SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  // --- mt5 connectors (issue 4) ---
+  /** JSON file mapping MT5 server names to connectors (config/servers.example.json); unset: simulator only. */
+  MT5_SERVERS_FILE: z.string().optional(),
+  /** MetaApi API token (header auth-token); needed when a server uses the metaapi connector. */
+  METAAPI_TOKEN: z.string().optional(),
+  METAAPI_PROVISIONING_URL: z.string().url().default('https://mt-provisioning-api-v1.agiliumtrade.agiliumtrade.ai'),
+  /** Client (terminal data) host; `{region}` is replaced by the account's region. */
+  METAAPI_CLIENT_URL: z.string().min(1).default('https://mt-client-api-v1.{region}.agiliumtrade.ai'),
+  METAAPI_MARKET_DATA_URL: z.string().min(1).default('https://mt-market-data-client-api-v1.{region}.agiliumtrade.ai'),
+  METAAPI_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(60_000),
+  /** Largest terminal report accepted by POST /api/v1/check (raw file bytes). */
+  REPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(100_000_000).default(10_485_760),
+  // --- accounts, account API and widgets (issue 5) ---
+  /** One upstream read per account per this interval, however many clients (the seed: 5 s). */
+  ACCOUNT_POLL_INTERVAL_MS: z.coerce.number().int().min(250).max(300_000).default(5_000),
+  /** Cached account data is never served older than this (seed: 5-minute cache TTL). */
+  ACCOUNT_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
+  /** Deal history (statistics, chart) is re-read at most this often, and when a position closes. */
+  ACCOUNT_HISTORY_INTERVAL_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** Per upstream read (seed: 5-second timeout). */
+  ACCOUNT_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** Default limits of an API key on the account API (configurable per key). */
+  ACCOUNT_API_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  ACCOUNT_RATE_INTERVAL_SECONDS: z.coerce.number().min(0.001).max(3600).default(5),
+  ACCOUNT_RATE_BURST: z.coerce.number().int().min(1).max(10_000).default(3),
+  /** SSE comment heartbeat, so proxies and OBS keep the stream open. */
+  SSE_HEARTBEAT_MS: z.coerce.number().int().min(1_000).default(15_000),
+  /** HTTPS: PEM files of the certificate (chain) and key; leave unset behind a TLS-terminating proxy. */
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  // --- crm and trading platform (issue 6) ---
+  /** Signs staff access tokens (HS256, audience `staff`). */
+  JWT_SECRET: secret,
+  /** Lifetime of a staff access token; short by design (reference/security.md §4). */
+  STAFF_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(43_200).default(900),
+  /** Failed staff or trader logins allowed per email (and 4x per IP) in LOGIN_WINDOW_SECONDS. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** A Bearer token of the service API besides the hashed ones made by the CLI. */
+  SERVICE_API_TOKEN: secret,
+  SERVICE_API_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Signs SSO impersonation tokens (HS256, audience `trading-platform`). */
+  SSO_SECRET: secret,
+  /** x-webhook-signature of POST /api/webhooks/site (and of the platform's outgoing events). */
+  SITE_WEBHOOK_SECRET: secret,
+  TRADING_PLATFORM_URL: z.string().url().optional(),
+  /** Platform side: where events and service calls go, and the twins of the CRM secrets. */
+  CRM_BASE_URL: z.string().url().optional(),
+  CRM_SERVICE_TOKEN: secret.optional(),
+  CRM_SSO_SECRET: secret.optional(),
+  PLATFORM_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(43_200),
+});
+
+export type Config = Readonly<
+  Omit<z.infer<typeof schema>, 'CALLBACK_ALLOW_CIDRS' | 'TRUST_PROXY_CIDRS'> & {
+    CALLBACK_ALLOW_CIDRS: readonly string[];
+    TRUST_PROXY_CIDRS: readonly string[];
+  }
+>;
+
+/** Secrets generated on first start when missing. */
+const GENERATED_SECRETS: Record<string, () => string> = {
+  WEBHOOK_SECRET: () => `whsec_${randomBytes(32).toString('base64')}`,
+  CREDENTIALS_KEY: () => randomBytes(32).toString('base64url'),
+  // --- generated secrets of accounts/widgets (issue 5) ---
+  // --- generated secrets of crm/platform (issue 6) ---
+  JWT_SECRET: () => randomBytes(32).toString('hex'),
+  SERVICE_API_TOKEN: () => randomBytes(32).toString('hex'),
+  SSO_SECRET: () => randomBytes(32).toString('hex'),
+  SITE_WEBHOOK_SECRET: () => randomBytes(32).toString('hex'),
+};
+
+export class ConfigError extends Error {}
+
+/** Parses dotenv syntax: KEY=value, optional quotes, # comments, `export ` prefix. */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2] ?? '';
+    const quoted = /^(['"])(.*)\1$/.exec(value);
+    if (quoted) value = quoted[2] ?? '';
+    else value = value.replace(/\s+#.*$/, '');
+    out[m[1]!] = value;
+  }
+  return out;
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Path of the .env file; `false` disables reading and writing it (tests). */
+  envFile?: string | false;
+  /** Where to report generated secrets (defaults to stderr). */
+  notice?: (message: string) => void;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = { ...(options.env ?? process.env) };
+  const envFile = options.envFile === undefined ? resolve('.env') : options.envFile;
+  const fileValues = envFile && existsSync(envFile) ? parseDotenv(readFileSync(envFile, 'utf8')) : {};
+  const merged: Record<string, string | undefined> = { ...fileValues, ...env };
+
+  const generated: string[] = [];
+  for (const [name, make] of Object.entries(GENERATED_SECRETS)) {
+    if (!merged[name]) {
+      merged[name] = make();
+      generated.push(name);
+    }
+  }
+  if (generated.length > 0 && envFile) {
+    const lines = generated.map((n) => `${n}=${merged[n]}`).join('\n') + '\n';
+    if (existsSync(envFile)) {
+      const current = readFileSync(envFile, 'utf8');
+      appendFileSync(envFile, (current.endsWith('\n') || current === '' ? '' : '\n') + lines, { mode: 0o600 });
+    } else {
+      writeFileSync(envFile, `# Generated by Brymix on first start. Keep this file secret.\n${lines}`, { mode: 0o600 });
+    }
+    (options.notice ?? ((m) => process.stderr.write(m + '\n')))(
+      `brymix: generated ${generated.join(', ')} into ${envFile} (share WEBHOOK_SECRET with your webhook receivers)`,
+    );
+  }
+
+  const result = schema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const c = result.data;
+  const callbackAllow =
+    c.CALLBACK_ALLOW_CIDRS ?? (c.NODE_ENV === 'production' ? [] : ['127.0.0.0/8', '::1/128']);
+  return Object.freeze({ ...c, CALLBACK_ALLOW_CIDRS: Object.freeze(callbackAllow), TRUST_PROXY_CIDRS: Object.freeze(c.TRUST_PROXY_CIDRS) });
+}

@@ -1,0 +1,146 @@
+/**
+ * Builds everything the app and the workers need from the config: SQLite or PostgreSQL, the
+ * local or BullMQ queue, the MT5 connectors, and the module services. No singletons.
+ */
+import type { Config } from './config.ts';
+import { systemClock, type Clock } from './infra/clock.ts';
+import { decodeKey, Sealer } from './infra/crypto/index.ts';
+import { migrate, openDb, pingDb, type DbHandle } from './infra/db/index.ts';
+import { createLogger, type Logger } from './infra/logger.ts';
+import { createMetrics, type Metrics } from './infra/metrics.ts';
+import { BullQueue } from './infra/queue/bullmq.ts';
+import { LocalQueue } from './infra/queue/local.ts';
+import type { JobQueue } from './infra/queue/types.ts';
+import { type ConnectorRouter } from './mt5/index.ts';
+import { createConfiguredRouter } from './mt5/servers.ts'; // issue 4
+import { createApiKeyService, type ApiKeyService } from './modules/api-keys/api-key.service.ts';
+import { createCheckService, type CheckService } from './modules/checks/check.service.ts';
+import { parseCidrs } from './modules/webhooks/ssrf.ts';
+import { createWebhookSender, type WebhookSender } from './modules/webhooks/webhook.sender.ts';
+import { createWebhookService, type WebhookService } from './modules/webhooks/webhook.service.ts';
+// issue 5 (accounts, account API, widgets)
+import { createAccountsDeps, type AccountsDeps } from './modules/accounts/accounts.deps.ts';
+// issue 6 (crm, platform)
+import { createCrmPlatformServices, type CrmPlatformServices } from './modules/crm/crm.deps.ts';
+
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  dbHandle: DbHandle;
+  queue: JobQueue;
+  metrics: Metrics;
+  sealer: Sealer;
+  connectors: ConnectorRouter;
+  sender: WebhookSender;
+  keys: ApiKeyService;
+  webhooks: WebhookService;
+  checks: CheckService;
+  // --- services of issue 4 (connectors) ---
+  // --- services of issue 5 (accounts, widgets, audit) ---
+  issue5: AccountsDeps;
+  // --- services of issue 6 (crm, platform) ---
+  audit: CrmPlatformServices['audit'];
+  staff: CrmPlatformServices['staff'];
+  crm: CrmPlatformServices;
+  ready(): Promise<{ db: boolean; queue: boolean }>;
+  close(): Promise<void>;
+}
+
+export interface DepsOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  connectors?: ConnectorRouter;
+  /** PostgreSQL schema (tests); SQLite file name (tests). */
+  pgSchema?: string;
+  sqliteFile?: string;
+  random?: () => number;
+  migrate?: boolean;
+}
+
+export async function createDeps(config: Config, o: DepsOverrides = {}): Promise<Deps> {
+  const logger = o.logger ?? createLogger(config.LOG_LEVEL);
+  const clock = o.clock ?? systemClock;
+  const dbHandle = await openDb({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    ...(o.pgSchema ? { pgSchema: o.pgSchema } : {}),
+    ...(o.sqliteFile ? { sqliteFile: o.sqliteFile } : {}),
+  });
+  if (o.migrate !== false) await migrate(dbHandle.db);
+  const db = dbHandle.db;
+  const queue: JobQueue = config.REDIS_URL
+    ? new BullQueue({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger, lockMs: config.QUEUE_LEASE_MS })
+    : new LocalQueue({ db, clock, logger, pollMs: config.QUEUE_POLL_MS, leaseMs: config.QUEUE_LEASE_MS });
+  const metrics = createMetrics({ defaultMetrics: config.NODE_ENV !== 'test' });
+  const sealer = new Sealer(decodeKey(config.CREDENTIALS_KEY));
+  // issue 4: the servers file routes MT5 server names to the simulator, MetaApi or a Manager Web API.
+  const connectors =
+    o.connectors ??
+    createConfiguredRouter({
+      serversFile: config.MT5_SERVERS_FILE,
+      env: process.env, // manager passwords named by the servers file
+      simulator: { latencyMs: config.SIMULATOR_LATENCY_MS },
+      metaApi: {
+        token: config.METAAPI_TOKEN,
+        provisioningUrl: config.METAAPI_PROVISIONING_URL,
+        clientUrl: config.METAAPI_CLIENT_URL,
+        marketDataUrl: config.METAAPI_MARKET_DATA_URL,
+        requestTimeoutMs: config.METAAPI_TIMEOUT_MS,
+      },
+    });
+  const callbackAllow = parseCidrs(config.CALLBACK_ALLOW_CIDRS);
+  const sender = createWebhookSender({ allow: callbackAllow, timeoutMs: config.WEBHOOK_TIMEOUT_MS });
+  const keys = createApiKeyService({ db, clock });
+  const webhooks = createWebhookService({
+    db,
+    queue,
+    clock,
+    logger,
+    metrics,
+    sender,
+    secret: config.WEBHOOK_SECRET,
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    ...(o.random ? { random: o.random } : {}),
+  });
+  // --- construction of issue 4 services ---
+  // --- construction of issue 5 services ---
+  const issue5 = createAccountsDeps({ config, db, clock, logger, sealer, connectors, keys, audit: { tryRecord: (e) => crm.audit.tryRecord(e) } });
+  // --- construction of issue 6 services ---
+  const crm = createCrmPlatformServices({ config, db, queue, clock, logger, sealer, connectors, webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS, checks: () => checks });
+  const checks = createCheckService({ db, queue, clock, logger, metrics, sealer, connectors, webhooks, callbackAllow, maxAttempts: config.CHECK_MAX_ATTEMPTS, reportMaxBytes: config.REPORT_MAX_BYTES });
+
+  return {
+    config,
+    logger,
+    clock,
+    dbHandle,
+    queue,
+    metrics,
+    sealer,
+    connectors,
+    sender,
+    keys,
+    webhooks,
+    checks,
+    // --- returned services of issue 4 ---
+    // --- returned services of issue 5 ---
+    issue5,
+    // --- returned services of issue 6 ---
+    audit: crm.audit,
+    staff: crm.staff,
+    crm,
+    async ready() {
+      const [dbOk, queueOk] = await Promise.all([pingDb(db), queue.ping()]);
+      return { db: dbOk, queue: queueOk };
+    },
+    async close() {
+      await queue.close();
+      await sender.close().catch(() => undefined);
+      await crm.close().catch(() => undefined); // issue 6
+      await issue5.close().catch(() => undefined); // issue 5
+      await dbHandle.close();
+    },
+  };
+}

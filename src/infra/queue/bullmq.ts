@@ -1,0 +1,117 @@
+/**
+ * BullMQ backend (REDIS_URL). One BullMQ queue per Brymix deployment (prefix), jobs routed to
+ * handlers by name. Follows BullMQ's production notes: workers with maxRetriesPerRequest null,
+ * producers fail fast, completed jobs trimmed, payloads carry ids only.
+ */
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.ts';
+import { retryDelayMs, type EnqueueOptions, type JobHandler, type JobPayload, type JobQueue, type QueueStats } from './types.ts';
+
+export interface BullQueueOptions {
+  redisUrl: string;
+  prefix: string;
+  logger: Logger;
+  /** Lock duration for running jobs; a worker that dies releases its jobs after this. */
+  lockMs: number;
+}
+
+const QUEUE_NAME = 'jobs';
+
+export class BullQueue implements JobQueue {
+  readonly kind = 'bullmq' as const;
+  readonly #o: BullQueueOptions;
+  readonly #producerConn: Redis;
+  readonly #queue: Queue;
+  #worker: Worker | null = null;
+  #workerConn: Redis | null = null;
+
+  constructor(options: BullQueueOptions) {
+    this.#o = options;
+    this.#producerConn = new Redis(options.redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
+    this.#producerConn.on('error', (err) => options.logger.warn({ err: err.message }, 'redis (queue producer) error'));
+    this.#queue = new Queue(QUEUE_NAME, { connection: this.#producerConn, prefix: options.prefix });
+    this.#queue.on('error', (err) => options.logger.warn({ err: err.message }, 'bullmq queue error'));
+  }
+
+  async enqueue(name: string, payload: JobPayload, opts: EnqueueOptions = {}): Promise<void> {
+    await this.#queue.add(name, payload, {
+      ...(opts.id ? { jobId: opts.id } : {}),
+      ...(opts.delayMs ? { delay: opts.delayMs } : {}),
+      attempts: opts.maxAttempts ?? 1,
+      backoff: { type: 'brymix' },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
+  async start(handlers: Record<string, JobHandler>, opts: { concurrency: number }): Promise<void> {
+    this.#workerConn = new Redis(this.#o.redisUrl, { maxRetriesPerRequest: null });
+    this.#workerConn.on('error', (err) => this.#o.logger.warn({ err: err.message }, 'redis (queue worker) error'));
+    this.#worker = new Worker(
+      QUEUE_NAME,
+      async (job: Job) => {
+        const handler = handlers[job.name];
+        if (!handler) throw new Error(`no handler for job ${job.name}`);
+        await handler(job.data as JobPayload, {
+          attempt: job.attemptsMade + 1,
+          maxAttempts: job.opts.attempts ?? 1,
+          jobId: job.id ?? '',
+        });
+      },
+      {
+        connection: this.#workerConn,
+        prefix: this.#o.prefix,
+        concurrency: opts.concurrency,
+        lockDuration: this.#o.lockMs,
+        stalledInterval: Math.max(1000, Math.floor(this.#o.lockMs / 2)),
+        maxStalledCount: 10,
+        settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade) },
+      },
+    );
+    this.#worker.on('error', (err) => this.#o.logger.warn({ err: err.message }, 'bullmq worker error'));
+    this.#worker.on('failed', (job, err) =>
+      this.#o.logger.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, err: err.message }, 'job attempt failed'),
+    );
+    await this.#worker.waitUntilReady();
+  }
+
+  async stop(timeoutMs = 10_000): Promise<void> {
+    const w = this.#worker;
+    this.#worker = null;
+    if (!w) return;
+    await Promise.race([w.close(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    if (timeoutMs === 0) await w.close(true).catch(() => undefined);
+    this.#workerConn?.disconnect();
+    this.#workerConn = null;
+  }
+
+  async stats(): Promise<QueueStats> {
+    const c = await this.#queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+    return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.#producerConn.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  /** BullMQ trims by itself: completed jobs are removed at once, failed ones after 7 days. */
+  async prune(): Promise<number> {
+    return 0;
+  }
+
+  /** Removes every job of this prefix (tests only). */
+  async obliterate(): Promise<void> {
+    await this.#queue.obliterate({ force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.stop(0);
+    await this.#queue.close();
+    this.#producerConn.disconnect();
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * The durable local queue: jobs live in the `queue_jobs` table, so jobs waiting or running when
+ * the process dies run after restart. A worker claims a job with a lease (`locked_until`); a
+ * lease that runs out (the process died) makes the job claimable again. Claims are conditional
+ * updates, so several processes on one PostgreSQL database never run a job twice at once.
+ */
+import { hostname } from 'node:os';
+import type { Db } from '../db/index.ts';
+import { isUniqueViolation } from '../db/index.ts';
+import type { Clock } from '../clock.ts';
+import { newId } from '../crypto/index.ts';
+import type { Logger } from '../logger.ts';
+import { retryDelayMs, type EnqueueOptions, type JobHandler, type JobPayload, type JobQueue, type QueueStats } from './types.ts';
+
+export interface LocalQueueOptions {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  pollMs: number;
+  leaseMs: number;
+}
+
+export class LocalQueue implements JobQueue {
+  readonly kind = 'local' as const;
+  readonly #o: LocalQueueOptions;
+  readonly #workerId = `${hostname()}:${process.pid}:${newId('w', 6)}`;
+  #handlers: Record<string, JobHandler> = {};
+  #running = new Set<Promise<void>>();
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = true;
+  #concurrency = 1;
+  #polling = false;
+  #wake: (() => void) | null = null;
+
+  constructor(options: LocalQueueOptions) {
+    this.#o = options;
+  }
+
+  async enqueue(name: string, payload: JobPayload, opts: EnqueueOptions = {}): Promise<void> {
+    const now = this.#o.clock.now();
+    const id = opts.id ?? newId('qj');
+    try {
+      await this.#o.db
+        .insertInto('queue_jobs')
+        .values({
+          id,
+          name,
+          payload: JSON.stringify(payload),
+          status: 'waiting',
+          run_at: now + (opts.delayMs ?? 0),
+          attempts: 0,
+          max_attempts: opts.maxAttempts ?? 1,
+          locked_until: null,
+          locked_by: null,
+          last_error: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+    } catch (err) {
+      // A deterministic id that already exists: the job is known; re-arm it only if it finished.
+      if (!isUniqueViolation(err)) throw err;
+      await this.#o.db
+        .updateTable('queue_jobs')
+        .set({ status: 'waiting', run_at: now + (opts.delayMs ?? 0), attempts: 0, updated_at: now, payload: JSON.stringify(payload) })
+        .where('id', '=', id)
+        .where('status', 'in', ['done', 'failed'])
+        .execute();
+    }
+    this.#wake?.();
+  }
+
+  async start(handlers: Record<string, JobHandler>, opts: { concurrency: number }): Promise<void> {
+    this.#handlers = handlers;
+    this.#concurrency = opts.concurrency;
+    this.#stopped = false;
+    this.#schedule(0);
+  }
+
+  #schedule(ms: number): void {
+    if (this.#stopped) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#poll(), ms);
+    this.#wake = () => {
+      if (!this.#polling) this.#schedule(0);
+    };
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#stopped || this.#polling) return;
+    this.#polling = true;
+    let claimedAny = false;
+    try {
+      while (!this.#stopped && this.#running.size < this.#concurrency) {
+        const job = await this.#claim();
+        if (!job) break;
+        claimedAny = true;
+        const p = this.#run(job).finally(() => {
+          this.#running.delete(p);
+          this.#wake?.();
+        });
+        this.#running.add(p);
+      }
+    } catch (err) {
+      this.#o.logger.error({ err }, 'local queue poll failed');
+    } finally {
+      this.#polling = false;
+      this.#schedule(claimedAny ? 0 : this.#o.pollMs);
+    }
+  }
+
+  async #claim(): Promise<{ id: string; name: string; payload: string; attempts: number; max_attempts: number } | null> {
+    const db = this.#o.db;
+    for (let tries = 0; tries < 5; tries++) {
+      const now = this.#o.clock.now();
+      const candidates = await db
+        .selectFrom('queue_jobs')
+        .select(['id', 'name', 'payload', 'attempts', 'max_attempts', 'status', 'locked_until'])
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', '=', 'waiting'), eb('run_at', '<=', now)]),
+            eb.and([eb('status', '=', 'active'), eb('locked_until', '<', now)]),
+          ]),
+        )
+        .orderBy('run_at')
+        .limit(5)
+        .execute();
+      if (candidates.length === 0) return null;
+      for (const c of candidates) {
+        const res = await db
+          .updateTable('queue_jobs')
+          .set({ status: 'active', locked_until: now + this.#o.leaseMs, locked_by: this.#workerId, attempts: c.attempts + 1, updated_at: now })
+          .where('id', '=', c.id)
+          .where('status', '=', c.status)
+          .where('attempts', '=', c.attempts)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 1) return { ...c, attempts: c.attempts + 1 };
+      }
+    }
+    return null;
+  }
+
+  async #run(job: { id: string; name: string; payload: string; attempts: number; max_attempts: number }): Promise<void> {
+    const db = this.#o.db;
+    const handler = this.#handlers[job.name];
+    // Renew the lease while the handler runs, so a long check is not taken by another worker.
+    const renew = setInterval(() => {
+      void db
+        .updateTable('queue_jobs')
+        .set({ locked_until: this.#o.clock.now() + this.#o.leaseMs })
+        .where('id', '=', job.id)
+        .where('locked_by', '=', this.#workerId)
+        .execute()
+        .catch(() => undefined);
+    }, Math.max(250, Math.floor(this.#o.leaseMs / 3)));
+    renew.unref();
+    try {
+      if (!handler) throw new Error(`no handler for job ${job.name}`);
+      await handler(JSON.parse(job.payload) as JobPayload, { attempt: job.attempts, maxAttempts: job.max_attempts, jobId: job.id });
+      await db
+        .updateTable('queue_jobs')
+        .set({ status: 'done', locked_until: null, locked_by: null, updated_at: this.#o.clock.now() })
+        .where('id', '=', job.id)
+        .where('locked_by', '=', this.#workerId)
+        .execute();
+    } catch (err) {
+      const now = this.#o.clock.now();
+      const finalAttempt = job.attempts >= job.max_attempts;
+      const message = err instanceof Error ? err.message : String(err);
+      this.#o.logger.warn({ jobId: job.id, job: job.name, attempt: job.attempts, err: message }, finalAttempt ? 'job failed' : 'job attempt failed, will retry');
+      await db
+        .updateTable('queue_jobs')
+        .set({
+          status: finalAttempt ? 'failed' : 'waiting',
+          run_at: finalAttempt ? now : now + retryDelayMs(job.attempts),
+          locked_until: null,
+          locked_by: null,
+          last_error: message.slice(0, 1000),
+          updated_at: now,
+        })
+        .where('id', '=', job.id)
+        .execute();
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const all = Promise.allSettled([...this.#running]);
+    await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  async stats(): Promise<QueueStats> {
+    const now = this.#o.clock.now();
+    const rows = await this.#o.db
+      .selectFrom('queue_jobs')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min('run_at').as('min_run')])
+      .where('status', 'in', ['waiting', 'active', 'failed'])
+      .groupBy('status')
+      .execute();
+    const delayed = await this.#o.db
+      .selectFrom('queue_jobs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'waiting')
+      .where('run_at', '>', now)
+      .executeTakeFirst();
+    const by = (s: string) => Number(rows.find((r) => r.status === s)?.n ?? 0);
+    const d = Number(delayed?.n ?? 0);
+    return { waiting: by('waiting') - d, active: by('active'), delayed: d, failed: by('failed') };
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  /** Done jobs are kept a day and failed ones a week (for inspection), then deleted. */
+  async prune(): Promise<number> {
+    const now = this.#o.clock.now();
+    const r = await this.#o.db
+      .deleteFrom('queue_jobs')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'done'), eb('updated_at', '<', now - 86_400_000)]),
+          eb.and([eb('status', '=', 'failed'), eb('updated_at', '<', now - 7 * 86_400_000)]),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async close(): Promise<void> {
+    await this.stop(0);
+  }
+}

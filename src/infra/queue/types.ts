@@ -1,0 +1,49 @@
+/**
+ * One queue interface, two backends: the durable local queue kept in the database (default)
+ * and BullMQ on Redis (REDIS_URL). Delivery is at-least-once: handlers must be idempotent.
+ * Job payloads carry ids only — never credentials (BullMQ stores data in clear text).
+ */
+export type JobPayload = Record<string, string | number | boolean | null>;
+
+export interface JobContext {
+  /** 1 on the first run, 2 on the first retry, … */
+  attempt: number;
+  maxAttempts: number;
+  jobId: string;
+}
+
+export type JobHandler = (payload: JobPayload, ctx: JobContext) => Promise<void>;
+
+export interface EnqueueOptions {
+  /** Deterministic id: enqueuing an id that is already waiting is a no-op. */
+  id?: string;
+  delayMs?: number;
+  /** Attempts before the job is marked failed (retries back off exponentially). */
+  maxAttempts?: number;
+}
+
+export interface QueueStats {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
+export interface JobQueue {
+  readonly kind: 'local' | 'bullmq';
+  enqueue(name: string, payload: JobPayload, opts?: EnqueueOptions): Promise<void>;
+  /** Starts processing; handlers are looked up by job name. */
+  start(handlers: Record<string, JobHandler>, opts: { concurrency: number }): Promise<void>;
+  /** Stops taking jobs and waits for running ones (at most timeoutMs). */
+  stop(timeoutMs?: number): Promise<void>;
+  stats(): Promise<QueueStats>;
+  ping(): Promise<boolean>;
+  /** Housekeeping: forget finished jobs past their retention. */
+  prune(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Retry delay after a failed attempt: 1 s, 2 s, 4 s … capped at 5 min. */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, attempt - 1), 300_000);
+}

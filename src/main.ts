@@ -1,0 +1,56 @@
+/** loadConfig → createDeps → createApp → listen; SIGTERM/SIGINT drain http, queue, db. */
+import { createApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { createDeps } from './deps.ts';
+import { startWorkers, type RunningWorkers } from './worker.ts';
+
+export async function serve(options: { workers?: boolean } = {}): Promise<void> {
+  const config = loadConfig();
+  const deps = await createDeps(config);
+  const app = await createApp(deps);
+  const runWorkers = options.workers ?? config.RUN_WORKERS;
+  const workers: RunningWorkers | null = runWorkers ? await startWorkers(deps) : null;
+  await app.listen({ host: config.HOST, port: config.PORT });
+  deps.logger.info(
+    { url: `http://localhost:${config.PORT}`, database: deps.dbHandle.location, queue: deps.queue.kind, workers: runWorkers ? config.WORKER_CONCURRENCY : 0 },
+    'brymix is serving',
+  );
+  installShutdown(deps.logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
+    await app.close();
+    await workers?.stop(config.SHUTDOWN_TIMEOUT_MS);
+    await deps.close();
+  });
+}
+
+export async function runWorker(): Promise<void> {
+  const config = loadConfig();
+  const deps = await createDeps(config);
+  const workers = await startWorkers(deps);
+  deps.logger.info({ database: deps.dbHandle.location, queue: deps.queue.kind, concurrency: config.WORKER_CONCURRENCY }, 'brymix worker started');
+  installShutdown(deps.logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
+    await workers.stop(config.SHUTDOWN_TIMEOUT_MS);
+    await deps.close();
+  });
+}
+
+function installShutdown(logger: { info: (o: object, m: string) => void; error: (o: object, m: string) => void }, timeoutMs: number, drain: () => Promise<void>): void {
+  let closing = false;
+  const onSignal = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: draining requests and running jobs');
+    const force = setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, timeoutMs + 5_000);
+    force.unref();
+    drain()
+      .then(() => process.exit(0))
+      .catch((err: Error) => {
+        logger.error({ err: err.message }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}

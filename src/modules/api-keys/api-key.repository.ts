@@ -1,0 +1,38 @@
+/** Every query on api_keys. Takes a db or a transaction. */
+import type { Db } from '../../infra/db/index.ts';
+import type { ApiKeyRow, ApiKeysTable } from '../../infra/db/schema.ts';
+
+export function createApiKeyRepository(db: Db) {
+  return {
+    insert(row: ApiKeysTable): Promise<unknown> {
+      return db.insertInto('api_keys').values(row).execute();
+    },
+    findByKid(kid: string): Promise<ApiKeyRow | undefined> {
+      return db.selectFrom('api_keys').selectAll().where('kid', '=', kid).executeTakeFirst();
+    },
+    findById(id: string): Promise<ApiKeyRow | undefined> {
+      return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    list(): Promise<ApiKeyRow[]> {
+      return db.selectFrom('api_keys').selectAll().orderBy('created_at').orderBy('id').execute();
+    },
+    async revoke(id: string, at: number): Promise<boolean> {
+      const r = await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    setExpiry(id: string, at: number): Promise<unknown> {
+      return db.updateTable('api_keys').set({ expires_at: at }).where('id', '=', id).execute();
+    },
+    setRuleDefaults(id: string, json: string | null): Promise<unknown> {
+      return db.updateTable('api_keys').set({ rule_defaults: json }).where('tenant_id', '=', id).execute();
+    },
+    setAllowedCidrs(id: string, json: string | null): Promise<unknown> {
+      return db.updateTable('api_keys').set({ allowed_cidrs: json }).where('id', '=', id).execute();
+    },
+    touch(id: string, at: number): Promise<unknown> {
+      return db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
+    },
+  };
+}
+
+export type ApiKeyRepository = ReturnType<typeof createApiKeyRepository>;

@@ -1,0 +1,144 @@
+/**
+ * issue 4 end to end through the API: a terminal report instead of credentials (JSON base64 and
+ * multipart), and a MetaApi-served server reached through the servers file, each ending in a
+ * signed webhook. Only the outside world is faked (MetaApi, the webhook receiver).
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGLISH, reportHtml, reportXlsx, utf16leWithBom } from '../../../test/factories/mt5-report.ts';
+import { metaApiDeals, startFakeMetaApi, type FakeMetaApi } from '../../../test/fakes/metaapi.ts';
+import { startReceiver, startStack, waitForJob, type Receiver, type TestStack } from '../../../test/harness.ts';
+
+const FIXTURE = resolve(import.meta.dirname, '../../../../shared/fixtures/mt5-reports/ReportHistory-70358000.html');
+const REPORT = utf16leWithBom(reportHtml(ENGLISH), true);
+const META_TOKEN = 'fake-metaapi-token';
+const TRADER_PASSWORD = 'Tr4der-Investor!';
+
+let stack: TestStack;
+let key: string;
+let receiver: Receiver;
+let metaApi: FakeMetaApi;
+
+beforeAll(async () => {
+  const deals = metaApiDeals(40, '2026-11-02T08:00:00.000Z');
+  const balance = deals.reduce((s, d) => s + Math.round(Number(d.profit ?? 0) * 100) + Math.round(Number(d.commission ?? 0) * 100), 0) / 100;
+  metaApi = await startFakeMetaApi({ token: META_TOKEN, brokers: [{ login: '50194988', password: TRADER_PASSWORD, server: 'FakeBroker-Demo', region: 'london', currency: 'USD', balance, equity: balance, deals, positions: [] }] });
+  const dir = mkdtempSync(join(tmpdir(), 'brymix-servers-'));
+  const serversFile = join(dir, 'servers.json');
+  writeFileSync(serversFile, JSON.stringify({ servers: { 'FakeBroker-Demo': { connector: 'metaapi' } } }));
+  stack = await startStack({
+    env: {
+      MT5_SERVERS_FILE: serversFile,
+      METAAPI_TOKEN: META_TOKEN,
+      METAAPI_PROVISIONING_URL: metaApi.provisioningUrl,
+      METAAPI_CLIENT_URL: metaApi.clientUrl,
+      METAAPI_MARKET_DATA_URL: metaApi.marketDataUrl,
+      METAAPI_TIMEOUT_MS: '5000',
+    },
+  });
+  key = (await stack.createKey('Report Firm')).key;
+  receiver = await startReceiver();
+});
+
+afterAll(async () => {
+  await receiver.close();
+  await stack.close();
+  await metaApi.close();
+});
+
+const base = { user_id: 'user_r1', challenge_id: 'ch_r1', initial_balance: 10_000, rules: { max_drawdown_percent: 10, profit_target_percent: 10 } };
+
+function postJson(body: unknown) {
+  return stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': key, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+}
+
+function multipart(fields: Record<string, string>, file: { name: string; bytes: Buffer | Uint8Array }) {
+  const boundary = '----brymix' + Math.random().toString(16).slice(2);
+  const chunks: Buffer[] = [];
+  for (const [k, v] of Object.entries(fields)) chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="report"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`), Buffer.from(file.bytes), Buffer.from(`\r\n--${boundary}--\r\n`));
+  return stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': key, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: Buffer.concat(chunks) });
+}
+
+async function webhookFor(jobId: string) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const hook = receiver.received.find((h) => h.json.job_id === jobId);
+    if (hook) return hook;
+    if (Date.now() > deadline) throw new Error(`no webhook for ${jobId}`);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+}
+
+async function jobRow(jobId: string) {
+  return stack.deps.dbHandle.db.selectFrom('check_jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+}
+
+describe('POST /api/v1/check with a terminal report', () => {
+  it('evaluates a JSON report_base64 upload, sends the signed webhook and erases the report', async () => {
+    const res = await postJson({ ...base, report_base64: REPORT.toString('base64'), report_filename: 'ReportHistory-5550123.html', server_time_zone: 'Europe/Athens', callback_url: receiver.url });
+    expect(res.statusCode).toBe(200);
+    const jobId = res.json().job_id as string;
+    const job = await waitForJob(stack.app, key, jobId);
+    expect(job).toMatchObject({ job_id: jobId, mt5_login: '5550123', mt5_server: 'Brymix-Live' });
+    expect(['passed', 'failed']).toContain(job.status);
+    expect(job.metrics).toMatchObject({ initial_balance: 10_000, total_trades: 2, profit: -982.2 }); // the engine counts closed positions
+    const hook = await webhookFor(jobId);
+    expect(hook.headers['x-signature']).toMatch(/^[0-9a-f]{64}$/);
+    expect((await jobRow(jobId)).credentials_enc).toBeNull();
+  });
+
+  it('accepts a multipart upload of an xlsx export with form fields', async () => {
+    const res = await multipart({ user_id: 'user_r2', challenge_id: 'ch_r2', initial_balance: '10000', rules: JSON.stringify({ preset: 'ftmo-2step' }) }, { name: 'ReportHistory-5550123.xlsx', bytes: reportXlsx(ENGLISH) });
+    expect(res.statusCode).toBe(200);
+    const job = await waitForJob(stack.app, key, res.json().job_id);
+    expect(job).toMatchObject({ user_id: 'user_r2', mt5_login: '5550123' });
+    expect(job.metrics).toMatchObject({ total_trades: 2, profit: -982.2 });
+  });
+
+  it.skipIf(!existsSync(FIXTURE))('evaluates the real report uploaded as multipart', async () => {
+    const res = await multipart({ user_id: 'user_r3', challenge_id: 'ch_r3', initial_balance: '10000', rules: JSON.stringify({ max_drawdown_percent: 10, profit_target_percent: 10 }) }, { name: 'ReportHistory-70358000.html', bytes: readFileSync(FIXTURE) });
+    expect(res.statusCode).toBe(200);
+    const job = await waitForJob(stack.app, key, res.json().job_id);
+    expect(job).toMatchObject({ mt5_login: '70358000', mt5_server: 'MetaQuotes-Demo' });
+    expect(job.metrics).toMatchObject({ total_trades: 658, current_balance: 9949.16, profit: -50.84 });
+  });
+
+  it.each([
+    ['report_base64', { report_base64: Buffer.from('not a report').toString('base64'), report_filename: 'x.html' }],
+    ['report_filename', { report_base64: REPORT.toString('base64') }],
+    ['report_filename', { report_base64: REPORT.toString('base64'), report_filename: 'x.pdf' }],
+    ['mt5_password', { report_base64: REPORT.toString('base64'), report_filename: 'x.html', mt5_password: 'secret' }],
+    ['mt5_login', {}],
+  ])('answers 400 naming %s for a bad report request', async (field, patch) => {
+    const res = await postJson({ ...base, ...patch });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field);
+    expect(res.body).not.toContain('secret');
+  });
+});
+
+describe('POST /api/v1/check against a MetaApi-served server (servers file)', () => {
+  it('provisions the trader through the fake MetaApi, evaluates and sends the webhook', async () => {
+    const res = await postJson({ ...base, initial_balance: 100_000, mt5_login: '50194988', mt5_password: TRADER_PASSWORD, mt5_server: 'FakeBroker-Demo', callback_url: receiver.url });
+    expect(res.statusCode).toBe(200);
+    const jobId = res.json().job_id as string;
+    const job = await waitForJob(stack.app, key, jobId);
+    expect(['passed', 'failed']).toContain(job.status);
+    expect(job.metrics).toMatchObject({ initial_balance: 100_000, total_trades: 40 });
+    expect((await webhookFor(jobId)).headers['x-signature']).toMatch(/^[0-9a-f]{64}$/);
+    expect(metaApi.requests.some((r) => r.method === 'POST' && r.body.includes('50194988'))).toBe(true);
+    expect((await jobRow(jobId)).credentials_enc).toBeNull();
+  });
+
+  it('ends with error invalid_credentials for a wrong password, and unknown_server for a server nobody serves', async () => {
+    const bad = await postJson({ ...base, mt5_login: '777', mt5_password: 'nope-nope', mt5_server: 'FakeBroker-Demo' });
+    expect(await waitForJob(stack.app, key, bad.json().job_id)).toMatchObject({ status: 'error', error: { code: 'invalid_credentials' } });
+    const unknown = await postJson({ ...base, mt5_login: '777', mt5_password: 'nope-nope', mt5_server: 'Nowhere-Live' });
+    const job = await waitForJob(stack.app, key, unknown.json().job_id);
+    expect(job).toMatchObject({ status: 'error', error: { code: 'unknown_server' } });
+    expect(JSON.stringify(job)).not.toContain('nope-nope');
+  });
+});

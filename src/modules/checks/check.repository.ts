@@ -1,0 +1,41 @@
+/** Every query on check_jobs and idempotency_keys. */
+import type { Kysely, Transaction, Updateable } from 'kysely';
+import type { CheckJobRow, CheckJobsTable, Database } from '../../infra/db/schema.ts';
+
+type Exec = Kysely<Database> | Transaction<Database>;
+
+export const TERMINAL_STATUSES = ['passed', 'failed', 'error'] as const;
+
+export function createCheckRepository(db: Kysely<Database>) {
+  return {
+    insert(row: CheckJobsTable, tx: Exec = db): Promise<unknown> {
+      return tx.insertInto('check_jobs').values(row).execute();
+    },
+    find(id: string, tx: Exec = db): Promise<CheckJobRow | undefined> {
+      return tx.selectFrom('check_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    findForTenant(id: string, tenantId: string): Promise<CheckJobRow | undefined> {
+      return db.selectFrom('check_jobs').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
+    },
+    /** Updates a job that has not finished yet; returns whether it did. */
+    async updateUnfinished(id: string, patch: Updateable<CheckJobsTable>, tx: Exec = db): Promise<boolean> {
+      const r = await tx.updateTable('check_jobs').set(patch).where('id', '=', id).where('status', 'not in', [...TERMINAL_STATUSES]).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    insertIdempotencyKey(row: { tenant_id: string; key: string; request_hash: string; job_id: string; created_at: number }, tx: Exec): Promise<unknown> {
+      return tx.insertInto('idempotency_keys').values(row).execute();
+    },
+    findIdempotencyKey(tenantId: string, key: string): Promise<{ request_hash: string; job_id: string } | undefined> {
+      return db.selectFrom('idempotency_keys').select(['request_hash', 'job_id']).where('tenant_id', '=', tenantId).where('key', '=', key).executeTakeFirst();
+    },
+    pruneIdempotencyKeys(before: number): Promise<unknown> {
+      return db.deleteFrom('idempotency_keys').where('created_at', '<', before).execute();
+    },
+    /** Jobs that should be in the queue but may have lost their queue job (crash between commit and enqueue). */
+    unfinishedOlderThan(before: number, limit: number): Promise<Pick<CheckJobRow, 'id'>[]> {
+      return db.selectFrom('check_jobs').select('id').where('status', 'in', ['queued', 'running']).where('created_at', '<', before).orderBy('created_at').limit(limit).execute();
+    },
+  };
+}
+
+export type CheckRepository = ReturnType<typeof createCheckRepository>;

@@ -1,0 +1,69 @@
+/** Domain of a challenge check: statuses, the result object of the guide, job error codes. */
+import type { CheckJobRow } from '../../infra/db/schema.ts';
+import type { Evaluation } from '../../rules/index.ts';
+
+export type JobStatus = 'queued' | 'running' | 'passed' | 'failed' | 'error';
+
+export const CHECK_JOB = 'check.run';
+
+/** Why a check could not be evaluated; the README lists these for integrators. */
+export type JobErrorCode = 'invalid_credentials' | 'unknown_server' | 'mt5_unreachable' | 'bad_data' | 'credentials_unavailable' | 'internal';
+
+export interface JobError {
+  code: JobErrorCode;
+  message: string;
+}
+
+/** ISO-8601 UTC without milliseconds, as the guide writes its timestamps. */
+export function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The guide's "Response Format", plus outcome, objectives and evidence. */
+export function buildResult(job: CheckJobRow, evaluation: Evaluation, evaluatedAt: number): Record<string, unknown> {
+  return {
+    job_id: job.id,
+    user_id: job.user_id,
+    challenge_id: job.challenge_id,
+    status: evaluation.status,
+    outcome: evaluation.outcome,
+    metrics: evaluation.metrics,
+    violations: evaluation.violations,
+    objectives: evaluation.objectives,
+    equity_source: evaluation.equity_source,
+    confidence: evaluation.confidence,
+    statistics: evaluation.statistics,
+    inputs_hash: evaluation.inputs_hash,
+    mt5_login: job.mt5_login,
+    mt5_server: job.mt5_server,
+    rules: JSON.parse(job.rules) as unknown,
+    timestamp: isoSeconds(evaluatedAt),
+  };
+}
+
+export function buildErrorResult(job: CheckJobRow, error: JobError, at: number): Record<string, unknown> {
+  return {
+    job_id: job.id,
+    user_id: job.user_id,
+    challenge_id: job.challenge_id,
+    status: 'error',
+    error,
+    mt5_login: job.mt5_login,
+    mt5_server: job.mt5_server,
+    timestamp: isoSeconds(at),
+  };
+}
+
+/** What GET /api/v1/job/{id} answers: the finished result, or the job's progress. */
+export function jobView(job: CheckJobRow): Record<string, unknown> {
+  const base = job.result
+    ? (JSON.parse(job.result) as Record<string, unknown>)
+    : { job_id: job.id, user_id: job.user_id, challenge_id: job.challenge_id, status: job.status, mt5_login: job.mt5_login, mt5_server: job.mt5_server };
+  return {
+    ...base,
+    created_at: new Date(job.created_at).toISOString(),
+    started_at: job.started_at === null ? null : new Date(job.started_at).toISOString(),
+    finished_at: job.finished_at === null ? null : new Date(job.finished_at).toISOString(),
+    attempts: job.attempts,
+  };
+}

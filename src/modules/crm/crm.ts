@@ -1,0 +1,118 @@
+/**
+ * CRM domain: KYC statuses, the five site events and their `data` (as the trading platform sends
+ * them), money as integer cents, views. Pure: no I/O.
+ */
+import { z } from 'zod';
+
+export const KYC_STATUSES = ['not_started', 'pending', 'in_review', 'approved', 'rejected'] as const;
+export type KycStatus = (typeof KYC_STATUSES)[number];
+export const kycStatusSchema = z.enum(KYC_STATUSES);
+
+export const SITE_EVENTS = ['client.registered', 'deposit.completed', 'withdrawal.completed', 'kyc.updated', 'account.updated'] as const;
+export type SiteEventName = (typeof SITE_EVENTS)[number];
+
+const email = z.string().trim().toLowerCase().email().max(254);
+const id = z.union([z.string().min(1).max(200), z.number().int()]).transform(String);
+const text = (max: number) => z.string().trim().max(max);
+
+/**
+ * Money arrives as a JSON number (`250.5`) or a decimal string (`"250.50"`); at most two decimals,
+ * converted to integer cents without floating-point rounding surprises.
+ */
+export function toCents(value: number | string): number | null {
+  const s = typeof value === 'number' ? (Number.isFinite(value) ? value.toFixed(2) : '') : value.trim();
+  if (typeof value === 'number' && Math.abs(Math.round(value * 100) - value * 100) > 1e-6) return null;
+  const m = /^(-?)(\d{1,13})(?:\.(\d{1,2}))?$/.exec(s);
+  if (!m) return null;
+  const cents = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
+  return m[1] === '-' ? -cents : cents;
+}
+
+export function fromCents(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+const money = z.union([z.number(), z.string().max(32)]).transform((v, ctx) => {
+  const c = toCents(v);
+  if (c === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be an amount with at most two decimals' });
+    return z.NEVER;
+  }
+  return c;
+});
+const positiveMoney = money.refine((c) => c > 0, 'must be greater than 0');
+const instant = z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date-time');
+
+/** `data` of each event. Extra fields are kept (a platform may send more than we read). */
+export const eventDataSchemas = {
+  // The seed's example: {clientId, email, firstName, lastName, phone}.
+  'client.registered': z.looseObject({
+    clientId: id,
+    email,
+    firstName: text(100).optional(),
+    lastName: text(100).optional(),
+    phone: text(40).optional(),
+    country: text(2).optional(),
+  }),
+  'deposit.completed': z.looseObject({
+    transactionId: id,
+    clientId: id.optional(),
+    email,
+    accountId: id.optional(),
+    amount: positiveMoney,
+    currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
+    method: text(50).optional(),
+    completedAt: instant.optional(),
+  }),
+  'withdrawal.completed': z.looseObject({
+    transactionId: id,
+    clientId: id.optional(),
+    email,
+    accountId: id.optional(),
+    amount: positiveMoney,
+    currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
+    method: text(50).optional(),
+    completedAt: instant.optional(),
+  }),
+  'kyc.updated': z.looseObject({
+    clientId: id.optional(),
+    email,
+    kycStatus: kycStatusSchema,
+    kycNotes: text(2000).optional(),
+  }),
+  'account.updated': z.looseObject({
+    clientId: id.optional(),
+    email,
+    accountId: id,
+    parentAccountId: id.optional().nullable(),
+    login: id.optional(),
+    server: text(128).optional(),
+    type: text(40).optional(),
+    phase: text(40).optional(),
+    status: text(40),
+    currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/).optional(),
+    balance: money.optional(),
+    equity: money.optional(),
+    /** What changed: created, status_changed, challenge_passed, challenge_failed, balance_changed, … */
+    change: text(60).optional(),
+  }),
+} as const;
+
+export type SiteEventData<E extends SiteEventName> = z.output<(typeof eventDataSchemas)[E]>;
+
+/** The seed's envelope: `{event, data, timestamp}`; `timestamp` is when it happened (may be old). */
+export const envelopeSchema = z.looseObject({
+  event: z.string().max(100),
+  data: z.record(z.string(), z.unknown()),
+  timestamp: instant,
+  id: z.string().max(200).optional(),
+});
+
+export interface Actor {
+  type: 'staff' | 'service' | 'platform' | 'system';
+  id: string | null;
+  /** Human label for the timeline, e.g. a staff email or a service token name. */
+  label?: string;
+}

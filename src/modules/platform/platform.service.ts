@@ -1,0 +1,341 @@
+/**
+ * The trading platform's side: traders sign up and sign in, get a challenge account checked by the
+ * checker, deposit and withdraw, submit KYC; every change goes to the CRM as a site event through
+ * the outbox. Staff arrive through single-use SSO links; such sessions are flagged, and actions that
+ * change money or credentials are refused while impersonating.
+ */
+import type { Clock } from '../../infra/clock.ts';
+import { newId, randomBase62, sha256Hex, type Sealer } from '../../infra/crypto/index.ts';
+import { isUniqueViolation, type Db } from '../../infra/db/index.ts';
+import { crmDb, type CrmDb, type PlatformAccountRow, type PlatformTraderRow } from '../../infra/db/crm-schema.ts';
+import type { Logger } from '../../infra/logger.ts';
+import type { JobPayload, JobQueue } from '../../infra/queue/types.ts';
+import type { LoginThrottle } from '../../infra/ratelimit/login-throttle.ts';
+import type { ConnectorRouter } from '../../mt5/router.ts';
+import { AppError } from '../../http/errors.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { AuthenticatedKey } from '../api-keys/api-key.service.ts';
+import type { CheckService } from '../checks/check.service.ts';
+import { fromCents, toCents } from '../crm/crm.ts';
+import { verifySsoToken } from '../crm/sso.ts';
+import { dummyHash, hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from '../staff/password.ts';
+import type { PlatformOutbox } from './outbox.ts';
+import { buildObjectives, type AccountObjectives } from './objectives.ts';
+
+export const SYNC_JOB = 'platform.account.sync';
+/** Impersonation sessions end after an hour whatever the platform's session length. */
+const IMPERSONATION_MAX_MS = 3_600_000;
+const SIM_SERVER = 'Brymix-Demo';
+/** Simulator logins handed out in turn (see src/mt5/simulator/README.md). */
+const DEMO_LOGINS = ['1001', '1005', '1004', '1003', '1002'];
+const CHALLENGE_RULES = { max_drawdown_percent: 10, profit_target_percent: 10, max_daily_loss_percent: 5 };
+const INITIAL_BALANCE_CENTS = 10_000_000;
+
+/** The checker is used through its service, as the platform's own tenant. */
+const PLATFORM_TENANT: AuthenticatedKey = { keyId: 'platform', tenantId: 'platform', kid: 'platform', ruleDefaults: null, allowedCidrs: null };
+
+export interface Session {
+  tokenHash: string;
+  trader: PlatformTraderRow;
+  impersonatedBy: string | null;
+  expiresAt: number;
+}
+
+export interface RequestMeta {
+  ip: string;
+  requestId: string;
+}
+
+export interface PlatformServiceDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  audit: AuditService;
+  queue: JobQueue;
+  sealer: Sealer;
+  connectors: ConnectorRouter;
+  checks: () => CheckService;
+  outbox: PlatformOutbox;
+  ssoSecret: string;
+  sessionTtlSeconds: number;
+  throttle: LoginThrottle;
+}
+
+function invalid(field: string, message: string): AppError {
+  return new AppError('validation_failed', `${field}: ${message}`, { errors: [{ field, message }] });
+}
+
+export function createPlatformService(deps: PlatformServiceDeps) {
+  const cdb = crmDb(deps.db);
+  const { clock, audit, outbox } = deps;
+
+  async function newSession(traderId: string, impersonatedBy: string | null): Promise<{ token: string; maxAgeSeconds: number }> {
+    const token = randomBase62(43);
+    const now = clock.now();
+    const ttlMs = impersonatedBy ? Math.min(IMPERSONATION_MAX_MS, deps.sessionTtlSeconds * 1000) : deps.sessionTtlSeconds * 1000;
+    await cdb.insertInto('platform_sessions').values({ token_hash: sha256Hex(token), trader_id: traderId, impersonated_by: impersonatedBy, created_at: now, expires_at: now + ttlMs, ended_at: null }).execute();
+    return { token, maxAgeSeconds: Math.floor(ttlMs / 1000) };
+  }
+
+  function refuseWhileImpersonating(session: Session, what: string): void {
+    if (session.impersonatedBy) throw new AppError('forbidden', `${what} is not allowed while ${session.impersonatedBy} is impersonating this trader`);
+  }
+
+  function traderData(t: PlatformTraderRow) {
+    return { clientId: t.id, email: t.email, firstName: t.first_name, lastName: t.last_name, ...(t.phone ? { phone: t.phone } : {}) };
+  }
+
+  function accountEventData(t: PlatformTraderRow, a: PlatformAccountRow, change: string) {
+    return {
+      clientId: t.id,
+      email: t.email,
+      accountId: a.id,
+      parentAccountId: a.parent_id,
+      login: a.login,
+      server: a.server,
+      type: a.type,
+      phase: a.phase,
+      status: a.status,
+      currency: a.currency,
+      balance: fromCents(Number(a.balance_cents)),
+      change,
+    };
+  }
+
+  async function submitCheck(account: PlatformAccountRow): Promise<void> {
+    const { job_id } = await deps.checks().submit(PLATFORM_TENANT, {
+      user_id: account.trader_id,
+      challenge_id: account.id,
+      mt5_login: account.login,
+      mt5_password: deps.sealer.open(account.password_enc, account.id),
+      mt5_server: account.server,
+      initial_balance: Number(account.initial_balance_cents) / 100,
+      rules: JSON.parse(account.rules) as Record<string, unknown>,
+    }, undefined);
+    await cdb.updateTable('platform_accounts').set({ check_job_id: job_id, updated_at: clock.now() }).where('id', '=', account.id).execute();
+    await deps.queue.enqueue(SYNC_JOB, { account_id: account.id, round: 1 }, { id: `sync-${account.id}-${job_id}-1`, delayMs: 200, maxAttempts: 3 });
+  }
+
+  async function ownAccount(session: Session, accountId: string): Promise<PlatformAccountRow> {
+    const a = await cdb.selectFrom('platform_accounts').selectAll().where('id', '=', accountId).where('trader_id', '=', session.trader.id).executeTakeFirst();
+    if (!a) throw new AppError('not_found', `No account ${accountId}`);
+    return a;
+  }
+
+  async function moveMoney(session: Session, kind: 'deposit' | 'withdrawal', input: { accountId: string; amount: number | string; method?: string | undefined }, meta: RequestMeta) {
+    refuseWhileImpersonating(session, kind === 'deposit' ? 'A deposit' : 'A withdrawal');
+    const cents = toCents(input.amount);
+    if (cents === null || cents <= 0) throw invalid('amount', 'must be a positive amount with at most two decimals');
+    const account = await ownAccount(session, input.accountId);
+    if (kind === 'withdrawal' && cents > Number(account.balance_cents)) throw new AppError('conflict', 'The withdrawal is larger than the balance');
+    const now = clock.now();
+    const txId = newId('ptx', 16);
+    const method = input.method ?? (kind === 'deposit' ? 'card' : 'bank_transfer');
+    const ids = await cdb.transaction().execute(async (tx) => {
+      const delta = kind === 'deposit' ? cents : -cents;
+      await tx.updateTable('platform_accounts').set((eb) => ({ balance_cents: eb('balance_cents', '+', delta), updated_at: now })).where('id', '=', account.id).execute();
+      await tx.insertInto('platform_transactions').values({ id: txId, trader_id: session.trader.id, account_id: account.id, type: kind, amount_cents: cents, currency: account.currency, method, created_at: now }).execute();
+      return [
+        await outbox.add(tx, kind === 'deposit' ? 'deposit.completed' : 'withdrawal.completed', { transactionId: txId, clientId: session.trader.id, email: session.trader.email, accountId: account.id, amount: fromCents(cents), currency: account.currency, method, completedAt: new Date(now).toISOString() }, now),
+      ];
+    });
+    await outbox.dispatch(ids);
+    await audit.record({ actorType: 'trader', actorId: session.trader.id, action: `platform.${kind}`, targetType: 'platform_account', targetId: account.id, ip: meta.ip, requestId: meta.requestId, meta: { amount: fromCents(cents), currency: account.currency } });
+    return { transactionId: txId, type: kind, amount: fromCents(cents), currency: account.currency, accountId: account.id, balance: fromCents(Number(account.balance_cents) + (kind === 'deposit' ? cents : -cents)) };
+  }
+
+  return {
+    async signUp(input: { email: string; password: string; firstName: string; lastName: string; phone?: string | undefined }, meta: RequestMeta): Promise<{ token: string; maxAgeSeconds: number; traderId: string }> {
+      const email = input.email.trim().toLowerCase();
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) throw invalid('email', 'is not an email address');
+      if (input.password.length < PASSWORD_MIN || input.password.length > PASSWORD_MAX) throw invalid('password', `must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters`);
+      const now = clock.now();
+      const trader: PlatformTraderRow = { id: newId('trd', 16), email, password_hash: await hashPassword(input.password), first_name: input.firstName.trim(), last_name: input.lastName.trim(), phone: input.phone?.trim() || null, kyc_status: 'not_started', created_at: now, updated_at: now };
+      const count = await cdb.selectFrom('platform_accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const accountId = newId('pac', 16);
+      const account: PlatformAccountRow = {
+        id: accountId,
+        trader_id: trader.id,
+        parent_id: null,
+        login: DEMO_LOGINS[Number(count.n) % DEMO_LOGINS.length]!,
+        server: SIM_SERVER,
+        password_enc: deps.sealer.seal('demo', accountId),
+        type: 'challenge',
+        phase: 'phase-1',
+        status: 'active',
+        currency: 'USD',
+        initial_balance_cents: INITIAL_BALANCE_CENTS,
+        balance_cents: INITIAL_BALANCE_CENTS,
+        rules: JSON.stringify(CHALLENGE_RULES),
+        check_job_id: null,
+        created_at: now,
+        updated_at: now,
+      };
+      let ids: string[];
+      try {
+        ids = await cdb.transaction().execute(async (tx) => {
+          await tx.insertInto('platform_traders').values(trader).execute();
+          await tx.insertInto('platform_accounts').values(account).execute();
+          return [await outbox.add(tx, 'client.registered', traderData(trader), now), await outbox.add(tx, 'account.updated', accountEventData(trader, account, 'created'), now)];
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AppError('conflict', 'An account with this email already exists; sign in instead');
+        throw err;
+      }
+      await outbox.dispatch(ids);
+      await audit.record({ actorType: 'trader', actorId: trader.id, action: 'platform.signup', targetType: 'trader', targetId: trader.id, ip: meta.ip, requestId: meta.requestId, meta: { email } });
+      await submitCheck(account).catch((err: Error) => deps.logger.error({ err: err.message, accountId }, 'could not submit the challenge check'));
+      return { ...(await newSession(trader.id, null)), traderId: trader.id };
+    },
+
+    async signIn(input: { email: string; password: string }, meta: RequestMeta): Promise<{ token: string; maxAgeSeconds: number }> {
+      const email = input.email.trim().toLowerCase();
+      const gate = await deps.throttle.check(email, meta.ip);
+      if (!gate.ok) throw new AppError('rate_limited', 'Too many failed sign-ins; try again later', { retryAfterSeconds: gate.retryAfterSeconds });
+      const t = await cdb.selectFrom('platform_traders').selectAll().where('email', '=', email).executeTakeFirst();
+      const ok = await verifyPassword(input.password, t?.password_hash ?? (await dummyHash()));
+      if (!t || !ok) {
+        await deps.throttle.failed(email, meta.ip);
+        await audit.record({ actorType: 'anonymous', action: 'platform.signin', outcome: 'failure', ip: meta.ip, requestId: meta.requestId, meta: { email } });
+        throw new AppError('unauthorized', 'Invalid email or password');
+      }
+      await deps.throttle.succeeded(email);
+      await audit.record({ actorType: 'trader', actorId: t.id, action: 'platform.signin', ip: meta.ip, requestId: meta.requestId });
+      return newSession(t.id, null);
+    },
+
+    /** The live session of a cookie value, or null. */
+    async session(token: string | undefined): Promise<Session | null> {
+      if (!token || token.length > 200) return null;
+      const hash = sha256Hex(token);
+      const s = await cdb.selectFrom('platform_sessions').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+      if (!s || s.ended_at !== null || Number(s.expires_at) <= clock.now()) return null;
+      const trader = await cdb.selectFrom('platform_traders').selectAll().where('id', '=', s.trader_id).executeTakeFirst();
+      if (!trader) return null;
+      return { tokenHash: hash, trader, impersonatedBy: s.impersonated_by, expiresAt: Number(s.expires_at) };
+    },
+
+    async signOut(session: Session, meta: RequestMeta): Promise<void> {
+      await cdb.updateTable('platform_sessions').set({ ended_at: clock.now() }).where('token_hash', '=', session.tokenHash).execute();
+      await audit.record({
+        actorType: session.impersonatedBy ? 'staff' : 'trader',
+        actorId: session.impersonatedBy ?? session.trader.id,
+        action: session.impersonatedBy ? 'sso.impersonation_ended' : 'platform.signout',
+        targetType: 'trader',
+        targetId: session.trader.id,
+        ip: meta.ip,
+        requestId: meta.requestId,
+      });
+    },
+
+    /**
+     * GET /sso/impersonate: verifies the token (algorithm, type, audience, issuer, expiry, age),
+     * burns its jti (a second use fails), and opens an impersonation session. Null on any failure.
+     */
+    async consumeSso(token: string | undefined, meta: RequestMeta): Promise<{ token: string; maxAgeSeconds: number } | null> {
+      const claims = token ? await verifySsoToken(deps.ssoSecret, token, clock.now()) : null;
+      const reject = async (reason: string) => {
+        await audit.tryRecord({ actorType: 'anonymous', action: 'sso.rejected', outcome: 'denied', ip: meta.ip, requestId: meta.requestId, meta: { reason, jti: claims?.jti ?? null } });
+        return null;
+      };
+      if (!claims) return reject('invalid_token');
+      try {
+        await cdb.insertInto('sso_used_tokens').values({ jti: claims.jti, expires_at: claims.exp * 1000, used_at: clock.now() }).execute();
+      } catch (err) {
+        if (isUniqueViolation(err)) return reject('replayed');
+        throw err;
+      }
+      await cdb.deleteFrom('sso_used_tokens').where('expires_at', '<', clock.now() - 3_600_000).execute();
+      const trader = await cdb.selectFrom('platform_traders').selectAll().where('email', '=', claims.clientEmail.toLowerCase()).executeTakeFirst();
+      if (!trader) return reject('unknown_client');
+      const session = await newSession(trader.id, claims.impersonatedBy);
+      await audit.record({ actorType: 'staff', actorId: claims.impersonatedBy, action: 'sso.consumed', targetType: 'trader', targetId: trader.id, ip: meta.ip, requestId: meta.requestId, meta: { jti: claims.jti, reason: claims.reason } });
+      return session;
+    },
+
+    me(session: Session) {
+      const t = session.trader;
+      return {
+        trader: { id: t.id, email: t.email, firstName: t.first_name, lastName: t.last_name, kycStatus: t.kyc_status },
+        impersonation: session.impersonatedBy ? { by: session.impersonatedBy } : null,
+        sessionExpiresAt: new Date(session.expiresAt).toISOString(),
+      };
+    },
+
+    async accounts(session: Session): Promise<{ accounts: AccountObjectives[] }> {
+      const rows = await cdb.selectFrom('platform_accounts').selectAll().where('trader_id', '=', session.trader.id).orderBy('created_at').execute();
+      const out: AccountObjectives[] = [];
+      for (const a of rows) {
+        let job: Record<string, unknown> | null = null;
+        if (a.check_job_id) job = await deps.checks().get(PLATFORM_TENANT, a.check_job_id).catch(() => null);
+        out.push(buildObjectives(a, job));
+      }
+      return { accounts: out };
+    },
+
+    /** Equity points for the chart (at most ~600) and the account's current equity. */
+    async equity(session: Session, accountId: string): Promise<{ accountId: string; points: Array<{ time: number; value: number }>; current: { equity: number; balance: number; at: string } }> {
+      const a = await ownAccount(session, accountId);
+      const creds = { login: a.login, server: a.server, password: deps.sealer.open(a.password_enc, a.id) };
+      const [history, info] = await Promise.all([deps.connectors.fetchHistory(creds), deps.connectors.getAccountInfo(creds)]);
+      const snaps = history.equity ?? [];
+      const step = Math.max(1, Math.ceil(snaps.length / 600));
+      const points: Array<{ time: number; value: number }> = [];
+      let lastTime = -1;
+      for (let i = 0; i < snaps.length; i += step) {
+        const time = Math.floor(Date.parse(snaps[i]!.time) / 1000);
+        if (time > lastTime) points.push({ time, value: snaps[i]!.equity });
+        lastTime = Math.max(lastTime, time);
+      }
+      return { accountId: a.id, points, current: { equity: info.equity, balance: info.balance, at: new Date(clock.now()).toISOString() } };
+    },
+
+    deposit: (session: Session, input: { accountId: string; amount: number | string; method?: string | undefined }, meta: RequestMeta) => moveMoney(session, 'deposit', input, meta),
+    withdraw: (session: Session, input: { accountId: string; amount: number | string; method?: string | undefined }, meta: RequestMeta) => moveMoney(session, 'withdrawal', input, meta),
+
+    async changePassword(session: Session, input: { currentPassword: string; newPassword: string }, meta: RequestMeta): Promise<void> {
+      refuseWhileImpersonating(session, 'Changing the password');
+      if (!(await verifyPassword(input.currentPassword, session.trader.password_hash))) throw new AppError('unauthorized', 'The current password is wrong');
+      if (input.newPassword.length < PASSWORD_MIN || input.newPassword.length > PASSWORD_MAX) throw invalid('newPassword', `must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters`);
+      await cdb.updateTable('platform_traders').set({ password_hash: await hashPassword(input.newPassword), updated_at: clock.now() }).where('id', '=', session.trader.id).execute();
+      await audit.record({ actorType: 'trader', actorId: session.trader.id, action: 'platform.password_changed', ip: meta.ip, requestId: meta.requestId });
+    },
+
+    /** The trader sends KYC documents: status becomes pending and the CRM hears of it. */
+    async submitKyc(session: Session, meta: RequestMeta): Promise<{ kycStatus: string }> {
+      const now = clock.now();
+      const ids = await cdb.transaction().execute(async (tx: CrmDb) => {
+        await tx.updateTable('platform_traders').set({ kyc_status: 'pending', updated_at: now }).where('id', '=', session.trader.id).execute();
+        return [await outbox.add(tx, 'kyc.updated', { clientId: session.trader.id, email: session.trader.email, kycStatus: 'pending', kycNotes: 'Documents submitted on the platform' }, now)];
+      });
+      await outbox.dispatch(ids);
+      await audit.record({ actorType: session.impersonatedBy ? 'staff' : 'trader', actorId: session.impersonatedBy ?? session.trader.id, action: 'platform.kyc_submitted', targetType: 'trader', targetId: session.trader.id, ip: meta.ip, requestId: meta.requestId });
+      return { kycStatus: 'pending' };
+    },
+
+    /** Queue handler: follows an account's check; when it ends, records pass/fail and tells the CRM. */
+    async syncAccount(payload: JobPayload): Promise<void> {
+      const accountId = String(payload.account_id);
+      const round = Number(payload.round);
+      const a = await cdb.selectFrom('platform_accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
+      if (!a?.check_job_id || a.status !== 'active') return;
+      const job = await deps.checks().get(PLATFORM_TENANT, a.check_job_id);
+      if (job.status === 'queued' || job.status === 'running') {
+        if (round < 60) await deps.queue.enqueue(SYNC_JOB, { account_id: accountId, round: round + 1 }, { id: `sync-${accountId}-${a.check_job_id}-${round + 1}`, delayMs: Math.min(30_000, 250 * 2 ** Math.min(round, 7)), maxAttempts: 3 });
+        return;
+      }
+      const status = job.status === 'passed' ? 'passed' : job.status === 'failed' ? 'failed' : null;
+      if (!status) return; // an error: the dashboard shows it; no pass/fail to report
+      const trader = (await cdb.selectFrom('platform_traders').selectAll().where('id', '=', a.trader_id).executeTakeFirst())!;
+      const now = clock.now();
+      const ids = await cdb.transaction().execute(async (tx) => {
+        const r = await tx.updateTable('platform_accounts').set({ status, updated_at: now }).where('id', '=', a.id).where('status', '=', 'active').executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) return [];
+        return [await outbox.add(tx, 'account.updated', accountEventData(trader, { ...a, status }, status === 'passed' ? 'challenge_passed' : 'challenge_failed'), now)];
+      });
+      await outbox.dispatch(ids);
+    },
+  };
+}
+
+export type PlatformService = ReturnType<typeof createPlatformService>;

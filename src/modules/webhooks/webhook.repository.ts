@@ -1,0 +1,72 @@
+/** Every query on webhook_deliveries and webhook_attempts. Takes a db or a transaction. */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookAttemptRow, WebhookDeliveryRow } from '../../infra/db/schema.ts';
+import type { Insertable } from 'kysely';
+
+type Exec = Kysely<Database> | Transaction<Database>;
+
+export function createWebhookRepository(db: Exec) {
+  return {
+    insertDelivery(row: WebhookDeliveriesTable, tx: Exec = db): Promise<unknown> {
+      return tx.insertInto('webhook_deliveries').values(row).execute();
+    },
+    findDelivery(id: string): Promise<WebhookDeliveryRow | undefined> {
+      return db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    findDeliveryByJob(jobId: string): Promise<WebhookDeliveryRow | undefined> {
+      return db.selectFrom('webhook_deliveries').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+    },
+    /**
+     * Claims attempt number `attempt`. Idempotent under at-least-once queue delivery: a stale
+     * duplicate is refused, while the same attempt interrupted by a crash may run again. While
+     * delivering, `next_attempt_at` is a lease the sweeper uses to spot an abandoned attempt.
+     */
+    async claimAttempt(id: string, attempt: number, now: number, leaseMs: number): Promise<boolean> {
+      const r = await db
+        .updateTable('webhook_deliveries')
+        .set({ attempts: attempt, status: 'delivering', next_attempt_at: now + leaseMs })
+        .where('id', '=', id)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('attempts', '=', attempt - 1), eb('status', '=', 'pending')]),
+            eb.and([eb('attempts', '=', attempt), eb('status', '=', 'delivering')]),
+          ]),
+        )
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    finishAttempt(id: string, patch: Partial<Pick<WebhookDeliveriesTable, 'status' | 'next_attempt_at' | 'last_status_code' | 'delivered_at'>>): Promise<unknown> {
+      return db.updateTable('webhook_deliveries').set(patch).where('id', '=', id).execute();
+    },
+    insertAttempt(row: Insertable<WebhookAttemptsTable>): Promise<unknown> {
+      return db.insertInto('webhook_attempts').values(row).execute();
+    },
+    listAttempts(deliveryId: string): Promise<WebhookAttemptRow[]> {
+      return db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('attempt').orderBy('id').execute();
+    },
+    /** Deliveries whose next attempt (or attempt lease) is overdue by more than `graceMs`: their queue job was lost. */
+    overdue(now: number, graceMs: number, limit: number): Promise<WebhookDeliveryRow[]> {
+      return db
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('status', 'in', ['pending', 'delivering'])
+        .where('next_attempt_at', '<', now - graceMs)
+        .orderBy('next_attempt_at')
+        .limit(limit)
+        .execute();
+    },
+    /** Re-opens a delivery for another round of attempts (manual redelivery). */
+    async reopen(id: string, attemptsSoFar: number, now: number): Promise<boolean> {
+      const r = await db
+        .updateTable('webhook_deliveries')
+        .set({ status: 'pending', next_attempt_at: now })
+        .where('id', '=', id)
+        .where('attempts', '=', attemptsSoFar)
+        .where('status', 'in', ['succeeded', 'failed', 'pending'])
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+  };
+}
+
+export type WebhookRepository = ReturnType<typeof createWebhookRepository>;

@@ -1,0 +1,95 @@
+/**
+ * Widget tokens: read-only, one account each, revocable, stored only as SHA-256 (`wgt_` + 43
+ * base62). The token goes in the widget's URL (OBS browser sources cannot send headers); it can
+ * read nothing but its account's widget data, with the privacy options bound to it.
+ */
+import type { Clock } from '../../infra/clock.ts';
+import { newId, randomBase62, sha256Hex } from '../../infra/crypto/index.ts';
+import type { Db } from '../../infra/db/index.ts';
+import type { Mt5AccountRow, WidgetTokenRow } from '../../infra/db/accounts-schema.ts';
+import { AppError } from '../../http/errors.ts';
+import type { AuditEntry } from '../audit/audit.ts';
+import type { AccountService, Actor } from '../accounts/account.service.ts';
+import { WIDGET_KINDS, widgetOptionsSchema, type WidgetKind, type WidgetOptions } from './widget.ts';
+import { createWidgetRepository } from './widget.repository.ts';
+
+const TOKEN = /^wgt_[0-9A-Za-z]{43}$/;
+const TOUCH_EVERY_MS = 60_000;
+
+export interface WidgetView {
+  id: string;
+  account_id: string;
+  kind: WidgetKind;
+  name: string;
+  options: WidgetOptions;
+  status: 'active' | 'revoked';
+  created_at: string;
+  revoked_at: string | null;
+  last_seen_at: string | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+
+function view(r: WidgetTokenRow): WidgetView {
+  return {
+    id: r.id,
+    account_id: r.account_id,
+    kind: r.kind as WidgetKind,
+    name: r.name,
+    options: widgetOptionsSchema.parse(JSON.parse(r.options)),
+    status: r.revoked_at === null ? 'active' : 'revoked',
+    created_at: iso(r.created_at)!,
+    revoked_at: iso(r.revoked_at),
+    last_seen_at: iso(r.last_seen_at),
+  };
+}
+
+export function createWidgetService(d: { db: Db; clock: Clock; accounts: AccountService; audit?: { tryRecord(e: AuditEntry): Promise<void> }; publicUrl: string }) {
+  const repo = createWidgetRepository(d.db);
+  const base = d.publicUrl.replace(/\/+$/, '');
+  const urlFor = (token: string, kind: string) => `${base}/widgets/${kind}?token=${token}`;
+
+  return {
+    urlFor,
+    customizerUrl: (token: string) => `${base}/widgets/customize?token=${token}`,
+
+    async create(input: { account_id: string; kind?: string; name?: string; options?: unknown }, actor?: Actor): Promise<WidgetView & { token: string; url: string; customizer_url: string }> {
+      const account = await d.accounts.get(input.account_id);
+      const kind = (input.kind ?? 'card') as WidgetKind;
+      if (!WIDGET_KINDS.includes(kind)) throw new AppError('validation_failed', `kind: must be one of ${WIDGET_KINDS.join(', ')}`, { errors: [{ field: 'kind', message: `must be one of ${WIDGET_KINDS.join(', ')}` }] });
+      const parsed = widgetOptionsSchema.safeParse(input.options ?? {});
+      if (!parsed.success) throw new AppError('validation_failed', parsed.error.issues.map((i) => `options.${i.path.join('.')}: ${i.message}`).join('; '));
+      const token = `wgt_${randomBase62(43)}`;
+      const id = newId('wdg', 16);
+      await repo.insert({ id, account_id: account.id, kind, name: input.name?.trim().slice(0, 200) || `${account.name} ${kind}`, token_hash: sha256Hex(token), options: JSON.stringify(parsed.data), created_at: d.clock.now(), revoked_at: null, last_seen_at: null });
+      await d.audit?.tryRecord({ actorType: actor?.type ?? 'system', actorId: actor?.id ?? 'cli', action: 'widget.created', targetType: 'widget', targetId: id, ip: actor?.ip ?? null, meta: { account_id: account.id, kind, options: parsed.data } });
+      return { ...view((await repo.findById(id))!), token, url: urlFor(token, kind), customizer_url: `${base}/widgets/customize?token=${token}` };
+    },
+
+    async list(accountId?: string): Promise<WidgetView[]> {
+      return (await repo.list(accountId)).map(view);
+    },
+
+    async revoke(id: string, actor?: Actor): Promise<WidgetView> {
+      const row = await repo.findById(id);
+      if (!row) throw new AppError('not_found', `No widget with id ${id}`);
+      await repo.revoke(id, d.clock.now());
+      await d.audit?.tryRecord({ actorType: actor?.type ?? 'system', actorId: actor?.id ?? 'cli', action: 'widget.revoked', targetType: 'widget', targetId: id, ip: actor?.ip ?? null });
+      return view((await repo.findById(id))!);
+    },
+
+    /** The widget and its account for a token; null for malformed, unknown, revoked or orphaned tokens. */
+    async authenticate(token: string | undefined): Promise<{ widget: WidgetView; account: Mt5AccountRow } | null> {
+      if (!token || !TOKEN.test(token)) return null;
+      const row = await repo.findByHash(sha256Hex(token));
+      if (!row || row.revoked_at !== null) return null;
+      const account = await d.accounts.findById(row.account_id);
+      if (!account) return null;
+      const now = d.clock.now();
+      if (row.last_seen_at === null || now - Number(row.last_seen_at) > TOUCH_EVERY_MS) await repo.touch(row.id, now);
+      return { widget: view(row), account };
+    },
+  };
+}
+
+export type WidgetService = ReturnType<typeof createWidgetService>;

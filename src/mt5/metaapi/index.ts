@@ -1,0 +1,1 @@
+export { MetaApiConnector, brokerOffsetMinutes, type MetaApiConfig } from './connector.ts';

@@ -1,0 +1,747 @@
+/**
+ * The terminal's "Trade History Report" (reference/mt5.md §4): rows → blocks → typed records,
+ * in any terminal language. Blocks are found by shape (a one-cell title row followed by a wide
+ * header row) and told apart by their column count and order; columns are read by position.
+ * English labels are used only as a hint for the summary and Results label/value pairs.
+ * The parser recomputes what it can from the deals and reports every disagreement with the
+ * report's own totals as a mismatch.
+ */
+import { htmlRows, decodeText, type ReportCell, type ReportRow } from './rows.ts';
+import { isZip, xlsxRows } from './xlsx.ts';
+
+export class ReportError extends Error {
+  override readonly name = 'ReportError';
+}
+
+export interface ReportAccount {
+  login: string;
+  currency: string;
+  server: string;
+  name: string;
+  company: string;
+  /** `demo` | `real` | `contest` as the report writes it, or null. */
+  trade_mode: string | null;
+  margin_mode: 'hedging' | 'netting' | null;
+  /** When the report was made, server clock `YYYY-MM-DD HH:mm[:ss]`. */
+  generated_at: string | null;
+}
+
+/** Times below are server-clock wall times `YYYY-MM-DD HH:mm:ss` (no zone), as the report shows them. */
+export interface ReportPosition {
+  time: string;
+  position: number;
+  symbol: string;
+  type: string;
+  volume: number;
+  price: number;
+  sl: number | null;
+  tp: number | null;
+  close_time: string;
+  /** Volume-weighted for partially closed positions (§4.5). */
+  close_price: number;
+  commission: number;
+  swap: number;
+  profit: number;
+  /** The hidden cell after Type (EA name or id). */
+  comment: string;
+}
+
+export interface ReportOrder {
+  open_time: string;
+  order: number;
+  symbol: string;
+  type: string;
+  volume_filled: number;
+  volume_requested: number;
+  /** null for `market`. */
+  price: number | null;
+  sl: number | null;
+  tp: number | null;
+  time: string | null;
+  state: string;
+  comment: string;
+}
+
+export interface ReportDeal {
+  time: string;
+  deal: number;
+  symbol: string;
+  /** `buy`, `sell`, `balance`, `credit`, … (English in every language, §4.4). */
+  type: string;
+  /** `in`, `out`, `in/out`, `out by`, or '' for balance operations. */
+  direction: string;
+  volume: number;
+  price: number;
+  order: number;
+  commission: number;
+  fee: number;
+  swap: number;
+  profit: number;
+  /** Running balance after the deal (includes credit deals). */
+  balance: number;
+  comment: string;
+}
+
+export interface ReportOpenPosition {
+  time: string;
+  position: number;
+  symbol: string;
+  type: string;
+  volume: number;
+  price: number;
+  sl: number | null;
+  tp: number | null;
+  market_price: number;
+  swap: number;
+  profit: number;
+  comment: string;
+}
+
+export interface ReportWorkingOrder {
+  open_time: string;
+  order: number;
+  symbol: string;
+  type: string;
+  volume_filled: number;
+  volume_requested: number;
+  price: number | null;
+  sl: number | null;
+  tp: number | null;
+  market_price: number | null;
+  state: string;
+  comment: string;
+}
+
+export interface ReportSummary {
+  balance: number | null;
+  credit: number | null;
+  floating_pl: number | null;
+  equity: number | null;
+  free_margin: number | null;
+  margin: number | null;
+  /** Percent, e.g. 917.63. */
+  margin_level: number | null;
+}
+
+export type ReportResults = Record<string, number | null>;
+
+export interface ReportMismatch {
+  check: string;
+  /** What the report states. */
+  report: number;
+  /** What the parser computed from the rows. */
+  computed: number;
+  difference: number;
+  message: string;
+}
+
+export interface ParsedReport {
+  format: 'html' | 'xlsx';
+  account: ReportAccount;
+  positions: ReportPosition[];
+  orders: ReportOrder[];
+  deals: ReportDeal[];
+  open_positions: ReportOpenPosition[];
+  working_orders: ReportWorkingOrder[];
+  summary: ReportSummary;
+  results: ReportResults;
+  /** What the parser computed from the deals (the other side of every cross-check). */
+  computed: {
+    total_net_profit: number;
+    gross_profit: number;
+    gross_loss: number;
+    total_trades: number;
+    final_balance: number | null;
+    deposits: number;
+    withdrawals: number;
+    credit: number;
+  };
+  mismatches: ReportMismatch[];
+  warnings: string[];
+}
+
+export interface ParseReportOptions {
+  /** File name, used only to pick the format when the bytes are ambiguous. */
+  filename?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values
+
+/** Locale-free number: space/NBSP thousands separators, optional %, `-` sign; '' → null. */
+export function parseNumber(raw: string): number | null {
+  let s = raw.replace(/[\s\u00a0\u2009\u202f']/g, '');
+  if (s === '' || s === '-') return null;
+  if (s.endsWith('%')) s = s.slice(0, -1);
+  if (s.includes(',') && s.includes('.')) s = s.replace(/,/g, '');
+  else if (/^-?\d+,\d+$/.test(s)) s = s.replace(',', '.');
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(s)) return null;
+  return Number(s);
+}
+
+/** `58.44 (0.58%)` → [58.44, 0.58]; `658` → [658, null]. */
+export function parseComposite(raw: string): [number | null, number | null] {
+  const m = /^(.*?)\s*\(([^)]*)\)\s*$/.exec(raw);
+  if (!m) return [parseNumber(raw), null];
+  return [parseNumber(m[1]!), parseNumber(m[2]!)];
+}
+
+const money = (s: string | undefined): number => parseNumber(s ?? '') ?? 0;
+const optNum = (s: string | undefined): number | null => parseNumber(s ?? '');
+const int = (s: string | undefined): number => {
+  const n = parseNumber(s ?? '');
+  return n === null ? 0 : Math.trunc(n);
+};
+
+/** `2023.06.23 07:53:00` (or an Excel serial from xlsx) → `2023-06-23 07:53:00`. */
+export function reportTime(raw: string | undefined): string {
+  const s = (raw ?? '').trim();
+  const m = /^(\d{4})[.\-/](\d\d)[.\-/](\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d))?)?/.exec(s);
+  if (m) return `${m[1]}-${m[2]}-${m[3]} ${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}`;
+  if (/^\d{4,6}(\.\d+)?$/.test(s)) {
+    // Excel serial day number (1900 system); wall time, no zone.
+    const ms = Math.round((Number(s) - 25569) * 86_400_000);
+    return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+  }
+  return s;
+}
+
+const cents = (n: number) => Math.round(n * 100);
+const round2 = (n: number) => cents(n) / 100;
+
+// ---------------------------------------------------------------------------------------------
+// Rows → sections
+
+interface Block {
+  title: string;
+  header: ReportRow;
+  starts: number[];
+  rows: ReportRow[];
+  totals: ReportRow | null;
+}
+
+const visible = (r: ReportRow) => r.cells.filter((c) => !c.hidden);
+const nonEmpty = (r: ReportRow) => r.cells.filter((c) => !c.hidden && c.text !== '');
+
+function isTitleRow(r: ReportRow): boolean {
+  const ne = nonEmpty(r);
+  return ne.length === 1 && visible(r).length === 1 && parseNumber(ne[0]!.text) === null;
+}
+
+function isHeaderRow(r: ReportRow | undefined): boolean {
+  return !!r && nonEmpty(r).length >= 10;
+}
+
+/** Values of a row by header slot: the visible cell starting in the slot's columns; hidden cells join the slot before them. */
+function slots(row: ReportRow, starts: number[]): { values: string[]; hidden: string[] } {
+  const values: string[] = new Array(starts.length).fill('');
+  const hidden: string[] = new Array(starts.length).fill('');
+  const slotOf = (col: number) => {
+    let k = 0;
+    while (k + 1 < starts.length && starts[k + 1]! <= col) k++;
+    return k;
+  };
+  for (const c of row.cells) {
+    if (c.hidden) {
+      if (c.text !== '' && c.col > 0) {
+        const k = slotOf(c.col - 1);
+        hidden[k] = hidden[k] ? `${hidden[k]} ${c.text}` : c.text;
+      }
+      continue;
+    }
+    const k = slotOf(c.col);
+    if (values[k] === '') values[k] = c.text;
+  }
+  return { values, hidden };
+}
+
+interface Pair {
+  label: string;
+  value: string;
+}
+
+/** Label/value pairs of header, summary and Results rows: a label ends with a colon. */
+function pairs(r: ReportRow): Pair[] {
+  const out: Pair[] = [];
+  const cells = visible(r);
+  for (let i = 0; i < cells.length; i++) {
+    const t = cells[i]!.text;
+    if (!/[:：]$/.test(t)) continue;
+    const next: ReportCell | undefined = cells[i + 1];
+    const value = next && !/[:：]$/.test(next.text) ? next.text : '';
+    out.push({ label: t.replace(/\s*[:：]$/, ''), value });
+    if (value !== '') i++;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocks by shape
+
+type BlockKind = 'positions' | 'orders' | 'deals' | 'open_positions' | 'working_orders';
+const ORDER: BlockKind[] = ['positions', 'orders', 'deals', 'open_positions', 'working_orders'];
+const WIDTHS: Record<BlockKind, number[]> = { positions: [13], orders: [11], deals: [14, 13], open_positions: [12], working_orders: [11] };
+const DIRECTIONS = /^(in|out|in\/out|out by)$/i;
+
+function classify(blocks: Block[], warnings: string[]): Map<Block, BlockKind> {
+  const kinds = new Map<Block, BlockKind>();
+  let cursor = 0;
+  for (const b of blocks) {
+    const width = b.starts.length;
+    const looksLikeDeals = b.rows.slice(0, 20).some((r) => DIRECTIONS.test(slots(r, b.starts).values[4] ?? ''));
+    let picked: BlockKind | null = null;
+    for (let k = cursor; k < ORDER.length; k++) {
+      const kind = ORDER[k]!;
+      if (!WIDTHS[kind].includes(width)) continue;
+      if (kind === 'deals' && width === 13 && !looksLikeDeals && b.rows.length > 0) continue;
+      if (kind === 'positions' && looksLikeDeals) continue;
+      picked = kind;
+      cursor = k + 1;
+      break;
+    }
+    if (picked) kinds.set(b, picked);
+    else warnings.push(`ignored a block "${b.title}" with ${width} columns`);
+  }
+  return kinds;
+}
+
+function volumePair(s: string): [number, number] {
+  const [a, b] = s.split('/').map((x) => x.trim());
+  const filled = parseNumber(a ?? '') ?? 0;
+  return [filled, b === undefined ? filled : (parseNumber(b) ?? 0)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summary and Results: positional order of the terminal's layout, English labels as a hint
+
+const SUMMARY_ORDER: (keyof ReportSummary)[] = ['balance', 'free_margin', 'credit', 'margin', 'floating_pl', 'margin_level', 'equity'];
+const SUMMARY_LABELS: Record<string, keyof ReportSummary> = {
+  balance: 'balance',
+  'free margin': 'free_margin',
+  'credit facility': 'credit',
+  credit: 'credit',
+  margin: 'margin',
+  'floating p/l': 'floating_pl',
+  'margin level': 'margin_level',
+  equity: 'equity',
+};
+
+/** Each entry: the first number's key and, for composite cells `a (b)`, the second's. */
+const RESULTS_ORDER: Array<[string, string | null]> = [
+  ['total_net_profit', null],
+  ['gross_profit', null],
+  ['gross_loss', null],
+  ['profit_factor', null],
+  ['expected_payoff', null],
+  ['recovery_factor', null],
+  ['sharpe_ratio', null],
+  ['balance_drawdown_absolute', null],
+  ['balance_drawdown_maximal', 'balance_drawdown_maximal_pct'],
+  ['balance_drawdown_relative_pct', 'balance_drawdown_relative'],
+  ['total_trades', null],
+  ['short_trades', 'short_trades_won_pct'],
+  ['long_trades', 'long_trades_won_pct'],
+  ['profit_trades', 'profit_trades_pct'],
+  ['loss_trades', 'loss_trades_pct'],
+  ['largest_profit_trade', null],
+  ['largest_loss_trade', null],
+  ['average_profit_trade', null],
+  ['average_loss_trade', null],
+  ['max_consecutive_wins', 'max_consecutive_wins_money'],
+  ['max_consecutive_losses', 'max_consecutive_losses_money'],
+  ['maximal_consecutive_profit', 'maximal_consecutive_profit_count'],
+  ['maximal_consecutive_loss', 'maximal_consecutive_loss_count'],
+  ['average_consecutive_wins', null],
+  ['average_consecutive_losses', null],
+];
+const RESULTS_LABELS: Record<string, number> = Object.fromEntries(
+  [
+    'total net profit',
+    'gross profit',
+    'gross loss',
+    'profit factor',
+    'expected payoff',
+    'recovery factor',
+    'sharpe ratio',
+    'balance drawdown absolute',
+    'balance drawdown maximal',
+    'balance drawdown relative',
+    'total trades',
+    'short trades (won %)',
+    'long trades (won %)',
+    'profit trades (% of total)',
+    'loss trades (% of total)',
+    'largest profit trade',
+    'largest loss trade',
+    'average profit trade',
+    'average loss trade',
+    'maximum consecutive wins ($)',
+    'maximum consecutive losses ($)',
+    'maximal consecutive profit (count)',
+    'maximal consecutive loss (count)',
+    'average consecutive wins',
+    'average consecutive losses',
+  ].map((l, i) => [l, i]),
+);
+
+function readSummary(list: Pair[], warnings: string[]): ReportSummary {
+  const summary: ReportSummary = { balance: null, credit: null, floating_pl: null, equity: null, free_margin: null, margin: null, margin_level: null };
+  const valued = list.filter((p) => p.value !== '');
+  const byLabel = valued.map((p) => SUMMARY_LABELS[p.label.toLowerCase()]);
+  const english = byLabel.every((k) => k !== undefined) && valued.length > 0;
+  if (english) valued.forEach((p, i) => (summary[byLabel[i]!] = parseNumber(p.value)));
+  else if (valued.length === SUMMARY_ORDER.length) valued.forEach((p, i) => (summary[SUMMARY_ORDER[i]!] = parseNumber(p.value)));
+  else if (valued.length > 0) {
+    valued.forEach((p, i) => {
+      const k = byLabel[i];
+      if (k) summary[k] = parseNumber(p.value);
+    });
+    warnings.push(`summary: ${valued.length} values with unknown labels; only English labels were read`);
+  }
+  return summary;
+}
+
+function readResults(list: Pair[], warnings: string[]): ReportResults {
+  const results: ReportResults = {};
+  for (const [a, b] of RESULTS_ORDER) {
+    results[a] = null;
+    if (b) results[b] = null;
+  }
+  const valued = list.filter((p) => p.value !== '');
+  const indexes = valued.map((p) => RESULTS_LABELS[p.label.toLowerCase()]);
+  const english = valued.length > 0 && indexes.every((i) => i !== undefined);
+  const put = (slot: number, value: string) => {
+    const [a, b] = RESULTS_ORDER[slot]!;
+    const [x, y] = parseComposite(value);
+    results[a] = x;
+    if (b) results[b] = y;
+  };
+  if (english) valued.forEach((p, i) => put(indexes[i]!, p.value));
+  else if (valued.length === RESULTS_ORDER.length) valued.forEach((p, i) => put(i, p.value));
+  else if (valued.length > 0) {
+    valued.forEach((p, i) => indexes[i] !== undefined && put(indexes[i]!, p.value));
+    warnings.push(`results: ${valued.length} values where ${RESULTS_ORDER.length} were expected; only English labels were read`);
+  }
+  return results;
+}
+
+function readAccount(list: Pair[], title: string, warnings: string[]): ReportAccount {
+  const account: ReportAccount = { login: '', currency: '', server: '', name: '', company: '', trade_mode: null, margin_mode: null, generated_at: null };
+  const valued = list.filter((p) => p.value !== '');
+  const accountPattern = /^(\d+)\s*\((.*)\)\s*$/;
+  const accountPair = valued.find((p) => accountPattern.test(p.value));
+  const datePair = valued.find((p) => /^\d{4}[.\-]\d\d[.\-]\d\d/.test(p.value));
+  if (valued.length >= 4) {
+    account.name = valued[0]!.value;
+    account.company = valued[2]!.value;
+  }
+  if (accountPair) {
+    const m = accountPattern.exec(accountPair.value)!;
+    account.login = m[1]!;
+    const parts = m[2]!.split(',').map((s) => s.trim());
+    account.currency = parts[0] ?? '';
+    let serverParts = parts.slice(1);
+    const last = serverParts[serverParts.length - 1]?.toLowerCase();
+    if (last && /^(hedge|hedging|netting|exchange)$/.test(last)) {
+      account.margin_mode = last.startsWith('hedg') ? 'hedging' : 'netting';
+      serverParts = serverParts.slice(0, -1);
+    }
+    const mode = serverParts[serverParts.length - 1]?.toLowerCase();
+    if (mode && /^(demo|real|contest|preliminary)$/.test(mode)) {
+      account.trade_mode = mode;
+      serverParts = serverParts.slice(0, -1);
+    }
+    account.server = serverParts.join(', ');
+  } else {
+    const login = /^(\d+)\s*:/.exec(title)?.[1];
+    if (login) account.login = login;
+    warnings.push('no Account line (login, currency, server) found in the report header');
+  }
+  if (datePair) account.generated_at = reportTime(datePair.value).slice(0, 16);
+  return account;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const TRADE_TYPES = new Set(['buy', 'sell']);
+const CLOSING = new Set(['out', 'in/out', 'out by']);
+
+/** Parses a `ReportHistory-*.html` or `.xlsx` export. Throws `ReportError` when it is not one. */
+export function parseReport(bytes: Buffer | Uint8Array, opts: ParseReportOptions = {}): ParsedReport {
+  const warnings: string[] = [];
+  const xlsx = isZip(bytes) || /\.xlsx$/i.test(opts.filename ?? '');
+  let rows: ReportRow[];
+  let docTitle = '';
+  if (xlsx) {
+    try {
+      rows = xlsxRows(bytes);
+    } catch (err) {
+      throw new ReportError((err as Error).message);
+    }
+  } else {
+    const html = decodeText(bytes);
+    if (!/<t[rd]\b/i.test(html)) throw new ReportError('not an MT5 trade history report: no table found');
+    docTitle = /<title>([\s\S]*?)<\/title>/i.exec(html)?.[1]?.trim() ?? '';
+    rows = htmlRows(html);
+  }
+
+  // Segment: header pairs, then blocks (title + header + rows [+ totals]), then summary, then Results.
+  const headPairs: Pair[] = [];
+  const summaryPairs: Pair[] = [];
+  const resultPairs: Pair[] = [];
+  const blocks: Block[] = [];
+  let phase: 'head' | 'blocks' | 'summary' | 'results' = 'head';
+  let sawDocTitle = false;
+  let current: Block | null = null;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (isTitleRow(r)) {
+      current = null;
+      const title = nonEmpty(r)[0]!.text;
+      if (phase === 'head' && !sawDocTitle && headPairs.length === 0) {
+        sawDocTitle = true;
+        if (!docTitle) docTitle = title;
+        continue;
+      }
+      if (isHeaderRow(rows[i + 1])) {
+        const header = rows[i + 1]!;
+        current = { title, header, starts: visible(header).map((c) => c.col), rows: [], totals: null };
+        blocks.push(current);
+        phase = 'blocks';
+        i++;
+      } else {
+        phase = 'results';
+      }
+      continue;
+    }
+    if (current) {
+      const ne = nonEmpty(r);
+      if (ne.length === 0) {
+        current = null;
+        phase = 'summary';
+      } else if (ne[0]!.col === 0) current.rows.push(r);
+      else {
+        current.totals = r;
+        current = null;
+        phase = 'summary';
+      }
+      continue;
+    }
+    if (phase === 'head') headPairs.push(...pairs(r));
+    else if (phase === 'results') resultPairs.push(...pairs(r));
+    else summaryPairs.push(...pairs(r));
+  }
+  if (blocks.length === 0) throw new ReportError('not an MT5 trade history report: no Positions/Orders/Deals blocks found');
+
+  const account = readAccount(headPairs, docTitle, warnings);
+  const kinds = classify(blocks, warnings);
+  const blockOf = (kind: BlockKind) => blocks.find((b) => kinds.get(b) === kind);
+
+  const positions: ReportPosition[] = [];
+  const pb = blockOf('positions');
+  if (pb)
+    for (const r of pb.rows) {
+      const { values: v, hidden } = slots(r, pb.starts);
+      positions.push({
+        time: reportTime(v[0]),
+        position: int(v[1]),
+        symbol: v[2]!,
+        type: v[3]!.toLowerCase(),
+        volume: money(v[4]),
+        price: money(v[5]),
+        sl: optNum(v[6]),
+        tp: optNum(v[7]),
+        close_time: reportTime(v[8]),
+        close_price: money(v[9]),
+        commission: money(v[10]),
+        swap: money(v[11]),
+        profit: money(v[12]),
+        comment: hidden[3] || hidden.filter(Boolean).join(' '),
+      });
+    }
+
+  const orders: ReportOrder[] = [];
+  const ob = blockOf('orders');
+  if (ob)
+    for (const r of ob.rows) {
+      const { values: v } = slots(r, ob.starts);
+      const [filled, requested] = volumePair(v[4]!);
+      orders.push({
+        open_time: reportTime(v[0]),
+        order: int(v[1]),
+        symbol: v[2]!,
+        type: v[3]!.toLowerCase(),
+        volume_filled: filled,
+        volume_requested: requested,
+        price: optNum(v[5]),
+        sl: optNum(v[6]),
+        tp: optNum(v[7]),
+        time: v[8] ? reportTime(v[8]) : null,
+        state: v[9]!.toLowerCase(),
+        comment: v[10]!,
+      });
+    }
+
+  const deals: ReportDeal[] = [];
+  const db = blockOf('deals');
+  if (db) {
+    const hasFee = db.starts.length >= 14;
+    for (const r of db.rows) {
+      const { values: v } = slots(r, db.starts);
+      const at = (k: number) => v[hasFee || k < 9 ? k : k - 1];
+      deals.push({
+        time: reportTime(v[0]),
+        deal: int(v[1]),
+        symbol: v[2]!,
+        type: v[3]!.toLowerCase(),
+        direction: v[4]!.toLowerCase(),
+        volume: money(v[5]),
+        price: money(v[6]),
+        order: int(v[7]),
+        commission: money(v[8]),
+        fee: hasFee ? money(v[9]) : 0,
+        swap: money(at(10)),
+        profit: money(at(11)),
+        balance: money(at(12)),
+        comment: at(13) ?? '',
+      });
+    }
+  }
+
+  const open_positions: ReportOpenPosition[] = [];
+  const opb = blockOf('open_positions');
+  if (opb)
+    for (const r of opb.rows) {
+      const { values: v } = slots(r, opb.starts);
+      open_positions.push({
+        time: reportTime(v[0]),
+        position: int(v[1]),
+        symbol: v[2]!,
+        type: v[3]!.toLowerCase(),
+        volume: money(v[4]),
+        price: money(v[5]),
+        sl: optNum(v[6]),
+        tp: optNum(v[7]),
+        market_price: money(v[8]),
+        swap: money(v[9]),
+        profit: money(v[10]),
+        comment: v[11]!,
+      });
+    }
+
+  const working_orders: ReportWorkingOrder[] = [];
+  const wb = blockOf('working_orders');
+  if (wb)
+    for (const r of wb.rows) {
+      const { values: v } = slots(r, wb.starts);
+      const [filled, requested] = volumePair(v[4]!);
+      working_orders.push({
+        open_time: reportTime(v[0]),
+        order: int(v[1]),
+        symbol: v[2]!,
+        type: v[3]!.toLowerCase(),
+        volume_filled: filled,
+        volume_requested: requested,
+        price: optNum(v[5]),
+        sl: optNum(v[6]),
+        tp: optNum(v[7]),
+        market_price: optNum(v[8]),
+        state: v[9]!.toLowerCase(),
+        comment: v[10]!,
+      });
+    }
+
+  const summary = readSummary(summaryPairs, warnings);
+  const results = readResults(resultPairs, warnings);
+
+  // ---- cross-checks
+  const mismatches: ReportMismatch[] = [];
+  const compare = (check: string, report: number | null | undefined, computed: number, message: string) => {
+    if (report === null || report === undefined) return;
+    if (cents(report) !== cents(computed)) mismatches.push({ check, report, computed: round2(computed), difference: round2(computed - report), message });
+  };
+
+  let netCents = 0;
+  let grossProfitCents = 0;
+  let grossLossCents = 0;
+  let trades = 0;
+  let depositCents = 0;
+  let withdrawalCents = 0;
+  let creditCents = 0;
+  const sums = { commission: 0, fee: 0, swap: 0, profit: 0 };
+  let balanceBreaks = 0;
+  let firstBreak: ReportDeal | null = null;
+  let running: number | null = null;
+  for (const d of deals) {
+    const c = cents(d.profit) + cents(d.commission) + cents(d.fee) + cents(d.swap);
+    sums.commission += cents(d.commission);
+    sums.fee += cents(d.fee);
+    sums.swap += cents(d.swap);
+    sums.profit += cents(d.profit);
+    if (TRADE_TYPES.has(d.type)) {
+      netCents += c;
+      if (CLOSING.has(d.direction)) {
+        trades++;
+        if (c > 0) grossProfitCents += c;
+        else grossLossCents += c;
+      } else if (c < 0) grossLossCents += c;
+    } else if (d.type === 'balance') {
+      if (c >= 0) depositCents += c;
+      else withdrawalCents += c;
+    } else if (d.type === 'credit') creditCents += c;
+    if (running !== null && running + c !== cents(d.balance)) {
+      balanceBreaks++;
+      firstBreak ??= d;
+    }
+    running = cents(d.balance);
+  }
+  if (firstBreak)
+    warnings.push(`the running Balance column does not add up at ${balanceBreaks} deal(s), first at deal ${firstBreak.deal} (${firstBreak.time})`);
+
+  const computed = {
+    total_net_profit: netCents / 100,
+    gross_profit: grossProfitCents / 100,
+    gross_loss: grossLossCents / 100,
+    total_trades: trades,
+    final_balance: running === null ? null : running / 100,
+    deposits: depositCents / 100,
+    withdrawals: withdrawalCents / 100,
+    credit: creditCents / 100,
+  };
+
+  if (deals.length > 0) {
+    compare('total_net_profit', results.total_net_profit, computed.total_net_profit, 'Results "Total Net Profit" differs from the sum of profit, swap, commission and fee of the trading deals');
+    compare('gross_profit', results.gross_profit, computed.gross_profit, 'Results "Gross Profit" differs from the sum of the winning closing deals');
+    compare('gross_loss', results.gross_loss, computed.gross_loss, 'Results "Gross Loss" differs from the sum of the losing deals');
+    compare('total_trades', results.total_trades, trades, 'Results "Total Trades" differs from the number of closing deals (out, in/out, out by)');
+    if (summary.balance !== null && running !== null)
+      compare('balance', summary.balance, (running - creditCents) / 100, 'Summary "Balance" differs from the last running balance of the Deals block less credit');
+  }
+  if (db?.totals) {
+    const { values: t } = slots(db.totals, db.starts);
+    const hasFee = db.starts.length >= 14;
+    const at = (k: number) => t[hasFee || k < 9 ? k : k - 1];
+    compare('deals_commission', optNum(t[8]), sums.commission / 100, 'Deals totals row: Commission differs from the column sum');
+    if (hasFee) compare('deals_fee', optNum(t[9]), sums.fee / 100, 'Deals totals row: Fee differs from the column sum');
+    compare('deals_swap', optNum(at(10)), sums.swap / 100, 'Deals totals row: Swap differs from the column sum');
+    compare('deals_profit', optNum(at(11)), sums.profit / 100, 'Deals totals row: Profit differs from the column sum');
+    if (running !== null) compare('deals_balance', optNum(at(12)), running / 100, 'Deals totals row: Balance differs from the last running balance');
+  }
+  const openSwap = open_positions.reduce((s, p) => s + cents(p.swap), 0);
+  const openProfit = open_positions.reduce((s, p) => s + cents(p.profit), 0);
+  if (opb?.totals) {
+    const { values: t } = slots(opb.totals, opb.starts);
+    compare('open_positions_swap', optNum(t[9]), openSwap / 100, 'Open Positions totals row: Swap differs from the column sum');
+    compare('open_positions_profit', optNum(t[10]), openProfit / 100, 'Open Positions totals row: Profit differs from the column sum');
+  }
+  if (summary.floating_pl !== null && open_positions.length > 0 && cents(summary.floating_pl) !== openProfit && cents(summary.floating_pl) !== openProfit + openSwap)
+    compare('floating_pl', summary.floating_pl, openProfit / 100, 'Summary "Floating P/L" differs from the profit of the open positions');
+  if (summary.equity !== null && summary.balance !== null) {
+    const base = cents(summary.balance) + cents(summary.credit ?? 0) + cents(summary.floating_pl ?? 0);
+    // Some builds show Floating P/L without the open positions' swap; equity includes it.
+    if (cents(summary.equity) !== base && cents(summary.equity) !== base + openSwap)
+      compare('equity', summary.equity, base / 100, 'Summary "Equity" differs from Balance + Credit + Floating P/L');
+  }
+
+  return { format: xlsx ? 'xlsx' : 'html', account, positions, orders, deals, open_positions, working_orders, summary, results, computed, mismatches, warnings };
+}

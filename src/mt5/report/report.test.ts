@@ -1,0 +1,152 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { accountHistorySchema } from '../history.schema.ts';
+import { BULGARIAN, ENGLISH, EXPECTED, JAPANESE, MODEL, reportHtml, reportXlsx, utf16leWithBom } from '../../../test/factories/mt5-report.ts';
+import { parseComposite, parseNumber, parseReport, ReportError, reportToHistory, type ParsedReport } from './index.ts';
+
+const FIXTURE = resolve(import.meta.dirname, '../../../../shared/fixtures/mt5-reports/ReportHistory-70358000.html');
+const haveFixture = existsSync(FIXTURE);
+
+describe.skipIf(!haveFixture)('the real terminal report in shared/fixtures', () => {
+  const report = haveFixture ? parseReport(readFileSync(FIXTURE)) : (null as unknown as ParsedReport);
+
+  it('has the block sizes its README states: 658 positions, 1401 orders, 1402 deals, 85 open positions', () => {
+    expect(report.positions).toHaveLength(658);
+    expect(report.orders).toHaveLength(1401);
+    expect(report.deals).toHaveLength(1402);
+    expect(report.open_positions).toHaveLength(85);
+    expect(report.working_orders).toHaveLength(0);
+    expect(report.deals[0]).toMatchObject({ type: 'balance', profit: 10_000, balance: 10_000 });
+  });
+
+  it('reads the summary: balance 9 949.16, equity 9 927.92, margin 1 081.91, margin level 917.63 %', () => {
+    expect(report.summary).toMatchObject({ balance: 9949.16, equity: 9927.92, margin: 1081.91, margin_level: 917.63, credit: 0, free_margin: 8846.01, floating_pl: -20.68 });
+  });
+
+  it('reads the Results: net profit -50.84, 658 trades, balance drawdown maximal 58.44 (0.58 %)', () => {
+    expect(report.results).toMatchObject({ total_net_profit: -50.84, total_trades: 658, balance_drawdown_maximal: 58.44, balance_drawdown_maximal_pct: 0.58, gross_profit: 157.73, gross_loss: -208.57 });
+  });
+
+  it('recomputes net profit, trade count and balance from the deals and finds no mismatch', () => {
+    expect(report.computed).toMatchObject({ total_net_profit: -50.84, total_trades: 658, final_balance: 9949.16, deposits: 10_000 });
+    expect(report.mismatches).toEqual([]);
+    expect(report.warnings).toEqual([]);
+  });
+
+  it('reads the account line and the hidden comment cell of the Positions block', () => {
+    expect(report.account).toMatchObject({ login: '70358000', currency: 'EUR', server: 'MetaQuotes-Demo', trade_mode: 'demo', margin_mode: 'hedging', generated_at: '2023-06-26 17:03' });
+    expect(report.positions[0]).toMatchObject({ position: 1771882106, symbol: 'GBPUSD', type: 'buy', volume: 0.02, price: 1.27043, sl: null, close_price: 1.27125, profit: 1.5, comment: '200011' });
+  });
+
+  it('parses the same bytes re-encoded as UTF-16LE with a BOM and a stray trailing byte', () => {
+    const again = parseReport(utf16leWithBom(readFileSync(FIXTURE, 'utf8'), true));
+    expect(again.deals).toHaveLength(1402);
+    expect(again.results.total_net_profit).toBe(-50.84);
+    expect(again.mismatches).toEqual([]);
+  });
+
+  it('becomes a valid normalized history whose closing deals add up per position', () => {
+    const history = reportToHistory(report, { serverUtcOffsetMinutes: 180 });
+    expect(accountHistorySchema.safeParse(history).success).toBe(true);
+    expect(history.account).toMatchObject({ login: '70358000', initial_balance: 10_000, server_utc_offset_minutes: 180, margin_mode: 'hedging' });
+    expect(history.deals).toHaveLength(1401); // the funding deposit is the initial balance
+    expect(history.deals[0]!.time).toBe('2023-06-23T04:53:00.000Z');
+    const closed = new Map<number, number>();
+    for (const d of history.deals) if (d.entry !== 'in') closed.set(d.position_id, (closed.get(d.position_id) ?? 0) + Math.round(d.profit * 100));
+    for (const p of report.positions) expect(closed.get(p.position)).toBe(Math.round(p.profit * 100));
+    expect(history.positions).toHaveLength(85);
+  });
+});
+
+function expectModel(r: ParsedReport): void {
+  expect(r.account).toMatchObject({ login: MODEL.login, currency: 'USD', server: 'Brymix-Live', trade_mode: 'real', margin_mode: 'hedging', name: 'Jane Trader', company: 'Brymix Markets Ltd', generated_at: '2024-03-06 18:00' });
+  expect(r.positions).toHaveLength(EXPECTED.positions);
+  expect(r.orders).toHaveLength(EXPECTED.orders);
+  expect(r.deals).toHaveLength(EXPECTED.deals);
+  expect(r.open_positions).toHaveLength(EXPECTED.open_positions);
+  expect(r.working_orders).toHaveLength(EXPECTED.working_orders);
+  expect(r.summary).toEqual(EXPECTED.summary);
+  expect(r.results).toMatchObject({ total_net_profit: EXPECTED.total_net_profit, total_trades: EXPECTED.total_trades, gross_profit: EXPECTED.gross_profit, gross_loss: EXPECTED.gross_loss, balance_drawdown_maximal: 1022.9, balance_drawdown_maximal_pct: 9.71, short_trades: 2, short_trades_won_pct: 100 });
+  expect(r.computed).toMatchObject({ total_net_profit: EXPECTED.total_net_profit, total_trades: 3, final_balance: 9317.8, deposits: 10_000, withdrawals: -200, credit: 500 });
+  expect(r.mismatches).toEqual([]);
+  // partial close: volume-weighted close price; space thousands separators in prices and money
+  expect(r.positions[0]).toMatchObject({ position: 5001, volume: 0.3, close_price: 1.08633, commission: -4.2, swap: -0.5, profit: 40, sl: 1.08, tp: null });
+  expect(r.positions[1]).toMatchObject({ position: 5004, type: 'sell', price: 2100.5, tp: 2090, close_price: 2110.5, profit: -1000 });
+  expect(r.orders[1]).toMatchObject({ order: 5002, price: null, volume_filled: 0.1, volume_requested: 0.1, state: 'filled' });
+  expect(r.orders[6]).toMatchObject({ order: 5008, type: 'sell stop', volume_filled: 0.1, volume_requested: 0, state: 'canceled' });
+  expect(r.deals[1]).toMatchObject({ type: 'credit', profit: 500, balance: 10_500 });
+  expect(r.deals[6]).toMatchObject({ deal: 1007, direction: 'out', price: 2110.5, profit: -1000, commission: -7, balance: 9521.3 });
+  expect(r.open_positions[0]).toMatchObject({ position: 5006, market_price: 1.266, swap: -0.25, profit: 50, sl: 1.26 });
+  expect(r.working_orders[0]).toMatchObject({ order: 5007, type: 'buy limit', price: 148, market_price: 149.2, state: 'placed', volume_requested: 0 });
+}
+
+describe('reports built in code', () => {
+  it('parses an English report as UTF-16LE with BOM and a stray trailing byte', () => {
+    const r = parseReport(utf16leWithBom(reportHtml(ENGLISH), true));
+    expect(r.format).toBe('html');
+    expectModel(r);
+    expect(r.positions[0]!.comment).toBe('grid-ea');
+  });
+
+  it('parses a Japanese report as UTF-8, where Commission and Fee share one header', () => {
+    expectModel(parseReport(Buffer.from(reportHtml(JAPANESE), 'utf8')));
+  });
+
+  it('parses a Bulgarian report (unknown Results labels) as UTF-16LE without a BOM, by position', () => {
+    expectModel(parseReport(Buffer.from(reportHtml(BULGARIAN), 'utf16le')));
+  });
+
+  it('parses the same report as UTF-8 with a BOM', () => {
+    expectModel(parseReport(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(reportHtml(ENGLISH), 'utf8')])));
+  });
+
+  it.each([
+    ['English', ENGLISH],
+    ['Japanese', JAPANESE],
+  ])('parses an xlsx export (%s, UTF-16LE XML parts, merged cells, omitted empty rows)', (_name, labels) => {
+    const r = parseReport(Buffer.from(reportXlsx(labels)), { filename: 'ReportHistory-5550123.xlsx' });
+    expect(r.format).toBe('xlsx');
+    expectModel(r);
+  });
+
+  it('reports a mismatch when the Results block disagrees with the deals', () => {
+    const r = parseReport(Buffer.from(reportHtml(ENGLISH, { ...MODEL, results: { total_net_profit: '-900.00', total_trades: '4' } })));
+    expect(r.mismatches.map((m) => m.check).sort()).toEqual(['total_net_profit', 'total_trades']);
+    expect(r.mismatches.find((m) => m.check === 'total_net_profit')).toMatchObject({ report: -900, computed: -982.2, difference: -82.2 });
+  });
+
+  it('turns the report into a history: credit kept, funding deposit folded, partial closes on one position, UTC times', () => {
+    const r = parseReport(Buffer.from(reportHtml(ENGLISH)));
+    const h = reportToHistory(r, { serverTimeZone: 'Europe/Athens' });
+    expect(accountHistorySchema.safeParse(h).success).toBe(true);
+    expect(h.account.initial_balance).toBe(10_000);
+    expect(h.deals.map((d) => d.type)).toEqual(['credit', 'buy', 'sell', 'sell', 'sell', 'buy', 'buy', 'balance']);
+    const euro = h.deals.filter((d) => d.symbol === 'EURUSD');
+    expect(euro.map((d) => [d.entry, d.position_id])).toEqual([['in', 5001], ['out', 5001], ['out', 5001]]);
+    expect(euro[0]).toMatchObject({ sl: 1.08, tp: null, time: '2024-03-04T08:00:00.000Z' }); // EET = UTC+2 in March
+    expect(h.deals.find((d) => d.ticket === 1007)).toMatchObject({ entry: 'out', position_id: 5004 });
+    expect(h.positions).toEqual([expect.objectContaining({ ticket: 5006, type: 'buy', current_price: 1.266, open_time: '2024-03-06T08:00:00.000Z' })]);
+    expect(h.equity).toEqual([{ time: '2024-03-06T16:00:00.000Z', balance: 8817.8, equity: 9367.55 }]);
+  });
+
+  it('rejects files that are not reports with ReportError', () => {
+    expect(() => parseReport(Buffer.from('hello'))).toThrow(ReportError);
+    expect(() => parseReport(Buffer.from('<html><table><tr><td>x</td></tr></table></html>'))).toThrow(ReportError);
+    expect(() => parseReport(Buffer.from('PK\u0003\u0004garbage'))).toThrow(ReportError);
+  });
+});
+
+describe('numbers', () => {
+  it('reads space and NBSP thousands separators, percentages and composite cells', () => {
+    expect(parseNumber('10 000.00')).toBe(10_000);
+    expect(parseNumber('3\u00a0000\u00a0000')).toBe(3_000_000);
+    expect(parseNumber('-1 019.60')).toBe(-1019.6);
+    expect(parseNumber('917.63%')).toBe(917.63);
+    expect(parseNumber('')).toBeNull();
+    expect(parseNumber('market')).toBeNull();
+    expect(parseComposite('58.44 (0.58%)')).toEqual([58.44, 0.58]);
+    expect(parseComposite('0.58% (58.44)')).toEqual([0.58, 58.44]);
+    expect(parseComposite('9 (3.58)')).toEqual([9, 3.58]);
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * Picks the connector that serves an MT5 server name. A servers config file will feed this map
+ * later; for now the simulator serves `Brymix-Demo` (see `index.ts`).
+ */
+import { ConnectorError, type FetchOptions, type Mt5Connector, type Mt5Credentials } from './connector.ts';
+import type { AccountHistory, AccountInfo, OpenPosition } from './history.ts';
+
+export interface ConnectorRouter extends Mt5Connector {
+  /** The connector for `server`; throws `ConnectorError('unknown_server')` when none serves it. */
+  forServer(server: string): Mt5Connector;
+  /** Server names this router knows, sorted. */
+  servers(): string[];
+}
+
+/** `fallback` serves every server not named (the servers file's `"*"`, e.g. MetaApi). */
+export function createConnectorRouter(connectors: Record<string, Mt5Connector>, fallback?: Mt5Connector): ConnectorRouter {
+  // A Map, not the record itself: a server named `__proto__` or `constructor` must not resolve.
+  const byServer = new Map<string, Mt5Connector>(Object.entries(connectors));
+
+  function forServer(server: string): Mt5Connector {
+    const connector = byServer.get(server) ?? fallback;
+    if (!connector) {
+      throw new ConnectorError('unknown_server', `Unknown MT5 server ${JSON.stringify(server.slice(0, 100))}`, false);
+    }
+    return connector;
+  }
+
+  return {
+    kind: 'router',
+    forServer,
+    servers: () => [...byServer.keys()].sort(),
+    fetchHistory: (creds: Mt5Credentials, opts?: FetchOptions): Promise<AccountHistory> =>
+      call(() => forServer(creds.server).fetchHistory(creds, opts)),
+    getAccountInfo: (creds: Mt5Credentials, opts?: FetchOptions): Promise<AccountInfo> =>
+      call(() => forServer(creds.server).getAccountInfo(creds, opts)),
+    getPositions: (creds: Mt5Credentials, opts?: FetchOptions): Promise<OpenPosition[]> =>
+      call(() => forServer(creds.server).getPositions(creds, opts)),
+  };
+}
+
+/** Turns a synchronous throw (unknown server) into a rejection, as callers of a Promise expect. */
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  return fn();
+}

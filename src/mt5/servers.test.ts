@@ -1,0 +1,52 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createConfiguredRouter, readServersFile, ServersFileError } from './servers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'brymix-servers-'));
+const file = (json: unknown) => {
+  const p = join(dir, `servers-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(p, JSON.stringify(json));
+  return p;
+};
+const metaApi = { token: 'tok', provisioningUrl: 'http://127.0.0.1:1/prov', clientUrl: 'http://127.0.0.1:1/{region}', marketDataUrl: 'http://127.0.0.1:1/md/{region}' };
+
+describe('routing by mt5_server through the servers file', () => {
+  it('serves Brymix-Demo with the simulator without a file and answers unknown_server for anything else', async () => {
+    const router = createConfiguredRouter({ env: {} });
+    expect(router.forServer('Brymix-Demo').kind).toBe('simulator');
+    await expect(router.fetchHistory({ login: '1', password: 'x', server: 'Elsewhere-Live' })).rejects.toMatchObject({ code: 'unknown_server', retryable: false });
+  });
+
+  it('routes each listed server to its connector and "*" to the fallback', () => {
+    const router = createConfiguredRouter({
+      serversFile: file({ servers: { 'Broker-Live': { connector: 'webapi', url: 'https://127.0.0.1:9443', manager_login: 1005, manager_password_env: 'BROKER_MANAGER_PW', time_zone: 'Europe/Athens' }, 'Other-Demo': { connector: 'metaapi' }, '*': { connector: 'metaapi' } } }),
+      env: { BROKER_MANAGER_PW: 'm-secret' },
+      metaApi,
+    });
+    expect(router.forServer('Broker-Live').kind).toBe('webapi');
+    expect(router.forServer('Other-Demo').kind).toBe('metaapi');
+    expect(router.forServer('Anything-Else').kind).toBe('metaapi');
+    expect(router.forServer('Brymix-Demo').kind).toBe('simulator');
+  });
+
+  it('names the missing environment variable of a manager password, never a value', () => {
+    const p = file({ servers: { 'Broker-Live': { connector: 'webapi', url: 'https://127.0.0.1:9443', manager_login: '1005', manager_password_env: 'BROKER_MANAGER_PW' } } });
+    expect(() => createConfiguredRouter({ serversFile: p, env: {} })).toThrow(/BROKER_MANAGER_PW/);
+  });
+
+  it('refuses a password written into the file, a metaapi server without METAAPI_TOKEN and an unknown connector', () => {
+    expect(() => readServersFile(file({ servers: { X: { connector: 'webapi', url: 'https://h', manager_login: '1', manager_password: 'plain' } } }))).toThrow(ServersFileError);
+    expect(() => createConfiguredRouter({ serversFile: file({ servers: { X: { connector: 'metaapi' } } }), env: {} })).toThrow(/METAAPI_TOKEN/);
+    expect(() => readServersFile(file({ servers: { X: { connector: 'fax' } } }))).toThrow(ServersFileError);
+    expect(() => readServersFile(join(dir, 'missing.json'))).toThrow(ServersFileError);
+  });
+
+  it('accepts the documented example file', () => {
+    const example = resolve(import.meta.dirname, '../../config/servers.example.json');
+    const router = createConfiguredRouter({ serversFile: example, env: { MT5_MYBROKER_MANAGER_PASSWORD: 'x' }, metaApi });
+    expect(router.servers()).toEqual(['Brymix-Demo', 'ICMarketsSC-Demo', 'MyBroker-Live']);
+    expect(router.forServer('MyBroker-Live').kind).toBe('webapi');
+  });
+});

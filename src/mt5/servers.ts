@@ -1,0 +1,99 @@
+/**
+ * Which connector serves which MT5 server name: the servers config file (`MT5_SERVERS_FILE`,
+ * documented in config/servers.example.json). The simulator always serves `Brymix-Demo`
+ * unless the file says otherwise; `"*"` names the connector for every other server (typically
+ * MetaApi, which reaches any broker); without it an unknown server is `unknown_server`.
+ * Secrets never sit in the file: entries name environment variables that hold them.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { Mt5Connector } from './connector.ts';
+import { MetaApiConnector, type MetaApiConfig } from './metaapi/index.ts';
+import { createConnectorRouter, type ConnectorRouter } from './router.ts';
+import { DEMO_SERVER, SimulatorConnector, type SimulatorOptions } from './simulator/index.ts';
+import { WebApiConnector } from './webapi/index.ts';
+
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name');
+
+const entrySchema = z.discriminatedUnion('connector', [
+  z.object({ connector: z.literal('simulator') }).strict(),
+  z.object({ connector: z.literal('metaapi') }).strict(),
+  z
+    .object({
+      connector: z.literal('webapi'),
+      url: z.string().url(),
+      manager_login: z.union([z.string(), z.number()]).transform(String),
+      /** Name of the environment variable holding the manager password. */
+      manager_password_env: envName,
+      utc_offset_minutes: z.number().int().min(-720).max(840).optional(),
+      time_zone: z.string().optional(),
+      margin_mode: z.enum(['hedging', 'netting']).optional(),
+      insecure_tls: z.boolean().optional(),
+      timeout_ms: z.number().int().min(100).max(300_000).optional(),
+    })
+    .strict(),
+]);
+
+export const serversFileSchema = z.object({ servers: z.record(z.string().min(1).max(128), entrySchema) }).strict();
+export type ServersFile = z.infer<typeof serversFileSchema>;
+
+export class ServersFileError extends Error {}
+
+export function readServersFile(path: string): ServersFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ServersFileError(`MT5_SERVERS_FILE ${path}: ${(err as Error).message}`);
+  }
+  const parsed = serversFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new ServersFileError(`MT5_SERVERS_FILE ${path}: ${i.path.join('.')}: ${i.message}`);
+  }
+  return parsed.data;
+}
+
+export interface ConnectorSettings {
+  serversFile?: string | undefined;
+  /** Values of environment variables the servers file refers to. */
+  env: Record<string, string | undefined>;
+  metaApi?: Omit<MetaApiConfig, 'token'> & { token?: string | undefined };
+  simulator?: SimulatorOptions;
+}
+
+/** The router of a deployment: simulator for Brymix-Demo plus what the servers file declares. */
+export function createConfiguredRouter(s: ConnectorSettings): ConnectorRouter {
+  const file: ServersFile = s.serversFile ? readServersFile(s.serversFile) : { servers: {} };
+  const simulator = new SimulatorConnector(s.simulator);
+  let metaApi: MetaApiConnector | null = null;
+  const useMetaApi = (server: string) => {
+    if (!s.metaApi?.token) throw new ServersFileError(`MT5_SERVERS_FILE: server ${server} uses MetaApi but METAAPI_TOKEN is not set`);
+    metaApi ??= new MetaApiConnector({ ...s.metaApi, token: s.metaApi.token });
+    return metaApi;
+  };
+  const byServer: Record<string, Mt5Connector> = { [DEMO_SERVER]: simulator };
+  let fallback: Mt5Connector | undefined;
+  for (const [server, entry] of Object.entries(file.servers)) {
+    let connector: Mt5Connector;
+    if (entry.connector === 'simulator') connector = server === '*' ? simulator : new SimulatorConnector({ ...s.simulator, server });
+    else if (entry.connector === 'metaapi') connector = useMetaApi(server);
+    else {
+      const password = s.env[entry.manager_password_env];
+      if (!password) throw new ServersFileError(`MT5_SERVERS_FILE: server ${server}: environment variable ${entry.manager_password_env} (manager password) is not set`);
+      connector = new WebApiConnector({
+        url: entry.url,
+        managerLogin: entry.manager_login,
+        managerPassword: password,
+        ...(entry.utc_offset_minutes !== undefined ? { utcOffsetMinutes: entry.utc_offset_minutes } : {}),
+        ...(entry.time_zone ? { timeZone: entry.time_zone } : {}),
+        ...(entry.margin_mode ? { marginMode: entry.margin_mode } : {}),
+        ...(entry.insecure_tls ? { insecureTls: true } : {}),
+        ...(entry.timeout_ms ? { timeoutMs: entry.timeout_ms } : {}),
+      });
+    }
+    if (server === '*') fallback = connector;
+    else byServer[server] = connector;
+  }
+  return createConnectorRouter(byServer, fallback);
+}

@@ -1,0 +1,89 @@
+/**
+ * Best day / consistency (reference/rules.md §3.5, T5, T6): the best trading day's closed P/L as a
+ * share of a denominator must not exceed `cap_pct`:
+ *   net_profit     closed P/L of all days, losing days included (E8, Topstep)
+ *   positive_days  sum of the profitable days only (the dataset's FTMO 1-Step encoding)
+ *   profit_target  profit_target_pct · IC
+ * A day's P/L is every non-adjustment deal booked that day in the reset zone (trade P/L,
+ * commissions, swaps, fees; deposits and withdrawals never count). Failing the cap keeps the
+ * challenge pending (an objective), it never disqualifies: no violation is ever reported.
+ */
+import { z } from 'zod';
+import { dayClock } from '../days.ts';
+import { fromCents, pct2 } from '../money.ts';
+import { pct, resetTime, resetTz } from '../spec-fields.ts';
+import type { Timeline } from '../timeline.ts';
+import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
+
+export const bestDaySchema = z
+  .object({
+    type: z.literal('best_day'),
+    cap_pct: pct,
+    denominator: z.enum(['net_profit', 'positive_days', 'profit_target']).default('net_profit'),
+    /** Required with denominator `profit_target`: the target as a percent of IC. */
+    profit_target_pct: z.number().finite().gt(0, 'must be greater than 0').max(1000, 'must be at most 1000').optional(),
+    reset_tz: resetTz,
+    reset_time: resetTime,
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.denominator === 'profit_target' && r.profit_target_pct === undefined) ctx.addIssue({ code: 'custom', path: ['profit_target_pct'], message: 'is required when denominator is profit_target' });
+  });
+export type BestDayRule = z.infer<typeof bestDaySchema>;
+
+export interface DayPnl {
+  day: string;
+  /** Closed P/L of the day in cents (trade deals, commissions, swaps, fees; no balance operations). */
+  cents: number;
+}
+
+/** Closed P/L per trading day of the reset zone, in day order; days without deals are absent. */
+export function dailyClosedPnl(tl: Timeline, tz: string, resetTimeText = '00:00'): DayPnl[] {
+  const clock = dayClock(tz, resetTimeText);
+  const out: DayPnl[] = [];
+  let last: DayPnl | undefined;
+  for (const td of tl.deals) {
+    if (td.isAdjustment) continue;
+    const day = clock.dayOf(td.ms);
+    if (!last || last.day !== day) {
+      last = { day, cents: 0 };
+      out.push(last);
+    }
+    last.cents += td.cents;
+  }
+  return out;
+}
+
+export function evaluateBestDay(rule: BestDayRule, { tl }: FamilyContext): FamilyResult {
+  const days = dailyClosedPnl(tl, rule.reset_tz, rule.reset_time);
+  const best = days.reduce<DayPnl | null>((b, d) => (!b || d.cents > b.cents ? d : b), null);
+  const bestCents = Math.max(0, best?.cents ?? 0);
+  const denominator =
+    rule.denominator === 'net_profit'
+      ? days.reduce((s, d) => s + d.cents, 0)
+      : rule.denominator === 'positive_days'
+        ? days.reduce((s, d) => s + Math.max(0, d.cents), 0)
+        : Math.round((tl.icCents * rule.profit_target_pct!) / 100);
+  // No profitable day: nothing can be concentrated. A profitable day with a net result ≤ 0 is
+  // more than the whole profit (the ratio is undefined, reported as at least 100 %).
+  const met = bestCents === 0 || (denominator > 0 && bestCents * 100 <= rule.cap_pct * denominator);
+  const ratio = bestCents === 0 ? 0 : denominator > 0 ? (bestCents / denominator) * 100 : null;
+  // The smallest denominator (net profit or positive-days sum) under which the best day fits the cap.
+  const required = Math.ceil((bestCents * 100) / rule.cap_pct);
+  return {
+    violations: [],
+    objectives: [{ rule: 'best_day', target: rule.cap_pct, current: ratio === null ? 100 : pct2(ratio), met }],
+    metrics: {
+      best_day_profit: fromCents(bestCents),
+      best_day_date: bestCents > 0 ? best!.day : null,
+      best_day_ratio_percent: ratio === null ? null : pct2(ratio),
+      best_day_cap_percent: rule.cap_pct,
+      best_day_denominator: rule.denominator,
+      best_day_denominator_amount: fromCents(denominator),
+      best_day_required_denominator: rule.denominator === 'profit_target' ? null : fromCents(required),
+      best_day_met: met,
+    },
+  };
+}
+
+export const bestDayFamily: RuleFamily<BestDayRule> = { type: 'best_day', schema: bestDaySchema as z.ZodType<BestDayRule>, evaluate: evaluateBestDay };

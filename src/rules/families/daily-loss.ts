@@ -1,0 +1,126 @@
+/**
+ * Daily loss (reference/rules.md §3.2, T1, T12, T13): on each trading day of the reset zone,
+ * equity must stay above floor = anchor − amount, where
+ *   anchor ∈ day_start_balance (FTMO, FundedNext, Alpha) | day_start_equity |
+ *            max_day_start_balance_equity (The5ers, FundingPips, Aquafunded) | initial |
+ *            intraday_equity_peak (HyroTrader: the day's best equity so far)
+ *   amount = pct·IC (pct_of_initial) or pct·anchor (pct_of_anchor).
+ * Day-start balance is the closed balance at the reset; floating losses carried across the reset
+ * count against the new day. Deposits during the day move the anchor with them.
+ */
+import { z } from 'zod';
+import { dayClock } from '../days.ts';
+import { formatMoney, fromCents, pct2, toCents } from '../money.ts';
+import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spec-fields.ts';
+import { breaches, SOURCE_M1_BOUND } from '../timeline.ts';
+import type { Violation } from '../types.ts';
+import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
+
+export const dailyLossSchema = z
+  .object({
+    type: z.literal('daily_loss'),
+    pct,
+    anchor: z.enum(['day_start_balance', 'day_start_equity', 'max_day_start_balance_equity', 'initial', 'intraday_equity_peak']).default('day_start_balance'),
+    amount: z.enum(['pct_of_initial', 'pct_of_anchor']).default('pct_of_initial'),
+    reset_tz: resetTz,
+    reset_time: resetTime,
+    comparator,
+    tolerance,
+    severity,
+  })
+  .strict();
+export type DailyLossRule = z.infer<typeof dailyLossSchema>;
+
+interface DayState {
+  day: string;
+  dayStartBalance: number;
+  dayStartEquity: number;
+  adjustmentsAtStart: number;
+  peak: number;
+  breach: { ms: number; equity: number; floor: number } | null;
+  /** First breach seen only on the M1-bar bound. */
+  possible: { ms: number; equity: number; floor: number } | null;
+  worst: { ms: number; equity: number; loss: number; floor: number; amount: number };
+}
+
+export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): FamilyResult {
+  const clock = dayClock(rule.reset_tz, rule.reset_time);
+  const tol = toCents(rule.tolerance);
+  const days: DayState[] = [];
+  let current: DayState | null = null;
+  let di = 0;
+  let balance = tl.startBalanceCents;
+  let adjustments = 0;
+  // Equity at the reset: the last observation before it, or the balance when nothing was open.
+  let lastEquity = tl.startBalanceCents;
+  let lastEquityAdj = 0;
+
+  const P = tl.pts;
+  for (let i = 0; i < P.length; i++) {
+    const p = { ms: P.ms[i]!, equity: P.equity[i]!, adjustments: P.adjustments[i]! };
+    const day = clock.dayOf(p.ms);
+    if (!current || current.day !== day) {
+      const start = clock.startOf(day);
+      while (di < tl.deals.length && tl.deals[di]!.ms < start) {
+        balance += tl.deals[di]!.cents;
+        if (tl.deals[di]!.isAdjustment) adjustments += tl.deals[di]!.cents;
+        di++;
+      }
+      const dse = lastEquity + (adjustments - lastEquityAdj);
+      current = { day, dayStartBalance: balance, dayStartEquity: dse, adjustmentsAtStart: adjustments, peak: Math.max(balance, dse), breach: null, possible: null, worst: { ms: p.ms, equity: p.equity, loss: -Infinity, floor: 0, amount: 0 } };
+      days.push(current);
+    }
+    const shift = p.adjustments - current.adjustmentsAtStart;
+    current.peak = Math.max(current.peak, p.equity - shift);
+    const anchor =
+      (rule.anchor === 'day_start_balance'
+        ? current.dayStartBalance
+        : rule.anchor === 'day_start_equity'
+          ? current.dayStartEquity
+          : rule.anchor === 'max_day_start_balance_equity'
+            ? Math.max(current.dayStartBalance, current.dayStartEquity)
+            : rule.anchor === 'initial'
+              ? tl.icCents + current.adjustmentsAtStart
+              : current.peak) + shift;
+    const amount = Math.round(((rule.amount === 'pct_of_anchor' ? anchor - shift : tl.icCents) * rule.pct) / 100);
+    const floor = anchor - amount;
+    const loss = anchor - p.equity;
+    if (loss > current.worst.loss) current.worst = { ms: p.ms, equity: p.equity, loss, floor, amount };
+    if (!current.breach && breaches(p.equity, floor, rule.comparator, tol)) {
+      if (P.observed[i] === SOURCE_M1_BOUND) current.possible ??= { ms: p.ms, equity: p.equity, floor };
+      else current.breach = { ms: p.ms, equity: p.equity, floor };
+    }
+    lastEquity = p.equity;
+    lastEquityAdj = p.adjustments;
+  }
+
+  const violations: Violation[] = days
+    .filter((d) => d.breach ?? d.possible)
+    .map((d) => ({ d, at: (d.breach ?? d.possible)!, certainty: d.breach ? 'confirmed' : 'possible' }))
+    .map(({ d, at, certainty }) => ({
+        rule: 'maximum_daily_loss',
+        description: `Daily loss reached ${formatMoney(d.worst.loss)} (max: ${formatMoney(d.worst.amount)}) on ${d.day}`,
+        severity: rule.severity,
+        certainty,
+        timestamp: new Date(at.ms).toISOString(),
+        day: d.day,
+        anchor: rule.anchor,
+        day_start_balance: fromCents(d.dayStartBalance),
+        day_start_equity: fromCents(d.dayStartEquity),
+        floor: fromCents(at.floor),
+        equity: fromCents(at.equity),
+        loss: fromCents(d.worst.loss),
+        loss_percent: pct2((d.worst.loss / tl.icCents) * 100),
+        max_allowed_percent: rule.pct,
+        worst_equity: fromCents(d.worst.equity),
+        worst_time: new Date(d.worst.ms).toISOString(),
+        reset_tz: rule.reset_tz,
+        equity_source: certainty === 'possible' ? 'm1_bound' : tl.observed ? 'observed' : 'balance_only',
+        max_loss_amount: fromCents(d.worst.amount),
+        open_positions_at_breach: tl.openAt(at.ms),
+      }));
+  const worstDay = days.reduce((w, d) => Math.max(w, d.worst.loss), 0);
+  return { violations, objectives: [], metrics: { max_daily_loss_percent: pct2((Math.max(0, worstDay) / tl.icCents) * 100), max_daily_loss_limit: rule.pct } };
+}
+
+export const dailyLossFamily: RuleFamily<DailyLossRule> = { type: 'daily_loss', schema: dailyLossSchema as z.ZodType<DailyLossRule>, evaluate: evaluateDailyLoss };

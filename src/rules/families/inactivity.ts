@@ -1,0 +1,62 @@
+/**
+ * Inactivity (reference/rules.md §2.8: 30 days at The5ers, FTUK, BrightFunded; 60 at FundedNext):
+ * no trading activity for more than `days` × 24 h is a violation. Activity = any buy/sell deal
+ * (an opening, scaling, partial or full close); with `open_position_counts_as_active` (BrightFunded)
+ * the whole time a position is open is active too. Balance operations are not activity. The clock
+ * starts at the first deal of the history (the funding deposit or the first trade) and runs to the
+ * evaluation instant; a gap of exactly `days` is allowed. One violation per gap, timed when the
+ * allowance ran out.
+ */
+import { z } from 'zod';
+import { severity } from '../spec-fields.ts';
+import type { Violation } from '../types.ts';
+import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
+
+export const inactivitySchema = z
+  .object({
+    type: z.literal('inactivity'),
+    days: z.number().int('must be a whole number').min(1).max(3650),
+    open_position_counts_as_active: z.boolean().default(true),
+    severity,
+  })
+  .strict();
+export type InactivityRule = z.infer<typeof inactivitySchema>;
+
+const DAY_MS = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function evaluateInactivity(rule: InactivityRule, { tl, atMs }: FamilyContext): FamilyResult {
+  if (tl.deals.length === 0) return { violations: [], objectives: [], metrics: { longest_inactivity_days: 0 } };
+  const limit = rule.days * DAY_MS;
+  const spans: Array<[number, number]> = [];
+  for (const td of tl.deals) if (td.isTrade) spans.push([td.ms, td.ms]);
+  if (rule.open_position_counts_as_active) for (const t of tl.trades) spans.push([t.openMs, t.closeMs ?? Math.max(atMs, t.openMs)]);
+  spans.sort((a, b) => a[0] - b[0]);
+
+  const violations: Violation[] = [];
+  let longest = 0;
+  let cursor = tl.deals[0]!.ms;
+  const gap = (from: number, to: number | null) => {
+    const length = (to ?? atMs) - from;
+    longest = Math.max(longest, length);
+    if (length <= limit) return;
+    violations.push({
+      rule: 'inactivity',
+      description: `No trading activity for ${(length / DAY_MS).toFixed(2)} days from ${iso(from)}${to === null ? ' until now' : ` to ${iso(to)}`} (max: ${rule.days} days)`,
+      severity: rule.severity,
+      timestamp: iso(from + limit),
+      last_activity: iso(from),
+      next_activity: to === null ? null : iso(to),
+      inactive_days: Number((length / DAY_MS).toFixed(3)),
+      max_days: rule.days,
+    });
+  };
+  for (const [start, end] of spans) {
+    if (start > cursor) gap(cursor, start);
+    cursor = Math.max(cursor, end);
+  }
+  if (atMs > cursor) gap(cursor, null);
+  return { violations, objectives: [], metrics: { longest_inactivity_days: Number((longest / DAY_MS).toFixed(3)), inactivity_limit_days: rule.days } };
+}
+
+export const inactivityFamily: RuleFamily<InactivityRule> = { type: 'inactivity', schema: inactivitySchema as z.ZodType<InactivityRule>, evaluate: evaluateInactivity };

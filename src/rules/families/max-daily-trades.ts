@@ -1,0 +1,62 @@
+/**
+ * Maximum trades per day (reference/rules.md §2.8, E8: 2,000 positions per day): positions opened
+ * on one trading day of the reset zone (a netting reversal opens a new one) must not exceed
+ * `count`. One violation per day over the limit, timed at the opening that exceeded it.
+ */
+import { z } from 'zod';
+import { dayClock } from '../days.ts';
+import { resetTime, resetTz, severity } from '../spec-fields.ts';
+import type { Trade } from '../timeline.ts';
+import type { Violation } from '../types.ts';
+import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
+
+export const maxDailyTradesSchema = z
+  .object({
+    type: z.literal('max_daily_trades'),
+    count: z.number().int('must be a whole number').min(1).max(10_000_000),
+    reset_tz: resetTz,
+    reset_time: resetTime,
+    severity,
+  })
+  .strict();
+export type MaxDailyTradesRule = z.infer<typeof maxDailyTradesSchema>;
+
+export function evaluateMaxDailyTrades(rule: MaxDailyTradesRule, { tl }: FamilyContext): FamilyResult {
+  const clock = dayClock(rule.reset_tz, rule.reset_time);
+  const days: Array<{ day: string; trades: Trade[] }> = [];
+  const byDay = new Map<string, Trade[]>();
+  // Trades are listed in opening order.
+  for (const t of tl.trades) {
+    const day = clock.dayOf(t.openMs);
+    let list = byDay.get(day);
+    if (!list) {
+      list = [];
+      byDay.set(day, list);
+      days.push({ day, trades: list });
+    }
+    list.push(t);
+  }
+  const violations: Violation[] = [];
+  let busiest = 0;
+  for (const { day, trades } of days) {
+    busiest = Math.max(busiest, trades.length);
+    if (trades.length <= rule.count) continue;
+    const first = trades[rule.count]!;
+    violations.push({
+      rule: 'max_daily_trades',
+      description: `${trades.length} positions opened on ${day} (max: ${rule.count})`,
+      severity: rule.severity,
+      timestamp: new Date(first.openMs).toISOString(),
+      day,
+      ticket: first.position_id,
+      symbol: first.symbol,
+      trades: trades.length,
+      max_trades: rule.count,
+      excess_positions: trades.slice(rule.count).map((t) => t.position_id),
+      reset_tz: rule.reset_tz,
+    });
+  }
+  return { violations, objectives: [], metrics: { max_daily_trades: busiest, max_daily_trades_limit: rule.count } };
+}
+
+export const maxDailyTradesFamily: RuleFamily<MaxDailyTradesRule> = { type: 'max_daily_trades', schema: maxDailyTradesSchema as z.ZodType<MaxDailyTradesRule>, evaluate: evaluateMaxDailyTrades };

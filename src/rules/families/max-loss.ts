@@ -1,0 +1,118 @@
+/**
+ * Maximum loss (the seed's max_drawdown_percent), reference/rules.md §3.1:
+ *   static                  floor = IC − buffer                                  (FTMO 2-Step)
+ *   eod_balance_trail       floor = max(IC, best balance at a past reset) − buffer (FTMO 1-Step, Topstep)
+ *   intraday_balance_trail  floor = max(IC, best closed balance so far) − buffer   (E8 One)
+ *   intraday_equity_trail   floor = max(IC, best equity so far) − buffer          (Apex intraday)
+ * buffer = pct·IC (fixed) or pct·peak (scaling); lock_at_initial caps the floor at IC. A trailing
+ * floor never falls. Deposits and withdrawals shift every reference, so they are never drawdown.
+ */
+import { z } from 'zod';
+import { dayClock } from '../days.ts';
+import { formatPct, fromCents, pct2, toCents } from '../money.ts';
+import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spec-fields.ts';
+import { breaches, SOURCE_M1_BOUND } from '../timeline.ts';
+import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
+
+export const maxLossSchema = z
+  .object({
+    type: z.literal('max_loss'),
+    pct,
+    basis: z.enum(['static', 'eod_balance_trail', 'intraday_balance_trail', 'intraday_equity_trail']).default('static'),
+    amount_mode: z.enum(['pct_of_initial', 'pct_of_peak']).default('pct_of_initial'),
+    lock_at_initial: z.boolean().default(false),
+    measured_on: z.enum(['equity', 'balance']).default('equity'),
+    comparator,
+    tolerance,
+    severity,
+    /** Day boundary of the end-of-day trail. */
+    reset_tz: resetTz,
+    reset_time: resetTime,
+  })
+  .strict();
+export type MaxLossRule = z.infer<typeof maxLossSchema>;
+
+export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): FamilyResult {
+  const ic = tl.icCents;
+  const bufferOf = (peak: number) => Math.round(((rule.amount_mode === 'pct_of_peak' ? peak : ic) * rule.pct) / 100);
+  const tol = toCents(rule.tolerance);
+  const clock = rule.basis === 'eod_balance_trail' ? dayClock(rule.reset_tz, rule.reset_time) : null;
+
+  // All references live in "trading" terms: value − deposits/withdrawals so far.
+  let peak = ic;
+  let floorTrading = ic - bufferOf(ic);
+  let day: string | null = null;
+  let di = 0;
+  let dealBalance = tl.startBalanceCents;
+  let dealAdjustments = 0;
+  let first: { ms: number; value: number; floor: number } | null = null;
+  // A breach seen only on the M1-bar bound is possible, not confirmed (rules.md §6.3).
+  let possible: { ms: number; value: number; floor: number } | null = null;
+  let worst: { ms: number; value: number; drawdown: number; floor: number } | null = null;
+
+  const P = tl.pts;
+  for (let i = 0; i < P.length; i++) {
+    const p = { ms: P.ms[i]!, balance: P.balance[i]!, equity: P.equity[i]!, adjustments: P.adjustments[i]! };
+    if (clock) {
+      const d = clock.dayOf(p.ms);
+      if (d !== day) {
+        // A reset passed: the closed balance at the reset can raise the peak.
+        const start = clock.startOf(d);
+        while (di < tl.deals.length && tl.deals[di]!.ms < start) {
+          dealBalance += tl.deals[di]!.cents;
+          if (tl.deals[di]!.isAdjustment) dealAdjustments += tl.deals[di]!.cents;
+          di++;
+        }
+        if (day !== null) peak = Math.max(peak, dealBalance - dealAdjustments);
+        day = d;
+      }
+    } else if (rule.basis === 'intraday_balance_trail') {
+      peak = Math.max(peak, p.balance - p.adjustments);
+    } else if (rule.basis === 'intraday_equity_trail') {
+      peak = Math.max(peak, p.equity - p.adjustments);
+    }
+    let floor = rule.basis === 'static' ? ic - bufferOf(ic) : peak - bufferOf(peak);
+    if (rule.lock_at_initial) floor = Math.min(floor, ic);
+    floor = Math.max(floor, floorTrading); // never falls
+    floorTrading = floor;
+    const value = (rule.measured_on === 'balance' ? p.balance : p.equity) - p.adjustments;
+    // Drawdown from the rule's own reference: the initial capital, or the trailing peak.
+    const drawdown = (rule.basis === 'static' ? ic : peak) - value;
+    if (!worst || drawdown > worst.drawdown) worst = { ms: p.ms, value: value + p.adjustments, drawdown, floor: floor + p.adjustments };
+    if (!first && breaches(value, floor, rule.comparator, tol)) {
+      const at = { ms: p.ms, value: value + p.adjustments, floor: floor + p.adjustments };
+      if (P.observed[i] === SOURCE_M1_BOUND) possible ??= at;
+      else first = at;
+    }
+  }
+
+  const maxDrawdownPct = worst && worst.drawdown > 0 ? pct2((worst.drawdown / ic) * 100) : 0;
+  const metrics = { max_drawdown_percent: maxDrawdownPct, max_drawdown_limit: rule.pct, max_loss_floor: fromCents(floorTrading + tl.finalAdjustments), max_loss_basis: rule.basis };
+  const breach = first ?? possible;
+  if (!breach || !worst) return { violations: [], objectives: [], metrics };
+  return {
+    violations: [
+      {
+        rule: 'maximum_drawdown',
+        description: `Drawdown reached ${formatPct(maxDrawdownPct)} (max: ${formatPct(rule.pct)})`,
+        severity: rule.severity,
+        certainty: first ? 'confirmed' : 'possible',
+        timestamp: new Date(breach.ms).toISOString(),
+        equity: fromCents(breach.value),
+        floor: fromCents(breach.floor),
+        drawdown_percent: maxDrawdownPct,
+        max_allowed_percent: rule.pct,
+        basis: rule.basis,
+        worst_equity: fromCents(worst.value),
+        worst_time: new Date(worst.ms).toISOString(),
+        floor_at_worst: fromCents(worst.floor),
+        equity_source: first ? (tl.observed ? 'observed' : 'balance_only') : 'm1_bound',
+        open_positions_at_breach: tl.openAt(breach.ms),
+      },
+    ],
+    objectives: [],
+    metrics,
+  };
+}
+
+export const maxLossFamily: RuleFamily<MaxLossRule> = { type: 'max_loss', schema: maxLossSchema as z.ZodType<MaxLossRule>, evaluate: evaluateMaxLoss };

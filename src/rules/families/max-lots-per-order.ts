@@ -1,0 +1,80 @@
+/**
+ * Maximum lots per order (reference/rules.md §2.8, E8: 50 lots on FX and commodities, 100 on
+ * indices): the volume of every opening order — the sum of its entry deals (`in`, or the whole
+ * `inout` reversal), so an order filled in parts counts whole — must not exceed `lots`. Exactly
+ * `lots` is allowed. Closing orders are not judged. `instruments` (substring match, as news
+ * windows) limits the rule to some symbols, so FX and index caps can be two rules.
+ */
+import { z } from 'zod';
+import { severity } from '../spec-fields.ts';
+import type { Violation } from '../types.ts';
+import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
+import { matchesInstrument } from './news-window.ts';
+
+export const maxLotsPerOrderSchema = z
+  .object({
+    type: z.literal('max_lots_per_order'),
+    lots: z.number().finite().gt(0, 'must be greater than 0').max(1_000_000),
+    instruments: z.array(z.string().min(1)).optional(),
+    severity,
+  })
+  .strict();
+export type MaxLotsPerOrderRule = z.infer<typeof maxLotsPerOrderSchema>;
+
+/** Lots as integers of 1e-8, so partial fills sum exactly. */
+const units = (lots: number) => Math.round(lots * 1e8);
+
+export function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { tl }: FamilyContext): FamilyResult {
+  const limit = units(rule.lots);
+  interface OrderState {
+    order: number;
+    symbol: string;
+    side: string;
+    position_id: number;
+    volume: number;
+    deals: number[];
+    /** The deal whose fill took the order over the limit. */
+    breach: { ms: number; ticket: number } | null;
+  }
+  const orders = new Map<string, OrderState>();
+  const breached: OrderState[] = [];
+  let largest = 0;
+  for (const td of tl.deals) {
+    const d = td.deal;
+    if (!td.isTrade || (d.entry !== 'in' && d.entry !== 'inout') || !matchesInstrument(d.symbol, rule.instruments)) continue;
+    const key = d.order ? `o${d.order}` : `t${d.ticket}`;
+    let o = orders.get(key);
+    if (!o) {
+      o = { order: d.order || d.ticket, symbol: d.symbol, side: d.type, position_id: d.position_id, volume: 0, deals: [], breach: null };
+      orders.set(key, o);
+    }
+    o.volume += units(d.volume);
+    o.deals.push(d.ticket);
+    largest = Math.max(largest, o.volume);
+    if (!o.breach && o.volume > limit) {
+      o.breach = { ms: td.ms, ticket: d.ticket };
+      breached.push(o);
+    }
+  }
+  const violations: Violation[] = breached.map((o) => ({
+    rule: 'max_lots_per_order',
+    description: `Order ${o.order} on ${o.symbol} was ${o.volume / 1e8} lots (max: ${rule.lots})`,
+    severity: rule.severity,
+    timestamp: new Date(o.breach!.ms).toISOString(),
+    ticket: o.breach!.ticket,
+    order: o.order,
+    position_id: o.position_id,
+    symbol: o.symbol,
+    side: o.side,
+    volume: o.volume / 1e8,
+    max_lots: rule.lots,
+    deals: o.deals,
+  }));
+  return { violations, objectives: [], metrics: { max_lots_per_order: largest / 1e8, max_lots_per_order_limit: rule.lots } };
+}
+
+export const maxLotsPerOrderFamily: RuleFamily<MaxLotsPerOrderRule> = {
+  type: 'max_lots_per_order',
+  schema: maxLotsPerOrderSchema as z.ZodType<MaxLotsPerOrderRule>,
+  evaluate: evaluateMaxLotsPerOrder,
+};

@@ -1,0 +1,84 @@
+/**
+ * Maximum risk per trade (reference/rules.md §2.8: The5ers Bootcamp ≤ 2 %, FundedNext flagged
+ * traders ≤ 1 %): the loss a position's stop loss allows, |open price − SL| × volume × contract
+ * size, must not exceed `pct` of the initial capital (exactly `pct` is allowed). Open price is the
+ * volume-weighted entry and volume the largest open volume; the SL is the one on the entry deal.
+ * Needs the contract size from `history.symbols`: without it nothing is judged and the metric
+ * `risk_per_trade_data` says 'unavailable'. Positions without an SL (see stop_loss_required), on
+ * symbols without a specification, or whose profit currency differs from the account currency
+ * (no conversion rate is known) are skipped and counted in metrics.
+ */
+import { z } from 'zod';
+import { formatMoney, fromCents, pct2 } from '../money.ts';
+import { pct, severity } from '../spec-fields.ts';
+import type { Violation } from '../types.ts';
+import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
+
+export const maxRiskPerTradeSchema = z
+  .object({
+    type: z.literal('max_risk_per_trade_pct'),
+    pct,
+    severity,
+  })
+  .strict();
+export type MaxRiskPerTradeRule = z.infer<typeof maxRiskPerTradeSchema>;
+
+export function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { tl }: FamilyContext): FamilyResult {
+  const symbols = tl.symbols;
+  if (!symbols) return { violations: [], objectives: [], metrics: { risk_per_trade_data: 'unavailable' } };
+  const limit = Math.round((tl.icCents * rule.pct) / 100);
+  const currency = tl.account?.currency?.toUpperCase();
+  const violations: Violation[] = [];
+  const skippedSymbols = new Set<string>();
+  let withoutSl = 0;
+  let worst = 0;
+  for (const t of tl.trades) {
+    if (t.sl === null || t.sl === 0) {
+      withoutSl++;
+      continue;
+    }
+    const spec = symbols[t.symbol];
+    if (!spec || !(spec.contract_size > 0) || (currency && spec.profit_currency && spec.profit_currency.toUpperCase() !== currency)) {
+      skippedSymbols.add(t.symbol);
+      continue;
+    }
+    const risk = Math.round(Math.abs(t.openPrice - t.sl) * t.volume * spec.contract_size * 100);
+    worst = Math.max(worst, risk);
+    if (risk <= limit) continue;
+    const riskPct = pct2((risk / tl.icCents) * 100);
+    violations.push({
+      rule: 'max_risk_per_trade_pct',
+      description: `Position ${t.position_id} (${t.symbol}) risked ${formatMoney(risk)} = ${riskPct}% of the initial capital (max: ${rule.pct}%)`,
+      severity: rule.severity,
+      timestamp: new Date(t.openMs).toISOString(),
+      ticket: t.position_id,
+      position_id: t.position_id,
+      symbol: t.symbol,
+      side: t.side,
+      volume: t.volume,
+      open_price: t.openPrice,
+      sl: t.sl,
+      contract_size: spec.contract_size,
+      risk: fromCents(risk),
+      risk_percent: riskPct,
+      max_risk: fromCents(limit),
+      max_allowed_percent: rule.pct,
+    });
+  }
+  return {
+    violations,
+    objectives: [],
+    metrics: {
+      risk_per_trade_data: 'available',
+      max_risk_per_trade_percent: pct2((worst / tl.icCents) * 100),
+      risk_unknown_positions: withoutSl,
+      risk_skipped_symbols: [...skippedSymbols].sort(),
+    },
+  };
+}
+
+export const maxRiskPerTradeFamily: RuleFamily<MaxRiskPerTradeRule> = {
+  type: 'max_risk_per_trade_pct',
+  schema: maxRiskPerTradeSchema as z.ZodType<MaxRiskPerTradeRule>,
+  evaluate: evaluateMaxRiskPerTrade,
+};

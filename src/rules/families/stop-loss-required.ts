@@ -1,0 +1,76 @@
+/**
+ * Stop loss required (reference/rules.md §2.8: The5ers Bootcamp, Funded Traders Global, the
+ * dataset's `mandatory_stop_loss_within_5_minutes`): every position must carry a stop loss within
+ * `within_seconds` of its first entry. The stop loss is read from `Deal.sl` (MT5 DEAL_SL; 0 or
+ * null = none) of the position's deals up to the deadline, so an SL added later and seen on a
+ * scaling-in or exit deal inside the grace period counts.
+ *   within_seconds = 0  the entry deal itself must carry the SL (every position without one breaches)
+ *   within_seconds > 0  a position closed by the deadline never outlived the grace period and is
+ *                       not judged; one still open before the deadline is pending
+ * When no deal of the history carries an `sl` field at all, the source does not know stop losses:
+ * nothing is reported and the metric `stop_loss_data` says 'unavailable'.
+ */
+import { z } from 'zod';
+import { severity } from '../spec-fields.ts';
+import type { TimedDeal } from '../timeline.ts';
+import type { Violation } from '../types.ts';
+import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
+
+export const stopLossRequiredSchema = z
+  .object({
+    type: z.literal('stop_loss_required'),
+    within_seconds: z.number().finite().min(0).max(86_400).default(0),
+    severity,
+  })
+  .strict();
+export type StopLossRequiredRule = z.infer<typeof stopLossRequiredSchema>;
+
+const hasSl = (td: TimedDeal) => td.deal.sl !== undefined && td.deal.sl !== null && td.deal.sl !== 0;
+
+export function evaluateStopLossRequired(rule: StopLossRequiredRule, { tl, atMs }: FamilyContext): FamilyResult {
+  const tradeDeals = tl.deals.filter((td) => td.isTrade);
+  if (!tradeDeals.some((td) => td.deal.sl !== undefined)) {
+    return { violations: [], objectives: [], metrics: { stop_loss_data: 'unavailable', positions_without_stop_loss: null } };
+  }
+  const byPosition = new Map<number, TimedDeal[]>();
+  for (const td of tradeDeals) {
+    const list = byPosition.get(td.deal.position_id);
+    if (list) list.push(td);
+    else byPosition.set(td.deal.position_id, [td]);
+  }
+  const graceMs = rule.within_seconds * 1000;
+  const violations: Violation[] = [];
+  for (const t of tl.trades) {
+    const deadline = t.openMs + graceMs;
+    const end = t.closeMs ?? Infinity;
+    const deals = (byPosition.get(t.position_id) ?? []).filter((td) => td.ms >= t.openMs && td.ms <= deadline && td.ms <= end);
+    if (deals.some(hasSl)) continue;
+    if (graceMs > 0 && (end <= deadline || atMs < deadline)) continue;
+    const entry = deals[0];
+    violations.push({
+      rule: 'stop_loss_required',
+      description:
+        graceMs === 0
+          ? `Position ${t.position_id} (${t.symbol}) was opened without a stop loss`
+          : `Position ${t.position_id} (${t.symbol}) had no stop loss ${rule.within_seconds} s after opening`,
+      severity: rule.severity,
+      timestamp: new Date(deadline).toISOString(),
+      ticket: entry?.deal.ticket ?? t.position_id,
+      position_id: t.position_id,
+      symbol: t.symbol,
+      side: t.side,
+      volume: t.volume,
+      open_time: new Date(t.openMs).toISOString(),
+      open_price: t.openPrice,
+      sl: null,
+      within_seconds: rule.within_seconds,
+    });
+  }
+  return { violations, objectives: [], metrics: { stop_loss_data: 'available', positions_without_stop_loss: violations.length } };
+}
+
+export const stopLossRequiredFamily: RuleFamily<StopLossRequiredRule> = {
+  type: 'stop_loss_required',
+  schema: stopLossRequiredSchema as z.ZodType<StopLossRequiredRule>,
+  evaluate: evaluateStopLossRequired,
+};

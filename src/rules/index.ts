@@ -1,0 +1,83 @@
+/**
+ * The rule engine: pure functions (no I/O, no clock) from an account history and a rule set to
+ * metrics, violations and objectives. Adding a rule family = one file in families/ + one entry here.
+ */
+import type { AccountHistory } from '../mt5/history.ts';
+import type { NewsEvent } from './families/family.ts';
+import { tradingDays } from './families/min-trading-days.ts';
+import { fromCents, pct2 } from './money.ts';
+import { evaluateFamily, type RuleSpec } from './registry.ts';
+import { inputsHash } from './hash.ts';
+import { statistics } from './statistics.ts';
+import { buildTimeline, type Timeline } from './timeline.ts';
+import type { Evaluation, Metrics } from './types.ts';
+
+export type { Evaluation, Metrics, Objective, Violation } from './types.ts';
+export type { RuleSpec } from './registry.ts';
+
+export interface EvaluateOptions {
+  /** The challenge's initial capital; defaults to the history's balance before its first deal. */
+  initialBalance?: number;
+  /** Other accounts of the same trader, for cross-account rules. */
+  otherAccounts?: AccountHistory[];
+  /** News releases for news_window rules. */
+  calendar?: NewsEvent[];
+  /** Fingerprint the inputs (default true; benchmarks of the engine alone turn it off). */
+  hash?: boolean;
+}
+
+export function evaluate(history: AccountHistory, rules: RuleSpec[], opts: EvaluateOptions = {}): Evaluation {
+  const tl = buildTimeline(history, opts.initialBalance);
+  const atMs = Math.max(tl.deals.at(-1)?.ms ?? 0, tl.points.at(-1)?.ms ?? 0);
+  const ctx = { tl, others: (opts.otherAccounts ?? []).map((h) => buildTimeline(h)), calendar: opts.calendar ?? [], atMs };
+  const results = rules.map((r) => evaluateFamily(r, ctx));
+  const violations = results.flatMap((r) => r.violations).sort((a, b) => String(a.timestamp ?? '').localeCompare(String(b.timestamp ?? '')));
+  const objectives = results.flatMap((r) => r.objectives);
+  const extra = Object.assign({}, ...results.map((r) => r.metrics)) as Record<string, unknown>;
+  const closed = tl.trades.filter((t) => t.closeMs !== null);
+  const profit = tl.finalBalance - (tl.icCents + tl.finalAdjustments);
+
+  const metrics: Metrics = {
+    initial_balance: fromCents(tl.icCents),
+    current_balance: fromCents(tl.finalBalance),
+    current_equity: fromCents(tl.finalEquity),
+    profit_percent: pct2((profit / tl.icCents) * 100),
+    profit_target_percent: (extra.profit_target_percent as number | undefined) ?? null,
+    profit_target_met: (extra.profit_target_met as boolean | undefined) ?? false,
+    max_drawdown_percent: (extra.max_drawdown_percent as number | undefined) ?? maxDrawdownPercent(tl),
+    max_drawdown_limit: (extra.max_drawdown_limit as number | undefined) ?? null,
+    total_trades: closed.length,
+    trades_under_4min: (extra.trades_under_4min as number | undefined) ?? 0,
+    ...extra,
+    profit: fromCents(profit),
+    floating_pnl: fromCents(tl.finalEquity - tl.finalBalance),
+    deposits_withdrawals: fromCents(tl.finalAdjustments),
+    total_deals: tl.deals.length,
+    open_positions: tl.openPositions,
+    trading_days: (extra.trading_days as number | undefined) ?? tradingDays(tl, 'Europe/Prague').length,
+  };
+
+  // Only a hard breach disqualifies; soft pauses and warnings are reported alongside.
+  const breached = violations.some((v) => v.severity === 'hard' && v.certainty !== 'possible');
+  const allMet = objectives.every((o) => o.met);
+  const outcome = breached ? 'breached' : allMet ? 'passed' : 'objectives_not_met';
+  return {
+    status: outcome === 'passed' ? 'passed' : 'failed',
+    outcome,
+    metrics,
+    violations,
+    objectives,
+    equity_source: tl.equitySource,
+    confidence: tl.equitySource === 'observed' ? 'high' : tl.equitySource === 'm1_bound' ? 'medium' : 'low',
+    statistics: statistics(tl),
+    inputs_hash: opts.hash === false ? null : inputsHash(history, rules, { initial_balance: opts.initialBalance ?? null, calendar: opts.calendar ?? null }),
+  };
+}
+
+/** Static drawdown from the initial capital when no max_loss rule is configured. */
+function maxDrawdownPercent(tl: Timeline): number {
+  let worst = 0;
+  const P = tl.pts;
+  for (let i = 0; i < P.length; i++) worst = Math.max(worst, tl.icCents + P.adjustments[i]! - P.equity[i]!);
+  return pct2((worst / tl.icCents) * 100);
+}

@@ -1,0 +1,107 @@
+/**
+ * The CRM ↔ platform loop through the pages, in Debian Chromium: a trader signs up → staff sign in
+ * to the console, find the client, change KYC, add a note, see both on the timeline → an admin
+ * impersonates → the dashboard shows the banner → the same link fails the second time.
+ * Screenshots land in test-artifacts/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { freePort, startStack, type TestStack } from '../harness.ts';
+import { hasChromium, launchBrowser, screenshot } from './browser.ts';
+
+let stack: TestStack;
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  stack = await startStack({ env: { CRM_BASE_URL: base, TRADING_PLATFORM_URL: base } });
+  await stack.app.listen({ host: '127.0.0.1', port });
+  await stack.deps.staff.create({ email: 'admin@firm.test', role: 'admin', password: 'admin-password-1' });
+  if (hasChromium) browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe.skipIf(!hasChromium)('CRM and trading platform in the browser', () => {
+  it('walks the loop: sign-up → console KYC and note → impersonation banner → link used twice fails', async () => {
+    // 1. A trader signs up on the platform.
+    const trader = await browser.newContext();
+    const tp = await trader.newPage();
+    await tp.goto(`${base}/signup`);
+    await tp.fill('input[name=firstName]', 'Tia');
+    await tp.fill('input[name=lastName]', 'Trader');
+    await tp.fill('input[name=email]', 'tia@example.com');
+    await tp.fill('input[name=phone]', '+1 555 0100');
+    await tp.fill('input[name=password]', 'trader-password-1');
+    await tp.click('button[type=submit]');
+    await tp.waitForURL(`${base}/dashboard`);
+    await tp.waitForSelector('section.account tr[data-rule=profit_target]', { timeout: 20_000 });
+    await tp.waitForFunction(() => document.querySelector('.chart canvas') !== null);
+    await screenshot(tp, 'crm-01-trader-dashboard');
+
+    // 2. Staff sign in to the console and find the client.
+    const staff = await browser.newContext();
+    const sp = await staff.newPage();
+    await sp.goto(`${base}/console/clients`);
+    await sp.waitForURL(/\/console\/login/);
+    await sp.fill('input[name=email]', 'admin@firm.test');
+    await sp.fill('input[name=password]', 'admin-password-1');
+    await sp.click('button[type=submit]');
+    await sp.waitForURL(/\/console\/clients/);
+    await sp.fill('input[name=q]', 'tia@');
+    await sp.click('#filters button[type=submit]');
+    const link = sp.locator('#rows a', { hasText: 'Tia Trader' });
+    await expect.poll(async () => link.count(), { timeout: 15_000 }).toBe(1);
+    await screenshot(sp, 'crm-02-clients');
+    await link.click();
+    await sp.waitForSelector('#profile dd');
+
+    // 3. KYC change and a note; the timeline shows both.
+    await sp.selectOption('#kycStatus', 'approved');
+    await sp.fill('#kyc textarea[name=kycNotes]', 'Passport and utility bill verified');
+    await sp.click('#kyc button[type=submit]');
+    await sp.waitForSelector('#timeline li[data-type="kyc.updated"]');
+    await sp.fill('#note textarea[name=comment]', 'Welcome call done');
+    await sp.click('#note button[type=submit]');
+    await sp.waitForSelector('#timeline li[data-type="note.added"]');
+    const timeline = await sp.locator('#timeline li').allInnerTexts();
+    expect(timeline[0]).toContain('Welcome call done');
+    expect(timeline[1]).toContain('not_started → approved');
+    await screenshot(sp, 'crm-03-client-profile');
+
+    // 4. Impersonate: the link opens the dashboard with the banner.
+    await sp.fill('#impersonate input[name=reason]', 'Support ticket 42');
+    await sp.click('#impersonate button[type=submit]');
+    const ssoUrl = await sp.locator('#sso-link').getAttribute('href');
+    expect(ssoUrl).toContain('/sso/impersonate?token=');
+    await screenshot(sp, 'crm-04-impersonate-link');
+    const viewing = await browser.newContext();
+    const vp = await viewing.newPage();
+    await vp.goto(ssoUrl!);
+    await vp.waitForURL(`${base}/dashboard`);
+    await vp.waitForSelector('#banner:not([hidden])');
+    expect(await vp.locator('#banner-text').innerText()).toContain('impersonated by admin@firm.test');
+    expect(await vp.locator('#deposit').isDisabled()).toBe(true);
+    await vp.waitForSelector('section.account');
+    await screenshot(vp, 'crm-05-impersonation-banner');
+
+    // 5. The same link a second time fails.
+    const again = await (await browser.newContext()).newPage();
+    const res = await again.goto(ssoUrl!);
+    expect(res?.status()).toBe(401);
+    expect(await again.locator('body').innerText()).toContain('Invalid or expired SSO token');
+    await screenshot(again, 'crm-06-sso-reused');
+
+    // 6. The audit log shows the impersonation, and the chain verifies.
+    await sp.goto(`${base}/console/audit`);
+    await sp.waitForSelector('#rows tr');
+    await sp.click('#verify');
+    await sp.waitForSelector('#chain .ok');
+    expect(await sp.locator('#rows').innerText()).toContain('sso.consumed');
+    await screenshot(sp, 'crm-07-audit-log');
+  });
+});

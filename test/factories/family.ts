@@ -1,0 +1,25 @@
+/** Runs one rule family on small histories (rule-family unit tests). */
+import type { AccountHistory } from '../../src/mt5/history.ts';
+import type { FamilyContext, FamilyResult, NewsEvent } from '../../src/rules/families/family.ts';
+import { evaluateFamily, parseRule } from '../../src/rules/registry.ts';
+import { buildTimeline } from '../../src/rules/timeline.ts';
+
+export interface RunOptions {
+  /** Evaluation instant (ISO); defaults to the last deal. */
+  at?: string;
+  calendar?: NewsEvent[];
+  others?: AccountHistory[];
+  initialBalance?: number;
+}
+
+/** Parses `spec` (defaults filled) and evaluates it alone on `h`. */
+export function runFamily(h: AccountHistory, spec: Record<string, unknown>, opts: RunOptions = {}): FamilyResult {
+  const tl = buildTimeline(h, opts.initialBalance);
+  const ctx: FamilyContext = {
+    tl,
+    others: (opts.others ?? []).map((o) => buildTimeline(o)),
+    calendar: opts.calendar ?? [],
+    atMs: opts.at ? Date.parse(opts.at) : (tl.deals.at(-1)?.ms ?? 0),
+  };
+  return evaluateFamily(parseRule(spec), ctx);
+}

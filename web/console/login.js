@@ -1,0 +1,14 @@
+import { api } from './console.js';
+
+const form = document.getElementById('login');
+form.onsubmit = async (e) => {
+  e.preventDefault();
+  const data = Object.fromEntries(new FormData(form));
+  try {
+    await api('/api/auth/login', { method: 'POST', body: JSON.stringify(data) });
+    const next = new URLSearchParams(location.search).get('next');
+    location.href = next && next.startsWith('/console/') ? next : '/console/clients';
+  } catch (err) {
+    document.getElementById('error').textContent = err.message;
+  }
+};

@@ -1,0 +1,106 @@
+// Trader dashboard: accounts with challenge objectives (FTMO MetriX style) and a live equity chart.
+const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+const money = (n, cur = 'USD') => (n === null || n === undefined ? '—' : Number(n).toLocaleString(undefined, { style: 'currency', currency: cur }));
+
+async function api(path, options = {}) {
+  const res = await fetch(path, { ...options, credentials: 'same-origin', headers: { 'x-requested-with': 'fetch', ...(options.body ? { 'content-type': 'application/json' } : {}) } });
+  if (res.status === 401) {
+    location.href = '/signin';
+    throw new Error('signed out');
+  }
+  const body = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) throw new Error((body && (body.detail || body.title)) || res.statusText);
+  return body;
+}
+
+let firstAccountId = null;
+
+function objectiveRow(o) {
+  const value = o.value === null ? '—' : `${o.value}${o.unit === '%' ? '%' : ' ' + o.unit}`;
+  const limit = o.limit === null ? '' : ` / ${o.limit}${o.unit === '%' ? '%' : ''}`;
+  const bar = o.progress === null ? '' : `<div class="bar-outer"><div class="bar-inner ${esc(o.status)}" style="width:${Math.max(0, Math.min(100, o.progress))}%"></div></div>`;
+  return `<tr data-rule="${esc(o.rule)}"><td>${esc(o.label)}</td><td>${esc(value)}${esc(limit)}</td><td>${bar}</td><td><span class="badge ${esc(o.status)}">${esc(o.status)}</span></td></tr>`;
+}
+
+function accountPanel(a) {
+  return `<section class="panel account" data-id="${esc(a.id)}">
+    <h2>${esc(a.type)} · ${esc(a.phase)} · login ${esc(a.login)} <span class="badge ${esc(a.status)}">${esc(a.status)}</span></h2>
+    <div class="cards">
+      <div class="card"><div class="label">Balance</div><div class="value">${money(a.balance, a.currency)}</div></div>
+      <div class="card"><div class="label">Equity</div><div class="value" id="equity-${esc(a.id)}">${money(a.equity, a.currency)}</div></div>
+      <div class="card"><div class="label">Today's permitted loss</div><div class="value">${money(a.todaysPermittedLoss, a.currency)}</div></div>
+      <div class="card"><div class="label">Maximum permitted loss</div><div class="value">${money(a.maxPermittedLoss, a.currency)}</div></div>
+    </div>
+    <table><thead><tr><th>Objective</th><th>Result</th><th>Progress</th><th>Status</th></tr></thead><tbody>${a.objectives.map(objectiveRow).join('') || '<tr><td colspan="4" class="muted">The check is running…</td></tr>'}</tbody></table>
+    <p class="muted">Check: ${esc(a.check.status)}${a.check.outcome ? ' (' + esc(a.check.outcome) + ')' : ''}${a.check.evaluatedAt ? ' · evaluated ' + esc(new Date(a.check.evaluatedAt).toLocaleString()) : ''}${a.check.error ? ' · ' + esc(a.check.error) : ''}</p>
+    <div class="chart" id="chart-${esc(a.id)}"></div>
+  </section>`;
+}
+
+async function chart(a) {
+  const el = document.getElementById('chart-' + a.id);
+  if (!window.LightweightCharts || !el) return;
+  const c = LightweightCharts.createChart(el, { autoSize: true, layout: { background: { color: '#171a21' }, textColor: '#e8eaf0' }, grid: { vertLines: { color: '#2a2f3a' }, horzLines: { color: '#2a2f3a' } }, timeScale: { timeVisible: true } });
+  const series = c.addSeries(LightweightCharts.LineSeries, { color: '#4f8cff', lineWidth: 2 });
+  if (a.equityFloor) series.createPriceLine({ price: a.equityFloor, color: '#ef4b4b', lineStyle: 2, title: 'max loss floor' });
+  const refresh = async () => {
+    const r = await api(`/api/platform/accounts/${encodeURIComponent(a.id)}/equity`);
+    series.setData(r.points);
+    const eq = document.getElementById('equity-' + a.id);
+    if (eq) eq.textContent = money(r.current.equity, a.currency);
+  };
+  await refresh();
+  c.timeScale().fitContent();
+  setInterval(() => refresh().catch(() => undefined), 5000);
+}
+
+async function load() {
+  const me = await api('/api/platform/me');
+  document.getElementById('who').textContent = `${me.trader.firstName} ${me.trader.lastName} · ${me.trader.email} · KYC ${me.trader.kycStatus}`;
+  if (me.impersonation) {
+    document.getElementById('banner').hidden = false;
+    document.getElementById('banner-text').textContent = `You are viewing this dashboard as ${me.trader.email}, impersonated by ${me.impersonation.by}. Deposits, withdrawals and password changes are disabled.`;
+    for (const id of ['deposit', 'withdraw']) document.getElementById(id).disabled = true;
+  }
+  const { accounts } = await api('/api/platform/accounts');
+  firstAccountId = accounts[0] ? accounts[0].id : null;
+  document.getElementById('accounts').innerHTML = accounts.map(accountPanel).join('') || '<p class="muted">No accounts yet.</p>';
+  for (const a of accounts) chart(a).catch(() => undefined);
+  // Re-read objectives while a check is still running.
+  if (accounts.some((a) => a.check.status === 'queued' || a.check.status === 'running')) setTimeout(() => load().catch(() => undefined), 1500);
+}
+
+const fail = (err) => (document.getElementById('error').textContent = err.message);
+const endSession = async () => {
+  await api('/api/platform/signout', { method: 'POST' }).catch(() => undefined);
+  location.href = '/signin';
+};
+document.getElementById('signout').onclick = endSession;
+document.getElementById('end').onclick = async () => {
+  await api('/api/platform/signout', { method: 'POST' }).catch(() => undefined);
+  document.body.innerHTML = '<main><p class="panel">Impersonation ended. You can close this tab.</p></main>';
+};
+for (const [id, path] of [
+  ['deposit', '/api/platform/deposits'],
+  ['withdraw', '/api/platform/withdrawals'],
+]) {
+  document.getElementById(id).onclick = async () => {
+    try {
+      const r = await api(path, { method: 'POST', body: JSON.stringify({ accountId: firstAccountId, amount: document.getElementById('amount').value }) });
+      document.getElementById('notice').textContent = `${r.type} of ${r.amount} ${r.currency} recorded.`;
+      await load();
+    } catch (err) {
+      fail(err);
+    }
+  };
+}
+document.getElementById('kyc').onclick = async () => {
+  try {
+    await api('/api/platform/kyc', { method: 'POST' });
+    document.getElementById('notice').textContent = 'KYC documents submitted.';
+    await load();
+  } catch (err) {
+    fail(err);
+  }
+};
+load().catch(fail);

@@ -1,0 +1,57 @@
+// Widget customizer: a form drives URL parameters; the preview iframe is the real widget page.
+const token = new URLSearchParams(location.search).get('token') || '';
+const form = document.getElementById('form');
+const preview = document.getElementById('preview');
+const stage = document.getElementById('stage');
+const obsUrl = document.getElementById('obsUrl');
+const snippet = document.getElementById('snippet');
+const open = document.getElementById('open');
+const SIZES = { card: [480, 200], positions: [640, 260], chart: [640, 320], stats: [560, 240] };
+
+function widgetUrl() {
+  const f = new FormData(form);
+  const q = new URLSearchParams({ token });
+  const color = (name) => String(f.get(name) || '').replace('#', '');
+  if (f.get('theme') === 'light') q.set('theme', 'light');
+  for (const [name, def] of [['fg', 'f4f6fb'], ['up', '2fbf71'], ['down', 'ef4b4b'], ['accent', '4f8cff']]) if (color(name) !== def) q.set(name, color(name));
+  if (f.get('nopanel')) q.set('panel', '0');
+  else if (color('panel') !== '0f1115') q.set('panel', `${color('panel')}cc`);
+  if (f.get('size') !== '16') q.set('size', String(f.get('size')));
+  if (f.get('radius') !== '10') q.set('radius', String(f.get('radius')));
+  if (f.get('compact')) q.set('compact', '1');
+  if (f.get('streamer')) q.set('streamer', '1');
+  if (f.get('hidepositions')) q.set('hide', 'positions');
+  return `${location.origin}/widgets/${f.get('kind')}?${q}`;
+}
+
+let debounce = null;
+function update() {
+  const url = widgetUrl();
+  const kind = new FormData(form).get('kind');
+  const [w, h] = SIZES[kind] || [480, 240];
+  form.elements.sizeOut.value = form.elements.size.value;
+  obsUrl.value = url;
+  open.href = url;
+  snippet.value = `<iframe src="${url}" width="${w}" height="${h}" style="border:0;background:transparent" allowtransparency="true" title="Live trading account"></iframe>`;
+  stage.className = `stage ${new FormData(form).get('preview')}`;
+  clearTimeout(debounce);
+  debounce = setTimeout(() => {
+    preview.width = String(w);
+    preview.height = String(h);
+    if (preview.src !== url) preview.src = url;
+  }, 120);
+}
+
+form.addEventListener('input', update);
+form.addEventListener('change', update);
+const copy = (el) => async () => {
+  el.select();
+  try {
+    await navigator.clipboard.writeText(el.value);
+  } catch {
+    document.execCommand('copy');
+  }
+};
+document.getElementById('copyUrl').onclick = copy(obsUrl);
+document.getElementById('copySnippet').onclick = copy(snippet);
+update();
