@@ -39,14 +39,26 @@ export function ipAllowed(ip: string, cidrs: readonly string[] | null): boolean 
     if (cache.size > 10_000) cache.clear();
     cache.set(key, parsed);
   }
-  let addr: ipaddr.IPv4 | ipaddr.IPv6;
-  try {
-    addr = ipaddr.process(ip);
-  } catch {
-    return false;
-  }
+  const addr = parsedAddress(ip);
+  if (!addr) return false;
   return parsed.some(([range, bits]) => {
     if (addr.kind() !== range.kind()) return false;
     return (addr as ipaddr.IPv4).match(range as ipaddr.IPv4, bits);
   });
+}
+
+const addresses = new Map<string, ipaddr.IPv4 | ipaddr.IPv6 | null>();
+
+/** Client addresses repeat on every request of a connection: parse each once (bounded cache). */
+function parsedAddress(ip: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  let addr = addresses.get(ip);
+  if (addr !== undefined) return addr;
+  try {
+    addr = ipaddr.process(ip);
+  } catch {
+    addr = null;
+  }
+  if (addresses.size > 10_000) addresses.clear();
+  addresses.set(ip, addr);
+  return addr;
 }
