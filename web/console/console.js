@@ -31,7 +31,7 @@ export function badge(value) {
 export async function header() {
   const me = await api('/api/auth/me');
   const bar = document.querySelector('header.bar');
-  bar.innerHTML = `<span class="brand">Brymix CRM</span><a href="/console/clients">Clients</a>${me.role === 'admin' ? '<a href="/console/audit">Audit log</a>' : ''}<span class="who">${esc(me.email)} · ${esc(me.role)}</span><button class="secondary" id="logout">Log out</button>`;
+  bar.innerHTML = `<span class="brand">Brymix CRM</span><a href="/console/clients">Clients</a>${me.role === 'admin' ? '<a href="/console/audit">Audit log</a>' : ''}<a href="/admin">Accounts &amp; API keys</a><span class="who">${esc(me.email)} · ${esc(me.role)}</span><button class="secondary" id="logout">Log out</button>`;
   document.getElementById('logout').onclick = async () => {
     await api('/api/auth/logout', { method: 'POST' }).catch(() => undefined);
     location.href = '/console/login';

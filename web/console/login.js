@@ -7,7 +7,8 @@ form.onsubmit = async (e) => {
   try {
     await api('/api/auth/login', { method: 'POST', body: JSON.stringify(data) });
     const next = new URLSearchParams(location.search).get('next');
-    location.href = next && next.startsWith('/console/') ? next : '/console/clients';
+    // Only a path on this site (not //host or /\host): no open redirect.
+    location.href = next && /^\/(?![/\\])/.test(next) ? next : '/console/clients';
   } catch (err) {
     document.getElementById('error').textContent = err.message;
   }

@@ -1,0 +1,86 @@
+/**
+ * The admin panel of the account API in Debian Chromium: staff sign in, create a key with an IP
+ * allowlist (shown once), register an account linked to it, see its feed go live, make a widget
+ * token, and find the key's requests — and only its failures when filtered — in the access log.
+ * Screenshots land in test-artifacts/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { freePort, startStack, type TestStack } from '../harness.ts';
+import { hasChromium, launchBrowser, screenshot } from './browser.ts';
+
+let stack: TestStack;
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  stack = await startStack({ workers: false, env: { ACCOUNT_POLL_INTERVAL_MS: '500', PUBLIC_URL: base } });
+  await stack.app.listen({ host: '127.0.0.1', port });
+  await stack.deps.staff.create({ email: 'ops@firm.test', role: 'admin', password: 'ops-password-12' });
+  if (hasChromium) browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe.skipIf(!hasChromium)('admin panel in the browser', () => {
+  it('creates a key and an account, shows the feed live, makes a widget and filters the access log', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await page.goto(`${base}/admin`);
+    await page.waitForURL(/\/console\/login/);
+    await page.fill('input[name=email]', 'ops@firm.test');
+    await page.fill('input[name=password]', 'ops-password-12');
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/admin/);
+    await expect.poll(() => page.locator('#who').innerText()).toContain('ops@firm.test');
+
+    // A key with an allowlist: the secret is shown once.
+    await page.fill('#addKey input[name=name]', 'Stream Partner');
+    await page.fill('#addKey input[name=cidrs]', '127.0.0.1/32, ::1');
+    await page.click('#addKey button');
+    const key = await page.locator('[data-field="new-key"]').innerText();
+    expect(key).toMatch(/^bmx_[A-Za-z0-9]+_[A-Za-z0-9]+$/);
+    const keyRow = page.locator('#keyRows tr', { hasText: 'Stream Partner' });
+    await expect.poll(() => keyRow.innerText()).toContain('127.0.0.1/32');
+
+    // An account linked to that key; its feed goes live.
+    await page.fill('#addAccount input[name=login]', '1001');
+    await page.fill('#addAccount input[name=password]', 'demo');
+    await page.fill('#addAccount input[name=name]', 'Ada Funded');
+    await page.selectOption('#addAccount select[name=key_id]', { label: await page.locator('#addAccount select[name=key_id] option', { hasText: 'Stream Partner' }).innerText() });
+    await page.click('#addAccount button');
+    const accountRow = page.locator('#accountRows tr', { hasText: 'Ada Funded' });
+    await expect.poll(() => accountRow.count()).toBe(1);
+    expect(await page.content()).not.toContain('"demo"');
+
+    // The key reads the account; another id answers 404; both land in the access log.
+    const ok = await fetch(`${base}/api/account/1001/info`, { headers: { 'x-api-key': key } });
+    expect(ok.status).toBe(200);
+    const foreign = await fetch(`${base}/api/account/9999/info`, { headers: { 'x-api-key': key } });
+    expect(foreign.status).toBe(404);
+    await page.reload();
+    await expect.poll(() => accountRow.locator('.badge').first().innerText(), { timeout: 10_000 }).toBe('live');
+
+    // A widget token for the account: its URL is shown once.
+    await page.selectOption('#addWidget select[name=kind]', 'card');
+    await page.check('#addWidget input[name=percent_only]');
+    await page.click('#addWidget button');
+    const widgetUrl = await page.locator('#flash a').first().getAttribute('href');
+    expect(widgetUrl).toMatch(new RegExp(`^${base}/widgets/card\\?token=wgt_`));
+    await expect.poll(() => page.locator('#widgetRows tr', { hasText: 'percent only' }).count()).toBe(1);
+
+    // The access log: both requests, then only the 404 when filtered on 4xx.
+    await stack.deps.issue5.accessLog.flush();
+    await page.click('#logFilters button');
+    await expect.poll(() => page.locator('#logRows tr', { hasText: '/api/account/:account_id/info' }).count()).toBe(2);
+    await page.selectOption('#logFilters select[name=status_class]', '4');
+    await page.click('#logFilters button');
+    await expect.poll(() => page.locator('#logRows tr').count()).toBe(1);
+    expect(await page.locator('#logRows tr').first().innerText()).toContain('404');
+    expect(await page.locator('#logRows').innerText()).not.toContain(key);
+    await screenshot(page, 'admin-panel');
+  });
+});
