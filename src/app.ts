@@ -3,11 +3,12 @@ import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import swaggerUi from '@fastify/swagger-ui';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from './deps.ts';
 import { newId } from './infra/crypto/index.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
+import { lazyChildLoggerFactory } from './http/request-logger.ts';
 import { systemRoutes } from './http/system.routes.ts';
 import { checkRoutes } from './modules/checks/check.routes.ts';
 // issue 5 (account API, widgets, admin)
@@ -19,6 +20,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 const LIGHTWEIGHT_CHARTS_DIR = fileURLToPath(new URL('../node_modules/lightweight-charts/dist/', import.meta.url));
 
+const ACCESS_LOGGED = /^\/api\/(account|widgets)\//;
+
 export async function createApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -28,6 +31,11 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId('req', 16);
     },
+    childLoggerFactory: lazyChildLoggerFactory,
+    // The account API and widget feeds write every request to the access log (who, what, status,
+    // latency); repeating each in the process log at thousands a second would only be noise.
+    // Their errors are still logged.
+    logController: new LogController({ disableRequestLogging: (req: { url?: string }) => ACCESS_LOGGED.test(req.url ?? '') }),
     trustProxy: deps.config.TRUST_PROXY_CIDRS.length > 0 ? [...deps.config.TRUST_PROXY_CIDRS] : false,
     ajv: { customOptions: { removeAdditional: false } },
     // issue 5: HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set (read by deps; no I/O here).
@@ -52,14 +60,17 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     }
   });
 
-  app.addHook('onSend', async (request, reply) => {
+  // Callback-style hooks: on every request, so no promise per hook.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     deps.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    done();
   });
 
   registerErrorHandling(app);

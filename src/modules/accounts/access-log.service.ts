@@ -5,6 +5,7 @@
  * the request almost nothing; a failed write is logged, never fails the request. Staff query it
  * with filters.
  */
+import { CompiledQuery, PostgresAdapter } from 'kysely';
 import type { Clock } from '../../infra/clock.ts';
 import type { Db } from '../../infra/db/index.ts';
 import { accountsDb, type ApiAccessLogTable } from '../../infra/db/accounts-schema.ts';
@@ -47,8 +48,35 @@ export interface AccessLogView {
 /** Control characters out (log injection), length capped. */
 const clean = (s: string | null, max = 200) => (s === null ? null : s.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max));
 
+const COLUMNS = ['at', 'request_id', 'actor', 'key_id', 'tenant_id', 'widget_id', 'account_id', 'method', 'route', 'status', 'ip', 'forwarded_for', 'latency_ms', 'reason'] as const satisfies readonly (keyof AccessEntry)[];
+// Every column of the table is written: a column added to AccessEntry and not here fails to compile.
+const allColumns: Exclude<keyof AccessEntry, (typeof COLUMNS)[number]> extends never ? true : never = true;
+void allColumns;
+const BATCH_ROWS = 200;
+const insertText = new Map<string, string>();
+
+/**
+ * One multi-row INSERT with bound parameters. Built by hand rather than with the query builder:
+ * at thousands of requests a second the builder's per-value parsing was a visible share of the
+ * hot path. Only the placeholder style differs between the dialects.
+ */
+function insertRows(rows: AccessEntry[], pg: boolean): CompiledQuery {
+  const cacheKey = `${pg ? 'pg' : 'sqlite'}:${rows.length}`;
+  let text = insertText.get(cacheKey);
+  if (!text) {
+    let n = 0;
+    const tuples = rows.map(() => `(${COLUMNS.map(() => (pg ? `$${++n}` : '?')).join(', ')})`);
+    text = `insert into api_access_log (${COLUMNS.join(', ')}) values ${tuples.join(', ')}`;
+    insertText.set(cacheKey, text);
+  }
+  const parameters: unknown[] = [];
+  for (const r of rows) for (const c of COLUMNS) parameters.push(r[c]);
+  return CompiledQuery.raw(text, parameters);
+}
+
 export function createAccessLog({ db, clock, logger, flushMs = 250, maxBatch = 500 }: { db: Db; clock: Clock; logger: Logger; flushMs?: number; maxBatch?: number }) {
   const adb = accountsDb(db);
+  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
   let buffer: AccessEntry[] = [];
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> = Promise.resolve();
@@ -63,7 +91,7 @@ export function createAccessLog({ db, clock, logger, flushMs = 250, maxBatch = 5
     buffer = [];
     flushing = flushing.then(async () => {
       try {
-        for (let i = 0; i < rows.length; i += 200) await adb.insertInto('api_access_log').values(rows.slice(i, i + 200)).execute();
+        for (let i = 0; i < rows.length; i += BATCH_ROWS) await db.executeQuery(insertRows(rows.slice(i, i + BATCH_ROWS), pg));
       } catch (err) {
         logger.error({ err: (err as Error).message, rows: rows.length }, 'access log write failed');
       }

@@ -18,8 +18,6 @@ declare module 'fastify' {
     accountId?: string;
     /** Set once the route wrote its own access-log row (SSE). */
     accessLogged?: boolean;
-    /** The per-key limit's answer for this request (headers combine it with the per-account one). */
-    keyRate?: GcraResult;
   }
 }
 
@@ -40,6 +38,7 @@ export class TtlCache<V> {
     private readonly max = 50_000,
   ) {}
   get(key: string): V | undefined {
+    this.pruneOldest();
     const e = this.map.get(key);
     if (!e) return undefined;
     if (this.now() - e.at >= this.ttlMs || this.now() < e.at) {
@@ -49,11 +48,22 @@ export class TtlCache<V> {
     return e.value;
   }
   set(key: string, value: V): void {
+    this.pruneOldest();
+    this.map.delete(key);
     this.map.set(key, { at: this.now(), value });
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
   }
   clear(): void {
     this.map.clear();
+  }
+  /** Entries are kept in insertion order: expired ones leave from the front, a few per call. */
+  private pruneOldest(): void {
+    const now = this.now();
+    for (let i = 0; i < 4; i++) {
+      const first = this.map.entries().next();
+      if (first.done || now - first.value[1].at < this.ttlMs) return;
+      this.map.delete(first.value[0]);
+    }
   }
 }
 
@@ -77,13 +87,13 @@ export function createAccountAccess(d: { accounts: AccountService; limiter: Rate
     return { intervalMs: l.account_interval_seconds * 1000, burst: l.account_burst };
   }
 
+  /** Set once per request, when both limits (or the one that stopped it) are known. */
   function headers(reply: FastifyReply, l: KeyLimits, key: GcraResult, account: GcraResult | null): void {
-    const secs = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
-    const wAccount = Number(l.account_interval_seconds.toFixed(3));
-    reply.header('ratelimit-policy', `"per-key";q=${l.per_minute};w=60, "per-account";q=1;w=${wAccount}`);
+    reply.header('ratelimit-policy', `"per-key";q=${l.per_minute};w=60, "per-account";q=1;w=${Number(l.account_interval_seconds.toFixed(3))}`);
     // RateLimit names the policy closest to its limit (draft-ietf-httpapi-ratelimit-headers).
-    const tight = account && account.remaining <= key.remaining ? { name: 'per-account', r: account } : { name: 'per-key', r: key };
-    reply.header('ratelimit', `"${tight.name}";r=${tight.r.remaining};t=${secs(tight.r.allowed ? tight.r.resetMs : tight.r.retryAfterMs)}`);
+    const perAccount = account !== null && account.remaining <= key.remaining;
+    const r = perAccount ? account : key;
+    reply.header('ratelimit', `"${perAccount ? 'per-account' : 'per-key'}";r=${r.remaining};t=${Math.max(0, Math.ceil((r.allowed ? r.resetMs : r.retryAfterMs) / 1000))}`);
   }
 
   function limited(r: GcraResult, which: string): AppError {
@@ -92,32 +102,41 @@ export function createAccountAccess(d: { accounts: AccountService; limiter: Rate
   }
 
   return {
-    /** onRequest hook after apiKeyAuth: the per-key limit. */
-    async keyLimit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-      const key = requireApiKey(request);
-      const l = await limitsOf(key.tenantId);
-      const r = await d.limiter.hit(`key:${key.keyId}`, keyPolicy(l), d.clock.now());
-      request.keyRate = r;
-      headers(reply, l, r, null);
-      if (!r.allowed) throw limited(r, 'API key');
-    },
-
-    /** In the handler: the linked account (404 otherwise), then the per-account per-key limit. */
+    /**
+     * In the handler, after apiKeyAuth: the per-key limit, the linked account (404 otherwise) and
+     * the per-account per-key limit. For an account already resolved both limits are one step (one
+     * Redis round trip); otherwise the key's limit is taken before the database is asked.
+     */
     async account(request: FastifyRequest, reply: FastifyReply, idOrLogin: string): Promise<Mt5AccountRow> {
       const key = requireApiKey(request);
+      const l = await limitsOf(key.tenantId);
+      // Keys share the key id as a hash tag: one Redis Cluster slot for both buckets.
+      const keyHit = { key: `{${key.keyId}}:key`, policy: keyPolicy(l) };
       const cacheKey = `${key.tenantId}\n${idOrLogin}`;
       let row = accountCache.get(cacheKey);
-      if (!row) {
-        row = await d.accounts.resolveForTenant(key.tenantId, idOrLogin);
-        accountCache.set(cacheKey, row);
+      let keyRate: GcraResult;
+      let accountRate: GcraResult | null;
+      if (row) {
+        [keyRate, accountRate] = await d.limiter.hitBoth(keyHit, { key: `{${key.keyId}}:acct:${row.id}`, policy: accountPolicy(l) }, d.clock.now());
+      } else {
+        keyRate = await d.limiter.hit(keyHit.key, keyHit.policy, d.clock.now());
+        accountRate = null;
+        if (keyRate.allowed) {
+          try {
+            row = await d.accounts.resolveForTenant(key.tenantId, idOrLogin);
+          } catch (err) {
+            headers(reply, l, keyRate, null);
+            throw err;
+          }
+          accountCache.set(cacheKey, row);
+          accountRate = await d.limiter.hit(`{${key.keyId}}:acct:${row.id}`, accountPolicy(l), d.clock.now());
+        }
       }
-      request.accountId = row.id;
-      const l = await limitsOf(key.tenantId);
-      const now = d.clock.now();
-      const r = await d.limiter.hit(`acct:${key.keyId}:${row.id}`, accountPolicy(l), now);
-      headers(reply, l, request.keyRate ?? { allowed: true, remaining: l.per_minute, resetMs: 0, retryAfterMs: 0 }, r);
-      if (!r.allowed) throw limited(r, 'account for this API key');
-      return row;
+      headers(reply, l, keyRate, accountRate);
+      if (!keyRate.allowed) throw limited(keyRate, 'API key');
+      request.accountId = row!.id;
+      if (!accountRate!.allowed) throw limited(accountRate!, 'account for this API key');
+      return row!;
     },
 
     invalidateLimits(tenantId?: string): void {

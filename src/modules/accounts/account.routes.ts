@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiKeyService } from '../api-keys/api-key.service.ts';
 import { apiKeyAuth } from '../../http/api-key-auth.ts';
+import { fastSerializerCompiler } from '../../http/fast-serializer.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { openSse, safeWrite, sseEvent, type SseHub } from '../../http/sse.ts';
 import { changedSections, freshness, type AccountSnapshot } from './account.ts';
@@ -22,9 +23,13 @@ export function snapshotEvent(s: AccountSnapshot, now: number, intervalMs: numbe
 export function accountRoutes(d: { keys: ApiKeyService; access: AccountAccess; feed: AccountFeed; hub: SseHub; clock: Clock }): FastifyPluginAsync {
   return async (root) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
+    app.setSerializerCompiler(fastSerializerCompiler);
+    // The key (401/403) here; its rate limits (429) with the account in each handler.
     app.addHook('onRequest', apiKeyAuth(d.keys));
-    app.addHook('onRequest', d.access.keyLimit);
-    app.addHook('onResponse', async (request, reply) => d.access.log(request, reply.statusCode, reply.elapsedTime));
+    app.addHook('onResponse', (request, reply, done) => {
+      d.access.log(request, reply.statusCode, reply.elapsedTime);
+      done();
+    });
     const fresh = (s: AccountSnapshot) => freshness(s, d.clock.now(), d.feed.intervalMs);
     const security = [{ apiKey: [] }];
 

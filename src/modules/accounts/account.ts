@@ -249,5 +249,16 @@ export function changedSections(prev: AccountSnapshot | null, next: AccountSnaps
 /** Freshness fields every answer carries. */
 export function freshness(s: AccountSnapshot, now: number, intervalMs: number): { stale: boolean; age_seconds: number; fetched_at: string } {
   const age = Math.max(0, now - s.fetched_at);
-  return { stale: s.error !== null || age > intervalMs * 3, age_seconds: Math.round(age / 100) / 10, fetched_at: new Date(s.fetched_at).toISOString() };
+  return { stale: s.error !== null || age > intervalMs * 3, age_seconds: Math.round(age / 100) / 10, fetched_at: isoOf(s.fetched_at) };
+}
+
+// Every answer of a polling interval carries the same fetched_at: format it once.
+let lastIsoMs = NaN;
+let lastIso = '';
+function isoOf(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
