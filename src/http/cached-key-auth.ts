@@ -1,12 +1,12 @@
 /**
  * `apiKeyAuth` for hot read-only routes: a successful authentication is reused for AUTH_CACHE_MS
  * (1 s), so revocation and expiry still take effect within a second while the database is not read
- * (nor the key hashed) on every request. The cache is keyed by the presented key itself: it lives
- * only in this process's memory, expired entries leave on the following requests, and it is never
- * logged or stored. Failures are never cached.
+ * on every request. The cache is keyed by the SHA-256 of the presented key, like the database:
+ * no key is held in memory beyond its request. Failures are never cached.
  */
 import type { ApiKeyService, AuthenticatedKey } from '../modules/api-keys/api-key.service.ts';
 import type { Clock } from '../infra/clock.ts';
+import { sha256Hex } from '../infra/crypto/index.ts';
 import { AUTH_CACHE_MS, TtlCache } from '../modules/accounts/account-access.ts';
 
 export function cachingKeyService(keys: ApiKeyService, clock: Clock): ApiKeyService {
@@ -15,10 +15,11 @@ export function cachingKeyService(keys: ApiKeyService, clock: Clock): ApiKeyServ
     ...keys,
     async authenticate(raw: string | undefined) {
       if (!raw) return null;
-      const hit = cache.get(raw);
+      const id = sha256Hex(raw);
+      const hit = cache.get(id);
       if (hit) return hit;
       const auth = await keys.authenticate(raw);
-      if (auth) cache.set(raw, auth);
+      if (auth) cache.set(id, auth);
       return auth;
     },
   };
