@@ -30,6 +30,15 @@ describe('config', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('collects MT5_<NAME>_PASSWORD variables from .env and the environment, and nothing else', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brymix-config-'));
+    const envFile = join(dir, '.env');
+    writeFileSync(envFile, 'MT5_BROKER_A_PASSWORD=from-file\nMT5_BROKER_B_PASSWORD=overridden\n');
+    const c = loadConfig({ env: { MT5_BROKER_B_PASSWORD: 'from-env', MT5_SERVERS_FILE: './x.json', DATABASE_PASSWORD: 'no', MT5_EMPTY_PASSWORD: '' }, envFile, notice: () => undefined });
+    expect(c.MT5_PASSWORDS).toEqual({ MT5_BROKER_A_PASSWORD: 'from-file', MT5_BROKER_B_PASSWORD: 'from-env' });
+    expect(Object.isFrozen(c.MT5_PASSWORDS)).toBe(true);
+  });
+
   it('names the variable when a value is invalid', () => {
     expect(() => loadConfig({ env: { PORT: 'eighty', WEBHOOK_SECRET: 'x'.repeat(40), CREDENTIALS_KEY: 'A'.repeat(43) }, envFile: false })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { WEBHOOK_SECRET: 'short', CREDENTIALS_KEY: 'A'.repeat(43) }, envFile: false })).toThrow(/WEBHOOK_SECRET/);

@@ -108,8 +108,16 @@ export type Config = Readonly<
   Omit<z.infer<typeof schema>, 'CALLBACK_ALLOW_CIDRS' | 'TRUST_PROXY_CIDRS'> & {
     CALLBACK_ALLOW_CIDRS: readonly string[];
     TRUST_PROXY_CIDRS: readonly string[];
+    /**
+     * The MT5 manager passwords the servers file names (variables `MT5_<NAME>_PASSWORD`, from the
+     * environment or .env): the file holds names, never the secrets themselves.
+     */
+    MT5_PASSWORDS: Readonly<Record<string, string>>;
   }
 >;
+
+/** The only variable names a servers file may give as `manager_password_env`. */
+export const MT5_PASSWORD_VARIABLE = /^MT5_[A-Z0-9_]+_PASSWORD$/;
 
 /** Secrets generated on first start when missing. */
 const GENERATED_SECRETS: Record<string, () => string> = {
@@ -184,5 +192,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const c = result.data;
   const callbackAllow =
     c.CALLBACK_ALLOW_CIDRS ?? (c.NODE_ENV === 'production' ? [] : ['127.0.0.0/8', '::1/128']);
-  return Object.freeze({ ...c, CALLBACK_ALLOW_CIDRS: Object.freeze(callbackAllow), TRUST_PROXY_CIDRS: Object.freeze(c.TRUST_PROXY_CIDRS) });
+  const mt5Passwords = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => MT5_PASSWORD_VARIABLE.test(e[0]) && typeof e[1] === 'string' && e[1] !== ''));
+  return Object.freeze({
+    ...c,
+    CALLBACK_ALLOW_CIDRS: Object.freeze(callbackAllow),
+    TRUST_PROXY_CIDRS: Object.freeze(c.TRUST_PROXY_CIDRS),
+    MT5_PASSWORDS: Object.freeze(mt5Passwords),
+  });
 }

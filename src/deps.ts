@@ -79,7 +79,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     o.connectors ??
     createConfiguredRouter({
       serversFile: config.MT5_SERVERS_FILE,
-      env: process.env, // manager passwords named by the servers file
+      env: config.MT5_PASSWORDS, // manager passwords named by the servers file
       simulator: { latencyMs: config.SIMULATOR_LATENCY_MS },
       metaApi: {
         token: config.METAAPI_TOKEN,

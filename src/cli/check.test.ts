@@ -2,10 +2,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ENGLISH, reportHtml, utf16leWithBom } from '../../test/factories/mt5-report.ts';
 import { SimulatorConnector } from '../mt5/simulator/index.ts';
 import { runCli } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'brymix-check-'));
+
+/** A terminal report (English, UTF-16 as terminals write it) built by the test factory. */
+function reportFile(): string {
+  const path = join(dir, 'ReportHistory-5550123.html');
+  writeFileSync(path, utf16leWithBom(reportHtml(ENGLISH)));
+  return path;
+}
 
 async function cli(...args: string[]) {
   const out: string[] = [];
@@ -47,14 +55,36 @@ describe('brymix check', () => {
 
   it.each([
     [['--history', '/nonexistent.json', '--rules', 'ftmo-2step'], '--history: no such file'],
-    [['--rules', 'ftmo-2step'], "required option '--history"],
+    [['--rules', 'ftmo-2step'], 'exactly one of --history <file> and --report <file>'],
+    [['--history', 'HIST', '--report', 'REPORT', '--rules', 'ftmo-2step'], 'exactly one of --history <file> and --report <file>'],
+    [['--history', 'HIST', '--server-tz', 'Europe/Athens', '--rules', 'ftmo-2step'], 'apply to --report only'],
+    [['--report', 'REPORT', '--server-tz', 'Mars/Olympus', '--rules', 'ftmo-2step'], '--server-tz: "Mars/Olympus"'],
+    [['--report', 'REPORT', '--server-utc-offset', '2h', '--rules', 'ftmo-2step'], '--server-utc-offset: "2h"'],
+    [['--report', '/nonexistent.html', '--rules', 'ftmo-2step'], '--report: no such file'],
     [['--history', 'HIST', '--rules', 'nobody-9step'], '--rules: preset: unknown preset'],
     [['--history', 'HIST', '--rules', 'ftmo-2step', '--at', 'yesterday'], '--at'],
   ])('exits 2 naming the problem for %j', async (args, message) => {
     const h = await historyFile('1005');
-    const r = await cli('check', ...args.map((a) => (a === 'HIST' ? h : a)));
+    const r = await cli('check', ...args.map((a) => (a === 'HIST' ? h : a === 'REPORT' ? reportFile() : a)));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
+  });
+
+  it.each([
+    [['--server-utc-offset', '120']],
+    [['--server-tz', 'Europe/Athens']],
+  ])('evaluates a terminal report %j, reading its times as broker time', async (clock) => {
+    const rules = join(dir, 'guide-rules.json');
+    writeFileSync(rules, JSON.stringify({ max_drawdown_percent: 10, profit_target_percent: 10 }));
+    const r = await cli('check', '--report', reportFile(), ...clock, '--rules', rules);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    // The funding deposit is the initial balance; the XAUUSD loss of 1,000 + 14 commission on
+    // 5 March (broker time 09:00, UTC+2 then in Athens too) breaks the 5 % daily loss.
+    expect(result.metrics).toMatchObject({ initial_balance: 10_000, total_trades: 2, profit_target_met: false });
+    expect(result).toMatchObject({ status: 'failed', outcome: 'breached' });
+    expect(result.violations).toHaveLength(1);
+    expect(result.violations[0]).toMatchObject({ rule: 'maximum_daily_loss', timestamp: '2024-03-05T07:00:00.000Z', loss: 1014 });
   });
 
   it('exits 2 naming the field of an invalid history', async () => {

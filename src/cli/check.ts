@@ -1,7 +1,8 @@
 /**
- * `brymix check --history <file.json> --rules <file.json | preset> [--at <iso>]`: evaluates a
- * normalized history with the same engine as the API. Exit 0 for any completed evaluation
- * (whatever the verdict), 2 for invalid input with a message naming the problem.
+ * `brymix check --history <file.json> | --report <ReportHistory.html|.xlsx> --rules <file.json | preset>
+ * [--at <iso>]`: evaluates a normalized history, or a terminal's trade history report, with the
+ * same engine as the API. Exit 0 for any completed evaluation (whatever the verdict), 2 for invalid
+ * input with a message naming the problem.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -10,8 +11,8 @@ import { accountHistorySchema } from '../mt5/history.schema.ts';
 import { evaluate } from '../rules/index.ts';
 import { resolveRuleSet, RuleSetError } from '../rules/ruleset.ts';
 import type { NewsEvent } from '../rules/families/family.ts';
-
-export class InvalidInput extends Error {}
+import { InvalidInput } from './invalid-input.ts';
+import { loadReportHistory } from './report.ts';
 
 function readJson(path: string, what: string): unknown {
   if (!existsSync(path)) throw new InvalidInput(`${what}: no such file ${path}`);
@@ -64,7 +65,11 @@ export function historyAt(history: AccountHistory, atMs: number): AccountHistory
 }
 
 export interface CheckCommandOptions {
-  history: string;
+  history?: string;
+  report?: string;
+  /** With --report: the broker clock's IANA zone, or its fixed offset from UTC in minutes. */
+  serverTz?: string;
+  serverUtcOffset?: string;
   rules: string;
   at?: string;
   initialBalance?: string;
@@ -72,8 +77,37 @@ export interface CheckCommandOptions {
   otherAccount?: string[];
 }
 
+function loadInput(opts: CheckCommandOptions): AccountHistory {
+  if ((opts.history === undefined) === (opts.report === undefined)) throw new InvalidInput('give exactly one of --history <file> and --report <file>');
+  if (opts.history !== undefined) {
+    if (opts.serverTz !== undefined || opts.serverUtcOffset !== undefined) throw new InvalidInput('--server-tz and --server-utc-offset apply to --report only (a history is already in UTC)');
+    return loadHistory(opts.history);
+  }
+  if (opts.serverTz !== undefined && opts.serverUtcOffset !== undefined) throw new InvalidInput('give one of --server-tz and --server-utc-offset, not both');
+  let serverUtcOffsetMinutes: number | undefined;
+  if (opts.serverUtcOffset !== undefined) {
+    serverUtcOffsetMinutes = Number(opts.serverUtcOffset);
+    if (!Number.isInteger(serverUtcOffsetMinutes) || Math.abs(serverUtcOffsetMinutes) > 14 * 60) throw new InvalidInput(`--server-utc-offset: "${opts.serverUtcOffset}" is not a whole number of minutes between -840 and 840`);
+  }
+  if (opts.serverTz !== undefined && !isIanaZone(opts.serverTz)) throw new InvalidInput(`--server-tz: "${opts.serverTz}" is not an IANA time zone such as Europe/Athens`);
+  return loadReportHistory(opts.report!, {
+    ...(opts.serverTz !== undefined ? { serverTimeZone: opts.serverTz } : {}),
+    ...(serverUtcOffsetMinutes !== undefined ? { serverUtcOffsetMinutes } : {}),
+    ...(opts.initialBalance !== undefined ? { initialBalance: Number(opts.initialBalance) } : {}),
+  });
+}
+
+function isIanaZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function runCheckCommand(opts: CheckCommandOptions): unknown {
-  let history = loadHistory(opts.history);
+  let history = loadInput(opts);
   const rules = loadRules(opts.rules);
   if (opts.at !== undefined) {
     const at = Date.parse(opts.at);
@@ -95,7 +129,10 @@ export function registerCheckCommand(program: Command, io: { out: (line: string)
   program
     .command('check')
     .description('evaluate a history file against rules (prints the result JSON; exit 0 for any verdict, 2 for invalid input)')
-    .requiredOption('--history <file>', 'normalized history JSON (docs/history.schema.json)')
+    .option('--history <file>', 'normalized history JSON (docs/history.schema.json)')
+    .option('--report <file>', "a terminal's trade history report (ReportHistory-*.html or .xlsx, any language)")
+    .option('--server-tz <zone>', "with --report: the broker clock's IANA zone (e.g. Europe/Athens); report times are broker time")
+    .option('--server-utc-offset <minutes>', 'with --report: the broker clock minus UTC in minutes (e.g. 180), when it has no DST')
     .requiredOption('--rules <file|preset>', 'rules JSON (flat, list or {preset, overrides}) or a preset name such as ftmo-2step')
     .option('--at <iso-time>', 'evaluate the history as it stood at this instant')
     .option('--initial-balance <n>', "the challenge's initial capital (default: the history's)")

@@ -7,7 +7,8 @@ import { AppError } from '../http/errors.ts';
 import { parseDuration } from '../modules/api-keys/api-key.ts';
 import { createApiKeyService, type KeySummary } from '../modules/api-keys/api-key.service.ts';
 import { flatRulesSchema } from '../rules/flat.ts';
-import { InvalidInput, registerCheckCommand } from './check.ts';
+import { registerCheckCommand } from './check.ts';
+import { InvalidInput } from './invalid-input.ts';
 import { registerAccountCommands, registerKeyLimitsCommand } from './accounts.ts'; // issue 5
 import { registerCrmCommands } from './crm.ts'; // issue 6
 import { registerReportCommands } from './report.ts'; // issue 4

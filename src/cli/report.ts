@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AccountHistory } from '../mt5/history.ts';
 import { parseReport, ReportError, reportToHistory, type ParsedReport, type ReportToHistoryOptions } from '../mt5/report/index.ts';
-import { InvalidInput } from './check.ts';
+import { InvalidInput } from './invalid-input.ts';
 
 interface Io {
   out: (line: string) => void;

@@ -21,8 +21,8 @@ describe('routing by mt5_server through the servers file', () => {
 
   it('routes each listed server to its connector and "*" to the fallback', () => {
     const router = createConfiguredRouter({
-      serversFile: file({ servers: { 'Broker-Live': { connector: 'webapi', url: 'https://127.0.0.1:9443', manager_login: 1005, manager_password_env: 'BROKER_MANAGER_PW', time_zone: 'Europe/Athens' }, 'Other-Demo': { connector: 'metaapi' }, '*': { connector: 'metaapi' } } }),
-      env: { BROKER_MANAGER_PW: 'm-secret' },
+      serversFile: file({ servers: { 'Broker-Live': { connector: 'webapi', url: 'https://127.0.0.1:9443', manager_login: 1005, manager_password_env: 'MT5_BROKER_MANAGER_PASSWORD', time_zone: 'Europe/Athens' }, 'Other-Demo': { connector: 'metaapi' }, '*': { connector: 'metaapi' } } }),
+      env: { MT5_BROKER_MANAGER_PASSWORD: 'm-secret' },
       metaApi,
     });
     expect(router.forServer('Broker-Live').kind).toBe('webapi');
@@ -32,14 +32,16 @@ describe('routing by mt5_server through the servers file', () => {
   });
 
   it('names the missing environment variable of a manager password, never a value', () => {
-    const p = file({ servers: { 'Broker-Live': { connector: 'webapi', url: 'https://127.0.0.1:9443', manager_login: '1005', manager_password_env: 'BROKER_MANAGER_PW' } } });
-    expect(() => createConfiguredRouter({ serversFile: p, env: {} })).toThrow(/BROKER_MANAGER_PW/);
+    const p = file({ servers: { 'Broker-Live': { connector: 'webapi', url: 'https://127.0.0.1:9443', manager_login: '1005', manager_password_env: 'MT5_BROKER_MANAGER_PASSWORD' } } });
+    expect(() => createConfiguredRouter({ serversFile: p, env: {} })).toThrow(/MT5_BROKER_MANAGER_PASSWORD/);
   });
 
   it('refuses a password written into the file, a metaapi server without METAAPI_TOKEN and an unknown connector', () => {
     expect(() => readServersFile(file({ servers: { X: { connector: 'webapi', url: 'https://h', manager_login: '1', manager_password: 'plain' } } }))).toThrow(ServersFileError);
     expect(() => createConfiguredRouter({ serversFile: file({ servers: { X: { connector: 'metaapi' } } }), env: {} })).toThrow(/METAAPI_TOKEN/);
     expect(() => readServersFile(file({ servers: { X: { connector: 'fax' } } }))).toThrow(ServersFileError);
+    // Only MT5_<NAME>_PASSWORD variables can be named: the file cannot pull other secrets out of the environment.
+    expect(() => readServersFile(file({ servers: { X: { connector: 'webapi', url: 'https://h', manager_login: '1', manager_password_env: 'WEBHOOK_SECRET' } } }))).toThrow(/MT5_<NAME>_PASSWORD/);
     expect(() => readServersFile(join(dir, 'missing.json'))).toThrow(ServersFileError);
   });
 

@@ -12,8 +12,9 @@ import { MetaApiConnector, type MetaApiConfig } from './metaapi/index.ts';
 import { createConnectorRouter, type ConnectorRouter } from './router.ts';
 import { DEMO_SERVER, SimulatorConnector, type SimulatorOptions } from './simulator/index.ts';
 import { WebApiConnector } from './webapi/index.ts';
+import { MT5_PASSWORD_VARIABLE } from '../config.ts';
 
-const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name');
+const envName = z.string().regex(MT5_PASSWORD_VARIABLE, 'must be the name of an environment variable MT5_<NAME>_PASSWORD');
 
 const entrySchema = z.discriminatedUnion('connector', [
   z.object({ connector: z.literal('simulator') }).strict(),
@@ -56,8 +57,8 @@ export function readServersFile(path: string): ServersFile {
 
 export interface ConnectorSettings {
   serversFile?: string | undefined;
-  /** Values of environment variables the servers file refers to. */
-  env: Record<string, string | undefined>;
+  /** Values of the `MT5_<NAME>_PASSWORD` variables the servers file refers to (config.MT5_PASSWORDS). */
+  env: Readonly<Record<string, string | undefined>>;
   metaApi?: Omit<MetaApiConfig, 'token'> & { token?: string | undefined };
   simulator?: SimulatorOptions;
 }
