@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGLISH, reportHtml, reportXlsx, utf16leWithBom } from '../../../test/factories/mt5-report.ts';
 import { metaApiDeals, startFakeMetaApi, type FakeMetaApi } from '../../../test/fakes/metaapi.ts';
+import { startFakeWebApi, type FakeWebApi, type FakeWebApiUser } from '../../../test/fakes/webapi.ts';
 import { startReceiver, startStack, waitForJob, type Receiver, type TestStack } from '../../../test/harness.ts';
 
 const FIXTURE = resolve(import.meta.dirname, '../../../../shared/fixtures/mt5-reports/ReportHistory-70358000.html');
@@ -20,16 +21,53 @@ let stack: TestStack;
 let key: string;
 let receiver: Receiver;
 let metaApi: FakeMetaApi;
+let webApi: FakeWebApi;
+const MANAGER = { managerLogin: '1005', managerPassword: 'Manager-Pa55' };
+
+/** A broker account on a UTC+2 server: funded, then three 5-minute round trips (+250 each, 1.40 commission). */
+function webApiUser(): FakeWebApiUser {
+  const sec = (wall: string) => Date.parse(`${wall.replace(' ', 'T')}Z`) / 1000; // server wall time, as the server writes it
+  const deals: Array<Record<string, string>> = [
+    { Deal: '1', Order: '0', Action: '2', Entry: '0', Time: String(sec('2026-01-09 09:00:00')), Symbol: '', Volume: '0', Price: '0.00', Profit: '100000.00', Storage: '0.00', Commission: '0.00', Fee: '0.00', PositionID: '0', Comment: 'Deposit', Reason: '0' },
+  ];
+  for (let i = 0; i < 3; i++) {
+    const open = sec('2026-01-12 10:00:00') + i * 3600;
+    const pos = String(6000 + i);
+    deals.push({ Deal: String(100 + 2 * i), Order: pos, Action: '0', Entry: '0', Time: String(open), Symbol: 'EURUSD', Volume: '10000', Price: '1.10000', Profit: '0.00', Storage: '0.00', Commission: '-0.70', Fee: '0.00', PositionID: pos, Comment: '', Reason: '0' });
+    deals.push({ Deal: String(101 + 2 * i), Order: String(9000 + i), Action: '1', Entry: '1', Time: String(open + 300), Symbol: 'EURUSD', Volume: '10000', Price: '1.10250', Profit: '250.00', Storage: '0.00', Commission: '-0.70', Fee: '0.00', PositionID: pos, Comment: '', Reason: '0' });
+  }
+  const balance = (100_000 + 3 * (250 - 1.4)).toFixed(2);
+  return {
+    login: '70009',
+    currency: 'USD',
+    balance,
+    credit: '0.00',
+    deals,
+    trade: { Balance: balance, Credit: '0.00', Equity: balance, Margin: '0.00', MarginFree: balance, MarginLevel: '0.00', MarginLeverage: '100', Profit: '0.00', Storage: '0.00', Floating: '0.00' },
+    positions: [],
+    daily: [],
+  };
+}
 
 beforeAll(async () => {
   const deals = metaApiDeals(40, '2026-11-02T08:00:00.000Z');
   const balance = deals.reduce((s, d) => s + Math.round(Number(d.profit ?? 0) * 100) + Math.round(Number(d.commission ?? 0) * 100), 0) / 100;
   metaApi = await startFakeMetaApi({ token: META_TOKEN, brokers: [{ login: '50194988', password: TRADER_PASSWORD, server: 'FakeBroker-Demo', region: 'london', currency: 'USD', balance, equity: balance, deals, positions: [] }] });
+  webApi = await startFakeWebApi({ ...MANAGER, users: [webApiUser()] });
   const dir = mkdtempSync(join(tmpdir(), 'brymix-servers-'));
   const serversFile = join(dir, 'servers.json');
-  writeFileSync(serversFile, JSON.stringify({ servers: { 'FakeBroker-Demo': { connector: 'metaapi' } } }));
+  writeFileSync(
+    serversFile,
+    JSON.stringify({
+      servers: {
+        'FakeBroker-Demo': { connector: 'metaapi' },
+        'FakeBroker-Live': { connector: 'webapi', url: webApi.url, manager_login: MANAGER.managerLogin, manager_password_env: 'MT5_FAKEBROKER_MANAGER_PASSWORD', utc_offset_minutes: 120 },
+      },
+    }),
+  );
   stack = await startStack({
     env: {
+      MT5_FAKEBROKER_MANAGER_PASSWORD: MANAGER.managerPassword,
       MT5_SERVERS_FILE: serversFile,
       METAAPI_TOKEN: META_TOKEN,
       METAAPI_PROVISIONING_URL: metaApi.provisioningUrl,
@@ -46,6 +84,7 @@ afterAll(async () => {
   await receiver.close();
   await stack.close();
   await metaApi.close();
+  await webApi.close();
 });
 
 const base = { user_id: 'user_r1', challenge_id: 'ch_r1', initial_balance: 10_000, rules: { max_drawdown_percent: 10, profit_target_percent: 10 } };
@@ -140,5 +179,23 @@ describe('POST /api/v1/check against a MetaApi-served server (servers file)', ()
     const job = await waitForJob(stack.app, key, unknown.json().job_id);
     expect(job).toMatchObject({ status: 'error', error: { code: 'unknown_server' } });
     expect(JSON.stringify(job)).not.toContain('nope-nope');
+  });
+});
+
+describe('POST /api/v1/check against a Manager Web API server (servers file)', () => {
+  it('reads the account with the manager login, evaluates in UTC and sends the webhook', async () => {
+    const res = await postJson({ ...base, initial_balance: 100_000, mt5_login: '70009', mt5_password: TRADER_PASSWORD, mt5_server: 'FakeBroker-Live', callback_url: receiver.url });
+    expect(res.statusCode).toBe(200);
+    const jobId = res.json().job_id as string;
+    const job = await waitForJob(stack.app, key, jobId);
+    // Three 5-minute winners of 248.60 net: nothing breached, the 10 % target not reached.
+    expect(job).toMatchObject({ status: 'failed', outcome: 'objectives_not_met', violations: [] });
+    expect(job.metrics).toMatchObject({ initial_balance: 100_000, current_balance: 100_745.8, total_trades: 3, trades_under_4min: 0 });
+    const hook = await webhookFor(jobId);
+    expect(hook.headers['x-signature']).toMatch(/^[0-9a-f]{64}$/);
+    expect(hook.json.job_id).toBe(jobId);
+    expect(webApi.requests.some((r) => r.path === '/api/auth/start' && r.query.get('login') === MANAGER.managerLogin)).toBe(true);
+    expect(JSON.stringify(webApi.requests.map((r) => [...r.query.values()]))).not.toContain(TRADER_PASSWORD);
+    expect((await jobRow(jobId)).credentials_enc).toBeNull();
   });
 });
