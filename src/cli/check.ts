@@ -128,7 +128,7 @@ export function runCheckCommand(opts: CheckCommandOptions): unknown {
 export function registerCheckCommand(program: Command, io: { out: (line: string) => void }): void {
   program
     .command('check')
-    .description('evaluate a history file against rules (prints the result JSON; exit 0 for any verdict, 2 for invalid input)')
+    .description('evaluate a history file or a terminal report against rules (prints the result JSON; exit 0 for any verdict, 2 for invalid input)')
     .option('--history <file>', 'normalized history JSON (docs/history.schema.json)')
     .option('--report <file>', "a terminal's trade history report (ReportHistory-*.html or .xlsx, any language)")
     .option('--server-tz <zone>', "with --report: the broker clock's IANA zone (e.g. Europe/Athens); report times are broker time")

@@ -39,7 +39,7 @@ function keyTable(keys: KeySummary[]): string[] {
 
 export function buildProgram(io: Io): Command {
   const program = new Command('brymix')
-    .description('Brymix: challenge checker and account data platform for MetaTrader 5 prop firms')
+    .description('Brymix: challenge checker, account data API and CRM for MetaTrader 5 prop firms')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
 
