@@ -28,7 +28,8 @@ export interface EvaluateOptions {
 
 export function evaluate(history: AccountHistory, rules: RuleSpec[], opts: EvaluateOptions = {}): Evaluation {
   const tl = buildTimeline(history, opts.initialBalance);
-  const atMs = Math.max(tl.deals.at(-1)?.ms ?? 0, tl.points.at(-1)?.ms ?? 0);
+  // The columns, not tl.points: materializing point objects for one number cost millions of allocations.
+  const atMs = Math.max(tl.deals.at(-1)?.ms ?? 0, tl.pts.length > 0 ? tl.pts.ms[tl.pts.length - 1]! : 0);
   const ctx = { tl, others: (opts.otherAccounts ?? []).map((h) => buildTimeline(h)), calendar: opts.calendar ?? [], atMs };
   const results = rules.map((r) => evaluateFamily(r, ctx));
   const violations = results.flatMap((r) => r.violations).sort((a, b) => String(a.timestamp ?? '').localeCompare(String(b.timestamp ?? '')));
