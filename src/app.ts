@@ -11,9 +11,7 @@ import { registerErrorHandling } from './http/error-handler.ts';
 import { lazyChildLoggerFactory } from './http/request-logger.ts';
 import { systemRoutes } from './http/system.routes.ts';
 import { checkRoutes } from './modules/checks/check.routes.ts';
-// issue 5 (account API, widgets, admin)
 import { registerAccounts } from './modules/accounts/accounts.app.ts';
-// issue 6 (crm, platform)
 import { registerCrmPlatform } from './modules/crm/crm.app.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -38,8 +36,8 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: (req: { url?: string }) => ACCESS_LOGGED.test(req.url ?? '') }),
     trustProxy: deps.config.TRUST_PROXY_CIDRS.length > 0 ? [...deps.config.TRUST_PROXY_CIDRS] : false,
     ajv: { customOptions: { removeAdditional: false } },
-    // issue 5: HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set (read by deps; no I/O here).
-    ...(deps.issue5.tls ? { https: deps.issue5.tls } : {}),
+
+    ...(deps.accountData.tls ? { https: deps.accountData.tls } : {}),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -97,11 +95,8 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   );
 
   await app.register(systemRoutes(deps));
-  await app.register(checkRoutes({ checks: deps.checks, keys: deps.keys, reportMaxBytes: deps.config.REPORT_MAX_BYTES })); // report upload: issue 4
-  // --- routes of issue 4 (report upload) ---
-  // --- routes of issue 5 (account API, widgets, admin) ---
+  await app.register(checkRoutes({ checks: deps.checks, keys: deps.keys, reportMaxBytes: deps.config.REPORT_MAX_BYTES }));
   await registerAccounts(app, deps);
-  // --- routes of issue 6 (crm, platform) ---
   await registerCrmPlatform(app, deps);
   return app;
 }

@@ -51,7 +51,7 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Simulated MT5 round trip of the built-in simulator (demos, benchmarks, crash tests). */
   SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
-  // --- mt5 connectors (issue 4) ---
+  // --- mt5 connectors ---
   /** JSON file mapping MT5 server names to connectors (config/servers.example.json); unset: simulator only. */
   MT5_SERVERS_FILE: z.string().optional(),
   /** MetaApi API token (header auth-token); needed when a server uses the metaapi connector. */
@@ -63,7 +63,7 @@ const schema = z.object({
   METAAPI_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(60_000),
   /** Largest terminal report accepted by POST /api/v1/check (raw file bytes). */
   REPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(100_000_000).default(10_485_760),
-  // --- accounts, account API and widgets (issue 5) ---
+  // --- accounts, account API and widgets ---
   /** One upstream read per account per this interval, however many clients (the seed: 5 s). */
   ACCOUNT_POLL_INTERVAL_MS: z.coerce.number().int().min(250).max(300_000).default(5_000),
   /** Cached account data is never served older than this (seed: 5-minute cache TTL). */
@@ -81,7 +81,7 @@ const schema = z.object({
   /** HTTPS: PEM files of the certificate (chain) and key; leave unset behind a TLS-terminating proxy. */
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
-  // --- crm and trading platform (issue 6) ---
+  // --- crm and trading platform ---
   /** Signs staff access tokens (HS256, audience `staff`). */
   JWT_SECRET: secret,
   /** Lifetime of a staff access token; short by design (reference/security.md §4). */
@@ -123,8 +123,6 @@ export const MT5_PASSWORD_VARIABLE = /^MT5_[A-Z0-9_]+_PASSWORD$/;
 const GENERATED_SECRETS: Record<string, () => string> = {
   WEBHOOK_SECRET: () => `whsec_${randomBytes(32).toString('base64')}`,
   CREDENTIALS_KEY: () => randomBytes(32).toString('base64url'),
-  // --- generated secrets of accounts/widgets (issue 5) ---
-  // --- generated secrets of crm/platform (issue 6) ---
   JWT_SECRET: () => randomBytes(32).toString('hex'),
   SERVICE_API_TOKEN: () => randomBytes(32).toString('hex'),
   SSO_SECRET: () => randomBytes(32).toString('hex'),

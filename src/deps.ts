@@ -12,15 +12,13 @@ import { BullQueue } from './infra/queue/bullmq.ts';
 import { LocalQueue } from './infra/queue/local.ts';
 import type { JobQueue } from './infra/queue/types.ts';
 import { type ConnectorRouter } from './mt5/index.ts';
-import { createConfiguredRouter } from './mt5/servers.ts'; // issue 4
+import { createConfiguredRouter } from './mt5/servers.ts';
 import { createApiKeyService, type ApiKeyService } from './modules/api-keys/api-key.service.ts';
 import { createCheckService, type CheckService } from './modules/checks/check.service.ts';
 import { parseCidrs } from './modules/webhooks/ssrf.ts';
 import { createWebhookSender, type WebhookSender } from './modules/webhooks/webhook.sender.ts';
 import { createWebhookService, type WebhookService } from './modules/webhooks/webhook.service.ts';
-// issue 5 (accounts, account API, widgets)
 import { createAccountsDeps, type AccountsDeps } from './modules/accounts/accounts.deps.ts';
-// issue 6 (crm, platform)
 import { createCrmPlatformServices, type CrmPlatformServices } from './modules/crm/crm.deps.ts';
 
 export interface Deps {
@@ -36,10 +34,7 @@ export interface Deps {
   keys: ApiKeyService;
   webhooks: WebhookService;
   checks: CheckService;
-  // --- services of issue 4 (connectors) ---
-  // --- services of issue 5 (accounts, widgets, audit) ---
-  issue5: AccountsDeps;
-  // --- services of issue 6 (crm, platform) ---
+  accountData: AccountsDeps;
   audit: CrmPlatformServices['audit'];
   staff: CrmPlatformServices['staff'];
   crm: CrmPlatformServices;
@@ -74,7 +69,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     : new LocalQueue({ db, clock, logger, pollMs: config.QUEUE_POLL_MS, leaseMs: config.QUEUE_LEASE_MS });
   const metrics = createMetrics({ defaultMetrics: config.NODE_ENV !== 'test' });
   const sealer = new Sealer(decodeKey(config.CREDENTIALS_KEY));
-  // issue 4: the servers file routes MT5 server names to the simulator, MetaApi or a Manager Web API.
+
   const connectors =
     o.connectors ??
     createConfiguredRouter({
@@ -104,10 +99,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     ...(o.random ? { random: o.random } : {}),
   });
-  // --- construction of issue 4 services ---
-  // --- construction of issue 5 services ---
-  const issue5 = createAccountsDeps({ config, db, clock, logger, sealer, connectors, keys, audit: { tryRecord: (e) => crm.audit.tryRecord(e) } });
-  // --- construction of issue 6 services ---
+  const accountData = createAccountsDeps({ config, db, clock, logger, sealer, connectors, keys, audit: { tryRecord: (e) => crm.audit.tryRecord(e) } });
   const crm = createCrmPlatformServices({ config, db, queue, clock, logger, sealer, connectors, webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS, checks: () => checks });
   const checks = createCheckService({ db, queue, clock, logger, metrics, sealer, connectors, webhooks, callbackAllow, maxAttempts: config.CHECK_MAX_ATTEMPTS, reportMaxBytes: config.REPORT_MAX_BYTES });
 
@@ -124,10 +116,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     keys,
     webhooks,
     checks,
-    // --- returned services of issue 4 ---
-    // --- returned services of issue 5 ---
-    issue5,
-    // --- returned services of issue 6 ---
+    accountData,
     audit: crm.audit,
     staff: crm.staff,
     crm,
@@ -138,8 +127,8 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     async close() {
       await queue.close();
       await sender.close().catch(() => undefined);
-      await crm.close().catch(() => undefined); // issue 6
-      await issue5.close().catch(() => undefined); // issue 5
+      await crm.close().catch(() => undefined);
+      await accountData.close().catch(() => undefined);
       await dbHandle.close();
     },
   };

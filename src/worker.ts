@@ -2,7 +2,7 @@
 import type { Deps } from './deps.ts';
 import { CHECK_JOB } from './modules/checks/check.ts';
 import { DELIVER_JOB } from './modules/webhooks/webhook.service.ts';
-import { crmJobHandlers, sweepCrm } from './modules/crm/crm.worker.ts'; // issue 6
+import { crmJobHandlers, sweepCrm } from './modules/crm/crm.worker.ts';
 
 export interface RunningWorkers {
   stop(timeoutMs: number): Promise<void>;
@@ -16,7 +16,7 @@ export async function startWorkers(deps: Deps): Promise<RunningWorkers> {
     {
       [CHECK_JOB]: (payload, ctx) => deps.checks.run(payload, ctx),
       [DELIVER_JOB]: (payload) => deps.webhooks.handleAttempt(payload),
-      ...crmJobHandlers(deps), // issue 6
+      ...crmJobHandlers(deps),
     },
     { concurrency: deps.config.WORKER_CONCURRENCY },
   );
@@ -24,7 +24,7 @@ export async function startWorkers(deps: Deps): Promise<RunningWorkers> {
     try {
       const n = await deps.checks.sweep();
       if (n.checks + n.webhooks > 0) deps.logger.info(n, 'sweeper re-queued lost work');
-      await sweepCrm(deps); // issue 6
+      await sweepCrm(deps);
     } catch (err) {
       deps.logger.warn({ err: (err as Error).message }, 'sweep failed');
     }

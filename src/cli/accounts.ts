@@ -1,4 +1,4 @@
-/** CLI of issue 5: accounts registry, key limits, widget tokens. The investor password is never printed. */
+/** CLI of the account data API: accounts registry, key limits, widget tokens. The investor password is never printed. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { systemClock } from '../infra/clock.ts';

@@ -1,4 +1,4 @@
-/** CLI of issue 6: staff users, service tokens, audit-chain verification. */
+/** CLI of the CRM: staff users, service tokens, audit-chain verification. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { systemClock } from '../infra/clock.ts';

@@ -9,9 +9,9 @@ import { createApiKeyService, type KeySummary } from '../modules/api-keys/api-ke
 import { flatRulesSchema } from '../rules/flat.ts';
 import { registerCheckCommand } from './check.ts';
 import { InvalidInput } from './invalid-input.ts';
-import { registerAccountCommands, registerKeyLimitsCommand } from './accounts.ts'; // issue 5
-import { registerCrmCommands } from './crm.ts'; // issue 6
-import { registerReportCommands } from './report.ts'; // issue 4
+import { registerAccountCommands, registerKeyLimitsCommand } from './accounts.ts';
+import { registerCrmCommands } from './crm.ts';
+import { registerReportCommands } from './report.ts';
 
 interface Io {
   out: (line: string) => void;
@@ -81,7 +81,7 @@ export function buildProgram(io: Io): Command {
     .description('create an API key; it is printed once, alone on the last line')
     .argument('<name>', 'who the key is for, e.g. your prop firm')
     .option('--json', 'print {"id","name","key","created_at"}')
-    .option('--allow-ip <cidr...>', 'only these addresses/CIDRs may use the key (issue 5)')
+    .option('--allow-ip <cidr...>', 'only these addresses/CIDRs may use the key')
     .action(async (name: string, opts: { json?: boolean; allowIp?: string[] }) => {
       const created = await withKeys((s) => s.create(name, { allowedCidrs: opts.allowIp ?? [] }));
       if (opts.json) return io.out(JSON.stringify(created));
@@ -148,14 +148,10 @@ export function buildProgram(io: Io): Command {
       io.out(rules ? `Default rules of ${id}'s tenant: ${JSON.stringify(rules)}` : `Cleared the default rules of ${id}'s tenant.`);
     });
 
-  // --- commands of issue 3 (check --history) ---
   registerCheckCommand(program, io);
-  // --- commands of issue 4 (report parse) ---
   registerReportCommands(program, io);
-  // --- commands of issue 5 (accounts, widgets) ---
   registerAccountCommands(program, io);
   registerKeyLimitsCommand(keys, io);
-  // --- commands of issue 6 (staff, service-tokens) ---
   registerCrmCommands(program, io);
 
   return program;

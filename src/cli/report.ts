@@ -36,7 +36,7 @@ export function loadReportHistory(path: string, opts: ReportToHistoryOptions = {
   }
 }
 
-/** The JSON of `report parse --json` (issue 4): numbers as numbers. */
+/** The JSON of `report parse --json`: numbers as numbers. */
 export function reportJson(r: ParsedReport): Record<string, unknown> {
   return {
     account: r.account,

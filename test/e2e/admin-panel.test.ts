@@ -73,7 +73,7 @@ describe.skipIf(!hasChromium)('admin panel in the browser', () => {
     await expect.poll(() => page.locator('#widgetRows tr', { hasText: 'percent only' }).count()).toBe(1);
 
     // The access log: both requests, then only the 404 when filtered on 4xx.
-    await stack.deps.issue5.accessLog.flush();
+    await stack.deps.accountData.accessLog.flush();
     await page.click('#logFilters button');
     await expect.poll(() => page.locator('#logRows tr', { hasText: '/api/account/:account_id/info' }).count()).toBe(2);
     await page.selectOption('#logFilters select[name=status_class]', '4');

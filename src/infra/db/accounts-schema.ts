@@ -1,5 +1,5 @@
 /**
- * Table types of issue 5 (accounts, widgets, access log), kept beside schema.ts so modules land
+ * Table types of the account data API (accounts, widgets, access log), kept beside schema.ts so modules land
  * in parallel; `accountsDb(db)` widens a Db (or transaction) to see them.
  */
 import type { Generated, Kysely, Selectable } from 'kysely';

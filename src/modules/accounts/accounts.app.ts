@@ -1,4 +1,4 @@
-/** Registers the routes and pages of issue 5 on the app (called once from createApp). */
+/** Registers the routes and pages of the account data API and widgets on the app (called once from createApp). */
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { cachingKeyService } from '../../http/cached-key-auth.ts';
@@ -8,7 +8,7 @@ import { adminPageRoutes } from './admin-pages.routes.ts';
 import { adminRoutes } from './admin.routes.ts';
 
 export async function registerAccounts(app: FastifyInstance, deps: Deps): Promise<void> {
-  const i = deps.issue5;
+  const i = deps.accountData;
   // Open SSE streams would keep close() waiting for ever: end them; clients reconnect by themselves.
   app.addHook('preClose', async () => i.hub.close());
   await app.register(accountRoutes({ keys: cachingKeyService(deps.keys, deps.clock), access: i.access, feed: i.feed, hub: i.hub, clock: deps.clock }));

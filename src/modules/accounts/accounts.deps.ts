@@ -1,4 +1,4 @@
-/** Builds the services of issue 5 (accounts registry, poller, limits, access log, widgets) from the config. */
+/** Builds the services of the account data API (accounts registry, poller, limits, access log, widgets) from the config. */
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config.ts';

@@ -1,4 +1,4 @@
-/** issue 4: an uploaded report is handled like a password — sealed while the job waits. */
+/** an uploaded report is handled like a password — sealed while the job waits. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ENGLISH, reportHtml, utf16leWithBom } from '../../../test/factories/mt5-report.ts';
 import { startStack, type TestStack } from '../../../test/harness.ts';

@@ -1,5 +1,5 @@
 /**
- * issue 4 end to end through the API: a terminal report instead of credentials (JSON base64 and
+ * End to end through the API: a terminal report instead of credentials (JSON base64 and
  * multipart), and a MetaApi-served server reached through the servers file, each ending in a
  * signed webhook. Only the outside world is faked (MetaApi, the webhook receiver).
  */

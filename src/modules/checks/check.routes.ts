@@ -16,7 +16,7 @@ const security = [{ apiKey: [] }];
 const NUMERIC_FIELDS = new Set(['initial_balance', 'server_utc_offset_minutes']);
 
 /**
- * issue 4: a multipart upload (`report` file part + form fields) becomes the JSON body the schema
+ * a multipart upload (`report` file part + form fields) becomes the JSON body the schema
  * validates: the file as report_base64/report_filename, numbers as numbers, `rules` as JSON.
  */
 async function multipartToBody(request: FastifyRequest): Promise<void> {
@@ -48,7 +48,7 @@ async function multipartToBody(request: FastifyRequest): Promise<void> {
 export function checkRoutes({ checks, keys, reportMaxBytes = 10_485_760 }: { checks: CheckService; keys: ApiKeyService; reportMaxBytes?: number }): FastifyPluginAsyncZod {
   return async (app) => {
     app.addHook('onRequest', apiKeyAuth(keys));
-    // issue 4: reports may be uploaded as multipart/form-data (file part `report`).
+
     await app.register(multipart, { attachFieldsToBody: true, limits: { fileSize: reportMaxBytes, files: 1, fields: 20, fieldSize: 1_048_576 } });
 
     app.post(

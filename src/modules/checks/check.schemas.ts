@@ -32,7 +32,7 @@ export const checkRequestSchema = z
 export type CheckRequest = z.infer<typeof checkRequestSchema>;
 
 /**
- * What POST /api/v1/check validates: the guide's request, or (issue 4) the same with a terminal
+ * What POST /api/v1/check validates: the guide's request, or the same with a terminal
  * report instead of credentials — `report_base64` + `report_filename` in JSON, or a `report`
  * file part in multipart. One object schema with a refinement, so every error names its field.
  */

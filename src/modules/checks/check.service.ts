@@ -39,12 +39,12 @@ export interface CheckServiceDeps {
   maxAttempts: number;
   /** Longest time one read of an MT5 account may take. */
   fetchTimeoutMs?: number;
-  /** Largest terminal report accepted instead of credentials (issue 4). */
+  /** Largest terminal report accepted instead of credentials. */
   reportMaxBytes?: number;
 }
 
 /**
- * What is sealed in `credentials_enc` while a job waits: MT5 credentials, or (issue 4) the
+ * What is sealed in `credentials_enc` while a job waits: MT5 credentials, or the
  * uploaded terminal report. Both are erased when the job ends.
  */
 type SealedInput = Mt5Credentials | { kind: 'report'; filename: string; bytes_b64: string; server_utc_offset_minutes?: number; server_time_zone?: string };
@@ -151,7 +151,7 @@ export function createCheckService(deps: CheckServiceDeps) {
       let mt5Login: string;
       let mt5Server: string;
       if (request.report_base64 !== undefined) {
-        // issue 4: a terminal report instead of credentials; handled like them (sealed, then erased).
+
         const { report } = readUploadedReport(request.report_base64, request.report_filename ?? 'report.html', deps.reportMaxBytes ?? 10_485_760);
         if (!report.account.login) throw new AppError('validation_failed', 'report_base64: the report names no account', { errors: [{ field: 'report_base64', message: 'the report names no account' }] });
         mt5Login = request.mt5_login ?? report.account.login;

@@ -1,4 +1,4 @@
-/** Registers the routes and pages of issue 6 on the app (called once from createApp). */
+/** Registers the routes and pages of the CRM and the trading platform on the app (called once from createApp). */
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
@@ -22,7 +22,7 @@ export async function registerCrmPlatform(app: FastifyInstance, deps: Deps): Pro
   await app.register(platformRoutes({ platform: c.platform, secureCookies: c.settings.secureCookies }));
 }
 
-/** Queue handlers of issue 6 (registered by worker.ts). */
+/** Queue handlers of the CRM and the trading platform (registered by worker.ts). */
 export { SITE_EVENT_JOB } from './site-webhook.ts';
 export { OUTBOX_JOB } from '../platform/outbox.ts';
 export { SYNC_JOB } from '../platform/platform.service.ts';

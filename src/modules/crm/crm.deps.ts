@@ -1,5 +1,5 @@
 /**
- * Builds the services of issue 6 (staff, audit, CRM, service tokens, SSO, trading platform) from
+ * Builds the services of the CRM and the trading platform (staff, audit, CRM, service tokens, SSO, trading platform) from
  * the config. Platform-side settings default to their CRM-side twins when both run in one process.
  */
 import { ConfigError, type Config } from '../../config.ts';

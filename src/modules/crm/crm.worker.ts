@@ -1,4 +1,4 @@
-/** Queue handlers and the recovery sweep of issue 6 (site events in, platform events out, account sync). */
+/** Queue handlers and the recovery sweep of the CRM and the trading platform (site events in, platform events out, account sync). */
 import type { Deps } from '../../deps.ts';
 import type { JobHandler } from '../../infra/queue/types.ts';
 import { OUTBOX_JOB } from '../platform/outbox.ts';
