@@ -15,23 +15,55 @@ export interface DayClock {
   startOf(day: string): number;
 }
 
+/** A trading day and the UTC instants it starts and ends. */
+interface DaySpan {
+  day: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Day boundaries are a pure function of (zone, reset time, date) and time-zone rules do not change
+ * while a process runs, so they are computed once and shared by every family and every evaluation
+ * (luxon's Intl-based offsets were ~10 % of a large evaluation). Bounded: cleared when full.
+ */
+const spans = new Map<string, DaySpan>();
+const starts = new Map<string, number>();
+const MAX_MEMO = 200_000;
+
+function memo<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    if (map.size >= MAX_MEMO) map.clear();
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
+
 export function dayClock(tz: string, resetTime = '00:00'): DayClock {
   const [h, m] = resetTime.split(':').map(Number) as [number, number];
   const offsetMinutes = h * 60 + m;
-  // Histories hold many instants per day: remember the current day's [start, end) and only ask
-  // luxon when an instant falls outside it.
-  let cached: { day: string; start: number; end: number } | null = null;
+  const prefix = `${tz}|${resetTime}|`;
   // Wall-clock reset time of that calendar day in the zone (not "midnight + N minutes", which drifts on DST days).
-  const startOf = (day: string): number => DateTime.fromISO(day, { zone: tz }).set({ hour: h, minute: m }).toMillis();
+  const startOf = (day: string): number => memo(starts, prefix + day, () => DateTime.fromISO(day, { zone: tz }).set({ hour: h, minute: m }).toMillis());
+  // Histories hold many instants per day: remember the current day's span and only look further
+  // when an instant falls outside it.
+  let cached: DaySpan | null = null;
   return {
     dayOf(ms: number): string {
       if (cached && ms >= cached.start && ms < cached.end) return cached.day;
-      const local = DateTime.fromMillis(ms, { zone: tz });
-      const day = (local.hour * 60 + local.minute < offsetMinutes ? local.minus({ days: 1 }) : local).toISODate()!;
-      const start = startOf(day);
-      const end = startOf(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!);
-      cached = { day, start, end };
-      return day;
+      // Memo by 15-minute UTC bucket; a bucket that straddles a reset instant holds the span of
+      // its first instant, so the span is checked and computed afresh when it does not contain ms.
+      const compute = (): DaySpan => {
+        const local = DateTime.fromMillis(ms, { zone: tz });
+        const day = (local.hour * 60 + local.minute < offsetMinutes ? local.minus({ days: 1 }) : local).toISODate()!;
+        return { day, start: startOf(day), end: startOf(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!) };
+      };
+      let span = memo(spans, prefix + Math.floor(ms / 900_000), compute);
+      if (ms < span.start || ms >= span.end) span = compute();
+      cached = span;
+      return span.day;
     },
     startOf,
   };
