@@ -61,6 +61,7 @@ describe('brymix check', () => {
     [['--report', 'REPORT', '--server-tz', 'Mars/Olympus', '--rules', 'ftmo-2step'], '--server-tz: "Mars/Olympus"'],
     [['--report', 'REPORT', '--server-utc-offset', '2h', '--rules', 'ftmo-2step'], '--server-utc-offset: "2h"'],
     [['--report', '/nonexistent.html', '--rules', 'ftmo-2step'], '--report: no such file'],
+    [['--report', 'REPORT', '--initial-balance', 'lots', '--rules', 'ftmo-2step'], '--initial-balance: "lots"'],
     [['--history', 'HIST', '--rules', 'nobody-9step'], '--rules: preset: unknown preset'],
     [['--history', 'HIST', '--rules', 'ftmo-2step', '--at', 'yesterday'], '--at'],
   ])('exits 2 naming the problem for %j', async (args, message) => {
@@ -76,7 +77,7 @@ describe('brymix check', () => {
   ])('evaluates a terminal report %j, reading its times as broker time', async (clock) => {
     const rules = join(dir, 'guide-rules.json');
     writeFileSync(rules, JSON.stringify({ max_drawdown_percent: 10, profit_target_percent: 10 }));
-    const r = await cli('check', '--report', reportFile(), ...clock, '--rules', rules);
+    const r = await cli('check', '--report', reportFile(), ...clock, '--initial-balance', '10000', '--rules', rules);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
     // The funding deposit is the initial balance; the XAUUSD loss of 1,000 + 14 commission on

@@ -77,7 +77,7 @@ export interface CheckCommandOptions {
   otherAccount?: string[];
 }
 
-function loadInput(opts: CheckCommandOptions): AccountHistory {
+function loadInput(opts: CheckCommandOptions, initialBalance: number | undefined): AccountHistory {
   if ((opts.history === undefined) === (opts.report === undefined)) throw new InvalidInput('give exactly one of --history <file> and --report <file>');
   if (opts.history !== undefined) {
     if (opts.serverTz !== undefined || opts.serverUtcOffset !== undefined) throw new InvalidInput('--server-tz and --server-utc-offset apply to --report only (a history is already in UTC)');
@@ -93,7 +93,7 @@ function loadInput(opts: CheckCommandOptions): AccountHistory {
   return loadReportHistory(opts.report!, {
     ...(opts.serverTz !== undefined ? { serverTimeZone: opts.serverTz } : {}),
     ...(serverUtcOffsetMinutes !== undefined ? { serverUtcOffsetMinutes } : {}),
-    ...(opts.initialBalance !== undefined ? { initialBalance: Number(opts.initialBalance) } : {}),
+    ...(initialBalance !== undefined ? { initialBalance } : {}),
   });
 }
 
@@ -107,17 +107,17 @@ function isIanaZone(zone: string): boolean {
 }
 
 export function runCheckCommand(opts: CheckCommandOptions): unknown {
-  let history = loadInput(opts);
+  let initialBalance: number | undefined;
+  if (opts.initialBalance !== undefined) {
+    initialBalance = Number(opts.initialBalance);
+    if (!Number.isFinite(initialBalance) || initialBalance <= 0) throw new InvalidInput(`--initial-balance: "${opts.initialBalance}" is not a positive number`);
+  }
+  let history = loadInput(opts, initialBalance);
   const rules = loadRules(opts.rules);
   if (opts.at !== undefined) {
     const at = Date.parse(opts.at);
     if (Number.isNaN(at)) throw new InvalidInput(`--at: "${opts.at}" is not an ISO-8601 time`);
     history = historyAt(history, at);
-  }
-  let initialBalance: number | undefined;
-  if (opts.initialBalance !== undefined) {
-    initialBalance = Number(opts.initialBalance);
-    if (!Number.isFinite(initialBalance) || initialBalance <= 0) throw new InvalidInput(`--initial-balance: "${opts.initialBalance}" is not a positive number`);
   }
   const calendar = opts.calendar ? (readJson(opts.calendar, '--calendar') as NewsEvent[]) : undefined;
   if (calendar !== undefined && !Array.isArray(calendar)) throw new InvalidInput('--calendar: must be a JSON array of {time, instruments?, title?}');
