@@ -8,6 +8,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Deps } from './deps.ts';
 import { newId } from './infra/crypto/index.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
+import { documentSecurity, SECURITY_SCHEMES } from './http/openapi-security.ts';
 import { lazyChildLoggerFactory } from './http/request-logger.ts';
 import { systemRoutes } from './http/system.routes.ts';
 import { checkRoutes } from './modules/checks/check.routes.ts';
@@ -79,9 +80,10 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
       info: {
         title: 'Brymix API',
         version: '1.0.0',
-        description: 'Challenge checker for MetaTrader 5 accounts. Authenticate with `X-API-Key`; results arrive by signed webhook or by polling.',
+        description:
+          'Brymix: the challenge checker (results by signed webhook or by polling), the read-only account data API and widget feeds, and the CRM with its service API and site webhooks. Each route names how it authenticates.',
       },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
     transform: jsonSchemaTransform,
   });
@@ -94,6 +96,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     reply.sendFile('lightweight-charts.standalone.production.js', LIGHTWEIGHT_CHARTS_DIR, { maxAge: 86_400_000 }),
   );
 
+  documentSecurity(app);
   await app.register(systemRoutes(deps));
   await app.register(checkRoutes({ checks: deps.checks, keys: deps.keys, reportMaxBytes: deps.config.REPORT_MAX_BYTES }));
   await registerAccounts(app, deps);

@@ -39,6 +39,13 @@ describe('config', () => {
     expect(Object.isFrozen(c.MT5_PASSWORDS)).toBe(true);
   });
 
+  it('refuses the same secret for staff tokens and SSO tokens', () => {
+    const same = 'x'.repeat(48);
+    expect(() => loadConfig({ env: { JWT_SECRET: same, SSO_SECRET: same }, envFile: false })).toThrow(/JWT_SECRET and SSO_SECRET/);
+    expect(() => loadConfig({ env: { JWT_SECRET: same, SSO_SECRET: 'y'.repeat(48), CRM_SSO_SECRET: same }, envFile: false })).toThrow(ConfigError);
+    expect(loadConfig({ env: { JWT_SECRET: same, SSO_SECRET: 'y'.repeat(48) }, envFile: false }).SSO_SECRET).toBe('y'.repeat(48));
+  });
+
   it('names the variable when a value is invalid', () => {
     expect(() => loadConfig({ env: { PORT: 'eighty', WEBHOOK_SECRET: 'x'.repeat(40), CREDENTIALS_KEY: 'A'.repeat(43) }, envFile: false })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { WEBHOOK_SECRET: 'short', CREDENTIALS_KEY: 'A'.repeat(43) }, envFile: false })).toThrow(/WEBHOOK_SECRET/);

@@ -188,6 +188,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const c = result.data;
+  // RFC 8725 §3.12: different token kinds, different keys — a staff token must never pass as an SSO token.
+  if (c.JWT_SECRET === c.SSO_SECRET || (c.CRM_SSO_SECRET !== undefined && c.CRM_SSO_SECRET === c.JWT_SECRET)) {
+    throw new ConfigError('Invalid configuration: JWT_SECRET and SSO_SECRET (and CRM_SSO_SECRET) must differ');
+  }
   const callbackAllow =
     c.CALLBACK_ALLOW_CIDRS ?? (c.NODE_ENV === 'production' ? [] : ['127.0.0.0/8', '::1/128']);
   const mt5Passwords = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => MT5_PASSWORD_VARIABLE.test(e[0]) && typeof e[1] === 'string' && e[1] !== ''));

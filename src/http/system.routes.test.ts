@@ -22,6 +22,14 @@ describe('system routes', () => {
     expect(doc.paths['/api/v1/check'].post.requestBody.content['application/json'].schema.required).toEqual(
       expect.arrayContaining(['user_id', 'challenge_id', 'mt5_login', 'mt5_password', 'mt5_server', 'initial_balance']),
     );
+    // Every family of routes names how it authenticates.
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(expect.arrayContaining(['apiKey', 'staffJwt', 'serviceToken', 'siteSignature', 'widgetToken']));
+    expect(doc.paths['/api/v1/check'].post.security).toEqual([{ apiKey: [] }]);
+    expect(doc.paths['/api/account/{account_id}/info'].get.security).toEqual([{ apiKey: [] }]);
+    expect(doc.paths['/api/service/clients/{email}'].get.security).toEqual([{ serviceToken: [] }]);
+    expect(doc.paths['/api/clients/{id}'].get.security).toEqual([{ staffJwt: [] }]);
+    expect(doc.paths['/api/webhooks/site'].post.security).toEqual([{ siteSignature: [] }]);
+    expect(doc.paths['/healthz'].get.security).toBeUndefined();
     const docs = await stack.app.inject('/docs/');
     expect(docs.statusCode).toBe(200);
     expect(docs.headers['content-type']).toContain('text/html');

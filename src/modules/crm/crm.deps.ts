@@ -2,7 +2,7 @@
  * Builds the services of the CRM and the trading platform (staff, audit, CRM, service tokens, SSO, trading platform) from
  * the config. Platform-side settings default to their CRM-side twins when both run in one process.
  */
-import { ConfigError, type Config } from '../../config.ts';
+import type { Config } from '../../config.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Sealer } from '../../infra/crypto/index.ts';
 import type { Db } from '../../infra/db/index.ts';
@@ -40,16 +40,13 @@ export function selfUrl(config: Config): string {
 }
 
 export function resolvedCrmSettings(config: Config) {
-  const settings = {
+  return {
     tradingPlatformUrl: (config.TRADING_PLATFORM_URL ?? selfUrl(config)).replace(/\/+$/, ''),
     crmBaseUrl: (config.CRM_BASE_URL ?? selfUrl(config)).replace(/\/+$/, ''),
     crmServiceToken: config.CRM_SERVICE_TOKEN ?? config.SERVICE_API_TOKEN,
     crmSsoSecret: config.CRM_SSO_SECRET ?? config.SSO_SECRET,
     secureCookies: config.NODE_ENV === 'production' || (config.PUBLIC_URL ?? '').startsWith('https:'),
   };
-  // RFC 8725 §3.12: different token kinds, different keys.
-  if (config.JWT_SECRET === config.SSO_SECRET) throw new ConfigError('Invalid configuration: JWT_SECRET and SSO_SECRET must differ');
-  return settings;
 }
 
 export function createCrmPlatformServices(input: CrmPlatformDepsInput) {
