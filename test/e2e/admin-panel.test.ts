@@ -6,20 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { freePort, startStack, type TestStack } from '../harness.ts';
-import { hasChromium, launchBrowser, screenshot } from './browser.ts';
+import type { TestStack } from '../harness.ts';
+import { hasChromium, screenshot, signInAsStaff, startBrowserStack } from './browser.ts';
 
 let stack: TestStack;
 let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  stack = await startStack({ workers: false, env: { ACCOUNT_POLL_INTERVAL_MS: '500', PUBLIC_URL: base } });
-  await stack.app.listen({ host: '127.0.0.1', port });
-  await stack.deps.staff.create({ email: 'ops@firm.test', role: 'admin', password: 'ops-password-12' });
-  if (hasChromium) browser = await launchBrowser();
+  ({ stack, base, browser } = await startBrowserStack({ workers: false, env: (url) => ({ ACCOUNT_POLL_INTERVAL_MS: '500', PUBLIC_URL: url }), staff: { email: 'ops@firm.test', role: 'admin', password: 'ops-password-12' } }));
 });
 afterAll(async () => {
   await browser?.close();
@@ -29,12 +24,7 @@ afterAll(async () => {
 describe.skipIf(!hasChromium)('admin panel in the browser', () => {
   it('creates a key and an account, shows the feed live, makes a widget and filters the access log', async () => {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    await page.goto(`${base}/admin`);
-    await page.waitForURL(/\/console\/login/);
-    await page.fill('input[name=email]', 'ops@firm.test');
-    await page.fill('input[name=password]', 'ops-password-12');
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/admin/);
+    await signInAsStaff(page, base, '/admin', 'ops@firm.test', 'ops-password-12');
     await expect.poll(() => page.locator('#who').innerText()).toContain('ops@firm.test');
 
     // A key with an allowlist: the secret is shown once.

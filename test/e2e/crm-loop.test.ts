@@ -6,20 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { freePort, startStack, type TestStack } from '../harness.ts';
-import { hasChromium, launchBrowser, screenshot } from './browser.ts';
+import type { TestStack } from '../harness.ts';
+import { hasChromium, screenshot, signInAsStaff, startBrowserStack } from './browser.ts';
 
 let stack: TestStack;
 let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  stack = await startStack({ env: { CRM_BASE_URL: base, TRADING_PLATFORM_URL: base } });
-  await stack.app.listen({ host: '127.0.0.1', port });
-  await stack.deps.staff.create({ email: 'admin@firm.test', role: 'admin', password: 'admin-password-1' });
-  if (hasChromium) browser = await launchBrowser();
+  ({ stack, base, browser } = await startBrowserStack({ env: (url) => ({ CRM_BASE_URL: url, TRADING_PLATFORM_URL: url }), staff: { email: 'admin@firm.test', role: 'admin', password: 'admin-password-1' } }));
 });
 afterAll(async () => {
   await browser?.close();
@@ -46,12 +41,7 @@ describe.skipIf(!hasChromium)('CRM and trading platform in the browser', () => {
     // 2. Staff sign in to the console and find the client.
     const staff = await browser.newContext();
     const sp = await staff.newPage();
-    await sp.goto(`${base}/console/clients`);
-    await sp.waitForURL(/\/console\/login/);
-    await sp.fill('input[name=email]', 'admin@firm.test');
-    await sp.fill('input[name=password]', 'admin-password-1');
-    await sp.click('button[type=submit]');
-    await sp.waitForURL(/\/console\/clients/);
+    await signInAsStaff(sp, base, '/console/clients', 'admin@firm.test', 'admin-password-1');
     await sp.fill('input[name=q]', 'tia@');
     await sp.click('#filters button[type=submit]');
     const link = sp.locator('#rows a', { hasText: 'Tia Trader' });
