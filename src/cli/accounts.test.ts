@@ -9,7 +9,8 @@ const dir = mkdtempSync(join(tmpdir(), 'brymix-cli5-'));
 const saved = { ...process.env };
 beforeAll(() => {
   Object.assign(process.env, { DATA_DIR: dir, WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, CREDENTIALS_KEY: TEST_CREDENTIALS_KEY, LOG_LEVEL: 'silent', PUBLIC_URL: 'http://127.0.0.1:8000' });
-  for (const k of ['JWT_SECRET', 'SERVICE_API_TOKEN', 'SSO_SECRET', 'SITE_WEBHOOK_SECRET']) process.env[k] = 'x'.repeat(40);
+  // Distinct values: staff and SSO tokens must not share a secret (config refuses it).
+  for (const [i, k] of ['JWT_SECRET', 'SERVICE_API_TOKEN', 'SSO_SECRET', 'SITE_WEBHOOK_SECRET'].entries()) process.env[k] = String(i).repeat(40);
   // DATABASE_URL stays as the test run set it (services mode runs this on PostgreSQL).
 });
 afterAll(() => {
