@@ -26,14 +26,29 @@ const entrySchema = z.discriminatedUnion('connector', [
       manager_login: z.union([z.string(), z.number()]).transform(String),
       /** Name of the environment variable holding the manager password. */
       manager_password_env: envName,
+      /** The broker clock: a fixed offset from UTC in minutes, or an IANA zone when it follows DST. One is required. */
       utc_offset_minutes: z.number().int().min(-720).max(840).optional(),
-      time_zone: z.string().optional(),
+      time_zone: z.string().refine(isIanaZone, 'must be an IANA time zone such as Europe/Athens').optional(),
       margin_mode: z.enum(['hedging', 'netting']).optional(),
       insecure_tls: z.boolean().optional(),
       timeout_ms: z.number().int().min(100).max(300_000).optional(),
     })
-    .strict(),
+    .strict()
+    // Deal times arrive on the broker's clock; guessing UTC would move every trade by hours.
+    .refine((e) => (e.utc_offset_minutes === undefined) !== (e.time_zone === undefined), {
+      message: 'give the broker clock as exactly one of utc_offset_minutes and time_zone',
+      path: ['time_zone'],
+    }),
 ]);
+
+function isIanaZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const serversFileSchema = z.object({ servers: z.record(z.string().min(1).max(128), entrySchema) }).strict();
 export type ServersFile = z.infer<typeof serversFileSchema>;

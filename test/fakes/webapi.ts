@@ -3,7 +3,8 @@
  * auth/start + auth/answer handshake with the real hash, a session bound to the connection and a
  * cookie, string values and `retcode`, paged positions and deals (≤ 100 a page), daily reports,
  * `13 Not found` for idle accounts' trade state, and switches for slow answers, expired
- * sessions and a server that cannot answer cli_rand.
+ * sessions, rate limits (`12 Too frequent requests`, or a proxy's 429 with Retry-After), transient
+ * retcodes and a server that cannot answer cli_rand.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -32,6 +33,14 @@ export interface FakeWebApi {
   /** Answer cli_rand wrongly (an impostor that does not know the password). */
   impostor: boolean;
   delay(pattern: RegExp, ms: number, count?: number): void;
+  /**
+   * The next `count` commands after the handshake are refused: `retcode` answers
+   * `12 Too frequent requests` (MT_RET_ERR_FREQUENT); `http429` answers 429 with Retry-After
+   * (as a rate-limiting proxy in front of the access server would).
+   */
+  rateLimit(count: number, o?: { mode?: 'retcode' | 'http429'; retryAfterSeconds?: number }): void;
+  /** The next `count` commands (whose path matches `pattern`, if given) answer this retcode instead (e.g. `10 No connection`). */
+  failWith(retcode: string, count?: number, pattern?: RegExp): void;
   close(): Promise<void>;
 }
 
@@ -43,6 +52,8 @@ export async function startFakeWebApi(o: { managerLogin: string; managerPassword
   let connections = 0;
   const requests: FakeWebApi['requests'] = [];
   const delays: Array<{ pattern: RegExp; ms: number; count: number }> = [];
+  let limited = { count: 0, mode: 'retcode' as 'retcode' | 'http429', retryAfterSeconds: undefined as number | undefined };
+  let failing = { count: 0, retcode: '', pattern: /./ };
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
     res.writeHead(status, { 'content-type': 'application/json', connection: 'keep-alive', ...headers }).end(JSON.stringify(body));
@@ -78,6 +89,15 @@ export async function startFakeWebApi(o: { managerLogin: string; managerPassword
     // Everything else needs the session of this very connection (and its cookie).
     const token = sessions.get(socket);
     if (!token || !(req.headers.cookie ?? '').includes(`MT5Session=${token}`)) return send(res, 403, { retcode: '8 Access denied' });
+    if (limited.count > 0) {
+      limited.count--;
+      const headers: Record<string, string> = limited.retryAfterSeconds !== undefined ? { 'retry-after': String(limited.retryAfterSeconds) } : {};
+      return limited.mode === 'http429' ? send(res, 429, { retcode: '12 Too frequent requests' }, headers) : send(res, 200, { retcode: '12 Too frequent requests' }, headers);
+    }
+    if (failing.count > 0 && failing.pattern.test(u.pathname)) {
+      failing.count--;
+      return send(res, 200, { retcode: failing.retcode });
+    }
     if (u.pathname === '/api/test/access') return ok(res, {});
     const user = o.users.find((x) => x.login === q.get('login'));
     const notFound = () => send(res, 200, { retcode: '13 Not found' });
@@ -133,6 +153,12 @@ export async function startFakeWebApi(o: { managerLogin: string; managerPassword
     },
     delay(pattern, ms, count = Infinity) {
       delays.push({ pattern, ms, count });
+    },
+    rateLimit(count, opts = {}) {
+      limited = { count, mode: opts.mode ?? 'retcode', retryAfterSeconds: opts.retryAfterSeconds };
+    },
+    failWith(retcode, count = 1, pattern = /./) {
+      failing = { count, retcode, pattern };
     },
     close: () =>
       new Promise<void>((r) => {

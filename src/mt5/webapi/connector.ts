@@ -5,11 +5,16 @@
  * after it; a 401/403 re-authenticates once. Values arrive as strings and are parsed; volumes
  * are ÷ 10 000 (VolumeExt ÷ 1e8); times are seconds on the server clock and are converted to UTC
  * with the server's configured offset or zone; deal reasons use the Manager numbering (§3.3).
+ * A rate limit (`12 Too frequent requests`, or HTTP 429 / 503 with Retry-After from a proxy in
+ * front of the access server) is waited out and retried with exponential backoff; the server's
+ * transient retcodes (network, timeout, no connection, no service, shutdown) end the read with a
+ * retryable error so the job queue tries again later.
  */
 import { DateTime } from 'luxon';
 import { Agent, request } from 'undici';
 import { ConnectorError, type FetchOptions, type Mt5Connector, type Mt5Credentials } from '../connector.ts';
 import type { AccountHistory, AccountInfo, Deal, DealEntry, DealType, EquitySnapshot, OpenPosition } from '../history.ts';
+import { abortableSleep } from '../metaapi/http.ts';
 import { foldFundingDeposits } from '../normalize.ts';
 import { newCliRand, passwordHash, randAnswer, sameHex } from './auth.ts';
 
@@ -30,6 +35,13 @@ export interface WebApiConfig {
   timeoutMs?: number;
   /** Accept a self-signed certificate (common on access servers). */
   insecureTls?: boolean;
+  /** Retries of a rate-limited command (default 4), the first backoff (default 500 ms, doubling). */
+  maxRetries?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Longest wait a rate limit may ask for before we give up and let the job queue retry later (default 30 s). */
+  maxRateLimitWaitMs?: number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
 }
 
@@ -44,6 +56,16 @@ export function managerDealReason(n: number): string {
 const ACTIONS: DealType[] = ['buy', 'sell', 'balance', 'credit', 'charge', 'correction', 'bonus', 'commission', 'commission_daily', 'commission_monthly', 'commission_agent_daily', 'commission_agent_monthly', 'interest', 'buy_canceled', 'sell_canceled', 'dividend', 'dividend_franked', 'tax', 'commission', 'correction', 'credit'];
 const ENTRIES: Record<number, DealEntry> = { 0: 'in', 1: 'out', 2: 'inout', 3: 'out_by' };
 const DEALS_PAGE = 100;
+
+/** Manager API return codes (EnMTAPIRetcode) this connector acts on. */
+const MT_RET_ERR_NETWORK = 7;
+const MT_RET_ERR_TIMEOUT = 9;
+const MT_RET_ERR_CONNECTION = 10;
+const MT_RET_ERR_NOSERVICE = 11;
+const MT_RET_ERR_FREQUENT = 12;
+const MT_RET_ERR_NOTFOUND = 13;
+const MT_RET_ERR_SHUTDOWN = 15;
+const TRANSIENT_RETCODES = new Set([MT_RET_ERR_NETWORK, MT_RET_ERR_TIMEOUT, MT_RET_ERR_CONNECTION, MT_RET_ERR_NOSERVICE, MT_RET_ERR_SHUTDOWN]);
 
 type Json = Record<string, unknown>;
 
@@ -70,12 +92,14 @@ export class WebApiConnector implements Mt5Connector {
   readonly #cfg: WebApiConfig;
   readonly #agent: Agent;
   readonly #now: () => number;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   #cookies = new Map<string, string>();
   #session: Promise<void> | null = null;
 
   constructor(config: WebApiConfig) {
     this.#cfg = config;
     this.#now = config.now ?? Date.now;
+    this.#sleep = config.sleep ?? abortableSleep;
     // The Web API session belongs to the TCP connection: one socket, kept alive.
     this.#agent = new Agent({
       connections: 1,
@@ -109,7 +133,7 @@ export class WebApiConnector implements Mt5Connector {
     return this.#cfg.utcOffsetMinutes ?? 0;
   }
 
-  async #raw(path: string, query: Record<string, string | number>, signal?: AbortSignal): Promise<{ status: number; body: Json }> {
+  async #raw(path: string, query: Record<string, string | number>, signal?: AbortSignal): Promise<{ status: number; body: Json; retryAfterMs: number | null }> {
     const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
     const url = `${this.#cfg.url.replace(/\/+$/, '')}${path}${qs ? `?${qs}` : ''}`;
     const timeout = AbortSignal.timeout(this.#cfg.timeoutMs ?? 30_000);
@@ -140,13 +164,16 @@ export class WebApiConnector implements Mt5Connector {
     } catch {
       if (res.statusCode < 400) throw new ConnectorError('bad_data', `MT5 Web API ${path} answered something that is not JSON`, true);
     }
-    return { status: res.statusCode, body };
+    return { status: res.statusCode, body, retryAfterMs: retryAfter(res.headers['retry-after'], this.#now()) };
   }
 
   async #authenticate(signal?: AbortSignal): Promise<void> {
     this.#cookies = new Map();
     const start = await this.#raw('/api/auth/start', { version: this.#cfg.version ?? 484, agent: this.#cfg.agent ?? 'brymix', login: this.#cfg.managerLogin, type: 'manager' }, signal);
     const srvRand = String(start.body.srv_rand ?? '');
+    if (start.status === 429 || start.status === 503 || Number.parseInt(String(start.body.retcode ?? ''), 10) === MT_RET_ERR_FREQUENT) {
+      throw new ConnectorError('unreachable', `MT5 Web API is rate-limiting logins (${String(start.body.retcode ?? start.status)})`, true);
+    }
     if (start.status >= 400 || !String(start.body.retcode ?? '').startsWith('0') || !/^[0-9a-f]{32}$/i.test(srvRand)) {
       throw new ConnectorError('unreachable', `MT5 Web API refused auth/start for manager ${this.#cfg.managerLogin} (${String(start.body.retcode ?? start.status)})`, false);
     }
@@ -170,18 +197,40 @@ export class WebApiConnector implements Mt5Connector {
     return this.#session;
   }
 
-  /** A command on the session; re-authenticates once on 401/403. Returns `answer`. */
+  /**
+   * A command on the session; re-authenticates once on 401/403, waits out rate limits
+   * (Retry-After, else exponential backoff) up to `maxRetries` times. Returns `answer`.
+   */
   async #cmd(path: string, query: Record<string, string | number>, signal?: AbortSignal): Promise<unknown> {
-    for (let attempt = 0; ; attempt++) {
+    const maxRetries = this.#cfg.maxRetries ?? 4;
+    const maxWait = this.#cfg.maxRateLimitWaitMs ?? 30_000;
+    let backoff = this.#cfg.retryBaseMs ?? 500;
+    let reauthenticated = false;
+    for (let limited = 0; ; ) {
       await this.#ensureSession(signal);
-      const { status, body } = await this.#raw(path, query, signal);
-      if ((status === 401 || status === 403) && attempt === 0) {
+      const { status, body, retryAfterMs } = await this.#raw(path, query, signal);
+      if ((status === 401 || status === 403) && !reauthenticated) {
+        reauthenticated = true;
         this.#session = null;
         continue;
       }
-      if (status >= 500) throw new ConnectorError('unreachable', `MT5 Web API ${path} answered ${status}${body.retcode ? ` (${String(body.retcode).slice(0, 80)})` : ''}`, true);
-      if (status >= 400) throw new ConnectorError('unreachable', `MT5 Web API ${path} answered ${status}`, false);
       const retcode = String(body.retcode ?? '');
+      const code = Number.parseInt(retcode, 10);
+      if (status === 429 || (status === 503 && retryAfterMs !== null) || (status < 400 && code === MT_RET_ERR_FREQUENT)) {
+        const wait = retryAfterMs ?? backoff;
+        if (limited >= maxRetries || wait > maxWait) {
+          throw new ConnectorError('unreachable', `MT5 Web API rate limit on ${path} (${retcode || status}); retry after ${Math.max(1, Math.ceil(wait / 1000))} s`, true);
+        }
+        limited++;
+        await this.#sleep(wait, signal);
+        backoff = Math.min(backoff * 2, this.#cfg.retryMaxMs ?? 10_000);
+        continue;
+      }
+      if (status >= 500) throw new ConnectorError('unreachable', `MT5 Web API ${path} answered ${status}${body.retcode ? ` (${retcode.slice(0, 80)})` : ''}`, true);
+      if (status >= 400) throw new ConnectorError('unreachable', `MT5 Web API ${path} answered ${status}`, false);
+      if (TRANSIENT_RETCODES.has(code)) {
+        throw new ConnectorError(code === MT_RET_ERR_TIMEOUT ? 'timeout' : 'unreachable', `MT5 Web API ${path}: ${retcode.slice(0, 80)}`, true);
+      }
       if (!retcode.startsWith('0')) throw new RetcodeError(retcode || 'no retcode', path);
       return body.answer;
     }
@@ -191,7 +240,7 @@ export class WebApiConnector implements Mt5Connector {
     try {
       return (await this.#cmd('/api/user/get', { login }, signal)) as Json;
     } catch (err) {
-      if (err instanceof RetcodeError && err.code === 13) throw new ConnectorError('invalid_credentials', `No MT5 account ${login} on this server`, false);
+      if (err instanceof RetcodeError && err.code === MT_RET_ERR_NOTFOUND) throw new ConnectorError('invalid_credentials', `No MT5 account ${login} on this server`, false);
       throw err;
     }
   }
@@ -208,8 +257,9 @@ export class WebApiConnector implements Mt5Connector {
     try {
       trade = (await this.#cmd('/api/user/account/get', { login: creds.login }, signal)) as Json;
     } catch (err) {
-      // "Only available if the account has open orders/positions or trade activity since the last restart."
-      if (!(err instanceof RetcodeError)) throw err;
+      // "Only available if the account has open orders/positions or trade activity since the last
+      // restart": then 13 Not found, and the user record's Balance/Credit stand in.
+      if (!(err instanceof RetcodeError && err.code === MT_RET_ERR_NOTFOUND)) throw err;
     }
     const balance = n(trade?.Balance ?? user.Balance);
     const credit = n(trade?.Credit ?? user.Credit);
@@ -351,6 +401,16 @@ export class WebApiConnector implements Mt5Connector {
       throw err;
     }
   }
+}
+
+/** Retry-After as delay seconds or an HTTP date, in ms from now; null when absent or unreadable. */
+function retryAfter(header: string | string[] | undefined, now: number): number | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return null;
+  const secs = Number(value);
+  if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
 /** Volume in lots: VolumeExt (÷1e8) when present, else Volume (÷10 000). Never mix the scales. */

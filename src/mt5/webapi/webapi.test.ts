@@ -39,6 +39,25 @@ function user(): FakeWebApiUser {
   };
 }
 
+/**
+ * A broker on Europe/Athens time (EET, UTC+2 in winter; EEST, UTC+3 in summer) with 230 open
+ * positions: one round trip in January and one in July, both opened at 10:00 server time.
+ */
+function athensUser(): FakeWebApiUser {
+  const wall = (w: string) => Date.parse(`${w.replace(' ', 'T')}Z`) / 1000;
+  const trip = (i: number, open: number) => [
+    { Deal: String(200 + 2 * i), Order: String(800 + i), Action: '0', Entry: '0', Time: String(open), Symbol: 'EURUSD', Volume: '10000', Price: '1.10000', Profit: '0.00', Storage: '0.00', Commission: '0.00', Fee: '0.00', PositionID: String(800 + i), Comment: '', Reason: '0' },
+    { Deal: String(201 + 2 * i), Order: String(900 + i), Action: '1', Entry: '1', Time: String(open + 600), Symbol: 'EURUSD', Volume: '10000', Price: '1.10100', Profit: '100.00', Storage: '0.00', Commission: '0.00', Fee: '0.00', PositionID: String(800 + i), Comment: '', Reason: '0' },
+  ];
+  const deals = [
+    { Deal: '1', Order: '0', Action: '2', Entry: '0', Time: String(wall('2026-01-02 09:00:00')), Symbol: '', Volume: '0', Price: '0.00', Profit: '10000.00', Storage: '0.00', Commission: '0.00', Fee: '0.00', PositionID: '0', Comment: 'Deposit', Reason: '0' },
+    ...trip(0, wall('2026-01-15 10:00:00')),
+    ...trip(1, wall('2026-07-15 10:00:00')),
+  ];
+  const positions = Array.from({ length: 230 }, (_, i) => ({ Position: String(10_000 + i), Login: '70003', Symbol: 'EURUSD', Action: '0', Volume: '100', PriceOpen: '1.10000', PriceCurrent: '1.10000', PriceSL: '0', PriceTP: '0', Storage: '0.00', Profit: '0.00', TimeCreate: String(wall('2026-07-20 09:00:00') + i) }));
+  return { login: '70003', currency: 'EUR', balance: '10200.00', credit: '0.00', trade: null, deals, positions, daily: [] };
+}
+
 let fake: FakeWebApi;
 const creds = { login: '70001', password: 'ignored-by-manager-api', server: 'Broker-Live' };
 const connectors: WebApiConnector[] = [];
@@ -50,7 +69,7 @@ function connector(over: Partial<WebApiConfig> = {}): WebApiConnector {
 
 beforeAll(async () => {
   const idle: FakeWebApiUser = { ...user(), login: '70002', trade: null, deals: [], positions: [], daily: [], balance: '5000.00', credit: '0.00' };
-  fake = await startFakeWebApi({ ...MANAGER, users: [user(), idle] });
+  fake = await startFakeWebApi({ ...MANAGER, users: [user(), idle, athensUser()] });
 });
 afterAll(async () => {
   await Promise.all(connectors.map((c) => c.close()));
@@ -133,5 +152,84 @@ describe('MT5 Manager Web API connector against a fake access server', () => {
   it('decodes deal reasons with the Manager numbering, not the MQL5 one', () => {
     expect([0, 1, 3, 4, 5, 16, 17, 18].map(managerDealReason)).toEqual(['client', 'expert', 'sl', 'tp', 'so', 'mobile', 'web', 'split']);
     expect(managerDealReason(99)).toBe('unknown');
+  });
+
+  it('converts server wall time with the broker’s zone across DST and pages open positions 100 at a time', async () => {
+    const before = fake.requests.length;
+    const h = await connector({ timeZone: 'Europe/Athens', now: () => Date.parse('2026-07-20T12:00:00.000Z') }).fetchHistory({ ...creds, login: '70003' });
+    expect(accountHistorySchema.safeParse(h).success).toBe(true);
+    const pages = fake.requests.slice(before).filter((r) => r.path === '/api/position/get_page');
+    expect(pages.map((r) => [r.query.get('offset'), r.query.get('total')])).toEqual([['0', '100'], ['100', '100'], ['200', '30']]);
+    expect(h.positions).toHaveLength(230);
+    expect(new Set(h.positions!.map((p) => p.ticket)).size).toBe(230);
+    expect(h.positions![0]).toMatchObject({ ticket: 10_000, volume: 0.01, open_time: '2026-07-20T06:00:00.000Z' });
+    // 10:00 on the server is 08:00 UTC in January (EET) and 07:00 UTC in July (EEST)
+    expect(h.deals.filter((d) => d.entry === 'in').map((d) => d.time)).toEqual(['2026-01-15T08:00:00.000Z', '2026-07-15T07:00:00.000Z']);
+    expect(h.account).toMatchObject({ initial_balance: 10_000, server_utc_offset_minutes: 180, currency: 'EUR' });
+  });
+
+  describe('rate limits and transient failures', () => {
+    /** Records the waits the connector asks for and takes them at 1/100 of their length. */
+    function recorder() {
+      const waits: number[] = [];
+      return { waits, sleep: (ms: number) => (waits.push(ms), new Promise<void>((r) => setTimeout(r, ms / 100))) };
+    }
+
+    it('waits out "12 Too frequent requests" with exponential backoff, then succeeds on the same session', async () => {
+      const rec = recorder();
+      const c = connector({ retryBaseMs: 400, sleep: rec.sleep });
+      await c.getPositions(creds);
+      const before = fake.requests.length;
+      fake.rateLimit(3);
+      await expect(c.getPositions(creds)).resolves.toHaveLength(1);
+      expect(rec.waits).toEqual([400, 800, 1600]);
+      expect(fake.requests.slice(before).filter((r) => r.path.startsWith('/api/auth/'))).toHaveLength(0);
+    });
+
+    it('honours Retry-After of a 429 from a proxy in front of the access server', async () => {
+      const rec = recorder();
+      const c = connector({ retryBaseMs: 400, sleep: rec.sleep });
+      await c.getPositions(creds);
+      fake.rateLimit(2, { mode: 'http429', retryAfterSeconds: 3 });
+      await expect(c.getPositions(creds)).resolves.toHaveLength(1);
+      expect(rec.waits).toEqual([3000, 3000]);
+    });
+
+    it('gives up with a retryable error when the limit outlasts its retries or asks for too long a wait', async () => {
+      const rec = recorder();
+      const c = connector({ retryBaseMs: 100, maxRetries: 2, maxRateLimitWaitMs: 10_000, sleep: rec.sleep });
+      await c.getPositions(creds);
+      try {
+        fake.rateLimit(5);
+        await expect(c.getPositions(creds)).rejects.toMatchObject({ code: 'unreachable', retryable: true, message: expect.stringMatching(/rate limit/) });
+        expect(rec.waits).toEqual([100, 200]);
+        fake.rateLimit(1, { mode: 'http429', retryAfterSeconds: 60 });
+        await expect(c.getPositions(creds)).rejects.toMatchObject({ code: 'unreachable', retryable: true });
+        expect(rec.waits).toHaveLength(2); // a 60 s wait is left to the job queue, not slept here
+      } finally {
+        fake.rateLimit(0);
+      }
+    });
+
+    it.each([
+      ['10 No connection', 'unreachable'],
+      ['9 Timeout', 'timeout'],
+      ['15 Server shutdown in progress', 'unreachable'],
+    ])('ends a read with a retryable error on the transient retcode "%s", not as bad data', async (retcode, code) => {
+      const c = connector();
+      await c.getPositions(creds);
+      fake.failWith(retcode);
+      await expect(c.getPositions(creds)).rejects.toMatchObject({ code, retryable: true });
+      await expect(c.getPositions(creds)).resolves.toHaveLength(1);
+    });
+
+    it('does not stand in the user record’s balance when the trade state fails for a reason other than Not found', async () => {
+      const c = connector();
+      fake.failWith('8 Not enough permissions', 1, /^\/api\/user\/account\/get$/);
+      const err = await c.getAccountInfo(creds).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectorError);
+      expect((err as Error).message).toContain('8 Not enough permissions');
+      await expect(c.getAccountInfo(creds)).resolves.toMatchObject({ margin: 220 });
+    });
   });
 });
