@@ -95,6 +95,8 @@ export interface ReportModel {
   date: string;
   /** Override Results values (to test mismatch detection). */
   results?: Partial<Record<'total_net_profit' | 'total_trades', string>>;
+  /** Override the Summary block's Balance (to test the balance cross-check). */
+  summaryBalance?: string;
 }
 
 export const MODEL: ReportModel = { login: '5550123', name: 'Jane Trader', currency: 'USD', server: 'Brymix-Live', company: 'Brymix Markets Ltd', date: '2024.03.06 18:00' };
@@ -176,7 +178,7 @@ export function reportRows(labels: Labels = ENGLISH, model: ReportModel = MODEL)
 
   const s = labels.summary;
   const sp = (l: string, v: string, num: number) => [c(l, { span: 3 }), c(v, { span: 2, bold: true, num })];
-  plain([...sp(s[0]!, '8 817.80', 8817.8), c(''), ...sp(s[1]!, '8 735.05', 8735.05)]);
+  plain([...sp(s[0]!, model.summaryBalance ?? '8 817.80', model.summaryBalance !== undefined ? Number(model.summaryBalance.replace(/\s/g, '')) : 8817.8), c(''), ...sp(s[1]!, '8 735.05', 8735.05)]);
   plain([...sp(s[2]!, '500.00', 500), c(''), ...sp(s[3]!, '632.50', 632.5)]);
   plain([...sp(s[4]!, '50.00', 50), c(''), ...sp(s[5]!, '1 481.03%', 1481.03)]);
   plain(sp(s[6]!, '9 367.55', 9367.55));

@@ -38,6 +38,8 @@ export interface FakeMetaApi {
   accounts: Map<string, { id: string; login: string; server: string; region: string; state: string; connectionStatus: string; polls: number }>;
   /** The next `count` requests answer 429; with `recommendedInMs` the body carries recommendedRetryTime. */
   rateLimit(count: number, o?: { retryAfterSeconds?: number; recommendedInMs?: number }): void;
+  /** The next `count` requests answer 202 Accepted (still processing, come back after Retry-After), as MetaApi does while it loads data. */
+  accepted(count: number, o?: { retryAfterSeconds?: number }): void;
   /** Requests whose path matches wait this long before answering. */
   delay(pattern: RegExp, ms: number, count?: number): void;
   close(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
   const accounts: FakeMetaApi['accounts'] = new Map();
   const requests: FakeMetaApi['requests'] = [];
   let limited = { count: 0, retryAfterSeconds: 1, recommendedInMs: undefined as number | undefined };
+  let pending = { count: 0, retryAfterSeconds: 1 };
   const delays: Array<{ pattern: RegExp; ms: number; count: number }> = [];
   let nextId = 1;
 
@@ -76,6 +79,10 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
       limited.count--;
       const metadata = limited.recommendedInMs !== undefined ? { recommendedRetryTime: new Date(Date.now() + limited.recommendedInMs).toISOString(), exceededPeriod: '1s' } : { exceededPeriod: '1s' };
       return send(res, 429, { id: 1, error: 'TooManyRequestsError', message: 'The API allows 1000 cpu credits per 1s', metadata }, { 'retry-after': String(limited.retryAfterSeconds) });
+    }
+    if (pending.count > 0) {
+      pending.count--;
+      return send(res, 202, { message: 'The data is being loaded, retry later' }, { 'retry-after': String(pending.retryAfterSeconds) });
     }
 
     let m: RegExpExecArray | null;
@@ -160,6 +167,9 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
     accounts,
     rateLimit(count, r = {}) {
       limited = { count, retryAfterSeconds: r.retryAfterSeconds ?? 1, recommendedInMs: r.recommendedInMs };
+    },
+    accepted(count, r = {}) {
+      pending = { count, retryAfterSeconds: r.retryAfterSeconds ?? 1 };
     },
     delay(pattern, ms, count = Infinity) {
       delays.push({ pattern, ms, count });

@@ -132,6 +132,16 @@ describe('MetaApi connector against a fake MetaApi', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
   });
 
+  it('comes back after Retry-After when MetaApi answers 202 (still loading) and returns the data', async () => {
+    const waits: number[] = [];
+    const c = connector({ includeBars: false, sleep: async (ms) => void waits.push(ms) });
+    await c.getPositions(creds);
+    waits.length = 0;
+    fake.accepted(2, { retryAfterSeconds: 4 });
+    await expect(c.getPositions(creds)).resolves.toHaveLength(1);
+    expect(waits).toEqual([4000, 4000]);
+  });
+
   it('gives up with a retryable error when the rate limit asks for longer than it may wait', async () => {
     const c = connector({ includeBars: false, maxRateLimitWaitMs: 500 });
     await c.getPositions(creds);

@@ -116,6 +116,15 @@ describe('reports built in code', () => {
     expect(r.mismatches.find((m) => m.check === 'total_net_profit')).toMatchObject({ report: -900, computed: -982.2, difference: -82.2 });
   });
 
+  it('reports a mismatch when the Summary balance is not the Deals block’s last balance less credit (html and xlsx)', () => {
+    const model = { ...MODEL, summaryBalance: '8 871.80' };
+    for (const bytes of [Buffer.from(reportHtml(ENGLISH, model)), Buffer.from(reportXlsx(ENGLISH, model))]) {
+      const r = parseReport(bytes, { filename: bytes[0] === 0x50 ? 'r.xlsx' : 'r.html' });
+      expect(r.summary.balance).toBe(8871.8);
+      expect(r.mismatches.filter((m) => m.check === 'balance')).toEqual([expect.objectContaining({ report: 8871.8, computed: 8817.8, difference: -54 })]);
+    }
+  });
+
   it('turns the report into a history: credit kept, funding deposit folded, partial closes on one position, UTC times', () => {
     const r = parseReport(Buffer.from(reportHtml(ENGLISH)));
     const h = reportToHistory(r, { serverTimeZone: 'Europe/Athens' });
