@@ -114,11 +114,12 @@ describe('properties over random histories', () => {
   it('a deposit or withdrawal at any instant, even with positions open, never creates or hides drawdown (T20)', () => {
     fc.assert(
       fc.property(historyArb, fc.integer({ min: 0, max: 440 }), fc.integer({ min: -5_000_000, max: 5_000_000 }).filter((c) => c !== 0), ({ deals, equity }, slot, cents) => {
-        // An odd millisecond: never shared with a deal or a snapshot, so "before or after" is unambiguous.
+        // One millisecond past a slot: never shared with a deal (deals sit on slot boundaries).
         const opMs = T0 + slot * SLOT + 900_001;
         const op: Deal = { ticket: 10_000, order: 0, time: iso(opMs), type: 'balance', entry: 'in', position_id: 0, symbol: '', volume: 0, price: 0, profit: cents / 100, commission: 0, swap: 0, fee: 0, comment: 'deposit' };
-        // Observed equity after the operation includes it.
-        const shifted = equity?.map((s) => (Date.parse(s.time) > opMs ? { ...s, equity: (Math.round(s.equity * 100) + cents) / 100 } : s));
+        // Observed equity after the operation includes it. A snapshot at the operation's very
+        // millisecond is read after it (the engine takes an instant's deals before its snapshots).
+        const shifted = equity?.map((s) => (Date.parse(s.time) >= opMs ? { ...s, equity: (Math.round(s.equity * 100) + cents) / 100 } : s));
         const plain = evaluate(account(deals, equity), RULES);
         const withOp = evaluate(account([...deals, op], shifted), RULES);
         expect(verdict(withOp)).toEqual(verdict(plain));
