@@ -13,10 +13,13 @@ export interface DayClock {
   dayOf(ms: number): string;
   /** The UTC instant a trading day starts. */
   startOf(day: string): number;
+  /** The trading day an instant belongs to, with the instants it starts and ends: loops over
+   * sorted instants look again only once they pass `end`. */
+  spanOf(ms: number): DaySpan;
 }
 
-/** A trading day and the UTC instants it starts and ends. */
-interface DaySpan {
+/** A trading day and the UTC instants it starts (inclusive) and ends (exclusive). */
+export interface DaySpan {
   day: string;
   start: number;
   end: number;
@@ -50,21 +53,19 @@ export function dayClock(tz: string, resetTime = '00:00'): DayClock {
   // Histories hold many instants per day: remember the current day's span and only look further
   // when an instant falls outside it.
   let cached: DaySpan | null = null;
-  return {
-    dayOf(ms: number): string {
-      if (cached && ms >= cached.start && ms < cached.end) return cached.day;
-      // Memo by 15-minute UTC bucket; a bucket that straddles a reset instant holds the span of
-      // its first instant, so the span is checked and computed afresh when it does not contain ms.
-      const compute = (): DaySpan => {
-        const local = DateTime.fromMillis(ms, { zone: tz });
-        const day = (local.hour * 60 + local.minute < offsetMinutes ? local.minus({ days: 1 }) : local).toISODate()!;
-        return { day, start: startOf(day), end: startOf(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!) };
-      };
-      let span = memo(spans, prefix + Math.floor(ms / 900_000), compute);
-      if (ms < span.start || ms >= span.end) span = compute();
-      cached = span;
-      return span.day;
-    },
-    startOf,
+  const spanOf = (ms: number): DaySpan => {
+    if (cached && ms >= cached.start && ms < cached.end) return cached;
+    // Memo by 15-minute UTC bucket; a bucket that straddles a reset instant holds the span of
+    // its first instant, so the span is checked and computed afresh when it does not contain ms.
+    const compute = (): DaySpan => {
+      const local = DateTime.fromMillis(ms, { zone: tz });
+      const day = (local.hour * 60 + local.minute < offsetMinutes ? local.minus({ days: 1 }) : local).toISODate()!;
+      return { day, start: startOf(day), end: startOf(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!) };
+    };
+    let span = memo(spans, prefix + Math.floor(ms / 900_000), compute);
+    if (ms < span.start || ms >= span.end) span = compute();
+    cached = span;
+    return span;
   };
+  return { dayOf: (ms: number) => spanOf(ms).day, spanOf, startOf };
 }

@@ -7,6 +7,7 @@ import type { NewsEvent } from './families/family.ts';
 import { tradingDays } from './families/min-trading-days.ts';
 import { fromCents, pct2 } from './money.ts';
 import { evaluateFamily, type RuleSpec } from './registry.ts';
+import { type ColumnArena, withArena } from './arena.ts';
 import { inputsHash } from './hash.ts';
 import { statistics } from './statistics.ts';
 import { buildTimeline, type Timeline } from './timeline.ts';
@@ -27,15 +28,20 @@ export interface EvaluateOptions {
 }
 
 export function evaluate(history: AccountHistory, rules: RuleSpec[], opts: EvaluateOptions = {}): Evaluation {
-  const tl = buildTimeline(history, opts.initialBalance);
-  // The columns, not tl.points: materializing point objects for one number cost millions of allocations.
-  const atMs = Math.max(tl.deals.at(-1)?.ms ?? 0, tl.pts.length > 0 ? tl.pts.ms[tl.pts.length - 1]! : 0);
-  const ctx = { tl, others: (opts.otherAccounts ?? []).map((h) => buildTimeline(h)), calendar: opts.calendar ?? [], atMs };
+  // The timelines live in a borrowed arena: nothing returned may refer to their columns.
+  return withArena((arena) => evaluateIn(arena, history, rules, opts));
+}
+
+function evaluateIn(arena: ColumnArena, history: AccountHistory, rules: RuleSpec[], opts: EvaluateOptions): Evaluation {
+  const tl = buildTimeline(history, opts.initialBalance, arena);
+  // The columns, not tl.deals or tl.points: materializing objects for one number cost millions of allocations.
+  const atMs = Math.max(tl.dl.length > 0 ? tl.dl.ms[tl.dl.length - 1]! : 0, tl.pts.length > 0 ? tl.pts.ms[tl.pts.length - 1]! : 0);
+  const ctx = { tl, others: (opts.otherAccounts ?? []).map((h) => buildTimeline(h, undefined, arena)), calendar: opts.calendar ?? [], atMs };
   const results = rules.map((r) => evaluateFamily(r, ctx));
   const violations = results.flatMap((r) => r.violations).sort((a, b) => String(a.timestamp ?? '').localeCompare(String(b.timestamp ?? '')));
   const objectives = results.flatMap((r) => r.objectives);
   const extra = Object.assign({}, ...results.map((r) => r.metrics)) as Record<string, unknown>;
-  const closed = tl.trades.filter((t) => t.closeMs !== null);
+  const stats = statistics(tl);
   const profit = tl.finalBalance - (tl.icCents + tl.finalAdjustments);
 
   const metrics: Metrics = {
@@ -47,13 +53,13 @@ export function evaluate(history: AccountHistory, rules: RuleSpec[], opts: Evalu
     profit_target_met: (extra.profit_target_met as boolean | undefined) ?? false,
     max_drawdown_percent: (extra.max_drawdown_percent as number | undefined) ?? maxDrawdownPercent(tl),
     max_drawdown_limit: (extra.max_drawdown_limit as number | undefined) ?? null,
-    total_trades: closed.length,
+    total_trades: stats.trades,
     trades_under_4min: (extra.trades_under_4min as number | undefined) ?? 0,
     ...extra,
     profit: fromCents(profit),
     floating_pnl: fromCents(tl.finalEquity - tl.finalBalance),
     deposits_withdrawals: fromCents(tl.finalAdjustments),
-    total_deals: tl.deals.length,
+    total_deals: tl.dl.length,
     open_positions: tl.openPositions,
     trading_days: (extra.trading_days as number | undefined) ?? tradingDays(tl, 'Europe/Prague').length,
   };
@@ -70,7 +76,7 @@ export function evaluate(history: AccountHistory, rules: RuleSpec[], opts: Evalu
     objectives,
     equity_source: tl.equitySource,
     confidence: tl.equitySource === 'observed' ? 'high' : tl.equitySource === 'm1_bound' ? 'medium' : 'low',
-    statistics: statistics(tl),
+    statistics: stats,
     inputs_hash: opts.hash === false ? null : inputsHash(history, rules, { initial_balance: opts.initialBalance ?? null, calendar: opts.calendar ?? null }),
   };
 }

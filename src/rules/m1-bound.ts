@@ -10,7 +10,7 @@
 import type { AccountHistory } from '../mt5/history.ts';
 import { toCents } from './money.ts';
 import { parseUtcMs } from './time.ts';
-import type { TimedDeal, Trade } from './timeline.ts';
+import type { Trade } from './timeline.ts';
 
 export interface BoundPoints {
   ms: number[];
@@ -20,7 +20,7 @@ export interface BoundPoints {
   skipped: string[];
 }
 
-export function m1Bound(history: AccountHistory, trades: Trade[], _deals: TimedDeal[]): BoundPoints | null {
+export function m1Bound(history: AccountHistory, trades: Trade[]): BoundPoints | null {
   const bars = history.bars;
   const specs = history.symbols;
   if (!bars || !specs || trades.length === 0) return null;

@@ -5,7 +5,7 @@
  */
 import { dayClock } from './days.ts';
 import { fromCents, pct2 } from './money.ts';
-import type { Timeline } from './timeline.ts';
+import { DEAL_ADJUSTMENT, type Timeline } from './timeline.ts';
 
 export interface DailyGrowth {
   date: string;
@@ -14,23 +14,37 @@ export interface DailyGrowth {
 }
 
 export function statistics(tl: Timeline, tz = 'Europe/Prague') {
-  const closed = tl.trades.filter((t) => t.closeMs !== null);
-  const wins = closed.filter((t) => t.cents > 0);
-  const losses = closed.filter((t) => t.cents < 0);
-  const grossProfit = wins.reduce((s, t) => s + t.cents, 0);
-  const grossLoss = -losses.reduce((s, t) => s + t.cents, 0);
-  let commissions = 0;
-  let swaps = 0;
-  let deposits = 0;
-  let withdrawals = 0;
-  for (const td of tl.deals) {
-    commissions += Math.round(td.deal.commission * 100) + Math.round(td.deal.fee * 100);
-    swaps += Math.round(td.deal.swap * 100);
-    if (td.isAdjustment) {
-      if (td.cents > 0) deposits += td.cents;
-      else withdrawals -= td.cents;
+  // Closed trades, in one pass over the trade columns.
+  const T = tl.tr;
+  let closed = 0;
+  let wins = 0;
+  let losses = 0;
+  let longs = 0;
+  let grossProfit = 0;
+  let grossLoss = 0;
+  let bestTrade = -Infinity;
+  let worstTrade = Infinity;
+  let held = 0;
+  let lots = 0;
+  for (let i = 0; i < T.length; i++) {
+    const close = T.closeMs[i]!;
+    if (Number.isNaN(close)) continue;
+    const cents = T.cents[i]!;
+    closed++;
+    if (cents > 0) {
+      wins++;
+      grossProfit += cents;
+    } else if (cents < 0) {
+      losses++;
+      grossLoss -= cents;
     }
+    if (!T.sell[i]) longs++;
+    if (cents > bestTrade) bestTrade = cents;
+    if (cents < worstTrade) worstTrade = cents;
+    held += close - T.openMs[i]!;
+    lots += T.volume[i]!;
   }
+  const { commissions, swaps, deposits, withdrawals } = tl.totals;
 
   // Daily growth on closed balance (MetaStats dailyGrowth), and the balance high-water mark.
   const clock = dayClock(tz);
@@ -39,20 +53,30 @@ export function statistics(tl: Timeline, tz = 'Europe/Prague') {
   let highest = balance;
   let highestMs: number | null = null;
   let maxBalanceDrawdown = 0;
-  for (const td of tl.deals) {
-    balance += td.cents;
+  let last: DailyGrowth | undefined;
+  let date = '';
+  let dayEnd = -Infinity;
+  const D = tl.dl;
+  for (let i = 0; i < D.length; i++) {
+    const ms = D.ms[i]!;
+    const cents = D.cents[i]!;
+    balance += cents;
     if (balance > highest) {
       highest = balance;
-      highestMs = td.ms;
+      highestMs = ms;
     }
     if (highest > 0) maxBalanceDrawdown = Math.max(maxBalanceDrawdown, (highest - balance) / highest);
-    const date = clock.dayOf(td.ms);
-    const last = daily.at(-1);
-    const dayProfit = td.isAdjustment ? 0 : td.cents;
+    if (ms >= dayEnd) {
+      // Deals are in time order: look up the day only once an instant passes the day's end.
+      const span = clock.spanOf(ms);
+      date = span.day;
+      dayEnd = span.end;
+    }
+    const dayProfit = D.flags[i]! & DEAL_ADJUSTMENT ? 0 : cents;
     if (last && last.date === date) {
       last.balance = balance;
       last.profit += dayProfit;
-    } else daily.push({ date, balance, profit: dayProfit });
+    } else daily.push((last = { date, balance, profit: dayProfit }));
   }
   const days = daily.map((d) => ({ date: d.date, balance: fromCents(d.balance), profit: fromCents(d.profit) }));
   const best = days.reduce<DailyGrowth | null>((b, d) => (!b || d.profit > b.profit ? d : b), null);
@@ -68,19 +92,19 @@ export function statistics(tl: Timeline, tz = 'Europe/Prague') {
     profit: fromCents(tl.finalBalance - base),
     absoluteGain: pct2(((tl.finalBalance - base) / tl.icCents) * 100),
     maxDrawdown: pct2(maxBalanceDrawdown * 100),
-    trades: closed.length,
-    longTrades: closed.filter((t) => t.side === 'buy').length,
-    shortTrades: closed.filter((t) => t.side === 'sell').length,
-    wonTradesPercent: closed.length ? pct2((wins.length / closed.length) * 100) : 0,
-    lostTradesPercent: closed.length ? pct2((losses.length / closed.length) * 100) : 0,
+    trades: closed,
+    longTrades: longs,
+    shortTrades: closed - longs,
+    wonTradesPercent: closed ? pct2((wins / closed) * 100) : 0,
+    lostTradesPercent: closed ? pct2((losses / closed) * 100) : 0,
     profitFactor: grossLoss === 0 ? (grossProfit > 0 ? null : 0) : Number((grossProfit / grossLoss).toFixed(2)),
-    expectancy: closed.length ? fromCents(Math.round(net / closed.length)) : 0,
-    averageWin: wins.length ? fromCents(Math.round(grossProfit / wins.length)) : 0,
-    averageLoss: losses.length ? fromCents(-Math.round(grossLoss / losses.length)) : 0,
-    bestTrade: closed.length ? fromCents(closed.reduce((m, t) => Math.max(m, t.cents), -Infinity)) : 0,
-    worstTrade: closed.length ? fromCents(closed.reduce((m, t) => Math.min(m, t.cents), Infinity)) : 0,
-    averageTradeLengthInMilliseconds: closed.length ? Math.round(closed.reduce((s, t) => s + (t.closeMs! - t.openMs), 0) / closed.length) : 0,
-    lots: Number(closed.reduce((s, t) => s + t.volume, 0).toFixed(2)),
+    expectancy: closed ? fromCents(Math.round(net / closed)) : 0,
+    averageWin: wins ? fromCents(Math.round(grossProfit / wins)) : 0,
+    averageLoss: losses ? fromCents(-Math.round(grossLoss / losses)) : 0,
+    bestTrade: closed ? fromCents(bestTrade) : 0,
+    worstTrade: closed ? fromCents(worstTrade) : 0,
+    averageTradeLengthInMilliseconds: closed ? Math.round(held / closed) : 0,
+    lots: Number(lots.toFixed(2)),
     commissions: fromCents(commissions),
     interest: fromCents(swaps),
     deposits: fromCents(deposits),

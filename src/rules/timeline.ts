@@ -2,34 +2,38 @@
  * The state stream every rule reads (reference/rules.md §3, §6): deals in time order with their
  * cash effect in cents, equity points (observed snapshots, or balance at deal instants when the
  * account is flat or nothing else is known), and the positions built from the deals.
+ *
+ * Everything is held in columns (typed arrays), built in one pass over the history: at a million
+ * deals, an object per deal or per position cost more in allocation and GC than the rules
+ * themselves. `deals`, `trades` and `points` give the same data as objects, built on first use,
+ * for the families that read few of them.
  */
-import type { AccountHistory, Deal, HistoryAccount, SymbolSpec } from '../mt5/history.ts';
+import type { AccountHistory, Deal, EquitySnapshot, HistoryAccount, SymbolSpec } from '../mt5/history.ts';
+import { FRESH_ARENA, type Columns } from './arena.ts';
 import { toCents } from './money.ts';
 import { m1Bound } from './m1-bound.ts';
+import { PositionTable } from './position-table.ts';
 import { parseUtcMs } from './time.ts';
 
-/** Deal types that move money in or out of the account without trading: never P/L or drawdown. */
-const ADJUSTMENT_TYPES = new Set(['balance', 'credit', 'bonus']);
+/** Deal flags. */
+export const DEAL_TRADE = 1;
+/** Deposits, withdrawals, credits and bonuses: money in or out, never P/L or drawdown. */
+export const DEAL_ADJUSTMENT = 2;
+/** A trade deal that opens volume (entry `in` or `inout`). */
+export const DEAL_OPENS = 4;
+
 /** Volumes as integers of 1e-8 lots, so partial closes sum exactly. */
 const vol = (v: number): number => Math.round(v * 1e8);
 
-export interface TimedDeal {
-  ms: number;
-  deal: Deal;
+export interface DealColumns {
+  length: number;
+  ms: Float64Array;
   /** profit + commission + swap + fee, in cents. */
-  cents: number;
-  isTrade: boolean;
-  isAdjustment: boolean;
-}
-
-export interface EquityPoint {
-  ms: number;
-  /** Closed balance (exact, from deals) at this instant, in cents. */
-  balance: number;
-  equity: number;
-  /** Sum of deposits/withdrawals/credits so far: shifts every money reference (T20). */
-  adjustments: number;
-  observed: boolean;
+  cents: Float64Array;
+  /** DEAL_TRADE | DEAL_ADJUSTMENT | DEAL_OPENS. */
+  flags: Uint8Array;
+  /** The deal objects in the same (time) order, for evidence. */
+  src: readonly Deal[];
 }
 
 /**
@@ -53,6 +57,43 @@ export const SOURCE_BALANCE = 0;
 export const SOURCE_OBSERVED = 1;
 export const SOURCE_M1_BOUND = 2;
 
+/** Positions (trades) in opening order. */
+export interface TradeColumns {
+  length: number;
+  openMs: Float64Array;
+  /** Last exit; NaN while volume remains open. */
+  closeMs: Float64Array;
+  /** Net P/L of the trade's deals in cents (entry commissions included). */
+  cents: Float64Array;
+  /** Largest open volume, in lots. */
+  volume: Float64Array;
+  /** Volume-weighted entry price. */
+  openPrice: Float64Array;
+  /** 0 buy, 1 sell. */
+  sell: Uint8Array;
+  /** Index in the deal columns of the deal that opened it (position id, symbol, stop loss). */
+  opener: Int32Array;
+}
+
+export interface TimedDeal {
+  ms: number;
+  deal: Deal;
+  /** profit + commission + swap + fee, in cents. */
+  cents: number;
+  isTrade: boolean;
+  isAdjustment: boolean;
+}
+
+export interface EquityPoint {
+  ms: number;
+  /** Closed balance (exact, from deals) at this instant, in cents. */
+  balance: number;
+  equity: number;
+  /** Sum of deposits/withdrawals/credits so far: shifts every money reference (T20). */
+  adjustments: number;
+  observed: boolean;
+}
+
 export interface Trade {
   position_id: number;
   symbol: string;
@@ -70,15 +111,31 @@ export interface Trade {
   cents: number;
 }
 
+/** Sums over all deals, in cents. */
+export interface DealTotals {
+  /** Commissions and fees. */
+  commissions: number;
+  swaps: number;
+  deposits: number;
+  withdrawals: number;
+}
+
 export interface Timeline {
   icCents: number;
   startBalanceCents: number;
-  deals: TimedDeal[];
-  /** The equity stream in columns (fast path). */
+  /** Deals in time order (columns: the fast path). */
+  dl: DealColumns;
+  /** Positions in opening order (columns: the fast path). */
+  tr: TradeColumns;
+  /** The equity stream (columns: the fast path). */
   pts: PointColumns;
-  /** The same stream as objects (convenient; built on first use). */
+  /** The same deals as objects (built on first use). */
+  readonly deals: TimedDeal[];
+  /** The same positions as objects (built on first use). */
+  readonly trades: Trade[];
+  /** The same equity stream as objects (built on first use). */
   readonly points: EquityPoint[];
-  trades: Trade[];
+  totals: DealTotals;
   finalBalance: number;
   finalAdjustments: number;
   /** Equity now: the last observation when it is not older than the last deal, else balance + open P/L. */
@@ -97,188 +154,243 @@ export interface Timeline {
   openAt(ms: number): Array<{ position_id: number; symbol: string; side: 'buy' | 'sell'; volume: number }>;
 }
 
-const parseTime = parseUtcMs;
+/** What one pass over time-ordered deals and snapshots produces. */
+interface Pass {
+  dl: DealColumns;
+  tr: TradeColumns;
+  pts: PointColumns;
+  totals: DealTotals;
+  balance: number;
+  adjustments: number;
+  openCount: number;
+  lastObservedMs: number;
+  lastObservedEquity: number;
+}
 
-/** MT5 order: time (ms), then ticket — so deals sharing a millisecond always sort the same way. */
-const byTimeThenTicket = (a: TimedDeal, b: TimedDeal) => a.ms - b.ms || a.deal.ticket - b.deal.ticket;
+function pointColumns(cap: number, c: Columns): PointColumns {
+  return { length: 0, ms: c.float64(cap), balance: c.float64(cap), equity: c.float64(cap), adjustments: c.float64(cap), observed: c.uint8(cap) };
+}
 
-export function buildTimeline(history: AccountHistory, initialBalance?: number): Timeline {
-  const startBalanceCents = toCents(history.account.initial_balance);
-  const icCents = toCents(initialBalance ?? history.account.initial_balance);
-  const deals: TimedDeal[] = new Array(history.deals.length);
-  let dealsSorted = true;
-  for (let i = 0; i < history.deals.length; i++) {
-    const deal = history.deals[i]!;
-    const ms = parseTime(deal.time);
-    deals[i] = {
-      ms,
-      deal,
-      cents: toCents(deal.profit) + toCents(deal.commission) + toCents(deal.swap) + toCents(deal.fee),
-      isTrade: deal.type === 'buy' || deal.type === 'sell',
-      isAdjustment: ADJUSTMENT_TYPES.has(deal.type),
-    };
-    if (i > 0 && dealsSorted) {
-      const prev = deals[i - 1]!;
-      if (prev.ms > ms || (prev.ms === ms && prev.deal.ticket > deal.ticket)) dealsSorted = false;
-    }
-  }
-  // Connectors deliver deals in order; sort only when they are not.
-  if (!dealsSorted) deals.sort(byTimeThenTicket);
-  const equityIn = history.equity ?? [];
-  let snapMs = new Float64Array(equityIn.length);
-  let snapEq = new Float64Array(equityIn.length);
-  let snapshotsSorted = true;
-  for (let i = 0; i < equityIn.length; i++) {
-    snapMs[i] = parseTime(equityIn[i]!.time);
-    snapEq[i] = toCents(equityIn[i]!.equity);
-    if (i > 0 && snapMs[i - 1]! > snapMs[i]!) snapshotsSorted = false;
-  }
-  if (!snapshotsSorted) {
-    const order = Array.from(snapMs.keys()).sort((a, b) => snapMs[a]! - snapMs[b]!);
-    snapMs = Float64Array.from(order, (i) => snapMs[i]!);
-    snapEq = Float64Array.from(order, (i) => snapEq[i]!);
-  }
-  const snapCount = equityIn.length;
+/** Every trade is opened by a deal, so there are never more trades than deals. */
+function tradeColumns(cap: number, c: Columns): TradeColumns {
+  return { length: 0, openMs: c.float64(cap), closeMs: c.float64(cap), cents: c.float64(cap), volume: c.float64(cap), openPrice: c.float64(cap), sell: c.uint8(cap), opener: c.int32(cap) };
+}
+
+/**
+ * One pass over deals and snapshots merged by time (snapshots strictly before a deal's instant
+ * come first). Returns null as soon as either input turns out not to be in time order (MT5
+ * order for deals: time, then ticket), so the caller sorts and runs it again.
+ */
+function pass(deals: readonly Deal[], snaps: readonly EquitySnapshot[], startBalance: number, c: Columns): Pass | null {
+  const n = deals.length;
+  const snapCount = snaps.length;
   const observed = snapCount > 0;
-
-  const openVolume = new Map<number, number>();
-  const current = new Map<number, Trade>();
-  const trades: Trade[] = [];
-  const cap = deals.length + snapCount;
-  const pts: PointColumns = { length: 0, ms: new Float64Array(cap), balance: new Float64Array(cap), equity: new Float64Array(cap), adjustments: new Float64Array(cap), observed: new Uint8Array(cap) };
-  const push = (ms: number, bal: number, eq: number, adj: number, obs: number) => {
-    const n = pts.length++;
-    pts.ms[n] = ms;
-    pts.balance[n] = bal;
-    pts.equity[n] = eq;
-    pts.adjustments[n] = adj;
-    pts.observed[n] = obs;
-  };
-  let balance = startBalanceCents;
+  const dl: DealColumns = { length: n, ms: c.float64(n), cents: c.float64(n), flags: c.uint8(n), src: deals };
+  const pts = pointColumns(n + snapCount, c);
+  const P_ms = pts.ms;
+  const P_balance = pts.balance;
+  const P_equity = pts.equity;
+  const P_adjustments = pts.adjustments;
+  const P_observed = pts.observed;
+  const tr = tradeColumns(n, c);
+  const table = new PositionTable();
+  let np = 0;
+  let balance = startBalance;
   let adjustments = 0;
   let openCount = 0;
-  let si = 0;
+  let commissions = 0;
+  let swaps = 0;
+  let deposits = 0;
+  let withdrawals = 0;
   let lastObservedMs = -Infinity;
-  let lastObservedEquity = startBalanceCents;
+  let lastObservedEquity = startBalance;
+  let si = 0;
+  let snapMs = snapCount > 0 ? parseUtcMs(snaps[0]!.time) : Infinity;
+  let prevMs = -Infinity;
+  let prevTicket = -Infinity;
 
-  const pushSnapshotsUpTo = (ms: number, inclusive: boolean) => {
-    while (si < snapCount && (inclusive ? snapMs[si]! <= ms : snapMs[si]! < ms)) {
-      push(snapMs[si]!, balance, snapEq[si]!, adjustments, 1);
-      lastObservedMs = snapMs[si]!;
-      lastObservedEquity = snapEq[si]!;
-      si++;
+  for (let i = 0; i <= n; i++) {
+    const d = i < n ? deals[i]! : null;
+    const ms = d ? parseUtcMs(d.time) : Infinity;
+    // Snapshots strictly before the deal's instant (all of them after the last deal).
+    while (d ? snapMs < ms : si < snapCount) {
+      const s = snaps[si]!;
+      const eq = toCents(s.equity);
+      P_ms[np] = snapMs;
+      P_balance[np] = balance;
+      P_equity[np] = eq;
+      P_adjustments[np] = adjustments;
+      P_observed[np] = SOURCE_OBSERVED;
+      np++;
+      lastObservedMs = snapMs;
+      lastObservedEquity = eq;
+      if (++si < snapCount) {
+        const next = parseUtcMs(snaps[si]!.time);
+        if (next < snapMs) return null;
+        snapMs = next;
+      } else snapMs = Infinity;
     }
-  };
+    if (!d) break;
+    if (ms < prevMs || (ms === prevMs && d.ticket < prevTicket)) return null;
+    prevMs = ms;
+    prevTicket = d.ticket;
 
-  for (const td of deals) {
-    pushSnapshotsUpTo(td.ms, false);
-    balance += td.cents;
-    if (td.isAdjustment) adjustments += td.cents;
-    const d = td.deal;
-    if (td.isTrade) {
-      const before = openVolume.get(d.position_id) ?? 0;
-      let after = before;
-      let trade = current.get(d.position_id);
-      if (d.entry === 'in') {
-        if (!trade) {
-          trade = { position_id: d.position_id, symbol: d.symbol, side: d.type as 'buy' | 'sell', volume: 0, openPrice: d.price, sl: d.sl ?? null, openMs: td.ms, closeMs: null, cents: 0 };
-          current.set(d.position_id, trade);
-          trades.push(trade);
+    const commission = toCents(d.commission) + toCents(d.fee);
+    const swap = toCents(d.swap);
+    const cents = toCents(d.profit) + commission + swap;
+    commissions += commission;
+    swaps += swap;
+    balance += cents;
+    dl.ms[i] = ms;
+    dl.cents[i] = cents;
+    const type = d.type;
+    if (type === 'buy' || type === 'sell') {
+      const entry = d.entry;
+      const pid = d.position_id;
+      const slot = table.find(pid);
+      const before = slot >= 0 ? table.volumeAt(slot) : 0;
+      let t = slot >= 0 ? table.tradeAt(slot) : -1;
+      let after: number;
+      const v = vol(d.volume);
+      if (entry === 'in') {
+        dl.flags[i] = DEAL_TRADE | DEAL_OPENS;
+        after = before + v;
+        if (t < 0) {
+          t = tr.length++;
+          tr.openMs[t] = ms;
+          tr.closeMs[t] = NaN;
+          tr.cents[t] = 0;
+          tr.volume[t] = 0;
+          tr.openPrice[t] = d.price;
+          tr.sell[t] = type === 'sell' ? 1 : 0;
+          tr.opener[t] = i;
+          table.insert(pid, t, after);
+        } else table.setVolume(slot, after);
+        tr.cents[t]! += cents;
+        // Volume-weighted entry price over scaling-in deals.
+        tr.openPrice[t] = (tr.openPrice[t]! * before + d.price * v) / after;
+        if (after / 1e8 > tr.volume[t]!) tr.volume[t] = after / 1e8;
+      } else if (entry === 'inout') {
+        // Netting reversal: closes the position and opens the opposite one with the rest.
+        dl.flags[i] = DEAL_TRADE | DEAL_OPENS;
+        if (t >= 0) {
+          tr.cents[t]! += cents;
+          tr.closeMs[t] = ms;
+          table.remove(slot);
         }
-        after = before + vol(d.volume);
-      } else if (d.entry === 'out' || d.entry === 'out_by') {
-        after = Math.max(0, before - vol(d.volume));
-      } else {
-        // INOUT (netting reversal): closes the position and opens the opposite one with the rest.
-        const rest = vol(d.volume) - before;
-        if (trade) {
-          trade.cents += td.cents;
-          trade.closeMs = td.ms;
-          current.delete(d.position_id);
-        }
-        after = Math.max(0, rest);
+        after = Math.max(0, v - before);
         if (after > 0) {
-          const next: Trade = { position_id: d.position_id, symbol: d.symbol, side: d.type as 'buy' | 'sell', volume: after / 1e8, openPrice: d.price, sl: d.sl ?? null, openMs: td.ms, closeMs: null, cents: 0 };
-          current.set(d.position_id, next);
-          trades.push(next);
+          const next = tr.length++;
+          tr.openMs[next] = ms;
+          tr.closeMs[next] = NaN;
+          tr.cents[next] = 0;
+          tr.volume[next] = after / 1e8;
+          tr.openPrice[next] = d.price;
+          tr.sell[next] = type === 'sell' ? 1 : 0;
+          tr.opener[next] = i;
+          table.insert(pid, next, after);
         }
-        trade = undefined;
-      }
-      if (trade) {
-        trade.cents += td.cents;
-        if (d.entry === 'in') {
-          // Volume-weighted entry price over scaling-in deals.
-          trade.openPrice = (trade.openPrice * before + d.price * vol(d.volume)) / after;
-          trade.volume = Math.max(trade.volume, after / 1e8);
-        }
-        if (after === 0 && before > 0) {
-          trade.closeMs = td.ms;
-          current.delete(d.position_id);
+      } else {
+        // out, out_by
+        dl.flags[i] = DEAL_TRADE;
+        after = Math.max(0, before - v);
+        if (t >= 0) {
+          tr.cents[t]! += cents;
+          if (after === 0 && before > 0) {
+            tr.closeMs[t] = ms;
+            table.remove(slot);
+          } else table.setVolume(slot, after);
         }
       }
       if (before > 0 && after === 0) openCount--;
-      if (before === 0 && after > 0) openCount++;
-      openVolume.set(d.position_id, after);
-    }
+      else if (before === 0 && after > 0) openCount++;
+    } else if (type === 'balance' || type === 'credit' || type === 'bonus') {
+      dl.flags[i] = DEAL_ADJUSTMENT;
+      adjustments += cents;
+      if (cents > 0) deposits += cents;
+      else withdrawals -= cents;
+    } else dl.flags[i] = 0;
     // Equity is known at a deal instant when nothing is open (it is the balance) or when no
     // observations exist at all (balance-only evaluation, reported with low confidence).
-    if (openCount === 0 || !observed) push(td.ms, balance, balance, adjustments, 0);
+    if (openCount === 0 || !observed) {
+      P_ms[np] = ms;
+      P_balance[np] = balance;
+      P_equity[np] = balance;
+      P_adjustments[np] = adjustments;
+      P_observed[np] = SOURCE_BALANCE;
+      np++;
+    }
   }
-  pushSnapshotsUpTo(Infinity, true);
+  pts.length = np;
+  return { dl, tr, pts, totals: { commissions, swaps, deposits, withdrawals }, balance, adjustments, openCount, lastObservedMs, lastObservedEquity };
+}
 
-  const lastDealMs = deals.length ? deals[deals.length - 1]!.ms : -Infinity;
+/** Deals in MT5 order (time, then ticket) and snapshots in time order; stable for ties. */
+function sorted(history: AccountHistory): { deals: Deal[]; snaps: EquitySnapshot[] } {
+  const dealMs = Float64Array.from(history.deals, (d) => parseUtcMs(d.time));
+  const dealOrder = Array.from(history.deals.keys()).sort((a, b) => dealMs[a]! - dealMs[b]! || history.deals[a]!.ticket - history.deals[b]!.ticket || a - b);
+  const equity = history.equity ?? [];
+  const snapMs = Float64Array.from(equity, (s) => parseUtcMs(s.time));
+  const snapOrder = Array.from(equity.keys()).sort((a, b) => snapMs[a]! - snapMs[b]! || a - b);
+  return { deals: dealOrder.map((i) => history.deals[i]!), snaps: snapOrder.map((i) => equity[i]!) };
+}
+
+/**
+ * Builds the timeline. Its columns come from `columns`: fresh arrays by default; an evaluation
+ * passes a borrowed arena (arena.ts) and must not keep the timeline past its end.
+ */
+export function buildTimeline(history: AccountHistory, initialBalance?: number, columns: Columns = FRESH_ARENA): Timeline {
+  const startBalanceCents = toCents(history.account.initial_balance);
+  const icCents = toCents(initialBalance ?? history.account.initial_balance);
+  const equityIn = history.equity ?? [];
+  // Connectors deliver deals and snapshots in order; sort only when they are not.
+  let run = pass(history.deals, equityIn, startBalanceCents, columns);
+  if (!run) {
+    const s = sorted(history);
+    run = pass(s.deals, s.snaps, startBalanceCents, columns)!;
+  }
+  const { dl, tr, balance, adjustments, lastObservedMs, lastObservedEquity } = run;
+  const observed = equityIn.length > 0;
+
+  const lastDealMs = dl.length ? dl.ms[dl.length - 1]! : -Infinity;
   const openProfit = (history.positions ?? []).reduce((s, p) => s + toCents(p.profit) + toCents(p.swap), 0);
-  const openPositions = Math.max(openCount, (history.positions ?? []).length);
+  const openPositions = Math.max(run.openCount, (history.positions ?? []).length);
   const finalEquity = observed && lastObservedMs >= lastDealMs ? lastObservedEquity : balance + (openPositions > 0 ? openProfit : 0);
+
+  let dealObjects: TimedDeal[] | null = null;
+  let tradeObjects: Trade[] | null = null;
+  let pointObjects: EquityPoint[] | null = null;
+  const tradesView = () => (tradeObjects ??= Array.from({ length: tr.length }, (_, i) => tradeAt(dl, tr, i)));
 
   // Without observed equity, bars give a conservative per-minute bound between deal instants.
   let equitySource: Timeline['equitySource'] = observed ? 'observed' : 'balance_only';
   let boundSkipped: string[] = [];
-  let columns = pts;
-  const bound = observed ? null : m1Bound(history, trades, deals);
+  let pts = run.pts;
+  const bound = observed ? null : m1Bound(history, tradesView());
   if (bound && bound.ms.length > 0) {
     equitySource = 'm1_bound';
     boundSkipped = bound.skipped;
-    columns = mergeBound(pts, bound.ms, bound.floating, deals, startBalanceCents);
+    pts = mergeBound(run.pts, bound.ms, bound.floating, dl, startBalanceCents, columns);
   }
 
-  // Trades are in opening order: binary-search the last one opened by `ms`, then walk back no
-  // further than the longest hold; trades never closed are checked separately.
-  let longestHold = 0;
-  const neverClosed: Trade[] = [];
-  for (const t of trades) {
-    if (t.closeMs === null) neverClosed.push(t);
-    else longestHold = Math.max(longestHold, t.closeMs - t.openMs);
-  }
-  const openAt = (ms: number) => {
-    let lo = 0;
-    let hi = trades.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (trades[mid]!.openMs <= ms) lo = mid + 1;
-      else hi = mid;
-    }
-    const found: Trade[] = [];
-    for (let i = lo - 1; i >= 0 && trades[i]!.openMs >= ms - longestHold; i--) {
-      const t = trades[i]!;
-      if (t.closeMs !== null && t.closeMs > ms) found.push(t);
-    }
-    for (const t of neverClosed) if (t.openMs <= ms) found.push(t);
-    return found
-      .sort((a, b) => a.openMs - b.openMs)
-      .map((t) => ({ position_id: t.position_id, symbol: t.symbol, side: t.side, volume: t.volume }));
-  };
-  let pointObjects: EquityPoint[] | null = null;
   return {
+    get deals(): TimedDeal[] {
+      dealObjects ??= Array.from({ length: dl.length }, (_, i) => ({ ms: dl.ms[i]!, deal: dl.src[i]!, cents: dl.cents[i]!, isTrade: (dl.flags[i]! & DEAL_TRADE) !== 0, isAdjustment: (dl.flags[i]! & DEAL_ADJUSTMENT) !== 0 }));
+      return dealObjects;
+    },
+    get trades(): Trade[] {
+      return tradesView();
+    },
     get points(): EquityPoint[] {
-      pointObjects ??= Array.from({ length: columns.length }, (_, i) => ({ ms: columns.ms[i]!, balance: columns.balance[i]!, equity: columns.equity[i]!, adjustments: columns.adjustments[i]!, observed: columns.observed[i] === SOURCE_OBSERVED }));
+      pointObjects ??= Array.from({ length: pts.length }, (_, i) => ({ ms: pts.ms[i]!, balance: pts.balance[i]!, equity: pts.equity[i]!, adjustments: pts.adjustments[i]!, observed: pts.observed[i] === SOURCE_OBSERVED }));
       return pointObjects;
     },
-    pts: columns,
+    dl,
+    tr,
+    pts,
+    totals: run.totals,
     icCents,
     startBalanceCents,
-    deals,
-    trades,
     finalBalance: balance,
     finalAdjustments: adjustments,
     finalEquity,
@@ -286,22 +398,54 @@ export function buildTimeline(history: AccountHistory, initialBalance?: number):
     observed,
     equitySource,
     boundSkipped,
-    openAt,
+    openAt: openAtOf(dl, tr),
     symbols: history.symbols,
     account: history.account,
   };
 }
 
-/** Whether equity breaches a floor under a comparator and tolerance (all cents). */
-export function breaches(equity: number, floor: number, comparator: 'lt' | 'lte', tolerance: number): boolean {
-  const limit = floor - tolerance;
-  return comparator === 'lt' ? equity < limit : equity <= limit;
+function tradeAt(dl: DealColumns, tr: TradeColumns, i: number): Trade {
+  const d = dl.src[tr.opener[i]!]!;
+  const close = tr.closeMs[i]!;
+  return { position_id: d.position_id, symbol: d.symbol, side: tr.sell[i] ? 'sell' : 'buy', volume: tr.volume[i]!, openPrice: tr.openPrice[i]!, sl: d.sl ?? null, openMs: tr.openMs[i]!, closeMs: Number.isNaN(close) ? null : close, cents: tr.cents[i]! };
+}
+
+/**
+ * Positions open at an instant. Trades are in opening order: binary-search the last one opened
+ * by `ms`, then walk back no further than the longest hold; trades never closed are checked
+ * separately.
+ */
+function openAtOf(dl: DealColumns, tr: TradeColumns): Timeline['openAt'] {
+  let longestHold = 0;
+  const neverClosed: number[] = [];
+  for (let i = 0; i < tr.length; i++) {
+    const close = tr.closeMs[i]!;
+    if (Number.isNaN(close)) neverClosed.push(i);
+    else longestHold = Math.max(longestHold, close - tr.openMs[i]!);
+  }
+  return (ms: number) => {
+    let lo = 0;
+    let hi = tr.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (tr.openMs[mid]! <= ms) lo = mid + 1;
+      else hi = mid;
+    }
+    const found: number[] = [];
+    for (let i = lo - 1; i >= 0 && tr.openMs[i]! >= ms - longestHold; i--) if (tr.closeMs[i]! > ms) found.push(i);
+    for (const i of neverClosed) if (tr.openMs[i]! <= ms) found.push(i);
+    return found
+      .sort((a, b) => tr.openMs[a]! - tr.openMs[b]! || a - b)
+      .map((i) => {
+        const t = tradeAt(dl, tr, i);
+        return { position_id: t.position_id, symbol: t.symbol, side: t.side, volume: t.volume };
+      });
+  };
 }
 
 /** Merges bound minutes (balance at that minute + worst floating) into the deal-instant points. */
-function mergeBound(pts: PointColumns, ms: number[], floating: number[], deals: TimedDeal[], startBalance: number): PointColumns {
-  const cap = pts.length + ms.length;
-  const out: PointColumns = { length: 0, ms: new Float64Array(cap), balance: new Float64Array(cap), equity: new Float64Array(cap), adjustments: new Float64Array(cap), observed: new Uint8Array(cap) };
+function mergeBound(pts: PointColumns, ms: number[], floating: number[], dl: DealColumns, startBalance: number, c: Columns): PointColumns {
+  const out = pointColumns(pts.length + ms.length, c);
   let i = 0;
   let j = 0;
   let di = 0;
@@ -311,9 +455,9 @@ function mergeBound(pts: PointColumns, ms: number[], floating: number[], deals: 
     const takeBound = j < ms.length && (i >= pts.length || ms[j]! < pts.ms[i]!);
     const n = out.length++;
     if (takeBound) {
-      while (di < deals.length && deals[di]!.ms <= ms[j]!) {
-        balance += deals[di]!.cents;
-        if (deals[di]!.isAdjustment) adjustments += deals[di]!.cents;
+      while (di < dl.length && dl.ms[di]! <= ms[j]!) {
+        balance += dl.cents[di]!;
+        if (dl.flags[di]! & DEAL_ADJUSTMENT) adjustments += dl.cents[di]!;
         di++;
       }
       out.ms[n] = ms[j]!;

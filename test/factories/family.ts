@@ -19,7 +19,7 @@ export function runFamily(h: AccountHistory, spec: Record<string, unknown>, opts
     tl,
     others: (opts.others ?? []).map((o) => buildTimeline(o)),
     calendar: opts.calendar ?? [],
-    atMs: opts.at ? Date.parse(opts.at) : (tl.deals.at(-1)?.ms ?? 0),
+    atMs: opts.at ? Date.parse(opts.at) : tl.dl.length > 0 ? tl.dl.ms[tl.dl.length - 1]! : 0,
   };
   return evaluateFamily(parseRule(spec), ctx);
 }

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { dayClock } from '../days.ts';
 import { fromCents, pct2 } from '../money.ts';
 import { pct, resetTime, resetTz } from '../spec-fields.ts';
-import type { Timeline } from '../timeline.ts';
+import { DEAL_ADJUSTMENT, type Timeline } from '../timeline.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
 export const bestDaySchema = z
@@ -42,14 +42,15 @@ export function dailyClosedPnl(tl: Timeline, tz: string, resetTimeText = '00:00'
   const clock = dayClock(tz, resetTimeText);
   const out: DayPnl[] = [];
   let last: DayPnl | undefined;
-  for (const td of tl.deals) {
-    if (td.isAdjustment) continue;
-    const day = clock.dayOf(td.ms);
+  const D = tl.dl;
+  for (let i = 0; i < D.length; i++) {
+    if (D.flags[i]! & DEAL_ADJUSTMENT) continue;
+    const day = clock.dayOf(D.ms[i]!);
     if (!last || last.day !== day) {
       last = { day, cents: 0 };
       out.push(last);
     }
-    last.cents += td.cents;
+    last.cents += D.cents[i]!;
   }
   return out;
 }

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { dayClock } from '../days.ts';
 import { formatMoney, fromCents, pct2, toCents } from '../money.ts';
 import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spec-fields.ts';
-import { breaches, SOURCE_M1_BOUND } from '../timeline.ts';
+import { DEAL_ADJUSTMENT, SOURCE_M1_BOUND } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
@@ -36,7 +36,6 @@ interface DayState {
   dayStartBalance: number;
   dayStartEquity: number;
   adjustmentsAtStart: number;
-  peak: number;
   breach: { ms: number; equity: number; floor: number } | null;
   /** First breach seen only on the M1-bar bound. */
   possible: { ms: number; equity: number; floor: number } | null;
@@ -46,6 +45,10 @@ interface DayState {
 export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): FamilyResult {
   const clock = dayClock(rule.reset_tz, rule.reset_time);
   const tol = toCents(rule.tolerance);
+  const lt = rule.comparator === 'lt';
+  const peakAnchor = rule.anchor === 'intraday_equity_peak';
+  const pctOfAnchor = rule.amount === 'pct_of_anchor';
+  const fixedAmount = Math.round((tl.icCents * rule.pct) / 100);
   const days: DayState[] = [];
   let current: DayState | null = null;
   let di = 0;
@@ -54,45 +57,82 @@ export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): F
   // Equity at the reset: the last observation before it, or the balance when nothing was open.
   let lastEquity = tl.startBalanceCents;
   let lastEquityAdj = 0;
+  // The current day's state in locals (the loop runs once per equity point).
+  let dayEnd = -Infinity;
+  let adjAtStart = 0;
+  let baseAnchor = 0;
+  let peak = 0;
+  let worstLoss = -Infinity;
+  let worstMs = 0;
+  let worstEquity = 0;
+  let worstFloor = 0;
+  let worstAmount = 0;
+  let confirmed = false;
 
   const P = tl.pts;
+  const D = tl.dl;
+  const msOf = P.ms;
+  const equityOf = P.equity;
+  const adjustmentsOf = P.adjustments;
+  const sourceOf = P.observed;
+  const closeDay = () => {
+    if (current) current.worst = { ms: worstMs, equity: worstEquity, loss: worstLoss, floor: worstFloor, amount: worstAmount };
+  };
   for (let i = 0; i < P.length; i++) {
-    const p = { ms: P.ms[i]!, equity: P.equity[i]!, adjustments: P.adjustments[i]! };
-    const day = clock.dayOf(p.ms);
-    if (!current || current.day !== day) {
-      const start = clock.startOf(day);
-      while (di < tl.deals.length && tl.deals[di]!.ms < start) {
-        balance += tl.deals[di]!.cents;
-        if (tl.deals[di]!.isAdjustment) adjustments += tl.deals[di]!.cents;
+    const ms = msOf[i]!;
+    const equity = equityOf[i]!;
+    const pointAdjustments = adjustmentsOf[i]!;
+    // Points are in time order: a new day starts only once an instant passes the day's end.
+    if (ms >= dayEnd) {
+      closeDay();
+      const span = clock.spanOf(ms);
+      while (di < D.length && D.ms[di]! < span.start) {
+        balance += D.cents[di]!;
+        if (D.flags[di]! & DEAL_ADJUSTMENT) adjustments += D.cents[di]!;
         di++;
       }
       const dse = lastEquity + (adjustments - lastEquityAdj);
-      current = { day, dayStartBalance: balance, dayStartEquity: dse, adjustmentsAtStart: adjustments, peak: Math.max(balance, dse), breach: null, possible: null, worst: { ms: p.ms, equity: p.equity, loss: -Infinity, floor: 0, amount: 0 } };
+      current = { day: span.day, dayStartBalance: balance, dayStartEquity: dse, adjustmentsAtStart: adjustments, breach: null, possible: null, worst: { ms, equity, loss: -Infinity, floor: 0, amount: 0 } };
       days.push(current);
+      dayEnd = span.end;
+      adjAtStart = adjustments;
+      peak = Math.max(balance, dse);
+      baseAnchor =
+        rule.anchor === 'day_start_balance'
+          ? balance
+          : rule.anchor === 'day_start_equity'
+            ? dse
+            : rule.anchor === 'max_day_start_balance_equity'
+              ? Math.max(balance, dse)
+              : tl.icCents + adjustments; // initial (intraday_equity_peak uses the running peak)
+      worstLoss = -Infinity;
+      confirmed = false;
     }
-    const shift = p.adjustments - current.adjustmentsAtStart;
-    current.peak = Math.max(current.peak, p.equity - shift);
-    const anchor =
-      (rule.anchor === 'day_start_balance'
-        ? current.dayStartBalance
-        : rule.anchor === 'day_start_equity'
-          ? current.dayStartEquity
-          : rule.anchor === 'max_day_start_balance_equity'
-            ? Math.max(current.dayStartBalance, current.dayStartEquity)
-            : rule.anchor === 'initial'
-              ? tl.icCents + current.adjustmentsAtStart
-              : current.peak) + shift;
-    const amount = Math.round(((rule.amount === 'pct_of_anchor' ? anchor - shift : tl.icCents) * rule.pct) / 100);
+    // Deposits during the day move every reference with them.
+    const shift = pointAdjustments - adjAtStart;
+    if (equity - shift > peak) peak = equity - shift;
+    const anchor = (peakAnchor ? peak : baseAnchor) + shift;
+    const amount = pctOfAnchor ? Math.round(((anchor - shift) * rule.pct) / 100) : fixedAmount;
     const floor = anchor - amount;
-    const loss = anchor - p.equity;
-    if (loss > current.worst.loss) current.worst = { ms: p.ms, equity: p.equity, loss, floor, amount };
-    if (!current.breach && breaches(p.equity, floor, rule.comparator, tol)) {
-      if (P.observed[i] === SOURCE_M1_BOUND) current.possible ??= { ms: p.ms, equity: p.equity, floor };
-      else current.breach = { ms: p.ms, equity: p.equity, floor };
+    const loss = anchor - equity;
+    if (loss > worstLoss) {
+      worstLoss = loss;
+      worstMs = ms;
+      worstEquity = equity;
+      worstFloor = floor;
+      worstAmount = amount;
     }
-    lastEquity = p.equity;
-    lastEquityAdj = p.adjustments;
+    if (!confirmed && (lt ? equity < floor - tol : equity <= floor - tol)) {
+      if (sourceOf[i] === SOURCE_M1_BOUND) current!.possible ??= { ms, equity, floor };
+      else {
+        current!.breach = { ms, equity, floor };
+        confirmed = true;
+      }
+    }
+    lastEquity = equity;
+    lastEquityAdj = pointAdjustments;
   }
+  closeDay();
 
   const violations: Violation[] = days
     .filter((d) => d.breach ?? d.possible)

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { dayClock } from '../days.ts';
 import { formatPct, fromCents, pct2, toCents } from '../money.ts';
 import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spec-fields.ts';
-import { breaches, SOURCE_M1_BOUND } from '../timeline.ts';
+import { DEAL_ADJUSTMENT, SOURCE_M1_BOUND } from '../timeline.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
 export const maxLossSchema = z
@@ -51,36 +51,47 @@ export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): Famil
   let worst: { ms: number; value: number; drawdown: number; floor: number } | null = null;
 
   const P = tl.pts;
+  const D = tl.dl;
+  const staticBasis = rule.basis === 'static';
+  const onBalance = rule.measured_on === 'balance';
+  const lt = rule.comparator === 'lt';
+  let dayEnd = -Infinity;
+  let worstDrawdown = -Infinity;
   for (let i = 0; i < P.length; i++) {
-    const p = { ms: P.ms[i]!, balance: P.balance[i]!, equity: P.equity[i]!, adjustments: P.adjustments[i]! };
+    const ms = P.ms[i]!;
+    const adjusted = P.adjustments[i]!;
     if (clock) {
-      const d = clock.dayOf(p.ms);
-      if (d !== day) {
-        // A reset passed: the closed balance at the reset can raise the peak.
-        const start = clock.startOf(d);
-        while (di < tl.deals.length && tl.deals[di]!.ms < start) {
-          dealBalance += tl.deals[di]!.cents;
-          if (tl.deals[di]!.isAdjustment) dealAdjustments += tl.deals[di]!.cents;
+      // Points are in time order: a reset passed once an instant reaches the day's end.
+      if (ms >= dayEnd) {
+        const span = clock.spanOf(ms);
+        // The closed balance at the reset can raise the peak.
+        while (di < D.length && D.ms[di]! < span.start) {
+          dealBalance += D.cents[di]!;
+          if (D.flags[di]! & DEAL_ADJUSTMENT) dealAdjustments += D.cents[di]!;
           di++;
         }
         if (day !== null) peak = Math.max(peak, dealBalance - dealAdjustments);
-        day = d;
+        day = span.day;
+        dayEnd = span.end;
       }
     } else if (rule.basis === 'intraday_balance_trail') {
-      peak = Math.max(peak, p.balance - p.adjustments);
+      peak = Math.max(peak, P.balance[i]! - adjusted);
     } else if (rule.basis === 'intraday_equity_trail') {
-      peak = Math.max(peak, p.equity - p.adjustments);
+      peak = Math.max(peak, P.equity[i]! - adjusted);
     }
-    let floor = rule.basis === 'static' ? ic - bufferOf(ic) : peak - bufferOf(peak);
+    let floor = staticBasis ? ic - bufferOf(ic) : peak - bufferOf(peak);
     if (rule.lock_at_initial) floor = Math.min(floor, ic);
-    floor = Math.max(floor, floorTrading); // never falls
+    if (floor < floorTrading) floor = floorTrading; // never falls
     floorTrading = floor;
-    const value = (rule.measured_on === 'balance' ? p.balance : p.equity) - p.adjustments;
+    const value = (onBalance ? P.balance[i]! : P.equity[i]!) - adjusted;
     // Drawdown from the rule's own reference: the initial capital, or the trailing peak.
-    const drawdown = (rule.basis === 'static' ? ic : peak) - value;
-    if (!worst || drawdown > worst.drawdown) worst = { ms: p.ms, value: value + p.adjustments, drawdown, floor: floor + p.adjustments };
-    if (!first && breaches(value, floor, rule.comparator, tol)) {
-      const at = { ms: p.ms, value: value + p.adjustments, floor: floor + p.adjustments };
+    const drawdown = (staticBasis ? ic : peak) - value;
+    if (drawdown > worstDrawdown) {
+      worstDrawdown = drawdown;
+      worst = { ms, value: value + adjusted, drawdown, floor: floor + adjusted };
+    }
+    if (!first && (lt ? value < floor - tol : value <= floor - tol)) {
+      const at = { ms, value: value + adjusted, floor: floor + adjusted };
       if (P.observed[i] === SOURCE_M1_BOUND) possible ??= at;
       else first = at;
     }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { dayClock } from '../days.ts';
 import { resetTime, resetTz } from '../spec-fields.ts';
-import type { Timeline } from '../timeline.ts';
+import { DEAL_OPENS, type Timeline } from '../timeline.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
 export const minTradingDaysSchema = z
@@ -21,7 +21,16 @@ export type MinTradingDaysRule = z.infer<typeof minTradingDaysSchema>;
 export function tradingDays(tl: Timeline, tz: string, resetTimeText = '00:00'): string[] {
   const clock = dayClock(tz, resetTimeText);
   const days = new Set<string>();
-  for (const td of tl.deals) if (td.isTrade && (td.deal.entry === 'in' || td.deal.entry === 'inout')) days.add(clock.dayOf(td.ms));
+  const D = tl.dl;
+  let dayEnd = -Infinity;
+  for (let i = 0; i < D.length; i++) {
+    // Deals are in time order: a day is added once, when an opening deal first passes its start.
+    if (D.flags[i]! & DEAL_OPENS && D.ms[i]! >= dayEnd) {
+      const span = clock.spanOf(D.ms[i]!);
+      days.add(span.day);
+      dayEnd = span.end;
+    }
+  }
   return [...days].sort();
 }
 
