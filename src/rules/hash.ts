@@ -2,10 +2,10 @@
  * A fingerprint of an evaluation's inputs, so a verdict can be replayed and compared: SHA-256 over
  * a fixed-order serialization of the account, every deal, every equity snapshot, the open
  * positions and the resolved rules (object keys sorted). Deterministic for the same inputs,
- * whatever the order of the deals array.
+ * whatever the order of the deals and snapshot arrays: it reads them in the decoded (time) order.
  */
 import { createHash } from 'node:crypto';
-import type { AccountHistory } from '../mt5/history.ts';
+import type { DecodedHistory } from './decode.ts';
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -19,15 +19,27 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function inputsHash(history: AccountHistory, rules: unknown, extra: unknown = null): string {
+export function inputsHash(decoded: DecodedHistory, rules: unknown, extra: unknown = null): string {
+  const history = decoded.history;
   const h = createHash('sha256');
   h.update(canonical({ account: history.account, rules, extra }));
-  // Deals in MT5 order (time, then ticket), so the array order of the input does not matter.
-  const deals = [...history.deals].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.ticket - b.ticket);
-  for (const d of deals) {
-    h.update(`\n${d.ticket}|${d.order}|${d.time}|${d.type}|${d.entry}|${d.position_id}|${d.symbol}|${d.volume}|${d.price}|${d.profit}|${d.commission}|${d.swap}|${d.fee}|${d.sl ?? ''}`);
+  // Deals in MT5 order (time, then ticket), snapshots in time order. Fed to the hash in chunks:
+  // one update() per line costs more than the hashing itself at millions of lines.
+  let chunk = '';
+  let lines = 0;
+  const line = (text: string) => {
+    chunk += text;
+    if (++lines === 4096) {
+      h.update(chunk);
+      chunk = '';
+      lines = 0;
+    }
+  };
+  for (const d of decoded.deals.src) {
+    line(`\n${d.ticket}|${d.order}|${d.time}|${d.type}|${d.entry}|${d.position_id}|${d.symbol}|${d.volume}|${d.price}|${d.profit}|${d.commission}|${d.swap}|${d.fee}|${d.sl ?? ''}`);
   }
-  for (const s of history.equity ?? []) h.update(`\ne${s.time}|${s.balance}|${s.equity}`);
+  for (const s of decoded.snapshots.src) line(`\ne${s.time}|${s.balance}|${s.equity}`);
+  h.update(chunk);
   h.update(canonical(history.positions ?? []));
   return `sha256:${h.digest('hex')}`;
 }

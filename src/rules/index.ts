@@ -10,11 +10,13 @@ import { evaluateFamily, type RuleSpec } from './registry.ts';
 import { type ColumnArena, withArena } from './arena.ts';
 import { inputsHash } from './hash.ts';
 import { statistics } from './statistics.ts';
-import { buildTimeline, type Timeline } from './timeline.ts';
+import { decodeHistory, type DecodedHistory } from './decode.ts';
+import { buildTimeline, timelineOf, type Timeline } from './timeline.ts';
 import type { Evaluation, Metrics } from './types.ts';
 
 export type { Evaluation, Metrics, Objective, Violation } from './types.ts';
 export type { RuleSpec } from './registry.ts';
+export { decodeHistory, type DecodedHistory } from './decode.ts';
 
 export interface EvaluateOptions {
   /** The challenge's initial capital; defaults to the history's balance before its first deal. */
@@ -29,11 +31,18 @@ export interface EvaluateOptions {
 
 export function evaluate(history: AccountHistory, rules: RuleSpec[], opts: EvaluateOptions = {}): Evaluation {
   // The timelines live in a borrowed arena: nothing returned may refer to their columns.
-  return withArena((arena) => evaluateIn(arena, history, rules, opts));
+  return withArena((arena) => {
+    const decoded = decodeHistory(history, arena);
+    return evaluateTimeline(arena, decoded, timelineOf(decoded, opts.initialBalance, arena), rules, opts);
+  });
 }
 
-function evaluateIn(arena: ColumnArena, history: AccountHistory, rules: RuleSpec[], opts: EvaluateOptions): Evaluation {
-  const tl = buildTimeline(history, opts.initialBalance, arena);
+/** The same evaluation of a history decoded once (decode.ts), e.g. against several rule sets. */
+export function evaluateDecoded(decoded: DecodedHistory, rules: RuleSpec[], opts: EvaluateOptions = {}): Evaluation {
+  return withArena((arena) => evaluateTimeline(arena, decoded, timelineOf(decoded, opts.initialBalance, arena), rules, opts));
+}
+
+function evaluateTimeline(arena: ColumnArena, decoded: DecodedHistory, tl: Timeline, rules: RuleSpec[], opts: EvaluateOptions): Evaluation {
   // The columns, not tl.deals or tl.points: materializing objects for one number cost millions of allocations.
   const atMs = Math.max(tl.dl.length > 0 ? tl.dl.ms[tl.dl.length - 1]! : 0, tl.pts.length > 0 ? tl.pts.ms[tl.pts.length - 1]! : 0);
   const ctx = { tl, others: (opts.otherAccounts ?? []).map((h) => buildTimeline(h, undefined, arena)), calendar: opts.calendar ?? [], atMs };
@@ -77,7 +86,7 @@ function evaluateIn(arena: ColumnArena, history: AccountHistory, rules: RuleSpec
     equity_source: tl.equitySource,
     confidence: tl.equitySource === 'observed' ? 'high' : tl.equitySource === 'm1_bound' ? 'medium' : 'low',
     statistics: stats,
-    inputs_hash: opts.hash === false ? null : inputsHash(history, rules, { initial_balance: opts.initialBalance ?? null, calendar: opts.calendar ?? null }),
+    inputs_hash: opts.hash === false ? null : inputsHash(decoded, rules, { initial_balance: opts.initialBalance ?? null, calendar: opts.calendar ?? null }),
   };
 }
 

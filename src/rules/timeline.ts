@@ -8,33 +8,14 @@
  * themselves. `deals`, `trades` and `points` give the same data as objects, built on first use,
  * for the families that read few of them.
  */
-import type { AccountHistory, Deal, EquitySnapshot, HistoryAccount, SymbolSpec } from '../mt5/history.ts';
+import type { AccountHistory, Deal, HistoryAccount, SymbolSpec } from '../mt5/history.ts';
 import { FRESH_ARENA, type Columns } from './arena.ts';
+import { DEAL_ADJUSTMENT, DEAL_INOUT, DEAL_OPENS, DEAL_SELL, DEAL_TRADE, decodeHistory, type DealColumns, type DealTotals, type DecodedHistory } from './decode.ts';
 import { toCents } from './money.ts';
 import { m1Bound } from './m1-bound.ts';
 import { PositionTable } from './position-table.ts';
-import { parseUtcMs } from './time.ts';
 
-/** Deal flags. */
-export const DEAL_TRADE = 1;
-/** Deposits, withdrawals, credits and bonuses: money in or out, never P/L or drawdown. */
-export const DEAL_ADJUSTMENT = 2;
-/** A trade deal that opens volume (entry `in` or `inout`). */
-export const DEAL_OPENS = 4;
-
-/** Volumes as integers of 1e-8 lots, so partial closes sum exactly. */
-const vol = (v: number): number => Math.round(v * 1e8);
-
-export interface DealColumns {
-  length: number;
-  ms: Float64Array;
-  /** profit + commission + swap + fee, in cents. */
-  cents: Float64Array;
-  /** DEAL_TRADE | DEAL_ADJUSTMENT | DEAL_OPENS. */
-  flags: Uint8Array;
-  /** The deal objects in the same (time) order, for evidence. */
-  src: readonly Deal[];
-}
+export { DEAL_ADJUSTMENT, DEAL_OPENS, DEAL_TRADE, type DealColumns, type DealTotals } from './decode.ts';
 
 /**
  * Equity points as columns (struct of arrays): at a million deals, objects per point cost more
@@ -111,15 +92,6 @@ export interface Trade {
   cents: number;
 }
 
-/** Sums over all deals, in cents. */
-export interface DealTotals {
-  /** Commissions and fees. */
-  commissions: number;
-  swaps: number;
-  deposits: number;
-  withdrawals: number;
-}
-
 export interface Timeline {
   icCents: number;
   startBalanceCents: number;
@@ -154,17 +126,13 @@ export interface Timeline {
   openAt(ms: number): Array<{ position_id: number; symbol: string; side: 'buy' | 'sell'; volume: number }>;
 }
 
-/** What one pass over time-ordered deals and snapshots produces. */
+/** What one pass over the decoded deals and snapshots produces. */
 interface Pass {
-  dl: DealColumns;
   tr: TradeColumns;
   pts: PointColumns;
-  totals: DealTotals;
   balance: number;
   adjustments: number;
   openCount: number;
-  lastObservedMs: number;
-  lastObservedEquity: number;
 }
 
 function pointColumns(cap: number, c: Columns): PointColumns {
@@ -177,15 +145,15 @@ function tradeColumns(cap: number, c: Columns): TradeColumns {
 }
 
 /**
- * One pass over deals and snapshots merged by time (snapshots strictly before a deal's instant
- * come first). Returns null as soon as either input turns out not to be in time order (MT5
- * order for deals: time, then ticket), so the caller sorts and runs it again.
+ * One pass over the decoded deals and snapshots, merged by time (snapshots strictly before a
+ * deal's instant come first): the balance, the equity points and the positions.
  */
-function pass(deals: readonly Deal[], snaps: readonly EquitySnapshot[], startBalance: number, c: Columns): Pass | null {
-  const n = deals.length;
-  const snapCount = snaps.length;
+function pass(dec: DecodedHistory, startBalance: number, c: Columns): Pass {
+  const D = dec.deals;
+  const S = dec.snapshots;
+  const n = D.length;
+  const snapCount = S.length;
   const observed = snapCount > 0;
-  const dl: DealColumns = { length: n, ms: c.float64(n), cents: c.float64(n), flags: c.uint8(n), src: deals };
   const pts = pointColumns(n + snapCount, c);
   const P_ms = pts.ms;
   const P_balance = pts.balance;
@@ -198,81 +166,42 @@ function pass(deals: readonly Deal[], snaps: readonly EquitySnapshot[], startBal
   let balance = startBalance;
   let adjustments = 0;
   let openCount = 0;
-  let commissions = 0;
-  let swaps = 0;
-  let deposits = 0;
-  let withdrawals = 0;
-  let lastObservedMs = -Infinity;
-  let lastObservedEquity = startBalance;
   let si = 0;
-  let snapMs = snapCount > 0 ? parseUtcMs(snaps[0]!.time) : Infinity;
-  let prevMs = -Infinity;
-  let prevTicket = -Infinity;
+  // Snapshot columns in locals, and the merge written out twice rather than as a closure: a
+  // closure over balance, adjustments and np would keep them in a context slot, not a register.
+  const S_ms = S.ms;
+  const S_equity = S.equity;
+  const open = (t: number, i: number, ms: number, volume: number) => {
+    tr.openMs[t] = ms;
+    tr.closeMs[t] = NaN;
+    tr.cents[t] = 0;
+    tr.volume[t] = volume;
+    tr.openPrice[t] = D.price[i]!;
+    tr.sell[t] = D.flags[i]! & DEAL_SELL ? 1 : 0;
+    tr.opener[t] = i;
+  };
 
-  for (let i = 0; i <= n; i++) {
-    const d = i < n ? deals[i]! : null;
-    const ms = d ? parseUtcMs(d.time) : Infinity;
-    // Snapshots strictly before the deal's instant (all of them after the last deal).
-    while (d ? snapMs < ms : si < snapCount) {
-      const s = snaps[si]!;
-      const eq = toCents(s.equity);
-      P_ms[np] = snapMs;
+  for (let i = 0; i < n; i++) {
+    const ms = D.ms[i]!;
+    for (; si < snapCount && S_ms[si]! < ms; si++, np++) {
+      P_ms[np] = S_ms[si]!;
       P_balance[np] = balance;
-      P_equity[np] = eq;
+      P_equity[np] = S_equity[si]!;
       P_adjustments[np] = adjustments;
       P_observed[np] = SOURCE_OBSERVED;
-      np++;
-      lastObservedMs = snapMs;
-      lastObservedEquity = eq;
-      if (++si < snapCount) {
-        const next = parseUtcMs(snaps[si]!.time);
-        if (next < snapMs) return null;
-        snapMs = next;
-      } else snapMs = Infinity;
     }
-    if (!d) break;
-    if (ms < prevMs || (ms === prevMs && d.ticket < prevTicket)) return null;
-    prevMs = ms;
-    prevTicket = d.ticket;
-
-    const commission = toCents(d.commission) + toCents(d.fee);
-    const swap = toCents(d.swap);
-    const cents = toCents(d.profit) + commission + swap;
-    commissions += commission;
-    swaps += swap;
+    const cents = D.cents[i]!;
+    const flags = D.flags[i]!;
     balance += cents;
-    dl.ms[i] = ms;
-    dl.cents[i] = cents;
-    const type = d.type;
-    if (type === 'buy' || type === 'sell') {
-      const entry = d.entry;
-      const pid = d.position_id;
+    if (flags & DEAL_TRADE) {
+      const pid = D.positionId[i]!;
+      const v = D.volume[i]!;
       const slot = table.find(pid);
       const before = slot >= 0 ? table.volumeAt(slot) : 0;
       let t = slot >= 0 ? table.tradeAt(slot) : -1;
       let after: number;
-      const v = vol(d.volume);
-      if (entry === 'in') {
-        dl.flags[i] = DEAL_TRADE | DEAL_OPENS;
-        after = before + v;
-        if (t < 0) {
-          t = tr.length++;
-          tr.openMs[t] = ms;
-          tr.closeMs[t] = NaN;
-          tr.cents[t] = 0;
-          tr.volume[t] = 0;
-          tr.openPrice[t] = d.price;
-          tr.sell[t] = type === 'sell' ? 1 : 0;
-          tr.opener[t] = i;
-          table.insert(pid, t, after);
-        } else table.setVolume(slot, after);
-        tr.cents[t]! += cents;
-        // Volume-weighted entry price over scaling-in deals.
-        tr.openPrice[t] = (tr.openPrice[t]! * before + d.price * v) / after;
-        if (after / 1e8 > tr.volume[t]!) tr.volume[t] = after / 1e8;
-      } else if (entry === 'inout') {
+      if (flags & DEAL_INOUT) {
         // Netting reversal: closes the position and opens the opposite one with the rest.
-        dl.flags[i] = DEAL_TRADE | DEAL_OPENS;
         if (t >= 0) {
           tr.cents[t]! += cents;
           tr.closeMs[t] = ms;
@@ -281,18 +210,22 @@ function pass(deals: readonly Deal[], snaps: readonly EquitySnapshot[], startBal
         after = Math.max(0, v - before);
         if (after > 0) {
           const next = tr.length++;
-          tr.openMs[next] = ms;
-          tr.closeMs[next] = NaN;
-          tr.cents[next] = 0;
-          tr.volume[next] = after / 1e8;
-          tr.openPrice[next] = d.price;
-          tr.sell[next] = type === 'sell' ? 1 : 0;
-          tr.opener[next] = i;
+          open(next, i, ms, after / 1e8);
           table.insert(pid, next, after);
         }
+      } else if (flags & DEAL_OPENS) {
+        after = before + v;
+        if (t < 0) {
+          t = tr.length++;
+          open(t, i, ms, 0);
+          table.insert(pid, t, after);
+        } else table.setVolume(slot, after);
+        tr.cents[t]! += cents;
+        // Volume-weighted entry price over scaling-in deals.
+        tr.openPrice[t] = (tr.openPrice[t]! * before + D.price[i]! * v) / after;
+        if (after / 1e8 > tr.volume[t]!) tr.volume[t] = after / 1e8;
       } else {
         // out, out_by
-        dl.flags[i] = DEAL_TRADE;
         after = Math.max(0, before - v);
         if (t >= 0) {
           tr.cents[t]! += cents;
@@ -304,12 +237,7 @@ function pass(deals: readonly Deal[], snaps: readonly EquitySnapshot[], startBal
       }
       if (before > 0 && after === 0) openCount--;
       else if (before === 0 && after > 0) openCount++;
-    } else if (type === 'balance' || type === 'credit' || type === 'bonus') {
-      dl.flags[i] = DEAL_ADJUSTMENT;
-      adjustments += cents;
-      if (cents > 0) deposits += cents;
-      else withdrawals -= cents;
-    } else dl.flags[i] = 0;
+    } else if (flags & DEAL_ADJUSTMENT) adjustments += cents;
     // Equity is known at a deal instant when nothing is open (it is the balance) or when no
     // observations exist at all (balance-only evaluation, reported with low confidence).
     if (openCount === 0 || !observed) {
@@ -321,18 +249,15 @@ function pass(deals: readonly Deal[], snaps: readonly EquitySnapshot[], startBal
       np++;
     }
   }
+  for (; si < snapCount; si++, np++) {
+    P_ms[np] = S_ms[si]!;
+    P_balance[np] = balance;
+    P_equity[np] = S_equity[si]!;
+    P_adjustments[np] = adjustments;
+    P_observed[np] = SOURCE_OBSERVED;
+  }
   pts.length = np;
-  return { dl, tr, pts, totals: { commissions, swaps, deposits, withdrawals }, balance, adjustments, openCount, lastObservedMs, lastObservedEquity };
-}
-
-/** Deals in MT5 order (time, then ticket) and snapshots in time order; stable for ties. */
-function sorted(history: AccountHistory): { deals: Deal[]; snaps: EquitySnapshot[] } {
-  const dealMs = Float64Array.from(history.deals, (d) => parseUtcMs(d.time));
-  const dealOrder = Array.from(history.deals.keys()).sort((a, b) => dealMs[a]! - dealMs[b]! || history.deals[a]!.ticket - history.deals[b]!.ticket || a - b);
-  const equity = history.equity ?? [];
-  const snapMs = Float64Array.from(equity, (s) => parseUtcMs(s.time));
-  const snapOrder = Array.from(equity.keys()).sort((a, b) => snapMs[a]! - snapMs[b]! || a - b);
-  return { deals: dealOrder.map((i) => history.deals[i]!), snaps: snapOrder.map((i) => equity[i]!) };
+  return { tr, pts, balance, adjustments, openCount };
 }
 
 /**
@@ -340,17 +265,21 @@ function sorted(history: AccountHistory): { deals: Deal[]; snaps: EquitySnapshot
  * passes a borrowed arena (arena.ts) and must not keep the timeline past its end.
  */
 export function buildTimeline(history: AccountHistory, initialBalance?: number, columns: Columns = FRESH_ARENA): Timeline {
+  return timelineOf(decodeHistory(history, columns), initialBalance, columns);
+}
+
+/** The timeline of an already decoded history (decode.ts). */
+export function timelineOf(dec: DecodedHistory, initialBalance?: number, columns: Columns = FRESH_ARENA): Timeline {
+  const history = dec.history;
   const startBalanceCents = toCents(history.account.initial_balance);
   const icCents = toCents(initialBalance ?? history.account.initial_balance);
-  const equityIn = history.equity ?? [];
-  // Connectors deliver deals and snapshots in order; sort only when they are not.
-  let run = pass(history.deals, equityIn, startBalanceCents, columns);
-  if (!run) {
-    const s = sorted(history);
-    run = pass(s.deals, s.snaps, startBalanceCents, columns)!;
-  }
-  const { dl, tr, balance, adjustments, lastObservedMs, lastObservedEquity } = run;
-  const observed = equityIn.length > 0;
+  const run = pass(dec, startBalanceCents, columns);
+  const dl = dec.deals;
+  const { tr, balance, adjustments } = run;
+  const S = dec.snapshots;
+  const observed = S.length > 0;
+  const lastObservedMs = observed ? S.ms[S.length - 1]! : -Infinity;
+  const lastObservedEquity = observed ? S.equity[S.length - 1]! : startBalanceCents;
 
   const lastDealMs = dl.length ? dl.ms[dl.length - 1]! : -Infinity;
   const openProfit = (history.positions ?? []).reduce((s, p) => s + toCents(p.profit) + toCents(p.swap), 0);
@@ -388,7 +317,7 @@ export function buildTimeline(history: AccountHistory, initialBalance?: number, 
     dl,
     tr,
     pts,
-    totals: run.totals,
+    totals: dec.totals,
     icCents,
     startBalanceCents,
     finalBalance: balance,

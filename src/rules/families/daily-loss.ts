@@ -75,16 +75,14 @@ export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): F
   const equityOf = P.equity;
   const adjustmentsOf = P.adjustments;
   const sourceOf = P.observed;
-  const closeDay = () => {
-    if (current) current.worst = { ms: worstMs, equity: worstEquity, loss: worstLoss, floor: worstFloor, amount: worstAmount };
-  };
   for (let i = 0; i < P.length; i++) {
     const ms = msOf[i]!;
     const equity = equityOf[i]!;
     const pointAdjustments = adjustmentsOf[i]!;
     // Points are in time order: a new day starts only once an instant passes the day's end.
     if (ms >= dayEnd) {
-      closeDay();
+      // (Written out, not a closure: one over the worst-* locals would keep them out of registers.)
+      if (current) current.worst = { ms: worstMs, equity: worstEquity, loss: worstLoss, floor: worstFloor, amount: worstAmount };
       const span = clock.spanOf(ms);
       while (di < D.length && D.ms[di]! < span.start) {
         balance += D.cents[di]!;
@@ -132,7 +130,7 @@ export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): F
     lastEquity = equity;
     lastEquityAdj = pointAdjustments;
   }
-  closeDay();
+  if (current) current.worst = { ms: worstMs, equity: worstEquity, loss: worstLoss, floor: worstFloor, amount: worstAmount };
 
   const violations: Violation[] = days
     .filter((d) => d.breach ?? d.possible)

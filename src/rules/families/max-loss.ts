@@ -52,14 +52,24 @@ export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): Famil
 
   const P = tl.pts;
   const D = tl.dl;
+  // Columns and rule switches in locals: the loop runs once per equity point.
+  const msOf = P.ms;
+  const balanceOf = P.balance;
+  const equityOf = P.equity;
+  const adjustmentsOf = P.adjustments;
+  const valueOf = rule.measured_on === 'balance' ? balanceOf : equityOf;
+  const balanceTrail = rule.basis === 'intraday_balance_trail';
+  const equityTrail = rule.basis === 'intraday_equity_trail';
   const staticBasis = rule.basis === 'static';
-  const onBalance = rule.measured_on === 'balance';
   const lt = rule.comparator === 'lt';
   let dayEnd = -Infinity;
   let worstDrawdown = -Infinity;
+  // The floor for the current peak (a rounding per point adds up at millions of points).
+  let floorPeak = NaN;
+  let peakFloor = 0;
   for (let i = 0; i < P.length; i++) {
-    const ms = P.ms[i]!;
-    const adjusted = P.adjustments[i]!;
+    const ms = msOf[i]!;
+    const adjusted = adjustmentsOf[i]!;
     if (clock) {
       // Points are in time order: a reset passed once an instant reaches the day's end.
       if (ms >= dayEnd) {
@@ -74,16 +84,20 @@ export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): Famil
         day = span.day;
         dayEnd = span.end;
       }
-    } else if (rule.basis === 'intraday_balance_trail') {
-      peak = Math.max(peak, P.balance[i]! - adjusted);
-    } else if (rule.basis === 'intraday_equity_trail') {
-      peak = Math.max(peak, P.equity[i]! - adjusted);
+    } else if (balanceTrail) {
+      peak = Math.max(peak, balanceOf[i]! - adjusted);
+    } else if (equityTrail) {
+      peak = Math.max(peak, equityOf[i]! - adjusted);
     }
-    let floor = staticBasis ? ic - bufferOf(ic) : peak - bufferOf(peak);
+    if (peak !== floorPeak) {
+      floorPeak = peak;
+      peakFloor = (staticBasis ? ic : peak) - bufferOf(staticBasis ? ic : peak);
+    }
+    let floor = peakFloor;
     if (rule.lock_at_initial) floor = Math.min(floor, ic);
     if (floor < floorTrading) floor = floorTrading; // never falls
     floorTrading = floor;
-    const value = (onBalance ? P.balance[i]! : P.equity[i]!) - adjusted;
+    const value = valueOf[i]! - adjusted;
     // Drawdown from the rule's own reference: the initial capital, or the trailing peak.
     const drawdown = (staticBasis ? ic : peak) - value;
     if (drawdown > worstDrawdown) {
