@@ -5,11 +5,11 @@
  * (reference/ecosystem.md §1.1, §1.4).
  */
 import type { AccountHistory, AccountInfo, OpenPosition } from '../../mt5/history.ts';
-import { evaluate } from '../../rules/index.ts';
+import { decodeHistory, evaluateDecoded } from '../../rules/index.ts';
 import { dayClock } from '../../rules/days.ts';
 import { flatRulesToSpecs, resolveFlatRules, type FlatRules } from '../../rules/flat.ts';
 import { pct2 } from '../../rules/money.ts';
-import { buildTimeline } from '../../rules/timeline.ts';
+import { timelineOf } from '../../rules/timeline.ts';
 import { statistics, type Statistics } from '../../rules/statistics.ts';
 
 export interface InfoView {
@@ -145,7 +145,9 @@ export function appendPoint(series: EquityPoint[], p: EquityPoint, max: number):
 export const CHART_POINTS = 400;
 
 export function deriveFromHistory(history: AccountHistory, opts: { rules: FlatRules | null; initialBalance: number | null; now: number }): HistoryDerived {
-  const tl = buildTimeline(history, opts.initialBalance ?? undefined);
+  // Decoded once for the statistics and the challenge evaluation.
+  const decoded = decodeHistory(history);
+  const tl = timelineOf(decoded, opts.initialBalance ?? undefined);
   const stats = statistics(tl);
   const resolved = opts.rules ? resolveFlatRules(opts.rules) : null;
   const clock = dayClock(resolved?.daily_reset_tz ?? 'Europe/Prague', resolved?.daily_reset_time ?? '00:00');
@@ -164,7 +166,7 @@ export function deriveFromHistory(history: AccountHistory, opts: { rules: FlatRu
 
   let challenge: ChallengeView | null = null;
   if (opts.rules) {
-    const ev = evaluate(history, flatRulesToSpecs(opts.rules), { initialBalance: opts.initialBalance ?? undefined, hash: false });
+    const ev = evaluateDecoded(decoded, flatRulesToSpecs(opts.rules), { initialBalance: opts.initialBalance ?? undefined, hash: false });
     const initial = ev.metrics.initial_balance;
     const dailyPct = resolved?.max_daily_loss_percent as number | null;
     const target = resolved?.profit_target_percent as number | null;
