@@ -3,10 +3,10 @@
  * cash effect in cents, equity points (observed snapshots, or balance at deal instants when the
  * account is flat or nothing else is known), and the positions built from the deals.
  *
- * Everything is held in columns (typed arrays), built in one pass over the history: at a million
- * deals, an object per deal or per position cost more in allocation and GC than the rules
- * themselves. `deals`, `trades` and `points` give the same data as objects, built on first use,
- * for the families that read few of them.
+ * Everything is held in columns (typed arrays), built in one pass over the decoded history
+ * (decode.ts): at a million deals, an object per deal or per position cost more in allocation and
+ * GC than the rules themselves. `deals`, `trades` and `points` give the same data as objects,
+ * built on first use, for the families that read few of them.
  */
 import type { AccountHistory, Deal, HistoryAccount, SymbolSpec } from '../mt5/history.ts';
 import { FRESH_ARENA, type Columns } from './arena.ts';
@@ -295,7 +295,7 @@ export function timelineOf(dec: DecodedHistory, initialBalance?: number, columns
   let equitySource: Timeline['equitySource'] = observed ? 'observed' : 'balance_only';
   let boundSkipped: string[] = [];
   let pts = run.pts;
-  const bound = observed ? null : m1Bound(history, tradesView());
+  const bound = observed || !history.bars || !history.symbols ? null : m1Bound(history, tradesView());
   if (bound && bound.ms.length > 0) {
     equitySource = 'm1_bound';
     boundSkipped = bound.skipped;

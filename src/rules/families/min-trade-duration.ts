@@ -1,17 +1,24 @@
 /**
  * Minimum trade duration per position (reference/rules.md §2.8, T15): first entry to last exit,
  * millisecond precision; partial closes count to the last exit, OUT_BY is an exit; open positions
- * are not judged. Under `lt` semantics 240 s exactly is allowed. Aggregations:
+ * are not judged.
+ *
+ * A position is short when its hold time is below `seconds` (`comparator: lt`, the seed's rule:
+ * 240 s exactly is allowed) or at or below it (`lte`: FundedNext's "≤ 10 s"), less `tolerance_seconds`
+ * in the trader's favour. Aggregations:
  *   any              every short position is a violation (the seed's rule)
  *   share_of_trades  short positions / closed positions > threshold_pct       (E8)
  *   share_of_volume  short lots / all lots > threshold_pct                      (Fintokei)
- *   share_of_profit  profit of short winners / profit of all winners > threshold_pct (FundedNext)
- *   average          average hold time < seconds                                (EquityEdge)
- *   vwht             volume-weighted hold time < seconds                        (Funding Traders)
+ *   share_of_profit  profit of short winners / profit of all winners > threshold_pct (FundedNext; losers excluded)
+ *   average          average hold time is short                                 (EquityEdge)
+ *   vwht             volume-weighted hold time is short                         (Funding Traders)
+ * Shares compare with `threshold_comparator` (`gt`, or `gte` for "≥ 40 %"). An aggregate is judged
+ * on the whole period; its violation is dated at the close from which it has been in breach
+ * without interruption, and names when it first was and its worst value.
  */
 import { z } from 'zod';
 import { formatDuration, fromCents } from '../money.ts';
-import { severity } from '../spec-fields.ts';
+import { comparator, severity } from '../spec-fields.ts';
 import type { Trade } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
@@ -22,74 +29,126 @@ export const minTradeDurationSchema = z
     seconds: z.number().finite().gt(0, 'must be greater than 0').max(86_400),
     aggregation: z.enum(['any', 'share_of_trades', 'share_of_volume', 'share_of_profit', 'average', 'vwht']).default('any'),
     threshold_pct: z.number().finite().min(0).max(100).default(50),
+    threshold_comparator: z.enum(['gt', 'gte']).default('gt'),
     applies_to: z.enum(['all', 'profitable_only']).default('all'),
+    comparator,
+    tolerance_seconds: z.number().finite().min(0).max(3_600).default(0),
     severity,
   })
-  .strict();
+  .strict()
+  .refine((r) => r.tolerance_seconds < r.seconds, { message: 'must be less than seconds', path: ['tolerance_seconds'] });
 export type MinTradeDurationRule = z.infer<typeof minTradeDurationSchema>;
 
+type Aggregation = Exclude<MinTradeDurationRule['aggregation'], 'any'>;
+
 const held = (t: Trade) => t.closeMs! - t.openMs;
+/** Float noise off a share or an average before it meets its threshold (0.1 + 0.2 lots). */
+const settle = (x: number) => Math.round(x * 1e6) / 1e6;
 
 function tradeEvidence(t: Trade) {
   return { ticket: t.position_id, symbol: t.symbol, side: t.side, open_time: new Date(t.openMs).toISOString(), close_time: new Date(t.closeMs!).toISOString(), duration_seconds: held(t) / 1000, profit: fromCents(t.cents) };
 }
 
+/** Running state of an aggregate over positions in close order. */
+class Running {
+  n = 0;
+  shortN = 0;
+  lots = 0;
+  shortLots = 0;
+  won = 0;
+  shortWon = 0;
+  heldSum = 0;
+  heldLots = 0;
+
+  add(t: Trade, short: boolean): void {
+    const h = held(t);
+    this.n++;
+    this.lots += t.volume;
+    this.heldSum += h;
+    this.heldLots += h * t.volume;
+    if (t.cents > 0) this.won += t.cents;
+    if (short) {
+      this.shortN++;
+      this.shortLots += t.volume;
+      if (t.cents > 0) this.shortWon += t.cents;
+    }
+  }
+
+  /** Share in percent, or hold time in ms; null while undefined (no winners, no lots). */
+  value(a: Aggregation): number | null {
+    switch (a) {
+      case 'share_of_trades': return this.n ? settle((this.shortN / this.n) * 100) : null;
+      case 'share_of_volume': return this.lots > 0 ? settle((this.shortLots / this.lots) * 100) : null;
+      case 'share_of_profit': return this.won > 0 ? settle((this.shortWon / this.won) * 100) : null;
+      case 'average': return this.n ? settle(this.heldSum / this.n) : null;
+      case 'vwht': return this.lots > 0 ? settle(this.heldLots / this.lots) : null;
+    }
+  }
+}
+
 export function evaluateMinTradeDuration(rule: MinTradeDurationRule, { tl }: FamilyContext): FamilyResult {
-  const minMs = rule.seconds * 1000;
+  const minMs = Math.round((rule.seconds - rule.tolerance_seconds) * 1000);
+  const isShort = rule.comparator === 'lt' ? (ms: number) => ms < minMs : (ms: number) => ms <= minMs;
   const closed = tl.trades.filter((t) => t.closeMs !== null && (rule.applies_to === 'all' || t.cents > 0));
-  const short = closed.filter((t) => held(t) < minMs);
+  const short = closed.filter((t) => isShort(held(t)));
   const metrics = { trades_under_4min: short.length, min_trade_duration_seconds: rule.seconds };
-  const violations: Violation[] = [];
+  const limit = `${rule.comparator === 'lt' ? 'minimum' : 'must exceed'}: ${formatDuration(rule.seconds * 1000)}`;
   const base = { rule: 'minimum_trade_duration', severity: rule.severity, min_seconds: rule.seconds, aggregation: rule.aggregation };
 
   if (rule.aggregation === 'any') {
-    for (const t of short) {
-      violations.push({ ...base, description: `Position held for ${formatDuration(held(t))} (minimum: ${formatDuration(minMs)})`, ...tradeEvidence(t), timestamp: new Date(t.closeMs!).toISOString() });
-    }
+    const violations: Violation[] = short.map((t) => ({ ...base, description: `Position held for ${formatDuration(held(t))} (${limit})`, ...tradeEvidence(t), timestamp: new Date(t.closeMs!).toISOString() }));
     return { violations, objectives: [], metrics };
   }
 
-  const sum = (ts: Trade[], f: (t: Trade) => number) => ts.reduce((s, t) => s + f(t), 0);
-  let value: number;
-  let breached: boolean;
-  let what: string;
-  switch (rule.aggregation) {
-    case 'share_of_trades':
-      value = closed.length ? (short.length / closed.length) * 100 : 0;
-      breached = value > rule.threshold_pct;
-      what = `${value.toFixed(2)}% of trades were held under ${formatDuration(minMs)} (max: ${rule.threshold_pct}%)`;
-      break;
-    case 'share_of_volume':
-      value = sum(closed, (t) => t.volume) ? (sum(short, (t) => t.volume) / sum(closed, (t) => t.volume)) * 100 : 0;
-      breached = value > rule.threshold_pct;
-      what = `${value.toFixed(2)}% of traded volume was held under ${formatDuration(minMs)} (max: ${rule.threshold_pct}%)`;
-      break;
-    case 'share_of_profit': {
-      const winners = closed.filter((t) => t.cents > 0);
-      const all = sum(winners, (t) => t.cents);
-      value = all > 0 ? (sum(winners.filter((t) => held(t) < minMs), (t) => t.cents) / all) * 100 : 0;
-      breached = value > rule.threshold_pct;
-      what = `${value.toFixed(2)}% of profit came from trades held under ${formatDuration(minMs)} (max: ${rule.threshold_pct}%)`;
-      break;
+  const agg = rule.aggregation;
+  const isShare = agg !== 'average' && agg !== 'vwht';
+  const breaches = isShare
+    ? rule.threshold_comparator === 'gt' ? (v: number) => v > rule.threshold_pct : (v: number) => v >= rule.threshold_pct
+    : isShort;
+  const worse = isShare ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+  const byClose = [...closed].sort((a, b) => a.closeMs! - b.closeMs! || a.position_id - b.position_id);
+  const run = new Running();
+  let firstMs: number | null = null;
+  let sinceMs: number | null = null;
+  let worst: { value: number; ms: number } | null = null;
+  for (const t of byClose) {
+    run.add(t, isShort(held(t)));
+    const v = run.value(agg);
+    if (v === null || !breaches(v)) {
+      sinceMs = null;
+      continue;
     }
-    case 'average':
-      value = closed.length ? sum(closed, held) / closed.length / 1000 : Infinity;
-      breached = closed.length > 0 && value * 1000 < minMs;
-      what = `Average hold time ${formatDuration(value * 1000)} (minimum: ${formatDuration(minMs)})`;
-      break;
-    case 'vwht': {
-      const lots = sum(closed, (t) => t.volume);
-      value = lots > 0 ? sum(closed, (t) => held(t) * t.volume) / lots / 1000 : Infinity;
-      breached = lots > 0 && value * 1000 < minMs;
-      what = `Volume-weighted hold time ${formatDuration(value * 1000)} (minimum: ${formatDuration(minMs)})`;
-      break;
-    }
+    firstMs ??= t.closeMs!;
+    sinceMs ??= t.closeMs!;
+    if (!worst || worse(v, worst.value)) worst = { value: v, ms: t.closeMs! };
   }
-  if (breached) {
-    const last = closed.reduce((m, t) => Math.max(m, t.closeMs!), 0);
-    violations.push({ ...base, description: what, value: Number(value.toFixed(3)), threshold_pct: rule.threshold_pct, timestamp: new Date(last).toISOString(), positions: short.map((t) => t.position_id) });
-  }
-  return { violations, objectives: [], metrics };
+  const final = run.value(agg);
+  if (final === null || sinceMs === null || !worst) return { violations: [], objectives: [], metrics };
+
+  const heldUnder = `${rule.comparator === 'lt' ? 'under' : 'at most'} ${formatDuration(rule.seconds * 1000)}`;
+  const shown = (v: number) => (isShare ? `${v.toFixed(2)}%` : formatDuration(v));
+  const cap = `${rule.threshold_comparator === 'gt' ? 'max' : 'must stay below'}: ${rule.threshold_pct}%`;
+  const what: Record<Aggregation, string> = {
+    share_of_trades: `${shown(final)} of trades were held ${heldUnder} (${cap})`,
+    share_of_volume: `${shown(final)} of traded volume was held ${heldUnder} (${cap})`,
+    share_of_profit: `${shown(final)} of profit came from trades held ${heldUnder} (${cap})`,
+    average: `Average hold time ${shown(final)} (${limit})`,
+    vwht: `Volume-weighted hold time ${shown(final)} (${limit})`,
+  };
+  const asFigure = (v: number) => Number((isShare ? v : v / 1000).toFixed(3));
+  const violation: Violation = {
+    ...base,
+    description: what[agg],
+    value: asFigure(final),
+    unit: isShare ? 'percent' : 'seconds',
+    ...(isShare ? { threshold_pct: rule.threshold_pct } : {}),
+    timestamp: new Date(sinceMs).toISOString(),
+    first_breach_time: new Date(firstMs!).toISOString(),
+    worst_value: asFigure(worst.value),
+    worst_time: new Date(worst.ms).toISOString(),
+    positions: short.map((t) => t.position_id),
+  };
+  return { violations: [violation], objectives: [], metrics };
 }
 
-export const minTradeDurationFamily: RuleFamily<MinTradeDurationRule> = { type: 'min_trade_duration', schema: minTradeDurationSchema as z.ZodType<MinTradeDurationRule>, evaluate: evaluateMinTradeDuration };
+export const minTradeDurationFamily: RuleFamily<MinTradeDurationRule> = { type: 'min_trade_duration', schema: minTradeDurationSchema as unknown as z.ZodType<MinTradeDurationRule>, evaluate: evaluateMinTradeDuration };
