@@ -140,6 +140,26 @@ export async function startReceiver(path = '/api/webhook/challenge-result'): Pro
   return receiver;
 }
 
+/**
+ * Polls `fn` until `ok` holds. Work applied by a queue job is not there yet on the first reads (a 404
+ * problem, an empty list), so a predicate that throws on such a body counts as "not yet", not as a failure.
+ */
+export async function eventually<T>(fn: () => Promise<T>, ok: (v: any) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    let met = false;
+    try {
+      met = ok(v);
+    } catch {
+      met = false;
+    }
+    if (met) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(v).slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Polls a job until it leaves queued/running. */
 export async function waitForJob(app: FastifyInstance, key: string, jobId: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type TestStack } from '../../../test/harness.ts';
+import { eventually, startStack, type TestStack } from '../../../test/harness.ts';
 import { hmacSha256Hex } from '../../infra/crypto/index.ts';
 import { standardSignature } from '../webhooks/signing.ts';
 
@@ -17,16 +17,6 @@ const sign = (body: string) => hmacSha256Hex(stack.config.SITE_WEBHOOK_SECRET, b
 const post = (body: string, headers: Record<string, string>) => stack.app.inject({ method: 'POST', url: '/api/webhooks/site', payload: body, headers: { 'content-type': 'application/json', ...headers } });
 const service = (url: string, init: { method?: 'GET' | 'PATCH' | 'POST'; payload?: unknown; token?: string } = {}) =>
   stack.app.inject({ method: init.method ?? 'GET', url, headers: { authorization: `Bearer ${init.token ?? stack.config.SERVICE_API_TOKEN}` }, ...(init.payload ? { payload: init.payload as object } : {}) });
-
-async function eventually<T>(fn: () => Promise<T>, ok: (v: any) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("the seed's Testing Integration commands, with our URL and secrets", () => {
   it('openssl signs, curl posts, and the client appears through the service API', async () => {

@@ -4,7 +4,7 @@
  * timeline shows both → an admin impersonates → /dashboard shows the banner → the link fails twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startStack, type TestStack } from '../../../test/harness.ts';
+import { eventually, freePort, startStack, type TestStack } from '../../../test/harness.ts';
 import { algNone, signHs256 } from '../../../test/factories/jwt.ts';
 
 let stack: TestStack;
@@ -19,16 +19,6 @@ beforeAll(async () => {
   await stack.deps.staff.create({ email: 'desk@firm.test', role: 'agent', password: 'desk-password-1' });
 });
 afterAll(() => stack.close());
-
-async function eventually<T>(fn: () => Promise<T>, ok: (v: any) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(v).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const staffToken = async (email: string, password: string) => (await stack.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } })).json().token as string;
 const asStaff = (token: string, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) => stack.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
