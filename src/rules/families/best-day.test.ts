@@ -121,3 +121,21 @@ describe('best_day properties', () => {
     );
   });
 });
+
+describe('best_day comparator and tolerance', () => {
+  it('gte ("less than 50 %"): exactly 50 % is not met; one cent less is', () => {
+    expect(bestDay([5000, 2500, 2500], { comparator: 'gte' }).objectives[0]).toMatchObject({ current: 50, met: false });
+    expect(bestDay([4999.99, 2500, 2500], { comparator: 'gte' }).objectives[0]).toMatchObject({ met: true });
+  });
+
+  it('gte: the required denominator is the next cent above the exact fit', () => {
+    // 5,000 is exactly 50 % of 10,000: under "less than" the net profit must reach 10,000.01.
+    expect(bestDay([5000, 2500, 2500], { comparator: 'gte' }).metrics.best_day_required_denominator).toBe(10_000.01);
+    expect(bestDay([5000, 2500, 2500]).metrics.best_day_required_denominator).toBe(10_000);
+  });
+
+  it('a tolerance of 1 point allows 51 %, not 51.01 %', () => {
+    expect(bestDay([5100, 4900], { tolerance_pct: 1 }).objectives[0]).toMatchObject({ current: 51, met: true });
+    expect(bestDay([5101, 4899], { tolerance_pct: 1 }).objectives[0]).toMatchObject({ met: false });
+  });
+});

@@ -7,11 +7,13 @@
  * A day's P/L is every non-adjustment deal booked that day in the reset zone (trade P/L,
  * commissions, swaps, fees; deposits and withdrawals never count). Failing the cap keeps the
  * challenge pending (an objective), it never disqualifies: no violation is ever reported.
+ * The cap is `cap_pct` plus `tolerance_pct` (percentage points); a best day of exactly the cap is
+ * allowed under `comparator` `gt` ("at most 50 %"), not under `gte` ("less than 50 %").
  */
 import { z } from 'zod';
 import { dayClock } from '../days.ts';
 import { fromCents, pct2 } from '../money.ts';
-import { pct, resetTime, resetTz } from '../spec-fields.ts';
+import { ceilingComparator, exceeds, pct, resetTime, resetTz } from '../spec-fields.ts';
 import { DEAL_ADJUSTMENT, type Timeline } from '../timeline.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
@@ -22,6 +24,9 @@ export const bestDaySchema = z
     denominator: z.enum(['net_profit', 'positive_days', 'profit_target']).default('net_profit'),
     /** Required with denominator `profit_target`: the target as a percent of IC. */
     profit_target_pct: z.number().finite().gt(0, 'must be greater than 0').max(1000, 'must be at most 1000').optional(),
+    comparator: ceilingComparator,
+    /** Percentage points added to the cap, in the trader's favour. */
+    tolerance_pct: z.number().finite().min(0).max(100).default(0),
     reset_tz: resetTz,
     reset_time: resetTime,
   })
@@ -67,10 +72,11 @@ export function evaluateBestDay(rule: BestDayRule, { tl }: FamilyContext): Famil
         : Math.round((tl.icCents * rule.profit_target_pct!) / 100);
   // No profitable day: nothing can be concentrated. A profitable day with a net result ≤ 0 is
   // more than the whole profit (the ratio is undefined, reported as at least 100 %).
-  const met = bestCents === 0 || (denominator > 0 && bestCents * 100 <= rule.cap_pct * denominator);
+  const cap = Math.round((rule.cap_pct + rule.tolerance_pct) * 1e6) / 1e6;
+  const met = bestCents === 0 || (denominator > 0 && !exceeds(bestCents * 100, cap * denominator, rule.comparator));
   const ratio = bestCents === 0 ? 0 : denominator > 0 ? (bestCents / denominator) * 100 : null;
   // The smallest denominator (net profit or positive-days sum) under which the best day fits the cap.
-  const required = Math.ceil((bestCents * 100) / rule.cap_pct);
+  const required = Math.ceil((bestCents * 100) / cap) + (rule.comparator === 'gte' && Number.isInteger((bestCents * 100) / cap) ? 1 : 0);
   return {
     violations: [],
     objectives: [{ rule: 'best_day', target: rule.cap_pct, current: ratio === null ? 100 : pct2(ratio), met }],
@@ -79,6 +85,8 @@ export function evaluateBestDay(rule: BestDayRule, { tl }: FamilyContext): Famil
       best_day_date: bestCents > 0 ? best!.day : null,
       best_day_ratio_percent: ratio === null ? null : pct2(ratio),
       best_day_cap_percent: rule.cap_pct,
+      best_day_comparator: rule.comparator,
+      best_day_tolerance_percent: rule.tolerance_pct,
       best_day_denominator: rule.denominator,
       best_day_denominator_amount: fromCents(denominator),
       best_day_required_denominator: rule.denominator === 'profit_target' ? null : fromCents(required),

@@ -29,6 +29,8 @@ describe('inactivity', () => {
         next_activity: next,
         inactive_days: 30,
         max_days: 30,
+        comparator: 'gt',
+        tolerance_seconds: 0,
       },
     ]);
   });
@@ -62,5 +64,20 @@ describe('inactivity', () => {
 
   it('an empty history has nothing to judge', () => {
     expect(idle(history([]), {}, '2026-06-01T00:00:00.000Z').violations).toEqual([]);
+  });
+});
+
+describe('inactivity comparator and tolerance', () => {
+  const last = '2026-01-05T10:00:00.000Z';
+  const gap = (ms: number) => history([...roundTrip(1, '2026-01-05T09:00:00.000Z', last, 0), ...roundTrip(2, plus(last, ms), plus(last, ms + 60_000), 0)]);
+
+  it('gte: a gap of exactly 30 days is a breach, timed at its end; 1 ms less is not', () => {
+    expect(idle(gap(30 * DAY), { comparator: 'gte' }).violations).toMatchObject([{ timestamp: plus(last, 30 * DAY), comparator: 'gte' }]);
+    expect(idle(gap(30 * DAY - 1), { comparator: 'gte' }).violations).toEqual([]);
+  });
+
+  it('an hour of tolerance allows 30 days and an hour, not a millisecond more', () => {
+    expect(idle(gap(30 * DAY + 3_600_000), { tolerance_seconds: 3600 }).violations).toEqual([]);
+    expect(idle(gap(30 * DAY + 3_600_001), { tolerance_seconds: 3600 }).violations).toMatchObject([{ timestamp: plus(last, 30 * DAY + 3_600_000), tolerance_seconds: 3600 }]);
   });
 });

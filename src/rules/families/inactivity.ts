@@ -4,11 +4,12 @@
  * (an opening, scaling, partial or full close); with `open_position_counts_as_active` (BrightFunded)
  * the whole time a position is open is active too. Balance operations are not activity. The clock
  * starts at the first deal of the history (the funding deposit or the first trade) and runs to the
- * evaluation instant; a gap of exactly `days` is allowed. One violation per gap, timed when the
- * allowance ran out.
+ * evaluation instant. The allowance is `days` plus `tolerance_seconds`; a gap of exactly the
+ * allowance is allowed under `comparator` `gt`, a breach under `gte`. One violation per gap, timed
+ * when the allowance ran out.
  */
 import { z } from 'zod';
-import { severity } from '../spec-fields.ts';
+import { ceilingComparator, exceeds, severity } from '../spec-fields.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
@@ -17,6 +18,9 @@ export const inactivitySchema = z
     type: z.literal('inactivity'),
     days: z.number().int('must be a whole number').min(1).max(3650),
     open_position_counts_as_active: z.boolean().default(true),
+    comparator: ceilingComparator,
+    /** Seconds added to the allowance, in the trader's favour. */
+    tolerance_seconds: z.number().finite().min(0).max(86_400 * 30).default(0),
     severity,
   })
   .strict();
@@ -27,7 +31,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export function evaluateInactivity(rule: InactivityRule, { tl, atMs }: FamilyContext): FamilyResult {
   if (tl.deals.length === 0) return { violations: [], objectives: [], metrics: { longest_inactivity_days: 0 } };
-  const limit = rule.days * DAY_MS;
+  const limit = rule.days * DAY_MS + Math.round(rule.tolerance_seconds * 1000);
   const spans: Array<[number, number]> = [];
   for (const td of tl.deals) if (td.isTrade) spans.push([td.ms, td.ms]);
   if (rule.open_position_counts_as_active) for (const t of tl.trades) spans.push([t.openMs, t.closeMs ?? Math.max(atMs, t.openMs)]);
@@ -39,7 +43,7 @@ export function evaluateInactivity(rule: InactivityRule, { tl, atMs }: FamilyCon
   const gap = (from: number, to: number | null) => {
     const length = (to ?? atMs) - from;
     longest = Math.max(longest, length);
-    if (length <= limit) return;
+    if (!exceeds(length, limit, rule.comparator)) return;
     violations.push({
       rule: 'inactivity',
       description: `No trading activity for ${(length / DAY_MS).toFixed(2)} days from ${iso(from)}${to === null ? ' until now' : ` to ${iso(to)}`} (max: ${rule.days} days)`,
@@ -49,6 +53,8 @@ export function evaluateInactivity(rule: InactivityRule, { tl, atMs }: FamilyCon
       next_activity: to === null ? null : iso(to),
       inactive_days: Number((length / DAY_MS).toFixed(3)),
       max_days: rule.days,
+      comparator: rule.comparator,
+      tolerance_seconds: rule.tolerance_seconds,
     });
   };
   for (const [start, end] of spans) {

@@ -27,6 +27,8 @@ describe('max_daily_trades', () => {
         symbol: 'EURUSD',
         trades: 4,
         max_trades: 2,
+        comparator: 'gt',
+        tolerance: 0,
         excess_positions: [3, 4],
         reset_tz: 'Europe/Prague',
       },
@@ -61,5 +63,25 @@ describe('max_daily_trades', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('max_daily_trades comparator and tolerance', () => {
+  const three = trades(['2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z', '2026-01-12T11:00:00.000Z']);
+
+  it('gte: reaching the limit of 2 is a breach at the second opening, which is the first excess position', () => {
+    const v = daily(trades(['2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z']), { comparator: 'gte' }).violations;
+    expect(v).toMatchObject([{ timestamp: '2026-01-12T10:00:00.000Z', ticket: 2, trades: 2, excess_positions: [2], comparator: 'gte' }]);
+    expect(daily(trades(['2026-01-12T09:00:00.000Z']), { comparator: 'gte' }).violations).toEqual([]);
+  });
+
+  it('a tolerance of 1 allows 3 trades with a limit of 2, not 4', () => {
+    expect(daily(three, { tolerance: 1 }).violations).toEqual([]);
+    const four = trades(['2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z', '2026-01-12T11:00:00.000Z', '2026-01-12T12:00:00.000Z']);
+    expect(daily(four, { tolerance: 1 }).violations).toMatchObject([{ ticket: 4, excess_positions: [4] }]);
+  });
+
+  it('a fractional tolerance is refused with the field named', () => {
+    expect(() => daily(three, { tolerance: 0.5 })).toThrow(/tolerance.*whole number|whole number/);
   });
 });

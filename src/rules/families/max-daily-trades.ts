@@ -1,11 +1,12 @@
 /**
  * Maximum trades per day (reference/rules.md §2.8, E8: 2,000 positions per day): positions opened
  * on one trading day of the reset zone (a netting reversal opens a new one) must not exceed
- * `count`. One violation per day over the limit, timed at the opening that exceeded it.
+ * `count` plus `tolerance` (exactly the limit is allowed under `comparator` `gt`, a breach under
+ * `gte`). One violation per day over the limit, timed at the opening that exceeded it.
  */
 import { z } from 'zod';
 import { dayClock } from '../days.ts';
-import { resetTime, resetTz, severity } from '../spec-fields.ts';
+import { ceilingComparator, exceeds, resetTime, resetTz, severity } from '../spec-fields.ts';
 import type { Trade } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
@@ -14,6 +15,9 @@ export const maxDailyTradesSchema = z
   .object({
     type: z.literal('max_daily_trades'),
     count: z.number().int('must be a whole number').min(1).max(10_000_000),
+    comparator: ceilingComparator,
+    /** Trades added to the limit, in the trader's favour. */
+    tolerance: z.number().int('must be a whole number').min(0).max(10_000_000).default(0),
     reset_tz: resetTz,
     reset_time: resetTime,
     severity,
@@ -38,10 +42,13 @@ export function evaluateMaxDailyTrades(rule: MaxDailyTradesRule, { tl }: FamilyC
   }
   const violations: Violation[] = [];
   let busiest = 0;
+  const limit = rule.count + rule.tolerance;
+  // The opening that breached: the one past the limit, or the one reaching it under `gte`.
+  const allowed = rule.comparator === 'gt' ? limit : limit - 1;
   for (const { day, trades } of days) {
     busiest = Math.max(busiest, trades.length);
-    if (trades.length <= rule.count) continue;
-    const first = trades[rule.count]!;
+    if (!exceeds(trades.length, limit, rule.comparator)) continue;
+    const first = trades[allowed]!;
     violations.push({
       rule: 'max_daily_trades',
       description: `${trades.length} positions opened on ${day} (max: ${rule.count})`,
@@ -52,7 +59,9 @@ export function evaluateMaxDailyTrades(rule: MaxDailyTradesRule, { tl }: FamilyC
       symbol: first.symbol,
       trades: trades.length,
       max_trades: rule.count,
-      excess_positions: trades.slice(rule.count).map((t) => t.position_id),
+      comparator: rule.comparator,
+      tolerance: rule.tolerance,
+      excess_positions: trades.slice(allowed).map((t) => t.position_id),
       reset_tz: rule.reset_tz,
     });
   }

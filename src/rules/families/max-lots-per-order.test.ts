@@ -28,6 +28,8 @@ describe('max_lots_per_order', () => {
         side: 'buy',
         volume: 50.01,
         max_lots: 50,
+        comparator: 'gt',
+        tolerance: 0,
         deals: [h.deals[0]!.ticket],
       },
     ]);
@@ -65,5 +67,19 @@ describe('max_lots_per_order', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('max_lots_per_order comparator and tolerance', () => {
+  const order = (volume: number) => history(roundTrip(1, '2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z', 0, { volume }));
+
+  it('gte: exactly 50 lots is a breach; 49.99 is not', () => {
+    expect(lots(order(50), { comparator: 'gte' }).violations).toMatchObject([{ volume: 50, comparator: 'gte' }]);
+    expect(lots(order(49.99), { comparator: 'gte' }).violations).toEqual([]);
+  });
+
+  it('a 0.01-lot tolerance allows 50.01 lots exactly, not 50.02', () => {
+    expect(lots(order(50.01), { tolerance: 0.01 }).violations).toEqual([]);
+    expect(lots(order(50.02), { tolerance: 0.01 }).violations).toMatchObject([{ volume: 50.02, tolerance: 0.01 }]);
   });
 });

@@ -1,12 +1,13 @@
 /**
  * Maximum lots per order (reference/rules.md §2.8, E8: 50 lots on FX and commodities, 100 on
  * indices): the volume of every opening order — the sum of its entry deals (`in`, or the whole
- * `inout` reversal), so an order filled in parts counts whole — must not exceed `lots`. Exactly
- * `lots` is allowed. Closing orders are not judged. `instruments` (substring match, as news
+ * `inout` reversal), so an order filled in parts counts whole — must not exceed `lots` plus
+ * `tolerance` (lots). Exactly the limit is allowed (`comparator` `gt`); `gte` breaches on reaching
+ * it. Closing orders are not judged. `instruments` (substring match, as news
  * windows) limits the rule to some symbols, so FX and index caps can be two rules.
  */
 import { z } from 'zod';
-import { severity } from '../spec-fields.ts';
+import { ceilingComparator, exceeds, severity } from '../spec-fields.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 import { matchesInstrument } from './news-window.ts';
@@ -16,6 +17,9 @@ export const maxLotsPerOrderSchema = z
     type: z.literal('max_lots_per_order'),
     lots: z.number().finite().gt(0, 'must be greater than 0').max(1_000_000),
     instruments: z.array(z.string().min(1)).optional(),
+    comparator: ceilingComparator,
+    /** Lots added to the limit, in the trader's favour. */
+    tolerance: z.number().finite().min(0).max(1_000_000).default(0),
     severity,
   })
   .strict();
@@ -25,7 +29,8 @@ export type MaxLotsPerOrderRule = z.infer<typeof maxLotsPerOrderSchema>;
 const units = (lots: number) => Math.round(lots * 1e8);
 
 export function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { tl }: FamilyContext): FamilyResult {
-  const limit = units(rule.lots);
+  const limit = units(rule.lots + rule.tolerance);
+  const cmp = rule.comparator;
   interface OrderState {
     order: number;
     symbol: string;
@@ -51,7 +56,7 @@ export function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { tl }: Famil
     o.volume += units(d.volume);
     o.deals.push(d.ticket);
     largest = Math.max(largest, o.volume);
-    if (!o.breach && o.volume > limit) {
+    if (!o.breach && exceeds(o.volume, limit, cmp)) {
       o.breach = { ms: td.ms, ticket: d.ticket };
       breached.push(o);
     }
@@ -68,6 +73,8 @@ export function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { tl }: Famil
     side: o.side,
     volume: o.volume / 1e8,
     max_lots: rule.lots,
+    comparator: cmp,
+    tolerance: rule.tolerance,
     deals: o.deals,
   }));
   return { violations, objectives: [], metrics: { max_lots_per_order: largest / 1e8, max_lots_per_order_limit: rule.lots } };

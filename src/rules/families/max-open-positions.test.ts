@@ -29,6 +29,8 @@ describe('max_open_positions', () => {
         side: 'buy',
         open_positions: 4,
         max_positions: 3,
+        comparator: 'gt',
+        tolerance: 0,
         positions: [1, 2, 3, 4],
       },
     ]);
@@ -81,5 +83,19 @@ describe('max_open_positions', () => {
       ),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('max_open_positions comparator and tolerance', () => {
+  const together = (n: number) => history(Array.from({ length: n }, (_, i) => i + 1).flatMap((id) => roundTrip(id, at(id), at(30), 0)));
+
+  it('gte: three open with a limit of 3 is a breach at the third opening; two is not', () => {
+    expect(runFamily(together(3), { type: 'max_open_positions', count: 3, comparator: 'gte' }).violations).toMatchObject([{ position_id: 3, open_positions: 3, timestamp: at(3) }]);
+    expect(runFamily(together(2), { type: 'max_open_positions', count: 3, comparator: 'gte' }).violations).toEqual([]);
+  });
+
+  it('a tolerance of 1 allows a fourth position with a limit of 3, not a fifth', () => {
+    expect(runFamily(together(4), { type: 'max_open_positions', count: 3, tolerance: 1 }).violations).toEqual([]);
+    expect(runFamily(together(5), { type: 'max_open_positions', count: 3, tolerance: 1 }).violations).toMatchObject([{ position_id: 5, tolerance: 1 }]);
   });
 });

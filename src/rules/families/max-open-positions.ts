@@ -2,10 +2,11 @@
  * Maximum simultaneous open positions (reference/rules.md §3.6). Positions open and close in deal
  * order (time, then ticket), so a close sharing a millisecond with an open frees its slot only
  * when the broker booked it first. Every opening that takes the count above `count` is one
- * violation naming the new position and the ones already open; exactly `count` is allowed.
+ * violation naming the new position and the ones already open; exactly `count` (plus `tolerance`)
+ * is allowed under `comparator` `gt`, and a breach under `gte`.
  */
 import { z } from 'zod';
-import { severity } from '../spec-fields.ts';
+import { ceilingComparator, exceeds, severity } from '../spec-fields.ts';
 import type { Timeline } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
@@ -14,6 +15,9 @@ export const maxOpenPositionsSchema = z
   .object({
     type: z.literal('max_open_positions'),
     count: z.number().int('must be a whole number').min(1).max(1_000_000),
+    comparator: ceilingComparator,
+    /** Positions added to the limit, in the trader's favour. */
+    tolerance: z.number().int('must be a whole number').min(0).max(1_000_000).default(0),
     severity,
   })
   .strict();
@@ -59,6 +63,7 @@ export function evaluateMaxOpenPositions(rule: MaxOpenPositionsRule, { tl }: Fam
   const open = new Map<number, PositionEvent>();
   const violations: Violation[] = [];
   let peak = 0;
+  const limit = rule.count + rule.tolerance;
   for (const e of positionEvents(tl)) {
     if (e.kind === 'close') {
       open.delete(e.position_id);
@@ -66,7 +71,7 @@ export function evaluateMaxOpenPositions(rule: MaxOpenPositionsRule, { tl }: Fam
     }
     open.set(e.position_id, e);
     peak = Math.max(peak, open.size);
-    if (open.size > rule.count) {
+    if (exceeds(open.size, limit, rule.comparator)) {
       violations.push({
         rule: 'max_open_positions',
         description: `Position ${e.position_id} (${e.symbol}) made ${open.size} positions open at once (max: ${rule.count})`,
@@ -78,6 +83,8 @@ export function evaluateMaxOpenPositions(rule: MaxOpenPositionsRule, { tl }: Fam
         side: e.side,
         open_positions: open.size,
         max_positions: rule.count,
+        comparator: rule.comparator,
+        tolerance: rule.tolerance,
         positions: [...open.keys()],
       });
     }

@@ -40,6 +40,8 @@ describe('max_risk_per_trade_pct', () => {
         risk_percent: 1.01,
         max_risk: 1000,
         max_allowed_percent: 1,
+        comparator: 'gt',
+        tolerance: 0,
       },
     ]);
   });
@@ -82,5 +84,17 @@ describe('max_risk_per_trade_pct', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('max_risk_per_trade_pct comparator and tolerance', () => {
+  it('gte: risking exactly 1 % (100 pips on 1 lot) is a breach; 99.9 pips is not', () => {
+    expect(runFamily(position({ sl: 1.09 }), { type: 'max_risk_per_trade_pct', pct: 1, comparator: 'gte' }).violations).toMatchObject([{ risk: 1000, max_risk: 1000, comparator: 'gte' }]);
+    expect(runFamily(position({ sl: 1.09001 }), { type: 'max_risk_per_trade_pct', pct: 1, comparator: 'gte' }).violations).toEqual([]);
+  });
+
+  it('a 10.00 tolerance allows a 1,010 risk against a 1,000 limit, not 1,010.01', () => {
+    expect(runFamily(position({ sl: 1.0899 }), { type: 'max_risk_per_trade_pct', pct: 1, tolerance: 10 }).violations).toEqual([]);
+    expect(runFamily(position({ sl: 1.0899, volume: 1.00001 }), { type: 'max_risk_per_trade_pct', pct: 1, tolerance: 10 }).violations).toMatchObject([{ max_risk: 1010 }]);
   });
 });

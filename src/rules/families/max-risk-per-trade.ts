@@ -1,7 +1,8 @@
 /**
  * Maximum risk per trade (reference/rules.md §2.8: The5ers Bootcamp ≤ 2 %, FundedNext flagged
  * traders ≤ 1 %): the loss a position's stop loss allows, |open price − SL| × volume × contract
- * size, must not exceed `pct` of the initial capital (exactly `pct` is allowed). Open price is the
+ * size, must not exceed `pct` of the initial capital plus `tolerance` (account currency). Exactly
+ * the limit is allowed under `comparator` `gt`, a breach under `gte`. Open price is the
  * volume-weighted entry and volume the largest open volume; the SL is the one on the entry deal.
  * Needs the contract size from `history.symbols`: without it nothing is judged and the metric
  * `risk_per_trade_data` says 'unavailable'. Positions without an SL (see stop_loss_required), on
@@ -9,8 +10,8 @@
  * (no conversion rate is known) are skipped and counted in metrics.
  */
 import { z } from 'zod';
-import { formatMoney, fromCents, pct2 } from '../money.ts';
-import { pct, severity } from '../spec-fields.ts';
+import { formatMoney, fromCents, pct2, toCents } from '../money.ts';
+import { ceilingComparator, exceeds, pct, severity, tolerance } from '../spec-fields.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
@@ -18,6 +19,8 @@ export const maxRiskPerTradeSchema = z
   .object({
     type: z.literal('max_risk_per_trade_pct'),
     pct,
+    comparator: ceilingComparator,
+    tolerance,
     severity,
   })
   .strict();
@@ -26,7 +29,7 @@ export type MaxRiskPerTradeRule = z.infer<typeof maxRiskPerTradeSchema>;
 export function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { tl }: FamilyContext): FamilyResult {
   const symbols = tl.symbols;
   if (!symbols) return { violations: [], objectives: [], metrics: { risk_per_trade_data: 'unavailable' } };
-  const limit = Math.round((tl.icCents * rule.pct) / 100);
+  const limit = Math.round((tl.icCents * rule.pct) / 100) + toCents(rule.tolerance);
   const currency = tl.account?.currency?.toUpperCase();
   const violations: Violation[] = [];
   const skippedSymbols = new Set<string>();
@@ -44,7 +47,7 @@ export function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { tl }: Famil
     }
     const risk = Math.round(Math.abs(t.openPrice - t.sl) * t.volume * spec.contract_size * 100);
     worst = Math.max(worst, risk);
-    if (risk <= limit) continue;
+    if (!exceeds(risk, limit, rule.comparator)) continue;
     const riskPct = pct2((risk / tl.icCents) * 100);
     violations.push({
       rule: 'max_risk_per_trade_pct',
@@ -63,6 +66,8 @@ export function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { tl }: Famil
       risk_percent: riskPct,
       max_risk: fromCents(limit),
       max_allowed_percent: rule.pct,
+      comparator: rule.comparator,
+      tolerance: rule.tolerance,
     });
   }
   return {
