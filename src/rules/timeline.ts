@@ -92,6 +92,15 @@ export interface Trade {
   cents: number;
 }
 
+/** A position open at some instant, as a breach's evidence shows it. */
+export interface OpenPosition {
+  position_id: number;
+  symbol: string;
+  side: 'buy' | 'sell';
+  volume: number;
+  open_time: string;
+}
+
 export interface Timeline {
   icCents: number;
   startBalanceCents: number;
@@ -123,7 +132,14 @@ export interface Timeline {
   /** The history's account header (currency, login), for currency checks and evidence. */
   account?: HistoryAccount;
   /** Positions open at an instant (evidence for a breach). */
-  openAt(ms: number): Array<{ position_id: number; symbol: string; side: 'buy' | 'sell'; volume: number }>;
+  openAt(ms: number): OpenPosition[];
+  /** Tickets of one position's trade deals booked in [fromMs, toMs], in deal order (evidence). */
+  positionDeals(positionId: number, fromMs: number, toMs: number): number[];
+  /**
+   * The deals behind a breach (evidence): trade deals booked in [fromMs, toMs] and the earlier
+   * deals of the positions still `open`; the latest `max` tickets in deal order, and how many in all.
+   */
+  dealsBehind(fromMs: number, toMs: number, open: ReadonlyArray<OpenPosition>, max: number): { tickets: number[]; total: number };
 }
 
 /** What one pass over the decoded deals and snapshots produces. */
@@ -328,6 +344,7 @@ export function timelineOf(dec: DecodedHistory, initialBalance?: number, columns
     equitySource,
     boundSkipped,
     openAt: openAtOf(dl, tr),
+    ...dealEvidence(dl),
     symbols: history.symbols,
     account: history.account,
   };
@@ -337,6 +354,50 @@ function tradeAt(dl: DealColumns, tr: TradeColumns, i: number): Trade {
   const d = dl.src[tr.opener[i]!]!;
   const close = tr.closeMs[i]!;
   return { position_id: d.position_id, symbol: d.symbol, side: tr.sell[i] ? 'sell' : 'buy', volume: tr.volume[i]!, openPrice: tr.openPrice[i]!, sl: d.sl ?? null, openMs: tr.openMs[i]!, closeMs: Number.isNaN(close) ? null : close, cents: tr.cents[i]! };
+}
+
+/** Index of the first time ≥ ms in a sorted column. */
+function firstAtOrAfter(times: ArrayLike<number>, length: number, ms: number): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Deal tickets for evidence, in deal order. Both scan the typed columns over a time range found by
+ * binary search, so a violation costs what its own window holds, not the whole history.
+ */
+function dealEvidence(dl: DealColumns): Pick<Timeline, 'positionDeals' | 'dealsBehind'> {
+  const isTradeOf = (i: number, id: number) => (dl.flags[i]! & DEAL_TRADE) !== 0 && dl.positionId[i] === id;
+  return {
+    positionDeals(id, fromMs, toMs) {
+      const out: number[] = [];
+      for (let i = firstAtOrAfter(dl.ms, dl.length, fromMs); i < dl.length && dl.ms[i]! <= toMs; i++) if (isTradeOf(i, id)) out.push(dl.src[i]!.ticket);
+      return out;
+    },
+    dealsBehind(fromMs, toMs, open, max) {
+      const lo = firstAtOrAfter(dl.ms, dl.length, fromMs);
+      let hi = lo;
+      while (hi < dl.length && dl.ms[hi]! <= toMs) hi++;
+      // The open positions' deals before the window (a position carried over a reset).
+      const earlier: number[] = [];
+      for (const p of open) for (let i = firstAtOrAfter(dl.ms, lo, Date.parse(p.open_time)); i < lo; i++) if (isTradeOf(i, p.position_id)) earlier.push(i);
+      earlier.sort((x, y) => x - y);
+      let total = earlier.length;
+      for (let i = lo; i < hi; i++) if (dl.flags[i]! & DEAL_TRADE) total++;
+      // The latest `max`, walking back from the breach.
+      const rows: number[] = [];
+      for (let i = hi - 1; i >= lo && rows.length < max; i--) if (dl.flags[i]! & DEAL_TRADE) rows.push(i);
+      for (let k = earlier.length - 1; k >= 0 && rows.length < max; k--) rows.push(earlier[k]!);
+      rows.reverse();
+      return { tickets: rows.map((i) => dl.src[i]!.ticket), total };
+    },
+  };
 }
 
 /**
@@ -367,7 +428,7 @@ function openAtOf(dl: DealColumns, tr: TradeColumns): Timeline['openAt'] {
       .sort((a, b) => tr.openMs[a]! - tr.openMs[b]! || a - b)
       .map((i) => {
         const t = tradeAt(dl, tr, i);
-        return { position_id: t.position_id, symbol: t.symbol, side: t.side, volume: t.volume };
+        return { position_id: t.position_id, symbol: t.symbol, side: t.side, volume: t.volume, open_time: new Date(t.openMs).toISOString() };
       });
   };
 }

@@ -1,8 +1,12 @@
 /** The evaluation result (rule specs live with their families; see registry.ts). */
+import type { Evidence } from './evidence.ts';
+
 export type Severity = 'hard' | 'soft_pause' | 'warning';
 export type { RuleSpec } from './registry.ts';
+export type { Evidence } from './evidence.ts';
 
-export interface Violation {
+/** A breach: what the rule says, and the same evidence in every family (evidence.ts). */
+export interface Violation extends Evidence {
   rule: string;
   description: string;
   severity: Severity;

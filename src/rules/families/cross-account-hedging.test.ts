@@ -36,6 +36,13 @@ describe('cross_account_hedging', () => {
         overlap_start: '2026-01-12T10:30:00.000Z',
         overlap_end: '2026-01-12T11:00:00.000Z',
         overlap_seconds: 1800,
+        first_breach_time: '2026-01-12T10:30:00.000Z',
+        worst_value: 1800,
+        worst_time: '2026-01-12T11:00:00.000Z',
+        limit: 0,
+        unit: 'seconds',
+        positions: [11],
+        deals: A.deals.filter((d) => d.position_id === 11).map((d) => d.ticket),
       },
     ]);
     expect(r.metrics.cross_account_hedges).toBe(1);

@@ -8,6 +8,7 @@
  * both tickets.
  */
 import { z } from 'zod';
+import { evidence } from '../evidence.ts';
 import { severity } from '../spec-fields.ts';
 import type { Trade } from '../timeline.ts';
 import type { Violation } from '../types.ts';
@@ -83,6 +84,7 @@ export function evaluateCrossAccountHedging(rule: CrossAccountHedgingRule, { tl,
           overlap_start: iso(start),
           overlap_end: iso(end),
           overlap_seconds: overlap / 1000,
+          ...evidence({ firstMs: start + minMs, worstValue: overlap / 1000, worstMs: end, limit: rule.min_overlap_seconds, unit: 'seconds', positions: [a.position_id], deals: tl.positionDeals(a.position_id, a.openMs, aEnd) }),
         });
       }
     }

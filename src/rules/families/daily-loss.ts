@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { dayClock } from '../days.ts';
+import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
 import { formatMoney, fromCents, pct2, toCents } from '../money.ts';
 import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spec-fields.ts';
 import { DEAL_ADJUSTMENT, SOURCE_M1_BOUND } from '../timeline.ts';
@@ -33,6 +34,8 @@ export type DailyLossRule = z.infer<typeof dailyLossSchema>;
 
 interface DayState {
   day: string;
+  /** The day's reset instant. */
+  startMs: number;
   dayStartBalance: number;
   dayStartEquity: number;
   adjustmentsAtStart: number;
@@ -90,7 +93,7 @@ export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): F
         di++;
       }
       const dse = lastEquity + (adjustments - lastEquityAdj);
-      current = { day: span.day, dayStartBalance: balance, dayStartEquity: dse, adjustmentsAtStart: adjustments, breach: null, possible: null, worst: { ms, equity, loss: -Infinity, floor: 0, amount: 0 } };
+      current = { day: span.day, startMs: span.start, dayStartBalance: balance, dayStartEquity: dse, adjustmentsAtStart: adjustments, breach: null, possible: null, worst: { ms, equity, loss: -Infinity, floor: 0, amount: 0 } };
       days.push(current);
       dayEnd = span.end;
       adjAtStart = adjustments;
@@ -135,7 +138,10 @@ export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): F
   const violations: Violation[] = days
     .filter((d) => d.breach ?? d.possible)
     .map((d) => ({ d, at: (d.breach ?? d.possible)!, certainty: d.breach ? 'confirmed' : 'possible' }))
-    .map(({ d, at, certainty }) => ({
+    .map(({ d, at, certainty }): Violation => {
+      const open = tl.openAt(at.ms);
+      const behind = tl.dealsBehind(d.startMs, at.ms, open, EVIDENCE_IDS_MAX);
+      return {
         rule: 'maximum_daily_loss',
         description: `Daily loss reached ${formatMoney(d.worst.loss)} (max: ${formatMoney(d.worst.amount)}) on ${d.day}`,
         severity: rule.severity,
@@ -151,12 +157,23 @@ export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): F
         loss_percent: pct2((d.worst.loss / tl.icCents) * 100),
         max_allowed_percent: rule.pct,
         worst_equity: fromCents(d.worst.equity),
-        worst_time: new Date(d.worst.ms).toISOString(),
         reset_tz: rule.reset_tz,
         equity_source: certainty === 'possible' ? 'm1_bound' : tl.observed ? 'observed' : 'balance_only',
         max_loss_amount: fromCents(d.worst.amount),
-        open_positions_at_breach: tl.openAt(at.ms),
-      }));
+        open_positions_at_breach: open,
+        ...evidence({
+          firstMs: at.ms,
+          worstValue: fromCents(d.worst.equity),
+          worstMs: d.worst.ms,
+          limit: fromCents(at.floor - tol),
+          unit: 'money',
+          positions: open.map((p) => p.position_id),
+          // The day's deals up to the breach, and those of the positions still open (floating losses carry over the reset).
+          deals: behind.tickets,
+          dealsTotal: behind.total,
+        }),
+      };
+    });
   const worstDay = days.reduce((w, d) => Math.max(w, d.worst.loss), 0);
   return { violations, objectives: [], metrics: { max_daily_loss_percent: pct2((Math.max(0, worstDay) / tl.icCents) * 100), max_daily_loss_limit: rule.pct } };
 }

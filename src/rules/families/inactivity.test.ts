@@ -31,6 +31,14 @@ describe('inactivity', () => {
         max_days: 30,
         comparator: 'gt',
         tolerance_seconds: 0,
+        first_breach_time: '2026-02-04T10:00:00.000Z',
+        worst_value: 30,
+        worst_time: next,
+        limit: 30,
+        unit: 'days',
+        positions: [],
+        // The close before the gap and the opening after it.
+        deals: [h.deals[1]!.ticket, h.deals[2]!.ticket],
       },
     ]);
   });

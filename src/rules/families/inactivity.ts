@@ -9,6 +9,7 @@
  * when the allowance ran out.
  */
 import { z } from 'zod';
+import { evidence } from '../evidence.ts';
 import { ceilingComparator, exceeds, severity } from '../spec-fields.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
@@ -55,6 +56,16 @@ export function evaluateInactivity(rule: InactivityRule, { tl, atMs }: FamilyCon
       max_days: rule.days,
       comparator: rule.comparator,
       tolerance_seconds: rule.tolerance_seconds,
+      ...evidence({
+        firstMs: from + limit,
+        worstValue: Number((length / DAY_MS).toFixed(3)),
+        worstMs: to ?? atMs,
+        limit: Number((limit / DAY_MS).toFixed(6)),
+        unit: 'days',
+        positions: [],
+        // The trade deals on either side of the gap (none before it when it starts at the funding deposit).
+        deals: [...tl.dealsBehind(from, from, [], 100).tickets, ...(to === null ? [] : tl.dealsBehind(to, to, [], 100).tickets)],
+      }),
     });
   };
   for (const [start, end] of spans) {

@@ -15,7 +15,8 @@ describe('max_daily_trades', () => {
   });
 
   it('the third position of a day is a violation timed at its opening', () => {
-    const r = daily(trades(['2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z', '2026-01-12T11:00:00.000Z', '2026-01-12T12:00:00.000Z']));
+    const h = trades(['2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z', '2026-01-12T11:00:00.000Z', '2026-01-12T12:00:00.000Z']);
+    const r = daily(h);
     expect(r.violations).toEqual([
       {
         rule: 'max_daily_trades',
@@ -31,6 +32,14 @@ describe('max_daily_trades', () => {
         tolerance: 0,
         excess_positions: [3, 4],
         reset_tz: 'Europe/Prague',
+        first_breach_time: '2026-01-12T11:00:00.000Z',
+        worst_value: 4,
+        worst_time: '2026-01-12T12:00:00.000Z',
+        limit: 2,
+        unit: 'trades',
+        positions: [3, 4],
+        // The opening deals of positions 3 and 4.
+        deals: [h.deals[4]!.ticket, h.deals[6]!.ticket],
       },
     ]);
   });

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { dayClock } from '../days.ts';
+import { evidence } from '../evidence.ts';
 import { ceilingComparator, exceeds, resetTime, resetTz, severity } from '../spec-fields.ts';
 import type { Trade } from '../timeline.ts';
 import type { Violation } from '../types.ts';
@@ -48,7 +49,8 @@ export function evaluateMaxDailyTrades(rule: MaxDailyTradesRule, { tl }: FamilyC
   for (const { day, trades } of days) {
     busiest = Math.max(busiest, trades.length);
     if (!exceeds(trades.length, limit, rule.comparator)) continue;
-    const first = trades[allowed]!;
+    const excess = trades.slice(allowed);
+    const first = excess[0]!;
     violations.push({
       rule: 'max_daily_trades',
       description: `${trades.length} positions opened on ${day} (max: ${rule.count})`,
@@ -61,8 +63,18 @@ export function evaluateMaxDailyTrades(rule: MaxDailyTradesRule, { tl }: FamilyC
       max_trades: rule.count,
       comparator: rule.comparator,
       tolerance: rule.tolerance,
-      excess_positions: trades.slice(allowed).map((t) => t.position_id),
+      excess_positions: excess.map((t) => t.position_id),
       reset_tz: rule.reset_tz,
+      ...evidence({
+        firstMs: first.openMs,
+        worstValue: trades.length,
+        worstMs: trades[trades.length - 1]!.openMs,
+        limit,
+        unit: 'trades',
+        positions: excess.map((t) => t.position_id),
+        // The opening deals of the positions over the limit.
+        deals: excess.flatMap((t) => tl.positionDeals(t.position_id, t.openMs, t.openMs).slice(0, 1)),
+      }),
     });
   }
   return { violations, objectives: [], metrics: { max_daily_trades: busiest, max_daily_trades_limit: rule.count } };

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { dayClock } from '../days.ts';
 import { formatPct, fromCents, pct2, toCents } from '../money.ts';
 import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spec-fields.ts';
+import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
 import { DEAL_ADJUSTMENT, SOURCE_M1_BOUND } from '../timeline.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
@@ -45,9 +46,11 @@ export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): Famil
   let di = 0;
   let dealBalance = tl.startBalanceCents;
   let dealAdjustments = 0;
-  let first: { ms: number; value: number; floor: number } | null = null;
+  let first: { ms: number; value: number; floor: number; peakMs: number } | null = null;
   // A breach seen only on the M1-bar bound is possible, not confirmed (rules.md §6.3).
-  let possible: { ms: number; value: number; floor: number } | null = null;
+  let possible: { ms: number; value: number; floor: number; peakMs: number } | null = null;
+  // When the peak behind the floor was set (never, for a static floor): the drawdown's deals are booked since.
+  let peakMs = -Infinity;
   let worst: { ms: number; value: number; drawdown: number; floor: number } | null = null;
 
   const P = tl.pts;
@@ -80,14 +83,23 @@ export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): Famil
           if (D.flags[di]! & DEAL_ADJUSTMENT) dealAdjustments += D.cents[di]!;
           di++;
         }
-        if (day !== null) peak = Math.max(peak, dealBalance - dealAdjustments);
+        if (day !== null && dealBalance - dealAdjustments > peak) {
+          peak = dealBalance - dealAdjustments;
+          peakMs = span.start;
+        }
         day = span.day;
         dayEnd = span.end;
       }
     } else if (balanceTrail) {
-      peak = Math.max(peak, balanceOf[i]! - adjusted);
+      if (balanceOf[i]! - adjusted > peak) {
+        peak = balanceOf[i]! - adjusted;
+        peakMs = ms;
+      }
     } else if (equityTrail) {
-      peak = Math.max(peak, equityOf[i]! - adjusted);
+      if (equityOf[i]! - adjusted > peak) {
+        peak = equityOf[i]! - adjusted;
+        peakMs = ms;
+      }
     }
     if (peak !== floorPeak) {
       floorPeak = peak;
@@ -105,7 +117,7 @@ export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): Famil
       worst = { ms, value: value + adjusted, drawdown, floor: floor + adjusted };
     }
     if (!first && (lt ? value < floor - tol : value <= floor - tol)) {
-      const at = { ms, value: value + adjusted, floor: floor + adjusted };
+      const at = { ms, value: value + adjusted, floor: floor + adjusted, peakMs };
       if (P.observed[i] === SOURCE_M1_BOUND) possible ??= at;
       else first = at;
     }
@@ -115,6 +127,8 @@ export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): Famil
   const metrics = { max_drawdown_percent: maxDrawdownPct, max_drawdown_limit: rule.pct, max_loss_floor: fromCents(floorTrading + tl.finalAdjustments), max_loss_basis: rule.basis };
   const breach = first ?? possible;
   if (!breach || !worst) return { violations: [], objectives: [], metrics };
+  const open = tl.openAt(breach.ms);
+  const behind = tl.dealsBehind(breach.peakMs, breach.ms, open, EVIDENCE_IDS_MAX);
   return {
     violations: [
       {
@@ -129,10 +143,20 @@ export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): Famil
         max_allowed_percent: rule.pct,
         basis: rule.basis,
         worst_equity: fromCents(worst.value),
-        worst_time: new Date(worst.ms).toISOString(),
         floor_at_worst: fromCents(worst.floor),
         equity_source: first ? (tl.observed ? 'observed' : 'balance_only') : 'm1_bound',
-        open_positions_at_breach: tl.openAt(breach.ms),
+        open_positions_at_breach: open,
+        ...evidence({
+          firstMs: breach.ms,
+          worstValue: fromCents(worst.value),
+          worstMs: worst.ms,
+          limit: fromCents(breach.floor - tol),
+          unit: 'money',
+          positions: open.map((p) => p.position_id),
+          // The deals booked since the floor's peak was set, and those of the positions still open.
+          deals: behind.tickets,
+          dealsTotal: behind.total,
+        }),
       },
     ],
     objectives: [],

@@ -31,6 +31,12 @@ describe('max_lots_per_order', () => {
         comparator: 'gt',
         tolerance: 0,
         deals: [h.deals[0]!.ticket],
+        first_breach_time: '2026-01-12T09:00:00.000Z',
+        worst_value: 50.01,
+        worst_time: '2026-01-12T09:00:00.000Z',
+        limit: 50,
+        unit: 'lots',
+        positions: [1],
       },
     ]);
   });

@@ -7,6 +7,7 @@
  * windows) limits the rule to some symbols, so FX and index caps can be two rules.
  */
 import { z } from 'zod';
+import { evidence } from '../evidence.ts';
 import { ceilingComparator, exceeds, severity } from '../spec-fields.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
@@ -38,6 +39,7 @@ export function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { tl }: Famil
     position_id: number;
     volume: number;
     deals: number[];
+    lastMs: number;
     /** The deal whose fill took the order over the limit. */
     breach: { ms: number; ticket: number } | null;
   }
@@ -50,11 +52,12 @@ export function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { tl }: Famil
     const key = d.order ? `o${d.order}` : `t${d.ticket}`;
     let o = orders.get(key);
     if (!o) {
-      o = { order: d.order || d.ticket, symbol: d.symbol, side: d.type, position_id: d.position_id, volume: 0, deals: [], breach: null };
+      o = { order: d.order || d.ticket, symbol: d.symbol, side: d.type, position_id: d.position_id, volume: 0, deals: [], lastMs: td.ms, breach: null };
       orders.set(key, o);
     }
     o.volume += units(d.volume);
     o.deals.push(d.ticket);
+    o.lastMs = td.ms;
     largest = Math.max(largest, o.volume);
     if (!o.breach && exceeds(o.volume, limit, cmp)) {
       o.breach = { ms: td.ms, ticket: d.ticket };
@@ -75,7 +78,7 @@ export function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { tl }: Famil
     max_lots: rule.lots,
     comparator: cmp,
     tolerance: rule.tolerance,
-    deals: o.deals,
+    ...evidence({ firstMs: o.breach!.ms, worstValue: o.volume / 1e8, worstMs: o.lastMs, limit: limit / 1e8, unit: 'lots', positions: [o.position_id], deals: o.deals }),
   }));
   return { violations, objectives: [], metrics: { max_lots_per_order: largest / 1e8, max_lots_per_order_limit: rule.lots } };
 }

@@ -32,6 +32,12 @@ describe('max_open_positions', () => {
         comparator: 'gt',
         tolerance: 0,
         positions: [1, 2, 3, 4],
+        first_breach_time: at(4),
+        worst_value: 4,
+        worst_time: at(4),
+        limit: 3,
+        unit: 'positions',
+        deals: [h.deals[6]!.ticket],
       },
     ]);
   });

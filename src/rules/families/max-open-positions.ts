@@ -6,6 +6,7 @@
  * is allowed under `comparator` `gt`, and a breach under `gte`.
  */
 import { z } from 'zod';
+import { evidence } from '../evidence.ts';
 import { ceilingComparator, exceeds, severity } from '../spec-fields.ts';
 import type { Timeline } from '../timeline.ts';
 import type { Violation } from '../types.ts';
@@ -85,7 +86,7 @@ export function evaluateMaxOpenPositions(rule: MaxOpenPositionsRule, { tl }: Fam
         max_positions: rule.count,
         comparator: rule.comparator,
         tolerance: rule.tolerance,
-        positions: [...open.keys()],
+        ...evidence({ firstMs: e.ms, worstValue: open.size, worstMs: e.ms, limit, unit: 'positions', positions: [...open.keys()], deals: [e.ticket] }),
       });
     }
   }

@@ -22,7 +22,8 @@ describe('max_risk_per_trade_pct', () => {
   });
 
   it('101 pips risks 1,010 = 1.01 %: a violation with the risk and the limit', () => {
-    expect(risk(position({ sl: 1.0899 })).violations).toEqual([
+    const h = position({ sl: 1.0899 });
+    expect(risk(h).violations).toEqual([
       {
         rule: 'max_risk_per_trade_pct',
         description: 'Position 1 (EURUSD) risked 1,010.00 = 1.01% of the initial capital (max: 1%)',
@@ -42,6 +43,14 @@ describe('max_risk_per_trade_pct', () => {
         max_allowed_percent: 1,
         comparator: 'gt',
         tolerance: 0,
+        first_breach_time: '2026-01-12T09:00:00.000Z',
+        worst_value: 1010,
+        worst_time: '2026-01-12T09:00:00.000Z',
+        limit: 1000,
+        unit: 'money',
+        positions: [1],
+        // The entry deal: what was booked when the risk was taken.
+        deals: [h.deals[0]!.ticket],
       },
     ]);
   });

@@ -10,6 +10,7 @@
  * (no conversion rate is known) are skipped and counted in metrics.
  */
 import { z } from 'zod';
+import { evidence } from '../evidence.ts';
 import { formatMoney, fromCents, pct2, toCents } from '../money.ts';
 import { ceilingComparator, exceeds, pct, severity, tolerance } from '../spec-fields.ts';
 import type { Violation } from '../types.ts';
@@ -68,6 +69,7 @@ export function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { tl }: Famil
       max_allowed_percent: rule.pct,
       comparator: rule.comparator,
       tolerance: rule.tolerance,
+      ...evidence({ firstMs: t.openMs, worstValue: fromCents(risk), worstMs: t.openMs, limit: fromCents(limit), unit: 'money', positions: [t.position_id], deals: tl.positionDeals(t.position_id, t.openMs, t.openMs) }),
     });
   }
   return {

@@ -17,6 +17,7 @@
  * without interruption, and names when it first was and its worst value.
  */
 import { z } from 'zod';
+import { evidence } from '../evidence.ts';
 import { formatDuration, fromCents } from '../money.ts';
 import { comparator, severity } from '../spec-fields.ts';
 import type { Trade } from '../timeline.ts';
@@ -93,10 +94,17 @@ export function evaluateMinTradeDuration(rule: MinTradeDurationRule, { tl }: Fam
   const short = closed.filter((t) => isShort(held(t)));
   const metrics = { trades_under_4min: short.length, min_trade_duration_seconds: rule.seconds };
   const limit = `${rule.comparator === 'lt' ? 'minimum' : 'must exceed'}: ${formatDuration(rule.seconds * 1000)}`;
+  const limitSeconds = minMs / 1000;
   const base = { rule: 'minimum_trade_duration', severity: rule.severity, min_seconds: rule.seconds, aggregation: rule.aggregation };
 
   if (rule.aggregation === 'any') {
-    const violations: Violation[] = short.map((t) => ({ ...base, description: `Position held for ${formatDuration(held(t))} (${limit})`, ...tradeEvidence(t), timestamp: new Date(t.closeMs!).toISOString() }));
+    const violations: Violation[] = short.map((t) => ({
+      ...base,
+      description: `Position held for ${formatDuration(held(t))} (${limit})`,
+      ...tradeEvidence(t),
+      timestamp: new Date(t.closeMs!).toISOString(),
+      ...evidence({ firstMs: t.closeMs!, worstValue: held(t) / 1000, worstMs: t.closeMs!, limit: limitSeconds, unit: 'seconds', positions: [t.position_id], deals: tl.positionDeals(t.position_id, t.openMs, t.closeMs!) }),
+    }));
     return { violations, objectives: [], metrics };
   }
 
@@ -140,13 +148,17 @@ export function evaluateMinTradeDuration(rule: MinTradeDurationRule, { tl }: Fam
     ...base,
     description: what[agg],
     value: asFigure(final),
-    unit: isShare ? 'percent' : 'seconds',
     ...(isShare ? { threshold_pct: rule.threshold_pct } : {}),
     timestamp: new Date(sinceMs).toISOString(),
-    first_breach_time: new Date(firstMs!).toISOString(),
-    worst_value: asFigure(worst.value),
-    worst_time: new Date(worst.ms).toISOString(),
-    positions: short.map((t) => t.position_id),
+    ...evidence({
+      firstMs: firstMs!,
+      worstValue: asFigure(worst.value),
+      worstMs: worst.ms,
+      limit: isShare ? rule.threshold_pct : limitSeconds,
+      unit: isShare ? 'percent' : 'seconds',
+      positions: short.map((t) => t.position_id),
+      deals: short.flatMap((t) => tl.positionDeals(t.position_id, t.openMs, t.closeMs!)),
+    }),
   };
   return { violations: [violation], objectives: [], metrics };
 }

@@ -13,6 +13,7 @@
  *   action warning     reported as a warning
  */
 import { z } from 'zod';
+import { evidence } from '../evidence.ts';
 import { formatMoney, fromCents } from '../money.ts';
 import { severity } from '../spec-fields.ts';
 import { parseUtcMs } from '../time.ts';
@@ -131,6 +132,16 @@ export function evaluateNewsWindow(rule: NewsWindowRule, { tl, calendar }: Famil
         minutes_before: rule.minutes_before,
         minutes_after: rule.minutes_after,
         profit: fromCents(profit),
+        // The measure: how far from the release the deal was, against the window on its side.
+        ...evidence({
+          firstMs: td.ms,
+          worstValue: Math.abs(ev.ms - td.ms) / 1000,
+          worstMs: td.ms,
+          limit: (td.ms < ev.ms ? beforeMs : afterMs) / 1000,
+          unit: 'seconds',
+          positions: [d.position_id],
+          deals: [d.ticket],
+        }),
       };
       if (rule.action === 'void_profit') {
         // A position's profit is voided once, however many releases it touched.

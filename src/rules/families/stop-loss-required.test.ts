@@ -29,6 +29,13 @@ describe('stop_loss_required', () => {
         open_price: 1.27,
         sl: null,
         within_seconds: 0,
+        first_breach_time: '2026-01-12T11:00:00.000Z',
+        worst_value: 3600,
+        worst_time: '2026-01-12T12:00:00.000Z',
+        limit: 0,
+        unit: 'seconds',
+        positions: [2],
+        deals: [h.deals[2]!.ticket, h.deals[3]!.ticket],
       },
     ]);
   });

@@ -11,6 +11,7 @@
  * nothing is reported and the metric `stop_loss_data` says 'unavailable'.
  */
 import { z } from 'zod';
+import { evidence } from '../evidence.ts';
 import { severity } from '../spec-fields.ts';
 import type { TimedDeal } from '../timeline.ts';
 import type { Violation } from '../types.ts';
@@ -47,6 +48,7 @@ export function evaluateStopLossRequired(rule: StopLossRequiredRule, { tl, atMs 
     if (deals.some(hasSl)) continue;
     if (graceMs > 0 && (end <= deadline || atMs < deadline)) continue;
     const entry = deals[0];
+    const bare = Math.max(deadline, Math.min(end, atMs));
     violations.push({
       rule: 'stop_loss_required',
       description:
@@ -64,6 +66,16 @@ export function evaluateStopLossRequired(rule: StopLossRequiredRule, { tl, atMs 
       open_price: t.openPrice,
       sl: null,
       within_seconds: rule.within_seconds,
+      // The measure: how long the position went without a stop loss (to its close, or to now).
+      ...evidence({
+        firstMs: deadline,
+        worstValue: (bare - t.openMs) / 1000,
+        worstMs: bare,
+        limit: rule.within_seconds,
+        unit: 'seconds',
+        positions: [t.position_id],
+        deals: tl.positionDeals(t.position_id, t.openMs, bare),
+      }),
     });
   }
   return { violations, objectives: [], metrics: { stop_loss_data: 'available', positions_without_stop_loss: violations.length } };

@@ -8,6 +8,7 @@
  */
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { evidence } from '../evidence.ts';
 import { resetTz, severity } from '../spec-fields.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
@@ -104,6 +105,16 @@ export function evaluateWeekendFlat(rule: WeekendFlatRule, { tl, atMs }: FamilyC
       cutoff: iso(b.cutoff),
       resume: iso(b.resume),
       reset_tz: rule.reset_tz,
+      // The measure: how long the position was held into the break.
+      ...evidence({
+        firstMs: at,
+        worstValue: (Math.min(end, b.resume) - at) / 1000,
+        worstMs: Math.min(end, b.resume),
+        limit: 0,
+        unit: 'seconds',
+        positions: [t.position_id],
+        deals: tl.positionDeals(t.position_id, t.openMs, t.closeMs ?? atMs),
+      }),
     });
   }
   violations.sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)) || (a.position_id as number) - (b.position_id as number));
