@@ -9,9 +9,9 @@
  */
 import { z } from 'zod';
 import { dayClock } from '../days.ts';
+import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
 import { formatPct, fromCents, pct2, toCents } from '../money.ts';
 import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spec-fields.ts';
-import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
 import { DEAL_ADJUSTMENT, SOURCE_M1_BOUND } from '../timeline.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
