@@ -95,4 +95,18 @@ describe('brymix check', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('account.initial_balance');
   });
+
+  it('names a bad rule field from the root of the rules file, wrapped in "rules" or not', async () => {
+    const h = await historyFile('1005');
+    const rule = { type: 'max_lots_per_order', lots: 1, comparator: 'ge' };
+    const wrapped = join(dir, 'wrapped-rules.json');
+    const bare = join(dir, 'bare-rules.json');
+    writeFileSync(wrapped, JSON.stringify({ rules: [rule] }));
+    writeFileSync(bare, JSON.stringify([rule]));
+    const w = await cli('check', '--history', h, '--rules', wrapped);
+    const b = await cli('check', '--history', h, '--rules', bare);
+    expect([w.code, b.code]).toEqual([2, 2]);
+    expect(w.stderr).toContain('--rules: rules.0.comparator: Invalid option');
+    expect(b.stderr).toContain('--rules: 0.comparator: Invalid option');
+  });
 });

@@ -35,9 +35,14 @@ export function loadHistory(path: string, what = '--history'): AccountHistory {
 /** A rules argument is a JSON file (flat, list, preset reference, or `{ "rules": … }`) or a preset name. */
 export function loadRules(arg: string) {
   let input: unknown;
+  // A file of the API's shape, `{ "rules": … }`: its problems are named from the file's root.
+  let wrapped = false;
   if (existsSync(arg)) {
     input = readJson(arg, '--rules');
-    if (input && typeof input === 'object' && !Array.isArray(input) && 'rules' in input) input = (input as { rules: unknown }).rules;
+    if (input && typeof input === 'object' && !Array.isArray(input) && 'rules' in input) {
+      input = (input as { rules: unknown }).rules;
+      wrapped = true;
+    }
   } else if (/^[a-z0-9-]+(@\d+)?$/.test(arg)) {
     input = { preset: arg };
   } else {
@@ -46,7 +51,7 @@ export function loadRules(arg: string) {
   try {
     return resolveRuleSet(input);
   } catch (err) {
-    if (err instanceof RuleSetError) throw new InvalidInput(`--rules: ${err.message}`);
+    if (err instanceof RuleSetError) throw new InvalidInput(`--rules: ${wrapped ? new RuleSetError(err.issues.map((i) => ({ ...i, path: i.path ? `rules.${i.path}` : 'rules' }))).message : err.message}`);
     throw err;
   }
 }

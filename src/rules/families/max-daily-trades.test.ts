@@ -94,3 +94,15 @@ describe('max_daily_trades comparator and tolerance', () => {
     expect(() => daily(three, { tolerance: 0.5 })).toThrow(/tolerance.*whole number|whole number/);
   });
 });
+
+describe('max_daily_trades on a very busy day', () => {
+  it('lists the first 1,000 excess positions and keeps the latest 1,000 in the evidence, with the totals', () => {
+    const start = Date.parse('2026-01-12T08:00:00.000Z');
+    const h = trades(Array.from({ length: 2503 }, (_, i) => new Date(start + i * 1000).toISOString()));
+    const [v] = daily(h, { count: 3 }).violations;
+    expect(v).toMatchObject({ trades: 2503, worst_value: 2503, limit: 3, evidence_truncated: { positions: 2500, deals: 2500 } });
+    expect(v!.excess_positions).toEqual(Array.from({ length: 1000 }, (_, i) => i + 4));
+    expect(v!.positions).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1504));
+    expect(v!.deals).toHaveLength(1000);
+  });
+});

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { dayClock } from '../days.ts';
-import { evidence } from '../evidence.ts';
+import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
 import { ceilingComparator, exceeds, resetTime, resetTz, severity } from '../spec-fields.ts';
 import type { Trade } from '../timeline.ts';
 import type { Violation } from '../types.ts';
@@ -63,7 +63,8 @@ export function evaluateMaxDailyTrades(rule: MaxDailyTradesRule, { tl }: FamilyC
       max_trades: rule.count,
       comparator: rule.comparator,
       tolerance: rule.tolerance,
-      excess_positions: excess.map((t) => t.position_id),
+      // The first ones over the limit (the evidence's `positions` keeps the latest); `trades` says how many.
+      excess_positions: excess.slice(0, EVIDENCE_IDS_MAX).map((t) => t.position_id),
       reset_tz: rule.reset_tz,
       ...evidence({
         firstMs: first.openMs,
