@@ -148,7 +148,7 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (v: any) => boolea
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
-    let met = false;
+    let met: boolean;
     try {
       met = ok(v);
     } catch {

@@ -76,7 +76,9 @@ export function evaluateBestDay(rule: BestDayRule, { tl }: FamilyContext): Famil
   const met = bestCents === 0 || (denominator > 0 && !exceeds(bestCents * 100, cap * denominator, rule.comparator));
   const ratio = bestCents === 0 ? 0 : denominator > 0 ? (bestCents / denominator) * 100 : null;
   // The smallest denominator (net profit or positive-days sum) under which the best day fits the cap.
-  const required = Math.ceil((bestCents * 100) / cap) + (rule.comparator === 'gte' && Number.isInteger((bestCents * 100) / cap) ? 1 : 0);
+  // Under `gte` the best day must stay strictly below the cap: one cent more than an exact fit.
+  const fit = (bestCents * 100) / cap;
+  const required = rule.comparator === 'gt' ? Math.ceil(fit) : Math.floor(fit) + 1;
   return {
     violations: [],
     objectives: [{ rule: 'best_day', target: rule.cap_pct, current: ratio === null ? 100 : pct2(ratio), met }],

@@ -19,7 +19,7 @@
 import { z } from 'zod';
 import { evidence } from '../evidence.ts';
 import { formatDuration, fromCents } from '../money.ts';
-import { comparator, severity } from '../spec-fields.ts';
+import { ceilingComparator, comparator, exceeds, severity } from '../spec-fields.ts';
 import type { Trade } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
@@ -30,7 +30,7 @@ export const minTradeDurationSchema = z
     seconds: z.number().finite().gt(0, 'must be greater than 0').max(86_400),
     aggregation: z.enum(['any', 'share_of_trades', 'share_of_volume', 'share_of_profit', 'average', 'vwht']).default('any'),
     threshold_pct: z.number().finite().min(0).max(100).default(50),
-    threshold_comparator: z.enum(['gt', 'gte']).default('gt'),
+    threshold_comparator: ceilingComparator,
     applies_to: z.enum(['all', 'profitable_only']).default('all'),
     comparator,
     tolerance_seconds: z.number().finite().min(0).max(3_600).default(0),
@@ -110,9 +110,7 @@ export function evaluateMinTradeDuration(rule: MinTradeDurationRule, { tl }: Fam
 
   const agg = rule.aggregation;
   const isShare = agg !== 'average' && agg !== 'vwht';
-  const breaches = isShare
-    ? rule.threshold_comparator === 'gt' ? (v: number) => v > rule.threshold_pct : (v: number) => v >= rule.threshold_pct
-    : isShort;
+  const breaches = isShare ? (v: number) => exceeds(v, rule.threshold_pct, rule.threshold_comparator) : isShort;
   const worse = isShare ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
   const byClose = [...closed].sort((a, b) => a.closeMs! - b.closeMs! || a.position_id - b.position_id);
   const run = new Running();
