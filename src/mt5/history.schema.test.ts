@@ -20,4 +20,37 @@ describe('history schema', () => {
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.path).toEqual(['deals', 0, 'time']);
   });
+
+  const position = { ticket: 7, symbol: 'EURUSD', type: 'buy', volume: 1, open_price: 1.1, current_price: 1.1012, swap: 0, profit: 120, open_time: '2026-01-16T08:00:00.000Z' };
+  const withPositions = (positions: unknown[]) => ({
+    account: { login: '1001', server: 'Brymix-Demo', currency: 'USD', initial_balance: 100000, server_utc_offset_minutes: 120, margin_mode: 'hedging' },
+    deals: [],
+    positions,
+  });
+
+  it('accepts an open position without sl and tp keys (no stop loss is normal), with nulls, and with values', () => {
+    const r = accountHistorySchema.safeParse(withPositions([position, { ...position, ticket: 8, sl: null, tp: null }, { ...position, ticket: 9, sl: 1.09, tp: 1.12 }]));
+    expect(r.success).toBe(true);
+    expect(r.data!.positions!.map((p) => [p.sl, p.tp])).toEqual([
+      [undefined, undefined],
+      [null, null],
+      [1.09, 1.12],
+    ]);
+  });
+
+  it('refuses an unknown key on an open position, naming the position and the key', () => {
+    const r = accountHistorySchema.safeParse(withPositions([{ ...position, stoploss: 1.09 }]));
+    expect(r.success).toBe(false);
+    expect(r.error!.issues).toHaveLength(1);
+    expect(r.error!.issues[0]).toMatchObject({ code: 'unrecognized_keys', keys: ['stoploss'], path: ['positions', 0] });
+    expect(r.error!.issues[0]!.message).toContain('stoploss');
+  });
+
+  it('publishes sl and tp of open positions as optional and forbids other keys', () => {
+    const items = (historyJsonSchema() as { properties: { positions: { items: { required: string[]; additionalProperties: unknown } } } }).properties.positions.items;
+    expect(items.required).not.toContain('sl');
+    expect(items.required).not.toContain('tp');
+    expect(items.required).toContain('open_time');
+    expect(items.additionalProperties).toBe(false);
+  });
 });

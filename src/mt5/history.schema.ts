@@ -55,12 +55,15 @@ export const accountHistorySchema = z
           volume: z.number().finite(),
           open_price: z.number().finite(),
           current_price: z.number().finite(),
-          sl: z.number().finite().nullable(),
-          tp: z.number().finite().nullable(),
+          /** Absent or null: the position has no stop loss (normal for an open trade). */
+          sl: z.number().finite().nullable().optional(),
+          tp: z.number().finite().nullable().optional(),
           swap: money,
           profit: money,
           open_time: isoTime,
-        }),
+        })
+        // A misspelt key (`stoploss`, `SL`) would otherwise vanish silently and read as "no stop loss".
+        .strict(),
       )
       .optional(),
     bars: z.record(z.string(), z.array(z.object({ time: isoTime, open: z.number(), high: z.number(), low: z.number(), close: z.number(), spread_points: z.number() }))).optional(),

@@ -64,8 +64,9 @@ export interface OpenPosition {
   volume: number;
   open_price: number;
   current_price: number;
-  sl: number | null;
-  tp: number | null;
+  /** Stop loss and take profit; absent or null when the position has none. */
+  sl?: number | null;
+  tp?: number | null;
   swap: number;
   profit: number;
   open_time: string;

@@ -23,7 +23,8 @@ export interface InfoView {
   as_of: string;
 }
 
-export type PositionView = Pick<OpenPosition, 'ticket' | 'symbol' | 'type' | 'volume' | 'open_price' | 'current_price' | 'sl' | 'tp' | 'swap' | 'profit' | 'open_time'>;
+/** The API always answers `sl`/`tp`, null when the position has none (the history may omit them). */
+export type PositionView = Pick<OpenPosition, 'ticket' | 'symbol' | 'type' | 'volume' | 'open_price' | 'current_price' | 'swap' | 'profit' | 'open_time'> & { sl: number | null; tp: number | null };
 
 export interface ChallengeView {
   /** Equity may not fall below these (the loss floors drawn on the equity chart). */
@@ -100,7 +101,7 @@ export function infoView(i: AccountInfo): InfoView {
 }
 
 export function positionView(p: OpenPosition): PositionView {
-  return { ticket: p.ticket, symbol: p.symbol, type: p.type, volume: p.volume, open_price: p.open_price, current_price: p.current_price, sl: p.sl, tp: p.tp, swap: p.swap, profit: p.profit, open_time: p.open_time };
+  return { ticket: p.ticket, symbol: p.symbol, type: p.type, volume: p.volume, open_price: p.open_price, current_price: p.current_price, sl: p.sl ?? null, tp: p.tp ?? null, swap: p.swap, profit: p.profit, open_time: p.open_time };
 }
 
 const ADJUSTMENTS = new Set(['balance', 'credit', 'charge', 'correction', 'bonus']);
