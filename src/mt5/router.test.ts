@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectorError, type Mt5Connector } from './connector.ts';
-import { createDefaultConnectorRouter } from './index.ts';
 import { createConnectorRouter } from './router.ts';
 import { SimulatorConnector } from './simulator/simulator.ts';
 
@@ -47,10 +46,19 @@ describe('connector router', () => {
     }
   });
 
-  it('routes Brymix-Demo to the simulator by default', async () => {
-    const defaults = createDefaultConnectorRouter();
-    const connector: Mt5Connector = defaults.forServer('Brymix-Demo');
-    expect(connector.kind).toBe('simulator');
-    await expect(defaults.getPositions({ login: '1001', password: 'demo', server: 'Brymix-Demo' })).resolves.toEqual([]);
+  it('serves only the servers it names when it has no fallback', () => {
+    expect(router.serves('Brymix-Demo')).toBe(true);
+    for (const name of ['Nope-Live', '*', '__proto__', 'brymix-demo']) expect(router.serves(name)).toBe(false);
+  });
+
+  it('serves a server that only the "*" fallback serves, and routes it there', async () => {
+    const fallback: Mt5Connector = new SimulatorConnector({ server: 'AnyBroker-Live' });
+    const withFallback = createConnectorRouter({ 'Brymix-Demo': simulator }, fallback);
+    expect(withFallback.servers()).toEqual(['Brymix-Demo']);
+    expect(withFallback.serves('AnyBroker-Live')).toBe(true);
+    expect(withFallback.serves('Brymix-Demo')).toBe(true);
+    expect(withFallback.forServer('AnyBroker-Live')).toBe(fallback);
+    expect(withFallback.forServer('Brymix-Demo')).toBe(simulator);
+    await expect(withFallback.getPositions({ login: '1001', password: 'demo', server: 'AnyBroker-Live' })).resolves.toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Picks the connector that serves an MT5 server name. A servers config file will feed this map
- * later; for now the simulator serves `Brymix-Demo` (see `index.ts`).
+ * Picks the connector that serves an MT5 server name: the servers named by the servers file
+ * (`servers.ts`), then its `"*"` fallback for every other name. Whoever decides whether a server
+ * is supported asks `serves(server)`, never the list of names, which leaves out the fallback.
  */
 import { ConnectorError, type FetchOptions, type Mt5Connector, type Mt5Credentials } from './connector.ts';
 import type { AccountHistory, AccountInfo, OpenPosition } from './history.ts';
@@ -8,7 +9,9 @@ import type { AccountHistory, AccountInfo, OpenPosition } from './history.ts';
 export interface ConnectorRouter extends Mt5Connector {
   /** The connector for `server`; throws `ConnectorError('unknown_server')` when none serves it. */
   forServer(server: string): Mt5Connector;
-  /** Server names this router knows, sorted. */
+  /** Whether a connector serves `server`: a named one, or the `"*"` fallback. */
+  serves(server: string): boolean;
+  /** Server names this router names explicitly, sorted; the `"*"` fallback is not among them. */
   servers(): string[];
 }
 
@@ -28,6 +31,7 @@ export function createConnectorRouter(connectors: Record<string, Mt5Connector>, 
   return {
     kind: 'router',
     forServer,
+    serves: (server: string) => byServer.has(server) || fallback !== undefined,
     servers: () => [...byServer.keys()].sort(),
     fetchHistory: (creds: Mt5Credentials, opts?: FetchOptions): Promise<AccountHistory> =>
       call(() => forServer(creds.server).fetchHistory(creds, opts)),

@@ -109,7 +109,8 @@ export function createAccountService(d: { db: Db; clock: Clock; sealer: Sealer; 
         throw new AppError('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
       }
       const input = parsed.data;
-      if (!d.connectors.servers().includes(input.server)) {
+      // serves(), not servers(): the list leaves out the servers file's "*" fallback.
+      if (!d.connectors.serves(input.server)) {
         throw new AppError('validation_failed', `server: no connector serves "${input.server.slice(0, 100)}" (known: ${d.connectors.servers().join(', ')})`, { errors: [{ field: 'server', message: 'is not a known MT5 server' }] });
       }
       const key = input.key_id ? await keyById(input.key_id) : null;

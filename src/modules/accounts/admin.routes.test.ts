@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../../../test/harness.ts';
 import { createLiveConnector, liveRouter } from '../../../test/factories/live-connector.ts';
@@ -66,5 +69,36 @@ describe('admin API', () => {
     expect(list[0]).not.toHaveProperty('token');
     expect((await call(admin, 'POST', `/api/admin/widgets/${w.json().id}/revoke`)).json().status).toBe('revoked');
     expect((await call(admin, 'DELETE', `/api/admin/accounts/${accountId}`)).statusCode).toBe(204);
+  });
+});
+
+describe('admin API with a servers file', () => {
+  it('registers an account on a server that only the servers file\'s "*" fallback serves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brymix-servers-'));
+    const serversFile = join(dir, 'servers.json');
+    // MetaApi reaches any broker, so it is the usual "*" (config/servers.example.json).
+    writeFileSync(serversFile, JSON.stringify({ servers: { '*': { connector: 'metaapi' } } }));
+    const fallbackStack = await startStack({
+      workers: false,
+      // Registering an account calls no connector; the MetaApi URLs point nowhere all the same.
+      env: { MT5_SERVERS_FILE: serversFile, METAAPI_TOKEN: 'test-token', METAAPI_PROVISIONING_URL: 'http://127.0.0.1:9', METAAPI_CLIENT_URL: 'http://127.0.0.1:9' },
+    });
+    try {
+      await fallbackStack.deps.staff.create({ email: 'fallback-admin@firm.test', role: 'admin', password: 'admin-password-1' });
+      const token = (await fallbackStack.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'fallback-admin@firm.test', password: 'admin-password-1' } })).json().token as string;
+      const add = await fallbackStack.app.inject({ method: 'POST', url: '/api/admin/accounts', headers: { authorization: `Bearer ${token}` }, payload: { login: '51234567', server: 'ICMarketsSC-Demo', password: 'investor-pw' } });
+      expect(add.statusCode).toBe(201);
+      expect(add.json()).toMatchObject({ login: '51234567', server: 'ICMarketsSC-Demo', name: '51234567@ICMarketsSC-Demo' });
+    } finally {
+      await fallbackStack.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses, naming the field, a server that no connector serves when there is no "*"', async () => {
+    const add = await call(admin, 'POST', '/api/admin/accounts', { login: '51234567', server: 'ICMarketsSC-Demo', password: 'investor-pw' });
+    expect(add.statusCode).toBe(400);
+    expect(add.headers['content-type']).toContain('application/problem+json');
+    expect(add.json().errors).toEqual([{ field: 'server', message: 'is not a known MT5 server' }]);
   });
 });
