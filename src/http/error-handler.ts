@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
+import { isBackendUnavailable, UNAVAILABLE_RETRY_AFTER_S } from '../infra/unavailable.ts';
 import { AppError, problemFor, type FieldError } from './errors.ts';
 
 const PART_NAMES: Record<string, string> = { body: '', querystring: 'query.', params: 'path.', headers: 'header.' };
@@ -48,6 +49,9 @@ export function toAppError(err: unknown): AppError {
       return new AppError('unsupported_media_type', 'Send the body as application/json');
   }
   if (fe.statusCode === 429) return new AppError('rate_limited', fe.message);
+  if (isBackendUnavailable(err)) {
+    return new AppError('unavailable', 'A backing service (database or cache) is unavailable; retry shortly', { retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_S });
+  }
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new AppError('validation_failed', fe.message);
   return new AppError('internal');
 }
@@ -63,7 +67,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, appErr
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const appErr = toAppError(err);
-    if (appErr.status >= 500) request.log.error({ err }, 'request failed');
+    if (appErr.code === 'unavailable') request.log.warn({ err: (err as Error).message }, 'backing service unavailable');
+    else if (appErr.status >= 500) request.log.error({ err }, 'request failed');
     return sendProblem(request, reply, appErr);
   });
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)));

@@ -18,6 +18,11 @@ export interface OpenDbOptions {
   pgSchema?: string;
   /** SQLite file name inside dataDir, or ':memory:'. */
   sqliteFile?: string;
+  /**
+   * Told of errors on idle pooled PostgreSQL connections (the server restarting, failing over or
+   * terminating backends: 57P01). Without a listener such an error would end the process.
+   */
+  onConnectionError?: (err: Error) => void;
 }
 
 export interface DbHandle {
@@ -36,8 +41,16 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: 10,
+      // While the server is away a request waits at most this long for a connection, then answers 503.
+      connectionTimeoutMillis: 5_000,
       ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
     });
+    // An idle client's error is emitted on the pool; the pool drops that client and makes a new one
+    // on the next query, so the process only has to stay alive and say so.
+    pool.on('error', (err) => opts.onConnectionError?.(err));
+    // A client checked out when its connection dies (inside a transaction, between queries) emits
+    // on itself, where the pool no longer listens; the query in flight is rejected either way.
+    pool.on('connect', (client) => client.on('error', (err) => opts.onConnectionError?.(err)));
     if (opts.pgSchema) {
       const client = await pool.connect();
       try {
