@@ -1,8 +1,18 @@
 /**
- * MetaApi HTTP: `auth-token` header, per-request timeout, and the SDK's retry policy
- * (reference/mt5.md §1.5): 429 and 202 wait for `metadata.recommendedRetryTime` or
- * `Retry-After`; 409, 5xx, network errors and timeouts back off exponentially (1 s doubling,
- * capped at 30 s, 5 retries by default). Errors never contain the trader's password.
+ * MetaApi HTTP: `auth-token` header, per-request timeout, and the retry policy of MetaApi's SDK
+ * (metaapi.cloud-sdk 29.3.3 `lib/clients/httpClient.ts`; reference/mt5.md §1.5):
+ * - 429 TooManyRequestsError waits for `metadata.recommendedRetryTime`
+ *   (https://metaapi.cloud/docs/client/models/tooManyRequestsError/), else `Retry-After`, at most
+ *   `maxRateLimitWaitMs` a time and `maxRetries` times;
+ * - 202 Accepted ("still processing, come back later": account creation while broker settings are
+ *   detected, data being loaded) waits for `Retry-After` (delay-seconds or an HTTP-date, RFC 9110
+ *   §10.2.3), else `metadata.recommendedRetryTime`, and repeats the same request — same body, same
+ *   headers, so createAccount's `transaction-id` is reused unchanged — until a final answer or the
+ *   long-running deadline (`longRunningTimeoutMs`, the SDK's 10 minutes); these polls do not count
+ *   as retries;
+ * - 409, 5xx, network errors and timeouts back off exponentially (1 s doubling, capped at 30 s,
+ *   5 retries by default).
+ * Errors never contain the trader's password.
  */
 import { ConnectorError } from '../connector.ts';
 
@@ -14,6 +24,8 @@ export interface MetaApiHttpOptions {
   retryMaxMs: number;
   /** Longest wait a rate limit may ask for before we give up (and let the job queue retry later). */
   maxRateLimitWaitMs: number;
+  /** How long a request answered 202 may be polled in all (the SDK's long-running request timeout). */
+  longRunningTimeoutMs: number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
 }
@@ -42,17 +54,20 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
-function waitHint(res: Response, body: MetaApiHttpError['body'], now: number): number | null {
+/** `Retry-After` in ms from `now`: delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null if absent or unreadable. */
+export function retryAfterMs(header: string | null, now: number): number | null {
+  const value = header?.trim();
+  if (!value) return null;
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** `metadata.recommendedRetryTime` (ISO instant) in ms from `now`; null if absent or unreadable. */
+function recommendedRetryMs(body: MetaApiHttpError['body'], now: number): number | null {
   const rrt = body?.metadata?.recommendedRetryTime;
-  if (typeof rrt === 'string' && !Number.isNaN(Date.parse(rrt))) return Math.max(0, Date.parse(rrt) - now);
-  const ra = res.headers.get('retry-after');
-  if (ra) {
-    const secs = Number(ra);
-    if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-    const at = Date.parse(ra);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
-  }
-  return null;
+  if (typeof rrt !== 'string' || Number.isNaN(Date.parse(rrt))) return null;
+  return Math.max(0, Date.parse(rrt) - now);
 }
 
 function isTimeout(err: unknown): boolean {
@@ -61,8 +76,9 @@ function isTimeout(err: unknown): boolean {
 
 export function createMetaApiHttp(o: MetaApiHttpOptions) {
   /** One JSON request with retries. `signal` is the caller's (job) deadline. */
-  async function request<T>(method: 'GET' | 'POST', url: string, init: { body?: unknown; signal?: AbortSignal; what: string }): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST', url: string, init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; what: string }): Promise<T> {
     let backoff = o.retryBaseMs;
+    let polledMs = 0;
     for (let attempt = 0; ; attempt++) {
       if (init.signal?.aborted) throw deadline(init.signal, init.what);
       const perRequest = AbortSignal.timeout(o.timeoutMs);
@@ -71,7 +87,7 @@ export function createMetaApiHttp(o: MetaApiHttpOptions) {
       try {
         res = await fetch(url, {
           method,
-          headers: { 'auth-token': o.token, accept: 'application/json', ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          headers: { ...init.headers, 'auth-token': o.token, accept: 'application/json', ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
           ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
           signal,
           redirect: 'error',
@@ -97,8 +113,22 @@ export function createMetaApiHttp(o: MetaApiHttpOptions) {
       }
       if (res.status >= 200 && res.status < 300 && res.status !== 202) return body as T;
       const errBody = (body && typeof body === 'object' ? body : null) as MetaApiHttpError['body'];
-      if (res.status === 429 || res.status === 202) {
-        const wait = waitHint(res, errBody, o.now()) ?? backoff;
+      if (res.status === 202) {
+        // SDK: `res.headers['retry-after'] ?? res.data?.metadata?.recommendedRetryTime`, at least 1 s, until the
+        // long-running deadline
+        const now = o.now();
+        const wait = Math.max(1000, retryAfterMs(res.headers.get('retry-after'), now) ?? recommendedRetryMs(errBody, now) ?? 0);
+        polledMs += wait;
+        if (polledMs > o.longRunningTimeoutMs) {
+          throw new ConnectorError('timeout', `MetaApi was still processing ${init.what} after ${Math.round(o.longRunningTimeoutMs / 1000)} s${errBody?.message ? ` (${errBody.message})` : ''}`, true);
+        }
+        await o.sleep(wait, init.signal);
+        attempt--; // a 202 is an answer, not a failure: it does not use up a retry
+        continue;
+      }
+      if (res.status === 429) {
+        const now = o.now();
+        const wait = recommendedRetryMs(errBody, now) ?? retryAfterMs(res.headers.get('retry-after'), now) ?? backoff;
         if (attempt >= o.maxRetries || wait > o.maxRateLimitWaitMs) {
           throw new ConnectorError('unreachable', `MetaApi rate limit on ${init.what}; retry after ${Math.ceil(wait / 1000)} s`, true);
         }
