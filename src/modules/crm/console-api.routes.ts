@@ -84,9 +84,10 @@ export function consoleApiRoutes({ crm }: { crm: CrmService }): FastifyPluginAsy
         schema: {
           tags: ['console'],
           summary: "Impersonate: a single-use 15-minute SSO link into the client's trading dashboard (admins only; a reason is required)",
+          description: 'Answers 409 when the client has no account on the trading platform (a link could not sign in there).',
           params: idParam,
           body: z.object({ reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) }).strict(),
-          response: { 200: z.object({ ssoToken: z.string(), ssoUrl: z.string(), expiresIn: z.literal(900) }), 400: problem, 401: problem, 403: problem, 404: problem },
+          response: { 200: z.object({ ssoToken: z.string(), ssoUrl: z.string(), expiresIn: z.literal(900) }), 400: problem, 401: problem, 403: problem, 404: problem, 409: problem },
         },
       },
       async (request, reply) => {

@@ -65,7 +65,17 @@ export function createCrmPlatformServices(input: CrmPlatformDepsInput) {
   });
 
   const serviceTokens = createServiceTokenService({ db, clock, audit, envToken: config.SERVICE_API_TOKEN });
-  const crm = createCrmService({ db, clock, logger, audit, ssoSecret: config.SSO_SECRET, tradingPlatformUrl: settings.tradingPlatformUrl });
+  // SSO links open this process's own trading platform unless TRADING_PLATFORM_URL names another system.
+  const platformIsLocal = settings.tradingPlatformUrl === selfUrl(config);
+  const crm = createCrmService({
+    db,
+    clock,
+    logger,
+    audit,
+    ssoSecret: config.SSO_SECRET,
+    tradingPlatformUrl: settings.tradingPlatformUrl,
+    tradingPlatformHasTrader: platformIsLocal ? (email) => platform.hasTrader(email) : null,
+  });
   const siteWebhooks = createSiteWebhookReceiver({ db, queue: input.queue, clock, audit, logger, secret: config.SITE_WEBHOOK_SECRET });
 
   // The trading platform's side: its events go to CRM_BASE_URL through an outbox.

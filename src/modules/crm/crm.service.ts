@@ -131,6 +131,12 @@ export interface CrmServiceDeps {
   audit: AuditService;
   ssoSecret: string;
   tradingPlatformUrl: string;
+  /**
+   * Whether the trading platform the SSO links open has a trader with this email (the platform
+   * signs in by `clientEmail`). Null when that platform is another system the CRM cannot ask:
+   * then a client counts as having an account once the platform has registered it (`clientId`).
+   */
+  tradingPlatformHasTrader: ((email: string) => Promise<boolean>) | null;
 }
 
 export function createCrmService(deps: CrmServiceDeps) {
@@ -350,6 +356,15 @@ export function createCrmService(deps: CrmServiceDeps) {
     /** Admin impersonation: a 15-minute single-use SSO token into the trading platform. */
     async impersonate(clientId: string, staff: { id: string; email: string }, reason: string, meta: RequestMeta): Promise<{ ssoToken: string; ssoUrl: string; expiresIn: number }> {
       const client = await clientById(clientId);
+      // A link for someone the platform does not know could only answer 401 there: refuse here, saying why.
+      const hasAccount = deps.tradingPlatformHasTrader ? await deps.tradingPlatformHasTrader(client.email) : client.external_id !== null;
+      if (!hasAccount) {
+        await audit.record({ actorType: 'staff', actorId: staff.id, action: 'client.impersonate', outcome: 'denied', targetType: 'client', targetId: client.id, ip: meta.ip, requestId: meta.requestId, meta: { reason, clientEmail: client.email, refused: 'no_platform_account' } });
+        throw new AppError(
+          'conflict',
+          `${client.email} has no account on the trading platform, so there is no dashboard to open: impersonation signs in to a trader's existing account. Ask the client to sign up on the trading platform first.`,
+        );
+      }
       const signed = await signSsoToken(deps.ssoSecret, { clientEmail: client.email, impersonatedBy: staff.email, reason, nowMs: clock.now() });
       await cdb.transaction().execute((tx) => activity(tx, client.id, 'impersonation.started', `${staff.email} opened the trader's dashboard: ${reason}`, { type: 'staff', id: staff.id, label: staff.email }, { reason, jti: signed.jti }, clock.now()));
       await audit.record({ actorType: 'staff', actorId: staff.id, action: 'client.impersonate', targetType: 'client', targetId: client.id, ip: meta.ip, requestId: meta.requestId, meta: { reason, jti: signed.jti, clientEmail: client.email, expiresAt: new Date(signed.exp * 1000).toISOString() } });

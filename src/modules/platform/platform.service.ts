@@ -145,6 +145,11 @@ export function createPlatformService(deps: PlatformServiceDeps) {
   }
 
   return {
+    /** Whether a trader with this email exists: what an SSO link for that email needs (consumeSso). */
+    async hasTrader(email: string): Promise<boolean> {
+      return (await cdb.selectFrom('platform_traders').select('id').where('email', '=', email.trim().toLowerCase()).executeTakeFirst()) !== undefined;
+    },
+
     async signUp(input: { email: string; password: string; firstName: string; lastName: string; phone?: string | undefined }, meta: RequestMeta): Promise<{ token: string; maxAgeSeconds: number; traderId: string }> {
       const email = input.email.trim().toLowerCase();
       if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) throw invalid('email', 'is not an email address');
