@@ -43,4 +43,18 @@ const r = spawnSync('npx', ['vitest', 'run', ...process.argv.slice(2)], {
   stdio: 'inherit',
   env: { ...process.env, DATABASE_URL, REDIS_URL },
 });
-process.exit(r.status ?? 1);
+if (r.status !== 0) process.exit(r.status ?? 1);
+
+// The whole run again with the real thing: stop and start the local PostgreSQL cluster under load
+// (alone, since every other test shares that server). Only when the cluster is this machine's own.
+const local = ['127.0.0.1', 'localhost', '::1'].includes(new URL(DATABASE_URL).hostname);
+if (process.argv.length <= 2 && local && pgVersion && spawnSync('which', ['pg_ctlcluster']).status === 0) {
+  console.log('test:services: stopping and starting the local PostgreSQL under load');
+  const restart = spawnSync('npx', ['vitest', 'run', 'test/database-outage.test.ts'], {
+    stdio: 'inherit',
+    env: { ...process.env, DATABASE_URL, REDIS_URL, BRYMIX_TEST_PG_RESTART: '1' },
+  });
+  await ensure('PostgreSQL', DATABASE_URL, 5432, `pg_ctlcluster --skip-systemctl-redirect ${pgVersion} main start`);
+  process.exit(restart.status ?? 1);
+}
+process.exit(0);
