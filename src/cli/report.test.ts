@@ -32,9 +32,9 @@ describe('brymix report parse', () => {
     expect(json.mismatches).toEqual([]);
   });
 
-  it('prints a readable summary of an xlsx export', async () => {
-    const file = join(dir, 'ReportHistory-5550123.xlsx');
-    writeFileSync(file, reportXlsx(JAPANESE));
+  it.each(['terminal', 'compact'] as const)('prints a readable summary of an xlsx export (%s shape)', async (shape) => {
+    const file = join(dir, `ReportHistory-5550123-${shape}.xlsx`);
+    writeFileSync(file, reportXlsx(JAPANESE, MODEL, { shape }));
     const r = await cli('report', 'parse', file);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Account 5550123 (USD, Brymix-Live, real, hedging)');

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGLISH, reportHtml, reportXlsx, utf16leWithBom } from '../../../test/factories/mt5-report.ts';
+import { ENGLISH, MODEL, reportHtml, reportXlsx, utf16leWithBom } from '../../../test/factories/mt5-report.ts';
 import { metaApiDeals, startFakeMetaApi, type FakeMetaApi } from '../../../test/fakes/metaapi.ts';
 import { startFakeWebApi, type FakeWebApi, type FakeWebApiUser } from '../../../test/fakes/webapi.ts';
 import { startReceiver, startStack, waitForJob, type Receiver, type TestStack } from '../../../test/harness.ts';
@@ -129,8 +129,8 @@ describe('POST /api/v1/check with a terminal report', () => {
     expect((await jobRow(jobId)).credentials_enc).toBeNull();
   });
 
-  it('accepts a multipart upload of an xlsx export with form fields', async () => {
-    const res = await multipart({ user_id: 'user_r2', challenge_id: 'ch_r2', initial_balance: '10000', rules: JSON.stringify({ preset: 'ftmo-2step' }) }, { name: 'ReportHistory-5550123.xlsx', bytes: reportXlsx(ENGLISH) });
+  it.each(['terminal', 'compact'] as const)('accepts a multipart upload of an xlsx export (%s shape) with form fields', async (shape) => {
+    const res = await multipart({ user_id: 'user_r2', challenge_id: 'ch_r2', initial_balance: '10000', rules: JSON.stringify({ preset: 'ftmo-2step' }) }, { name: 'ReportHistory-5550123.xlsx', bytes: reportXlsx(ENGLISH, MODEL, { shape }) });
     expect(res.statusCode).toBe(200);
     const job = await waitForJob(stack.app, key, res.json().job_id);
     expect(job).toMatchObject({ user_id: 'user_r2', mt5_login: '5550123' });

@@ -206,6 +206,11 @@ export function reportTime(raw: string | undefined): string {
   return s;
 }
 
+/** A block row's first cell: `2023.06.23 07:53:00`, or an Excel serial date from a re-saved xlsx. */
+function isTime(text: string): boolean {
+  return /^\d{4}[.\-/]\d\d[.\-/]\d\d/.test(text) || /^\d{4,6}(\.\d+)?$/.test(text);
+}
+
 const cents = (n: number) => Math.round(n * 100);
 const round2 = (n: number) => cents(n) / 100;
 
@@ -515,17 +520,24 @@ export function parseReport(bytes: Buffer | Uint8Array, opts: ParseReportOptions
       continue;
     }
     if (current) {
+      // A block row starts with its time in the first column; a row starting further right is the
+      // totals row; anything else (an empty row, or the summary right after the last block, as in
+      // xlsx exports that have no spacer rows) ends the block.
       const ne = nonEmpty(r);
-      if (ne.length === 0) {
-        current = null;
-        phase = 'summary';
-      } else if (ne[0]!.col === 0) current.rows.push(r);
-      else {
-        current.totals = r;
-        current = null;
-        phase = 'summary';
+      const block: Block = current;
+      current = null;
+      phase = 'summary';
+      if (ne.length === 0) continue;
+      if (ne[0]!.col === 0 && isTime(ne[0]!.text)) {
+        block.rows.push(r);
+        current = block;
+        phase = 'blocks';
+        continue;
       }
-      continue;
+      if (ne[0]!.col > 0) {
+        block.totals = r;
+        continue;
+      }
     }
     if (phase === 'head') headPairs.push(...pairs(r));
     else if (phase === 'results') resultPairs.push(...pairs(r));

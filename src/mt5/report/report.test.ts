@@ -102,12 +102,26 @@ describe('reports built in code', () => {
   });
 
   it.each([
-    ['English', ENGLISH],
-    ['Japanese', JAPANESE],
-  ])('parses an xlsx export (%s, UTF-16LE XML parts, merged cells, omitted empty rows)', (_name, labels) => {
-    const r = parseReport(Buffer.from(reportXlsx(labels)), { filename: 'ReportHistory-5550123.xlsx' });
+    ['English', 'terminal', ENGLISH],
+    ['Japanese', 'terminal', JAPANESE],
+    ['English', 'compact', ENGLISH],
+    ['Japanese', 'compact', JAPANESE],
+  ] as const)('parses an xlsx export (%s, %s shape) with every block right', (_name, shape, labels) => {
+    const r = parseReport(Buffer.from(reportXlsx(labels, MODEL, { shape })), { filename: 'ReportHistory-5550123.xlsx' });
     expect(r.format).toBe('xlsx');
     expectModel(r);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('reads the terminal xlsx as the terminal writes it: covered cells of merged ranges dropped, Margin Level from its 0.00% ratio, formula totals from their cached values', () => {
+    const r = parseReport(Buffer.from(reportXlsx(ENGLISH)), { filename: 'ReportHistory-5550123.xlsx' });
+    expect(r.summary.margin_level).toBe(1481.03); // stored as 14.8103 with format `# ##0.00%`
+    expect(r.results).toMatchObject({ total_trades: 3, average_consecutive_wins: 2, balance_drawdown_relative_pct: 9.71, balance_drawdown_relative: 1022.9 });
+    expect(r.deals[0]).toMatchObject({ deal: 1001, type: 'balance', commission: 0, profit: 10_000, balance: 10_000, comment: 'Deposit' });
+    expect(r.orders[0]).toMatchObject({ order: 5001, state: 'filled', comment: 'grid-ea' }); // State J:K, Comment L:O
+    expect(r.open_positions[0]).toMatchObject({ swap: -0.25, profit: 50, comment: '' }); // Swap J:K
+    expect(r.positions[0]!.comment).toBe(''); // no hidden comment column in xlsx
+    expect(r.mismatches).toEqual([]); // the Deals and Open Positions totals rows (SUM formulas) agree with the rows
   });
 
   it('reports a mismatch when the Results block disagrees with the deals', () => {
@@ -116,9 +130,9 @@ describe('reports built in code', () => {
     expect(r.mismatches.find((m) => m.check === 'total_net_profit')).toMatchObject({ report: -900, computed: -982.2, difference: -82.2 });
   });
 
-  it('reports a mismatch when the Summary balance is not the Deals block’s last balance less credit (html and xlsx)', () => {
+  it('reports a mismatch when the Summary balance is not the Deals block’s last balance less credit (html and both xlsx shapes)', () => {
     const model = { ...MODEL, summaryBalance: '8 871.80' };
-    for (const bytes of [Buffer.from(reportHtml(ENGLISH, model)), Buffer.from(reportXlsx(ENGLISH, model))]) {
+    for (const bytes of [Buffer.from(reportHtml(ENGLISH, model)), Buffer.from(reportXlsx(ENGLISH, model)), Buffer.from(reportXlsx(ENGLISH, model, { shape: 'compact' }))]) {
       const r = parseReport(bytes, { filename: bytes[0] === 0x50 ? 'r.xlsx' : 'r.html' });
       expect(r.summary.balance).toBe(8871.8);
       expect(r.mismatches.filter((m) => m.check === 'balance')).toEqual([expect.objectContaining({ report: 8871.8, computed: 8817.8, difference: -54 })]);
