@@ -50,6 +50,8 @@ export interface FakeBrokerAccount {
   candles?: Record<string, Array<Record<string, unknown>>>;
   /** Default: UTC+3 all year. */
   clock?: FakeBrokerClock;
+  /** The broker's settings cannot be detected: a create ends in [managingAccounts] "Settings detection error". */
+  settingsUndetectable?: boolean;
 }
 
 export interface FakeMetaApiOptions {
@@ -167,6 +169,10 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
       return { status: 400, body: { id: 3, error: 'ValidationError', message: `.dat file for server ${b.server} not found, please check the server name or use a provisioning profile instead. Suggested server names: FakeBroker-Demo.`, details: { code: 'E_SRV_NOT_FOUND', serversByBrokers: { 'Fake Broker Ltd': o.brokers.map((x) => x.server) } } } };
     }
     const acct = o.brokers.find((x) => x.server === b.server && x.login === String(b.login));
+    if (acct?.settingsUndetectable) {
+      // [managingAccounts] "Settings detection error" example: retry later or use a provisioning profile
+      return { status: 400, body: { id: 3, error: 'ValidationError', message: 'We were not able to retrieve server settings using credentials provided. Please try again later or configure the provisioning profile manually.', details: 'E_SERVER_TIMEZONE' } };
+    }
     if (!acct || acct.password !== b.password) {
       // [managingAccounts] "Authentication error" example: details is the string "E_AUTH"
       return { status: 400, body: { id: 3, error: 'ValidationError', message: 'We failed to authenticate to your broker using credentials provided. Please check that your MetaTrader login, password and server name are correct.', details: 'E_AUTH' } };

@@ -61,7 +61,18 @@ function extraBroker(login: string, over: Partial<FakeBrokerAccount> = {}): Fake
 }
 
 beforeAll(async () => {
-  fake = await startFakeMetaApi({ token: TOKEN, brokers: [broker(), extraBroker('7001'), extraBroker('7002'), extraBroker('7003'), extraBroker('7004'), extraBroker('7005'), extraBroker('7006'), extraBroker('7007')], deployPolls: 2 });
+  const trade = (id: string, over: Record<string, unknown>) => ({ id, type: 'DEAL_TYPE_BUY', entryType: 'DEAL_ENTRY_IN', symbol: 'EURUSD', time: '2026-01-14T09:00:00.000Z', volume: 0.1, price: 1.1, commission: 0, swap: 0, profit: 0, positionId: id, orderId: id, platform: 'mt5', ...over });
+  fake = await startFakeMetaApi({
+    token: TOKEN,
+    brokers: [
+      broker(),
+      ...['7001', '7002', '7003', '7004', '7005', '7006'].map((login) => extraBroker(login)),
+      extraBroker('7101', { deals: [trade('71', { type: 'DEAL_TYPE_FUTURE_KIND', entryType: undefined, profit: 12.5 })] }),
+      extraBroker('7102', { deals: [trade('72', { entryType: undefined })] }),
+      extraBroker('7103', { settingsUndetectable: true }),
+    ],
+    deployPolls: 2,
+  });
 });
 afterAll(() => fake.close());
 
@@ -287,6 +298,42 @@ describe('MetaApi account cache (readAccount state, 404 NotFoundError)', () => {
     const mine = fake.requests.slice(before);
     expect(mine.filter((r) => r.path.endsWith('/deploy'))).toHaveLength(1);
     expect(mine.filter((r) => r.path.startsWith('/client/')).map((r) => r.status)).toEqual([200]);
+  });
+});
+
+/** Adds the trader to the fake MetaApi as the firm would have done already (createAccount until 201). */
+async function existingAccount(login: string): Promise<void> {
+  const transactionId = 'a'.repeat(24) + login.padStart(8, '0');
+  for (;;) {
+    const res = await fetch(`${fake.provisioningUrl}/users/current/accounts`, {
+      method: 'POST',
+      headers: { 'auth-token': TOKEN, 'content-type': 'application/json', 'transaction-id': transactionId },
+      body: JSON.stringify({ login, password: 'Secret-9', server: 'FakeBroker-Demo', platform: 'mt5', name: `firm-${login}`, magic: 0 }),
+    });
+    if (res.status === 201) return;
+    expect(res.status).toBe(202);
+  }
+}
+
+describe('MetaApi data that cannot be read as documented ends in bad_data, never a history', () => {
+  it('refuses a deal of a type MetaApi does not document when it moves money', async () => {
+    await existingAccount('7101');
+    const err = await connector({ includeBars: false }).fetchHistory({ login: '7101', password: 'Secret-9', server: 'FakeBroker-Demo' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'bad_data' });
+    expect((err as Error).message).toContain('DEAL_TYPE_FUTURE_KIND');
+  });
+
+  it('refuses a buy or sell deal without a documented entryType instead of guessing DEAL_ENTRY_IN', async () => {
+    await existingAccount('7102');
+    const err = await connector({ includeBars: false }).fetchHistory({ login: '7102', password: 'Secret-9', server: 'FakeBroker-Demo' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'bad_data' });
+    expect((err as Error).message).toContain('entryType');
+  });
+
+  it('answers a retryable error when MetaApi cannot detect the broker settings yet (E_SERVER_TIMEZONE)', async () => {
+    const err = await connector({ includeBars: false }).getAccountInfo({ login: '7103', password: 'Secret-9', server: 'FakeBroker-Demo' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'unreachable', retryable: true });
+    expect((err as Error).message).toContain('settings');
   });
 });
 

@@ -208,6 +208,10 @@ export class MetaApiConnector implements Mt5Connector {
     const details = JSON.stringify(err.body?.details ?? '') + String(err.body?.message ?? '');
     if (/E_AUTH/.test(details)) return new ConnectorError('invalid_credentials', 'The MT5 broker rejected the login or password', false);
     if (/E_SRV_NOT_FOUND/.test(details)) return new ConnectorError('unknown_server', 'MetaApi does not know this MT5 server name', false);
+    // createAccount errors (metaapi-javascript-sdk docs/metaApi/managingAccounts.md "Error handling"):
+    // E_SERVER_TIMEZONE "try again later"; E_RESOURCE_SLOTS needs the firm to allot more resource slots
+    if (/E_SERVER_TIMEZONE/.test(details)) return new ConnectorError('unreachable', 'MetaApi could not detect the broker server settings yet; it will be tried again', true);
+    if (/E_RESOURCE_SLOTS/.test(details)) return new ConnectorError('unreachable', 'MetaApi needs more resource slots for this account (E_RESOURCE_SLOTS); raise them in MetaApi', false);
     if (err.status === 401 || err.status === 403) return new ConnectorError('unreachable', `MetaApi rejected our API token (${err.status}); check METAAPI_TOKEN`, false);
     if (err.status === 404) return new ConnectorError('unreachable', 'MetaApi account not found or not deployed yet', true);
     if (err.status === 400) return new ConnectorError('bad_data', `MetaApi refused the request: ${err.body?.message ?? 'validation error'}`, false);
