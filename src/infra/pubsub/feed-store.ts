@@ -5,6 +5,7 @@
  * one upstream read per account per interval and every process's SSE clients see every update.
  */
 import { Redis } from 'ioredis';
+import { watchRedis, type RedisLogger } from '../redis.ts';
 
 export type FeedMessageHandler = (accountId: string, json: string) => void;
 
@@ -65,8 +66,8 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `;
 
-export function createRedisFeedStore(redisUrl: string, prefix: string): FeedStore {
-  const client = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+export function createRedisFeedStore(redisUrl: string, prefix: string, logger?: RedisLogger): FeedStore {
+  const client = watchRedis(new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false }), 'account feed', logger);
   let sub: Redis | null = null;
   const channel = `${prefix}:acct:updates`;
   const handlers: FeedMessageHandler[] = [];
@@ -89,7 +90,7 @@ export function createRedisFeedStore(redisUrl: string, prefix: string): FeedStor
     onMessage(handler) {
       handlers.push(handler);
       if (sub) return;
-      sub = client.duplicate();
+      sub = watchRedis(client.duplicate(), 'account feed subscriber', logger);
       void sub.subscribe(channel);
       sub.on('message', (_ch: string, message: string) => {
         const nl = message.indexOf('\n');

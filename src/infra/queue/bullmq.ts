@@ -6,6 +6,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
+import { watchRedis } from '../redis.ts';
 import { retryDelayMs, type EnqueueOptions, type JobHandler, type JobPayload, type JobQueue, type QueueStats } from './types.ts';
 
 export interface BullQueueOptions {
@@ -28,8 +29,7 @@ export class BullQueue implements JobQueue {
 
   constructor(options: BullQueueOptions) {
     this.#o = options;
-    this.#producerConn = new Redis(options.redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
-    this.#producerConn.on('error', (err) => options.logger.warn({ err: err.message }, 'redis (queue producer) error'));
+    this.#producerConn = watchRedis(new Redis(options.redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false }), 'queue producer', options.logger);
     this.#queue = new Queue(QUEUE_NAME, { connection: this.#producerConn, prefix: options.prefix });
     this.#queue.on('error', (err) => options.logger.warn({ err: err.message }, 'bullmq queue error'));
   }
@@ -46,8 +46,7 @@ export class BullQueue implements JobQueue {
   }
 
   async start(handlers: Record<string, JobHandler>, opts: { concurrency: number }): Promise<void> {
-    this.#workerConn = new Redis(this.#o.redisUrl, { maxRetriesPerRequest: null });
-    this.#workerConn.on('error', (err) => this.#o.logger.warn({ err: err.message }, 'redis (queue worker) error'));
+    this.#workerConn = watchRedis(new Redis(this.#o.redisUrl, { maxRetriesPerRequest: null }), 'queue worker', this.#o.logger);
     this.#worker = new Worker(
       QUEUE_NAME,
       async (job: Job) => {

@@ -7,6 +7,7 @@ import type { Sealer } from '../../infra/crypto/index.ts';
 import type { Db } from '../../infra/db/index.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { createMemoryFeedStore, createRedisFeedStore, type FeedStore } from '../../infra/pubsub/feed-store.ts';
+import { watchRedis } from '../../infra/redis.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '../../infra/ratelimit/gcra.ts';
 import { SseHub } from '../../http/sse.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
@@ -35,9 +36,9 @@ export interface AccountsDeps {
 
 export function createAccountsDeps(d: { config: Config; db: Db; clock: Clock; logger: Logger; sealer: Sealer; connectors: ConnectorRouter; keys: ApiKeyService; audit: { tryRecord(e: AuditEntry): Promise<void> } }): AccountsDeps {
   const c = d.config;
-  const redis = c.REDIS_URL ? new Redis(c.REDIS_URL, { maxRetriesPerRequest: 2 }) : null;
+  const redis = c.REDIS_URL ? watchRedis(new Redis(c.REDIS_URL, { maxRetriesPerRequest: 2 }), 'rate limits', d.logger) : null;
   const limiter = redis ? createRedisRateLimiter(redis, c.REDIS_PREFIX) : createMemoryRateLimiter();
-  const feedStore = c.REDIS_URL ? createRedisFeedStore(c.REDIS_URL, c.REDIS_PREFIX) : createMemoryFeedStore();
+  const feedStore = c.REDIS_URL ? createRedisFeedStore(c.REDIS_URL, c.REDIS_PREFIX, d.logger) : createMemoryFeedStore();
   const accounts = createAccountService({
     db: d.db,
     clock: d.clock,
