@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startFakeWebApi } from '../../test/fakes/webapi.ts';
 import { createConfiguredRouter, readServersFile, ServersFileError } from './servers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'brymix-servers-'));
@@ -47,16 +48,60 @@ describe('routing by mt5_server through the servers file', () => {
 
   it('requires the broker clock of a webapi server as exactly one of a UTC offset and a valid IANA zone', () => {
     const webapi = { connector: 'webapi', url: 'https://h', manager_login: '1', manager_password_env: 'MT5_X_PASSWORD' };
-    expect(() => readServersFile(file({ servers: { X: webapi } }))).toThrow(/exactly one of utc_offset_minutes and time_zone/);
+    expect(() => readServersFile(file({ servers: { X: webapi } }))).toThrow(/exactly one of utc_offset_minutes \(with dst\) and time_zone/);
     expect(() => readServersFile(file({ servers: { X: { ...webapi, utc_offset_minutes: 120, time_zone: 'Europe/Athens' } } }))).toThrow(/exactly one of/);
     expect(() => readServersFile(file({ servers: { X: { ...webapi, time_zone: 'Europe/Atlantis' } } }))).toThrow(/servers\.X\.time_zone: must be an IANA time zone/);
     expect(readServersFile(file({ servers: { X: { ...webapi, utc_offset_minutes: 0 } } })).servers.X).toMatchObject({ utc_offset_minutes: 0 });
   });
 
+  it('takes a broker clock as a UTC offset with a US, EU or no DST rule, and dst only beside an offset', () => {
+    const webapi = { connector: 'webapi', url: 'https://h', manager_login: '1', manager_password_env: 'MT5_X_PASSWORD' };
+    for (const dst of ['us', 'eu', 'none']) expect(readServersFile(file({ servers: { X: { ...webapi, utc_offset_minutes: 120, dst } } })).servers.X).toMatchObject({ utc_offset_minutes: 120, dst });
+    expect(() => readServersFile(file({ servers: { X: { ...webapi, utc_offset_minutes: 120, dst: 'au' } } }))).toThrow(/servers\.X\.dst/);
+    expect(() => readServersFile(file({ servers: { X: { ...webapi, time_zone: 'Europe/Athens', dst: 'us' } } }))).toThrow(/servers\.X\.dst: dst goes with utc_offset_minutes/);
+  });
+
+  it('converts deal times with a "New York close" server’s clock in the weeks between the US and EU switches', async () => {
+    const MANAGER = { managerLogin: '1005', managerPassword: 'Manager-Pa55' };
+    const clock = { utc_offset_minutes: 120, dst: 'us' } as const;
+    const wall = (s: string) => String(Date.parse(`${s.replace(' ', 'T')}Z`) / 1000); // as the server writes Time
+    const fake = await startFakeWebApi({
+      ...MANAGER,
+      clock,
+      groups: [{ Group: 'real\\ny', Currency: 'USD', CurrencyDigits: '2', MarginMode: '2' }],
+      users: [
+        {
+          login: '71001',
+          group: 'real\\ny',
+          balance: '10050.00',
+          credit: '0.00',
+          trade: null,
+          positions: [],
+          daily: [],
+          deals: [
+            { Deal: '1', Order: '0', Action: '2', Entry: '0', Time: wall('2026-03-02 09:00:00'), Symbol: '', Volume: '0', Price: '0', Profit: '10000.00', Storage: '0.00', Commission: '0.00', Fee: '0.00', PositionID: '0', Comment: 'Deposit', Reason: '0' },
+            { Deal: '2', Order: '5', Action: '0', Entry: '0', Time: wall('2026-03-16 10:00:00'), Symbol: 'EURUSD', Volume: '10000', Price: '1.1', Profit: '0.00', Storage: '0.00', Commission: '0.00', Fee: '0.00', PositionID: '5', Comment: '', Reason: '0' },
+            { Deal: '3', Order: '6', Action: '1', Entry: '1', Time: wall('2026-10-28 10:00:00'), Symbol: 'EURUSD', Volume: '10000', Price: '1.1005', Profit: '50.00', Storage: '0.00', Commission: '0.00', Fee: '0.00', PositionID: '5', Comment: '', Reason: '0' },
+          ],
+        },
+      ],
+    });
+    const p = file({ servers: { 'NY-Live': { connector: 'webapi', url: fake.url, manager_login: MANAGER.managerLogin, manager_password_env: 'MT5_NY_MANAGER_PASSWORD', utc_offset_minutes: 120, dst: 'us' } } });
+    try {
+      const h = await createConfiguredRouter({ serversFile: p, env: { MT5_NY_MANAGER_PASSWORD: MANAGER.managerPassword } }).fetchHistory({ login: '71001', password: '', server: 'NY-Live' });
+      // 10:00 on the server is 07:00 UTC in both weeks (UTC+3), where Europe/Athens would say 08:00.
+      expect(h.deals.map((d) => d.time)).toEqual(['2026-03-16T07:00:00.000Z', '2026-10-28T07:00:00.000Z']);
+      expect(h.account).toMatchObject({ initial_balance: 10_000, currency: 'USD' });
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('accepts the documented example file', () => {
     const example = resolve(import.meta.dirname, '../../config/servers.example.json');
-    const router = createConfiguredRouter({ serversFile: example, env: { MT5_MYBROKER_MANAGER_PASSWORD: 'x' }, metaApi });
-    expect(router.servers()).toEqual(['Brymix-Demo', 'ICMarketsSC-Demo', 'MyBroker-Live']);
+    const router = createConfiguredRouter({ serversFile: example, env: { MT5_MYBROKER_MANAGER_PASSWORD: 'x', MT5_OTHERBROKER_MANAGER_PASSWORD: 'y' }, metaApi });
+    expect(router.servers()).toEqual(expect.arrayContaining(['Brymix-Demo', 'ICMarketsSC-Demo', 'MyBroker-Live', 'OtherBroker-Live']));
     expect(router.forServer('MyBroker-Live').kind).toBe('webapi');
+    expect(readServersFile(example).servers['MyBroker-Live']).toMatchObject({ utc_offset_minutes: 120, dst: 'us' });
   });
 });

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { BrokerClock, DstRule } from './broker-clock.ts';
 import type { Mt5Connector } from './connector.ts';
 import { MetaApiConnector, type MetaApiConfig } from './metaapi/index.ts';
 import { createConnectorRouter, type ConnectorRouter } from './router.ts';
@@ -26,8 +27,14 @@ const entrySchema = z.discriminatedUnion('connector', [
       manager_login: z.union([z.string(), z.number()]).transform(String),
       /** Name of the environment variable holding the manager password. */
       manager_password_env: envName,
-      /** The broker clock: a fixed offset from UTC in minutes, or an IANA zone when it follows DST. One is required. */
+      /**
+       * The broker clock (broker-clock.ts), one of: `utc_offset_minutes` (the offset outside DST)
+       * with `dst` — `us` for the common UTC+2/+3 "New York close" servers that switch on the US
+       * dates, `eu` for the EU dates, `none` (default) for a clock that never changes — or an IANA
+       * `time_zone` for a server that keeps a city's time.
+       */
       utc_offset_minutes: z.number().int().min(-720).max(840).optional(),
+      dst: z.enum(['us', 'eu', 'none']).optional(),
       time_zone: z.string().refine(isIanaZone, 'must be an IANA time zone such as Europe/Athens').optional(),
       margin_mode: z.enum(['hedging', 'netting']).optional(),
       insecure_tls: z.boolean().optional(),
@@ -36,10 +43,19 @@ const entrySchema = z.discriminatedUnion('connector', [
     .strict()
     // Deal times arrive on the broker's clock; guessing UTC would move every trade by hours.
     .refine((e) => (e.utc_offset_minutes === undefined) !== (e.time_zone === undefined), {
-      message: 'give the broker clock as exactly one of utc_offset_minutes and time_zone',
+      message: 'give the broker clock as exactly one of utc_offset_minutes (with dst) and time_zone',
       path: ['time_zone'],
+    })
+    .refine((e) => e.dst === undefined || e.utc_offset_minutes !== undefined, {
+      message: 'dst goes with utc_offset_minutes; a time_zone has its own DST rules',
+      path: ['dst'],
     }),
 ]);
+
+/** The entry's broker clock; the schema guarantees exactly one of the two forms. */
+function brokerClockOf(entry: { utc_offset_minutes?: number | undefined; dst?: DstRule | undefined; time_zone?: string | undefined }): BrokerClock {
+  return entry.time_zone !== undefined ? { time_zone: entry.time_zone } : { utc_offset_minutes: entry.utc_offset_minutes ?? 0, dst: entry.dst ?? 'none' };
+}
 
 function isIanaZone(zone: string): boolean {
   try {
@@ -101,8 +117,7 @@ export function createConfiguredRouter(s: ConnectorSettings): ConnectorRouter {
         url: entry.url,
         managerLogin: entry.manager_login,
         managerPassword: password,
-        ...(entry.utc_offset_minutes !== undefined ? { utcOffsetMinutes: entry.utc_offset_minutes } : {}),
-        ...(entry.time_zone ? { timeZone: entry.time_zone } : {}),
+        clock: brokerClockOf(entry),
         ...(entry.margin_mode ? { marginMode: entry.margin_mode } : {}),
         ...(entry.insecure_tls ? { insecureTls: true } : {}),
         ...(entry.timeout_ms ? { timeoutMs: entry.timeout_ms } : {}),

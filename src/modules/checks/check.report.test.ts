@@ -39,7 +39,7 @@ function webApiUser(): FakeWebApiUser {
   const balance = (100_000 + 3 * (250 - 1.4)).toFixed(2);
   return {
     login: '70009',
-    currency: 'USD',
+    group: 'real\\prop-usd',
     balance,
     credit: '0.00',
     deals,
@@ -53,7 +53,8 @@ beforeAll(async () => {
   const deals = metaApiDeals(40, '2026-11-02T08:00:00.000Z');
   const balance = deals.reduce((s, d) => s + Math.round(Number(d.profit ?? 0) * 100) + Math.round(Number(d.commission ?? 0) * 100), 0) / 100;
   metaApi = await startFakeMetaApi({ token: META_TOKEN, brokers: [{ login: '50194988', password: TRADER_PASSWORD, server: 'FakeBroker-Demo', region: 'london', currency: 'USD', balance, equity: balance, deals, positions: [] }] });
-  webApi = await startFakeWebApi({ ...MANAGER, users: [webApiUser()] });
+  // Groups / Data Structure (webapi_group_data_format): the account's currency is its group's.
+  webApi = await startFakeWebApi({ ...MANAGER, users: [webApiUser()], groups: [{ Group: 'real\\prop-usd', Currency: 'USD', CurrencyDigits: '2', MarginMode: '2' }], clock: { utc_offset_minutes: 120 } });
   const dir = mkdtempSync(join(tmpdir(), 'brymix-servers-'));
   const serversFile = join(dir, 'servers.json');
   writeFileSync(

@@ -4,14 +4,21 @@
  * `/api/auth/answer` handshake (the server's `cli_rand_answer` is verified) and every command
  * after it; a 401/403 re-authenticates once. Values arrive as strings and are parsed; volumes
  * are ÷ 10 000 (VolumeExt ÷ 1e8); times are seconds on the server clock and are converted to UTC
- * with the server's configured offset or zone; deal reasons use the Manager numbering (§3.3).
+ * with the server's configured broker clock (broker-clock.ts: an IANA zone, or an offset with
+ * US/EU/no DST); deal reasons use the Manager numbering (§3.3). The account's currency and margin
+ * mode come from its group (`group/get`, cached per group name); the server's daily reports give
+ * its own end-of-day balance and equity (daily-loss anchors) and prove the configured clock right.
+ * A history is returned only when it agrees with the account's own figures (consistency.ts): the
+ * announced `Total`s, the balance and credit, the open positions; an account that trades while it
+ * is read is read again.
  * A rate limit (`12 Too frequent requests`, or HTTP 429 / 503 with Retry-After from a proxy in
  * front of the access server) is waited out and retried with exponential backoff; the server's
  * transient retcodes (network, timeout, no connection, no service, shutdown) end the read with a
  * retryable error so the job queue tries again later.
  */
-import { DateTime } from 'luxon';
 import { Agent, request } from 'undici';
+import { describeClock, offsetAt, serverToUtc, utcToServer, type BrokerClock } from '../broker-clock.ts';
+import { assertConsistent, findInconsistencies, type ReportedFigures } from '../consistency.ts';
 import { ConnectorError, type FetchOptions, type Mt5Connector, type Mt5Credentials } from '../connector.ts';
 import type { AccountHistory, AccountInfo, Deal, DealEntry, DealType, EquitySnapshot, OpenPosition } from '../history.ts';
 import { abortableSleep } from '../metaapi/http.ts';
@@ -23,11 +30,14 @@ export interface WebApiConfig {
   url: string;
   managerLogin: string;
   managerPassword: string;
-  /** Broker clock minus UTC, minutes; or `timeZone` for brokers that follow DST. */
-  utcOffsetMinutes?: number;
-  timeZone?: string;
-  /** Margin mode of the server's groups (the user record does not say); default hedging. */
+  /** The trade server's clock: every server time (deals, positions, daily reports) is converted with it. */
+  clock: BrokerClock;
+  /** Margin mode when the account's group does not say (`MarginMode`); default hedging. */
   marginMode?: 'hedging' | 'netting';
+  /** How long a group's configuration (currency, margin mode) is kept, in ms (default 10 minutes). */
+  groupCacheMs?: number;
+  /** Reads of a history whose account trades while it is read (default 3). */
+  maxReads?: number;
   /** Client build sent in auth/start (≥ 484). */
   version?: number;
   /** Agent name sent in auth/start (no spaces). */
@@ -69,6 +79,22 @@ const TRANSIENT_RETCODES = new Set([MT_RET_ERR_NETWORK, MT_RET_ERR_TIMEOUT, MT_R
 
 type Json = Record<string, unknown>;
 
+/** What the connector takes from the account's group (Groups / Data Structure, `webapi_group_data_format`). */
+interface GroupInfo {
+  currency: string;
+  currencyDigits: number;
+  /** From `MarginMode` (IMTConGroup::EnMarginMode: 0 retail netting, 1 exchange, 2 retail hedging); null when absent. */
+  marginMode: 'hedging' | 'netting' | null;
+}
+
+/** The figures compared before and after a read to tell a moving account from bad data. */
+interface SettledState {
+  balance: number;
+  credit: number;
+  positions: number;
+  deals: number;
+}
+
 const n = (v: unknown, fallback = 0): number => {
   if (typeof v === 'number') return Number.isFinite(v) ? v : fallback;
   if (typeof v === 'string' && v.trim() !== '') {
@@ -95,6 +121,7 @@ export class WebApiConnector implements Mt5Connector {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   #cookies = new Map<string, string>();
   #session: Promise<void> | null = null;
+  readonly #groups = new Map<string, { at: number; value: Promise<GroupInfo> }>();
 
   constructor(config: WebApiConfig) {
     this.#cfg = config;
@@ -115,24 +142,10 @@ export class WebApiConnector implements Mt5Connector {
     await this.#agent.close();
   }
 
-  /** Server wall-clock seconds/ms → UTC ms. */
+  /** Server wall-clock ms ("since 1970" on the server's clock) → UTC ms. */
   #toUtcMs(serverMs: number): number {
-    if (this.#cfg.timeZone) {
-      const wall = DateTime.fromMillis(serverMs, { zone: 'utc' });
-      const local = DateTime.fromObject(
-        { year: wall.year, month: wall.month, day: wall.day, hour: wall.hour, minute: wall.minute, second: wall.second, millisecond: wall.millisecond },
-        { zone: this.#cfg.timeZone },
-      );
-      return local.toMillis();
-    }
-    return serverMs - (this.#cfg.utcOffsetMinutes ?? 0) * 60_000;
+    return serverToUtc(this.#cfg.clock, serverMs);
   }
-
-  #offsetNow(): number {
-    if (this.#cfg.timeZone) return DateTime.fromMillis(this.#now(), { zone: this.#cfg.timeZone }).offset;
-    return this.#cfg.utcOffsetMinutes ?? 0;
-  }
-
   async #raw(path: string, query: Record<string, string | number>, signal?: AbortSignal): Promise<{ status: number; body: Json; retryAfterMs: number | null }> {
     const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
     const url = `${this.#cfg.url.replace(/\/+$/, '')}${path}${qs ? `?${qs}` : ''}`;
@@ -245,31 +258,45 @@ export class WebApiConnector implements Mt5Connector {
     }
   }
 
+  /**
+   * The account's group configuration (Groups / Get by Name, `webapi_group_get`): the deposit
+   * currency is the group's, not the user record's. Kept per group name for `groupCacheMs`.
+   */
+  #group(name: string, signal?: AbortSignal): Promise<GroupInfo> {
+    const hit = this.#groups.get(name);
+    if (hit && this.#now() - hit.at < (this.#cfg.groupCacheMs ?? 600_000)) return hit.value;
+    const value = this.#cmd('/api/group/get', { group: name }, signal)
+      .then((answer) => readGroup(answer, name))
+      .catch((err: unknown) => {
+        this.#groups.delete(name);
+        if (err instanceof RetcodeError && err.code === MT_RET_ERR_NOTFOUND) throw new ConnectorError('bad_data', `MT5 Web API has no group ${JSON.stringify(name)}, the group of the account`, false);
+        throw err;
+      });
+    this.#groups.set(name, { at: this.#now(), value });
+    return value;
+  }
+
   async getAccountInfo(creds: Mt5Credentials, opts: FetchOptions = {}): Promise<AccountInfo> {
     return this.#wrap(async () => {
       const user = await this.#user(creds.login, opts.signal);
-      return this.#info(creds, user, opts.signal);
+      return (await this.#info(creds, user, opts.signal)).info;
     });
   }
 
-  async #info(creds: Mt5Credentials, user: Json, signal?: AbortSignal): Promise<AccountInfo> {
-    let trade: Json | null = null;
-    try {
-      trade = (await this.#cmd('/api/user/account/get', { login: creds.login }, signal)) as Json;
-    } catch (err) {
-      // "Only available if the account has open orders/positions or trade activity since the last
-      // restart": then 13 Not found, and the user record's Balance/Credit stand in.
-      if (!(err instanceof RetcodeError && err.code === MT_RET_ERR_NOTFOUND)) throw err;
-    }
+  async #info(creds: Mt5Credentials, user: Json, signal?: AbortSignal): Promise<{ info: AccountInfo; group: GroupInfo }> {
+    const groupName = typeof user.Group === 'string' ? user.Group : '';
+    if (!groupName) throw new ConnectorError('bad_data', `MT5 Web API user record of ${creds.login} names no Group`, false);
+    const group = await this.#group(groupName, signal);
+    const trade = await this.#tradeState(creds.login, signal);
     const balance = n(trade?.Balance ?? user.Balance);
     const credit = n(trade?.Credit ?? user.Credit);
     const equity = trade ? n(trade.Equity, balance + credit) : balance + credit;
     const margin = n(trade?.Margin);
     const level = trade?.MarginLevel;
-    return {
+    const info: AccountInfo = {
       login: creds.login,
       server: creds.server,
-      currency: String(user.Currency ?? trade?.Currency ?? ''),
+      currency: group.currency,
       leverage: n(trade?.MarginLeverage ?? user.Leverage),
       balance,
       equity,
@@ -279,35 +306,60 @@ export class WebApiConnector implements Mt5Connector {
       margin_level: margin > 0 && level !== undefined ? n(level) : null,
       as_of: new Date(this.#now()).toISOString(),
     };
+    return { info, group };
   }
 
+  /** Get Trade State (`webapi_user_account_get`); null when the server has none (idle account). */
+  async #tradeState(login: string, signal?: AbortSignal): Promise<Json | null> {
+    try {
+      return (await this.#cmd('/api/user/account/get', { login }, signal)) as Json;
+    } catch (err) {
+      // "Only available if the account has open orders/positions or trade activity since the last
+      // restart": then 13 Not found, and the user record's Balance/Credit stand in.
+      if (err instanceof RetcodeError && err.code === MT_RET_ERR_NOTFOUND) return null;
+      throw err;
+    }
+  }
+
+  /** Rows of a `get_page` command, `DEALS_PAGE` at a time, up to the announced total. */
   async #paged(path: string, query: Record<string, string | number>, total: number, signal?: AbortSignal): Promise<Json[]> {
     const out: Json[] = [];
     for (let offset = 0; offset < total; offset += DEALS_PAGE) {
-      const page = await this.#cmd(path.replace('get_total', 'get_page'), { ...query, offset, total: Math.min(DEALS_PAGE, total - offset) }, signal);
+      const page = await this.#cmd(path, { ...query, offset, total: Math.min(DEALS_PAGE, total - offset) }, signal);
       if (!Array.isArray(page)) throw new ConnectorError('bad_data', `MT5 Web API ${path} page is not a list`, true);
       out.push(...(page as Json[]));
-      if (page.length === 0) break;
+      if (page.length === 0) break; // fewer rows than announced: the count check names it
     }
     return out;
   }
 
+  /**
+   * Positions / Get Total and Deals / Get Total answer `{"Total":"10"}` (`webapi_position_get_total`,
+   * `webapi_deal_get_total`). A count we cannot read must not become zero rows and a verdict.
+   */
   async #total(path: string, query: Record<string, string | number>, signal?: AbortSignal): Promise<number> {
-    const a = (await this.#cmd(path, query, signal)) as Json;
-    return n(a?.total);
+    const answer = await this.#cmd(path, query, signal);
+    const raw = answer && typeof answer === 'object' ? (answer as Json).Total : undefined;
+    const total = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : typeof raw === 'number' ? raw : Number.NaN;
+    if (!Number.isSafeInteger(total) || total < 0) {
+      throw new ConnectorError('bad_data', `MT5 Web API ${path} answered no readable count (expected {"Total":"<number>"}, got ${JSON.stringify(answer ?? null).slice(0, 120)})`, false);
+    }
+    return total;
   }
 
   async getPositions(creds: Mt5Credentials, opts: FetchOptions = {}): Promise<OpenPosition[]> {
     return this.#wrap(async () => {
       await this.#user(creds.login, opts.signal);
-      return this.#positions(creds.login, opts.signal);
+      const { positions, total, rows } = await this.#positions(creds.login, opts.signal);
+      if (rows !== total) throw new ConnectorError('bad_data', `MT5 Web API announced ${total} open positions but delivered ${rows}`, true);
+      return positions;
     });
   }
 
-  async #positions(login: string, signal?: AbortSignal): Promise<OpenPosition[]> {
+  async #positions(login: string, signal?: AbortSignal): Promise<{ positions: OpenPosition[]; total: number; rows: number }> {
     const total = await this.#total('/api/position/get_total', { login }, signal);
-    const rows = await this.#paged('/api/position/get_total', { login }, total, signal);
-    return rows.map((p) => ({
+    const rows = await this.#paged('/api/position/get_page', { login }, total, signal);
+    const positions = rows.map((p): OpenPosition => ({
       ticket: n(p.Position),
       symbol: String(p.Symbol ?? ''),
       type: n(p.Action) === 1 ? 'sell' : 'buy',
@@ -320,77 +372,168 @@ export class WebApiConnector implements Mt5Connector {
       profit: n(p.Profit),
       open_time: new Date(this.#toUtcMs(p.TimeCreateMsc !== undefined ? n(p.TimeCreateMsc) : n(p.TimeCreate) * 1000)).toISOString(),
     }));
+    return { positions, total, rows: rows.length };
   }
 
+  /**
+   * The whole history, checked against the account's own figures (consistency.ts). An account
+   * that trades while it is read can disagree with itself for a moment: when its balance, credit
+   * or counts moved during the read, it is read again (up to `maxReads`); a disagreement on a
+   * settled account is bad data.
+   */
   async fetchHistory(creds: Mt5Credentials, opts: FetchOptions = {}): Promise<AccountHistory> {
     return this.#wrap(async () => {
-      const signal = opts.signal;
-      const user = await this.#user(creds.login, signal);
-      const info = await this.#info(creds, user, signal);
-      const positions = await this.#positions(creds.login, signal);
-      // Web API times are server-clock seconds; ask up to a day past "now" on any clock.
-      const range = { login: creds.login, from: 0, to: Math.floor(this.#now() / 1000) + 2 * 86_400 };
-      const total = await this.#total('/api/deal/get_total', range, signal);
-      const rows = await this.#paged('/api/deal/get_total', range, total, signal);
-      const deals: Deal[] = [];
-      for (const d of rows) {
-        const entry = ENTRIES[n(d.Entry)];
-        if (!entry) continue; // ENTRY_STATE (255) service records
-        const type = ACTIONS[n(d.Action, -1)];
-        if (!type) continue;
-        const serverMs = d.TimeMsc !== undefined ? n(d.TimeMsc) : n(d.Time) * 1000;
-        const deal: Deal = {
-          ticket: n(d.Deal),
-          order: n(d.Order),
-          time: new Date(this.#toUtcMs(serverMs)).toISOString(),
-          type,
-          entry,
-          position_id: n(d.PositionID),
-          symbol: String(d.Symbol ?? ''),
-          volume: lots(d),
-          price: n(d.Price),
-          profit: n(d.Profit),
-          commission: n(d.Commission),
-          swap: n(d.Storage),
-          fee: n(d.Fee),
-          comment: String(d.Comment ?? ''),
-        };
-        if (n(d.PriceSL) > 0) deal.sl = n(d.PriceSL);
-        if (n(d.PriceTP) > 0) deal.tp = n(d.PriceTP);
-        deals.push(deal);
+      const maxReads = this.#cfg.maxReads ?? 3;
+      for (let read = 1; ; read++) {
+        const r = await this.#readHistory(creds, opts.signal);
+        if (findInconsistencies(r.history, r.reported).length === 0) return r.history;
+        const moved = await this.#moved(creds.login, r.range, r.state, opts.signal);
+        if (moved && read < maxReads) continue;
+        assertConsistent(r.history, r.reported, { source: 'the MT5 Web API', retryable: moved });
       }
-      deals.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.ticket - b.ticket));
-      const net = deals.reduce((s, d) => s + Math.round((d.profit + d.commission + d.swap + d.fee) * 100), 0);
-      const folded = foldFundingDeposits(deals, (Math.round((info.balance + info.credit) * 100) - net) / 100);
-
-      // Daily reports: the server's own start-of-day balance and equity (daily-loss anchors).
-      const equity: EquitySnapshot[] = [];
-      const daily = await this.#cmd('/api/daily/get', range, signal).catch((err: unknown) => {
-        if (err instanceof RetcodeError) return [];
-        throw err;
-      });
-      for (const r of Array.isArray(daily) ? (daily as Json[]) : []) {
-        const dayMs = Math.floor(n(r.Datetime) / 86_400) * 86_400_000;
-        if (!dayMs) continue;
-        equity.push({ time: new Date(this.#toUtcMs(dayMs)).toISOString(), balance: n(r.BalancePrevDay), equity: n(r.EquityPrevDay) });
-      }
-      equity.push({ time: new Date(this.#now()).toISOString(), balance: info.balance, equity: info.equity });
-      equity.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-
-      return {
-        account: {
-          login: creds.login,
-          server: creds.server,
-          currency: info.currency,
-          initial_balance: folded.initialBalance,
-          server_utc_offset_minutes: this.#offsetNow(),
-          margin_mode: this.#cfg.marginMode ?? 'hedging',
-        },
-        deals: folded.deals,
-        equity,
-        positions,
-      };
     });
+  }
+
+  /** Whether the account's balance, credit or counts changed since `before` was read. */
+  async #moved(login: string, range: Record<string, string | number>, before: SettledState, signal?: AbortSignal): Promise<boolean> {
+    const trade = await this.#tradeState(login, signal);
+    const user = trade ? null : await this.#user(login, signal);
+    const now: SettledState = {
+      balance: n((trade ?? user)?.Balance),
+      credit: n((trade ?? user)?.Credit),
+      positions: await this.#total('/api/position/get_total', { login }, signal),
+      deals: await this.#total('/api/deal/get_total', range, signal),
+    };
+    return now.balance !== before.balance || now.credit !== before.credit || now.positions !== before.positions || now.deals !== before.deals;
+  }
+
+  async #readHistory(creds: Mt5Credentials, signal?: AbortSignal): Promise<{ history: AccountHistory; reported: ReportedFigures; range: Record<string, string | number>; state: SettledState }> {
+    const clock = this.#cfg.clock;
+    const now = this.#now();
+    const user = await this.#user(creds.login, signal);
+    const { info, group } = await this.#info(creds, user, signal);
+    const open = await this.#positions(creds.login, signal);
+    // Web API times are server-clock seconds: the whole history, to a day past "now" on that clock.
+    const range = { login: creds.login, from: 0, to: Math.floor(utcToServer(clock, now) / 1000) + 86_400 };
+    const total = await this.#total('/api/deal/get_total', range, signal);
+    const rows = await this.#paged('/api/deal/get_page', range, total, signal);
+    const deals: Deal[] = [];
+    for (const d of rows) {
+      const entry = ENTRIES[n(d.Entry)];
+      if (!entry) continue; // ENTRY_STATE (255) service records
+      const type = ACTIONS[n(d.Action, -1)];
+      if (!type) continue;
+      const serverMs = d.TimeMsc !== undefined ? n(d.TimeMsc) : n(d.Time) * 1000;
+      const deal: Deal = {
+        ticket: n(d.Deal),
+        order: n(d.Order),
+        time: new Date(this.#toUtcMs(serverMs)).toISOString(),
+        type,
+        entry,
+        position_id: n(d.PositionID),
+        symbol: String(d.Symbol ?? ''),
+        volume: lots(d),
+        price: n(d.Price),
+        profit: n(d.Profit),
+        commission: n(d.Commission),
+        swap: n(d.Storage),
+        fee: n(d.Fee),
+        comment: String(d.Comment ?? ''),
+      };
+      if (n(d.PriceSL) > 0) deal.sl = n(d.PriceSL);
+      if (n(d.PriceTP) > 0) deal.tp = n(d.PriceTP);
+      deals.push(deal);
+    }
+    deals.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.ticket - b.ticket));
+    // The history starts at the account's creation (from = 0): its balance before the first deal is
+    // zero, and the deposits that funded it before it traded become the initial balance.
+    const firstTrade = deals.findIndex((d) => d.type === 'buy' || d.type === 'sell');
+    const funding = deals.slice(0, firstTrade < 0 ? deals.length : firstTrade).filter((d) => d.type === 'balance');
+    const fundedAt = funding.length ? funding[funding.length - 1]!.time : '';
+    const folded = foldFundingDeposits(deals, 0);
+
+    // Daily reports: the server's own end-of-day balance and equity (daily-loss anchors). Readings
+    // from before the funding deposits were folded away would contradict the initial balance.
+    const equity = (await this.#dailySnapshots(range, signal)).filter((s) => s.time >= fundedAt);
+    equity.push({ time: new Date(now).toISOString(), balance: info.balance, equity: info.equity });
+    equity.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+
+    const history: AccountHistory = {
+      account: {
+        login: creds.login,
+        server: creds.server,
+        currency: info.currency,
+        initial_balance: folded.initialBalance,
+        server_utc_offset_minutes: offsetAt(clock, now),
+        margin_mode: group.marginMode ?? this.#cfg.marginMode ?? 'hedging',
+      },
+      deals: folded.deals,
+      equity,
+      positions: open.positions,
+    };
+    return {
+      history,
+      reported: {
+        balance: info.balance,
+        credit: info.credit,
+        counts: [
+          { what: 'open positions', reported: open.total, received: open.rows },
+          { what: 'deals', reported: total, received: rows.length },
+        ],
+      },
+      range,
+      state: { balance: info.balance, credit: info.credit, positions: open.total, deals: total },
+    };
+  }
+
+  /**
+   * Daily Reports / Get (`webapi_daily_get`, `webapi_daily_data_structure`). Each report carries
+   * `Timestamp` (its generation, a Windows FILETIME in UTC) with that moment's `Balance`, `Credit`
+   * and `ProfitEquity`, and `DatetimePrev` (the previous report's generation, server-clock seconds)
+   * with `BalancePrevDay`/`EquityPrevDay`. One report's `DatetimePrev` is the previous one's
+   * `Timestamp` read on the server clock, which proves the configured clock right or wrong.
+   */
+  async #dailySnapshots(range: Record<string, string | number>, signal?: AbortSignal): Promise<EquitySnapshot[]> {
+    const clock = this.#cfg.clock;
+    let answer: unknown;
+    try {
+      answer = await this.#cmd('/api/daily/get', range, signal);
+    } catch (err) {
+      if (err instanceof RetcodeError && err.code === MT_RET_ERR_NOTFOUND) return [];
+      throw err;
+    }
+    if (!Array.isArray(answer)) throw new ConnectorError('bad_data', 'MT5 Web API /api/daily/get answered something that is not a list of reports', false);
+    const reports = (answer as Json[]).map((r) => {
+      const at = fileTimeMs(r.Timestamp);
+      if (at === null) throw new ConnectorError('bad_data', `MT5 Web API daily report without a readable Timestamp (${JSON.stringify(r.Timestamp ?? null).slice(0, 40)})`, false);
+      return { at, prevServerMs: n(r.DatetimePrev) * 1000, r };
+    });
+    reports.sort((a, b) => a.at - b.at);
+
+    const own: EquitySnapshot[] = [];
+    const previous: Array<{ ms: number; s: EquitySnapshot }> = [];
+    reports.forEach(({ at, prevServerMs, r }, i) => {
+      if (r.Balance !== undefined && r.ProfitEquity !== undefined) own.push({ time: new Date(at).toISOString(), balance: n(r.Balance), equity: n(r.ProfitEquity) });
+      if (prevServerMs <= 0) return;
+      const prevAt = this.#toUtcMs(prevServerMs);
+      const before = reports[i - 1];
+      // The previous report, seen twice: its Timestamp in UTC and our reading of DatetimePrev.
+      const generated = before ? Math.floor(before.at / 1000) * 1000 : null;
+      if (generated !== null && Math.abs(prevAt - generated) > 60_000) {
+        const serverOffset = Math.round((prevServerMs - generated) / 60_000);
+        if (Math.abs(serverOffset) <= 14 * 60 && serverOffset % 15 === 0) {
+          throw new ConnectorError(
+            'bad_data',
+            `The server's daily reports show its clock at ${describeClock({ utc_offset_minutes: serverOffset })} on ${new Date(generated).toISOString().slice(0, 10)}, but this server is configured as ${describeClock(clock)} (${describeClock({ utc_offset_minutes: offsetAt(clock, generated) })} then): fix its clock (utc_offset_minutes, dst or time_zone) in MT5_SERVERS_FILE`,
+            false,
+          );
+        }
+      }
+      if (r.BalancePrevDay !== undefined && r.EquityPrevDay !== undefined) previous.push({ ms: prevAt, s: { time: new Date(prevAt).toISOString(), balance: n(r.BalancePrevDay), equity: n(r.EquityPrevDay) } });
+    });
+    // A previous day's figures already present as that report's own reading are not repeated.
+    const ownMs = own.map((s) => Date.parse(s.time));
+    return [...own, ...previous.filter((p) => !ownMs.some((ms) => Math.abs(ms - p.ms) < 1000)).map((p) => p.s)];
   }
 
   async #wrap<T>(fn: () => Promise<T>): Promise<T> {
@@ -417,4 +560,20 @@ function retryAfter(header: string | string[] | undefined, now: number): number 
 function lots(x: Json): number {
   if (x.VolumeExt !== undefined && x.VolumeExt !== null && x.VolumeExt !== '') return n(x.VolumeExt) / 1e8;
   return n(x.Volume) / 10_000;
+}
+
+function readGroup(answer: unknown, name: string): GroupInfo {
+  const g = (answer && typeof answer === 'object' ? answer : {}) as Json;
+  const currency = typeof g.Currency === 'string' ? g.Currency.trim() : '';
+  if (!currency) throw new ConnectorError('bad_data', `MT5 Web API group ${JSON.stringify(name)} has no Currency`, false);
+  const mode = g.MarginMode === undefined ? null : n(g.MarginMode, -1);
+  return { currency, currencyDigits: n(g.CurrencyDigits, 2), marginMode: mode === 2 ? 'hedging' : mode === 0 || mode === 1 ? 'netting' : null };
+}
+
+/** Windows FILETIME (100-ns ticks since 1601-01-01 UTC, as a decimal string) → UTC ms; null when unreadable. */
+function fileTimeMs(v: unknown): number | null {
+  const text = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : typeof v === 'string' ? v.trim() : '';
+  if (!/^\d{1,20}$/.test(text)) return null;
+  const ms = Number(BigInt(text) / 10_000n - 11_644_473_600_000n);
+  return ms > 0 ? ms : null;
 }
