@@ -51,7 +51,10 @@ export function buildObjectives(a: PlatformAccountRow, job: Record<string, unkno
   const violations = (Array.isArray(job?.violations) ? job!.violations : []) as Array<Record<string, unknown>>;
   const broke = (name: string) => violations.some((v) => String(v.rule ?? '').includes(name));
   const initial = Number(a.initial_balance_cents) / 100;
+  // Balance and equity come from the same reading of the account (the check's), so they agree;
+  // before any check there is only the balance the platform opened the account with.
   const equity = num('current_equity');
+  const readBalance = num('current_balance');
   const floor = num('max_loss_floor') ?? (rules.max_drawdown_percent ? initial * (1 - rules.max_drawdown_percent / 100) : null);
   const dailyLimitAmount = rules.max_daily_loss_percent ? round2((initial * rules.max_daily_loss_percent) / 100) : null;
   const profitPct = num('profit_percent');
@@ -83,7 +86,7 @@ export function buildObjectives(a: PlatformAccountRow, job: Record<string, unkno
     status: a.status,
     currency: a.currency,
     initialBalance: fromCents(Number(a.initial_balance_cents)),
-    balance: fromCents(Number(a.balance_cents)),
+    balance: readBalance !== null && equity !== null ? fromCents(Math.round(readBalance * 100)) : fromCents(Number(a.balance_cents)),
     check: {
       jobId: a.check_job_id,
       status: typeof job?.status === 'string' ? job.status : a.check_job_id ? 'queued' : 'not_started',

@@ -287,9 +287,12 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       const step = Math.max(1, Math.ceil(snaps.length / 600));
       const points: Array<{ time: number; value: number }> = [];
       let lastTime = -1;
-      for (let i = 0; i < snaps.length; i += step) {
-        const time = Math.floor(Date.parse(snaps[i]!.time) / 1000);
-        if (time > lastTime) points.push({ time, value: snaps[i]!.equity });
+      // Every step-th snapshot and always the last one, so the line ends at the account's equity.
+      const picked = snaps.filter((_, i) => i % step === 0 || i === snaps.length - 1);
+      for (const snap of picked) {
+        const time = Math.floor(Date.parse(snap.time) / 1000);
+        if (time > lastTime) points.push({ time, value: snap.equity });
+        else if (time === lastTime) points[points.length - 1] = { time, value: snap.equity };
         lastTime = Math.max(lastTime, time);
       }
       return { accountId: a.id, points, current: { equity: info.equity, balance: info.balance, at: new Date(clock.now()).toISOString() } };
@@ -333,10 +336,15 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       if (!status) return; // an error: the dashboard shows it; no pass/fail to report
       const trader = (await cdb.selectFrom('platform_traders').selectAll().where('id', '=', a.trader_id).executeTakeFirst())!;
       const now = clock.now();
+      // The account's balance is what the check read on the MT5 account (trading P/L included),
+      // not the opening balance the platform booked: the CRM and the dashboard show that one figure.
+      const read = (job.metrics as { current_balance?: unknown } | undefined)?.current_balance;
+      const readCents = typeof read === 'number' ? toCents(read) : null;
+      const balance_cents = readCents ?? Number(a.balance_cents);
       const ids = await cdb.transaction().execute(async (tx) => {
-        const r = await tx.updateTable('platform_accounts').set({ status, updated_at: now }).where('id', '=', a.id).where('status', '=', 'active').executeTakeFirst();
+        const r = await tx.updateTable('platform_accounts').set({ status, balance_cents, updated_at: now }).where('id', '=', a.id).where('status', '=', 'active').executeTakeFirst();
         if (Number(r.numUpdatedRows) !== 1) return [];
-        return [await outbox.add(tx, 'account.updated', accountEventData(trader, { ...a, status }, status === 'passed' ? 'challenge_passed' : 'challenge_failed'), now)];
+        return [await outbox.add(tx, 'account.updated', accountEventData(trader, { ...a, status, balance_cents }, status === 'passed' ? 'challenge_passed' : 'challenge_failed'), now)];
       });
       await outbox.dispatch(ids);
     },
