@@ -123,7 +123,8 @@ describe.skipIf(!hasChromium)('widgets in the browser', () => {
     expect(obs).toContain('compact=1');
     expect(obs).toContain('streamer=1');
     const snippet = await page.inputValue('[data-field="iframe-snippet"]');
-    expect(snippet).toMatch(/^<iframe src="[^"]+\/widgets\/chart\?token=[^"]+" width="640" height="320" style="border:0;background:transparent"/);
+    expect(snippet).toMatch(/^<iframe src="[^"]+\/widgets\/chart\?token=[^"]+" width="640" height="320" frameborder="0"/);
+    expect(snippet).not.toContain('style=');
     const frame = page.frameLocator('#preview');
     await frame.locator('[data-field="chart"] canvas').first().waitFor({ timeout: 15_000 });
     await screenshot(page, 'widget-customizer');

@@ -9,7 +9,7 @@ function accountRows(list, depth = 0) {
   return list
     .map(
       (a) =>
-        `<tr><td>${'↳ '.repeat(depth)}${esc(a.accountId)}</td><td>${esc(a.login)}${a.server ? ' @ ' + esc(a.server) : ''}</td><td>${esc(a.type)}</td><td>${esc(a.phase)}</td><td>${badge(a.status)}</td><td>${esc(a.balance)} ${esc(a.currency)}</td></tr>` +
+        `<tr><td>${'↳ '.repeat(depth)}${esc(a.accountId)}</td><td>${esc(a.login)}${a.server ? ' @ ' + esc(a.server) : ''}</td><td>${esc(a.type)}</td><td>${esc(a.phase)}</td><td>${badge(a.status)}</td><td class="num">${esc(a.balance)} ${esc(a.currency)}</td></tr>` +
         accountRows(a.subaccounts || [], depth + 1),
     )
     .join('');
@@ -43,7 +43,7 @@ async function loadMoney() {
   const [a, t] = await Promise.all([api(base + '/accounts'), api(base + '/transactions')]);
   document.getElementById('accounts').innerHTML = accountRows(a.accounts) || '<tr><td colspan="6" class="muted">No accounts.</td></tr>';
   document.getElementById('transactions').innerHTML =
-    t.items.map((x) => `<tr><td>${when(x.completedAt)}</td><td>${badge(x.type)}</td><td>${esc(x.amount)} ${esc(x.currency)}</td><td>${esc(x.method)}</td><td>${esc(x.accountId)}</td></tr>`).join('') || '<tr><td colspan="5" class="muted">No transactions.</td></tr>';
+    t.items.map((x) => `<tr><td>${when(x.completedAt)}</td><td>${badge(x.type)}</td><td class="num">${esc(x.amount)} ${esc(x.currency)}</td><td>${esc(x.method)}</td><td>${esc(x.accountId)}</td></tr>`).join('') || '<tr><td colspan="5" class="muted">No transactions.</td></tr>';
 }
 
 document.getElementById('kyc').onsubmit = async (e) => {

@@ -18,7 +18,9 @@ let firstAccountId = null;
 function objectiveRow(o) {
   const value = o.value === null ? '—' : `${o.value}${o.unit === '%' ? '%' : ' ' + o.unit}`;
   const limit = o.limit === null ? '' : ` / ${o.limit}${o.unit === '%' ? '%' : ''}`;
-  const bar = o.progress === null ? '' : `<div class="bar-outer"><div class="bar-inner ${esc(o.status)}" style="width:${Math.max(0, Math.min(100, o.progress))}%"></div></div>`;
+  // A <progress> element: no style attribute for the CSP to block (style-src 'self').
+  const pct = o.progress === null ? null : Math.max(0, Math.min(100, o.progress));
+  const bar = pct === null ? '' : `<progress class="${esc(o.status)}" max="100" value="${pct}" aria-label="${esc(o.label)}: ${pct}%"></progress>`;
   return `<tr data-rule="${esc(o.rule)}"><td>${esc(o.label)}</td><td>${esc(value)}${esc(limit)}</td><td>${bar}</td><td><span class="badge ${esc(o.status)}">${esc(o.status)}</span></td></tr>`;
 }
 
@@ -26,28 +28,36 @@ function accountPanel(a) {
   return `<section class="panel account" data-id="${esc(a.id)}">
     <h2>${esc(a.type)} · ${esc(a.phase)} · login ${esc(a.login)} <span class="badge ${esc(a.status)}">${esc(a.status)}</span></h2>
     <div class="cards">
-      <div class="card"><div class="label">Balance</div><div class="value">${money(a.balance, a.currency)}</div></div>
+      <div class="card"><div class="label">Balance</div><div class="value" id="balance-${esc(a.id)}">${money(a.balance, a.currency)}</div></div>
       <div class="card"><div class="label">Equity</div><div class="value" id="equity-${esc(a.id)}">${money(a.equity, a.currency)}</div></div>
       <div class="card"><div class="label">Today's permitted loss</div><div class="value">${money(a.todaysPermittedLoss, a.currency)}</div></div>
-      <div class="card"><div class="label">Maximum permitted loss</div><div class="value">${money(a.maxPermittedLoss, a.currency)}</div></div>
+      <div class="card"><div class="label">Maximum permitted loss</div><div class="value" id="maxloss-${esc(a.id)}">${money(a.maxPermittedLoss, a.currency)}</div></div>
     </div>
-    <table><thead><tr><th>Objective</th><th>Result</th><th>Progress</th><th>Status</th></tr></thead><tbody>${a.objectives.map(objectiveRow).join('') || '<tr><td colspan="4" class="muted">The check is running…</td></tr>'}</tbody></table>
-    <p class="muted">Check: ${esc(a.check.status)}${a.check.outcome ? ' (' + esc(a.check.outcome) + ')' : ''}${a.check.evaluatedAt ? ' · evaluated ' + esc(new Date(a.check.evaluatedAt).toLocaleString()) : ''}${a.check.error ? ' · ' + esc(a.check.error) : ''}</p>
+    <div class="scroll"><table class="objectives"><thead><tr><th>Objective</th><th>Result</th><th>Progress</th><th>Status</th></tr></thead><tbody>${a.objectives.map(objectiveRow).join('') || '<tr><td colspan="4" class="muted">The check is running…</td></tr>'}</tbody></table></div>
+    <p class="muted">Check: ${esc(a.check.status)}${a.check.outcome && a.check.outcome !== a.check.status ? ' (' + esc(a.check.outcome) + ')' : ''}${a.check.evaluatedAt ? ' · evaluated ' + esc(new Date(a.check.evaluatedAt).toLocaleString()) : ''}${a.check.error ? ' · ' + esc(a.check.error) : ''}</p>
     <div class="chart" id="chart-${esc(a.id)}"></div>
+    <p class="muted small">Charts by <a href="https://www.tradingview.com/" target="_blank" rel="noreferrer">TradingView</a> Lightweight Charts™</p>
   </section>`;
 }
 
 async function chart(a) {
   const el = document.getElementById('chart-' + a.id);
   if (!window.LightweightCharts || !el) return;
-  const c = LightweightCharts.createChart(el, { autoSize: true, layout: { background: { color: '#171a21' }, textColor: '#e8eaf0' }, grid: { vertLines: { color: '#2a2f3a' }, horzLines: { color: '#2a2f3a' } }, timeScale: { timeVisible: true } });
+  // The logo would inject a <style> element the CSP refuses; the attribution is the line below the chart.
+  const c = LightweightCharts.createChart(el, { autoSize: true, layout: { background: { color: '#171a21' }, textColor: '#e8eaf0', attributionLogo: false }, grid: { vertLines: { color: '#2a2f3a' }, horzLines: { color: '#2a2f3a' } }, timeScale: { timeVisible: true } });
   const series = c.addSeries(LightweightCharts.LineSeries, { color: '#4f8cff', lineWidth: 2 });
   if (a.equityFloor) series.createPriceLine({ price: a.equityFloor, color: '#ef4b4b', lineStyle: 2, title: 'max loss floor' });
   const refresh = async () => {
     const r = await api(`/api/platform/accounts/${encodeURIComponent(a.id)}/equity`);
     series.setData(r.points);
-    const eq = document.getElementById('equity-' + a.id);
-    if (eq) eq.textContent = money(r.current.equity, a.currency);
+    // Balance, equity and the loss left move together: they are one reading of the account.
+    const set = (id, v) => {
+      const el = document.getElementById(id + a.id);
+      if (el) el.textContent = money(v, a.currency);
+    };
+    set('balance-', r.current.balance);
+    set('equity-', r.current.equity);
+    if (a.equityFloor !== null) set('maxloss-', Math.max(0, Math.round((r.current.equity - a.equityFloor) * 100) / 100));
   };
   await refresh();
   c.timeScale().fitContent();

@@ -32,7 +32,9 @@ function update() {
   form.elements.sizeOut.value = form.elements.size.value;
   obsUrl.value = url;
   open.href = url;
-  snippet.value = `<iframe src="${url}" width="${w}" height="${h}" style="border:0;background:transparent" allowtransparency="true" title="Live trading account"></iframe>`;
+  // No style attribute: a host page with a strict CSP (style-src without 'unsafe-inline') would
+  // refuse it. frameborder="0" drops the border everywhere; an iframe's background is transparent.
+  snippet.value = `<iframe src="${url}" width="${w}" height="${h}" frameborder="0" allowtransparency="true" title="Live trading account"></iframe>`;
   stage.className = `stage ${new FormData(form).get('preview')}`;
   clearTimeout(debounce);
   debounce = setTimeout(() => {

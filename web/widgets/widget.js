@@ -32,7 +32,7 @@ function applyStyle() {
   const height = Number(params.get('height'));
   if (height >= 80 && height <= 2000) set('--w-chart-h', `${height}px`);
   if (params.get('compact') === '1') root.classList.add('compact');
-  if (params.get('title') === '0') document.querySelector('.w-head .w-name').style.display = 'none';
+  if (params.get('title') === '0') document.querySelector('.w-head .w-name').hidden = true;
 }
 applyStyle();
 
@@ -85,7 +85,7 @@ function renderPositions(d) {
 const STAT_LABELS = [
   ['gain', 'Gain', 'pct'],
   ['absoluteGain', 'Abs. gain', 'pct'],
-  ['maxDrawdown', 'Max drawdown', 'pct'],
+  ['maxDrawdown', 'Max drawdown', 'drawdown'],
   ['profitFactor', 'Profit factor', 'num'],
   ['wonTradesPercent', 'Win rate', 'rate'],
   ['trades', 'Trades', 'int'],
@@ -99,6 +99,8 @@ const STAT_LABELS = [
 function renderStats(d) {
   const cells = STAT_LABELS.filter(([k]) => d.stats[k] !== null && d.stats[k] !== undefined).map(([k, label, type]) => {
     const v = d.stats[k];
+    // A drawdown is a loss: shown below zero and in the loss colour, as the card shows it.
+    if (type === 'drawdown') return metric(`stat-${k}`, label, fmtPct(-v), tone(-v));
     const text = type === 'pct' ? fmtPct(v) : type === 'rate' ? `${Number(v).toFixed(1)} %` : type === 'money' ? fmtMoney(v) : type === 'int' ? String(v) : v === null ? '∞' : String(v);
     return metric(`stat-${k}`, label, text, type === 'pct' || type === 'money' ? tone(v) : '');
   });

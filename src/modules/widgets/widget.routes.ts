@@ -16,8 +16,11 @@ import type { AccountFeed } from '../accounts/account-feed.ts';
 import { effectiveOptions, WIDGET_KINDS, widgetPayload, type WidgetOptions } from './widget.ts';
 import type { WidgetService } from './widget.service.ts';
 
-// Inline styles are allowed because widgets take colours from the URL; scripts only from 'self'.
-const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'";
+// Colours from the URL are set through CSSOM (style.setProperty), which style-src 'self' allows; no
+// inline style attribute or element is needed. The one exception is the <style> element Lightweight
+// Charts adds for its attribution logo (lightweight-charts 5.x, `a#tv-attr-logo{…}`), allowed by its hash.
+const ATTRIBUTION_STYLE_HASH = "'sha256-3pRED1tOXas1FXFoPb9TGCjmYe9XQsmO9OV23khV2nY='";
+const PAGE_CSP = `default-src 'self'; img-src 'self' data:; style-src 'self' ${ATTRIBUTION_STYLE_HASH}; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'`;
 const tokenQuery = z.object({ token: z.string().max(100), streamer: z.string().max(10).optional(), hide: z.string().max(100).optional() }).passthrough();
 
 export function widgetRoutes(d: { widgets: WidgetService; feed: AccountFeed; hub: SseHub; clock: Clock; accessLog: AccessLog }): FastifyPluginAsync {
