@@ -74,3 +74,38 @@ describe('metrics', () => {
     expect(evaluate(twoBadDays(), [maxLoss])).toMatchObject({ equity_source: 'observed', confidence: 'high' });
   });
 });
+
+describe('day-split figures', () => {
+  // A firm whose day resets at 17:00 New York ("New York close"). 2026-01-13 is in EST (UTC−5).
+  const nyDailyLoss = parseRule({ type: 'daily_loss', pct: 5, anchor: 'day_start_balance', amount: 'pct_of_initial', reset_tz: 'America/New_York', reset_time: '17:00' });
+  // −5,500 closed at 16:30 New York (before the reset), +1,000 closed at 17:30 (after it):
+  // two New York days, but one Prague day (22:30 and 23:30 on 2026-01-13).
+  const aroundTheReset = () =>
+    history([...roundTrip(1, '2026-01-13T20:00:00.000Z', '2026-01-13T21:30:00.000Z', -5500), ...roundTrip(2, '2026-01-13T22:15:00.000Z', '2026-01-13T22:30:00.000Z', 1000)]);
+
+  it('split dailyGrowth, best and worst day and trading days on the daily-loss rule’s day, and say which day', () => {
+    const r = evaluate(aroundTheReset(), [nyDailyLoss]);
+    const breach = r.violations.find((v) => v.rule === 'maximum_daily_loss')!;
+    expect(breach.day).toBe('2026-01-12');
+    expect(r.statistics.dailyGrowth).toEqual([
+      { date: '2026-01-12', balance: 94_500, profit: -5500 },
+      { date: '2026-01-13', balance: 95_500, profit: 1000 },
+    ]);
+    expect(r.statistics.worstDay).toEqual({ date: breach.day, balance: 94_500, profit: -5500 });
+    expect(r.statistics.bestDay).toEqual({ date: '2026-01-13', balance: 95_500, profit: 1000 });
+    expect(r.metrics.trading_days).toBe(2);
+    expect(r.metrics.day_basis).toEqual({ tz: 'America/New_York', time: '17:00', from: 'daily_loss' });
+  });
+
+  it('use the day given by the caller when there is one', () => {
+    const r = evaluate(aroundTheReset(), [maxLoss], { day: { tz: 'America/New_York', time: '17:00' } });
+    expect(r.statistics.dailyGrowth).toHaveLength(2);
+    expect(r.metrics.day_basis).toEqual({ tz: 'America/New_York', time: '17:00', from: 'configured' });
+  });
+
+  it('are midnight Prague days for a rule set that judges no days', () => {
+    const r = evaluate(aroundTheReset(), [maxLoss]);
+    expect(r.statistics.dailyGrowth).toEqual([{ date: '2026-01-13', balance: 95_500, profit: -4500 }]);
+    expect(r.metrics).toMatchObject({ trading_days: 1, day_basis: { tz: 'Europe/Prague', time: '00:00', from: 'default' } });
+  });
+});

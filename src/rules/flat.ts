@@ -56,7 +56,7 @@ export function flatRulesToSpecs(flat: FlatRules, defaults: FlatRules = {}): Rul
   if (daily) raw.push({ type: 'daily_loss', pct: daily, anchor: 'day_start_balance', amount: 'pct_of_initial', reset_tz: tz, reset_time: pick('daily_reset_time'), tolerance });
   raw.push({ type: 'profit_target', pct: pick('profit_target_percent') });
   const days = pick('min_trading_days') as number;
-  if (days > 0) raw.push({ type: 'min_trading_days', days, reset_tz: tz });
+  if (days > 0) raw.push({ type: 'min_trading_days', days, reset_tz: tz, reset_time: pick('daily_reset_time') });
   const seconds = pick('min_trade_duration_seconds');
   if (seconds) raw.push({ type: 'min_trade_duration', seconds, aggregation: 'any' });
   const specs = raw.map((r) => ruleSpecSchema.parse(r) as RuleSpec);

@@ -10,6 +10,7 @@ import { evaluateFamily, type RuleSpec } from './registry.ts';
 import { type ColumnArena, withArena } from './arena.ts';
 import { inputsHash } from './hash.ts';
 import { statistics } from './statistics.ts';
+import { ruleSetDay, type DayBasis } from './day-basis.ts';
 import { decodeHistory, type DecodedHistory } from './decode.ts';
 import { buildTimeline, timelineOf, type Timeline } from './timeline.ts';
 import type { Evaluation, Metrics } from './types.ts';
@@ -17,6 +18,7 @@ import type { Evaluation, Metrics } from './types.ts';
 export type { Evaluation, Metrics, Objective, Violation } from './types.ts';
 export type { RuleSpec } from './registry.ts';
 export { decodeHistory, type DecodedHistory } from './decode.ts';
+export { DEFAULT_DAY_BASIS, ruleSetDay, type DayBasis } from './day-basis.ts';
 
 export interface EvaluateOptions {
   /** The challenge's initial capital; defaults to the history's balance before its first deal. */
@@ -27,6 +29,11 @@ export interface EvaluateOptions {
   calendar?: NewsEvent[];
   /** Fingerprint the inputs (default true; benchmarks of the engine alone turn it off). */
   hash?: boolean;
+  /**
+   * The day that dailyGrowth, best/worst day and trading days are split on, when the caller knows
+   * the firm's configured day; by default the rule set's own (ruleSetDay: its daily-loss reset).
+   */
+  day?: { tz: string; time: string };
 }
 
 export function evaluate(history: AccountHistory, rules: RuleSpec[], opts: EvaluateOptions = {}): Evaluation {
@@ -50,7 +57,8 @@ function evaluateTimeline(arena: ColumnArena, decoded: DecodedHistory, tl: Timel
   const violations = results.flatMap((r) => r.violations).sort((a, b) => String(a.timestamp ?? '').localeCompare(String(b.timestamp ?? '')));
   const objectives = results.flatMap((r) => r.objectives);
   const extra = Object.assign({}, ...results.map((r) => r.metrics)) as Record<string, unknown>;
-  const stats = statistics(tl);
+  const day: DayBasis = opts.day ? { ...opts.day, from: 'configured' } : ruleSetDay(rules);
+  const stats = statistics(tl, day.tz, day.time);
   const profit = tl.finalBalance - (tl.icCents + tl.finalAdjustments);
 
   const metrics: Metrics = {
@@ -70,7 +78,9 @@ function evaluateTimeline(arena: ColumnArena, decoded: DecodedHistory, tl: Timel
     deposits_withdrawals: fromCents(tl.finalAdjustments),
     total_deals: tl.dl.length,
     open_positions: tl.openPositions,
-    trading_days: (extra.trading_days as number | undefined) ?? tradingDays(tl, 'Europe/Prague').length,
+    trading_days: (extra.trading_days as number | undefined) ?? tradingDays(tl, day.tz, day.time).length,
+    /** The day the day-split figures (trading_days, statistics.dailyGrowth, bestDay, worstDay) use. */
+    day_basis: day,
   };
 
   // Only a hard breach disqualifies; soft pauses and warnings are reported alongside.

@@ -3,6 +3,7 @@
  * (reference/ecosystem.md §1.4, rules.md §5.2). Closed-trade and balance based, like MetaStats;
  * the loss-limit verdicts use equity elsewhere.
  */
+import { DEFAULT_DAY_BASIS } from './day-basis.ts';
 import { dayClock } from './days.ts';
 import { fromCents, pct2 } from './money.ts';
 import { DEAL_ADJUSTMENT, type Timeline } from './timeline.ts';
@@ -13,7 +14,8 @@ export interface DailyGrowth {
   profit: number;
 }
 
-export function statistics(tl: Timeline, tz = 'Europe/Prague') {
+/** `tz`/`resetTime`: the day dailyGrowth and best/worst day are split on (the rule set's day, day-basis.ts). */
+export function statistics(tl: Timeline, tz = DEFAULT_DAY_BASIS.tz, resetTime = DEFAULT_DAY_BASIS.time) {
   // Closed trades, in one pass over the trade columns.
   const T = tl.tr;
   let closed = 0;
@@ -47,7 +49,7 @@ export function statistics(tl: Timeline, tz = 'Europe/Prague') {
   const { commissions, swaps, deposits, withdrawals } = tl.totals;
 
   // Daily growth on closed balance (MetaStats dailyGrowth), and the balance high-water mark.
-  const clock = dayClock(tz);
+  const clock = dayClock(tz, resetTime);
   const daily: DailyGrowth[] = [];
   let balance = tl.startBalanceCents;
   let highest = balance;

@@ -5,7 +5,7 @@
  * (reference/ecosystem.md §1.1, §1.4).
  */
 import type { AccountHistory, AccountInfo, OpenPosition } from '../../mt5/history.ts';
-import { decodeHistory, evaluateDecoded } from '../../rules/index.ts';
+import { decodeHistory, DEFAULT_DAY_BASIS, evaluateDecoded } from '../../rules/index.ts';
 import { dayClock } from '../../rules/days.ts';
 import { flatRulesToSpecs, resolveFlatRules, type FlatRules } from '../../rules/flat.ts';
 import { pct2 } from '../../rules/money.ts';
@@ -149,9 +149,11 @@ export function deriveFromHistory(history: AccountHistory, opts: { rules: FlatRu
   // Decoded once for the statistics and the challenge evaluation.
   const decoded = decodeHistory(history);
   const tl = timelineOf(decoded, opts.initialBalance ?? undefined);
-  const stats = statistics(tl);
   const resolved = opts.rules ? resolveFlatRules(opts.rules) : null;
-  const clock = dayClock(resolved?.daily_reset_tz ?? 'Europe/Prague', resolved?.daily_reset_time ?? '00:00');
+  // The firm's day (its daily-loss reset) splits every day figure, as the check does.
+  const day = { tz: resolved?.daily_reset_tz ?? DEFAULT_DAY_BASIS.tz, time: resolved?.daily_reset_time ?? DEFAULT_DAY_BASIS.time };
+  const stats = statistics(tl, day.tz, day.time);
+  const clock = dayClock(day.tz, day.time);
   const todayStart = clock.startOf(clock.dayOf(opts.now));
   let balance = history.account.initial_balance;
   let dayStartBalance = balance;
@@ -167,7 +169,7 @@ export function deriveFromHistory(history: AccountHistory, opts: { rules: FlatRu
 
   let challenge: ChallengeView | null = null;
   if (opts.rules) {
-    const ev = evaluateDecoded(decoded, flatRulesToSpecs(opts.rules), { initialBalance: opts.initialBalance ?? undefined, hash: false });
+    const ev = evaluateDecoded(decoded, flatRulesToSpecs(opts.rules), { initialBalance: opts.initialBalance ?? undefined, hash: false, day });
     const initial = ev.metrics.initial_balance;
     const dailyPct = resolved?.max_daily_loss_percent as number | null;
     const target = resolved?.profit_target_percent as number | null;
