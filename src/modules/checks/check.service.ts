@@ -12,6 +12,7 @@ import type { Metrics } from '../../infra/metrics.ts';
 import type { JobContext, JobPayload, JobQueue } from '../../infra/queue/types.ts';
 import { AppError } from '../../http/errors.ts';
 import { ConnectorError, type Mt5Credentials } from '../../mt5/connector.ts';
+import { assertConsistent } from '../../mt5/consistency.ts';
 import type { AccountHistory } from '../../mt5/history.ts';
 import { parseReport, ReportError, reportToHistory, type ParsedReport } from '../../mt5/report/index.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
@@ -273,6 +274,9 @@ export function createCheckService(deps: CheckServiceDeps) {
           const connector = deps.connectors.forServer(credentials.server);
           history = await connector.fetchHistory(credentials, { signal: AbortSignal.timeout(fetchTimeoutMs) });
         }
+        // Whatever its source, a history that disagrees with the account's own figures (its balance
+        // readings, its open positions) gets no verdict: ConnectorError('bad_data') → job error.
+        assertConsistent(history, {}, { source: isReportInput(input) ? 'the uploaded report' : `MT5 server ${credentials.server}` });
         // Jobs store the resolved specs; rows from before the list form hold a flat object.
         const rules = resolveRuleSet(JSON.parse(job.rules));
         const evaluation = evaluate(history, rules, { initialBalance: job.initial_balance });
