@@ -1,5 +1,5 @@
 /** HTTP routes of the challenge checker (the integration guide's contract). */
-import multipart, { type MultipartFile, type MultipartValue } from '@fastify/multipart';
+import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { validatorCompiler, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError } from '../../http/errors.ts';
@@ -15,41 +15,92 @@ const security = [{ apiKey: [] }];
 
 const NUMERIC_FIELDS = new Set(['initial_balance', 'server_utc_offset_minutes']);
 
+/** Limits of a multipart upload besides the file size (REPORT_MAX_BYTES). */
+const MULTIPART_LIMITS = { files: 1, fields: 20, fieldSize: 1_048_576, parts: 21, headerPairs: 50 } as const;
+
+const bodyProblem = (message: string, code: 'validation_failed' | 'payload_too_large' = 'validation_failed', field = 'body') =>
+  new AppError(code, `${field}: ${message}`, { errors: [{ field, message }] });
+
+/**
+ * What went wrong while reading a multipart body, as a problem naming it. @fastify/busboy throws
+ * plain Errors without a status for malformed input (no or wrong boundary, garbage, a part cut
+ * short: "Multipart: Boundary not found", "Unexpected end of multipart data", "Malformed part
+ * header"); those, and anything else that breaks the stream, are the body's fault, never a 500.
+ */
+function multipartProblem(err: unknown, reportMaxBytes: number): AppError {
+  if (err instanceof AppError) return err;
+  const code = (err as { code?: unknown }).code;
+  switch (code) {
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return bodyProblem(`must be at most ${reportMaxBytes} bytes (REPORT_MAX_BYTES)`, 'payload_too_large', 'report');
+    case 'FST_FILES_LIMIT':
+      return bodyProblem(`must hold at most ${MULTIPART_LIMITS.files} file part (report)`);
+    case 'FST_FIELDS_LIMIT':
+    case 'FST_PARTS_LIMIT':
+      return bodyProblem(`must hold at most ${MULTIPART_LIMITS.fields} form fields`);
+    case 'FST_PROTO_VIOLATION':
+      return bodyProblem('has a part whose name is a reserved property name');
+    case 'FST_INVALID_JSON_FIELD_ERROR':
+      return bodyProblem('has a part declared application/json that is not valid JSON');
+  }
+  const detail = err instanceof Error && /^[\x20-\x7e]{1,120}$/.test(err.message) ? ` (${err.message})` : '';
+  return bodyProblem(`is not a well-formed multipart/form-data body${detail}`);
+}
+
 /**
  * a multipart upload (`report` file part + form fields) becomes the JSON body the schema
  * validates: the file as report_base64/report_filename, numbers as numbers, `rules` as JSON.
+ * A repeated field keeps its first value.
  */
-async function multipartToBody(request: FastifyRequest): Promise<void> {
-  if (!request.isMultipart()) return;
-  const parts = (request.body ?? {}) as Record<string, MultipartFile | MultipartValue | Array<MultipartFile | MultipartValue>>;
-  const body: Record<string, unknown> = {};
-  for (const [name, raw] of Object.entries(parts)) {
-    const part = Array.isArray(raw) ? raw[0]! : raw;
-    if (part.type === 'file') {
-      if (name !== 'report') throw new AppError('validation_failed', `${name}: only a "report" file part is accepted`, { errors: [{ field: name, message: 'is not a known file part' }] });
-      const bytes = await part.toBuffer();
-      body.report_base64 = bytes.toString('base64');
-      body.report_filename = part.filename;
-      continue;
-    }
-    const value = String(part.value);
-    if (NUMERIC_FIELDS.has(name)) body[name] = value.trim() === '' || Number.isNaN(Number(value)) ? value : Number(value);
-    else if (name === 'rules') {
-      try {
-        body.rules = JSON.parse(value);
-      } catch {
-        throw new AppError('validation_failed', 'rules: is not valid JSON', { errors: [{ field: 'rules', message: 'is not valid JSON' }] });
+function multipartToBody(reportMaxBytes: number) {
+  return async (request: FastifyRequest): Promise<void> => {
+    if (!request.isMultipart()) return;
+    const body: Record<string, unknown> = {};
+    const seen = new Set<string>();
+    try {
+      for await (const part of request.parts({ limits: { ...MULTIPART_LIMITS, fileSize: reportMaxBytes } })) {
+        if (part.type === 'file') {
+          if (part.fieldname !== 'report') {
+            await part.toBuffer().catch(() => undefined);
+            throw new AppError('validation_failed', `${part.fieldname}: only a "report" file part is accepted`, { errors: [{ field: part.fieldname, message: 'is not a known file part' }] });
+          }
+          const bytes = await part.toBuffer();
+          body.report_base64 = bytes.toString('base64');
+          body.report_filename = part.filename;
+          continue;
+        }
+        const name = part.fieldname;
+        if (seen.has(name)) continue;
+        seen.add(name);
+        if (part.valueTruncated) throw bodyProblem(`must be at most ${MULTIPART_LIMITS.fieldSize} bytes`, 'payload_too_large', name);
+        // A part sent as application/json arrives parsed; anything else is text.
+        if (typeof part.value !== 'string') {
+          body[name] = part.value;
+          continue;
+        }
+        const value = part.value;
+        if (NUMERIC_FIELDS.has(name)) body[name] = value.trim() === '' || Number.isNaN(Number(value)) ? value : Number(value);
+        else if (name === 'rules') {
+          try {
+            body.rules = JSON.parse(value);
+          } catch {
+            throw new AppError('validation_failed', 'rules: is not valid JSON', { errors: [{ field: 'rules', message: 'is not valid JSON' }] });
+          }
+        } else body[name] = value;
       }
-    } else body[name] = value;
-  }
-  request.body = body;
+    } catch (err) {
+      throw multipartProblem(err, reportMaxBytes);
+    }
+    request.body = body;
+  };
 }
 
 export function checkRoutes({ checks, keys, reportMaxBytes = 10_485_760 }: { checks: CheckService; keys: ApiKeyService; reportMaxBytes?: number }): FastifyPluginAsyncZod {
   return async (app) => {
     app.addHook('onRequest', apiKeyAuth(keys));
 
-    await app.register(multipart, { attachFieldsToBody: true, limits: { fileSize: reportMaxBytes, files: 1, fields: 20, fieldSize: 1_048_576 } });
+    // Parts are read by multipartToBody, which names what is wrong with a malformed body.
+    await app.register(multipart, { limits: { ...MULTIPART_LIMITS, fileSize: reportMaxBytes } });
 
     app.post(
       '/api/v1/check',
@@ -66,7 +117,7 @@ export function checkRoutes({ checks, keys, reportMaxBytes = 10_485_760 }: { che
         },
         // JSON bodies (report_base64 included) keep BODY_LIMIT_BYTES; multipart uploads are
         // limited by REPORT_MAX_BYTES per file instead.
-        preValidation: multipartToBody,
+        preValidation: multipartToBody(reportMaxBytes),
         // The documented body is the guide's (credentials); the validator also accepts a report.
         validatorCompiler: ({ schema, method, url, httpPart }) => validatorCompiler({ schema: (httpPart === 'body' ? checkSubmitSchema : schema) as never, method, url, ...(httpPart ? { httpPart } : {}) }),
       },
