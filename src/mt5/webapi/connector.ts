@@ -82,7 +82,6 @@ type Json = Record<string, unknown>;
 /** What the connector takes from the account's group (Groups / Data Structure, `webapi_group_data_format`). */
 interface GroupInfo {
   currency: string;
-  currencyDigits: number;
   /** From `MarginMode` (IMTConGroup::EnMarginMode: 0 retail netting, 1 exchange, 2 retail hedging); null when absent. */
   marginMode: 'hedging' | 'netting' | null;
 }
@@ -567,7 +566,7 @@ function readGroup(answer: unknown, name: string): GroupInfo {
   const currency = typeof g.Currency === 'string' ? g.Currency.trim() : '';
   if (!currency) throw new ConnectorError('bad_data', `MT5 Web API group ${JSON.stringify(name)} has no Currency`, false);
   const mode = g.MarginMode === undefined ? null : n(g.MarginMode, -1);
-  return { currency, currencyDigits: n(g.CurrencyDigits, 2), marginMode: mode === 2 ? 'hedging' : mode === 0 || mode === 1 ? 'netting' : null };
+  return { currency, marginMode: mode === 2 ? 'hedging' : mode === 0 || mode === 1 ? 'netting' : null };
 }
 
 /** Windows FILETIME (100-ns ticks since 1601-01-01 UTC, as a decimal string) → UTC ms; null when unreadable. */

@@ -3,6 +3,8 @@ import { dailyReport, fileTime, startFakeWebApi, type FakeWebApi, type FakeWebAp
 import { serverToUtc, type BrokerClock } from '../broker-clock.ts';
 import { ConnectorError } from '../connector.ts';
 import { accountHistorySchema } from '../history.schema.ts';
+import { evaluate } from '../../rules/index.ts';
+import { resolveRuleSet } from '../../rules/ruleset.ts';
 import { managerDealReason, WebApiConnector, type WebApiConfig } from './index.ts';
 
 const MANAGER = { managerLogin: '1005', managerPassword: 'Manager-Pa55' };
@@ -107,7 +109,24 @@ function extraUsers(): FakeWebApiUser[] {
     moving,
     { ...small('765114', 0, { group: 'demo\\demoforex-hedged', balance: '10010.31', trade: null, daily: DOCS_DAILY }), deals: [{ Deal: '1', Order: '0', Action: '2', Entry: '0', Time: String(sec('2020-03-30 12:00:00')), Symbol: '', Volume: '0', Price: '0.00', Profit: '10010.31', Storage: '0.00', Commission: '0.00', Fee: '0.00', PositionID: '0', Comment: 'Deposit', Reason: '0' }] },
     small('70007', 1, { group: 'demo\\no-such-group' }),
+    carried(),
   ];
+}
+
+/**
+ * Funded with 10,000 on 9 January; a 1-lot EURUSD buy opened at 20:00 on the 12th (server time) is
+ * 100.00 down when the server writes its end-of-day report and 300.00 down at noon on the 13th.
+ */
+function carried(): FakeWebApiUser {
+  const u = small('70008', 0, { trade: { Balance: '10000.00', Credit: '0.00', Equity: '9700.00', Margin: '1100.00', MarginFree: '8600.00', MarginLevel: '881.82', MarginLeverage: '100', Profit: '-300.00', Storage: '0.00', Floating: '-300.00' } });
+  u.deals.push({ Deal: '50', Order: '8100', Action: '0', Entry: '0', Time: String(sec('2026-01-12 20:00:00')), Symbol: 'EURUSD', Volume: '10000', Price: '1.10000', Profit: '0.00', Storage: '0.00', Commission: '0.00', Fee: '0.00', PositionID: '8100', Comment: '', Reason: '0' });
+  u.positions = [{ Position: '8100', Login: '70008', Symbol: 'EURUSD', Action: '0', Volume: '10000', PriceOpen: '1.10000', PriceCurrent: '1.09700', PriceSL: '0', PriceTP: '0', Storage: '0.00', Profit: '-300.00', TimeCreate: String(sec('2026-01-12 20:00:00')) }];
+  const end = (day: string) => serverToUtc(UTC2, Date.parse(`${day}T23:59:59.246Z`));
+  const days = ['2026-01-08', '2026-01-09', '2026-01-10', '2026-01-11', '2026-01-12'];
+  u.daily = days.slice(1).map((day, i) =>
+    dailyReport(UTC2, { login: '70008', group: 'demo\\prop', currency: 'USD', generatedAt: end(day), previousAt: end(days[i]!), balance: 10_000, credit: 0, equity: day === '2026-01-12' ? 9_900 : 10_000, balancePrevDay: i === 0 ? 0 : 10_000, equityPrevDay: i === 0 ? 0 : 10_000 }),
+  );
+  return u;
 }
 
 let fake: FakeWebApi;
@@ -294,6 +313,16 @@ describe('MT5 Manager Web API connector against a fake access server', () => {
         { time: '2020-04-02T21:59:59.217Z', balance: 10_010.31, equity: 10_010.31 },
       ]);
       expect(h.equity).toHaveLength(4);
+    });
+
+    it('gives the daily-loss rule the server’s own end-of-day equity as the next day’s start', async () => {
+      const h = await connector().fetchHistory({ ...creds, login: '70008' });
+      expect(h.equity!.find((s) => s.time === '2026-01-12T21:59:59.246Z')).toEqual({ time: '2026-01-12T21:59:59.246Z', balance: 10_000, equity: 9_900 });
+      // Server midnight (UTC+2) resets the day; the floating loss carried over it counts from 9,900, not 10,000.
+      const rules = resolveRuleSet([{ type: 'daily_loss', pct: 1, anchor: 'day_start_equity', reset_tz: 'Etc/GMT-2', reset_time: '00:00' }]);
+      const e = evaluate(h, rules, { initialBalance: 10_000 });
+      expect(e.violations).toHaveLength(1);
+      expect(e.violations[0]).toMatchObject({ rule: 'maximum_daily_loss', day: '2026-01-13', day_start_balance: 10_000, day_start_equity: 9_900, equity: 9_700, loss: 200 });
     });
 
     it('refuses a configured clock that the server’s own daily reports contradict', async () => {
