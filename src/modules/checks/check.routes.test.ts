@@ -67,6 +67,7 @@ describe('POST /api/v1/check', () => {
     ['rules.max_drawdown_percent', { rules: { max_drawdown_percent: 150 } }],
     ['callback_url', { callback_url: 'ftp://example.com/x' }],
     ['callback_url', { callback_url: 'http://169.254.169.254/latest' }],
+    ['callback_url', { callback_url: 'http://[::127.0.0.1]/api/webhook/challenge-result' }],
     ['unexpected', { unexpected: true }],
   ])('answers 400 naming %s for a bad body', async (field, patch) => {
     const res = await post({ ...checkBody(), ...patch });

@@ -44,6 +44,70 @@ describe('callback URL SSRF guard', () => {
     expect(isNonPublicAddress('2001:4860:4860::8888')).toBe(false);
   });
 
+  // Production: no CIDR allowed. Each literal as the callback URL's host, and as an address a name
+  // resolves to at connect time (the same predicate).
+  it.each([
+    ['::127.0.0.1', 'IPv4-compatible loopback (stored as ::7f00:1)'],
+    ['::7f00:1', 'IPv4-compatible loopback, hex form'],
+    ['::10.0.0.1', 'IPv4-compatible private'],
+    ['::8.8.8.8', 'IPv4-compatible, deprecated even when public (RFC 4291 §2.5.5.1)'],
+    ['::', 'unspecified'],
+    ['::1', 'loopback'],
+    ['::ffff:127.0.0.1', 'IPv4-mapped loopback'],
+    ['::ffff:7f00:1', 'IPv4-mapped loopback, hex form'],
+    ['::ffff:169.254.169.254', 'IPv4-mapped cloud metadata'],
+    ['::ffff:0:127.0.0.1', 'IPv4-translated (RFC 6145)'],
+    ['64:ff9b::127.0.0.1', 'NAT64 embedding loopback'],
+    ['64:ff9b::a00:1', 'NAT64 embedding 10.0.0.1'],
+    ['64:ff9b::169.254.169.254', 'NAT64 embedding cloud metadata'],
+    ['64:ff9b:1::808:808', 'local-use NAT64 (RFC 8215)'],
+    ['2002:7f00:1::1', '6to4 embedding loopback'],
+    ['2002:a00:1::1', '6to4 embedding 10.0.0.1'],
+    ['2002:c0a8:101::1', '6to4 embedding 192.168.1.1'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo'],
+    ['2001:2::1', 'benchmarking'],
+    ['2001:10::1', 'ORCHID'],
+    ['2001:db8::1', 'documentation'],
+    ['3fff::1', 'documentation (RFC 9637)'],
+    ['fc00::1', 'unique local'],
+    ['fd12:3456:789a::1', 'unique local'],
+    ['fe80::1', 'link-local'],
+    ['fec0::1', 'site-local (deprecated)'],
+    ['ff02::1', 'multicast'],
+    ['ff0e::1', 'global multicast'],
+    ['100::1', 'discard-only'],
+    ['4000::1', 'outside 2000::/3'],
+    ['192.0.2.1', 'IPv4 documentation'],
+    ['198.18.0.1', 'IPv4 benchmarking'],
+    ['224.0.0.1', 'IPv4 multicast'],
+    ['255.255.255.255', 'IPv4 broadcast'],
+  ])('refuses %s (%s) in production, as a URL and at connect time', (literal) => {
+    const host = literal.includes(':') ? `[${literal}]` : literal;
+    expect(checkCallbackUrl(`http://${host}/hook`, none)).toMatchObject({ ok: false, reason: expect.stringContaining('non-public address') });
+    expect(isNonPublicAddress(literal)).toBe(true);
+  });
+
+  it.each([
+    ['2001:4860:4860::8888', 'Google Public DNS'],
+    ['2606:4700:4700::1111', 'Cloudflare DNS'],
+    ['2a00:1450:4001:82b::200e', 'a European host'],
+    ['2002:808:808::1', '6to4 embedding 8.8.8.8'],
+    ['64:ff9b::8.8.8.8', 'NAT64 embedding 8.8.8.8 (what DNS64 answers on an IPv6-only network)'],
+    ['::ffff:8.8.8.8', 'IPv4-mapped public'],
+    ['8.8.8.8', 'public IPv4'],
+    ['1.1.1.1', 'public IPv4'],
+  ])('accepts %s (%s) in production', (literal) => {
+    const host = literal.includes(':') ? `[${literal}]` : literal;
+    expect(checkCallbackUrl(`https://${host}/hook`, none).ok).toBe(true);
+    expect(isNonPublicAddress(literal)).toBe(false);
+  });
+
+  it('stores http://[::127.0.0.1]/ as ::7f00:1 and refuses it unless that exact range is allowed', () => {
+    expect(new URL('http://[::127.0.0.1]/').hostname).toBe('[::7f00:1]');
+    expect(checkCallbackUrl('http://[::127.0.0.1]/', loopbackOnly)).toMatchObject({ ok: false, reason: 'resolves to a non-public address (::7f00:1)' });
+    expect(checkCallbackUrl('http://[::127.0.0.1]/', parseCidrs(['::/96'])).ok).toBe(true);
+  });
+
   it('fails the connection when a name resolves to a refused address (rebinding-safe connect path)', async () => {
     const lookup = guardedLookup(none);
     const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => lookup('localhost', {}, (e) => resolve(e)));

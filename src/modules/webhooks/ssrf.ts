@@ -30,15 +30,56 @@ export function parseCidrs(cidrs: readonly string[]): CidrList {
   };
 }
 
-/** True for anything that is not public unicast (private, loopback, link-local, CGNAT, NAT64, …). */
+/** IPv6 global unicast (RFC 4291 §2.4, IANA IPv6 Address Space): everything else is refused. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+
+/**
+ * Blocks inside 2000::/3 that are not a public host (IANA IPv6 Special-Purpose Address Registry):
+ * 2001::/23 IETF protocol assignments (Teredo 2001::/32, benchmarking, ORCHID, AMT, AS112),
+ * 2001:db8::/32 and 3fff::/20 documentation (RFC 3849, RFC 9637), 2620:4f:8000::/48 AS112 (RFC 7534).
+ */
+const SPECIAL_V6 = ['2001::/23', '2001:db8::/32', '3fff::/20', '2620:4f:8000::/48'].map((c) => ipaddr.parseCIDR(c) as [ipaddr.IPv6, number]);
+
+/** 6to4 (RFC 3056) carries the IPv4 address in bits 16–47; NAT64's well-known prefix (RFC 6052) in the last 32. */
+const SIX_TO_FOUR = ipaddr.parseCIDR('2002::/16') as [ipaddr.IPv6, number];
+const NAT64_WELL_KNOWN = ipaddr.parseCIDR('64:ff9b::/96') as [ipaddr.IPv6, number];
+
+const IPV4_COMPATIBLE_TEXT = /^::[^:]*\./;
+
+function isPublicV4(addr: ipaddr.IPv4): boolean {
+  // ipaddr.js names every special-purpose IPv4 block (RFC 6890): private, loopback, link-local,
+  // CGNAT, documentation, benchmarking, 6to4 relay anycast, multicast, 240/4, …; what is left is public.
+  return addr.range() === 'unicast';
+}
+
+function isPublicV6(addr: ipaddr.IPv6): boolean {
+  const p = addr.parts;
+  // A NAT64 address is the IPv4 host it translates to (DNS64 answers these on IPv6-only networks).
+  if (addr.match(NAT64_WELL_KNOWN)) return isPublicV4(new ipaddr.IPv4([p[6]! >> 8, p[6]! & 0xff, p[7]! >> 8, p[7]! & 0xff]));
+  // Only global unicast: refuses ::/96 IPv4-compatible (::127.0.0.1 is ::7f00:1), ::1, ULA fc00::/7,
+  // link-local fe80::/10, multicast ff00::/8, discard 100::/64, 64:ff9b:1::/48 local NAT64, …
+  if (!addr.match(GLOBAL_UNICAST_V6 as [ipaddr.IPv6, number])) return false;
+  if (SPECIAL_V6.some((range) => addr.match(range))) return false;
+  if (addr.match(SIX_TO_FOUR)) return isPublicV4(new ipaddr.IPv4([p[1]! >> 8, p[1]! & 0xff, p[2]! >> 8, p[2]! & 0xff]));
+  return true;
+}
+
+/**
+ * True for anything that is not a public host: every special-purpose IPv4 block, and for IPv6
+ * anything outside global unicast 2000::/3 or inside its special blocks; IPv4-mapped, NAT64 and
+ * 6to4 addresses are judged by the IPv4 address they carry.
+ */
 export function isNonPublicAddress(ip: string): boolean {
+  // "::a.b.c.d" is an IPv4-compatible address (::/96, RFC 4291 §2.5.5.1), the form libuv prints
+  // for one a name resolves to; ipaddr.js reads that text as IPv4-mapped, so judge it here.
+  if (IPV4_COMPATIBLE_TEXT.test(ip)) return true;
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     addr = ipaddr.process(ip); // maps ::ffff:a.b.c.d to IPv4 before the range check
   } catch {
     return true;
   }
-  return addr.range() !== 'unicast';
+  return addr.kind() === 'ipv4' ? !isPublicV4(addr as ipaddr.IPv4) : !isPublicV6(addr as ipaddr.IPv6);
 }
 
 export function isAddressAllowed(ip: string, allow: CidrList): boolean {
