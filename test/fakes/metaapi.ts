@@ -44,6 +44,8 @@ export interface FakeBrokerAccount {
   currency: string;
   balance: number;
   equity: number;
+  /** [MetatraderAccountInformation] `credit`: credit facility, outside `balance` (default 0). */
+  credit?: number;
   deals: Array<Record<string, unknown>>;
   positions: Array<Record<string, unknown>>;
   /** symbol → M1 candles (UTC times ascending). */
@@ -289,7 +291,7 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
       const clock = broker.clock ?? DEFAULT_CLOCK;
       if (host === 'client' && rest === 'account-information') {
         // [accountInformation] fields as in the docs example
-        return send(res, 200, { platform: 'mt5', broker: 'Fake Broker Ltd', currency: broker.currency, server: broker.server, balance: broker.balance, equity: broker.equity, margin: 0, freeMargin: broker.equity, leverage: 100, tradeAllowed: true, investorMode: true, marginMode: 'ACCOUNT_MARGIN_MODE_RETAIL_HEDGING', name: 'Trader', login: Number(broker.login), credit: 0, type: 'ACCOUNT_TRADE_MODE_DEMO' });
+        return send(res, 200, { platform: 'mt5', broker: 'Fake Broker Ltd', currency: broker.currency, server: broker.server, balance: broker.balance, equity: broker.equity, margin: 0, freeMargin: broker.equity, leverage: 100, tradeAllowed: true, investorMode: true, marginMode: 'ACCOUNT_MARGIN_MODE_RETAIL_HEDGING', name: 'Trader', login: Number(broker.login), credit: broker.credit ?? 0, type: 'ACCOUNT_TRADE_MODE_DEMO' });
       }
       if (host === 'client' && rest === 'positions') return send(res, 200, broker.positions.map((p) => stamp(p, clock)));
       if (host === 'client' && rest === 'server-time') {

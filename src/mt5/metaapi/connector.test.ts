@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metaApiDeals, startFakeMetaApi, type FakeBrokerAccount, type FakeMetaApi } from '../../../test/fakes/metaapi.ts';
 import { ConnectorError } from '../connector.ts';
+import { findInconsistencies } from '../consistency.ts';
 import { accountHistorySchema } from '../history.schema.ts';
 import { abortableSleep } from './http.ts';
 import { MetaApiConnector, type MetaApiConfig } from './index.ts';
@@ -70,6 +71,17 @@ beforeAll(async () => {
       extraBroker('7101', { deals: [trade('71', { type: 'DEAL_TYPE_FUTURE_KIND', entryType: undefined, profit: 12.5 })] }),
       extraBroker('7102', { deals: [trade('72', { entryType: undefined })] }),
       extraBroker('7103', { settingsUndetectable: true }),
+      extraBroker('7201', {
+        credit: 5_000,
+        equity: 105_006,
+        deals: [
+          { id: '1', type: 'DEAL_TYPE_BALANCE', time: '2026-01-13T09:00:00.000Z', profit: 100_000, comment: 'Deposit', platform: 'mt5' },
+          { id: '2', type: 'DEAL_TYPE_CREDIT', time: '2026-01-13T09:01:00.000Z', profit: 5_000, comment: 'Credit', platform: 'mt5' },
+          trade('73', {}),
+          trade('74', { type: 'DEAL_TYPE_SELL', entryType: 'DEAL_ENTRY_OUT', time: '2026-01-14T09:10:00.000Z', profit: 6, positionId: '73' }),
+        ],
+        balance: 100_006,
+      }),
     ],
     deployPolls: 2,
   });
@@ -77,6 +89,13 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 
 describe('MetaApi connector against a fake MetaApi', () => {
+  it('keeps credit out of the initial balance (MT5 balance excludes credit), so a funded account with credit is consistent', async () => {
+    const h = await connector().fetchHistory({ login: '7201', password: 'Secret-9', server: 'FakeBroker-Demo' });
+    expect(h.account.initial_balance).toBe(100_000);
+    expect(h.deals.filter((d) => d.type === 'credit').map((d) => d.profit)).toEqual([5_000]);
+    expect(findInconsistencies(h, { balance: 100_006, credit: 5_000 })).toEqual([]);
+  });
+
   it('provisions the trader’s account, waits until it is connected and reads the whole history in UTC with the broker offset', async () => {
     const before = fake.requests.length;
     const h = await connector().fetchHistory(creds);

@@ -466,7 +466,8 @@ export class MetaApiConnector implements Mt5Connector {
       });
     }
     deals.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.ticket - b.ticket));
-    const netCents = deals.reduce((s, d) => s + Math.round(d.profit * 100) + Math.round(d.commission * 100) + Math.round(d.swap * 100), 0);
+    // MT5's balance excludes credit (reference/mt5.md §3.1): credit deals do not move it.
+    const netCents = deals.reduce((s, d) => (d.type === 'credit' ? s : s + Math.round(d.profit * 100) + Math.round(d.commission * 100) + Math.round(d.swap * 100)), 0);
     const folded = foldFundingDeposits(deals, (Math.round(info.balance * 100) - netCents) / 100);
 
     let bars: Record<string, Bar[]> | undefined;
