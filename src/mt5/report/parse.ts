@@ -6,8 +6,8 @@
  * The parser recomputes what it can from the deals and reports every disagreement with the
  * report's own totals as a mismatch.
  */
-import { htmlRows, decodeText, type ReportCell, type ReportRow } from './rows.ts';
-import { isZip, xlsxRows } from './xlsx.ts';
+import { decodeText, scanHtml, type RowSink } from './rows.ts';
+import { isZip, XlsxError, xlsxRows } from './xlsx.ts';
 
 export class ReportError extends Error {
   override readonly name = 'ReportError';
@@ -168,8 +168,33 @@ export interface ParseReportOptions {
 // ---------------------------------------------------------------------------------------------
 // Values
 
+/**
+ * The plain shape of a report number (`-1 019.60`, `0.00`, `1771882106`): optional sign, digits
+ * with single spaces between groups, optional fraction. Read without a regex; anything else goes
+ * the general way.
+ */
+function plainNumber(raw: string): number | null {
+  const n = raw.length;
+  if (n === 0 || n > 40) return null;
+  let i = raw.charCodeAt(0) === 0x2d ? 1 : 0;
+  let digits = 0;
+  let spaces = 0;
+  let dot = false;
+  for (; i < n; i++) {
+    const c = raw.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) digits++;
+    else if (c === 0x20 && !dot && digits > 0 && i + 1 < n && raw.charCodeAt(i + 1) !== 0x20) spaces++;
+    else if (c === 0x2e && !dot && digits > 0) dot = true;
+    else return null;
+  }
+  if (digits === 0 || raw.charCodeAt(n - 1) === 0x2e) return null;
+  return Number(spaces === 0 ? raw : raw.replaceAll(' ', ''));
+}
+
 /** Locale-free number: space/NBSP thousands separators, optional %, `-` sign; '' → null. */
 export function parseNumber(raw: string): number | null {
+  const fast = plainNumber(raw);
+  if (fast !== null) return fast;
   let s = raw.replace(/[\s\u00a0\u2009\u202f']/g, '');
   if (s === '' || s === '-') return null;
   if (s.endsWith('%')) s = s.slice(0, -1);
@@ -195,7 +220,11 @@ const int = (s: string | undefined): number => {
 
 /** `2023.06.23 07:53:00` (or an Excel serial from xlsx) → `2023-06-23 07:53:00`. */
 export function reportTime(raw: string | undefined): string {
-  const s = (raw ?? '').trim();
+  const r = raw ?? '';
+  // the usual `YYYY.MM.DD HH:MM:SS`, without a regex
+  if (r.length === 19 && r.charCodeAt(4) === 0x2e && r.charCodeAt(7) === 0x2e && r.charCodeAt(10) === 0x20 && r.charCodeAt(13) === 0x3a && r.charCodeAt(16) === 0x3a)
+    return `${r.slice(0, 4)}-${r.slice(5, 7)}-${r.slice(8)}`;
+  const s = r.trim();
   const m = /^(\d{4})[.\-/](\d\d)[.\-/](\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d))?)?/.exec(s);
   if (m) return `${m[1]}-${m[2]}-${m[3]} ${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}`;
   if (/^\d{4,6}(\.\d+)?$/.test(s)) {
@@ -208,6 +237,8 @@ export function reportTime(raw: string | undefined): string {
 
 /** A block row's first cell: `2023.06.23 07:53:00`, or an Excel serial date from a re-saved xlsx. */
 function isTime(text: string): boolean {
+  const c = text.charCodeAt(0);
+  if (text.length >= 10 && text.charCodeAt(4) === 0x2e && text.charCodeAt(7) === 0x2e && c >= 0x30 && c <= 0x39) return true;
   return /^\d{4}[.\-/]\d\d[.\-/]\d\d/.test(text) || /^\d{4,6}(\.\d+)?$/.test(text);
 }
 
@@ -217,47 +248,29 @@ const round2 = (n: number) => cents(n) / 100;
 // ---------------------------------------------------------------------------------------------
 // Rows → sections
 
+/** A block (Positions, Orders, …): its title, header slots and rows as values by slot. */
 interface Block {
   title: string;
-  header: ReportRow;
+  /** Visible start column of each header cell. */
   starts: number[];
-  rows: ReportRow[];
-  totals: ReportRow | null;
+  /** Column → slot. */
+  slotOf: Int32Array;
+  rows: string[][];
+  /** Per row, the text of its hidden cells (the Positions comment), '' when none. */
+  hidden: string[];
+  totals: string[] | null;
 }
 
-const visible = (r: ReportRow) => r.cells.filter((c) => !c.hidden);
-const nonEmpty = (r: ReportRow) => r.cells.filter((c) => !c.hidden && c.text !== '');
-
-function isTitleRow(r: ReportRow): boolean {
-  const ne = nonEmpty(r);
-  return ne.length === 1 && visible(r).length === 1 && parseNumber(ne[0]!.text) === null;
-}
-
-function isHeaderRow(r: ReportRow | undefined): boolean {
-  return !!r && nonEmpty(r).length >= 10;
-}
-
-/** Values of a row by header slot: the visible cell starting in the slot's columns; hidden cells join the slot before them. */
-function slots(row: ReportRow, starts: number[]): { values: string[]; hidden: string[] } {
-  const values: string[] = new Array(starts.length).fill('');
-  const hidden: string[] = new Array(starts.length).fill('');
-  const slotOf = (col: number) => {
-    let k = 0;
+/** Column → header slot of a block: the slot whose columns a cell starts in (cells past the last slot join it). */
+function slotTable(starts: number[]): Int32Array {
+  const width = (starts[starts.length - 1] ?? 0) + 1;
+  const table = new Int32Array(width);
+  let k = 0;
+  for (let col = 0; col < width; col++) {
     while (k + 1 < starts.length && starts[k + 1]! <= col) k++;
-    return k;
-  };
-  for (const c of row.cells) {
-    if (c.hidden) {
-      if (c.text !== '' && c.col > 0) {
-        const k = slotOf(c.col - 1);
-        hidden[k] = hidden[k] ? `${hidden[k]} ${c.text}` : c.text;
-      }
-      continue;
-    }
-    const k = slotOf(c.col);
-    if (values[k] === '') values[k] = c.text;
+    table[col] = k;
   }
-  return { values, hidden };
+  return table;
 }
 
 interface Pair {
@@ -265,19 +278,152 @@ interface Pair {
   value: string;
 }
 
-/** Label/value pairs of header, summary and Results rows: a label ends with a colon. */
-function pairs(r: ReportRow): Pair[] {
-  const out: Pair[] = [];
-  const cells = visible(r);
-  for (let i = 0; i < cells.length; i++) {
-    const t = cells[i]!.text;
-    if (!/[:：]$/.test(t)) continue;
-    const next: ReportCell | undefined = cells[i + 1];
-    const value = next && !/[:：]$/.test(next.text) ? next.text : '';
+const isLabel = (t: string) => {
+  const c = t.charCodeAt(t.length - 1);
+  return c === 0x3a /* : */ || c === 0xff1a; /* ： */
+};
+
+/** Label/value pairs of header, summary and Results rows (their visible texts in order): a label ends with a colon. */
+function pairs(texts: string[], out: Pair[]): void {
+  for (let i = 0; i < texts.length; i++) {
+    const t = texts[i]!;
+    if (!isLabel(t)) continue;
+    const next = texts[i + 1];
+    const value = next !== undefined && !isLabel(next) ? next : '';
     out.push({ label: t.replace(/\s*[:：]$/, ''), value });
     if (value !== '') i++;
   }
-  return out;
+}
+
+/**
+ * Rows → sections, as the rows arrive: header pairs, then blocks (a one-cell title row, a wide
+ * header row, rows that start with a time, an optional totals row), then the summary pairs, then a
+ * title row and the Results pairs. Cells are kept only as the values of block rows.
+ */
+class Sections implements RowSink {
+  docTitle = '';
+  readonly head: Pair[] = [];
+  readonly summary: Pair[] = [];
+  readonly results: Pair[] = [];
+  readonly blocks: Block[] = [];
+  // the current row's cells
+  private texts: string[] = [];
+  private cols: number[] = [];
+  private hid: boolean[] = [];
+  private n = 0;
+  private phase: 'head' | 'blocks' | 'summary' | 'results' = 'head';
+  private sawDocTitle = false;
+  private current: Block | null = null;
+  /** A title row waits for the next row: a header row opens a block, anything else starts the Results. */
+  private pendingTitle: string | null = null;
+  private lastHidden = '';
+
+  cell(text: string, col: number, _span: number, hidden: boolean): void {
+    const i = this.n++;
+    this.texts[i] = text;
+    this.cols[i] = col;
+    this.hid[i] = hidden;
+  }
+
+  endRow(): void {
+    this.row();
+    this.n = 0;
+  }
+
+  finish(): void {
+    if (this.pendingTitle !== null) this.phase = 'results';
+    this.pendingTitle = null;
+  }
+
+  private row(): void {
+    const { texts, hid, n } = this;
+    let visible = 0;
+    let nonEmpty = 0;
+    let first = -1;
+    for (let i = 0; i < n; i++) {
+      if (hid[i]) continue;
+      visible++;
+      if (texts[i] === '') continue;
+      nonEmpty++;
+      if (first < 0) first = i;
+    }
+
+    if (this.pendingTitle !== null) {
+      const title = this.pendingTitle;
+      this.pendingTitle = null;
+      if (nonEmpty >= 10) {
+        const starts: number[] = [];
+        for (let i = 0; i < n; i++) if (!hid[i]) starts.push(this.cols[i]!);
+        this.current = { title, starts, slotOf: slotTable(starts), rows: [], hidden: [], totals: null };
+        this.blocks.push(this.current);
+        this.phase = 'blocks';
+        return;
+      }
+      this.phase = 'results';
+    }
+
+    if (nonEmpty === 1 && visible === 1 && parseNumber(texts[first]!) === null) {
+      this.current = null;
+      const title = texts[first]!;
+      if (this.phase === 'head' && !this.sawDocTitle && this.head.length === 0) {
+        this.sawDocTitle = true;
+        if (!this.docTitle) this.docTitle = title;
+        return;
+      }
+      this.pendingTitle = title;
+      return;
+    }
+
+    const block = this.current;
+    if (block) {
+      // A block row starts with its time in the first column; a row starting further right is the
+      // totals row; anything else (an empty row, or the summary right after the last block, as in
+      // xlsx exports that have no spacer rows) ends the block.
+      this.current = null;
+      this.phase = 'summary';
+      if (first < 0) return;
+      if (this.cols[first] === 0 && isTime(texts[first]!)) {
+        block.rows.push(this.values(block));
+        block.hidden.push(this.lastHidden);
+        this.current = block;
+        this.phase = 'blocks';
+        return;
+      }
+      if (this.cols[first]! > 0) {
+        block.totals = this.values(block);
+        return;
+      }
+    }
+
+    const shown: string[] = [];
+    for (let i = 0; i < n; i++) if (!hid[i]) shown.push(texts[i]!);
+    pairs(shown, this.phase === 'head' ? this.head : this.phase === 'results' ? this.results : this.summary);
+  }
+
+  /** Values of the current row by header slot: the visible cell starting in the slot's columns; hidden cells join the slot before them. */
+  private values(block: Block): string[] {
+    const width = block.starts.length;
+    const table = block.slotOf;
+    const values: string[] = new Array(width).fill('');
+    let slot3 = '';
+    let all = '';
+    for (let i = 0; i < this.n; i++) {
+      const col = this.cols[i]!;
+      const text = this.texts[i]!;
+      if (this.hid[i]) {
+        if (text === '' || col === 0) continue;
+        const k = col - 1 < table.length ? table[col - 1]! : width - 1;
+        if (k === 3) slot3 = slot3 === '' ? text : `${slot3} ${text}`;
+        all = all === '' ? text : `${all} ${text}`;
+        continue;
+      }
+      const k = col < table.length ? table[col]! : width - 1;
+      if (values[k] === '') values[k] = text;
+    }
+    // the Positions comment is the hidden cell after Type (slot 3), else whatever hidden text there is
+    this.lastHidden = slot3 || all;
+    return values;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,7 +439,7 @@ function classify(blocks: Block[], warnings: string[]): Map<Block, BlockKind> {
   let cursor = 0;
   for (const b of blocks) {
     const width = b.starts.length;
-    const looksLikeDeals = b.rows.slice(0, 20).some((r) => DIRECTIONS.test(slots(r, b.starts).values[4] ?? ''));
+    const looksLikeDeals = b.rows.slice(0, 20).some((v) => DIRECTIONS.test(v[4] ?? ''));
     let picked: BlockKind | null = null;
     for (let k = cursor; k < ORDER.length; k++) {
       const kind = ORDER[k]!;
@@ -310,10 +456,14 @@ function classify(blocks: Block[], warnings: string[]): Map<Block, BlockKind> {
   return kinds;
 }
 
+/** `0.1 / 0.1` → [filled, requested]; a single number is both. */
 function volumePair(s: string): [number, number] {
-  const [a, b] = s.split('/').map((x) => x.trim());
-  const filled = parseNumber(a ?? '') ?? 0;
-  return [filled, b === undefined ? filled : (parseNumber(b) ?? 0)];
+  const slash = s.indexOf('/');
+  if (slash < 0) {
+    const filled = parseNumber(s.trim()) ?? 0;
+    return [filled, filled];
+  }
+  return [parseNumber(s.slice(0, slash).trim()) ?? 0, parseNumber(s.slice(slash + 1).trim()) ?? 0];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -475,74 +625,21 @@ const CLOSING = new Set(['out', 'in/out', 'out by']);
 export function parseReport(bytes: Buffer | Uint8Array, opts: ParseReportOptions = {}): ParsedReport {
   const warnings: string[] = [];
   const xlsx = isZip(bytes) || /\.xlsx$/i.test(opts.filename ?? '');
-  let rows: ReportRow[];
-  let docTitle = '';
+  const sections = new Sections();
   if (xlsx) {
     try {
-      rows = xlsxRows(bytes);
+      xlsxRows(bytes, sections);
     } catch (err) {
-      throw new ReportError((err as Error).message);
+      if (err instanceof XlsxError) throw new ReportError(err.message);
+      throw err;
     }
   } else {
-    const html = decodeText(bytes);
-    if (!/<t[rd]\b/i.test(html)) throw new ReportError('not an MT5 trade history report: no table found');
-    docTitle = /<title>([\s\S]*?)<\/title>/i.exec(html)?.[1]?.trim() ?? '';
-    rows = htmlRows(html);
+    const table = scanHtml(decodeText(bytes), sections);
+    if (table.cells === 0) throw new ReportError('not an MT5 trade history report: no table found');
+    sections.docTitle = table.title;
   }
-
-  // Segment: header pairs, then blocks (title + header + rows [+ totals]), then summary, then Results.
-  const headPairs: Pair[] = [];
-  const summaryPairs: Pair[] = [];
-  const resultPairs: Pair[] = [];
-  const blocks: Block[] = [];
-  let phase: 'head' | 'blocks' | 'summary' | 'results' = 'head';
-  let sawDocTitle = false;
-  let current: Block | null = null;
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (isTitleRow(r)) {
-      current = null;
-      const title = nonEmpty(r)[0]!.text;
-      if (phase === 'head' && !sawDocTitle && headPairs.length === 0) {
-        sawDocTitle = true;
-        if (!docTitle) docTitle = title;
-        continue;
-      }
-      if (isHeaderRow(rows[i + 1])) {
-        const header = rows[i + 1]!;
-        current = { title, header, starts: visible(header).map((c) => c.col), rows: [], totals: null };
-        blocks.push(current);
-        phase = 'blocks';
-        i++;
-      } else {
-        phase = 'results';
-      }
-      continue;
-    }
-    if (current) {
-      // A block row starts with its time in the first column; a row starting further right is the
-      // totals row; anything else (an empty row, or the summary right after the last block, as in
-      // xlsx exports that have no spacer rows) ends the block.
-      const ne = nonEmpty(r);
-      const block: Block = current;
-      current = null;
-      phase = 'summary';
-      if (ne.length === 0) continue;
-      if (ne[0]!.col === 0 && isTime(ne[0]!.text)) {
-        block.rows.push(r);
-        current = block;
-        phase = 'blocks';
-        continue;
-      }
-      if (ne[0]!.col > 0) {
-        block.totals = r;
-        continue;
-      }
-    }
-    if (phase === 'head') headPairs.push(...pairs(r));
-    else if (phase === 'results') resultPairs.push(...pairs(r));
-    else summaryPairs.push(...pairs(r));
-  }
+  sections.finish();
+  const { blocks, head: headPairs, summary: summaryPairs, results: resultPairs, docTitle } = sections;
   if (blocks.length === 0) throw new ReportError('not an MT5 trade history report: no Positions/Orders/Deals blocks found');
 
   const account = readAccount(headPairs, docTitle, warnings);
@@ -552,8 +649,7 @@ export function parseReport(bytes: Buffer | Uint8Array, opts: ParseReportOptions
   const positions: ReportPosition[] = [];
   const pb = blockOf('positions');
   if (pb)
-    for (const r of pb.rows) {
-      const { values: v, hidden } = slots(r, pb.starts);
+    pb.rows.forEach((v, j) => {
       positions.push({
         time: reportTime(v[0]),
         position: int(v[1]),
@@ -568,15 +664,14 @@ export function parseReport(bytes: Buffer | Uint8Array, opts: ParseReportOptions
         commission: money(v[10]),
         swap: money(v[11]),
         profit: money(v[12]),
-        comment: hidden[3] || hidden.filter(Boolean).join(' '),
+        comment: pb.hidden[j]!,
       });
-    }
+    });
 
   const orders: ReportOrder[] = [];
   const ob = blockOf('orders');
   if (ob)
-    for (const r of ob.rows) {
-      const { values: v } = slots(r, ob.starts);
+    for (const v of ob.rows) {
       const [filled, requested] = volumePair(v[4]!);
       orders.push({
         open_time: reportTime(v[0]),
@@ -597,10 +692,10 @@ export function parseReport(bytes: Buffer | Uint8Array, opts: ParseReportOptions
   const deals: ReportDeal[] = [];
   const db = blockOf('deals');
   if (db) {
+    // Without a Fee column (13 wide) Swap, Profit, Balance and Comment sit one slot to the left.
     const hasFee = db.starts.length >= 14;
-    for (const r of db.rows) {
-      const { values: v } = slots(r, db.starts);
-      const at = (k: number) => v[hasFee || k < 9 ? k : k - 1];
+    const shift = hasFee ? 0 : 1;
+    for (const v of db.rows) {
       deals.push({
         time: reportTime(v[0]),
         deal: int(v[1]),
@@ -612,10 +707,10 @@ export function parseReport(bytes: Buffer | Uint8Array, opts: ParseReportOptions
         order: int(v[7]),
         commission: money(v[8]),
         fee: hasFee ? money(v[9]) : 0,
-        swap: money(at(10)),
-        profit: money(at(11)),
-        balance: money(at(12)),
-        comment: at(13) ?? '',
+        swap: money(v[10 - shift]),
+        profit: money(v[11 - shift]),
+        balance: money(v[12 - shift]),
+        comment: v[13 - shift] ?? '',
       });
     }
   }
@@ -623,8 +718,7 @@ export function parseReport(bytes: Buffer | Uint8Array, opts: ParseReportOptions
   const open_positions: ReportOpenPosition[] = [];
   const opb = blockOf('open_positions');
   if (opb)
-    for (const r of opb.rows) {
-      const { values: v } = slots(r, opb.starts);
+    for (const v of opb.rows) {
       open_positions.push({
         time: reportTime(v[0]),
         position: int(v[1]),
@@ -644,8 +738,7 @@ export function parseReport(bytes: Buffer | Uint8Array, opts: ParseReportOptions
   const working_orders: ReportWorkingOrder[] = [];
   const wb = blockOf('working_orders');
   if (wb)
-    for (const r of wb.rows) {
-      const { values: v } = slots(r, wb.starts);
+    for (const v of wb.rows) {
       const [filled, requested] = volumePair(v[4]!);
       working_orders.push({
         open_time: reportTime(v[0]),
@@ -730,7 +823,7 @@ export function parseReport(bytes: Buffer | Uint8Array, opts: ParseReportOptions
       compare('balance', summary.balance, (running - creditCents) / 100, 'Summary "Balance" differs from the last running balance of the Deals block less credit');
   }
   if (db?.totals) {
-    const { values: t } = slots(db.totals, db.starts);
+    const t = db.totals;
     const hasFee = db.starts.length >= 14;
     const at = (k: number) => t[hasFee || k < 9 ? k : k - 1];
     compare('deals_commission', optNum(t[8]), sums.commission / 100, 'Deals totals row: Commission differs from the column sum');
@@ -742,7 +835,7 @@ export function parseReport(bytes: Buffer | Uint8Array, opts: ParseReportOptions
   const openSwap = open_positions.reduce((s, p) => s + cents(p.swap), 0);
   const openProfit = open_positions.reduce((s, p) => s + cents(p.profit), 0);
   if (opb?.totals) {
-    const { values: t } = slots(opb.totals, opb.starts);
+    const t = opb.totals;
     compare('open_positions_swap', optNum(t[9]), openSwap / 100, 'Open Positions totals row: Swap differs from the column sum');
     compare('open_positions_profit', optNum(t[10]), openProfit / 100, 'Open Positions totals row: Profit differs from the column sum');
   }

@@ -15,7 +15,7 @@
  * time is linear in the inflated size whatever the markup.
  */
 import { unzipSync } from 'fflate';
-import { decodeEntities, decodeText, type ReportCell, type ReportRow } from './rows.ts';
+import { decodeEntities, decodeText, type RowSink } from './rows.ts';
 
 export class XlsxError extends Error {}
 
@@ -224,12 +224,6 @@ function percentStyles(xml: string): Set<number> {
   return styles;
 }
 
-/** A cell as read from the sheet, before merges and hidden columns are applied. */
-interface RawCell {
-  col: number;
-  text: string;
-}
-
 /** Whitespace runs become one space, ends trimmed; a fast path for the usual clean text. */
 function clean(s: string): string {
   for (let i = 0; i < s.length; i++) {
@@ -261,7 +255,8 @@ function firstSheetName(names: string[]): string | undefined {
   return best;
 }
 
-export function xlsxRows(bytes: Uint8Array): ReportRow[] {
+/** Reads the first worksheet of an xlsx export into `sink`, row by row. Throws `XlsxError` when it is not a readable xlsx. */
+export function xlsxRows(bytes: Uint8Array, sink: RowSink): void {
   let files: Record<string, Uint8Array>;
   let sheetName: string | undefined;
   try {
@@ -279,7 +274,7 @@ export function xlsxRows(bytes: Uint8Array): ReportRow[] {
   const sheet = decodeText(files[sheetName]!);
   const shared = files['xl/sharedStrings.xml'] ? sharedStrings(decodeText(files['xl/sharedStrings.xml'])) : [];
   const percent = files['xl/styles.xml'] ? percentStyles(decodeText(files['xl/styles.xml'])) : new Set<number>();
-  return sheetRows(sheet, shared, percent);
+  sheetRows(sheet, shared, percent, sink);
 }
 
 /** Merged ranges of one row as flat [firstCol, lastCol, …] pairs. */
@@ -296,15 +291,19 @@ function sortRanges(ranges: Ranges): void {
   ranges.sorted = true;
 }
 
-function sheetRows(sheet: string, shared: string[], percent: Set<number>): ReportRow[] {
+function sheetRows(sheet: string, shared: string[], percent: Set<number>, sink: RowSink): void {
   const hidden = new Uint8Array(MAX_COLS);
   let anyHidden = false;
-  /** Per row: merged ranges as [firstCol, lastCol] pairs (a range taller than one row covers only its first row here; the terminal merges within rows only). */
+  /** Per row: merged ranges (a range taller than one row covers only its first row here; the terminal merges within rows only). */
   const merges = new Map<number, Ranges>();
-  const rawRows: Array<{ row: number; cells: RawCell[] }> = [];
+  // Cells as read, before merges and hidden columns apply (those come after sheetData): flat arrays, one entry per row / cell.
+  const rowNumbers: number[] = [];
+  const rowFirstCell: number[] = [];
+  const cellCols: number[] = [];
+  const cellTexts: string[] = [];
 
   const s = new XmlScanner(sheet);
-  let row: { row: number; cells: RawCell[] } | null = null;
+  let inRow = false;
   let nextRow = 0;
   let implicitCol = 0;
   // the cell being read
@@ -319,7 +318,8 @@ function sheetRows(sheet: string, shared: string[], percent: Set<number>): Repor
   let phonetic = 0;
 
   const finishCell = () => {
-    if (!row) return;
+    inCell = false;
+    if (!inRow) return;
     let text = '';
     if (cellType === 'inlineStr') text = decodeEntities((inline ?? []).join(''));
     else if (value !== null) {
@@ -328,33 +328,31 @@ function sheetRows(sheet: string, shared: string[], percent: Set<number>): Repor
       else if (cellType === 'b') text = value.trim() === '1' ? 'TRUE' : 'FALSE';
       else text = decodeEntities(value); // str, e, d
     }
-    row.cells.push({ col: cellCol, text: clean(text) });
+    cellCols.push(cellCol);
+    cellTexts.push(clean(text));
   };
 
   while (s.next()) {
     switch (s.name) {
       case 'row': {
+        if (inCell) finishCell();
         if (s.closing) {
-          if (row) rawRows.push(row);
-          row = null;
+          inRow = false;
           break;
         }
-        if (row) rawRows.push(row); // an unclosed row ends where the next begins
+        // an unclosed row ends where the next begins
         const r = Number(attr(s.attrs, 'r'));
         const index = Number.isInteger(r) && r >= 1 && r <= MAX_ROWS ? r - 1 : nextRow;
         nextRow = index + 1;
         implicitCol = 0;
-        row = { row: index, cells: [] };
-        if (s.selfClosing) {
-          rawRows.push(row);
-          row = null;
-        }
+        rowNumbers.push(index);
+        rowFirstCell.push(cellCols.length);
+        inRow = !s.selfClosing;
         break;
       }
       case 'c': {
         if (s.closing) {
           if (inCell) finishCell();
-          inCell = false;
           break;
         }
         if (inCell) finishCell(); // an unclosed cell ends where the next begins
@@ -367,15 +365,9 @@ function sheetRows(sheet: string, shared: string[], percent: Set<number>): Repor
         value = null;
         inline = null;
         phonetic = 0;
-        if (cellCol >= MAX_COLS) {
-          inCell = false;
-          break;
-        }
-        if (s.selfClosing) {
-          inCell = true;
-          finishCell();
-          inCell = false;
-        } else inCell = true;
+        if (cellCol >= MAX_COLS) break;
+        inCell = true;
+        if (s.selfClosing) finishCell();
         break;
       }
       case 'v':
@@ -421,7 +413,7 @@ function sheetRows(sheet: string, shared: string[], percent: Set<number>): Repor
     }
   }
   if (inCell) finishCell();
-  if (row) rawRows.push(row);
+  rowFirstCell.push(cellCols.length);
 
   // Visible column of a grid column: hidden columns before it are not counted, as the HTML renders them.
   let hiddenBefore: Int32Array | null = null;
@@ -430,42 +422,69 @@ function sheetRows(sheet: string, shared: string[], percent: Set<number>): Repor
     for (let c = 0; c < MAX_COLS; c++) hiddenBefore[c + 1] = hiddenBefore[c]! + hidden[c]!;
   }
 
-  rawRows.sort((a, b) => a.row - b.row);
-  const rows: ReportRow[] = [];
+  // Rows in sheet order (writers keep it; a file that does not is sorted).
+  const order = rowNumbers.map((_r, i) => i);
+  for (let i = 1; i < rowNumbers.length; i++)
+    if (rowNumbers[i]! < rowNumbers[i - 1]!) {
+      order.sort((x, y) => rowNumbers[x]! - rowNumbers[y]! || x - y);
+      break;
+    }
   let expected = 0;
-  for (const raw of rawRows) {
-    if (raw.row > expected) rows.push({ cells: [] }); // missing rows: one empty row stands for the run
-    else if (raw.row < expected) continue; // a repeated row number: the first wins
-    expected = raw.row + 1;
-    const cells = raw.cells;
-    for (let i = 1; i < cells.length; i++)
-      if (cells[i]!.col <= cells[i - 1]!.col) {
-        cells.sort((x, y) => x.col - y.col);
-        break;
-      }
-    const ranges = merges.get(raw.row);
+  let lastEmpty = false; // a run of empty rows (or missing ones) is one empty row to the parser
+  const emptyRow = () => {
+    if (!lastEmpty) sink.endRow();
+    lastEmpty = true;
+  };
+  const cols: number[] = [];
+  const texts: string[] = [];
+  for (const i of order) {
+    const rowNumber = rowNumbers[i]!;
+    if (rowNumber < expected) continue; // a repeated row number: the first wins
+    if (rowNumber > expected) emptyRow(); // missing rows
+    expected = rowNumber + 1;
+    const from = rowFirstCell[i]!;
+    const to = rowFirstCell[i + 1]!;
+    if (from === to) {
+      emptyRow();
+      continue;
+    }
+    // the row's cells in column order
+    cols.length = 0;
+    texts.length = 0;
+    let sorted = true;
+    for (let k = from; k < to; k++) {
+      if (k > from && cellCols[k]! <= cellCols[k - 1]!) sorted = false;
+      cols.push(cellCols[k]!);
+      texts.push(cellTexts[k]!);
+    }
+    if (!sorted) {
+      const idx = cols.map((_c, k) => k).sort((x, y) => cols[x]! - cols[y]! || x - y);
+      const c2 = idx.map((k) => cols[k]!);
+      const t2 = idx.map((k) => texts[k]!);
+      cols.splice(0, cols.length, ...c2);
+      texts.splice(0, texts.length, ...t2);
+    }
+    const ranges = merges.get(rowNumber);
     if (ranges && !ranges.sorted) sortRanges(ranges);
-    const out: ReportCell[] = [];
     let lastCol = -1;
-    let k = 0; // cells and ranges both ascend, so one pointer walks the ranges
-    for (const c of cells) {
-      if (c.col === lastCol) continue; // a repeated cell: the first wins
-      lastCol = c.col;
+    let m = 0; // cells and ranges both ascend, so one pointer walks the ranges
+    for (let k = 0; k < cols.length; k++) {
+      const col = cols[k]!;
+      if (col === lastCol) continue; // a repeated cell: the first wins
+      lastCol = col;
       let span = 1;
-      let covered = false;
       if (ranges) {
-        while (k < ranges.length && ranges[k + 1]! < c.col) k += 2;
-        if (k < ranges.length && ranges[k]! <= c.col) {
-          if (c.col === ranges[k]) span = ranges[k + 1]! - c.col + 1;
-          else covered = true;
+        while (m < ranges.length && ranges[m + 1]! < col) m += 2;
+        if (m < ranges.length && ranges[m]! <= col) {
+          if (col !== ranges[m]) continue; // a merged-away cell: the range's first cell stands for it
+          span = ranges[m + 1]! - col + 1;
         }
       }
-      if (covered) continue; // a merged-away cell: the range's first cell stands for it
-      const isHidden = hidden[c.col] === 1;
-      if (hiddenBefore && !isHidden) span -= hiddenBefore[Math.min(MAX_COLS, c.col + span)]! - hiddenBefore[c.col]!;
-      out.push({ text: c.text, col: hiddenBefore ? c.col - hiddenBefore[c.col]! : c.col, span: isHidden ? 0 : Math.max(1, span), hidden: isHidden });
+      const isHidden = hidden[col] === 1;
+      if (hiddenBefore && !isHidden) span -= hiddenBefore[Math.min(MAX_COLS, col + span)]! - hiddenBefore[col]!;
+      sink.cell(texts[k]!, hiddenBefore ? col - hiddenBefore[col]! : col, isHidden ? 0 : Math.max(1, span), isHidden);
     }
-    rows.push({ cells: out });
+    sink.endRow();
+    lastEmpty = false;
   }
-  return rows;
 }
