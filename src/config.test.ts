@@ -57,6 +57,17 @@ describe('config', () => {
     expect(loadConfig({ env: { ...base, NODE_ENV: 'production' }, envFile: false }).CALLBACK_ALLOW_CIDRS).toEqual([]);
   });
 
+  it('serves /metrics to loopback by default, to the CIDRs listed, and refuses a list that is not addresses', () => {
+    const base = { WEBHOOK_SECRET: 'x'.repeat(40), CREDENTIALS_KEY: 'A'.repeat(43) };
+    const c = loadConfig({ env: base, envFile: false });
+    expect(c.METRICS_ALLOW_CIDRS).toEqual(['127.0.0.0/8', '::1/128']);
+    expect(c.METRICS_TOKEN).toBeUndefined();
+    expect(loadConfig({ env: { ...base, METRICS_ALLOW_CIDRS: '10.0.0.0/8, 192.0.2.7' }, envFile: false }).METRICS_ALLOW_CIDRS).toEqual(['10.0.0.0/8', '192.0.2.7']);
+    expect(loadConfig({ env: { ...base, METRICS_ALLOW_CIDRS: '' }, envFile: false }).METRICS_ALLOW_CIDRS).toEqual([]);
+    expect(() => loadConfig({ env: { ...base, METRICS_ALLOW_CIDRS: 'prometheus.internal' }, envFile: false })).toThrow(/METRICS_ALLOW_CIDRS: must be comma-separated IP addresses or CIDRs/);
+    expect(() => loadConfig({ env: { ...base, METRICS_TOKEN: 'short' }, envFile: false })).toThrow(/METRICS_TOKEN/);
+  });
+
   it('parses dotenv syntax with quotes, comments and export', () => {
     expect(parseDotenv('# c\nexport A=1\nB="two words"\nC=3 # trailing\n')).toEqual({ A: '1', B: 'two words', C: '3' });
   });

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const bool = z
@@ -48,6 +49,15 @@ const schema = z.object({
   CALLBACK_ALLOW_CIDRS: csv.optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   TRUST_PROXY_CIDRS: csv.default([]),
+  /**
+   * Client addresses (CIDRs or single addresses, after TRUST_PROXY_CIDRS) that may read /metrics
+   * without a token. Default: loopback only. Empty: none (METRICS_TOKEN only).
+   */
+  METRICS_ALLOW_CIDRS: csv
+    .refine((list) => list.every((c) => ipaddr.isValid(c) || ipaddr.isValidCIDR(c)), 'must be comma-separated IP addresses or CIDRs')
+    .default(['127.0.0.0/8', '::1/128']),
+  /** Bearer token that opens /metrics from any address (Prometheus `authorization` / `bearer_token`). */
+  METRICS_TOKEN: secret.optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Simulated MT5 round trip of the built-in simulator (demos, benchmarks, crash tests). */
   SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
@@ -105,9 +115,10 @@ const schema = z.object({
 });
 
 export type Config = Readonly<
-  Omit<z.infer<typeof schema>, 'CALLBACK_ALLOW_CIDRS' | 'TRUST_PROXY_CIDRS'> & {
+  Omit<z.infer<typeof schema>, 'CALLBACK_ALLOW_CIDRS' | 'TRUST_PROXY_CIDRS' | 'METRICS_ALLOW_CIDRS'> & {
     CALLBACK_ALLOW_CIDRS: readonly string[];
     TRUST_PROXY_CIDRS: readonly string[];
+    METRICS_ALLOW_CIDRS: readonly string[];
     /**
      * The MT5 manager passwords the servers file names (variables `MT5_<NAME>_PASSWORD`, from the
      * environment or .env): the file holds names, never the secrets themselves.
@@ -199,6 +210,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     ...c,
     CALLBACK_ALLOW_CIDRS: Object.freeze(callbackAllow),
     TRUST_PROXY_CIDRS: Object.freeze(c.TRUST_PROXY_CIDRS),
+    METRICS_ALLOW_CIDRS: Object.freeze(c.METRICS_ALLOW_CIDRS),
     MT5_PASSWORDS: Object.freeze(mt5Passwords),
   });
 }

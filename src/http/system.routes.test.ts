@@ -60,6 +60,64 @@ describe('system routes', () => {
   });
 });
 
+describe('/metrics access', () => {
+  const METRICS_TOKEN = 'mtok_8fJ2kQ9wXz4LmN7pR3tV6yB1cD5gH0sA';
+  let guarded: TestStack;
+  beforeAll(async () => {
+    guarded = await startStack({ workers: false, env: { METRICS_TOKEN, METRICS_ALLOW_CIDRS: '10.1.0.0/16' } });
+  });
+  afterAll(() => guarded.close());
+
+  const scrape = (s: TestStack, remoteAddress: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET') =>
+    s.app.inject({ method, url: '/metrics', remoteAddress, headers });
+
+  it('serves loopback and refuses any other address with 403 by default (no token configured)', async () => {
+    expect((await scrape(stack, '127.0.0.1')).statusCode).toBe(200);
+    expect((await scrape(stack, '::1')).statusCode).toBe(200);
+    const outside = await scrape(stack, '203.0.113.9');
+    expect(outside.statusCode).toBe(403);
+    expect(outside.headers['content-type']).toContain('application/problem+json');
+    expect(outside.json()).toMatchObject({ status: 403, code: 'forbidden', detail: 'Metrics are served only to addresses in METRICS_ALLOW_CIDRS' });
+    expect(outside.body).not.toContain('brymix_http_requests_total');
+  });
+
+  it('ignores a forwarded address from a client that is not a trusted proxy', async () => {
+    expect((await scrape(stack, '203.0.113.9', { 'x-forwarded-for': '127.0.0.1' })).statusCode).toBe(403);
+  });
+
+  it('answers 401 with WWW-Authenticate to an outside address without a token', async () => {
+    const r = await scrape(guarded, '203.0.113.9');
+    expect(r.statusCode).toBe(401);
+    expect(r.headers['www-authenticate']).toBe('Bearer realm="metrics"');
+    expect(r.json()).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(r.body).not.toContain('brymix_');
+    expect((await scrape(guarded, '203.0.113.9', {}, 'HEAD')).statusCode).toBe(401);
+  });
+
+  it('answers 401 to a forged token, of the same length or not, from any address', async () => {
+    const sameLength = `${METRICS_TOKEN.slice(0, -1)}B`;
+    for (const [address, authorization] of [
+      ['203.0.113.9', `Bearer ${sameLength}`],
+      ['203.0.113.9', `Bearer ${METRICS_TOKEN}x`],
+      ['203.0.113.9', `Bearer ${METRICS_TOKEN.toUpperCase()}`],
+      ['10.1.2.3', `Bearer ${sameLength}`],
+    ] as const) {
+      const r = await scrape(guarded, address, { authorization });
+      expect(r.statusCode, `${address} ${authorization}`).toBe(401);
+      expect(r.json().detail).toBe('The metrics token is not valid');
+    }
+  });
+
+  it('serves the right Bearer token from anywhere, and an allowed address without one', async () => {
+    const withToken = await scrape(guarded, '203.0.113.9', { authorization: `Bearer ${METRICS_TOKEN}` });
+    expect(withToken.statusCode).toBe(200);
+    expect(withToken.body).toContain('brymix_queue_jobs{state="waiting"}');
+    expect((await scrape(guarded, '10.1.2.3')).statusCode).toBe(200);
+    // Loopback is not in this deployment's list: only the token opens it there.
+    expect((await scrape(guarded, '127.0.0.1')).statusCode).toBe(401);
+  });
+});
+
 describe('static assets', () => {
   it('serves shared styles and the charting library for browser pages', async () => {
     const css = await stack.app.inject('/static/shared/base.css');

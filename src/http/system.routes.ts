@@ -1,8 +1,40 @@
 /** Health, readiness and Prometheus metrics. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Deps } from '../deps.ts';
+import { safeEqual, sha256Hex } from '../infra/crypto/index.ts';
+import { sendProblem } from './error-handler.ts';
+import { AppError } from './errors.ts';
+import { ipAllowed } from './ip-allowlist.ts';
 
-export function systemRoutes(deps: Pick<Deps, 'ready' | 'metrics' | 'queue'>): FastifyPluginAsyncZod {
+/**
+ * Who may read /metrics (route names, request counts, queue depths — an operator's view): a client
+ * address inside METRICS_ALLOW_CIDRS (loopback by default), or anyone presenting METRICS_TOKEN as a
+ * Bearer token. A presented token that does not match is refused even from an allowed address.
+ */
+export function metricsAccess(config: Pick<Deps['config'], 'METRICS_ALLOW_CIDRS' | 'METRICS_TOKEN'>) {
+  const token = config.METRICS_TOKEN;
+  // Compared as SHA-256 digests: equal lengths, so neither content nor length shows in the timing.
+  const tokenDigest = token === undefined ? undefined : sha256Hex(token);
+  return (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+    const header = request.headers.authorization;
+    const presented = token !== undefined && typeof header === 'string' ? /^Bearer +(\S+) *$/i.exec(header)?.[1] : undefined;
+    if (presented !== undefined) {
+      if (safeEqual(sha256Hex(presented), tokenDigest!)) return done();
+      return refuse(request, reply, 'The metrics token is not valid');
+    }
+    if (config.METRICS_ALLOW_CIDRS.length > 0 && ipAllowed(request.ip, config.METRICS_ALLOW_CIDRS)) return done();
+    if (token !== undefined) return refuse(request, reply, 'Send Authorization: Bearer <METRICS_TOKEN>, or read /metrics from an address in METRICS_ALLOW_CIDRS');
+    void sendProblem(request, reply, new AppError('forbidden', 'Metrics are served only to addresses in METRICS_ALLOW_CIDRS'));
+  };
+}
+
+function refuse(request: FastifyRequest, reply: FastifyReply, detail: string): void {
+  reply.header('www-authenticate', 'Bearer realm="metrics"');
+  void sendProblem(request, reply, new AppError('unauthorized', detail));
+}
+
+export function systemRoutes(deps: Pick<Deps, 'ready' | 'metrics' | 'queue' | 'config'>): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/healthz', { schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
 
@@ -12,7 +44,7 @@ export function systemRoutes(deps: Pick<Deps, 'ready' | 'metrics' | 'queue'>): F
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks: { database: r.db ? 'ok' : 'down', queue: r.queue ? 'ok' : 'down' } });
     });
 
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: { hide: true }, onRequest: metricsAccess(deps.config) }, async (_request, reply) => {
       try {
         const s = await deps.queue.stats();
         for (const [state, n] of Object.entries(s)) deps.metrics.queueDepth.set({ state }, n);
