@@ -220,14 +220,20 @@ export async function overlapsInPage(page: Page): Promise<string[]> {
 
 /**
  * The page (or a frame in it) is wider than its window: it scrolls sideways, or — where the page
- * hides overflow, as widgets in an OBS source do — cuts off what sticks out.
+ * hides overflow, as widgets in an OBS source do — cuts off what sticks out, sideways or below.
  */
-export async function horizontalOverflow(page: Page): Promise<string[]> {
+export async function overflowProblems(page: Page): Promise<string[]> {
   const out: string[] = [];
   for (const frame of page.frames()) {
     const label = frame === page.mainFrame() ? 'the page' : `the frame ${new URL(frame.url()).pathname}`;
-    const r = await frame.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: document.documentElement.clientWidth }));
+    const r = await frame.evaluate(() => {
+      const de = document.documentElement;
+      const hides = [de, document.body].some((el) => /hidden|clip/.test(getComputedStyle(el).overflowY));
+      return { scroll: de.scrollWidth, view: de.clientWidth, scrollH: Math.max(de.scrollHeight, document.body.scrollHeight), viewH: de.clientHeight, hides };
+    });
     if (r.scroll > r.view + 1) out.push(`${label} is ${r.scroll} px wide in a ${r.view} px window (scrolls sideways or is cut off)`);
+    // A page that hides overflow (a widget in a fixed-size OBS source) cuts off what is below.
+    if (r.hides && r.scrollH > r.viewH + 1) out.push(`${label} is ${r.scrollH} px tall in a ${r.viewH} px window that hides overflow (cut off at the bottom)`);
   }
   return out;
 }
@@ -239,8 +245,6 @@ export interface ViewOptions {
   open: (page: Page) => Promise<void>;
   /** Console errors this view provokes on purpose. */
   allow?: RegExp[];
-  /** A page that must fit the window's width (most do; a wide table may scroll inside its panel). */
-  fitWidth?: boolean;
   height?: number;
 }
 
@@ -257,7 +261,7 @@ export async function checkView(context: BrowserContext, width: number, view: Vi
     // Fonts and late layout (charts sizing themselves) settle before anything is measured.
     await page.evaluate(() => document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))));
     await screenshot(page, `${view.name}-${width}`);
-    const problems = [...(await guard.problems()), ...(await overlapsInPage(page)), ...(view.fitWidth === false ? [] : await horizontalOverflow(page))];
+    const problems = [...(await guard.problems()), ...(await overlapsInPage(page)), ...(await overflowProblems(page))];
     return problems.map((p) => `${view.name} at ${width} px: ${p}`);
   } finally {
     await page.close();

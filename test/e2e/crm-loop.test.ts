@@ -2,12 +2,12 @@
  * The CRM ↔ platform loop through the pages, in Debian Chromium: a trader signs up → staff sign in
  * to the console, find the client, change KYC, add a note, see both on the timeline → an admin
  * impersonates → the dashboard shows the banner → the same link fails the second time.
- * Screenshots land in test-artifacts/.
+ * Screenshots land in test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { TestStack } from '../harness.ts';
-import { hasChromium, screenshot, signInAsStaff, startBrowserStack } from './browser.ts';
+import { guardPage, hasChromium, screenshot, signInAsStaff, startBrowserStack, type PageGuard } from './browser.ts';
 
 let stack: TestStack;
 let browser: Browser;
@@ -26,6 +26,7 @@ describe.skipIf(!hasChromium)('CRM and trading platform in the browser', () => {
     // 1. A trader signs up on the platform.
     const trader = await browser.newContext();
     const tp = await trader.newPage();
+    const guards: PageGuard[] = [await guardPage(tp)];
     await tp.goto(`${base}/signup`);
     await tp.fill('input[name=firstName]', 'Tia');
     await tp.fill('input[name=lastName]', 'Trader');
@@ -41,6 +42,8 @@ describe.skipIf(!hasChromium)('CRM and trading platform in the browser', () => {
     // 2. Staff sign in to the console and find the client.
     const staff = await browser.newContext();
     const sp = await staff.newPage();
+    // Signed out, the console asks who is signed in (401) and goes to its sign-in page: by design.
+    guards.push(await guardPage(sp, [/status of 401 .*\/api\/auth\/me/]));
     await signInAsStaff(sp, base, '/console/clients', 'admin@firm.test', 'admin-password-1');
     await sp.fill('input[name=q]', 'tia@');
     await sp.click('#filters button[type=submit]');
@@ -71,9 +74,11 @@ describe.skipIf(!hasChromium)('CRM and trading platform in the browser', () => {
     await screenshot(sp, 'crm-04-impersonate-link');
     const viewing = await browser.newContext();
     const vp = await viewing.newPage();
+    guards.push(await guardPage(vp));
     await vp.goto(ssoUrl!);
     await vp.waitForURL(`${base}/dashboard`);
     await vp.waitForSelector('#banner:not([hidden])');
+    expect(await vp.locator('#banner').isVisible()).toBe(true);
     expect(await vp.locator('#banner-text').innerText()).toContain('impersonated by admin@firm.test');
     expect(await vp.locator('#deposit').isDisabled()).toBe(true);
     await vp.waitForSelector('section.account');
@@ -81,6 +86,9 @@ describe.skipIf(!hasChromium)('CRM and trading platform in the browser', () => {
 
     // 5. The same link a second time fails.
     const again = await (await browser.newContext()).newPage();
+    // The 401 is the point of this step: Chromium reports it as a failed resource load, and for a
+    // plain-text answer it asks for /favicon.ico, which the server does not have.
+    guards.push(await guardPage(again, [/status of 401/, /favicon\.ico/]));
     const res = await again.goto(ssoUrl!);
     expect(res?.status()).toBe(401);
     expect(await again.locator('body').innerText()).toContain('Invalid or expired SSO token');
@@ -93,5 +101,7 @@ describe.skipIf(!hasChromium)('CRM and trading platform in the browser', () => {
     await sp.waitForSelector('#chain .ok');
     expect(await sp.locator('#rows').innerText()).toContain('sso.consumed');
     await screenshot(sp, 'crm-07-audit-log');
+    const problems = (await Promise.all(guards.map((g) => g.problems()))).flat();
+    expect(problems).toEqual([]);
   });
 });

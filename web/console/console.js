@@ -7,7 +7,9 @@ export async function api(path, options = {}) {
   });
   if (res.status === 401 && !path.startsWith('/api/auth/login')) {
     location.href = '/console/login?next=' + encodeURIComponent(location.pathname + location.search);
-    throw new Error('signed out');
+    // The page is going away to the sign-in page: nothing after this call should run, and nothing
+    // should be thrown (an uncaught 'signed out' on the way out is an error in the console).
+    return new Promise(() => {});
   }
   const text = await res.text();
   const body = text ? JSON.parse(text) : null;

@@ -6,7 +6,8 @@ const stage = document.getElementById('stage');
 const obsUrl = document.getElementById('obsUrl');
 const snippet = document.getElementById('snippet');
 const open = document.getElementById('open');
-const SIZES = { card: [480, 200], positions: [640, 260], chart: [640, 320], stats: [560, 240] };
+// Suggested OBS source sizes at the default 16 px font; they grow with the font size chosen.
+const SIZES = { card: [480, 240], positions: [640, 260], chart: [640, 320], stats: [560, 300] };
 
 function widgetUrl() {
   const f = new FormData(form);
@@ -28,9 +29,12 @@ let debounce = null;
 function update() {
   const url = widgetUrl();
   const kind = new FormData(form).get('kind');
-  const [w, h] = SIZES[kind] || [480, 240];
+  const [w0, h0] = SIZES[kind] || [480, 240];
+  const scale = Math.max(1, Number(form.elements.size.value) / 16);
+  const [w, h] = [Math.round(w0 * scale), Math.round(h0 * scale)];
   form.elements.sizeOut.value = form.elements.size.value;
   obsUrl.value = url;
+  document.getElementById('obsSize').textContent = `${w} × ${h}`;
   open.href = url;
   // No style attribute: a host page with a strict CSP (style-src without 'unsafe-inline') would
   // refuse it. frameborder="0" drops the border everywhere; an iframe's background is transparent.

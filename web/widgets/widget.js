@@ -146,8 +146,10 @@ const RENDER = { card: renderCard, positions: renderPositions, chart: renderChar
 
 function render(d) {
   nameEl.textContent = d.account.login ? `${d.account.name} · ${d.account.login}` : d.account.name;
+  const before = new Map([...body.querySelectorAll('.value[data-field]')].map((el) => [el.dataset.field, el.textContent]));
   (RENDER[kind] || renderCard)(d);
-  if (last && params.get('flash') !== '0') for (const el of body.querySelectorAll('.value')) el.classList.add('flash');
+  // Only a value that changed flashes; an unchanged one stays still on every update.
+  if (last && params.get('flash') !== '0') for (const el of body.querySelectorAll('.value[data-field]')) if (before.has(el.dataset.field) && before.get(el.dataset.field) !== el.textContent) el.classList.add('flash');
   last = d;
   widget.dataset.seq = String(d.seq);
 }
