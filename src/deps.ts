@@ -8,7 +8,6 @@ import { decodeKey, Sealer } from './infra/crypto/index.ts';
 import { migrate, openDb, pingDb, type DbHandle } from './infra/db/index.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
 import { createMetrics, type Metrics } from './infra/metrics.ts';
-import { BullQueue } from './infra/queue/bullmq.ts';
 import { LocalQueue } from './infra/queue/local.ts';
 import type { JobQueue } from './infra/queue/types.ts';
 import { type ConnectorRouter } from './mt5/index.ts';
@@ -64,8 +63,9 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
   });
   if (o.migrate !== false) await migrate(dbHandle.db);
   const db = dbHandle.db;
+  // BullMQ is loaded only when used: the embedded default (and every CLI command) starts faster without it.
   const queue: JobQueue = config.REDIS_URL
-    ? new BullQueue({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger, lockMs: config.QUEUE_LEASE_MS })
+    ? new (await import('./infra/queue/bullmq.ts')).BullQueue({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger, lockMs: config.QUEUE_LEASE_MS })
     : new LocalQueue({ db, clock, logger, pollMs: config.QUEUE_POLL_MS, leaseMs: config.QUEUE_LEASE_MS });
   const metrics = createMetrics({ defaultMetrics: config.NODE_ENV !== 'test' });
   const sealer = new Sealer(decodeKey(config.CREDENTIALS_KEY));

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,5 +60,41 @@ describe('accounts, keys and widgets CLI', () => {
 
     expect((await cli('accounts', 'remove', accountId)).code).toBe(0);
     expect((await cli('accounts', 'remove', accountId)).code).toBe(2);
+  });
+});
+
+describe('accounts CLI with a servers file', () => {
+  it('registers accounts on the servers MT5_SERVERS_FILE configures, and on one only its "*" serves', async () => {
+    const serversFile = join(dir, 'servers.json');
+    writeFileSync(serversFile, JSON.stringify({ servers: { 'Prop-Sim': { connector: 'simulator' }, '*': { connector: 'metaapi' } } }));
+    // Registering an account calls no connector; the MetaApi URLs point nowhere all the same.
+    Object.assign(process.env, { MT5_SERVERS_FILE: serversFile, METAAPI_TOKEN: 'test-token', METAAPI_PROVISIONING_URL: 'http://127.0.0.1:9', METAAPI_CLIENT_URL: 'http://127.0.0.1:9' });
+    try {
+      const named = await cli('accounts', 'add', '--login', '8001', '--server', 'Prop-Sim', '--password', 'Investor-1', '--json');
+      expect(named.err).toEqual([]);
+      expect(named.code).toBe(0);
+      expect(JSON.parse(named.out[0]!)).toMatchObject({ login: '8001', server: 'Prop-Sim' });
+      const byFallback = await cli('accounts', 'add', '--login', '51234567', '--server', 'ICMarketsSC-Demo', '--password', 'Investor-2', '--json');
+      expect(byFallback.err).toEqual([]);
+      expect(byFallback.code).toBe(0);
+      expect(JSON.parse(byFallback.out[0]!)).toMatchObject({ login: '51234567', server: 'ICMarketsSC-Demo', name: '51234567@ICMarketsSC-Demo' });
+      const listed = JSON.parse((await cli('accounts', 'list', '--json')).out[0]!) as Array<{ server: string }>;
+      expect(listed.map((a) => a.server)).toEqual(expect.arrayContaining(['Prop-Sim', 'ICMarketsSC-Demo']));
+    } finally {
+      for (const k of ['MT5_SERVERS_FILE', 'METAAPI_TOKEN', 'METAAPI_PROVISIONING_URL', 'METAAPI_CLIENT_URL']) delete process.env[k];
+    }
+  });
+
+  it('refuses a servers file the server would refuse, naming the file', async () => {
+    const serversFile = join(dir, 'bad-servers.json');
+    writeFileSync(serversFile, JSON.stringify({ servers: { 'Broker-Live': { connector: 'metaapi' } } }));
+    process.env.MT5_SERVERS_FILE = serversFile;
+    try {
+      const r = await cli('accounts', 'list');
+      expect(r.code).toBe(1);
+      expect(r.err.join('\n')).toContain(`MT5_SERVERS_FILE: server Broker-Live uses MetaApi but METAAPI_TOKEN is not set`);
+    } finally {
+      delete process.env.MT5_SERVERS_FILE;
+    }
   });
 });

@@ -1,16 +1,10 @@
 /** CLI of the account data API: accounts registry, key limits, widget tokens. The investor password is never printed. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config.ts';
-import { systemClock } from '../infra/clock.ts';
-import { decodeKey, Sealer } from '../infra/crypto/index.ts';
-import { migrate, openDb } from '../infra/db/index.ts';
-import { createLogger } from '../infra/logger.ts';
 import { AppError } from '../http/errors.ts';
-import { createDefaultConnectorRouter } from '../mt5/index.ts';
-import { createAccountService, type AccountService, type AccountView } from '../modules/accounts/account.service.ts';
-import { createApiKeyService, type ApiKeyService } from '../modules/api-keys/api-key.service.ts';
-import { createAuditService } from '../modules/audit/audit.service.ts';
-import { createWidgetService, type WidgetService } from '../modules/widgets/widget.service.ts';
+import type { AccountService, AccountView } from '../modules/accounts/account.service.ts';
+import type { ApiKeyService } from '../modules/api-keys/api-key.service.ts';
+import type { WidgetService } from '../modules/widgets/widget.service.ts';
+import { withDeps } from './with-deps.ts';
 
 interface Io {
   out: (line: string) => void;
@@ -23,30 +17,9 @@ interface Services {
   widgets: WidgetService;
 }
 
-export async function withAccounts<T>(fn: (s: Services) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const handle = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  try {
-    await migrate(handle.db);
-    const db = handle.db;
-    const clock = systemClock;
-    const keys = createApiKeyService({ db, clock });
-    const audit = createAuditService({ db, clock, logger: createLogger('silent') });
-    const accounts = createAccountService({
-      db,
-      clock,
-      sealer: new Sealer(decodeKey(config.CREDENTIALS_KEY)),
-      keys,
-      connectors: createDefaultConnectorRouter(),
-      audit,
-      defaults: { per_minute: config.ACCOUNT_API_RATE_PER_MINUTE, account_interval_seconds: config.ACCOUNT_RATE_INTERVAL_SECONDS, account_burst: config.ACCOUNT_RATE_BURST },
-    });
-    const widgets = createWidgetService({ db, clock, accounts, audit, publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}` });
-    return await fn({ accounts, keys, widgets });
-  } finally {
-    await handle.close();
-  }
-}
+/** The services of `brymix serve`, connectors included (MT5_SERVERS_FILE): a server the API accepts, the CLI accepts. */
+const withAccounts = <T>(fn: (s: Services) => Promise<T>): Promise<T> =>
+  withDeps((deps) => fn({ accounts: deps.accountData.accounts, keys: deps.keys, widgets: deps.accountData.widgets }));
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

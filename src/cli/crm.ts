@@ -1,17 +1,11 @@
 /** CLI of the CRM: staff users, service tokens, audit-chain verification. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config.ts';
-import { systemClock } from '../infra/clock.ts';
-import { migrate, openDb, type Db } from '../infra/db/index.ts';
-import { createLogger } from '../infra/logger.ts';
-import { createFixedWindow } from '../infra/ratelimit/fixed-window.ts';
-import { createLoginThrottle } from '../infra/ratelimit/login-throttle.ts';
 import { AppError } from '../http/errors.ts';
 import { parseDuration } from '../modules/api-keys/api-key.ts';
-import { createAuditService, type AuditService } from '../modules/audit/audit.service.ts';
-import { createServiceTokenService, type ServiceTokenService } from '../modules/crm/service-token.service.ts';
-import { createStaffTokens } from '../modules/staff/staff-tokens.ts';
-import { createStaffService, type StaffService } from '../modules/staff/staff.service.ts';
+import type { AuditService } from '../modules/audit/audit.service.ts';
+import type { ServiceTokenService } from '../modules/crm/service-token.service.ts';
+import type { StaffService } from '../modules/staff/staff.service.ts';
+import { withDeps } from './with-deps.ts';
 
 interface Io {
   out: (line: string) => void;
@@ -19,34 +13,12 @@ interface Io {
 }
 
 interface CliServices {
-  db: Db;
   audit: AuditService;
   staff: StaffService;
   serviceTokens: ServiceTokenService;
 }
 
-async function withServices<T>(fn: (s: CliServices) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const handle = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  try {
-    await migrate(handle.db);
-    const db = handle.db;
-    const clock = systemClock;
-    const audit = createAuditService({ db, clock, logger: createLogger('silent') });
-    const window = createFixedWindow({ db, clock });
-    const staff = createStaffService({
-      db,
-      clock,
-      audit,
-      tokens: createStaffTokens({ secret: config.JWT_SECRET, ttlSeconds: config.STAFF_TOKEN_TTL_SECONDS, now: () => clock.now() }),
-      throttle: createLoginThrottle({ window, scope: 'staff', maxFailures: config.LOGIN_MAX_FAILURES, windowMs: config.LOGIN_WINDOW_SECONDS * 1000 }),
-    });
-    const serviceTokens = createServiceTokenService({ db, clock, audit, envToken: config.SERVICE_API_TOKEN });
-    return await fn({ db, audit, staff, serviceTokens });
-  } finally {
-    await handle.close();
-  }
-}
+const withServices = <T>(fn: (s: CliServices) => Promise<T>): Promise<T> => withDeps((deps) => fn({ audit: deps.audit, staff: deps.staff, serviceTokens: deps.crm.serviceTokens }));
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -1,33 +1,22 @@
 /** ./bin/brymix — the guide's manage_keys.py and the server's own commands. */
 import { Command, CommanderError } from 'commander';
-import { loadConfig } from '../config.ts';
-import { systemClock } from '../infra/clock.ts';
-import { migrate, openDb } from '../infra/db/index.ts';
 import { AppError } from '../http/errors.ts';
 import { parseDuration } from '../modules/api-keys/api-key.ts';
-import { createApiKeyService, type KeySummary } from '../modules/api-keys/api-key.service.ts';
+import type { ApiKeyService, KeySummary } from '../modules/api-keys/api-key.service.ts';
 import { flatRulesSchema } from '../rules/flat.ts';
 import { registerCheckCommand } from './check.ts';
 import { InvalidInput } from './invalid-input.ts';
 import { registerAccountCommands, registerKeyLimitsCommand } from './accounts.ts';
 import { registerCrmCommands } from './crm.ts';
 import { registerReportCommands } from './report.ts';
+import { withDeps } from './with-deps.ts';
 
 interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
 }
 
-async function withKeys<T>(fn: (keys: ReturnType<typeof createApiKeyService>) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const handle = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  try {
-    await migrate(handle.db);
-    return await fn(createApiKeyService({ db: handle.db, clock: systemClock }));
-  } finally {
-    await handle.close();
-  }
-}
+const withKeys = <T>(fn: (keys: ApiKeyService) => Promise<T>): Promise<T> => withDeps((deps) => fn(deps.keys));
 
 function keyTable(keys: KeySummary[]): string[] {
   if (keys.length === 0) return ['No API keys yet. Create one with: ./bin/brymix keys create "<name>"'];
@@ -64,14 +53,9 @@ export function buildProgram(io: Io): Command {
     .command('migrate')
     .description('apply database migrations')
     .action(async () => {
-      const config = loadConfig();
-      const handle = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-      try {
-        const applied = await migrate(handle.db);
-        io.out(applied.length ? `Applied ${applied.join(', ')} to ${handle.location}` : `${handle.location} is up to date`);
-      } finally {
-        await handle.close();
-      }
+      const { migrate } = await import('../infra/db/index.ts');
+      const { applied, location } = await withDeps(async (deps) => ({ applied: await migrate(deps.dbHandle.db), location: deps.dbHandle.location }), { migrate: false });
+      io.out(applied.length ? `Applied ${applied.join(', ')} to ${location}` : `${location} is up to date`);
     });
 
   const keys = program.command('keys').description('manage API keys (each key is a tenant: it sees only its own jobs)');
@@ -180,4 +164,35 @@ export async function runCli(argv: string[], io: Io = { out: (l) => process.stdo
     io.err(`error: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
+}
+
+const LONG_RUNNING = new Set(['serve', 'worker']);
+
+/**
+ * ./bin/brymix: runs a command and ends the process once everything it wrote has been written out.
+ * Node writes to a pipe as fast as the reader reads; what a pipe cannot take yet (it holds 64 KiB)
+ * waits in this process, and `process.exit()` drops it: `report parse --json | jq` got 65,536 bytes.
+ */
+export async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`| head`) is not a failure of the command: the rest is not wanted.
+  // Any other write error is (exit 1), but must not crash the process as an unhandled 'error'.
+  let writeFailed = false;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') writeFailed = true;
+    });
+  }
+  const code = await runCli(argv);
+  // `serve` and `worker` keep running; their signal handlers end the process.
+  if (LONG_RUNNING.has(argv[0] ?? '') && code === 0) return;
+  await Promise.all([writtenOut(process.stdout), writtenOut(process.stderr)]);
+  // Everything is written: end now rather than wait for idle connections (database pools, Redis) to time out.
+  process.exit(code === 0 && writeFailed ? 1 : code);
+}
+
+/** Resolves when every byte written to `stream` so far has reached the pipe, file or terminal (or the reader has gone). */
+function writtenOut(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  // Write callbacks run in order: this one runs after the earlier writes are done.
+  return new Promise((resolve) => stream.write('', () => resolve()));
 }
