@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,18 @@ describe('brymix check', () => {
     const flat = JSON.parse((await cli('check', '--history', h1004, '--rules', rulesFile)).stdout);
     expect(flat.violations.map((v: { rule: string }) => v.rule)).toEqual(['minimum_trade_duration', 'minimum_trade_duration', 'minimum_trade_duration']);
     expect(flat.inputs_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('gives no verdict on a history that disagrees with itself, as the API does (exit 2, naming the problem)', async () => {
+    const h = JSON.parse(readFileSync(await historyFile('1004'), 'utf8')) as { equity: Array<{ time: string; balance: number }> };
+    // A balance reading 1,000.00 above what the deals add up to: the API ends this check as error bad_data.
+    h.equity[3]!.balance += 1000;
+    const path = join(dir, '1004-inconsistent.json');
+    writeFileSync(path, JSON.stringify(h));
+    const r = await cli('check', '--history', path, '--rules', 'ftmo-2step');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`--history: ${path}: the history is inconsistent, so no verdict was given (bad_data): the balance read at ${h.equity[3]!.time} is`);
   });
 
   it('evaluates the history as it stood at --at', async () => {

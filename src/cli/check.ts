@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { findInconsistencies } from '../mt5/consistency.ts';
 import type { AccountHistory } from '../mt5/history.ts';
 import { accountHistorySchema } from '../mt5/history.schema.ts';
 import { evaluate } from '../rules/index.ts';
@@ -118,6 +119,12 @@ export function runCheckCommand(opts: CheckCommandOptions): unknown {
     if (!Number.isFinite(initialBalance) || initialBalance <= 0) throw new InvalidInput(`--initial-balance: "${opts.initialBalance}" is not a positive number`);
   }
   let history = loadInput(opts, initialBalance);
+  // The API's rule: a history that disagrees with itself gets no verdict (its check ends as error bad_data).
+  const problems = findInconsistencies(history);
+  if (problems.length > 0) {
+    const what = opts.history !== undefined ? `--history: ${opts.history}` : `--report: ${opts.report}`;
+    throw new InvalidInput(`${what}: the history is inconsistent, so no verdict was given (bad_data): ${problems.map((p) => p.message).join('; ')}`);
+  }
   const rules = loadRules(opts.rules);
   if (opts.at !== undefined) {
     const at = Date.parse(opts.at);
