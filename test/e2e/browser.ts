@@ -12,6 +12,8 @@ import { freePort, startStack, type TestStack } from '../harness.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
+// A developer without Chromium sees the browser tests skipped; CI must never pass without them.
+if (!hasChromium && process.env.CI) throw new Error(`CI: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 export const SCREENSHOTS = resolve('test-results/screenshots');
 /** A phone, a small tablet or narrow window, a laptop. */
 export const WIDTHS = [360, 800, 1280] as const;
