@@ -248,16 +248,19 @@ const round2 = (n: number) => cents(n) / 100;
 // ---------------------------------------------------------------------------------------------
 // Rows → sections
 
-/** A block (Positions, Orders, …): its title, header slots and rows as values by slot. */
+/** A block (Positions, Orders, …): its title, header slots, kind and totals row (values by slot). */
 interface Block {
   title: string;
   /** Visible start column of each header cell. */
   starts: number[];
   /** Column → slot. */
   slotOf: Int32Array;
-  rows: string[][];
-  /** Per row, the text of its hidden cells (the Positions comment), '' when none. */
-  hidden: string[];
+  /** undefined while undecided (a 13-wide block waits for its first rows), null when ignored. */
+  kind: BlockKind | null | undefined;
+  /** Rows (values by slot, hidden text) held until the kind is decided. */
+  pending: Array<{ values: string[]; hidden: string }>;
+  looksLikeDeals: boolean;
+  rowCount: number;
   totals: string[] | null;
 }
 
@@ -306,6 +309,17 @@ class Sections implements RowSink {
   readonly summary: Pair[] = [];
   readonly results: Pair[] = [];
   readonly blocks: Block[] = [];
+  /** Records of each block kind, built as the rows arrive. */
+  readonly records = {
+    positions: [] as ReportPosition[],
+    orders: [] as ReportOrder[],
+    deals: [] as ReportDeal[],
+    open_positions: [] as ReportOpenPosition[],
+    working_orders: [] as ReportWorkingOrder[],
+  };
+  readonly blockOf: Partial<Record<BlockKind, Block>> = {};
+  readonly blockWarnings: string[] = [];
+  private cursor = 0;
   // the current row's cells
   private texts: string[] = [];
   private cols: number[] = [];
@@ -333,6 +347,60 @@ class Sections implements RowSink {
   finish(): void {
     if (this.pendingTitle !== null) this.phase = 'results';
     this.pendingTitle = null;
+    this.endBlock();
+  }
+
+  /** The current block ends: an undecided kind is decided on the rows it has. */
+  private endBlock(): void {
+    const block = this.current;
+    this.current = null;
+    if (block && block.kind === undefined) this.decide(block);
+  }
+
+  private decide(block: Block): void {
+    const picked = blockKind(block.starts.length, this.cursor, block.looksLikeDeals, block.rowCount > 0);
+    if (picked) {
+      block.kind = picked.kind;
+      this.cursor = picked.cursor;
+      this.blockOf[picked.kind] = block;
+    } else {
+      block.kind = null;
+      this.blockWarnings.push(`ignored a block "${block.title}" with ${block.starts.length} columns`);
+    }
+    for (const { values, hidden } of block.pending) this.record(block, values, hidden);
+    block.pending = [];
+  }
+
+  private record(block: Block, v: string[], hidden: string): void {
+    switch (block.kind) {
+      case 'positions':
+        this.records.positions.push(toPosition(v, hidden));
+        break;
+      case 'orders':
+        this.records.orders.push(toOrder(v));
+        break;
+      case 'deals':
+        this.records.deals.push(toDeal(v, block.starts.length >= 14));
+        break;
+      case 'open_positions':
+        this.records.open_positions.push(toOpenPosition(v));
+        break;
+      case 'working_orders':
+        this.records.working_orders.push(toWorkingOrder(v));
+        break;
+    }
+  }
+
+  /** A row of the current block: recorded at once when the kind is known, else held until it is. */
+  private blockRow(block: Block, values: string[], hidden: string): void {
+    block.rowCount++;
+    if (block.kind !== undefined) {
+      this.record(block, values, hidden);
+      return;
+    }
+    block.pending.push({ values, hidden });
+    if (block.rowCount <= KIND_PROBE_ROWS && DIRECTIONS.test(values[4] ?? '')) block.looksLikeDeals = true;
+    if (block.looksLikeDeals || block.rowCount >= KIND_PROBE_ROWS) this.decide(block);
   }
 
   private row(): void {
@@ -354,8 +422,11 @@ class Sections implements RowSink {
       if (nonEmpty >= 10) {
         const starts: number[] = [];
         for (let i = 0; i < n; i++) if (!hid[i]) starts.push(this.cols[i]!);
-        this.current = { title, starts, slotOf: slotTable(starts), rows: [], hidden: [], totals: null };
-        this.blocks.push(this.current);
+        const block: Block = { title, starts, slotOf: slotTable(starts), kind: undefined, pending: [], looksLikeDeals: false, rowCount: 0, totals: null };
+        this.blocks.push(block);
+        this.current = block;
+        // only a 13-wide block needs its rows to tell Positions from Deals
+        if (starts.length !== 13) this.decide(block);
         this.phase = 'blocks';
         return;
       }
@@ -363,7 +434,7 @@ class Sections implements RowSink {
     }
 
     if (nonEmpty === 1 && visible === 1 && parseNumber(texts[first]!) === null) {
-      this.current = null;
+      this.endBlock();
       const title = texts[first]!;
       if (this.phase === 'head' && !this.sawDocTitle && this.head.length === 0) {
         this.sawDocTitle = true;
@@ -379,16 +450,14 @@ class Sections implements RowSink {
       // A block row starts with its time in the first column; a row starting further right is the
       // totals row; anything else (an empty row, or the summary right after the last block, as in
       // xlsx exports that have no spacer rows) ends the block.
-      this.current = null;
-      this.phase = 'summary';
-      if (first < 0) return;
-      if (this.cols[first] === 0 && isTime(texts[first]!)) {
-        block.rows.push(this.values(block));
-        block.hidden.push(this.lastHidden);
-        this.current = block;
-        this.phase = 'blocks';
+      if (first >= 0 && this.cols[first] === 0 && isTime(texts[first]!)) {
+        const values = this.values(block);
+        this.blockRow(block, values, this.lastHidden);
         return;
       }
+      this.endBlock();
+      this.phase = 'summary';
+      if (first < 0) return;
       if (this.cols[first]! > 0) {
         block.totals = this.values(block);
         return;
@@ -434,26 +503,116 @@ const ORDER: BlockKind[] = ['positions', 'orders', 'deals', 'open_positions', 'w
 const WIDTHS: Record<BlockKind, number[]> = { positions: [13], orders: [11], deals: [14, 13], open_positions: [12], working_orders: [11] };
 const DIRECTIONS = /^(in|out|in\/out|out by)$/i;
 
-function classify(blocks: Block[], warnings: string[]): Map<Block, BlockKind> {
-  const kinds = new Map<Block, BlockKind>();
-  let cursor = 0;
-  for (const b of blocks) {
-    const width = b.starts.length;
-    const looksLikeDeals = b.rows.slice(0, 20).some((v) => DIRECTIONS.test(v[4] ?? ''));
-    let picked: BlockKind | null = null;
-    for (let k = cursor; k < ORDER.length; k++) {
-      const kind = ORDER[k]!;
-      if (!WIDTHS[kind].includes(width)) continue;
-      if (kind === 'deals' && width === 13 && !looksLikeDeals && b.rows.length > 0) continue;
-      if (kind === 'positions' && looksLikeDeals) continue;
-      picked = kind;
-      cursor = k + 1;
-      break;
-    }
-    if (picked) kinds.set(b, picked);
-    else warnings.push(`ignored a block "${b.title}" with ${width} columns`);
+/**
+ * The kind of a block, from its width and the kinds before it (blocks come in the terminal's
+ * order, any of them may be missing). A 13-wide block is Positions, or Deals of a build without
+ * the Fee column: told apart by a Direction (`in`, `out`, …) in its first 20 rows.
+ */
+function blockKind(width: number, cursor: number, looksLikeDeals: boolean, hasRows: boolean): { kind: BlockKind; cursor: number } | null {
+  for (let k = cursor; k < ORDER.length; k++) {
+    const kind = ORDER[k]!;
+    if (!WIDTHS[kind].includes(width)) continue;
+    if (kind === 'deals' && width === 13 && !looksLikeDeals && hasRows) continue;
+    if (kind === 'positions' && looksLikeDeals) continue;
+    return { kind, cursor: k + 1 };
   }
-  return kinds;
+  return null;
+}
+
+/** How many rows of a 13-wide block are looked at for a Direction. */
+const KIND_PROBE_ROWS = 20;
+
+function toPosition(v: string[], comment: string): ReportPosition {
+  return {
+    time: reportTime(v[0]),
+    position: int(v[1]),
+    symbol: v[2]!,
+    type: v[3]!.toLowerCase(),
+    volume: money(v[4]),
+    price: money(v[5]),
+    sl: optNum(v[6]),
+    tp: optNum(v[7]),
+    close_time: reportTime(v[8]),
+    close_price: money(v[9]),
+    commission: money(v[10]),
+    swap: money(v[11]),
+    profit: money(v[12]),
+    comment,
+  };
+}
+
+function toOrder(v: string[]): ReportOrder {
+  const [filled, requested] = volumePair(v[4]!);
+  return {
+    open_time: reportTime(v[0]),
+    order: int(v[1]),
+    symbol: v[2]!,
+    type: v[3]!.toLowerCase(),
+    volume_filled: filled,
+    volume_requested: requested,
+    price: optNum(v[5]),
+    sl: optNum(v[6]),
+    tp: optNum(v[7]),
+    time: v[8] ? reportTime(v[8]) : null,
+    state: v[9]!.toLowerCase(),
+    comment: v[10]!,
+  };
+}
+
+/** `hasFee`: 14 columns; without the Fee column (13) Swap, Profit, Balance and Comment sit one slot to the left. */
+function toDeal(v: string[], hasFee: boolean): ReportDeal {
+  const shift = hasFee ? 0 : 1;
+  return {
+    time: reportTime(v[0]),
+    deal: int(v[1]),
+    symbol: v[2]!,
+    type: v[3]!.toLowerCase(),
+    direction: v[4]!.toLowerCase(),
+    volume: money(v[5]),
+    price: money(v[6]),
+    order: int(v[7]),
+    commission: money(v[8]),
+    fee: hasFee ? money(v[9]) : 0,
+    swap: money(v[10 - shift]),
+    profit: money(v[11 - shift]),
+    balance: money(v[12 - shift]),
+    comment: v[13 - shift] ?? '',
+  };
+}
+
+function toOpenPosition(v: string[]): ReportOpenPosition {
+  return {
+    time: reportTime(v[0]),
+    position: int(v[1]),
+    symbol: v[2]!,
+    type: v[3]!.toLowerCase(),
+    volume: money(v[4]),
+    price: money(v[5]),
+    sl: optNum(v[6]),
+    tp: optNum(v[7]),
+    market_price: money(v[8]),
+    swap: money(v[9]),
+    profit: money(v[10]),
+    comment: v[11]!,
+  };
+}
+
+function toWorkingOrder(v: string[]): ReportWorkingOrder {
+  const [filled, requested] = volumePair(v[4]!);
+  return {
+    open_time: reportTime(v[0]),
+    order: int(v[1]),
+    symbol: v[2]!,
+    type: v[3]!.toLowerCase(),
+    volume_filled: filled,
+    volume_requested: requested,
+    price: optNum(v[5]),
+    sl: optNum(v[6]),
+    tp: optNum(v[7]),
+    market_price: optNum(v[8]),
+    state: v[9]!.toLowerCase(),
+    comment: v[10]!,
+  };
 }
 
 /** `0.1 / 0.1` → [filled, requested]; a single number is both. */
@@ -636,125 +795,17 @@ export function parseReport(bytes: Buffer | Uint8Array, opts: ParseReportOptions
   } else {
     const table = scanHtml(decodeText(bytes), sections);
     if (table.cells === 0) throw new ReportError('not an MT5 trade history report: no table found');
-    sections.docTitle = table.title;
+    if (table.title) sections.docTitle = table.title; // else the first title row's text
   }
   sections.finish();
   const { blocks, head: headPairs, summary: summaryPairs, results: resultPairs, docTitle } = sections;
   if (blocks.length === 0) throw new ReportError('not an MT5 trade history report: no Positions/Orders/Deals blocks found');
 
   const account = readAccount(headPairs, docTitle, warnings);
-  const kinds = classify(blocks, warnings);
-  const blockOf = (kind: BlockKind) => blocks.find((b) => kinds.get(b) === kind);
-
-  const positions: ReportPosition[] = [];
-  const pb = blockOf('positions');
-  if (pb)
-    pb.rows.forEach((v, j) => {
-      positions.push({
-        time: reportTime(v[0]),
-        position: int(v[1]),
-        symbol: v[2]!,
-        type: v[3]!.toLowerCase(),
-        volume: money(v[4]),
-        price: money(v[5]),
-        sl: optNum(v[6]),
-        tp: optNum(v[7]),
-        close_time: reportTime(v[8]),
-        close_price: money(v[9]),
-        commission: money(v[10]),
-        swap: money(v[11]),
-        profit: money(v[12]),
-        comment: pb.hidden[j]!,
-      });
-    });
-
-  const orders: ReportOrder[] = [];
-  const ob = blockOf('orders');
-  if (ob)
-    for (const v of ob.rows) {
-      const [filled, requested] = volumePair(v[4]!);
-      orders.push({
-        open_time: reportTime(v[0]),
-        order: int(v[1]),
-        symbol: v[2]!,
-        type: v[3]!.toLowerCase(),
-        volume_filled: filled,
-        volume_requested: requested,
-        price: optNum(v[5]),
-        sl: optNum(v[6]),
-        tp: optNum(v[7]),
-        time: v[8] ? reportTime(v[8]) : null,
-        state: v[9]!.toLowerCase(),
-        comment: v[10]!,
-      });
-    }
-
-  const deals: ReportDeal[] = [];
-  const db = blockOf('deals');
-  if (db) {
-    // Without a Fee column (13 wide) Swap, Profit, Balance and Comment sit one slot to the left.
-    const hasFee = db.starts.length >= 14;
-    const shift = hasFee ? 0 : 1;
-    for (const v of db.rows) {
-      deals.push({
-        time: reportTime(v[0]),
-        deal: int(v[1]),
-        symbol: v[2]!,
-        type: v[3]!.toLowerCase(),
-        direction: v[4]!.toLowerCase(),
-        volume: money(v[5]),
-        price: money(v[6]),
-        order: int(v[7]),
-        commission: money(v[8]),
-        fee: hasFee ? money(v[9]) : 0,
-        swap: money(v[10 - shift]),
-        profit: money(v[11 - shift]),
-        balance: money(v[12 - shift]),
-        comment: v[13 - shift] ?? '',
-      });
-    }
-  }
-
-  const open_positions: ReportOpenPosition[] = [];
-  const opb = blockOf('open_positions');
-  if (opb)
-    for (const v of opb.rows) {
-      open_positions.push({
-        time: reportTime(v[0]),
-        position: int(v[1]),
-        symbol: v[2]!,
-        type: v[3]!.toLowerCase(),
-        volume: money(v[4]),
-        price: money(v[5]),
-        sl: optNum(v[6]),
-        tp: optNum(v[7]),
-        market_price: money(v[8]),
-        swap: money(v[9]),
-        profit: money(v[10]),
-        comment: v[11]!,
-      });
-    }
-
-  const working_orders: ReportWorkingOrder[] = [];
-  const wb = blockOf('working_orders');
-  if (wb)
-    for (const v of wb.rows) {
-      const [filled, requested] = volumePair(v[4]!);
-      working_orders.push({
-        open_time: reportTime(v[0]),
-        order: int(v[1]),
-        symbol: v[2]!,
-        type: v[3]!.toLowerCase(),
-        volume_filled: filled,
-        volume_requested: requested,
-        price: optNum(v[5]),
-        sl: optNum(v[6]),
-        tp: optNum(v[7]),
-        market_price: optNum(v[8]),
-        state: v[9]!.toLowerCase(),
-        comment: v[10]!,
-      });
-    }
+  warnings.push(...sections.blockWarnings);
+  const { positions, orders, deals, open_positions, working_orders } = sections.records;
+  const db = sections.blockOf.deals;
+  const opb = sections.blockOf.open_positions;
 
   const summary = readSummary(summaryPairs, warnings);
   const results = readResults(resultPairs, warnings);
