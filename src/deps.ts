@@ -60,6 +60,8 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     dataDir: config.DATA_DIR,
     ...(o.pgSchema ? { pgSchema: o.pgSchema } : {}),
     ...(o.sqliteFile ? { sqliteFile: o.sqliteFile } : {}),
+    // PostgreSQL restarting or failing over: said once per lost connection; requests answer 503 meanwhile.
+    onConnectionError: (err) => logger.warn({ err: err.message, code: (err as { code?: string }).code }, 'database connection lost; reconnecting on demand'),
   });
   if (o.migrate !== false) await migrate(dbHandle.db);
   const db = dbHandle.db;
