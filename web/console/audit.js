@@ -15,7 +15,7 @@ async function load() {
       )
       .join('');
     const pages = Math.max(1, Math.ceil(r.total / r.pageSize));
-    document.getElementById('pageinfo').textContent = `Page ${r.page} of ${pages} · ${r.total} entries`;
+    document.getElementById('pageinfo').textContent = `Page ${r.page} of ${pages} · ${r.total} ${r.total === 1 ? 'entry' : 'entries'}`;
     document.getElementById('prev').disabled = r.page <= 1;
     document.getElementById('next').disabled = r.page >= pages;
   } catch (err) {

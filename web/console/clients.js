@@ -18,7 +18,7 @@ async function load() {
         )
         .join('') || '<tr><td colspan="7" class="muted">No clients match.</td></tr>';
     const pages = Math.max(1, Math.ceil(r.total / r.pageSize));
-    document.getElementById('pageinfo').textContent = `Page ${r.page} of ${pages} · ${r.total} clients`;
+    document.getElementById('pageinfo').textContent = `Page ${r.page} of ${pages} · ${r.total} ${r.total === 1 ? 'client' : 'clients'}`;
     document.getElementById('prev').disabled = r.page <= 1;
     document.getElementById('next').disabled = r.page >= pages;
   } catch (err) {
