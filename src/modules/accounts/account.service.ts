@@ -10,6 +10,7 @@ import { isUniqueViolation, type Db } from '../../infra/db/index.ts';
 import type { Mt5AccountRow } from '../../infra/db/accounts-schema.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Mt5Credentials } from '../../mt5/connector.ts';
+import { mt5LoginSchema, mt5ServerSchema } from '../../mt5/identifiers.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
 import { flatRulesSchema, type FlatRules } from '../../rules/flat.ts';
 import type { ApiKeyService } from '../api-keys/api-key.service.ts';
@@ -43,8 +44,8 @@ export interface KeyLimits {
 
 export const addAccountSchema = z
   .object({
-    login: z.string().trim().regex(/^\d{1,20}$/, 'must be the numeric MT5 login'),
-    server: z.string().trim().min(1).max(100),
+    login: mt5LoginSchema,
+    server: mt5ServerSchema,
     password: z.string().min(1).max(200),
     name: z.string().trim().min(1).max(200).optional(),
     key_id: z.string().optional(),

@@ -95,6 +95,17 @@ describe('admin API with a servers file', () => {
     }
   });
 
+  it.each([
+    ['server', { server: 'Brymix-Demo\r\nX-Injected: 1' }, 'must be printable text (no control characters such as CR, LF, NUL or tab)'],
+    ['server', { server: 'Brymix\u0000Demo' }, 'must be printable text (no control characters such as CR, LF, NUL or tab)'],
+    ['login', { login: '1001\n' }, 'must be printable text (no control characters such as CR, LF, NUL or tab)'],
+    ['login', { login: '1001x' }, 'must be the numeric MT5 login (digits only, e.g. "50194988")'],
+  ])('refuses an account whose %s carries control characters or is not a login, naming it', async (field, patch, message) => {
+    const add = await call(admin, 'POST', '/api/admin/accounts', { login: '1001', server: 'Brymix-Demo', password: 'demo', ...patch });
+    expect(add.statusCode).toBe(400);
+    expect(add.json().errors).toEqual([{ field, message }]);
+  });
+
   it('refuses, naming the field, a server that no connector serves when there is no "*"', async () => {
     const add = await call(admin, 'POST', '/api/admin/accounts', { login: '51234567', server: 'ICMarketsSC-Demo', password: 'investor-pw' });
     expect(add.statusCode).toBe(400);

@@ -63,6 +63,16 @@ describe('POST /api/v1/check', () => {
     ['initial_balance', { initial_balance: 'lots' }],
     ['mt5_login', { mt5_login: '' }],
     ['mt5_server', { mt5_server: undefined }],
+    ['mt5_login', { mt5_login: '1001\r\nX-Injected: yes' }],
+    ['mt5_login', { mt5_login: 'demo-account' }],
+    ['mt5_login', { mt5_login: 2 ** 60 }],
+    ['mt5_server', { mt5_server: 'Brymix-Demo\r\n' }],
+    ['mt5_server', { mt5_server: 'Brymix\u0000Demo' }],
+    ['mt5_server', { mt5_server: 'S'.repeat(129) }],
+    ['user_id', { user_id: 'user_123\nforged log line' }],
+    ['user_id', { user_id: '\u001b[2J' }],
+    ['challenge_id', { challenge_id: 'challenge_456\u0000' }],
+    ['challenge_id', { challenge_id: 'c'.repeat(201) }],
     ['rules.max_drawdown_percent', { rules: { max_drawdown_percent: 'ten' } }],
     ['rules.max_drawdown_percent', { rules: { max_drawdown_percent: 150 } }],
     ['callback_url', { callback_url: 'ftp://example.com/x' }],
@@ -146,6 +156,12 @@ describe('POST /api/v1/check with a malformed multipart body', () => {
     const problem = expectBodyProblem(await postRaw(contentType, payload));
     expect(problem.errors).toEqual([{ field: 'body', message }]);
     expect(problem.detail).toBe(`body: ${message}`);
+  });
+
+  it('answers 400 naming user_id for a form field carrying CR LF', async () => {
+    const res = await postRaw(`multipart/form-data; boundary=${B}`, `${field('user_id', 'u\r\nX: y')}${field('challenge_id', 'ch_mp')}${field('initial_balance', '10000')}${reportHead}<html></html>\r\n--${B}--\r\n`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ field: 'user_id', message: 'must be printable text (no control characters such as CR, LF, NUL or tab)' }]);
   });
 
   it('answers 413 naming the report when the file is over REPORT_MAX_BYTES', async () => {

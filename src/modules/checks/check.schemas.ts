@@ -1,12 +1,16 @@
 /** Zod schemas of the checker API: the guide's request and response shapes. */
 import { z } from 'zod';
+import { mt5LoginSchema, mt5ServerSchema, printableText } from '../../mt5/identifiers.ts';
 
-/** Ids and logins arrive as strings or numbers depending on the caller's language; kept as strings. */
+/**
+ * The caller's ids arrive as strings or numbers depending on its language; kept as strings, and
+ * printable (they come back in webhooks, logs and exports).
+ */
 const idLike = (max: number) =>
   z
     .union([z.string(), z.number().int().nonnegative()])
-    .transform((v) => String(v).trim())
-    .pipe(z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`));
+    .transform((v) => String(v))
+    .pipe(printableText(max));
 
 const reportFilename = z.string().trim().min(1, 'must not be empty').max(255).regex(/\.(html?|xlsx)$/i, 'must end in .html, .htm or .xlsx');
 
@@ -15,9 +19,9 @@ export const checkRequestSchema = z
   .object({
     user_id: idLike(200),
     challenge_id: idLike(200),
-    mt5_login: idLike(32),
+    mt5_login: mt5LoginSchema,
     mt5_password: z.string().min(1, 'must not be empty').max(128),
-    mt5_server: z.string().trim().min(1, 'must not be empty').max(128),
+    mt5_server: mt5ServerSchema,
     initial_balance: z.number().finite().positive('must be greater than 0').max(1e12),
     /**
      * The guide's flat object ({max_drawdown_percent, profit_target_percent, …}), a list of rule
@@ -40,9 +44,9 @@ export const checkSubmitSchema = z
   .object({
     user_id: idLike(200),
     challenge_id: idLike(200),
-    mt5_login: idLike(32).optional(),
+    mt5_login: mt5LoginSchema.optional(),
     mt5_password: z.string().min(1, 'must not be empty').max(128).optional(),
-    mt5_server: z.string().trim().min(1, 'must not be empty').max(128).optional(),
+    mt5_server: mt5ServerSchema.optional(),
     /** A ReportHistory-*.html or .xlsx exported by the trader's terminal, base64-encoded. */
     report_base64: z.string().min(1, 'must not be empty').optional(),
     report_filename: reportFilename.optional(),

@@ -3,6 +3,7 @@
  * them), money as integer cents, views. Pure: no I/O.
  */
 import { z } from 'zod';
+import { mt5LoginSchema, mt5ServerSchema } from '../../mt5/identifiers.ts';
 
 export const KYC_STATUSES = ['not_started', 'pending', 'in_review', 'approved', 'rejected'] as const;
 export type KycStatus = (typeof KYC_STATUSES)[number];
@@ -87,8 +88,8 @@ export const eventDataSchemas = {
     email,
     accountId: id,
     parentAccountId: id.optional().nullable(),
-    login: id.optional(),
-    server: text(128).optional(),
+    login: mt5LoginSchema.optional(),
+    server: mt5ServerSchema.optional(),
     type: text(40).optional(),
     phase: text(40).optional(),
     status: text(40),

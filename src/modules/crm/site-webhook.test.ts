@@ -66,6 +66,17 @@ describe('POST /api/webhooks/site rejects', () => {
     expect(res.json().detail).toContain('Unknown event');
   });
 
+  it.each([
+    ['data.login', { login: '7001\r\n' }, 'must be printable text (no control characters such as CR, LF, NUL or tab)'],
+    ['data.login', { login: 'seven' }, 'must be the numeric MT5 login (digits only, e.g. "50194988")'],
+    ['data.server', { server: 'Brymix-Demo\u0000' }, 'must be printable text (no control characters such as CR, LF, NUL or tab)'],
+  ])('an account.updated whose %s is not a printable MT5 value with 400 naming it', async (field, patch, message) => {
+    const bad = JSON.stringify({ event: 'account.updated', data: { email: 'ctl@example.com', accountId: 'acc-ctl', status: 'active', login: '7001', server: 'Brymix-Demo', ...patch }, timestamp: '2026-01-01T00:00:00Z' });
+    const res = await post(bad, { 'x-webhook-signature': sign(bad) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ field, message }]);
+  });
+
   it('a Standard Webhooks timestamp older than 5 minutes (replay) with 401', async () => {
     const old = Math.floor(Date.now() / 1000) - 600;
     const res = await post(body, { 'x-webhook-signature': sign(body), 'webhook-id': 'msg_old', 'webhook-timestamp': String(old), 'webhook-signature': standardSignature(stack.config.SITE_WEBHOOK_SECRET, 'msg_old', old, body) });
