@@ -176,20 +176,35 @@ export interface ParseReportOptions {
 function plainNumber(raw: string): number | null {
   const n = raw.length;
   if (n === 0 || n > 40) return null;
-  let i = raw.charCodeAt(0) === 0x2d ? 1 : 0;
+  let i = 0;
+  let negative = false;
+  if (raw.charCodeAt(0) === 0x2d) {
+    negative = true;
+    i = 1;
+  }
+  let mantissa = 0;
   let digits = 0;
-  let spaces = 0;
+  let decimals = 0;
   let dot = false;
   for (; i < n; i++) {
     const c = raw.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) digits++;
-    else if (c === 0x20 && !dot && digits > 0 && i + 1 < n && raw.charCodeAt(i + 1) !== 0x20) spaces++;
-    else if (c === 0x2e && !dot && digits > 0) dot = true;
+    if (c >= 0x30 && c <= 0x39) {
+      mantissa = mantissa * 10 + (c - 0x30);
+      digits++;
+      if (dot) decimals++;
+    } else if (c === 0x20 && !dot && digits > 0 && i + 1 < n && raw.charCodeAt(i + 1) !== 0x20) {
+      // a thousands separator
+    } else if (c === 0x2e && !dot && digits > 0) dot = true;
     else return null;
   }
   if (digits === 0 || raw.charCodeAt(n - 1) === 0x2e) return null;
-  return Number(spaces === 0 ? raw : raw.replaceAll(' ', ''));
+  // Up to 15 digits the mantissa is exact and m / 10^k is the correctly rounded value, as Number() gives.
+  if (digits > 15) return Number(raw.replaceAll(' ', ''));
+  const value = decimals === 0 ? mantissa : mantissa / POW10[decimals]!;
+  return negative ? -value : value;
 }
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /** Locale-free number: space/NBSP thousands separators, optional %, `-` sign; '' → null. */
 export function parseNumber(raw: string): number | null {

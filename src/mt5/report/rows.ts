@@ -207,8 +207,13 @@ export function scanHtml(html: string, sink: RowSink): { title: string; cells: n
   let runStart = 0;
   let pos = 0;
 
+  let nextEq = -1; // the first '=' at or after the last place looked from (so attribute-free tags cost no parsing)
   for (;;) {
-    const lt = html.indexOf('<', pos);
+    // The next '<': usually a few characters on (indentation, a number), where a plain loop beats a search call.
+    let lt = pos;
+    const near = Math.min(n, pos + 24);
+    while (lt < near && html.charCodeAt(lt) !== 0x3c) lt++;
+    if (lt === near) lt = html.indexOf('<', near);
     if (lt < 0) break;
     const c1 = html.charCodeAt(lt + 1);
     if (c1 === 0x21 /* ! */) {
@@ -231,7 +236,10 @@ export function scanHtml(html: string, sink: RowSink): { title: string; cells: n
     }
     let nameEnd = nameStart + 1;
     while (nameEnd < n && isNameChar(html.charCodeAt(nameEnd))) nameEnd++;
-    const gt = html.indexOf('>', nameEnd);
+    let gt = nameEnd;
+    const nearGt = Math.min(n, nameEnd + 24);
+    while (gt < nearGt && html.charCodeAt(gt) !== 0x3e) gt++;
+    if (gt === nearGt) gt = html.indexOf('>', nearGt);
     if (gt < 0) break; // no tag ends anywhere after this point: the rest is text
     const tagEnd = gt + 1;
     const tag = tagOf(html, nameStart, nameEnd);
@@ -254,7 +262,9 @@ export function scanHtml(html: string, sink: RowSink): { title: string; cells: n
           col = 0;
         }
         cells++;
-        if (gt > nameEnd) {
+        if (nextEq !== -2 && nextEq < nameEnd) nextEq = html.indexOf('=', nameEnd);
+        if (nextEq === -1) nextEq = -2; // none left in the document
+        if (nextEq >= 0 && nextEq < gt) {
           const a = cellAttrs(html, nameEnd, gt);
           cellSpan = a.span;
           cellHidden = a.hidden;
