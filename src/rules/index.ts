@@ -100,6 +100,31 @@ function evaluateTimeline(arena: ColumnArena, decoded: DecodedHistory, tl: Timel
   };
 }
 
+/**
+ * The metrics of a check that has no evaluation (a job `error`, or one not finished): the keys an
+ * evaluation of these rules answers, every value null but the initial balance the firm gave.
+ * Receivers that read `metrics` unconditionally (the integration guide's) find the same shape as
+ * on a verdict, and nothing in it that could be mistaken for a measurement.
+ */
+export function metricsWithoutEvaluation(rules: RuleSpec[], initialBalance: number): Record<string, unknown> {
+  let keys: string[];
+  try {
+    const nothing: AccountHistory = {
+      account: { login: '', server: '', currency: '', initial_balance: initialBalance, server_utc_offset_minutes: 0, margin_mode: 'hedging' },
+      deals: [],
+      positions: [],
+    };
+    keys = Object.keys(evaluate(nothing, rules, { initialBalance, hash: false }).metrics);
+  } catch {
+    // An error result must be built whatever went wrong: the guide's keys at least.
+    keys = GUIDE_METRIC_KEYS;
+  }
+  return Object.fromEntries(keys.map((k) => [k, k === 'initial_balance' ? initialBalance : null]));
+}
+
+/** The metrics of the integration guide's "Response Format". */
+const GUIDE_METRIC_KEYS = ['initial_balance', 'current_balance', 'current_equity', 'profit_percent', 'profit_target_percent', 'profit_target_met', 'max_drawdown_percent', 'max_drawdown_limit', 'total_trades', 'trades_under_4min'];
+
 /** Static drawdown from the initial capital when no max_loss rule is configured. */
 function maxDrawdownPercent(tl: Timeline): number {
   let worst = 0;

@@ -84,7 +84,7 @@ export const submitResponseSchema = z.object({ job_id: z.string(), status: z.lit
 
 export const jobStatus = z.enum(['queued', 'running', 'passed', 'failed', 'error']);
 
-/** The job view; the result fields appear once the check is done. Extra fields are allowed. */
+/** The job view; the result fields appear once the check is done (metrics and violations always). Extra fields are allowed. */
 export const jobResponseSchema = z
   .object({
     job_id: z.string(),
@@ -92,8 +92,10 @@ export const jobResponseSchema = z
     challenge_id: z.string(),
     status: jobStatus,
     outcome: z.enum(['passed', 'breached', 'objectives_not_met']).optional(),
-    metrics: z.record(z.string(), z.unknown()).optional(),
-    violations: z.array(z.record(z.string(), z.unknown())).optional(),
+    /** Always present: on an error, or before the check ends, the same keys with null values. */
+    metrics: z.record(z.string(), z.unknown()),
+    /** Always present: empty on an error, or before the check ends. */
+    violations: z.array(z.record(z.string(), z.unknown())),
     objectives: z.array(z.record(z.string(), z.unknown())).optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     timestamp: z.string().optional(),

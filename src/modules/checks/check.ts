@@ -1,6 +1,7 @@
 /** Domain of a challenge check: statuses, the result object of the guide, job error codes. */
 import type { CheckJobRow } from '../../infra/db/schema.ts';
-import type { Evaluation } from '../../rules/index.ts';
+import { metricsWithoutEvaluation, type Evaluation, type RuleSpec } from '../../rules/index.ts';
+import { resolveRuleSet } from '../../rules/ruleset.ts';
 
 export type JobStatus = 'queued' | 'running' | 'passed' | 'failed' | 'error';
 
@@ -41,12 +42,34 @@ export function buildResult(job: CheckJobRow, evaluation: Evaluation, evaluatedA
   };
 }
 
+/**
+ * The metrics of a job without an evaluation: the keys its rule set's verdict would carry, null.
+ * Never throws: an error result is built whatever is wrong with the job.
+ */
+function unmeasuredMetrics(job: CheckJobRow): Record<string, unknown> {
+  let rules: RuleSpec[] = [];
+  try {
+    rules = resolveRuleSet(JSON.parse(job.rules));
+  } catch {
+    // unreadable stored rules: the guide's keys alone
+  }
+  return metricsWithoutEvaluation(rules, job.initial_balance);
+}
+
+/**
+ * An error result. It carries every key the guide's receivers read (its Flask receiver reads
+ * `result['violations']` and `result['metrics']` whatever the status, and would answer 500 to a
+ * body without them): no violations, and metrics with the verdict's keys, null.
+ */
 export function buildErrorResult(job: CheckJobRow, error: JobError, at: number): Record<string, unknown> {
   return {
     job_id: job.id,
     user_id: job.user_id,
     challenge_id: job.challenge_id,
     status: 'error',
+    metrics: unmeasuredMetrics(job),
+    violations: [],
+    objectives: [],
     error,
     mt5_login: job.mt5_login,
     mt5_server: job.mt5_server,
@@ -59,6 +82,10 @@ export function jobView(job: CheckJobRow): Record<string, unknown> {
   const base = job.result
     ? (JSON.parse(job.result) as Record<string, unknown>)
     : { job_id: job.id, user_id: job.user_id, challenge_id: job.challenge_id, status: job.status, mt5_login: job.mt5_login, mt5_server: job.mt5_server };
+  // A job still running, or an error stored before error results carried them, has no metrics or
+  // violations of its own: the same empty shape, so a poller reading them never finds them missing.
+  if (base.metrics === undefined) base.metrics = unmeasuredMetrics(job);
+  if (base.violations === undefined) base.violations = [];
   return {
     ...base,
     created_at: new Date(job.created_at).toISOString(),
