@@ -17,6 +17,8 @@ let storage: StackStorage;
 function env(): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent' };
   if (servicesMode) e.DATABASE_URL = schemaDatabaseUrl(storage);
+  // With Redis, as a deployment runs it: the CLI builds (and closes) the queue, limiter and feed clients too.
+  if (process.env.REDIS_URL) Object.assign(e, { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: storage.redisPrefix });
   return e;
 }
 

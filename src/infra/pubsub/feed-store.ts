@@ -69,6 +69,7 @@ return 1
 export function createRedisFeedStore(redisUrl: string, prefix: string, logger?: RedisLogger): FeedStore {
   const client = watchRedis(new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false }), 'account feed', logger);
   let sub: Redis | null = null;
+  let closing = false;
   const channel = `${prefix}:acct:updates`;
   const handlers: FeedMessageHandler[] = [];
   const k = (id: string) => `${prefix}:acct:snap:${id}`;
@@ -91,7 +92,11 @@ export function createRedisFeedStore(redisUrl: string, prefix: string, logger?: 
       handlers.push(handler);
       if (sub) return;
       sub = watchRedis(client.duplicate(), 'account feed subscriber', logger);
-      void sub.subscribe(channel);
+      // Closed before Redis answered (a short-lived CLI process) or Redis away: not an error to
+      // throw at nobody. ioredis subscribes again by itself when it reconnects.
+      sub.subscribe(channel).catch((err: Error) => {
+        if (!closing) logger?.warn({ redis: 'account feed subscriber', err: err.message }, 'subscribe did not complete');
+      });
       sub.on('message', (_ch: string, message: string) => {
         const nl = message.indexOf('\n');
         if (nl < 0) return;
@@ -101,6 +106,7 @@ export function createRedisFeedStore(redisUrl: string, prefix: string, logger?: 
       });
     },
     async close() {
+      closing = true;
       await sub?.quit().catch(() => undefined);
       await client.quit().catch(() => undefined);
     },

@@ -110,6 +110,10 @@ export class BullQueue implements JobQueue {
 
   async close(): Promise<void> {
     await this.stop(0);
+    // Closing while the connection is still starting (a CLI command that enqueued nothing) cut
+    // BullMQ's own start-up commands off, and their "Connection is closed" rejections went unhandled.
+    // Bounded: with Redis away the connection never becomes ready, and shutdown must not wait for it.
+    await Promise.race([this.#queue.waitUntilReady().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.#queue.close();
     this.#producerConn.disconnect();
   }

@@ -121,6 +121,26 @@ describe.each(backends)('JobQueue (%s)', (backend) => {
     expect(c.seen[0]!.payload).toEqual({ id: 'survivor' });
   });
 
+  // A CLI command builds the queue with everything else and closes it a few milliseconds later,
+  // while the BullMQ connection may still be starting: closing must not leave a rejection behind.
+  it.skipIf(backend !== 'bullmq')('closes cleanly the moment it is made, while its connection is still starting', async () => {
+    const config = testConfig();
+    const rejections: unknown[] = [];
+    const onRejection = (err: unknown) => void rejections.push(err);
+    process.on('unhandledRejection', onRejection);
+    try {
+      for (let delayMs = 0; delayMs < 40; delayMs++) {
+        const q = new BullQueue({ redisUrl: config.REDIS_URL!, prefix: newStorage().redisPrefix, logger: createLogger('silent'), lockMs: 1000 });
+        await new Promise((r) => setTimeout(r, delayMs));
+        await q.close();
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+    expect(rejections.map((e) => String(e))).toEqual([]);
+  });
+
   it.skipIf(backend === 'bullmq')('runs a job again when the worker that claimed it died (lease ran out)', async () => {
     const storage = newStorage();
     const q = await makeQueue(backend, storage, 1000);
