@@ -19,3 +19,4 @@ export {
 } from './parse.ts';
 export { reportToHistory, serverTimeToUtc, type ReportToHistoryOptions } from './history.ts';
 export { decodeText } from './rows.ts';
+export { DEFAULT_ZIP_LIMITS, ReportTooLargeError, type ZipLimits } from './zip.ts';

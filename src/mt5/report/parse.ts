@@ -6,12 +6,12 @@
  * The parser recomputes what it can from the deals and reports every disagreement with the
  * report's own totals as a mismatch.
  */
+import { ReportError } from './errors.ts';
 import { decodeText, scanHtml, type RowSink } from './rows.ts';
 import { isZip, XlsxError, xlsxRows } from './xlsx.ts';
+import type { ZipLimits } from './zip.ts';
 
-export class ReportError extends Error {
-  override readonly name = 'ReportError';
-}
+export { ReportError };
 
 export interface ReportAccount {
   login: string;
@@ -163,6 +163,8 @@ export interface ParsedReport {
 export interface ParseReportOptions {
   /** File name, used only to pick the format when the bytes are ambiguous. */
   filename?: string;
+  /** Inflation limits for xlsx uploads (defaults: `DEFAULT_ZIP_LIMITS`); past one, `ReportTooLargeError`. */
+  zipLimits?: Partial<ZipLimits>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -802,7 +804,7 @@ export function parseReport(bytes: Buffer | Uint8Array, opts: ParseReportOptions
   const sections = new Sections();
   if (xlsx) {
     try {
-      xlsxRows(bytes, sections);
+      xlsxRows(bytes, sections, opts.zipLimits);
     } catch (err) {
       if (err instanceof XlsxError) throw new ReportError(err.message);
       throw err;

@@ -14,8 +14,8 @@
  * Every part is read by a single forward scan (no regex that searches ahead from each match), so
  * time is linear in the inflated size whatever the markup.
  */
-import { unzipSync } from 'fflate';
 import { decodeEntities, decodeText, type RowSink } from './rows.ts';
+import { DEFAULT_ZIP_LIMITS, readZip, ZipError, zipEntryNames, type ZipLimits } from './zip.ts';
 
 export class XlsxError extends Error {}
 
@@ -255,22 +255,24 @@ function firstSheetName(names: string[]): string | undefined {
   return best;
 }
 
-/** Reads the first worksheet of an xlsx export into `sink`, row by row. Throws `XlsxError` when it is not a readable xlsx. */
-export function xlsxRows(bytes: Uint8Array, sink: RowSink): void {
+/**
+ * Reads the first worksheet of an xlsx export into `sink`, row by row. Throws `XlsxError` when it
+ * is not a readable xlsx, and `ReportTooLargeError` (from ./zip.ts) when a part would inflate past
+ * `limits`.
+ */
+export function xlsxRows(bytes: Uint8Array, sink: RowSink, limits: Partial<ZipLimits> = {}): void {
   let files: Record<string, Uint8Array>;
   let sheetName: string | undefined;
   try {
+    sheetName = firstSheetName(zipEntryNames(bytes));
+    if (!sheetName) throw new XlsxError('the xlsx file has no worksheet');
     // Only the parts the report needs are inflated.
-    files = unzipSync(bytes, {
-      filter: (f) => /^xl\/(worksheets\/sheet\d+|sharedStrings|styles)\.xml$/i.test(f.name),
-    });
-    sheetName = firstSheetName(Object.keys(files));
-    if (sheetName)
-      for (const name of Object.keys(files)) if (/^xl\/worksheets\//i.test(name) && name !== sheetName) delete files[name];
+    const wanted = new Set([sheetName, 'xl/sharedStrings.xml', 'xl/styles.xml']);
+    files = readZip(bytes, (name) => wanted.has(name), { ...DEFAULT_ZIP_LIMITS, ...limits });
   } catch (err) {
-    throw new XlsxError(`not a readable xlsx file (${(err as Error).message})`);
+    if (err instanceof ZipError) throw new XlsxError(`not a readable xlsx file (${err.message})`);
+    throw err;
   }
-  if (!sheetName) throw new XlsxError('the xlsx file has no worksheet');
   const sheet = decodeText(files[sheetName]!);
   const shared = files['xl/sharedStrings.xml'] ? sharedStrings(decodeText(files['xl/sharedStrings.xml'])) : [];
   const percent = files['xl/styles.xml'] ? percentStyles(decodeText(files['xl/styles.xml'])) : new Set<number>();
