@@ -46,7 +46,7 @@ export interface AccessLogView {
 }
 
 /** Control characters out (log injection), length capped. */
-const clean = (s: string | null, max = 200) => (s === null ? null : s.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max));
+const clean = (s: string | null | undefined, max = 200) => (s === null || s === undefined ? null : s.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max));
 
 const COLUMNS = ['at', 'request_id', 'actor', 'key_id', 'tenant_id', 'widget_id', 'account_id', 'method', 'route', 'status', 'ip', 'forwarded_for', 'latency_ms', 'reason'] as const satisfies readonly (keyof AccessEntry)[];
 // Every column of the table is written: a column added to AccessEntry and not here fails to compile.
@@ -101,7 +101,8 @@ export function createAccessLog({ db, clock, logger, flushMs = 250, maxBatch = 5
 
   return {
     record(e: AccessEntry): void {
-      buffer.push({ ...e, route: clean(e.route)!, forwarded_for: clean(e.forwarded_for), reason: clean(e.reason), ip: clean(e.ip, 64)!, at: e.at ?? clock.now() });
+      // Fastify's request.ip is undefined once the client has hung up: recorded as ''.
+      buffer.push({ ...e, route: clean(e.route)!, forwarded_for: clean(e.forwarded_for), reason: clean(e.reason), ip: clean(e.ip, 64) ?? '', at: e.at ?? clock.now() });
       if (buffer.length >= maxBatch) void flush();
       else if (!timer) {
         timer = setTimeout(() => void flush(), flushMs);
