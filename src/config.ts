@@ -73,6 +73,11 @@ const schema = z.object({
   METAAPI_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(60_000),
   /** Largest terminal report accepted by POST /api/v1/check (raw file bytes). */
   REPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(100_000_000).default(10_485_760),
+  /** An uploaded xlsx may inflate to at most this much in one entry / in all (zip bombs answer 413). */
+  REPORT_MAX_ENTRY_INFLATED_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(41_943_040),
+  REPORT_MAX_INFLATED_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(67_108_864),
+  /** Longest an uploaded report may take to parse (on a worker thread) before it is refused. */
+  REPORT_PARSE_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
   // --- accounts, account API and widgets ---
   /** One upstream read per account per this interval, however many clients (the seed: 5 s). */
   ACCOUNT_POLL_INTERVAL_MS: z.coerce.number().int().min(250).max(300_000).default(5_000),

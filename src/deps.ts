@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from './infra/metrics.ts';
 import { LocalQueue } from './infra/queue/local.ts';
 import type { JobQueue } from './infra/queue/types.ts';
 import { type ConnectorRouter } from './mt5/index.ts';
+import { createReportParser } from './mt5/report/index.ts';
 import { createConfiguredRouter } from './mt5/servers.ts';
 import { createApiKeyService, type ApiKeyService } from './modules/api-keys/api-key.service.ts';
 import { createCheckService, type CheckService } from './modules/checks/check.service.ts';
@@ -103,7 +104,12 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
   });
   const accountData = createAccountsDeps({ config, db, clock, logger, sealer, connectors, keys, audit: { tryRecord: (e) => crm.audit.tryRecord(e) } });
   const crm = createCrmPlatformServices({ config, db, queue, clock, logger, sealer, connectors, webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS, checks: () => checks });
-  const checks = createCheckService({ db, queue, clock, logger, metrics, sealer, connectors, webhooks, callbackAllow, maxAttempts: config.CHECK_MAX_ATTEMPTS, reportMaxBytes: config.REPORT_MAX_BYTES });
+  // Uploaded reports are parsed off the event loop, so no upload delays any other request.
+  const reportParser = createReportParser({
+    timeoutMs: config.REPORT_PARSE_TIMEOUT_MS,
+    zipLimits: { maxEntryBytes: config.REPORT_MAX_ENTRY_INFLATED_BYTES, maxTotalBytes: config.REPORT_MAX_INFLATED_BYTES },
+  });
+  const checks = createCheckService({ db, queue, clock, logger, metrics, sealer, connectors, webhooks, callbackAllow, maxAttempts: config.CHECK_MAX_ATTEMPTS, reportMaxBytes: config.REPORT_MAX_BYTES, reportParser });
 
   return {
     config,
@@ -128,6 +134,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     },
     async close() {
       await queue.close();
+      await reportParser.close();
       await sender.close().catch(() => undefined);
       await crm.close().catch(() => undefined);
       await accountData.close().catch(() => undefined);

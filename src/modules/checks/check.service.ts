@@ -14,7 +14,7 @@ import { AppError } from '../../http/errors.ts';
 import { ConnectorError, type Mt5Credentials } from '../../mt5/connector.ts';
 import { assertConsistent } from '../../mt5/consistency.ts';
 import type { AccountHistory } from '../../mt5/history.ts';
-import { parseReport, ReportError, reportToHistory, type ParsedReport } from '../../mt5/report/index.ts';
+import { parseReport, ReportError, ReportTooLargeError, reportToHistory, type ParsedReport, type ReportParser } from '../../mt5/report/index.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
 import { evaluate } from '../../rules/index.ts';
 import { flatRulesSchema } from '../../rules/flat.ts';
@@ -42,7 +42,12 @@ export interface CheckServiceDeps {
   fetchTimeoutMs?: number;
   /** Largest terminal report accepted instead of credentials. */
   reportMaxBytes?: number;
+  /** Parses uploaded reports off the event loop, with a time budget (default: in this thread). */
+  reportParser?: Pick<ReportParser, 'parse'>;
 }
+
+/** Parses on the calling thread: the CLI and tests that do not care about the event loop. */
+const inThreadParser: Pick<ReportParser, 'parse'> = { parse: async (bytes, opts) => parseReport(bytes, opts) };
 
 /**
  * What is sealed in `credentials_enc` while a job waits: MT5 credentials, or the
@@ -54,16 +59,20 @@ function isReportInput(x: SealedInput): x is Extract<SealedInput, { kind: 'repor
   return (x as { kind?: string }).kind === 'report';
 }
 
-/** Decodes and parses an uploaded report; a file that is not one is a 400 naming the field. */
-export function readUploadedReport(base64: string, filename: string, maxBytes: number): { bytes: Buffer; report: ParsedReport } {
+/**
+ * Decodes and parses an uploaded report; a file that is not one is a 400 naming the field, one that
+ * inflates past the limits (a zip bomb) a 413 naming the limit.
+ */
+export async function readUploadedReport(base64: string, filename: string, maxBytes: number, parser: Pick<ReportParser, 'parse'> = inThreadParser): Promise<{ bytes: Buffer; report: ParsedReport }> {
   const bad = (message: string) => new AppError('validation_failed', `report_base64: ${message}`, { errors: [{ field: 'report_base64', message }] });
   if (!/^[A-Za-z0-9+/=\s_-]*$/.test(base64)) throw bad('is not base64');
   const bytes = Buffer.from(base64, 'base64');
   if (bytes.length === 0) throw bad('is empty');
   if (bytes.length > maxBytes) throw new AppError('payload_too_large', `The report is larger than ${maxBytes} bytes`);
   try {
-    return { bytes, report: parseReport(bytes, { filename }) };
+    return { bytes, report: await parser.parse(bytes, { filename }) };
   } catch (err) {
+    if (err instanceof ReportTooLargeError) throw new AppError('payload_too_large', `report_base64: ${err.message}`, { errors: [{ field: 'report_base64', message: err.message }] });
     if (err instanceof ReportError) throw bad(err.message);
     throw err;
   }
@@ -88,6 +97,7 @@ function canonicalJson(value: unknown): string {
 export function createCheckService(deps: CheckServiceDeps) {
   const repo = createCheckRepository(deps.db);
   const fetchTimeoutMs = deps.fetchTimeoutMs ?? 60_000;
+  const reportParser = deps.reportParser ?? inThreadParser;
 
   function enqueueRun(jobId: string): Promise<void> {
     return deps.queue.enqueue(CHECK_JOB, { job_id: jobId }, { id: `check-${jobId}`, maxAttempts: deps.maxAttempts });
@@ -153,7 +163,7 @@ export function createCheckService(deps: CheckServiceDeps) {
       let mt5Server: string;
       if (request.report_base64 !== undefined) {
 
-        const { report } = readUploadedReport(request.report_base64, request.report_filename ?? 'report.html', deps.reportMaxBytes ?? 10_485_760);
+        const { report } = await readUploadedReport(request.report_base64, request.report_filename ?? 'report.html', deps.reportMaxBytes ?? 10_485_760, reportParser);
         if (!report.account.login) throw new AppError('validation_failed', 'report_base64: the report names no account', { errors: [{ field: 'report_base64', message: 'the report names no account' }] });
         mt5Login = request.mt5_login ?? report.account.login;
         mt5Server = request.mt5_server ?? (report.account.server || 'report');
@@ -260,7 +270,7 @@ export function createCheckService(deps: CheckServiceDeps) {
         let history: AccountHistory;
         if (isReportInput(input)) {
           try {
-            const report = parseReport(Buffer.from(input.bytes_b64, 'base64'), { filename: input.filename });
+            const report = await reportParser.parse(Buffer.from(input.bytes_b64, 'base64'), { filename: input.filename });
             history = reportToHistory(report, {
               initialBalance: job.initial_balance,
               ...(input.server_utc_offset_minutes !== undefined ? { serverUtcOffsetMinutes: input.server_utc_offset_minutes } : {}),

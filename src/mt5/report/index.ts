@@ -20,3 +20,4 @@ export {
 export { reportToHistory, serverTimeToUtc, type ReportToHistoryOptions } from './history.ts';
 export { decodeText } from './rows.ts';
 export { DEFAULT_ZIP_LIMITS, ReportTooLargeError, type ZipLimits } from './zip.ts';
+export { createReportParser, type ReportParser, type ReportParserOptions } from './off-thread.ts';
