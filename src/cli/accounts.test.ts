@@ -68,20 +68,20 @@ describe('accounts CLI with a servers file', () => {
     const serversFile = join(dir, 'servers.json');
     writeFileSync(serversFile, JSON.stringify({ servers: { 'Prop-Sim': { connector: 'simulator' }, '*': { connector: 'metaapi' } } }));
     // Registering an account calls no connector; the MetaApi URLs point nowhere all the same.
-    Object.assign(process.env, { MT5_SERVERS_FILE: serversFile, METAAPI_TOKEN: 'test-token', METAAPI_PROVISIONING_URL: 'http://127.0.0.1:9', METAAPI_CLIENT_URL: 'http://127.0.0.1:9' });
+    Object.assign(process.env, { MT5_SERVERS_FILE: serversFile, METAAPI_TOKEN: 'test-token', METAAPI_PROVISIONING_URL: 'http://127.0.0.1:9', METAAPI_CLIENT_URL: 'http://127.0.0.1:9', BRYMIX_MT5_PASSWORD: 'Investor-1' });
     try {
-      const named = await cli('accounts', 'add', '--login', '8001', '--server', 'Prop-Sim', '--password', 'Investor-1', '--json');
+      const named = await cli('accounts', 'add', '--login', '8001', '--server', 'Prop-Sim', '--json');
       expect(named.err).toEqual([]);
       expect(named.code).toBe(0);
       expect(JSON.parse(named.out[0]!)).toMatchObject({ login: '8001', server: 'Prop-Sim' });
-      const byFallback = await cli('accounts', 'add', '--login', '51234567', '--server', 'ICMarketsSC-Demo', '--password', 'Investor-2', '--json');
+      const byFallback = await cli('accounts', 'add', '--login', '51234567', '--server', 'ICMarketsSC-Demo', '--json');
       expect(byFallback.err).toEqual([]);
       expect(byFallback.code).toBe(0);
       expect(JSON.parse(byFallback.out[0]!)).toMatchObject({ login: '51234567', server: 'ICMarketsSC-Demo', name: '51234567@ICMarketsSC-Demo' });
       const listed = JSON.parse((await cli('accounts', 'list', '--json')).out[0]!) as Array<{ server: string }>;
       expect(listed.map((a) => a.server)).toEqual(expect.arrayContaining(['Prop-Sim', 'ICMarketsSC-Demo']));
     } finally {
-      for (const k of ['MT5_SERVERS_FILE', 'METAAPI_TOKEN', 'METAAPI_PROVISIONING_URL', 'METAAPI_CLIENT_URL']) delete process.env[k];
+      for (const k of ['MT5_SERVERS_FILE', 'METAAPI_TOKEN', 'METAAPI_PROVISIONING_URL', 'METAAPI_CLIENT_URL', 'BRYMIX_MT5_PASSWORD']) delete process.env[k];
     }
   });
 

@@ -4,6 +4,7 @@ import { AppError } from '../http/errors.ts';
 import type { AccountService, AccountView } from '../modules/accounts/account.service.ts';
 import type { ApiKeyService } from '../modules/api-keys/api-key.service.ts';
 import type { WidgetService } from '../modules/widgets/widget.service.ts';
+import { readSecret } from './secret-input.ts';
 import { withDeps } from './with-deps.ts';
 
 interface Io {
@@ -40,13 +41,16 @@ export function registerAccountCommands(program: Command, io: Io): void {
     .description('register an MT5 account; prints its id alone on the last line')
     .requiredOption('--login <n>', 'MT5 login')
     .requiredOption('--server <name>', 'MT5 server, e.g. Brymix-Demo')
-    .requiredOption('--password <investor password>', 'the investor (read-only) password; stored encrypted, never shown again')
+    .option('--password-stdin', 'read the investor (read-only) password from standard input (or set BRYMIX_MT5_PASSWORD, or be asked at a terminal)')
+    .option('--password <investor password>', 'the password on the command line: visible in ps and shell history, so prefer --password-stdin')
     .option('--name <text>', 'display name (widgets show it)')
     .option('--key <key-id>', 'link to this API key at once')
     .option('--initial-balance <amount>', "the challenge's initial capital (loss floors)", num('--initial-balance'))
     .option('--rules <json>', 'flat rules for the loss floors, e.g. \'{"max_drawdown_percent":10,"max_daily_loss_percent":5}\'')
     .option('--json', 'print the account as JSON')
-    .action(async (o: { login: string; server: string; password: string; name?: string; key?: string; initialBalance?: number; rules?: string; json?: boolean }) => {
+    .action(async (o: { login: string; server: string; password?: string; passwordStdin?: boolean; name?: string; key?: string; initialBalance?: number; rules?: string; json?: boolean }) => {
+      // Stored encrypted, never shown again.
+      const password = await readSecret({ flag: o.password, fromStdin: o.passwordStdin, envName: 'BRYMIX_MT5_PASSWORD', envValue: process.env.BRYMIX_MT5_PASSWORD, label: 'Investor password', warn: io.err });
       let rules: unknown;
       if (o.rules) {
         try {
@@ -56,7 +60,7 @@ export function registerAccountCommands(program: Command, io: Io): void {
         }
       }
       const a = await withAccounts((s) =>
-        s.accounts.add({ login: o.login, server: o.server, password: o.password, ...(o.name ? { name: o.name } : {}), ...(o.key ? { key_id: o.key } : {}), ...(o.initialBalance ? { initial_balance: o.initialBalance } : {}), ...(rules ? { rules } : {}) }),
+        s.accounts.add({ login: o.login, server: o.server, password, ...(o.name ? { name: o.name } : {}), ...(o.key ? { key_id: o.key } : {}), ...(o.initialBalance ? { initial_balance: o.initialBalance } : {}), ...(rules ? { rules } : {}) }),
       );
       if (o.json) return io.out(JSON.stringify(a));
       io.out(`Registered ${a.login} on ${a.server} as "${a.name}"${a.key_ids.length ? `, linked to ${a.key_ids.join(', ')}` : ''}.`);
@@ -90,7 +94,7 @@ export function registerAccountCommands(program: Command, io: Io): void {
     .action(async (o: { json?: boolean }) => {
       const list: AccountView[] = await withAccounts((s) => s.accounts.list());
       if (o.json) return io.out(JSON.stringify(list));
-      if (list.length === 0) return io.out('No accounts yet. Add one with: ./bin/brymix accounts add --login <n> --server <name> --password <investor password>');
+      if (list.length === 0) return io.out('No accounts yet. Add one with: ./bin/brymix accounts add --login <n> --server <name> --password-stdin');
       for (const l of table(['ID', 'LOGIN', 'SERVER', 'NAME', 'KEYS', 'CREATED'], list.map((a) => [a.id, a.login, a.server, a.name, a.key_ids.join(',') || '-', a.created_at]))) io.out(l);
     });
 

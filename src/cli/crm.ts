@@ -5,6 +5,7 @@ import { parseDuration } from '../modules/api-keys/api-key.ts';
 import type { AuditService } from '../modules/audit/audit.service.ts';
 import type { ServiceTokenService } from '../modules/crm/service-token.service.ts';
 import type { StaffService } from '../modules/staff/staff.service.ts';
+import { readSecret } from './secret-input.ts';
 import { withDeps } from './with-deps.ts';
 
 interface Io {
@@ -33,11 +34,11 @@ export function registerCrmCommands(program: Command, io: Io): void {
     .description('create a staff user')
     .requiredOption('--email <email>', 'login email')
     .requiredOption('--role <role>', 'admin or agent')
-    .option('--password <password>', 'at least 10 characters (or set BRYMIX_STAFF_PASSWORD, which keeps it out of shell history)')
+    .option('--password-stdin', 'read the password (at least 10 characters) from standard input (or set BRYMIX_STAFF_PASSWORD, or be asked at a terminal)')
+    .option('--password <password>', 'the password on the command line: visible in ps and shell history, so prefer --password-stdin')
     .option('--json', 'print the user as JSON')
-    .action(async (opts: { email: string; role: string; password?: string; json?: boolean }) => {
-      const password = opts.password ?? process.env.BRYMIX_STAFF_PASSWORD;
-      if (!password) throw new AppError('validation_failed', '--password (or BRYMIX_STAFF_PASSWORD) is required');
+    .action(async (opts: { email: string; role: string; password?: string; passwordStdin?: boolean; json?: boolean }) => {
+      const password = await readSecret({ flag: opts.password, fromStdin: opts.passwordStdin, envName: 'BRYMIX_STAFF_PASSWORD', envValue: process.env.BRYMIX_STAFF_PASSWORD, label: 'Password', warn: io.err });
       const user = await withServices((s) => s.staff.create({ email: opts.email, role: opts.role, password }));
       if (opts.json) return io.out(JSON.stringify(user));
       io.out(`Created ${user.role} ${user.email} (${user.id}). Sign in at /console/login or POST /api/auth/login.`);
@@ -47,10 +48,10 @@ export function registerCrmCommands(program: Command, io: Io): void {
     .command('password')
     .description("set a staff user's password")
     .requiredOption('--email <email>', 'login email')
-    .option('--password <password>', 'the new password (or BRYMIX_STAFF_PASSWORD)')
-    .action(async (opts: { email: string; password?: string }) => {
-      const password = opts.password ?? process.env.BRYMIX_STAFF_PASSWORD;
-      if (!password) throw new AppError('validation_failed', '--password (or BRYMIX_STAFF_PASSWORD) is required');
+    .option('--password-stdin', 'read the new password from standard input (or set BRYMIX_STAFF_PASSWORD, or be asked at a terminal)')
+    .option('--password <password>', 'the new password on the command line: visible in ps, so prefer --password-stdin')
+    .action(async (opts: { email: string; password?: string; passwordStdin?: boolean }) => {
+      const password = await readSecret({ flag: opts.password, fromStdin: opts.passwordStdin, envName: 'BRYMIX_STAFF_PASSWORD', envValue: process.env.BRYMIX_STAFF_PASSWORD, label: 'New password', warn: io.err });
       const user = await withServices((s) => s.staff.setPassword(opts.email, password));
       io.out(`Password of ${user.email} changed.`);
     });
@@ -62,7 +63,7 @@ export function registerCrmCommands(program: Command, io: Io): void {
     .action(async (opts: { json?: boolean }) => {
       const list = await withServices((s) => s.staff.list());
       if (opts.json) return io.out(JSON.stringify(list));
-      if (list.length === 0) return io.out('No staff users yet. Create one with: ./bin/brymix staff create --email <e> --role admin --password <p>');
+      if (list.length === 0) return io.out('No staff users yet. Create one with: ./bin/brymix staff create --email <e> --role admin --password-stdin');
       for (const line of table(['ID', 'EMAIL', 'ROLE', 'CREATED', 'LAST LOGIN'], list.map((u) => [u.id, u.email, u.role, u.createdAt, u.lastLoginAt ?? 'never']))) io.out(line);
     });
 
