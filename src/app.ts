@@ -8,6 +8,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Deps } from './deps.ts';
 import { newId } from './infra/crypto/index.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
+import { refuseNulCharacters } from './http/nul-guard.ts';
 import { documentSecurity, SECURITY_SCHEMES } from './http/openapi-security.ts';
 import { lazyChildLoggerFactory } from './http/request-logger.ts';
 import { systemRoutes } from './http/system.routes.ts';
@@ -73,6 +74,8 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   registerErrorHandling(app);
+  // Before any route's validation: a NUL in a path, query or body value is refused naming it.
+  app.addHook('preValidation', refuseNulCharacters);
 
   await app.register(swagger, {
     openapi: {
