@@ -11,6 +11,10 @@ import { AppError } from './errors.ts';
 
 const MESSAGE = 'must not contain NUL characters (\\u0000)';
 
+export function nulProblem(field: string): AppError {
+  return new AppError('validation_failed', `${field}: ${MESSAGE}`, { errors: [{ field, message: MESSAGE }] });
+}
+
 /** The dotted path of the first string (value or key) holding U+0000, or null. Iterative: bodies may nest deeply. */
 export function findNul(root: unknown, prefix: string, rootName: string): string | null {
   const stack: Array<[unknown, string]> = [[root, '']];
@@ -35,5 +39,5 @@ export function findNul(root: unknown, prefix: string, rootName: string): string
 export function refuseNulCharacters(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const field = findNul(request.params, 'path.', 'path') ?? findNul(request.query, 'query.', 'query') ?? findNul(request.body, '', 'body');
   if (field === null) return done();
-  done(new AppError('validation_failed', `${field}: ${MESSAGE}`, { errors: [{ field, message: MESSAGE }] }));
+  done(nulProblem(field));
 }

@@ -164,6 +164,12 @@ describe('POST /api/v1/check with a malformed multipart body', () => {
     expect(res.json().errors).toEqual([{ field: 'user_id', message: 'must be printable text (no control characters such as CR, LF, NUL or tab)' }]);
   });
 
+  it('answers 400 naming a form field carrying NUL, as for a JSON body', async () => {
+    const res = await postRaw(`multipart/form-data; boundary=${B}`, `${fields}${field('server_time_zone', 'Europe/Prague\u0000')}${reportHead}<html></html>\r\n--${B}--\r\n`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ field: 'server_time_zone', message: 'must not contain NUL characters (\\u0000)' }]);
+  });
+
   it('answers 413 naming the report when the file is over REPORT_MAX_BYTES', async () => {
     const big = `${fields}${reportHead}${'<td>1</td>'.repeat(1_100_000)}\r\n--${B}--\r\n`;
     const problem = expectBodyProblem(await postRaw(`multipart/form-data; boundary=${B}`, big), 413);

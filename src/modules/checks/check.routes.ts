@@ -3,6 +3,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { validatorCompiler, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError } from '../../http/errors.ts';
+import { findNul, nulProblem } from '../../http/nul-guard.ts';
 import { z } from 'zod';
 import { apiKeyAuth, requireApiKey } from '../../http/api-key-auth.ts';
 import type { ApiKeyService } from '../api-keys/api-key.service.ts';
@@ -91,6 +92,9 @@ function multipartToBody(reportMaxBytes: number) {
     } catch (err) {
       throw multipartProblem(err, reportMaxBytes);
     }
+    // Form fields skip the app-wide NUL check (it runs before this hook): same rule, same answer.
+    const nul = findNul(body, '', 'body');
+    if (nul !== null) throw nulProblem(nul);
     request.body = body;
   };
 }
