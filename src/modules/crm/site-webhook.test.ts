@@ -69,12 +69,20 @@ describe('POST /api/webhooks/site rejects', () => {
   it.each([
     ['data.login', { login: '7001\r\n' }, 'must be printable text (no control characters such as CR, LF, NUL or tab)'],
     ['data.login', { login: 'seven' }, 'must be the numeric MT5 login (digits only, e.g. "50194988")'],
-    ['data.server', { server: 'Brymix-Demo\u0000' }, 'must be printable text (no control characters such as CR, LF, NUL or tab)'],
+    ['data.server', { server: 'Brymix-Demo\u001b[0m' }, 'must be printable text (no control characters such as CR, LF, NUL or tab)'],
   ])('an account.updated whose %s is not a printable MT5 value with 400 naming it', async (field, patch, message) => {
     const bad = JSON.stringify({ event: 'account.updated', data: { email: 'ctl@example.com', accountId: 'acc-ctl', status: 'active', login: '7001', server: 'Brymix-Demo', ...patch }, timestamp: '2026-01-01T00:00:00Z' });
     const res = await post(bad, { 'x-webhook-signature': sign(bad) });
     expect(res.statusCode).toBe(400);
     expect(res.json().errors).toEqual([{ field, message }]);
+  });
+
+  it('an event carrying a NUL character with 400 naming the field (PostgreSQL text cannot hold it)', async () => {
+    const bad = JSON.stringify({ event: 'client.registered', data: { clientId: 'NUL9', email: 'nul9@example.com', firstName: 'Ni\u0000l', lastName: 'Nine' }, timestamp: '2026-01-01T00:00:00Z' });
+    const res = await post(bad, { 'x-webhook-signature': sign(bad) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ field: 'data.firstName', message: 'must not contain NUL characters (\\u0000)' }]);
+    expect((await service('/api/service/clients/nul9@example.com')).statusCode).toBe(404);
   });
 
   it('a Standard Webhooks timestamp older than 5 minutes (replay) with 401', async () => {

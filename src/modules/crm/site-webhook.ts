@@ -12,6 +12,7 @@ import { crmDb } from '../../infra/db/crm-schema.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { JobQueue } from '../../infra/queue/types.ts';
 import { AppError } from '../../http/errors.ts';
+import { findNul, nulProblem } from '../../http/nul-guard.ts';
 import { fieldErrorsFromZod } from '../../http/error-handler.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { verifyStandardSignature } from '../webhooks/signing.ts';
@@ -71,6 +72,12 @@ export function createSiteWebhookReceiver({ db, queue, clock, audit, logger, sec
       } catch {
         await audit.tryRecord({ ...base, action: 'webhook.rejected', outcome: 'failure', meta: { reason: 'invalid_json' } });
         throw new AppError('invalid_json', 'The request body is not valid JSON');
+      }
+      // The app-wide NUL check skips raw bodies; PostgreSQL text cannot hold U+0000.
+      const nul = findNul(body, '', 'body');
+      if (nul !== null) {
+        await audit.tryRecord({ ...base, action: 'webhook.rejected', outcome: 'failure', meta: { reason: 'nul_character', field: nul.slice(0, 100) } });
+        throw nulProblem(nul);
       }
       const env = envelopeSchema.safeParse(body);
       if (!env.success) {
