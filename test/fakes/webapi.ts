@@ -51,6 +51,8 @@ export interface FakeWebApi {
   failWith(retcode: string, count?: number, pattern?: RegExp): void;
   /** The next `count` commands whose path matches answer `{"retcode":"0 Done","answer":answer}` instead. */
   answerWith(pattern: RegExp, answer: unknown, count?: number): void;
+  /** Forgets the substitutes not yet used. */
+  resetAnswers(): void;
   /** Called after each answered command: lets a test make the account trade while it is read. */
   afterCommand: ((path: string) => void) | null;
   close(): Promise<void>;
@@ -271,6 +273,9 @@ export async function startFakeWebApi(o: {
     },
     answerWith(pattern, answer, count = 1) {
       substitutes.push({ pattern, answer, count });
+    },
+    resetAnswers() {
+      substitutes.length = 0;
     },
     close: () =>
       new Promise<void>((r) => {
