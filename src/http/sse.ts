@@ -17,6 +17,12 @@ export function sseEvent(event: string, data: unknown, id?: number | string): st
   return `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+/**
+ * Sends the stream's headers and the retry hint. A HEAD request gets the headers and an ended
+ * response: Node sends no headers for a HEAD until end() (writes are dropped), so the client would
+ * wait forever while the route held a subscription for it. The route's 'close' handler, attached
+ * right after this call, still runs and releases whatever it subscribed.
+ */
 export function openSse(res: ServerResponse, headers: Record<string, string> = {}, retryMs = 2000): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -26,6 +32,10 @@ export function openSse(res: ServerResponse, headers: Record<string, string> = {
     'x-content-type-options': 'nosniff',
     ...headers,
   });
+  if (res.req?.method === 'HEAD') {
+    res.end();
+    return;
+  }
   res.write(`retry: ${retryMs}\n\n`);
 }
 
