@@ -133,7 +133,9 @@ let fake: FakeWebApi;
 const creds = { login: '70001', password: 'ignored-by-manager-api', server: 'Broker-Live' };
 const connectors: WebApiConnector[] = [];
 function connector(over: Partial<WebApiConfig> = {}): WebApiConnector {
-  const c = new WebApiConnector({ url: fake.url, ...MANAGER, clock: UTC2, timeoutMs: 2000, now: () => Date.parse('2026-01-13T12:00:00.000Z'), ...over });
+  // A generous time limit: on a loaded CI machine a 2 s limit let requests be sent twice, and a
+  // late duplicate took the fault a later test had set up for its own request.
+  const c = new WebApiConnector({ url: fake.url, ...MANAGER, clock: UTC2, timeoutMs: 15_000, now: () => Date.parse('2026-01-13T12:00:00.000Z'), ...over });
   connectors.push(c);
   return c;
 }
@@ -386,7 +388,7 @@ describe('MT5 Manager Web API connector against a fake access server', () => {
     ])('ends a read with a retryable error on the transient retcode "%s", not as bad data', async (retcode, code) => {
       const c = connector();
       await c.getPositions(creds);
-      fake.failWith(retcode);
+      fake.failWith(retcode, 1, /^\/api\/position\/get_total$/);
       await expect(c.getPositions(creds)).rejects.toMatchObject({ code, retryable: true });
       await expect(c.getPositions(creds)).resolves.toHaveLength(1);
     });
