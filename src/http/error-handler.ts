@@ -58,6 +58,10 @@ export function toAppError(err: unknown): AppError {
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, appErr: AppError): FastifyReply {
   if (appErr.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(appErr.extra.retryAfterSeconds));
+  // Refused while its body was still being read (a bad form field before a large file, a limit):
+  // Node neither drains a body someone started reading nor parses the next request behind it, so
+  // a kept-alive connection would hang. Close it after this answer instead.
+  if (!request.raw.complete) reply.header('connection', 'close');
   return reply
     .code(appErr.status)
     .type('application/problem+json')

@@ -216,6 +216,16 @@ describe('POST /api/v1/check with a malformed multipart body', () => {
     }
   });
 
+  it('closes a kept-alive connection after refusing a form before its file was read, instead of hanging the next request on it', async () => {
+    const file = `${field('rules', '{"max_drawdown_percent":')}${reportHead}${'<td>1</td>'.repeat(30_000)}\r\n--${B}--\r\n`;
+    const keptAlive = `POST /api/v1/check HTTP/1.1\r\nHost: brymix.test\r\nX-Api-Key: ${key}\r\nContent-Type: multipart/form-data; boundary=${B}\r\nContent-Length: ${Buffer.byteLength(file)}\r\n`;
+    // The next request on the same connection: before the fix it was never answered (the socket timed out).
+    const answer = await rawRequest(keptAlive, `${file}GET /healthz HTTP/1.1\r\nHost: brymix.test\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer.toLowerCase()).toContain('connection: close');
+    expect(answer).toContain('"field":"rules"');
+  });
+
   it('answers 400 to a client that hangs up before the promised bytes arrive, and keeps serving', async () => {
     const part = `${fields}${reportHead}<html>`;
     expect(await rawRequest(requestHead('Content-Length: 100000\r\n'), part, { halfClose: true })).toMatch(/^HTTP\/1\.1 400 /);
