@@ -88,6 +88,16 @@ describe('POST /api/v1/check', () => {
     expect(JSON.stringify(problem)).not.toContain('demo'); // never echoes the password
   });
 
+  it('says which ids are missing or of the wrong type', async () => {
+    const { user_id: _u, ...withoutUser } = checkBody();
+    const res = await post({ ...withoutUser, challenge_id: { id: 5 } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([
+      { field: 'user_id', message: 'is required' },
+      { field: 'challenge_id', message: 'must be a string or a non-negative integer' },
+    ]);
+  });
+
   it('answers 400 for malformed JSON and 400 for an empty body', async () => {
     const bad = await stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': key, 'content-type': 'application/json' }, payload: '{"user_id":' });
     expect(bad.statusCode).toBe(400);

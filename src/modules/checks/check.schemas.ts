@@ -8,7 +8,7 @@ import { mt5LoginSchema, mt5ServerSchema, printableText } from '../../mt5/identi
  */
 const idLike = (max: number) =>
   z
-    .union([z.string(), z.number().int().nonnegative()])
+    .union([z.string(), z.number().int().nonnegative()], { error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string or a non-negative integer') })
     .transform((v) => String(v))
     .pipe(printableText(max));
 
