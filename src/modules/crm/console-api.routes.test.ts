@@ -21,7 +21,7 @@ async function siteEvent(stack: TestStack, event: string, data: Record<string, u
 async function clientIdOf(stack: TestStack, admin: string, email: string): Promise<string> {
   const list = await eventually(
     async () => (await stack.app.inject({ url: `/api/clients?q=${encodeURIComponent(email)}`, headers: { authorization: `Bearer ${admin}` } })).json(),
-    (l: { total: number }) => l.total === 1,
+    (l: { total: number; items: unknown[] }) => l.total === 1 && l.items.length === 1,
   );
   return list.items[0].id as string;
 }

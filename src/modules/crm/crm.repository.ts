@@ -55,10 +55,13 @@ export function createCrmRepository(db: CrmDb) {
       else if (f.sort === 'name_asc') rowsQ = rowsQ.orderBy('last_name', 'asc').orderBy('first_name', 'asc').orderBy('id', 'asc');
       else if (f.sort === 'email_asc') rowsQ = rowsQ.orderBy('email', 'asc');
       else rowsQ = rowsQ.orderBy('created_at', 'desc').orderBy('id', 'desc');
-      const [rows, count] = await Promise.all([
-        rowsQ.limit(limit).offset(offset).execute(),
-        q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
+      // The page and the total from one statement (one snapshot): two concurrent queries could see a
+      // client inserted between them (total 1, no rows). Past the last page no row carries the total.
+      const page = await rowsQ.select((eb) => eb.fn.countAll<number>().over().as('total_count')).limit(limit).offset(offset).execute();
+      const rows: ClientRow[] = page.map(({ total_count: _n, ...row }) => row);
+      if (page.length > 0) return { rows, total: Number(page[0]!.total_count) };
+      if (offset === 0) return { rows, total: 0 };
+      const count = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return { rows, total: Number(count.n) };
     },
 
