@@ -2,20 +2,27 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_CREDENTIALS_KEY, TEST_WEBHOOK_SECRET } from '../../test/storage.ts';
+import { dropStorage, ensureSchema, newStorage, schemaDatabaseUrl, servicesMode, TEST_CREDENTIALS_KEY, TEST_WEBHOOK_SECRET } from '../../test/storage.ts';
 import { runCli } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'brymix-cli5-'));
 const saved = { ...process.env };
-beforeAll(() => {
+const storage = newStorage();
+beforeAll(async () => {
+  // Services mode: a schema and Redis prefix of its own, never the shared database's public schema
+  // (which keeps every earlier run's accounts and made the listings below disagree).
+  if (servicesMode) {
+    await ensureSchema(storage);
+    Object.assign(process.env, { DATABASE_URL: schemaDatabaseUrl(storage), REDIS_PREFIX: storage.redisPrefix });
+  }
   Object.assign(process.env, { DATA_DIR: dir, WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, CREDENTIALS_KEY: TEST_CREDENTIALS_KEY, LOG_LEVEL: 'silent', PUBLIC_URL: 'http://127.0.0.1:8000' });
   // Distinct values: staff and SSO tokens must not share a secret (config refuses it).
   for (const [i, k] of ['JWT_SECRET', 'SERVICE_API_TOKEN', 'SSO_SECRET', 'SITE_WEBHOOK_SECRET'].entries()) process.env[k] = String(i).repeat(40);
-  // DATABASE_URL stays as the test run set it (services mode runs this on PostgreSQL).
 });
-afterAll(() => {
+afterAll(async () => {
   process.env = saved;
   rmSync(dir, { recursive: true, force: true });
+  await dropStorage(storage);
 });
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
