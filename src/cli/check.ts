@@ -11,6 +11,7 @@ import type { AccountHistory } from '../mt5/history.ts';
 import { accountHistorySchema } from '../mt5/history.schema.ts';
 import { evaluate } from '../rules/index.ts';
 import { resolveRuleSet, RuleSetError } from '../rules/ruleset.ts';
+import { isValidZone } from '../rules/days.ts';
 import type { NewsEvent } from '../rules/families/family.ts';
 import { InvalidInput } from './invalid-input.ts';
 import { loadReportHistory } from './report.ts';
@@ -95,21 +96,12 @@ function loadInput(opts: CheckCommandOptions, initialBalance: number | undefined
     serverUtcOffsetMinutes = Number(opts.serverUtcOffset);
     if (!Number.isInteger(serverUtcOffsetMinutes) || Math.abs(serverUtcOffsetMinutes) > 14 * 60) throw new InvalidInput(`--server-utc-offset: "${opts.serverUtcOffset}" is not a whole number of minutes between -840 and 840`);
   }
-  if (opts.serverTz !== undefined && !isIanaZone(opts.serverTz)) throw new InvalidInput(`--server-tz: "${opts.serverTz}" is not an IANA time zone such as Europe/Athens`);
+  if (opts.serverTz !== undefined && !isValidZone(opts.serverTz)) throw new InvalidInput(`--server-tz: "${opts.serverTz}" is not an IANA time zone such as Europe/Athens`);
   return loadReportHistory(opts.report!, {
     ...(opts.serverTz !== undefined ? { serverTimeZone: opts.serverTz } : {}),
     ...(serverUtcOffsetMinutes !== undefined ? { serverUtcOffsetMinutes } : {}),
     ...(initialBalance !== undefined ? { initialBalance } : {}),
   });
-}
-
-function isIanaZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function runCheckCommand(opts: CheckCommandOptions): unknown {

@@ -14,6 +14,7 @@ import { createConnectorRouter, type ConnectorRouter } from './router.ts';
 import { DEMO_SERVER, SimulatorConnector, type SimulatorOptions } from './simulator/index.ts';
 import { WebApiConnector } from './webapi/index.ts';
 import { MT5_PASSWORD_VARIABLE } from '../config.ts';
+import { isValidZone } from '../rules/days.ts';
 
 const envName = z.string().regex(MT5_PASSWORD_VARIABLE, 'must be the name of an environment variable MT5_<NAME>_PASSWORD');
 
@@ -35,7 +36,7 @@ const entrySchema = z.discriminatedUnion('connector', [
        */
       utc_offset_minutes: z.number().int().min(-720).max(840).optional(),
       dst: z.enum(['us', 'eu', 'none']).optional(),
-      time_zone: z.string().refine(isIanaZone, 'must be an IANA time zone such as Europe/Athens').optional(),
+      time_zone: z.string().refine(isValidZone, 'must be an IANA time zone such as Europe/Athens').optional(),
       margin_mode: z.enum(['hedging', 'netting']).optional(),
       insecure_tls: z.boolean().optional(),
       timeout_ms: z.number().int().min(100).max(300_000).optional(),
@@ -55,15 +56,6 @@ const entrySchema = z.discriminatedUnion('connector', [
 /** The entry's broker clock; the schema guarantees exactly one of the two forms. */
 function brokerClockOf(entry: { utc_offset_minutes?: number | undefined; dst?: DstRule | undefined; time_zone?: string | undefined }): BrokerClock {
   return entry.time_zone !== undefined ? { time_zone: entry.time_zone } : { utc_offset_minutes: entry.utc_offset_minutes ?? 0, dst: entry.dst ?? 'none' };
-}
-
-function isIanaZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export const serversFileSchema = z.object({ servers: z.record(z.string().min(1).max(128), entrySchema) }).strict();

@@ -152,6 +152,7 @@ describe('POST /api/v1/check with a terminal report', () => {
     ['report_filename', { report_base64: REPORT.toString('base64'), report_filename: 'x.pdf' }],
     ['mt5_password', { report_base64: REPORT.toString('base64'), report_filename: 'x.html', mt5_password: 'secret' }],
     ['mt5_login', {}],
+    ['server_time_zone', { report_base64: REPORT.toString('base64'), report_filename: 'x.html', server_time_zone: 'Mars/Olympus_Mons' }],
   ])('answers 400 naming %s for a bad report request', async (field, patch) => {
     const res = await postJson({ ...base, ...patch });
     expect(res.statusCode).toBe(400);

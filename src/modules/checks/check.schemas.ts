@@ -1,6 +1,7 @@
 /** Zod schemas of the checker API: the guide's request and response shapes. */
 import { z } from 'zod';
 import { mt5LoginSchema, mt5ServerSchema, printableText } from '../../mt5/identifiers.ts';
+import { isValidZone } from '../../rules/days.ts';
 
 /**
  * The caller's ids arrive as strings or numbers depending on its language; kept as strings, and
@@ -52,7 +53,7 @@ export const checkSubmitSchema = z
     report_filename: reportFilename.optional(),
     /** The report's broker clock: minutes east of UTC, or an IANA zone (wins). Default 0. */
     server_utc_offset_minutes: z.number().int().min(-720).max(840).optional(),
-    server_time_zone: z.string().min(1).max(64).optional(),
+    server_time_zone: z.string().min(1).max(64).refine(isValidZone, 'must be an IANA time zone such as Europe/Athens').optional(),
     initial_balance: z.number().finite().positive('must be greater than 0').max(1e12),
     /**
      * The guide's flat object ({max_drawdown_percent, profit_target_percent, …}), a list of rule
