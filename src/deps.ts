@@ -11,7 +11,7 @@ import { createMetrics, type Metrics } from './infra/metrics.ts';
 import { LocalQueue } from './infra/queue/local.ts';
 import type { JobQueue } from './infra/queue/types.ts';
 import { type ConnectorRouter } from './mt5/index.ts';
-import { createReportParser } from './mt5/report/index.ts';
+import { createReportParser, type ReportParser } from './mt5/report/index.ts';
 import { createConfiguredRouter } from './mt5/servers.ts';
 import { createApiKeyService, type ApiKeyService } from './modules/api-keys/api-key.service.ts';
 import { createCheckService, type CheckService } from './modules/checks/check.service.ts';
@@ -34,6 +34,8 @@ export interface Deps {
   keys: ApiKeyService;
   webhooks: WebhookService;
   checks: CheckService;
+  /** Parses uploaded reports on a worker thread (the checks service's parser). */
+  reportParser: ReportParser;
   accountData: AccountsDeps;
   audit: CrmPlatformServices['audit'];
   staff: CrmPlatformServices['staff'];
@@ -124,6 +126,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     keys,
     webhooks,
     checks,
+    reportParser,
     accountData,
     audit: crm.audit,
     staff: crm.staff,
