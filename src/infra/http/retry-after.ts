@@ -8,6 +8,8 @@ export function parseRetryAfter(header: string | readonly string[] | null | unde
   const value = (typeof header === 'string' ? header : header?.[0])?.trim();
   if (!value) return null;
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  // Every HTTP-date form (IMF-fixdate, RFC 850, asctime) starts with the day's name.
+  if (!/^[A-Za-z]{3}/.test(value)) return null;
   const at = Date.parse(value);
   return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
 }
