@@ -1,8 +1,12 @@
-/** Registers the queue handlers and the recovery sweeper; used by `serve` (in-process) and `worker`. */
+/**
+ * Runs the jobs of src/jobs.ts and the recovery sweeps; used by `serve` (in-process) and `worker`.
+ * Each sweep finds work whose queue job was lost (a crash between commit and enqueue) and queues
+ * it again, or forgets rows past their retention.
+ */
 import type { Deps } from './deps.ts';
-import { CHECK_JOB } from './modules/checks/check.ts';
-import { DELIVER_JOB } from './modules/webhooks/webhook.service.ts';
-import { crmJobHandlers, sweepCrm } from './modules/crm/crm.worker.ts';
+import { jobHandlers } from './infra/queue/job.ts';
+import { jobs, type JobServices } from './jobs.ts';
+import { DEDUPE_KEEP_MS } from './modules/crm/site-webhook.ts';
 
 export interface RunningWorkers {
   stop(timeoutMs: number): Promise<void>;
@@ -10,23 +14,54 @@ export interface RunningWorkers {
 
 /** How often lost jobs and webhooks are looked for. */
 const SWEEP_EVERY_MS = 30_000;
+/** A received site event still unapplied after this long has lost its queue job. */
+const SITE_EVENT_GRACE_MS = 60_000;
+/** Fixed-window rate counters are kept a day. */
+const RATE_COUNTER_KEEP_MS = 86_400_000;
+
+interface Sweep {
+  name: string;
+  /** Returns how many items it queued again (0 for pure housekeeping). */
+  run(deps: Deps): Promise<number>;
+}
+
+const sweeps: readonly Sweep[] = [
+  { name: 'checks', run: (deps) => deps.checks.sweep() },
+  { name: 'webhooks', run: (deps) => deps.webhooks.sweep() },
+  {
+    name: 'site events',
+    async run(deps) {
+      const ids = await deps.crm.crm.stuckEvents(SITE_EVENT_GRACE_MS);
+      for (const id of ids) await deps.crm.siteWebhooks.enqueue(id);
+      return ids.length;
+    },
+  },
+  { name: 'platform outbox', run: (deps) => deps.crm.outbox.sweep() },
+  {
+    name: 'prune',
+    async run(deps) {
+      await deps.queue.prune();
+      await deps.crm.crm.pruneEvents(DEDUPE_KEEP_MS);
+      await deps.crm.window.prune(RATE_COUNTER_KEEP_MS);
+      return 0;
+    },
+  },
+];
+
+function jobServices(deps: Deps): JobServices {
+  return { checks: deps.checks, webhooks: deps.webhooks, crm: deps.crm.crm, outbox: deps.crm.outbox, platform: deps.crm.platform };
+}
 
 export async function startWorkers(deps: Deps): Promise<RunningWorkers> {
-  await deps.queue.start(
-    {
-      [CHECK_JOB]: (payload, ctx) => deps.checks.run(payload, ctx),
-      [DELIVER_JOB]: (payload) => deps.webhooks.handleAttempt(payload),
-      ...crmJobHandlers(deps),
-    },
-    { concurrency: deps.config.WORKER_CONCURRENCY },
-  );
+  await deps.queue.start(jobHandlers(jobs, jobServices(deps)), { concurrency: deps.config.WORKER_CONCURRENCY });
   const sweep = async () => {
-    try {
-      const n = await deps.checks.sweep();
-      if (n.checks + n.webhooks > 0) deps.logger.info(n, 'sweeper re-queued lost work');
-      await sweepCrm(deps);
-    } catch (err) {
-      deps.logger.warn({ err: (err as Error).message }, 'sweep failed');
+    for (const { name, run } of sweeps) {
+      try {
+        const requeued = await run(deps);
+        if (requeued > 0) deps.logger.info({ sweep: name, requeued }, 'sweeper re-queued lost work');
+      } catch (err) {
+        deps.logger.warn({ sweep: name, err: (err as Error).message }, 'sweep failed');
+      }
     }
   };
   void sweep();

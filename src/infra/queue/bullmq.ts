@@ -3,11 +3,12 @@
  * handlers by name. Follows BullMQ's production notes: workers with maxRetriesPerRequest null,
  * producers fail fast, completed jobs trimmed, payloads carry ids only.
  */
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import { watchRedis } from '../redis.ts';
-import { retryDelayMs, type EnqueueOptions, type JobHandler, type JobPayload, type JobQueue, type QueueStats } from './types.ts';
+import { InvalidJobPayload } from './job.ts';
+import { retryDelayMs, type EnqueueOptions, type JobHandler, type JobKind, type JobPayload, type JobQueue, type QueueStats } from './types.ts';
 
 export interface BullQueueOptions {
   redisUrl: string;
@@ -34,8 +35,8 @@ export class BullQueue implements JobQueue {
     this.#queue.on('error', (err) => options.logger.warn({ err: err.message }, 'bullmq queue error'));
   }
 
-  async enqueue(name: string, payload: JobPayload, opts: EnqueueOptions = {}): Promise<void> {
-    await this.#queue.add(name, payload, {
+  async enqueue<Payload extends JobPayload>(job: JobKind<Payload>, payload: Payload, opts: EnqueueOptions = {}): Promise<void> {
+    await this.#queue.add(job.name, payload, {
       ...(opts.id ? { jobId: opts.id } : {}),
       ...(opts.delayMs ? { delay: opts.delayMs } : {}),
       attempts: opts.maxAttempts ?? 1,
@@ -52,11 +53,17 @@ export class BullQueue implements JobQueue {
       async (job: Job) => {
         const handler = handlers[job.name];
         if (!handler) throw new Error(`no handler for job ${job.name}`);
-        await handler(job.data as JobPayload, {
-          attempt: job.attemptsMade + 1,
-          maxAttempts: job.opts.attempts ?? 1,
-          jobId: job.id ?? '',
-        });
+        try {
+          await handler(job.data as unknown, {
+            attempt: job.attemptsMade + 1,
+            maxAttempts: job.opts.attempts ?? 1,
+            jobId: job.id ?? '',
+          });
+        } catch (err) {
+          // BullMQ's way of failing a job without its remaining attempts.
+          if (err instanceof InvalidJobPayload) throw new UnrecoverableError(err.message);
+          throw err;
+        }
       },
       {
         connection: this.#workerConn,

@@ -10,7 +10,8 @@ import { isUniqueViolation } from '../db/index.ts';
 import type { Clock } from '../clock.ts';
 import { newId } from '../crypto/index.ts';
 import type { Logger } from '../logger.ts';
-import { retryDelayMs, type EnqueueOptions, type JobHandler, type JobPayload, type JobQueue, type QueueStats } from './types.ts';
+import { InvalidJobPayload } from './job.ts';
+import { retryDelayMs, type EnqueueOptions, type JobHandler, type JobKind, type JobPayload, type JobQueue, type QueueStats } from './types.ts';
 
 export interface LocalQueueOptions {
   db: Db;
@@ -36,7 +37,7 @@ export class LocalQueue implements JobQueue {
     this.#o = options;
   }
 
-  async enqueue(name: string, payload: JobPayload, opts: EnqueueOptions = {}): Promise<void> {
+  async enqueue<Payload extends JobPayload>(job: JobKind<Payload>, payload: Payload, opts: EnqueueOptions = {}): Promise<void> {
     const now = this.#o.clock.now();
     const id = opts.id ?? newId('qj');
     try {
@@ -44,7 +45,7 @@ export class LocalQueue implements JobQueue {
         .insertInto('queue_jobs')
         .values({
           id,
-          name,
+          name: job.name,
           payload: JSON.stringify(payload),
           status: 'waiting',
           run_at: now + (opts.delayMs ?? 0),
@@ -156,7 +157,7 @@ export class LocalQueue implements JobQueue {
     renew.unref();
     try {
       if (!handler) throw new Error(`no handler for job ${job.name}`);
-      await handler(JSON.parse(job.payload) as JobPayload, { attempt: job.attempts, maxAttempts: job.max_attempts, jobId: job.id });
+      await handler(JSON.parse(job.payload) as unknown, { attempt: job.attempts, maxAttempts: job.max_attempts, jobId: job.id });
       await db
         .updateTable('queue_jobs')
         .set({ status: 'done', locked_until: null, locked_by: null, updated_at: this.#o.clock.now() })
@@ -165,7 +166,7 @@ export class LocalQueue implements JobQueue {
         .execute();
     } catch (err) {
       const now = this.#o.clock.now();
-      const finalAttempt = job.attempts >= job.max_attempts;
+      const finalAttempt = job.attempts >= job.max_attempts || err instanceof InvalidJobPayload;
       const message = err instanceof Error ? err.message : String(err);
       this.#o.logger.warn({ jobId: job.id, job: job.name, attempt: job.attempts, err: message }, finalAttempt ? 'job failed' : 'job attempt failed, will retry');
       await db

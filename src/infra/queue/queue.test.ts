@@ -3,13 +3,14 @@
  * SQLite/PostgreSQL, or BullMQ when REDIS_URL is set (npm run test:services).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { dropStorage, newStorage, servicesMode, testConfig, type StackStorage } from '../../../test/storage.ts';
 import { systemClock } from '../clock.ts';
 import { migrate, openDb, type DbHandle } from '../db/index.ts';
 import { createLogger } from '../logger.ts';
 import { BullQueue } from './bullmq.ts';
 import { LocalQueue } from './local.ts';
-import type { JobPayload, JobQueue } from './types.ts';
+import type { JobKind, JobQueue } from './types.ts';
 
 const open: Array<{ queue: JobQueue; handle: DbHandle; storage: StackStorage }> = [];
 
@@ -34,9 +35,13 @@ afterEach(async () => {
   }
 });
 
+/** The backend contract is about names and stored payloads; typed jobs are tested in job.test.ts. */
+const kind = (name: string): JobKind<Record<string, string | number>> => ({ name, payload: z.record(z.string(), z.union([z.string(), z.number()])) });
+const work = kind('work');
+
 function collector() {
-  const seen: Array<{ payload: JobPayload; attempt: number }> = [];
-  return { seen, handler: async (payload: JobPayload, ctx: { attempt: number }) => void seen.push({ payload, attempt: ctx.attempt }) };
+  const seen: Array<{ payload: unknown; attempt: number }> = [];
+  return { seen, handler: async (payload: unknown, ctx: { attempt: number }) => void seen.push({ payload, attempt: ctx.attempt }) };
 }
 
 async function until(cond: () => boolean, timeoutMs = 8000): Promise<void> {
@@ -54,7 +59,7 @@ describe.each(backends)('JobQueue (%s)', (backend) => {
     const q = await makeQueue(backend);
     const c = collector();
     await q.start({ work: c.handler }, { concurrency: 2 });
-    await q.enqueue('work', { id: 'a', n: 1 });
+    await q.enqueue(work, { id: 'a', n: 1 });
     await until(() => c.seen.length === 1);
     await new Promise((r) => setTimeout(r, 100));
     expect(c.seen).toEqual([{ payload: { id: 'a', n: 1 }, attempt: 1 }]);
@@ -62,8 +67,8 @@ describe.each(backends)('JobQueue (%s)', (backend) => {
 
   it('treats a second enqueue of a waiting job id as the same job', async () => {
     const q = await makeQueue(backend);
-    await q.enqueue('work', { id: 'x' }, { id: 'job-x', delayMs: 200 });
-    await q.enqueue('work', { id: 'x' }, { id: 'job-x', delayMs: 200 });
+    await q.enqueue(work, { id: 'x' }, { id: 'job-x', delayMs: 200 });
+    await q.enqueue(work, { id: 'x' }, { id: 'job-x', delayMs: 200 });
     const c = collector();
     await q.start({ work: c.handler }, { concurrency: 2 });
     await until(() => c.seen.length >= 1);
@@ -76,7 +81,7 @@ describe.each(backends)('JobQueue (%s)', (backend) => {
     const c = collector();
     await q.start({ work: c.handler }, { concurrency: 1 });
     const t0 = Date.now();
-    await q.enqueue('work', { id: 'late' }, { delayMs: 600 });
+    await q.enqueue(work, { id: 'late' }, { delayMs: 600 });
     await until(() => c.seen.length === 1);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
   });
@@ -93,7 +98,7 @@ describe.each(backends)('JobQueue (%s)', (backend) => {
       },
       { concurrency: 1 },
     );
-    await q.enqueue('flaky', {}, { maxAttempts: 3 });
+    await q.enqueue(kind('flaky'), {}, { maxAttempts: 3 });
     await until(() => attempts.length === 2);
     expect(attempts).toEqual([1, 2]);
   });
@@ -102,7 +107,7 @@ describe.each(backends)('JobQueue (%s)', (backend) => {
     const q = await makeQueue(backend);
     let runs = 0;
     await q.start({ bad: async () => void (runs++, (() => { throw new Error('always'); })()) }, { concurrency: 1 });
-    await q.enqueue('bad', {}, { maxAttempts: 2 });
+    await q.enqueue(kind('bad'), {}, { maxAttempts: 2 });
     await until(() => runs === 2, 10_000);
     await new Promise((r) => setTimeout(r, 300));
     expect(runs).toBe(2);
@@ -112,7 +117,7 @@ describe.each(backends)('JobQueue (%s)', (backend) => {
   it('keeps waiting jobs across a restart of the process', async () => {
     const storage = newStorage();
     const first = await makeQueue(backend, storage);
-    await first.enqueue('work', { id: 'survivor' });
+    await first.enqueue(work, { id: 'survivor' });
     await first.close();
     const second = await makeQueue(backend, storage);
     const c = collector();

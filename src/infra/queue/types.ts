@@ -2,8 +2,19 @@
  * One queue interface, two backends: the durable local queue kept in the database (default)
  * and BullMQ on Redis (REDIS_URL). Delivery is at-least-once: handlers must be idempotent.
  * Job payloads carry ids only — never credentials (BullMQ stores data in clear text).
+ * Jobs are declared with `defineJob` (job.ts) and listed in src/jobs.ts.
  */
+import type { z } from 'zod';
+
+/** The shape every job payload schema describes: a flat JSON object of ids and counters. */
 export type JobPayload = Record<string, string | number | boolean | null>;
+
+/** What a producer needs to enqueue a job: its stable name and its payload schema. */
+export interface JobKind<Payload extends JobPayload> {
+  /** The name stored with each queued job; never renamed, since queued jobs outlive a release. */
+  readonly name: string;
+  readonly payload: z.ZodType<Payload>;
+}
 
 export interface JobContext {
   /** 1 on the first run, 2 on the first retry, … */
@@ -12,7 +23,8 @@ export interface JobContext {
   jobId: string;
 }
 
-export type JobHandler = (payload: JobPayload, ctx: JobContext) => Promise<void>;
+/** A backend's handler: receives the payload as stored (jobHandlers() validates it before the job's own handler). */
+export type JobHandler = (payload: unknown, ctx: JobContext) => Promise<void>;
 
 export interface EnqueueOptions {
   /** Deterministic id: enqueuing an id that is already waiting is a no-op. */
@@ -31,8 +43,8 @@ export interface QueueStats {
 
 export interface JobQueue {
   readonly kind: 'local' | 'bullmq';
-  enqueue(name: string, payload: JobPayload, opts?: EnqueueOptions): Promise<void>;
-  /** Starts processing; handlers are looked up by job name. */
+  enqueue<Payload extends JobPayload>(job: JobKind<Payload>, payload: NoInfer<Payload>, opts?: EnqueueOptions): Promise<void>;
+  /** Starts processing; handlers (from jobHandlers()) are looked up by job name. */
   start(handlers: Record<string, JobHandler>, opts: { concurrency: number }): Promise<void>;
   /** Stops taking jobs and waits for running ones (at most timeoutMs). */
   stop(timeoutMs?: number): Promise<void>;

@@ -9,7 +9,8 @@ import { isUniqueViolation, type Db } from '../../infra/db/index.ts';
 import type { CheckJobRow } from '../../infra/db/schema.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { Metrics } from '../../infra/metrics.ts';
-import type { JobContext, JobPayload, JobQueue } from '../../infra/queue/types.ts';
+import type { JobContext, JobQueue } from '../../infra/queue/types.ts';
+import { checkRunJob, type CheckRunPayload } from '../../jobs.ts';
 import { AppError } from '../../http/errors.ts';
 import { ConnectorError, type Mt5Credentials } from '../../mt5/connector.ts';
 import { assertConsistent } from '../../mt5/consistency.ts';
@@ -23,7 +24,7 @@ import type { RuleSpec } from '../../rules/registry.ts';
 import type { AuthenticatedKey } from '../api-keys/api-key.service.ts';
 import { checkCallbackUrl, type CidrList } from '../webhooks/ssrf.ts';
 import type { DeliveryView, WebhookService } from '../webhooks/webhook.service.ts';
-import { buildErrorResult, buildResult, CHECK_JOB, jobView, type JobError } from './check.ts';
+import { buildErrorResult, buildResult, jobView, type JobError } from './check.ts';
 import { createCheckRepository } from './check.repository.ts';
 import type { CheckSubmission as CheckRequest } from './check.schemas.ts';
 
@@ -100,7 +101,7 @@ export function createCheckService(deps: CheckServiceDeps) {
   const reportParser = deps.reportParser ?? inThreadParser;
 
   function enqueueRun(jobId: string): Promise<void> {
-    return deps.queue.enqueue(CHECK_JOB, { job_id: jobId }, { id: `check-${jobId}`, maxAttempts: deps.maxAttempts });
+    return deps.queue.enqueue(checkRunJob, { job_id: jobId }, { id: `check-${jobId}`, maxAttempts: deps.maxAttempts });
   }
 
   /** The request's rule set resolved to fully-defaulted specs (flat fields fall back to the firm's defaults). */
@@ -249,8 +250,8 @@ export function createCheckService(deps: CheckServiceDeps) {
     },
 
     /** Queue handler for `check.run`. Idempotent: a finished job is left alone. */
-    async run(payload: JobPayload, ctx: JobContext): Promise<void> {
-      const jobId = String(payload.job_id);
+    async run(payload: CheckRunPayload, ctx: JobContext): Promise<void> {
+      const jobId = payload.job_id;
       const job = await repo.find(jobId);
       if (!job || job.status === 'passed' || job.status === 'failed' || job.status === 'error') return;
       const startedAt = job.started_at ?? deps.clock.now();
@@ -312,14 +313,13 @@ export function createCheckService(deps: CheckServiceDeps) {
       }
     },
 
-    /** Re-queues jobs and webhooks whose queue entries were lost; forgets old idempotency keys and queue rows. */
-    async sweep(): Promise<{ checks: number; webhooks: number }> {
+    /** Re-queues checks whose queue entries were lost; forgets old idempotency keys. Returns the checks re-queued. */
+    async sweep(): Promise<number> {
       const now = deps.clock.now();
       const stuck = await repo.unfinishedOlderThan(now - SWEEP_GRACE_MS, 500);
       for (const j of stuck) await enqueueRun(j.id);
       await repo.pruneIdempotencyKeys(now - IDEMPOTENCY_TTL_MS);
-      await deps.queue.prune();
-      return { checks: stuck.length, webhooks: await deps.webhooks.sweep() };
+      return stuck.length;
     },
   };
 }

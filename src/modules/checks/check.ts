@@ -5,7 +5,6 @@ import { resolveRuleSet } from '../../rules/ruleset.ts';
 
 export type JobStatus = 'queued' | 'running' | 'passed' | 'failed' | 'error';
 
-export const CHECK_JOB = 'check.run';
 
 /** Why a check could not be evaluated; the README lists these for integrators. */
 export type JobErrorCode = 'invalid_credentials' | 'unknown_server' | 'mt5_unreachable' | 'bad_data' | 'credentials_unavailable' | 'internal';

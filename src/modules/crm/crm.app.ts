@@ -21,8 +21,3 @@ export async function registerCrmPlatform(app: FastifyInstance, deps: Deps): Pro
   await app.register(consolePageRoutes());
   await app.register(platformRoutes({ platform: c.platform, secureCookies: c.settings.secureCookies }));
 }
-
-/** Queue handlers of the CRM and the trading platform (registered by worker.ts). */
-export { SITE_EVENT_JOB } from './site-webhook.ts';
-export { OUTBOX_JOB } from '../platform/outbox.ts';
-export { SYNC_JOB } from '../platform/platform.service.ts';

@@ -8,7 +8,8 @@ import { newId } from '../../infra/crypto/index.ts';
 import type { Db } from '../../infra/db/index.ts';
 import { crmDb, type ClientRow, type CrmAccountRow, type CrmDb } from '../../infra/db/crm-schema.ts';
 import type { Logger } from '../../infra/logger.ts';
-import type { JobContext, JobPayload } from '../../infra/queue/types.ts';
+import type { JobContext } from '../../infra/queue/types.ts';
+import type { SiteEventPayload } from '../../jobs.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { eventDataSchemas, fromCents, type Actor, type KycStatus, type SiteEventData, type SiteEventName } from './crm.ts';
@@ -254,8 +255,8 @@ export function createCrmService(deps: CrmServiceDeps) {
 
   return {
     /** Queue handler of `crm.site-event`: applies a received event once. */
-    async processSiteEvent(payload: JobPayload, ctx: JobContext): Promise<void> {
-      const row = await repo.findEvent(String(payload.event_id));
+    async processSiteEvent(payload: SiteEventPayload, ctx: JobContext): Promise<void> {
+      const row = await repo.findEvent(payload.event_id);
       if (!row || row.status !== 'received') return;
       try {
         const body = JSON.parse(row.payload) as { event: SiteEventName; data: unknown; timestamp: string };

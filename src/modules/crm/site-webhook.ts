@@ -11,6 +11,7 @@ import type { Db } from '../../infra/db/index.ts';
 import { crmDb } from '../../infra/db/crm-schema.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { JobQueue } from '../../infra/queue/types.ts';
+import { siteEventJob } from '../../jobs.ts';
 import { AppError } from '../../http/errors.ts';
 import { findNul, nulProblem } from '../../http/nul-guard.ts';
 import { fieldErrorsFromZod } from '../../http/error-handler.ts';
@@ -19,7 +20,6 @@ import { verifyStandardSignature } from '../webhooks/signing.ts';
 import { envelopeSchema, eventDataSchemas, SITE_EVENTS, type SiteEventName } from './crm.ts';
 import { createCrmRepository } from './crm.repository.ts';
 
-export const SITE_EVENT_JOB = 'crm.site-event';
 export const SIGNATURE_HEADER = 'x-webhook-signature';
 /** Standard Webhooks tolerance (standardwebhooks JS: 5 minutes, too old and too new). */
 export const TIMESTAMP_TOLERANCE_SECONDS = 300;
@@ -54,7 +54,7 @@ export function createSiteWebhookReceiver({ db, queue, clock, audit, logger, sec
   const repo = createCrmRepository(crmDb(db));
 
   function enqueue(eventId: string): Promise<void> {
-    return queue.enqueue(SITE_EVENT_JOB, { event_id: eventId }, { id: `site-${eventId}`, maxAttempts: 8 });
+    return queue.enqueue(siteEventJob, { event_id: eventId }, { id: `site-${eventId}`, maxAttempts: 8 });
   }
 
   return {

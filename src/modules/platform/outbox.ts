@@ -11,14 +11,14 @@ import { newId } from '../../infra/crypto/index.ts';
 import type { Db } from '../../infra/db/index.ts';
 import { crmDb, type CrmDb } from '../../infra/db/crm-schema.ts';
 import type { Logger } from '../../infra/logger.ts';
-import type { JobPayload, JobQueue } from '../../infra/queue/types.ts';
+import type { JobQueue } from '../../infra/queue/types.ts';
+import { outboxDeliveryJob, type OutboxDeliveryPayload } from '../../jobs.ts';
 import type { SiteEventName } from '../crm/crm.ts';
 import { parseRetryAfter, retryDelay } from '../webhooks/schedule.ts';
 import { standardSignature, xSignature } from '../webhooks/signing.ts';
 import { parseCidrs } from '../webhooks/ssrf.ts';
 import { createWebhookSender } from '../webhooks/webhook.sender.ts';
 
-export const OUTBOX_JOB = 'platform.outbox.deliver';
 const LOST_GRACE_MS = 60_000;
 
 export interface OutboxDeps {
@@ -40,7 +40,7 @@ export function createPlatformOutbox(deps: OutboxDeps) {
   const sender = createWebhookSender({ allow: parseCidrs(['0.0.0.0/0', '::/0']), timeoutMs: deps.timeoutMs });
 
   function enqueueAttempt(id: string, attempt: number, delayMs = 0, suffix = ''): Promise<void> {
-    return deps.queue.enqueue(OUTBOX_JOB, { outbox_id: id, attempt }, { id: `${id}-${attempt}${suffix}`, delayMs, maxAttempts: 1 });
+    return deps.queue.enqueue(outboxDeliveryJob, { outbox_id: id, attempt }, { id: `${id}-${attempt}${suffix}`, delayMs, maxAttempts: 1 });
   }
 
   return {
@@ -59,9 +59,8 @@ export function createPlatformOutbox(deps: OutboxDeps) {
     },
 
     /** Queue handler: one delivery attempt; schedules the next on failure. */
-    async handleAttempt(payload: JobPayload): Promise<void> {
-      const id = String(payload.outbox_id);
-      const attempt = Number(payload.attempt);
+    async handleAttempt(payload: OutboxDeliveryPayload): Promise<void> {
+      const { outbox_id: id, attempt } = payload;
       const now = deps.clock.now();
       const claimed = await cdb
         .updateTable('platform_outbox')

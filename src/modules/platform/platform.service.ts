@@ -9,7 +9,8 @@ import { newId, randomBase62, sha256Hex, type Sealer } from '../../infra/crypto/
 import { isUniqueViolation, type Db } from '../../infra/db/index.ts';
 import { crmDb, type CrmDb, type PlatformAccountRow, type PlatformTraderRow } from '../../infra/db/crm-schema.ts';
 import type { Logger } from '../../infra/logger.ts';
-import type { JobPayload, JobQueue } from '../../infra/queue/types.ts';
+import type { JobQueue } from '../../infra/queue/types.ts';
+import { accountSyncJob, type AccountSyncPayload } from '../../jobs.ts';
 import type { LoginThrottle } from '../../infra/ratelimit/login-throttle.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
 import { AppError } from '../../http/errors.ts';
@@ -22,7 +23,6 @@ import { dummyHash, hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } f
 import type { PlatformOutbox } from './outbox.ts';
 import { buildObjectives, type AccountObjectives } from './objectives.ts';
 
-export const SYNC_JOB = 'platform.account.sync';
 /** Impersonation sessions end after an hour whatever the platform's session length. */
 const IMPERSONATION_MAX_MS = 3_600_000;
 const SIM_SERVER = 'Brymix-Demo';
@@ -113,7 +113,7 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       rules: JSON.parse(account.rules) as Record<string, unknown>,
     }, undefined);
     await cdb.updateTable('platform_accounts').set({ check_job_id: job_id, updated_at: clock.now() }).where('id', '=', account.id).execute();
-    await deps.queue.enqueue(SYNC_JOB, { account_id: account.id, round: 1 }, { id: `sync-${account.id}-${job_id}-1`, delayMs: 200, maxAttempts: 3 });
+    await deps.queue.enqueue(accountSyncJob, { account_id: account.id, round: 1 }, { id: `sync-${account.id}-${job_id}-1`, delayMs: 200, maxAttempts: 3 });
   }
 
   async function ownAccount(session: Session, accountId: string): Promise<PlatformAccountRow> {
@@ -322,14 +322,13 @@ export function createPlatformService(deps: PlatformServiceDeps) {
     },
 
     /** Queue handler: follows an account's check; when it ends, records pass/fail and tells the CRM. */
-    async syncAccount(payload: JobPayload): Promise<void> {
-      const accountId = String(payload.account_id);
-      const round = Number(payload.round);
+    async syncAccount(payload: AccountSyncPayload): Promise<void> {
+      const { account_id: accountId, round } = payload;
       const a = await cdb.selectFrom('platform_accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
       if (!a?.check_job_id || a.status !== 'active') return;
       const job = await deps.checks().get(PLATFORM_TENANT, a.check_job_id);
       if (job.status === 'queued' || job.status === 'running') {
-        if (round < 60) await deps.queue.enqueue(SYNC_JOB, { account_id: accountId, round: round + 1 }, { id: `sync-${accountId}-${a.check_job_id}-${round + 1}`, delayMs: Math.min(30_000, 250 * 2 ** Math.min(round, 7)), maxAttempts: 3 });
+        if (round < 60) await deps.queue.enqueue(accountSyncJob, { account_id: accountId, round: round + 1 }, { id: `sync-${accountId}-${a.check_job_id}-${round + 1}`, delayMs: Math.min(30_000, 250 * 2 ** Math.min(round, 7)), maxAttempts: 3 });
         return;
       }
       const status = job.status === 'passed' ? 'passed' : job.status === 'failed' ? 'failed' : null;

@@ -10,13 +10,13 @@ import type { Db } from '../../infra/db/index.ts';
 import type { Database, WebhookAttemptRow, WebhookDeliveryRow } from '../../infra/db/schema.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { Metrics } from '../../infra/metrics.ts';
-import type { JobPayload, JobQueue } from '../../infra/queue/types.ts';
+import type { JobQueue } from '../../infra/queue/types.ts';
+import { webhookDeliveryJob, type WebhookDeliveryPayload } from '../../jobs.ts';
 import { parseRetryAfter, retryDelay } from './schedule.ts';
 import { signedHeaders } from './signing.ts';
 import { createWebhookRepository } from './webhook.repository.ts';
 import type { WebhookSender } from './webhook.sender.ts';
 
-export const DELIVER_JOB = 'webhook.deliver';
 /** A delivery whose next step is this late was lost with a crashed process; the sweeper re-queues it. */
 const SWEEP_GRACE_MS = 60_000;
 
@@ -61,7 +61,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
   const random = deps.random ?? Math.random;
 
   function enqueueAttempt(deliveryId: string, attempt: number, delayMs = 0): Promise<void> {
-    return deps.queue.enqueue(DELIVER_JOB, { delivery_id: deliveryId, attempt }, { id: `${deliveryId}-${attempt}`, delayMs, maxAttempts: 1 });
+    return deps.queue.enqueue(webhookDeliveryJob, { delivery_id: deliveryId, attempt }, { id: `${deliveryId}-${attempt}`, delayMs, maxAttempts: 1 });
   }
 
   function view(d: WebhookDeliveryRow, attempts: WebhookAttemptRow[]): DeliveryView {
@@ -104,9 +104,8 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     },
 
     /** Queue handler: runs attempt `attempt` of a delivery and schedules the next on failure. */
-    async handleAttempt(payload: JobPayload): Promise<void> {
-      const deliveryId = String(payload.delivery_id);
-      const attempt = Number(payload.attempt);
+    async handleAttempt(payload: WebhookDeliveryPayload): Promise<void> {
+      const { delivery_id: deliveryId, attempt } = payload;
       const now = deps.clock.now();
       if (!(await repo.claimAttempt(deliveryId, attempt, now, deps.timeoutMs + 45_000))) return; // stale duplicate
       const delivery = (await repo.findDelivery(deliveryId))!;
@@ -158,7 +157,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       if (!d) return null;
       if (d.status !== 'delivering' && (await repo.reopen(d.id, d.attempts, deps.clock.now()))) {
         // A unique queue id: a retry already scheduled for later finds the attempt taken and stops.
-        await deps.queue.enqueue(DELIVER_JOB, { delivery_id: d.id, attempt: d.attempts + 1 }, { id: `${d.id}-${d.attempts + 1}-manual-${deps.clock.now()}`, maxAttempts: 1 });
+        await deps.queue.enqueue(webhookDeliveryJob, { delivery_id: d.id, attempt: d.attempts + 1 }, { id: `${d.id}-${d.attempts + 1}-manual-${deps.clock.now()}`, maxAttempts: 1 });
       }
       return view((await repo.findDelivery(d.id))!, await repo.listAttempts(d.id));
     },
