@@ -9,10 +9,17 @@
  *   Their previous majors, cookie@1.1 and content-disposition@2, export the same functions those
  *   parents call (stringifySetCookie, create) as CommonJS on Node >= 18, so the parents get them
  *   instead. (@fastify/cookie, unused — src/http/cookies.ts writes our cookies — is not installed.)
+ *   watskeburt@5 (dependency-cruiser's git-diff helper, used only by its --cache and --affected
+ *   options) and @napi-rs/wasm-runtime@1.2 (reached only through knip's wasm32 resolver binding)
+ *   declare Node ^22.13, not 22.12; watskeburt@4.2 has the same `list` and `getSHA`, and
+ *   @napi-rs/wasm-runtime@1.1 is what that binding asks for (^1.1.6), so the lock keeps those.
+ *   dependency-cruiser itself stays on 17.x: 18 declares Node ^22.
  * - `allowScripts`: better-sqlite3 builds its native addon (needed); esbuild's postinstall only
  *   checks its binary, which ships in the @esbuild/<platform> package; msgpackr-extract is
  *   optional (msgpackr falls back to JS) and its script only looks for, or compiles, a prebuilt
- *   addon that @msgpackr-extract/<platform> already ships. Both are denied.
+ *   addon that @msgpackr-extract/<platform> already ships. Both are denied. The lint tools have
+ *   no install script: Biome's binary comes in its optional @biomejs/cli-<platform> package, and
+ *   knip's parser and resolver in @oxc-parser/@oxc-resolver binding packages.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
