@@ -66,10 +66,9 @@ async function startReceiver(cmd: string, args: string[], port: number): Promise
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
+    for (let end = buf.indexOf('\n'); end >= 0; end = buf.indexOf('\n')) {
+      const line = buf.slice(0, end);
+      buf = buf.slice(end + 1);
       if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
     }
   });
@@ -220,7 +219,7 @@ async function everyKind(
   const guided = KINDS.filter((k) => k.credentials).map((k) => ({ kind: k, challengeId: `${prefix}-${k.name}` }));
   const ids = await viaGuide(guided.map((g) => ({ challengeId: g.challengeId, ...g.kind.credentials! })));
   expect(ids).toHaveLength(guided.length);
-  guided.forEach((g, i) => submitted.push({ ...g, s: { jobId: ids[i]!, at: stack, apiKey: key } }));
+  for (const [i, g] of guided.entries()) submitted.push({ ...g, s: { jobId: ids[i]!, at: stack, apiKey: key } });
   for (const kind of KINDS.filter((k) => k.submit)) {
     const challengeId = `${prefix}-${kind.name}`;
     submitted.push({ kind, challengeId, s: await kind.submit!(challengeId, callbackUrl) });

@@ -132,7 +132,7 @@ export async function startReceiver(path = '/api/webhook/challenge-result'): Pro
         const r = await receiver.respond(hook, index);
         res.writeHead(r.status, { 'content-type': 'application/json', ...(r.headers ?? {}) }).end(r.body ?? '');
       }
-      waiters.splice(0).forEach((w) => w());
+      for (const wake of waiters.splice(0)) wake();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -144,6 +144,7 @@ export async function startReceiver(path = '/api/webhook/challenge-result'): Pro
  * Polls `fn` until `ok` holds. Work applied by a queue job is not there yet on the first reads (a 404
  * problem, an empty list), so a predicate that throws on such a body counts as "not yet", not as a failure.
  */
+// biome-ignore lint/suspicious/noExplicitAny: callers type the predicate as the body they expect (see the doc above)
 export async function eventually<T>(fn: () => Promise<T>, ok: (v: any) => boolean, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

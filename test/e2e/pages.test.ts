@@ -37,7 +37,14 @@ beforeAll(async () => {
   await signInAsStaff(page, base, '/console/clients', STAFF.email, STAFF.password);
   // The CRM hears of the sign-up through the platform's outbox, a moment later.
   const link = page.locator('#rows a', { hasText: 'Tia Trader' });
-  await eventually(async () => (await page.reload(), await page.waitForSelector('#rows tr'), await link.count()), (n) => n === 1);
+  await eventually(
+    async () => {
+      await page.reload();
+      await page.waitForSelector('#rows tr');
+      return link.count();
+    },
+    (n) => n === 1,
+  );
   clientId = decodeURIComponent((await link.getAttribute('href'))!.split('/').pop()!);
   await page.close();
 

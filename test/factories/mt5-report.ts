@@ -287,7 +287,8 @@ export function reportHtml(labels: Labels = ENGLISH, model: ReportModel = MODEL)
   ];
   let alt = false;
   for (const row of reportRows(labels, model)) {
-    const attrs = row.kind === 'header' ? ' align="center" bgcolor="#E5F0FC"' : row.kind === 'data' ? ` bgcolor="${(alt = !alt) ? '#FFFFFF' : '#F7F7F7'}" align="right"` : row.kind === 'title' ? ' align="center"' : ' align="right"';
+    if (row.kind === 'data') alt = !alt;
+    const attrs = row.kind === 'header' ? ' align="center" bgcolor="#E5F0FC"' : row.kind === 'data' ? ` bgcolor="${alt ? '#FFFFFF' : '#F7F7F7'}" align="right"` : row.kind === 'title' ? ' align="center"' : ' align="right"';
     const tag = row.kind === 'title' ? 'th' : 'td';
     const cells = row.cells.map((cell) => {
       const a = `${cell.span && cell.span > 1 ? ` colspan="${cell.span}"` : ''}${cell.hidden ? ' class="hidden"' : ''}`;

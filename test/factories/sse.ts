@@ -2,6 +2,7 @@
 export interface SseEvent {
   id: string | null;
   event: string;
+  // biome-ignore lint/suspicious/noExplicitAny: parsed JSON of whatever the stream sent; each test asserts the fields it reads
   data: any;
 }
 
@@ -40,10 +41,9 @@ export async function openSse(url: string, headers: Record<string, string> = {})
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         buf += dec.decode(chunk, { stream: true });
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
+        for (let end = buf.indexOf('\n\n'); end >= 0; end = buf.indexOf('\n\n')) {
+          const block = buf.slice(0, end);
+          buf = buf.slice(end + 2);
           let id: string | null = null;
           let event = 'message';
           const data: string[] = [];

@@ -213,7 +213,6 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
       return send(res, 202, { message: 'The data is being loaded, retry later' }, { 'retry-after': String(pending.retryAfterSeconds) });
     }
 
-    let m: RegExpExecArray | null;
     // ---- provisioning
     if (req.method === 'GET' && path === '/prov/users/current/accounts') {
       // [readAccounts] query: `query` searches over _id, name, server and login; offset ≥ 0 (default 0); limit 1..1000 (default 1000)
@@ -249,11 +248,12 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
       tx.final ??= createFinal(body);
       return send(res, tx.final.status, tx.final.body);
     }
-    if ((m = /^\/prov\/users\/current\/accounts\/([^/]+)(\/deploy|\/undeploy)?$/.exec(path))) {
-      const a = accounts.get(m[1]!);
+    const accountPath = /^\/prov\/users\/current\/accounts\/([^/]+)(\/deploy|\/undeploy)?$/.exec(path);
+    if (accountPath) {
+      const a = accounts.get(accountPath[1]!);
       // [readAccount]/[deployAccount]/[undeployAccount]/[deleteAccount]: 404 NotFoundError for an unknown id
-      if (!a) return error(res, 404, 'NotFoundError', `Trading account with id ${m[1]} not found`);
-      if (req.method === 'POST' && m[2] === '/deploy') {
+      if (!a) return error(res, 404, 'NotFoundError', `Trading account with id ${accountPath[1]} not found`);
+      if (req.method === 'POST' && accountPath[2] === '/deploy') {
         // [deployAccount] "This request will be ignored if the account is already deployed"; 204 No Content
         if (a.state !== 'DEPLOYED') {
           a.state = 'DEPLOYING';
@@ -261,18 +261,18 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
         }
         return send(res, 204, null);
       }
-      if (req.method === 'POST' && m[2] === '/undeploy') {
+      if (req.method === 'POST' && accountPath[2] === '/undeploy') {
         // [undeployAccount] stops the API server; the client API then answers 404 "not found or not provisioned yet"
         a.state = 'UNDEPLOYED';
         a.connectionStatus = 'DISCONNECTED';
         return send(res, 204, null);
       }
-      if (req.method === 'DELETE' && !m[2]) {
+      if (req.method === 'DELETE' && !accountPath[2]) {
         // [deleteAccount] removes the account; afterwards every route answers 404 for it
         accounts.delete(a.id);
         return send(res, 204, null);
       }
-      if (req.method === 'GET' && !m[2]) {
+      if (req.method === 'GET' && !accountPath[2]) {
         if ((a.state === 'DEPLOYING' || (a.state === 'DEPLOYED' && a.connectionStatus !== 'CONNECTED')) && ++a.polls >= (o.deployPolls ?? 1)) {
           a.state = 'DEPLOYED';
           a.connectionStatus = 'CONNECTED';
@@ -282,8 +282,9 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
     }
 
     // ---- client and market-data hosts
-    if ((m = /^\/(client|md)\/([^/]+)\/users\/current\/accounts\/([^/]+)\/(.*)$/.exec(path))) {
-      const [, host, region, id, rest] = m;
+    const clientPath = /^\/(client|md)\/([^/]+)\/users\/current\/accounts\/([^/]+)\/(.*)$/.exec(path);
+    if (clientPath) {
+      const [, host, region, id, rest] = clientPath;
       const a = accounts.get(id!);
       // every client route: "404 - MetaTrader account not found or not provisioned yet"
       if (!a || a.region !== region || a.state !== 'DEPLOYED') return error(res, 404, 'NotFoundError', `Trading account ${id} not found or not deployed`);
@@ -300,25 +301,29 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
         const q = new Date(now() - 200).toISOString();
         return send(res, 200, { time: t, brokerTime: brokerTime(t, brokerOffsetAt(clock, Date.parse(t))), lastQuoteTime: q, lastQuoteBrokerTime: brokerTime(q, brokerOffsetAt(clock, Date.parse(q))) });
       }
-      let t: RegExpExecArray | null;
-      if (host === 'client' && (t = /^history-deals\/time\/([^/]+)\/([^/]+)$/.exec(rest!))) {
+      const dealsByTime = host === 'client' ? /^history-deals\/time\/([^/]+)\/([^/]+)$/.exec(rest!) : null;
+      if (dealsByTime) {
         // [dealsByTime] startTime inclusive, endTime exclusive; offset ≥ 0 (default 0), limit 1..1000 (default 1000)
-        const from = Date.parse(t[1]!);
-        const to = Date.parse(t[2]!);
+        const from = Date.parse(dealsByTime[1]!);
+        const to = Date.parse(dealsByTime[2]!);
         const offsetQ = Number(u.searchParams.get('offset') ?? 0);
         const limit = Number(u.searchParams.get('limit') ?? 1000);
         if (!(limit >= 1 && limit <= 1000) || !(offsetQ >= 0)) return error(res, 400, 'ValidationError', 'Validation failed', [{ parameter: 'limit', message: 'must be 1..1000' }]);
         const inRange = broker.deals.filter((d) => Date.parse(String(d.time)) >= from && Date.parse(String(d.time)) < to);
         return send(res, 200, inRange.slice(offsetQ, offsetQ + limit).map((d) => stamp(d, clock)));
       }
-      if (host === 'client' && (t = /^symbols\/([^/]+)\/specification$/.exec(rest!))) {
+      const specification = host === 'client' ? /^symbols\/([^/]+)\/specification$/.exec(rest!) : null;
+      if (specification) {
         // [specification] MetatraderSymbolSpecification: contractSize, point, digits, profitCurrency, …
-        return send(res, 200, { symbol: t[1], tickSize: t[1] === 'XAUUSD' ? 0.01 : 0.00001, minVolume: 0.01, maxVolume: 100, volumeStep: 0.01, contractSize: t[1] === 'XAUUSD' ? 100 : 100_000, point: t[1] === 'XAUUSD' ? 0.01 : 0.00001, digits: t[1] === 'XAUUSD' ? 2 : 5, baseCurrency: t[1]!.slice(0, 3), profitCurrency: 'USD', marginCurrency: t[1]!.slice(0, 3) });
+        const symbol = specification[1]!;
+        const gold = symbol === 'XAUUSD';
+        return send(res, 200, { symbol, tickSize: gold ? 0.01 : 0.00001, minVolume: 0.01, maxVolume: 100, volumeStep: 0.01, contractSize: gold ? 100 : 100_000, point: gold ? 0.01 : 0.00001, digits: gold ? 2 : 5, baseCurrency: symbol.slice(0, 3), profitCurrency: 'USD', marginCurrency: symbol.slice(0, 3) });
       }
-      if (host === 'md' && (t = /^historical-market-data\/symbols\/([^/]+)\/timeframes\/1m\/candles$/.exec(rest!))) {
+      const candles = host === 'md' ? /^historical-market-data\/symbols\/([^/]+)\/timeframes\/1m\/candles$/.exec(rest!) : null;
+      if (candles) {
         // [candles] startTime: "candles are loaded in backwards direction, so this should be the latest time";
         // limit ≤ 1000
-        const series = broker.candles?.[t[1]!] ?? [];
+        const series = broker.candles?.[candles[1]!] ?? [];
         const start = u.searchParams.get('startTime') ? Date.parse(u.searchParams.get('startTime')!) : Infinity;
         const limit = Number(u.searchParams.get('limit') ?? 1000);
         if (!(limit >= 1 && limit <= 1000)) return error(res, 400, 'ValidationError', 'Validation failed', [{ parameter: 'limit', message: 'must be ≤ 1000' }]);

@@ -152,7 +152,12 @@ export async function startFakeWebApi(o: {
     const q = u.searchParams;
     requests.push({ path: u.pathname, query: q });
     let wait = 0;
-    for (const d of delays) if (d.count > 0 && d.pattern.test(u.pathname)) (d.count--, (wait += d.ms));
+    for (const d of delays) {
+      if (d.count > 0 && d.pattern.test(u.pathname)) {
+        d.count--;
+        wait += d.ms;
+      }
+    }
     if (wait) await new Promise((r) => setTimeout(r, wait));
     const socket = req.socket;
 

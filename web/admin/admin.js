@@ -3,7 +3,7 @@
 async function api(path, options = {}) {
   const res = await fetch(path, { ...options, credentials: 'same-origin', headers: { 'x-requested-with': 'fetch', ...(options.body ? { 'content-type': 'application/json' } : {}) } });
   if (res.status === 401) {
-    location.href = '/console/login?next=' + encodeURIComponent('/admin');
+    location.href = `/console/login?next=${encodeURIComponent('/admin')}`;
     // The page is going away to the sign-in page: nothing after this call should run, and nothing
     // should be thrown (an uncaught 'signed out' on the way out is an error in the console).
     return new Promise(() => {});

@@ -7,11 +7,11 @@ async function load() {
   const q = new URLSearchParams({ page: String(page), pageSize: '50' });
   for (const [k, v] of new FormData(form)) if (v) q.set(k, v);
   try {
-    const r = await api('/api/audit?' + q);
+    const r = await api(`/api/audit?${q}`);
     document.getElementById('rows').innerHTML = r.items
       .map(
         (e) =>
-          `<tr><td>${e.seq}</td><td>${when(e.at)}</td><td>${esc(e.action)}</td><td>${badge(e.outcome)}</td><td>${esc(e.actorType)}${e.actorId ? ': ' + esc(e.actorId) : ''}</td><td>${esc(e.targetType ?? '')}${e.targetId ? ': ' + esc(e.targetId) : ''}</td><td>${esc(e.ip)}</td><td class="muted">${esc(e.meta ? JSON.stringify(e.meta) : '')}</td></tr>`,
+          `<tr><td>${e.seq}</td><td>${when(e.at)}</td><td>${esc(e.action)}</td><td>${badge(e.outcome)}</td><td>${esc(e.actorType)}${e.actorId ? `: ${esc(e.actorId)}` : ''}</td><td>${esc(e.targetType ?? '')}${e.targetId ? `: ${esc(e.targetId)}` : ''}</td><td>${esc(e.ip)}</td><td class="muted">${esc(e.meta ? JSON.stringify(e.meta) : '')}</td></tr>`,
       )
       .join('');
     const pages = Math.max(1, Math.ceil(r.total / r.pageSize));

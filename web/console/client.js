@@ -1,7 +1,7 @@
 import { api, badge, esc, header, when } from './console.js';
 
 const id = decodeURIComponent(location.pathname.split('/').pop());
-const base = '/api/clients/' + encodeURIComponent(id);
+const base = `/api/clients/${encodeURIComponent(id)}`;
 const fail = (err) => (document.getElementById('error').textContent = err.message);
 let cursor = null;
 
@@ -9,7 +9,7 @@ function accountRows(list, depth = 0) {
   return list
     .map(
       (a) =>
-        `<tr><td>${'↳ '.repeat(depth)}${esc(a.accountId)}</td><td>${esc(a.login)}${a.server ? ' @ ' + esc(a.server) : ''}</td><td>${esc(a.type)}</td><td>${esc(a.phase)}</td><td>${badge(a.status)}</td><td class="num">${esc(a.balance)} ${esc(a.currency)}</td></tr>` +
+        `<tr><td>${'↳ '.repeat(depth)}${esc(a.accountId)}</td><td>${esc(a.login)}${a.server ? ` @ ${esc(a.server)}` : ''}</td><td>${esc(a.type)}</td><td>${esc(a.phase)}</td><td>${badge(a.status)}</td><td class="num">${esc(a.balance)} ${esc(a.currency)}</td></tr>` +
         accountRows(a.subaccounts || [], depth + 1),
     )
     .join('');
@@ -25,14 +25,14 @@ async function loadProfile() {
 }
 
 async function loadNotes() {
-  const n = await api(base + '/notes');
+  const n = await api(`${base}/notes`);
   document.getElementById('notes').innerHTML = n.items.map((x) => `<li><div>${esc(x.comment)}</div><div class="when">${when(x.createdAt)} · ${esc(x.author.id)}</div></li>`).join('') || '<li class="muted">No notes yet.</li>';
 }
 
 async function loadTimeline(reset = true) {
   if (reset) cursor = null;
-  const r = await api(base + '/activity?limit=25' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
-  const html = r.items.map((a) => `<li data-type="${esc(a.type)}"><div>${badge(a.type)} ${esc(a.summary)}</div><div class="when">${when(a.at)} · ${esc(a.actor.type)}${a.actor.id ? ': ' + esc(a.actor.id) : ''}</div></li>`).join('');
+  const r = await api(`${base}/activity?limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+  const html = r.items.map((a) => `<li data-type="${esc(a.type)}"><div>${badge(a.type)} ${esc(a.summary)}</div><div class="when">${when(a.at)} · ${esc(a.actor.type)}${a.actor.id ? `: ${esc(a.actor.id)}` : ''}</div></li>`).join('');
   const ul = document.getElementById('timeline');
   ul.innerHTML = (reset ? '' : ul.innerHTML) + html;
   cursor = r.nextCursor;
@@ -40,7 +40,7 @@ async function loadTimeline(reset = true) {
 }
 
 async function loadMoney() {
-  const [a, t] = await Promise.all([api(base + '/accounts'), api(base + '/transactions')]);
+  const [a, t] = await Promise.all([api(`${base}/accounts`), api(`${base}/transactions`)]);
   document.getElementById('accounts').innerHTML = accountRows(a.accounts) || '<tr><td colspan="6" class="muted">No accounts.</td></tr>';
   document.getElementById('transactions').innerHTML =
     t.items.map((x) => `<tr><td>${when(x.completedAt)}</td><td>${badge(x.type)}</td><td class="num">${esc(x.amount)} ${esc(x.currency)}</td><td>${esc(x.method)}</td><td>${esc(x.accountId)}</td></tr>`).join('') || '<tr><td colspan="5" class="muted">No transactions.</td></tr>';
@@ -51,7 +51,7 @@ document.getElementById('kyc').onsubmit = async (e) => {
   const data = Object.fromEntries(new FormData(e.target));
   if (!data.kycNotes) delete data.kycNotes;
   try {
-    await api(base + '/kyc', { method: 'PATCH', body: JSON.stringify(data) });
+    await api(`${base}/kyc`, { method: 'PATCH', body: JSON.stringify(data) });
     e.target.reset();
     await Promise.all([loadProfile(), loadTimeline()]);
   } catch (err) {
@@ -61,7 +61,7 @@ document.getElementById('kyc').onsubmit = async (e) => {
 document.getElementById('note').onsubmit = async (e) => {
   e.preventDefault();
   try {
-    await api(base + '/notes', { method: 'POST', body: JSON.stringify(Object.fromEntries(new FormData(e.target))) });
+    await api(`${base}/notes`, { method: 'POST', body: JSON.stringify(Object.fromEntries(new FormData(e.target))) });
     e.target.reset();
     await Promise.all([loadNotes(), loadTimeline()]);
   } catch (err) {
@@ -71,7 +71,7 @@ document.getElementById('note').onsubmit = async (e) => {
 document.getElementById('impersonate').onsubmit = async (e) => {
   e.preventDefault();
   try {
-    const r = await api(base + '/impersonate', { method: 'POST', body: JSON.stringify(Object.fromEntries(new FormData(e.target))) });
+    const r = await api(`${base}/impersonate`, { method: 'POST', body: JSON.stringify(Object.fromEntries(new FormData(e.target))) });
     const link = document.getElementById('sso');
     link.innerHTML = `<a id="sso-link" href="${esc(r.ssoUrl)}" target="_blank" rel="noopener noreferrer">Open the trader's dashboard</a> (single use, expires in ${Math.round(r.expiresIn / 60)} minutes)`;
     await loadTimeline();

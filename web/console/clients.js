@@ -8,9 +8,9 @@ let page = Number(params.get('page') || 1);
 async function load() {
   const q = new URLSearchParams({ page: String(page), pageSize: '20' });
   for (const [k, v] of new FormData(form)) if (v) q.set(k, v);
-  history.replaceState(null, '', '/console/clients?' + q);
+  history.replaceState(null, '', `/console/clients?${q}`);
   try {
-    const r = await api('/api/clients?' + q);
+    const r = await api(`/api/clients?${q}`);
     document.getElementById('rows').innerHTML =
       r.items
         .map(

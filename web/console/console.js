@@ -6,7 +6,7 @@ export async function api(path, options = {}) {
     headers: { 'x-requested-with': 'fetch', ...(options.body ? { 'content-type': 'application/json' } : {}), ...(options.headers || {}) },
   });
   if (res.status === 401 && !path.startsWith('/api/auth/login')) {
-    location.href = '/console/login?next=' + encodeURIComponent(location.pathname + location.search);
+    location.href = `/console/login?next=${encodeURIComponent(location.pathname + location.search)}`;
     // The page is going away to the sign-in page: nothing after this call should run, and nothing
     // should be thrown (an uncaught 'signed out' on the way out is an error in the console).
     return new Promise(() => {});

@@ -18,7 +18,7 @@ async function api(path, options = {}) {
 let firstAccountId = null;
 
 function objectiveRow(o) {
-  const value = o.value === null ? '—' : `${o.value}${o.unit === '%' ? '%' : ' ' + o.unit}`;
+  const value = o.value === null ? '—' : `${o.value}${o.unit === '%' ? '%' : ` ${o.unit}`}`;
   const limit = o.limit === null ? '' : ` / ${o.limit}${o.unit === '%' ? '%' : ''}`;
   // A <progress> element: no style attribute for the CSP to block (style-src 'self').
   const pct = o.progress === null ? null : Math.max(0, Math.min(100, o.progress));
@@ -36,14 +36,14 @@ function accountPanel(a) {
       <div class="card"><div class="label">Maximum permitted loss</div><div class="value" id="maxloss-${esc(a.id)}">${money(a.maxPermittedLoss, a.currency)}</div></div>
     </div>
     <div class="scroll"><table class="objectives"><thead><tr><th>Objective</th><th>Result</th><th>Progress</th><th>Status</th></tr></thead><tbody>${a.objectives.map(objectiveRow).join('') || '<tr><td colspan="4" class="muted">The check is running…</td></tr>'}</tbody></table></div>
-    <p class="muted">Check: ${esc(a.check.status)}${a.check.outcome && a.check.outcome !== a.check.status ? ' (' + esc(a.check.outcome) + ')' : ''}${a.check.evaluatedAt ? ' · evaluated ' + esc(new Date(a.check.evaluatedAt).toLocaleString()) : ''}${a.check.error ? ' · ' + esc(a.check.error) : ''}</p>
+    <p class="muted">Check: ${esc(a.check.status)}${a.check.outcome && a.check.outcome !== a.check.status ? ` (${esc(a.check.outcome)})` : ''}${a.check.evaluatedAt ? ` · evaluated ${esc(new Date(a.check.evaluatedAt).toLocaleString())}` : ''}${a.check.error ? ` · ${esc(a.check.error)}` : ''}</p>
     <div class="chart" id="chart-${esc(a.id)}"></div>
     <p class="muted small">Charts by <a href="https://www.tradingview.com/" target="_blank" rel="noreferrer">TradingView</a> Lightweight Charts™</p>
   </section>`;
 }
 
 async function chart(a) {
-  const el = document.getElementById('chart-' + a.id);
+  const el = document.getElementById(`chart-${a.id}`);
   if (!window.LightweightCharts || !el) return;
   // The logo would inject a <style> element the CSP refuses; the attribution is the line below the chart.
   const c = LightweightCharts.createChart(el, { autoSize: true, layout: { background: { color: '#171a21' }, textColor: '#e8eaf0', attributionLogo: false }, grid: { vertLines: { color: '#2a2f3a' }, horzLines: { color: '#2a2f3a' } }, timeScale: { timeVisible: true } });
