@@ -74,7 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   };
 }
 
-export interface ReceivedWebhook {
+interface ReceivedWebhook {
   headers: IncomingHttpHeaders;
   /** The exact bytes received, as text. */
   raw: string;

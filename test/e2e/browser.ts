@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { freePort, startStack, type TestStack } from '../harness.ts';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
 // A developer without Chromium sees the browser tests skipped; CI must never pass without them.
 if (!hasChromium && process.env.CI) throw new Error(`CI: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
@@ -104,7 +104,7 @@ export async function guardPage(page: Page, allow: RegExp[] = []): Promise<PageG
   };
 }
 
-export interface TextBox {
+interface TextBox {
   text: string;
   /** Which text node and which element hold it (numbered in document order). */
   node: number;
@@ -117,7 +117,7 @@ export interface TextBox {
   height: number;
 }
 
-export interface Overlap {
+interface Overlap {
   a: TextBox;
   b: TextBox;
   /** Width × height of the shared area, px. */
@@ -192,7 +192,7 @@ function collectTextBoxes(): TextBox[] {
  * or two where line-height is tight; anything sharing more than `tolerancePx` both ways is an
  * overlap a person sees.
  */
-export async function findOverlaps(frame: Frame, tolerancePx = 2): Promise<Overlap[]> {
+async function findOverlaps(frame: Frame, tolerancePx = 2): Promise<Overlap[]> {
   const boxes = (await frame.evaluate(collectTextBoxes)).sort((p, q) => p.y - q.y);
   const out: Overlap[] = [];
   const plain = (b: TextBox) => ({ ...b, x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) });
@@ -211,7 +211,7 @@ export async function findOverlaps(frame: Frame, tolerancePx = 2): Promise<Overl
 }
 
 /** Overlapping text in the page and in every frame it embeds. */
-export async function overlapsInPage(page: Page): Promise<string[]> {
+async function overlapsInPage(page: Page): Promise<string[]> {
   const out: string[] = [];
   for (const frame of page.frames()) {
     const label = frame === page.mainFrame() ? '' : `[frame ${new URL(frame.url()).pathname}] `;
@@ -224,7 +224,7 @@ export async function overlapsInPage(page: Page): Promise<string[]> {
  * The page (or a frame in it) is wider than its window: it scrolls sideways, or — where the page
  * hides overflow, as widgets in an OBS source do — cuts off what sticks out, sideways or below.
  */
-export async function overflowProblems(page: Page): Promise<string[]> {
+async function overflowProblems(page: Page): Promise<string[]> {
   const out: string[] = [];
   for (const frame of page.frames()) {
     const label = frame === page.mainFrame() ? 'the page' : `the frame ${new URL(frame.url()).pathname}`;

@@ -77,7 +77,7 @@ export const BULGARIAN: Labels = {
 };
 
 /** One cell of a logical row; `span` as colspan, `hidden` as class="hidden". */
-export interface Cell {
+interface Cell {
   t: string;
   span?: number;
   hidden?: boolean;
@@ -119,7 +119,7 @@ export const EXPECTED = {
  * What the model's report contains, apart from how either export lays it out: the values as the
  * terminal writes them in HTML (space thousands separators), block by block.
  */
-export interface ReportData {
+interface ReportData {
   header: Array<[label: string, value: string]>;
   /** 13 values (Time … Profit) and the hidden comment cell of the HTML. */
   positions: Array<{ values: string[]; comment: string }>;
@@ -141,7 +141,7 @@ export interface ReportData {
   results: Array<'gap' | { lead: boolean; pairs: Array<[label: string, value: string]> }>;
 }
 
-export function reportData(labels: Labels = ENGLISH, model: ReportModel = MODEL): ReportData {
+function reportData(labels: Labels = ENGLISH, model: ReportModel = MODEL): ReportData {
   const s = labels.summary;
   const r = labels.results;
   const balance = model.summaryBalance ?? '8 817.80';
@@ -217,7 +217,7 @@ export function reportData(labels: Labels = ENGLISH, model: ReportModel = MODEL)
 const c = (t: string, extra: Omit<Cell, 't'> = {}): Cell => ({ t, ...extra });
 
 /** The logical rows of the HTML export (and of the compact xlsx shape derived from it). */
-export function reportRows(labels: Labels = ENGLISH, model: ReportModel = MODEL): Row[] {
+function reportRows(labels: Labels = ENGLISH, model: ReportModel = MODEL): Row[] {
   const d = reportData(labels, model);
   const rows: Row[] = [];
   const title = (t: string) => rows.push({ kind: 'title', cells: [c(t, { span: 14, bold: true })] });

@@ -1,5 +1,5 @@
 /** Reads a Server-Sent Events stream with fetch (tests): collects parsed events as they arrive. */
-export interface SseEvent {
+interface SseEvent {
   id: string | null;
   event: string;
   // biome-ignore lint/suspicious/noExplicitAny: parsed JSON of whatever the stream sent; each test asserts the fields it reads

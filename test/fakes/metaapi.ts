@@ -31,7 +31,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 /** A broker's clock: base offset from UTC, plus one hour during the US or EU summer time. */
-export interface FakeBrokerClock {
+interface FakeBrokerClock {
   utc_offset_minutes: number;
   dst: 'us' | 'eu' | 'none';
 }
@@ -113,7 +113,7 @@ function lastSundayUtc(year: number, month: number): number {
  * time (Energy Policy Act of 2005), i.e. 07:00 and 06:00 UTC — a "New York close" broker moves then.
  * EU: from the last Sunday of March to the last Sunday of October at 01:00 UTC (Directive 2000/84/EC).
  */
-export function brokerOffsetAt(clock: FakeBrokerClock, utcMs: number): number {
+function brokerOffsetAt(clock: FakeBrokerClock, utcMs: number): number {
   const year = new Date(utcMs).getUTCFullYear();
   let summer = false;
   if (clock.dst === 'us') {
@@ -125,7 +125,7 @@ export function brokerOffsetAt(clock: FakeBrokerClock, utcMs: number): number {
 }
 
 /** `YYYY-MM-DD HH:mm:ss.SSS` on a clock `offsetMinutes` ahead of UTC ([serverTime] format). */
-export function brokerTime(iso: string, offsetMinutes: number): string {
+function brokerTime(iso: string, offsetMinutes: number): string {
   return new Date(Date.parse(iso) + offsetMinutes * 60_000).toISOString().replace('T', ' ').replace('Z', '');
 }
 

@@ -64,7 +64,7 @@ export function fileTime(utcMs: number): string {
 }
 
 /** Server-clock seconds of a UTC instant, as the Web API writes `Time`, `TimeCreate`, `DatetimePrev`. */
-export function serverSeconds(clock: BrokerClock, utcMs: number): string {
+function serverSeconds(clock: BrokerClock, utcMs: number): string {
   return String(Math.floor(utcToServer(clock, utcMs) / 1000));
 }
 
