@@ -39,10 +39,16 @@ describe('retryWithBackoff', () => {
     expect(waits).toEqual([100, 200]);
   });
 
-  it('gives up at once when a wait is longer than maxWaitMs, leaving it to the job queue', async () => {
-    const { waits, policy } = recording({ maxWaitMs: 10_000 });
-    await expect(retryWithBackoff(policy, script([failure(60_000)]))).rejects.toThrow('gave up after 1 attempts, next wait 60000 ms');
-    expect(waits).toEqual([]);
+  it('gives up at once when the server asks for a wait longer than maxServerDelayMs, leaving it to the job queue', async () => {
+    const { waits, policy } = recording({ maxServerDelayMs: 10_000 });
+    await expect(retryWithBackoff(policy, script([failure(10_000), failure(60_000)]))).rejects.toThrow('gave up after 2 attempts, next wait 60000 ms');
+    expect(waits).toEqual([10_000]);
+  });
+
+  it('never gives up on its own backoff for being long: maxMs caps it', async () => {
+    const { waits, policy } = recording({ baseMs: 20_000, maxMs: 30_000, maxServerDelayMs: 10_000 });
+    await retryWithBackoff(policy, script([failure(), failure()]));
+    expect(waits).toEqual([20_000, 30_000]);
   });
 
   it('repeats an attempt that was not a failure without using up a retry', async () => {

@@ -1,9 +1,9 @@
 /**
  * Retries of one call to someone else's server within one job: each wait is what the server asked
  * for (Retry-After, a field of its answer) when it said, else an exponential backoff from `baseMs`,
- * doubling up to `maxMs` and optionally jittered. At most `maxRetries` retries and no wait longer
- * than `maxWaitMs`: past either the call gives up, so the job queue can try again later. Every wait
- * ends early when the caller's signal aborts. Each attempt says what came of it; what an answer
+ * doubling up to `maxMs` and optionally jittered. At most `maxRetries` retries, and no server-given
+ * wait longer than `maxServerDelayMs`: past either the call gives up, so that the job queue tries
+ * again later. Every wait ends early when the caller's signal aborts. Each attempt says what came of it; what an answer
  * means stays with the caller.
  */
 
@@ -15,8 +15,8 @@ export interface BackoffPolicy {
   /** The first computed wait; it doubles with every retry, up to `maxMs`. */
   baseMs: number;
   maxMs: number;
-  /** Longest wait taken here, server-given or computed; a longer one gives up (default: no limit). */
-  maxWaitMs?: number;
+  /** Longest wait a server may ask for; a longer one gives up at once (default: no limit). */
+  maxServerDelayMs?: number;
   /**
    * Share of a computed wait taken off at random, so that callers failing together do not retry
    * together (0.5: between half and all of it). Default 0. A server-given wait is taken as given.
@@ -51,8 +51,10 @@ export async function retryWithBackoff<T>(policy: BackoffPolicy, attempt: () => 
       if (outcome.afterMs) await sleep(outcome.afterMs, policy.signal);
       continue;
     }
-    const waitMs = outcome.serverDelayMs ?? backoffDelay(policy, retries);
-    if (retries >= policy.maxRetries || waitMs > (policy.maxWaitMs ?? Number.POSITIVE_INFINITY)) {
+    const serverDelayMs = outcome.serverDelayMs ?? null;
+    const waitMs = serverDelayMs ?? backoffDelay(policy, retries);
+    const tooLong = serverDelayMs !== null && serverDelayMs > (policy.maxServerDelayMs ?? Number.POSITIVE_INFINITY);
+    if (retries >= policy.maxRetries || tooLong) {
       throw outcome.giveUp({ waitMs, attempts: retries + 1 });
     }
     retries++;

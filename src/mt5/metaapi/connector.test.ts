@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metaApiDeals, startFakeMetaApi, type FakeBrokerAccount, type FakeMetaApi } from '../../../test/fakes/metaapi.ts';
+import { abortableSleep } from '../../infra/http/backoff.ts';
 import { ConnectorError } from '../connector.ts';
 import { findInconsistencies } from '../consistency.ts';
 import { accountHistorySchema } from '../history.schema.ts';
-import { abortableSleep } from './http.ts';
-import { MetaApiConnector, type MetaApiConfig } from './index.ts';
+import { MetaApiConnector, type MetaApiConfig } from './connector.ts';
 
 const TOKEN = 'test-metaapi-token';
 const PASSWORD = 'Inv3stor!pass';

@@ -1,26 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeMetaApi, type FakeMetaApi } from '../../../test/fakes/metaapi.ts';
-import { createMetaApiHttp, retryAfterMs } from './http.ts';
+import { createMetaApiHttp } from './http.ts';
 
 const NOW = Date.parse('2026-03-20T12:00:00.000Z');
-
-describe('retryAfterMs (Retry-After, RFC 9110 §10.2.3)', () => {
-  it('reads delay-seconds', () => {
-    expect(retryAfterMs('120', NOW)).toBe(120_000);
-    expect(retryAfterMs(' 7 ', NOW)).toBe(7000);
-  });
-
-  it('reads an HTTP-date as the time left until it, and a past date as no wait', () => {
-    expect(retryAfterMs('Fri, 20 Mar 2026 12:00:45 GMT', NOW)).toBe(45_000);
-    expect(retryAfterMs('Fri, 20 Mar 2026 11:59:00 GMT', NOW)).toBe(0);
-  });
-
-  it('answers null when there is no header or it is unreadable', () => {
-    expect(retryAfterMs(null, NOW)).toBeNull();
-    expect(retryAfterMs('', NOW)).toBeNull();
-    expect(retryAfterMs('soon', NOW)).toBeNull();
-  });
-});
 
 describe('MetaApi HTTP on 202 Accepted (SDK httpClient: long-running requests)', () => {
   let fake: FakeMetaApi;

@@ -12,8 +12,11 @@
  *   as retries;
  * - 409, 5xx, network errors and timeouts back off exponentially (1 s doubling, capped at 30 s,
  *   5 retries by default).
+ * The waits and retries are infra/http/backoff.ts's; Retry-After is read by infra/http/retry-after.ts.
  * Errors never contain the trader's password.
  */
+import { retryWithBackoff, type Attempt, type Sleep } from '../../infra/http/backoff.ts';
+import { parseRetryAfter } from '../../infra/http/retry-after.ts';
 import { ConnectorError } from '../connector.ts';
 
 export interface MetaApiHttpOptions {
@@ -26,83 +29,80 @@ export interface MetaApiHttpOptions {
   maxRateLimitWaitMs: number;
   /** How long a request answered 202 may be polled in all (the SDK's long-running request timeout). */
   longRunningTimeoutMs: number;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep: Sleep;
   now: () => number;
 }
+
+type MetaApiErrorBody = { error?: string; message?: string; details?: unknown; metadata?: Record<string, unknown> } | null;
 
 export class MetaApiHttpError extends Error {
   constructor(
     readonly status: number,
-    readonly body: { error?: string; message?: string; details?: unknown; metadata?: Record<string, unknown> } | null,
+    readonly body: MetaApiErrorBody,
   ) {
     super(`MetaApi answered ${status}${body?.message ? `: ${body.message}` : ''}`);
   }
 }
 
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** `Retry-After` in ms from `now`: delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null if absent or unreadable. */
-export function retryAfterMs(header: string | null, now: number): number | null {
-  const value = header?.trim();
-  if (!value) return null;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
-
 /** `metadata.recommendedRetryTime` (ISO instant) in ms from `now`; null if absent or unreadable. */
-function recommendedRetryMs(body: MetaApiHttpError['body'], now: number): number | null {
-  const rrt = body?.metadata?.recommendedRetryTime;
-  if (typeof rrt !== 'string' || Number.isNaN(Date.parse(rrt))) return null;
-  return Math.max(0, Date.parse(rrt) - now);
+function recommendedRetryMs(body: MetaApiErrorBody, now: number): number | null {
+  const recommended = body?.metadata?.recommendedRetryTime;
+  if (typeof recommended !== 'string' || Number.isNaN(Date.parse(recommended))) return null;
+  return Math.max(0, Date.parse(recommended) - now);
 }
 
 function isTimeout(err: unknown): boolean {
   return err instanceof Error && (err.name === 'TimeoutError' || (err.name === 'AbortError' && /timeout/i.test(String(err.message))));
 }
 
+interface RequestInit {
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** The caller's (job's) deadline. */
+  signal?: AbortSignal;
+  /** What is read, for messages: "the account list". */
+  what: string;
+}
+
 export function createMetaApiHttp(o: MetaApiHttpOptions) {
-  /** One JSON request with retries. `signal` is the caller's (job) deadline. */
-  async function request<T>(method: 'GET' | 'POST', url: string, init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; what: string }): Promise<T> {
-    let backoff = o.retryBaseMs;
+  /** One JSON request with the SDK's retries and 202 polling. */
+  function request<T>(method: 'GET' | 'POST', url: string, init: RequestInit): Promise<T> {
     let polledMs = 0;
-    for (let attempt = 0; ; attempt++) {
+    const policy = {
+      maxRetries: o.maxRetries,
+      baseMs: o.retryBaseMs,
+      maxMs: o.retryMaxMs,
+      maxServerDelayMs: o.maxRateLimitWaitMs,
+      sleep: o.sleep,
+      ...(init.signal ? { signal: init.signal } : {}),
+    };
+    return retryWithBackoff(policy, async (): Promise<Attempt<T>> => {
       if (init.signal?.aborted) throw deadline(init.signal, init.what);
       const perRequest = AbortSignal.timeout(o.timeoutMs);
       const signal = init.signal ? AbortSignal.any([init.signal, perRequest]) : perRequest;
+      const hasBody = init.body !== undefined;
       let res: Response;
       try {
         res = await fetch(url, {
           method,
-          headers: { ...init.headers, 'auth-token': o.token, accept: 'application/json', ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-          ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+          headers: {
+            ...init.headers,
+            'auth-token': o.token,
+            accept: 'application/json',
+            ...(hasBody ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(hasBody ? { body: JSON.stringify(init.body) } : {}),
           signal,
           redirect: 'error',
         });
       } catch (err) {
         if (init.signal?.aborted) throw deadline(init.signal, init.what);
         const timedOut = perRequest.aborted || isTimeout(err);
-        if (attempt >= o.maxRetries) {
-          throw timedOut
-            ? new ConnectorError('timeout', `MetaApi did not answer ${init.what} within ${o.timeoutMs} ms (${attempt + 1} attempts)`, true)
+        const giveUp = ({ attempts }: { attempts: number }) =>
+          timedOut
+            ? new ConnectorError('timeout', `MetaApi did not answer ${init.what} within ${o.timeoutMs} ms (${attempts} attempts)`, true)
             : new ConnectorError('unreachable', `MetaApi could not be reached for ${init.what} (${(err as Error).message})`, true);
-        }
-        await o.sleep(backoff, init.signal);
-        backoff = Math.min(backoff * 2, o.retryMaxMs);
-        continue;
+        return { kind: 'retry', giveUp };
       }
       const text = await res.text();
       let body: unknown = null;
@@ -111,37 +111,35 @@ export function createMetaApiHttp(o: MetaApiHttpOptions) {
       } catch {
         body = null;
       }
-      if (res.status >= 200 && res.status < 300 && res.status !== 202) return body as T;
-      const errBody = (body && typeof body === 'object' ? body : null) as MetaApiHttpError['body'];
+      if (res.status >= 200 && res.status < 300 && res.status !== 202) return { kind: 'done', value: body as T };
+      const errBody = (body && typeof body === 'object' ? body : null) as MetaApiErrorBody;
+      const retryAfter = res.headers.get('retry-after');
       if (res.status === 202) {
         // SDK: `res.headers['retry-after'] ?? res.data?.metadata?.recommendedRetryTime`, at least 1 s, until the
-        // long-running deadline
+        // long-running deadline; a 202 is an answer, not a failure, so it uses up no retry
         const now = o.now();
-        const wait = Math.max(1000, retryAfterMs(res.headers.get('retry-after'), now) ?? recommendedRetryMs(errBody, now) ?? 0);
+        const wait = Math.max(1000, parseRetryAfter(retryAfter, now) ?? recommendedRetryMs(errBody, now) ?? 0);
         polledMs += wait;
         if (polledMs > o.longRunningTimeoutMs) {
-          throw new ConnectorError('timeout', `MetaApi was still processing ${init.what} after ${Math.round(o.longRunningTimeoutMs / 1000)} s${errBody?.message ? ` (${errBody.message})` : ''}`, true);
+          const seconds = Math.round(o.longRunningTimeoutMs / 1000);
+          const detail = errBody?.message ? ` (${errBody.message})` : '';
+          throw new ConnectorError('timeout', `MetaApi was still processing ${init.what} after ${seconds} s${detail}`, true);
         }
-        await o.sleep(wait, init.signal);
-        attempt--; // a 202 is an answer, not a failure: it does not use up a retry
-        continue;
+        return { kind: 'repeat', afterMs: wait };
       }
       if (res.status === 429) {
         const now = o.now();
-        const wait = recommendedRetryMs(errBody, now) ?? retryAfterMs(res.headers.get('retry-after'), now) ?? backoff;
-        if (attempt >= o.maxRetries || wait > o.maxRateLimitWaitMs) {
-          throw new ConnectorError('unreachable', `MetaApi rate limit on ${init.what}; retry after ${Math.ceil(wait / 1000)} s`, true);
-        }
-        await o.sleep(wait, init.signal);
-        continue;
+        return {
+          kind: 'retry',
+          serverDelayMs: recommendedRetryMs(errBody, now) ?? parseRetryAfter(retryAfter, now),
+          giveUp: ({ waitMs }) =>
+            new ConnectorError('unreachable', `MetaApi rate limit on ${init.what}; retry after ${Math.ceil(waitMs / 1000)} s`, true),
+        };
       }
-      if ((res.status === 409 || res.status >= 500) && attempt < o.maxRetries) {
-        await o.sleep(backoff, init.signal);
-        backoff = Math.min(backoff * 2, o.retryMaxMs);
-        continue;
-      }
-      throw new MetaApiHttpError(res.status, errBody);
-    }
+      const status = res.status;
+      if (status === 409 || status >= 500) return { kind: 'retry', giveUp: () => new MetaApiHttpError(status, errBody) };
+      throw new MetaApiHttpError(status, errBody);
+    });
   }
 
   function deadline(signal: AbortSignal, what: string): Error {

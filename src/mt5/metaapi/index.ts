@@ -1,1 +1,1 @@
-export { MetaApiConnector, brokerOffsetMinutes, type MetaApiConfig } from './connector.ts';
+export { MetaApiConnector, type MetaApiConfig } from './connector.ts';

@@ -31,7 +31,7 @@ export function createWebApiCommands(session: WebApiSession, retry: CommandRetry
       maxRetries: retry.maxRetries ?? 4,
       baseMs: retry.retryBaseMs ?? 500,
       maxMs: retry.retryMaxMs ?? 10_000,
-      maxWaitMs: retry.maxRateLimitWaitMs ?? 30_000,
+      maxServerDelayMs: retry.maxRateLimitWaitMs ?? 30_000,
       ...(retry.sleep ? { sleep: retry.sleep } : {}),
       ...(signal ? { signal } : {}),
     };
