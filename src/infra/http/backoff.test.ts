@@ -4,7 +4,8 @@ import { abortableSleep, retryWithBackoff, type Attempt, type BackoffPolicy } fr
 /** A policy whose sleeps are recorded, not slept. */
 function recording(over: Partial<BackoffPolicy> = {}) {
   const waits: number[] = [];
-  const policy: BackoffPolicy = { maxRetries: 4, baseMs: 100, maxMs: 1000, sleep: async (ms) => void waits.push(ms), ...over };
+  const sleep = async (ms: number) => void waits.push(ms);
+  const policy: BackoffPolicy = { maxRetries: 4, baseMs: 100, maxMs: 1000, sleep, ...over };
   return { waits, policy };
 }
 
@@ -35,13 +36,17 @@ describe('retryWithBackoff', () => {
 
   it('gives up after maxRetries retries with the caller’s error', async () => {
     const { waits, policy } = recording({ maxRetries: 2 });
-    await expect(retryWithBackoff(policy, script([failure(), failure(), failure()]))).rejects.toThrow('gave up after 3 attempts, next wait 400 ms');
+    await expect(retryWithBackoff(policy, script([failure(), failure(), failure()]))).rejects.toThrow(
+      'gave up after 3 attempts, next wait 400 ms',
+    );
     expect(waits).toEqual([100, 200]);
   });
 
-  it('gives up at once when the server asks for a wait longer than maxServerDelayMs, leaving it to the job queue', async () => {
+  it('gives up at once when the server asks for longer than maxServerDelayMs, for the job queue', async () => {
     const { waits, policy } = recording({ maxServerDelayMs: 10_000 });
-    await expect(retryWithBackoff(policy, script([failure(10_000), failure(60_000)]))).rejects.toThrow('gave up after 2 attempts, next wait 60000 ms');
+    await expect(retryWithBackoff(policy, script([failure(10_000), failure(60_000)]))).rejects.toThrow(
+      'gave up after 2 attempts, next wait 60000 ms',
+    );
     expect(waits).toEqual([10_000]);
   });
 
@@ -54,7 +59,8 @@ describe('retryWithBackoff', () => {
   it('repeats an attempt that was not a failure without using up a retry', async () => {
     const { waits, policy } = recording({ maxRetries: 1 });
     const repeat: Attempt<string> = { kind: 'repeat', afterMs: 1000 };
-    await expect(retryWithBackoff(policy, script([repeat, repeat, failure(), { kind: 'repeat' }, repeat]))).resolves.toBe('answer');
+    const outcomes = [repeat, repeat, failure(), { kind: 'repeat' } as const, repeat];
+    await expect(retryWithBackoff(policy, script(outcomes))).resolves.toBe('answer');
     expect(waits).toEqual([1000, 1000, 100, 1000]);
   });
 

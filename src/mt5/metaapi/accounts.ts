@@ -16,7 +16,10 @@ interface MetaApiAccount {
   id?: string;
   login?: string | number;
   server?: string;
-  /** CREATED | DEPLOYING | DEPLOYED | DEPLOY_FAILED | UNDEPLOYING | UNDEPLOYED | UNDEPLOY_FAILED | DELETING | DELETE_FAILED | REDEPLOY_FAILED | DRAFT */
+  /**
+   * CREATED | DEPLOYING | DEPLOYED | DEPLOY_FAILED | UNDEPLOYING | UNDEPLOYED | UNDEPLOY_FAILED |
+   * DELETING | DELETE_FAILED | REDEPLOY_FAILED | DRAFT
+   */
   state?: string;
   /** CONNECTED | DISCONNECTED | DISCONNECTED_FROM_BROKER */
   connectionStatus?: string;
@@ -47,7 +50,10 @@ export interface MetaApiAccountsOptions {
   now: () => number;
 }
 
-/** States a deploy request moves on; DEPLOYING and UNDEPLOYING are waited out, DEPLOY_FAILED and DELETING are errors. */
+/**
+ * States a deploy request moves on; DEPLOYING and UNDEPLOYING are waited out, DEPLOY_FAILED and
+ * DELETING are errors.
+ */
 const DEPLOYABLE = new Set(['CREATED', 'UNDEPLOYED', 'UNDEPLOY_FAILED', 'REDEPLOY_FAILED']);
 
 const accountId = (a: MetaApiAccount): string => String(a._id ?? a.id);
@@ -74,7 +80,11 @@ export class MetaApiAccounts {
    * not found or not provisioned yet" once the account was removed or undeployed since we looked:
    * then the account is resolved again (found, re-created or redeployed) and the reads run once more.
    */
-  async withAccount<T>(creds: Mt5Credentials, signal: AbortSignal | undefined, read: (account: ResolvedAccount) => Promise<T>): Promise<T> {
+  async withAccount<T>(
+    creds: Mt5Credentials,
+    signal: AbortSignal | undefined,
+    read: (account: ResolvedAccount) => Promise<T>,
+  ): Promise<T> {
     const account = await this.#account(creds, signal);
     try {
       return await read(account);
@@ -102,19 +112,27 @@ export class MetaApiAccounts {
     return resolution;
   }
 
-  async #resolve(creds: Mt5Credentials, cached: ResolvedAccount | undefined, signal?: AbortSignal): Promise<ResolvedAccount> {
+  async #resolve(
+    creds: Mt5Credentials,
+    cached: ResolvedAccount | undefined,
+    signal?: AbortSignal,
+  ): Promise<ResolvedAccount> {
     const key = `${creds.login}@${creds.server}`;
     this.#accounts.delete(key);
     let account = cached ? await this.#readAccount(cached.id, signal) : null;
     if (account && (account.state === 'DELETING' || !isAccountOf(account, creds))) account = null;
     account ??= await this.#findOrCreate(creds, signal);
     account = await this.#untilConnected(account, signal);
-    const entry: ResolvedAccount = { id: accountId(account), region: account.region ?? 'new-york', checkedAt: this.#o.now() };
+    const region = account.region ?? 'new-york';
+    const entry: ResolvedAccount = { id: accountId(account), region, checkedAt: this.#o.now() };
     this.#accounts.set(key, entry);
     return entry;
   }
 
-  /** readAccount (https://metaapi.cloud/docs/provisioning/api/account/readAccount/); null when MetaApi answers 404 NotFoundError. */
+  /**
+   * readAccount (https://metaapi.cloud/docs/provisioning/api/account/readAccount/); null when
+   * MetaApi answers 404 NotFoundError.
+   */
   async #readAccount(id: string, signal?: AbortSignal): Promise<MetaApiAccount | null> {
     const url = `${this.#o.provisioningUrl}/users/current/accounts/${encodeURIComponent(id)}`;
     try {
@@ -158,7 +176,9 @@ export class MetaApiAccounts {
         type: 'cloud-g2',
       },
     });
-    if (!created?.id) throw new ConnectorError('bad_data', 'MetaApi created the account but did not answer its id', true);
+    if (!created?.id) {
+      throw new ConnectorError('bad_data', 'MetaApi created the account but did not answer its id', true);
+    }
     const account = await this.#readAccount(created.id, signal);
     if (!account) throw new ConnectorError('unreachable', 'MetaApi created the account but cannot read it yet', true);
     return account;
@@ -176,8 +196,12 @@ export class MetaApiAccounts {
     let account = initial;
     for (let deployRequested = false; ; ) {
       if (account.state === 'DEPLOYED' && isConnected(account)) return account;
-      if (account.state === 'DEPLOY_FAILED') throw new ConnectorError('unreachable', 'MetaApi could not deploy the account', true);
-      if (account.state === 'DELETING') throw new ConnectorError('unreachable', 'MetaApi is deleting this account', true);
+      if (account.state === 'DEPLOY_FAILED') {
+        throw new ConnectorError('unreachable', 'MetaApi could not deploy the account', true);
+      }
+      if (account.state === 'DELETING') {
+        throw new ConnectorError('unreachable', 'MetaApi is deleting this account', true);
+      }
       if (!deployRequested && account.state !== undefined && DEPLOYABLE.has(account.state)) {
         const url = `${this.#o.provisioningUrl}/users/current/accounts/${encodeURIComponent(id)}/deploy`;
         await this.#o.http.request('POST', url, { signal, what: 'account deployment' });
@@ -189,7 +213,9 @@ export class MetaApiAccounts {
       }
       await this.#o.sleep(this.#o.deployPollMs, signal);
       const next = await this.#readAccount(id, signal);
-      if (!next) throw new ConnectorError('unreachable', 'MetaApi account was removed while it was being deployed', true);
+      if (!next) {
+        throw new ConnectorError('unreachable', 'MetaApi account was removed while it was being deployed', true);
+      }
       account = next;
     }
   }

@@ -58,17 +58,24 @@ export function createClientApi(o: ClientApiOptions) {
   }
 
   async function positions(account: ResolvedAccount, signal?: AbortSignal): Promise<OpenPosition[]> {
-    const list = await http.request<MetaApiPosition[]>('GET', `${client(account)}/positions`, { signal, what: 'positions' });
+    const url = `${client(account)}/positions`;
+    const list = await http.request<MetaApiPosition[]>('GET', url, { signal, what: 'positions' });
     if (!Array.isArray(list)) throw new ConnectorError('bad_data', 'MetaApi positions are not a list', true);
     return list.map(decodePosition);
   }
 
   /** Deals in [from, to): pages of 1000 until a short page. */
-  async function deals(account: ResolvedAccount, from: string, to: string, signal?: AbortSignal): Promise<MetaApiDeal[]> {
+  async function deals(
+    account: ResolvedAccount,
+    from: string,
+    to: string,
+    signal?: AbortSignal,
+  ): Promise<MetaApiDeal[]> {
     const out: MetaApiDeal[] = [];
     const url = `${client(account)}/history-deals/time/${encodeURIComponent(from)}/${encodeURIComponent(to)}`;
     for (let offset = 0; ; offset += PAGE_ROWS) {
-      const page = await http.request<MetaApiDeal[] | { deals?: MetaApiDeal[] }>('GET', `${url}?offset=${offset}&limit=${PAGE_ROWS}`, {
+      const pageUrl = `${url}?offset=${offset}&limit=${PAGE_ROWS}`;
+      const page = await http.request<MetaApiDeal[] | { deals?: MetaApiDeal[] }>('GET', pageUrl, {
         signal,
         what: 'deal history',
       });
@@ -102,13 +109,21 @@ export function createClientApi(o: ClientApiOptions) {
   }
 
   /** M1 candles of [fromMs, toMs]; the API loads backwards from `startTime`, up to 1000 a call. */
-  async function candles(account: ResolvedAccount, symbol: string, fromMs: number, toMs: number, signal?: AbortSignal): Promise<Bar[]> {
-    const base = `${marketData(account)}/historical-market-data/symbols/${encodeURIComponent(symbol)}/timeframes/1m/candles`;
+  async function candles(
+    account: ResolvedAccount,
+    symbol: string,
+    fromMs: number,
+    toMs: number,
+    signal?: AbortSignal,
+  ): Promise<Bar[]> {
+    const series = `historical-market-data/symbols/${encodeURIComponent(symbol)}/timeframes/1m/candles`;
+    const base = `${marketData(account)}/${series}`;
     const bars: Bar[] = [];
     let start = toMs;
     for (let guard = 0; guard < 200 && start >= fromMs; guard++) {
       const url = `${base}?startTime=${encodeURIComponent(new Date(start).toISOString())}&limit=${PAGE_ROWS}`;
-      const page = await http.request<Array<Record<string, unknown>>>('GET', url, { signal, what: `M1 candles of ${symbol}` });
+      const what = `M1 candles of ${symbol}`;
+      const page = await http.request<Array<Record<string, unknown>>>('GET', url, { signal, what });
       if (!Array.isArray(page) || page.length === 0) break;
       let earliest = Number.POSITIVE_INFINITY;
       for (const c of page) {
@@ -116,8 +131,14 @@ export function createClientApi(o: ClientApiOptions) {
         if (Number.isNaN(t)) continue;
         earliest = Math.min(earliest, t);
         if (t >= fromMs && t <= toMs) {
-          const bar = { open: numberOf(c.open), high: numberOf(c.high), low: numberOf(c.low), close: numberOf(c.close) };
-          bars.push({ time: new Date(t).toISOString(), ...bar, spread_points: numberOf(c.spread) });
+          bars.push({
+            time: new Date(t).toISOString(),
+            open: numberOf(c.open),
+            high: numberOf(c.high),
+            low: numberOf(c.low),
+            close: numberOf(c.close),
+            spread_points: numberOf(c.spread),
+          });
         }
       }
       if (page.length < PAGE_ROWS || !Number.isFinite(earliest)) break;
@@ -135,8 +156,12 @@ export function createClientApi(o: ClientApiOptions) {
    */
   async function brokerOffsetNow(account: ResolvedAccount, signal?: AbortSignal): Promise<number> {
     const url = `${client(account)}/server-time`;
-    const t = await http.request<{ time?: unknown; brokerTime?: unknown } | null>('GET', url, { signal, what: 'the server time' });
-    const offset = typeof t?.time === 'string' && typeof t.brokerTime === 'string' ? brokerOffsetMinutes(t.time, t.brokerTime) : null;
+    const t = await http.request<{ time?: unknown; brokerTime?: unknown } | null>('GET', url, {
+      signal,
+      what: 'the server time',
+    });
+    const readable = typeof t?.time === 'string' && typeof t.brokerTime === 'string';
+    const offset = readable ? brokerOffsetMinutes(String(t.time), String(t.brokerTime)) : null;
     if (offset === null || offset < -720 || offset > 840) {
       const shown = JSON.stringify(t)?.slice(0, 160);
       throw new ConnectorError('bad_data', `MetaApi server time cannot be read as a broker clock (${shown})`, true);

@@ -117,7 +117,9 @@ export class MetaApiConnector implements Mt5Connector {
 
   async fetchHistory(creds: Mt5Credentials, opts: FetchOptions = {}): Promise<AccountHistory> {
     const signal = opts.signal;
-    return this.#call(creds, () => this.#accounts.withAccount(creds, signal, (account) => this.#history(creds, account, signal)));
+    return this.#call(creds, () =>
+      this.#accounts.withAccount(creds, signal, (account) => this.#history(creds, account, signal)),
+    );
   }
 
   async #history(creds: Mt5Credentials, account: ResolvedAccount, signal?: AbortSignal): Promise<AccountHistory> {
@@ -130,11 +132,8 @@ export class MetaApiConnector implements Mt5Connector {
     const deals = raw.map(decodeDeal).filter((deal): deal is Deal => deal !== null);
     deals.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.ticket - b.ticket));
     // MT5's balance excludes credit (reference/mt5.md §3.1): credit deals do not move it.
-    const netCents = deals.reduce(
-      (sum, d) =>
-        d.type === 'credit' ? sum : sum + Math.round(d.profit * 100) + Math.round(d.commission * 100) + Math.round(d.swap * 100),
-      0,
-    );
+    const cents = (d: Deal) => Math.round(d.profit * 100) + Math.round(d.commission * 100) + Math.round(d.swap * 100);
+    const netCents = deals.reduce((sum, d) => (d.type === 'credit' ? sum : sum + cents(d)), 0);
     const folded = foldFundingDeposits(deals, (Math.round(info.balance * 100) - netCents) / 100);
 
     let bars: Record<string, Bar[]> | undefined;
@@ -172,23 +171,32 @@ export class MetaApiConnector implements Mt5Connector {
 /** What a MetaApi error answer means for the check: E_AUTH and the like, token trouble, or passing trouble. */
 function connectorErrorOf(err: MetaApiHttpError): ConnectorError {
   const details = JSON.stringify(err.body?.details ?? '') + String(err.body?.message ?? '');
-  if (/E_AUTH/.test(details)) return new ConnectorError('invalid_credentials', 'The MT5 broker rejected the login or password', false);
-  if (/E_SRV_NOT_FOUND/.test(details)) return new ConnectorError('unknown_server', 'MetaApi does not know this MT5 server name', false);
+  if (/E_AUTH/.test(details)) {
+    return new ConnectorError('invalid_credentials', 'The MT5 broker rejected the login or password', false);
+  }
+  if (/E_SRV_NOT_FOUND/.test(details)) {
+    return new ConnectorError('unknown_server', 'MetaApi does not know this MT5 server name', false);
+  }
   // createAccount errors (metaapi-javascript-sdk docs/metaApi/managingAccounts.md "Error handling"):
   // E_SERVER_TIMEZONE "try again later"; E_RESOURCE_SLOTS needs the firm to allot more resource slots
   if (/E_SERVER_TIMEZONE/.test(details)) {
-    return new ConnectorError('unreachable', 'MetaApi could not detect the broker server settings yet; it will be tried again', true);
+    const message = 'MetaApi could not detect the broker server settings yet; it will be tried again';
+    return new ConnectorError('unreachable', message, true);
   }
   if (/E_RESOURCE_SLOTS/.test(details)) {
     const message = 'MetaApi needs more resource slots for this account (E_RESOURCE_SLOTS); raise them in MetaApi';
     return new ConnectorError('unreachable', message, false);
   }
   if (err.status === 401 || err.status === 403) {
-    return new ConnectorError('unreachable', `MetaApi rejected our API token (${err.status}); check METAAPI_TOKEN`, false);
+    const message = `MetaApi rejected our API token (${err.status}); check METAAPI_TOKEN`;
+    return new ConnectorError('unreachable', message, false);
   }
-  if (err.status === 404) return new ConnectorError('unreachable', 'MetaApi account not found or not deployed yet', true);
+  if (err.status === 404) {
+    return new ConnectorError('unreachable', 'MetaApi account not found or not deployed yet', true);
+  }
   if (err.status === 400) {
-    return new ConnectorError('bad_data', `MetaApi refused the request: ${err.body?.message ?? 'validation error'}`, false);
+    const message = `MetaApi refused the request: ${err.body?.message ?? 'validation error'}`;
+    return new ConnectorError('bad_data', message, false);
   }
   return new ConnectorError('unreachable', `MetaApi answered ${err.status}`, true);
 }

@@ -33,7 +33,13 @@ export interface MetaApiHttpOptions {
   now: () => number;
 }
 
-type MetaApiErrorBody = { error?: string; message?: string; details?: unknown; metadata?: Record<string, unknown> } | null;
+/** MetaApi's error body (SDK lib/clients/errorHandler.ts): `{id, error, message, details?, metadata?}`. */
+type MetaApiErrorBody = {
+  error?: string;
+  message?: string;
+  details?: unknown;
+  metadata?: Record<string, unknown>;
+} | null;
 
 export class MetaApiHttpError extends Error {
   constructor(
@@ -52,7 +58,8 @@ function recommendedRetryMs(body: MetaApiErrorBody, now: number): number | null 
 }
 
 function isTimeout(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'TimeoutError' || (err.name === 'AbortError' && /timeout/i.test(String(err.message))));
+  if (!(err instanceof Error)) return false;
+  return err.name === 'TimeoutError' || (err.name === 'AbortError' && /timeout/i.test(String(err.message)));
 }
 
 interface RequestInit {
@@ -98,10 +105,14 @@ export function createMetaApiHttp(o: MetaApiHttpOptions) {
       } catch (err) {
         if (init.signal?.aborted) throw deadline(init.signal, init.what);
         const timedOut = perRequest.aborted || isTimeout(err);
-        const giveUp = ({ attempts }: { attempts: number }) =>
-          timedOut
-            ? new ConnectorError('timeout', `MetaApi did not answer ${init.what} within ${o.timeoutMs} ms (${attempts} attempts)`, true)
-            : new ConnectorError('unreachable', `MetaApi could not be reached for ${init.what} (${(err as Error).message})`, true);
+        const giveUp = ({ attempts }: { attempts: number }) => {
+          if (!timedOut) {
+            const message = `MetaApi could not be reached for ${init.what} (${(err as Error).message})`;
+            return new ConnectorError('unreachable', message, true);
+          }
+          const message = `MetaApi did not answer ${init.what} within ${o.timeoutMs} ms (${attempts} attempts)`;
+          return new ConnectorError('timeout', message, true);
+        };
         return { kind: 'retry', giveUp };
       }
       const text = await res.text();
@@ -123,7 +134,8 @@ export function createMetaApiHttp(o: MetaApiHttpOptions) {
         if (polledMs > o.longRunningTimeoutMs) {
           const seconds = Math.round(o.longRunningTimeoutMs / 1000);
           const detail = errBody?.message ? ` (${errBody.message})` : '';
-          throw new ConnectorError('timeout', `MetaApi was still processing ${init.what} after ${seconds} s${detail}`, true);
+          const message = `MetaApi was still processing ${init.what} after ${seconds} s${detail}`;
+          throw new ConnectorError('timeout', message, true);
         }
         return { kind: 'repeat', afterMs: wait };
       }
@@ -132,19 +144,25 @@ export function createMetaApiHttp(o: MetaApiHttpOptions) {
         return {
           kind: 'retry',
           serverDelayMs: recommendedRetryMs(errBody, now) ?? parseRetryAfter(retryAfter, now),
-          giveUp: ({ waitMs }) =>
-            new ConnectorError('unreachable', `MetaApi rate limit on ${init.what}; retry after ${Math.ceil(waitMs / 1000)} s`, true),
+          giveUp: ({ waitMs }) => {
+            const message = `MetaApi rate limit on ${init.what}; retry after ${Math.ceil(waitMs / 1000)} s`;
+            return new ConnectorError('unreachable', message, true);
+          },
         };
       }
       const status = res.status;
-      if (status === 409 || status >= 500) return { kind: 'retry', giveUp: () => new MetaApiHttpError(status, errBody) };
+      if (status === 409 || status >= 500) {
+        return { kind: 'retry', giveUp: () => new MetaApiHttpError(status, errBody) };
+      }
       throw new MetaApiHttpError(status, errBody);
     });
   }
 
   function deadline(signal: AbortSignal, what: string): Error {
     const reason: unknown = signal.reason;
-    if (isTimeout(reason)) return new ConnectorError('timeout', `MetaApi: reading ${what} took longer than the check allows`, true);
+    if (isTimeout(reason)) {
+      return new ConnectorError('timeout', `MetaApi: reading ${what} took longer than the check allows`, true);
+    }
     return reason instanceof Error ? reason : new Error(String(reason));
   }
 

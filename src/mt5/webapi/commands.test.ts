@@ -28,9 +28,11 @@ function recorder(): { waits: number[]; sleep: Sleep } {
 beforeAll(async () => {
   const position = {
     Position: '7777', Login: LOGIN, Symbol: 'GBPUSD', Action: '1', Volume: '25000', PriceOpen: '1.27000',
-    PriceCurrent: '1.27080', PriceSL: '1.28000', PriceTP: '0', Storage: '-0.40', Profit: '-20.00', TimeCreate: '1768294800',
+    PriceCurrent: '1.27080', PriceSL: '1.28000', PriceTP: '0', Storage: '-0.40', Profit: '-20.00',
+    TimeCreate: '1768294800',
   };
-  const user = { login: LOGIN, group: 'demo\\prop', balance: '10000.00', credit: '0.00', trade: null, deals: [], positions: [position], daily: [] };
+  const account = { login: LOGIN, group: 'demo\\prop', balance: '10000.00', credit: '0.00', trade: null, daily: [] };
+  const user = { ...account, deals: [], positions: [position] };
   fake = await startFakeWebApi({ ...MANAGER, users: [user], groups: [], clock: { utc_offset_minutes: 120 } });
 });
 afterAll(async () => {

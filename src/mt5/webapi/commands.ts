@@ -45,7 +45,9 @@ export function createWebApiCommands(session: WebApiSession, retry: CommandRetry
       }
       const retcode = String(body.retcode ?? '');
       const code = Number.parseInt(retcode, 10);
-      if (status === 429 || (status === 503 && retryAfterMs !== null) || (status < 400 && code === MT_RET_ERR_FREQUENT)) {
+      const rateLimited =
+        status === 429 || (status === 503 && retryAfterMs !== null) || (status < 400 && code === MT_RET_ERR_FREQUENT);
+      if (rateLimited) {
         return {
           kind: 'retry',
           serverDelayMs: retryAfterMs,

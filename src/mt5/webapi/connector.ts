@@ -74,7 +74,9 @@ export class WebApiConnector implements Mt5Connector {
     try {
       return (await this.#commands.run('/api/user/get', { login }, signal)) as WebApiRecord;
     } catch (err) {
-      if (isNotFound(err)) throw new ConnectorError('invalid_credentials', `No MT5 account ${login} on this server`, false);
+      if (isNotFound(err)) {
+        throw new ConnectorError('invalid_credentials', `No MT5 account ${login} on this server`, false);
+      }
       throw err;
     }
   }
@@ -108,9 +110,15 @@ export class WebApiConnector implements Mt5Connector {
     });
   }
 
-  async #info(creds: Mt5Credentials, user: WebApiRecord, signal?: AbortSignal): Promise<{ info: AccountInfo; group: GroupInfo }> {
+  async #info(
+    creds: Mt5Credentials,
+    user: WebApiRecord,
+    signal?: AbortSignal,
+  ): Promise<{ info: AccountInfo; group: GroupInfo }> {
     const groupName = typeof user.Group === 'string' ? user.Group : '';
-    if (!groupName) throw new ConnectorError('bad_data', `MT5 Web API user record of ${creds.login} names no Group`, false);
+    if (!groupName) {
+      throw new ConnectorError('bad_data', `MT5 Web API user record of ${creds.login} names no Group`, false);
+    }
     const group = await this.#group(groupName, signal);
     const trade = await this.#tradeState(creds.login, signal);
     const balance = numberOf(trade?.Balance ?? user.Balance);
@@ -151,13 +159,18 @@ export class WebApiConnector implements Mt5Connector {
       await this.#user(creds.login, opts.signal);
       const { positions, total, rows } = await this.#positions(creds.login, opts.signal);
       if (rows !== total) {
-        throw new ConnectorError('bad_data', `MT5 Web API announced ${total} open positions but delivered ${rows}`, true);
+        const message = `MT5 Web API announced ${total} open positions but delivered ${rows}`;
+        throw new ConnectorError('bad_data', message, true);
       }
       return positions;
     });
   }
 
-  async #positions(login: string, signal?: AbortSignal): Promise<{ positions: OpenPosition[]; total: number; rows: number }> {
+  /** The open positions, with the count the server announced and the rows it delivered. */
+  async #positions(
+    login: string,
+    signal?: AbortSignal,
+  ): Promise<{ positions: OpenPosition[]; total: number; rows: number }> {
     const total = await this.#commands.count('/api/position/get_total', { login }, signal);
     const rows = await this.#commands.rows('/api/position/get_page', { login }, total, signal);
     const positions = rows.map((record) => decodePosition(record, this.#toUtcMs));

@@ -15,7 +15,8 @@ import type { WebApiRecord } from './session.ts';
 /** Snapshots of the `daily/get` answer, each report's own reading first; a clock they contradict is bad data. */
 export function readDailyReports(answer: unknown, clock: BrokerClock): EquitySnapshot[] {
   if (!Array.isArray(answer)) {
-    throw new ConnectorError('bad_data', 'MT5 Web API /api/daily/get answered something that is not a list of reports', false);
+    const message = 'MT5 Web API /api/daily/get answered something that is not a list of reports';
+    throw new ConnectorError('bad_data', message, false);
   }
   const reports = (answer as WebApiRecord[]).map((report) => {
     const at = fileTimeMs(report.Timestamp);
@@ -31,7 +32,8 @@ export function readDailyReports(answer: unknown, clock: BrokerClock): EquitySna
   const previous: Array<{ ms: number; snapshot: EquitySnapshot }> = [];
   reports.forEach(({ at, prevServerMs, report }, i) => {
     if (report.Balance !== undefined && report.ProfitEquity !== undefined) {
-      own.push({ time: new Date(at).toISOString(), balance: numberOf(report.Balance), equity: numberOf(report.ProfitEquity) });
+      const time = new Date(at).toISOString();
+      own.push({ time, balance: numberOf(report.Balance), equity: numberOf(report.ProfitEquity) });
     }
     if (prevServerMs <= 0) return;
     const prevAt = serverToUtc(clock, prevServerMs);
@@ -67,7 +69,8 @@ function assertClockAgrees(clock: BrokerClock, prevServerMs: number, generated: 
   throw new ConnectorError(
     'bad_data',
     `The server's daily reports show its clock at ${seen} on ${day}, but this server is configured as ` +
-      `${describeClock(clock)} (${then} then): fix its clock (utc_offset_minutes, dst or time_zone) in MT5_SERVERS_FILE`,
+      `${describeClock(clock)} (${then} then): ` +
+      'fix its clock (utc_offset_minutes, dst or time_zone) in MT5_SERVERS_FILE',
     false,
   );
 }

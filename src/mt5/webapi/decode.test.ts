@@ -3,7 +3,8 @@ import { fileTimeMs, lots, managerDealReason, readGroup } from './decode.ts';
 
 describe('readers of Web API records', () => {
   it('decodes deal reasons with the Manager numbering, not the MQL5 one', () => {
-    expect([0, 1, 3, 4, 5, 16, 17, 18].map(managerDealReason)).toEqual(['client', 'expert', 'sl', 'tp', 'so', 'mobile', 'web', 'split']);
+    const reasons = [0, 1, 3, 4, 5, 16, 17, 18].map(managerDealReason);
+    expect(reasons).toEqual(['client', 'expert', 'sl', 'tp', 'so', 'mobile', 'web', 'split']);
     expect(managerDealReason(99)).toBe('unknown');
   });
 
@@ -20,9 +21,13 @@ describe('readers of Web API records', () => {
   });
 
   it('takes currency and margin mode from a group, and refuses a group without a currency', () => {
-    expect(readGroup({ Group: 'real\\eur-netting', Currency: 'EUR', MarginMode: '0' }, 'real\\eur-netting')).toEqual({ currency: 'EUR', marginMode: 'netting' });
-    expect(readGroup({ Currency: 'USD', MarginMode: '2' }, 'demo\\prop')).toEqual({ currency: 'USD', marginMode: 'hedging' });
+    const netting = { Group: 'real\\eur-netting', Currency: 'EUR', MarginMode: '0' };
+    expect(readGroup(netting, 'real\\eur-netting')).toEqual({ currency: 'EUR', marginMode: 'netting' });
+    const hedging = { Currency: 'USD', MarginMode: '2' };
+    expect(readGroup(hedging, 'demo\\prop')).toEqual({ currency: 'USD', marginMode: 'hedging' });
     expect(readGroup({ Currency: 'USD' }, 'demo\\prop')).toEqual({ currency: 'USD', marginMode: null });
-    expect(() => readGroup({ Group: 'demo\\prop' }, 'demo\\prop')).toThrow('MT5 Web API group "demo\\\\prop" has no Currency');
+    expect(() => readGroup({ Group: 'demo\\prop' }, 'demo\\prop')).toThrow(
+      'MT5 Web API group "demo\\\\prop" has no Currency',
+    );
   });
 });

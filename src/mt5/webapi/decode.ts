@@ -97,14 +97,19 @@ export function decodePosition(record: WebApiRecord, toUtcMs: ServerToUtc): Open
 /** What the connector takes from the account's group (Groups / Data Structure, `webapi_group_data_format`). */
 export interface GroupInfo {
   currency: string;
-  /** From `MarginMode` (IMTConGroup::EnMarginMode: 0 retail netting, 1 exchange, 2 retail hedging); null when absent. */
+  /**
+   * From `MarginMode` (IMTConGroup::EnMarginMode: 0 retail netting, 1 exchange, 2 retail hedging);
+   * null when absent.
+   */
   marginMode: 'hedging' | 'netting' | null;
 }
 
 export function readGroup(answer: unknown, name: string): GroupInfo {
   const group = (answer && typeof answer === 'object' ? answer : {}) as WebApiRecord;
   const currency = typeof group.Currency === 'string' ? group.Currency.trim() : '';
-  if (!currency) throw new ConnectorError('bad_data', `MT5 Web API group ${JSON.stringify(name)} has no Currency`, false);
+  if (!currency) {
+    throw new ConnectorError('bad_data', `MT5 Web API group ${JSON.stringify(name)} has no Currency`, false);
+  }
   const mode = group.MarginMode === undefined ? null : numberOf(group.MarginMode, -1);
   return { currency, marginMode: mode === 2 ? 'hedging' : mode === 0 || mode === 1 ? 'netting' : null };
 }
@@ -112,7 +117,11 @@ export function readGroup(answer: unknown, name: string): GroupInfo {
 /** Windows FILETIME (100-ns ticks since 1601-01-01 UTC, as a decimal string) → UTC ms; null when unreadable. */
 export function fileTimeMs(value: unknown): number | null {
   const text =
-    typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : typeof value === 'string' ? value.trim() : '';
+    typeof value === 'number' && Number.isSafeInteger(value)
+      ? String(value)
+      : typeof value === 'string'
+        ? value.trim()
+        : '';
   if (!/^\d{1,20}$/.test(text)) return null;
   const ms = Number(BigInt(text) / 10_000n - 11_644_473_600_000n);
   return ms > 0 ? ms : null;

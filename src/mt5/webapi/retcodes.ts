@@ -1,4 +1,7 @@
-/** Manager API return codes (`EnMTAPIRetcode`) the connector acts on; answers carry them as "12 Too frequent requests". */
+/**
+ * Manager API return codes (`EnMTAPIRetcode`) the connector acts on. Answers carry them with
+ * their text, as in "12 Too frequent requests".
+ */
 export const MT_RET_ERR_NETWORK = 7;
 export const MT_RET_ERR_TIMEOUT = 9;
 export const MT_RET_ERR_CONNECTION = 10;

@@ -113,17 +113,16 @@ export class WebApiSession {
         throw new ConnectorError('bad_data', `MT5 Web API ${path} answered something that is not JSON`, true);
       }
     }
-    return { status: res.statusCode, body, retryAfterMs: parseRetryAfter(res.headers['retry-after'], this.#options.now()) };
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after'], this.#options.now());
+    return { status: res.statusCode, body, retryAfterMs };
   }
 
   async #authenticate(signal?: AbortSignal): Promise<void> {
     const { managerLogin, managerPassword } = this.#options;
     this.#cookies = new Map();
-    const start = await this.get(
-      '/api/auth/start',
-      { version: this.#options.version ?? 484, agent: this.#options.agent ?? 'brymix', login: managerLogin, type: 'manager' },
-      signal,
-    );
+    const version = this.#options.version ?? 484;
+    const agent = this.#options.agent ?? 'brymix';
+    const start = await this.get('/api/auth/start', { version, agent, login: managerLogin, type: 'manager' }, signal);
     const startRetcode = String(start.body.retcode ?? '');
     const srvRand = String(start.body.srv_rand ?? '');
     const why = String(start.body.retcode ?? start.status);
@@ -131,19 +130,23 @@ export class WebApiSession {
       throw new ConnectorError('unreachable', `MT5 Web API is rate-limiting logins (${why})`, true);
     }
     if (start.status >= 400 || !startRetcode.startsWith('0') || !/^[0-9a-f]{32}$/i.test(srvRand)) {
-      throw new ConnectorError('unreachable', `MT5 Web API refused auth/start for manager ${managerLogin} (${why})`, false);
+      const message = `MT5 Web API refused auth/start for manager ${managerLogin} (${why})`;
+      throw new ConnectorError('unreachable', message, false);
     }
     const hash = passwordHash(managerPassword);
     const cliRand = newCliRand();
-    const answer = await this.get('/api/auth/answer', { srv_rand_answer: randAnswer(hash, srvRand), cli_rand: cliRand }, signal);
+    const answerQuery = { srv_rand_answer: randAnswer(hash, srvRand), cli_rand: cliRand };
+    const answer = await this.get('/api/auth/answer', answerQuery, signal);
     const answerRetcode = String(answer.body.retcode ?? '');
     if (answer.status >= 400 || !answerRetcode.startsWith('0')) {
       const refusal = String(answer.body.retcode ?? answer.status);
-      throw new ConnectorError('unreachable', `MT5 Web API rejected the manager login ${managerLogin} (${refusal})`, false);
+      const message = `MT5 Web API rejected the manager login ${managerLogin} (${refusal})`;
+      throw new ConnectorError('unreachable', message, false);
     }
     // Mutual authentication: a server that does not know the password cannot answer cli_rand.
     if (!sameHex(String(answer.body.cli_rand_answer ?? ''), randAnswer(hash, cliRand))) {
-      throw new ConnectorError('unreachable', 'MT5 Web API server failed mutual authentication (wrong cli_rand_answer)', false);
+      const message = 'MT5 Web API server failed mutual authentication (wrong cli_rand_answer)';
+      throw new ConnectorError('unreachable', message, false);
     }
   }
 }
