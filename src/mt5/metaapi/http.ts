@@ -62,7 +62,7 @@ function isTimeout(err: unknown): boolean {
   return err.name === 'TimeoutError' || (err.name === 'AbortError' && /timeout/i.test(String(err.message)));
 }
 
-interface RequestInit {
+interface MetaApiRequest {
   body?: unknown;
   headers?: Record<string, string>;
   /** The caller's (job's) deadline. */
@@ -73,7 +73,7 @@ interface RequestInit {
 
 export function createMetaApiHttp(o: MetaApiHttpOptions) {
   /** One JSON request with the SDK's retries and 202 polling. */
-  function request<T>(method: 'GET' | 'POST', url: string, init: RequestInit): Promise<T> {
+  function request<T>(method: 'GET' | 'POST', url: string, init: MetaApiRequest): Promise<T> {
     let polledMs = 0;
     const policy = {
       maxRetries: o.maxRetries,
