@@ -29,7 +29,7 @@ export interface BackoffPolicy {
 }
 
 /** What gave up: the wait that would have come next and the attempts made. */
-export interface GaveUp {
+interface GaveUp {
   waitMs: number;
   attempts: number;
 }

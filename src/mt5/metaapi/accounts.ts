@@ -35,7 +35,7 @@ export interface ResolvedAccount {
   checkedAt: number;
 }
 
-export interface MetaApiAccountsOptions {
+interface MetaApiAccountsOptions {
   http: MetaApiHttp;
   /** e.g. https://mt-provisioning-api-v1.agiliumtrade.agiliumtrade.ai */
   provisioningUrl: string;

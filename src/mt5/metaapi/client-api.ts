@@ -13,7 +13,7 @@ import { MetaApiHttpError, type MetaApiHttp } from './http.ts';
 /** Rows per page of deals and candles: MetaApi answers at most 1000. */
 const PAGE_ROWS = 1000;
 
-export interface ClientApiOptions {
+interface ClientApiOptions {
   http: MetaApiHttp;
   /** e.g. https://mt-client-api-v1.{region}.agiliumtrade.ai */
   clientUrl: string;

@@ -19,7 +19,7 @@ import { retryWithBackoff, type Attempt, type Sleep } from '../../infra/http/bac
 import { parseRetryAfter } from '../../infra/http/retry-after.ts';
 import { ConnectorError } from '../connector.ts';
 
-export interface MetaApiHttpOptions {
+interface MetaApiHttpOptions {
   token: string;
   timeoutMs: number;
   maxRetries: number;

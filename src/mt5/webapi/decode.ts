@@ -9,7 +9,7 @@ import type { Deal, DealEntry, DealType, OpenPosition } from '../history.ts';
 import type { WebApiRecord } from './session.ts';
 
 /** Server wall-clock ms ("since 1970" on the server's clock) → UTC ms. */
-export type ServerToUtc = (serverMs: number) => number;
+type ServerToUtc = (serverMs: number) => number;
 
 /** A number from a string or number field; `fallback` when it is absent or not a finite number. */
 export function numberOf(value: unknown, fallback = 0): number {
@@ -22,7 +22,7 @@ export function numberOf(value: unknown, fallback = 0): number {
 }
 
 /** Manager `IMTDeal::EnDealReason` (not the MQL5 numbering). */
-export const MANAGER_DEAL_REASONS = [
+const MANAGER_DEAL_REASONS = [
   'client', 'expert', 'dealer', 'sl', 'tp', 'so', 'rollover', 'external_client', 'vmargin', 'gateway',
   'signal', 'settlement', 'transfer', 'sync', 'external_service', 'migration', 'mobile', 'web', 'split',
 ] as const;

@@ -1,1 +1,1 @@
-export { WebApiConnector, type WebApiConfig } from './connector.ts';
+export { WebApiConnector } from './connector.ts';

@@ -2,13 +2,13 @@
  * Manager API return codes (`EnMTAPIRetcode`) the connector acts on. Answers carry them with
  * their text, as in "12 Too frequent requests".
  */
-export const MT_RET_ERR_NETWORK = 7;
+const MT_RET_ERR_NETWORK = 7;
 export const MT_RET_ERR_TIMEOUT = 9;
-export const MT_RET_ERR_CONNECTION = 10;
-export const MT_RET_ERR_NOSERVICE = 11;
+const MT_RET_ERR_CONNECTION = 10;
+const MT_RET_ERR_NOSERVICE = 11;
 export const MT_RET_ERR_FREQUENT = 12;
-export const MT_RET_ERR_NOTFOUND = 13;
-export const MT_RET_ERR_SHUTDOWN = 15;
+const MT_RET_ERR_NOTFOUND = 13;
+const MT_RET_ERR_SHUTDOWN = 15;
 
 /** The server's own passing trouble: the read ends with a retryable error and the job queue tries later. */
 export const TRANSIENT_RETCODES: ReadonlySet<number> = new Set([

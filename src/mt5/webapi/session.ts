@@ -17,7 +17,7 @@ export type WebApiRecord = Record<string, unknown>;
 export type WebApiQuery = Record<string, string | number>;
 
 /** One HTTP answer: its status, its JSON body and the wait its Retry-After asks for. */
-export interface WebApiAnswer {
+interface WebApiAnswer {
   status: number;
   body: WebApiRecord;
   retryAfterMs: number | null;
