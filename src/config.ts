@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import ipaddr from 'ipaddr.js';
+import { isIpOrCidr } from './infra/net/cidr.ts';
 import { z } from 'zod';
 
 const bool = z
@@ -54,7 +54,7 @@ const schema = z.object({
    * without a token. Default: loopback only. Empty: none (METRICS_TOKEN only).
    */
   METRICS_ALLOW_CIDRS: csv
-    .refine((list) => list.every((c) => ipaddr.isValid(c) || ipaddr.isValidCIDR(c)), 'must be comma-separated IP addresses or CIDRs')
+    .refine((list) => list.every(isIpOrCidr), 'must be comma-separated IP addresses or CIDRs')
     .default(['127.0.0.0/8', '::1/128']),
   /** Bearer token that opens /metrics from any address (Prometheus `authorization` / `bearer_token`). */
   METRICS_TOKEN: secret.optional(),

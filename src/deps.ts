@@ -15,7 +15,7 @@ import { createReportParser, type ReportParser } from './mt5/report/index.ts';
 import { createConfiguredRouter } from './mt5/servers.ts';
 import { createApiKeyService, type ApiKeyService } from './modules/api-keys/api-key.service.ts';
 import { createCheckService, type CheckService } from './modules/checks/check.service.ts';
-import { parseCidrs } from './modules/webhooks/ssrf.ts';
+import { parseCidrs } from './infra/net/cidr.ts';
 import { createWebhookSender, type WebhookSender } from './modules/webhooks/webhook.sender.ts';
 import { createWebhookService, type WebhookService } from './modules/webhooks/webhook.service.ts';
 import { createAccountsDeps, type AccountsDeps } from './modules/accounts/accounts.deps.ts';

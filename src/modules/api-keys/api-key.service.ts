@@ -4,7 +4,7 @@ import { newId } from '../../infra/crypto/index.ts';
 import type { Db } from '../../infra/db/index.ts';
 import type { ApiKeyRow } from '../../infra/db/schema.ts';
 import { AppError } from '../../http/errors.ts';
-import { parseCidr } from '../../http/ip-allowlist.ts';
+import { parseCidr } from '../../infra/net/cidr.ts';
 import { generateKey, MAX_ROTATION_OVERLAP_MS, parseKey, secretMatches } from './api-key.ts';
 import { createApiKeyRepository } from './api-key.repository.ts';
 

@@ -16,7 +16,7 @@ import { outboxDeliveryJob, type OutboxDeliveryPayload } from '../../jobs.ts';
 import type { SiteEventName } from '../crm/crm.ts';
 import { parseRetryAfter, retryDelay } from '../webhooks/schedule.ts';
 import { standardSignature, xSignature } from '../webhooks/signing.ts';
-import { parseCidrs } from '../webhooks/ssrf.ts';
+import { parseCidrs } from '../../infra/net/cidr.ts';
 import { createWebhookSender } from '../webhooks/webhook.sender.ts';
 
 const LOST_GRACE_MS = 60_000;

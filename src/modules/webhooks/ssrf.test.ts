@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkCallbackUrl, guardedLookup, isNonPublicAddress, parseCidrs } from './ssrf.ts';
+import { parseCidrs } from '../../infra/net/cidr.ts';
+import { checkCallbackUrl, guardedLookup, isNonPublicAddress } from './ssrf.ts';
 
 const none = parseCidrs([]);
 const loopbackOnly = parseCidrs(['127.0.0.0/8', '::1/128']);

@@ -7,28 +7,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import ipaddr from 'ipaddr.js';
-
-export interface CidrList {
-  contains(ip: string): boolean;
-}
-
-export function parseCidrs(cidrs: readonly string[]): CidrList {
-  const ranges = cidrs.map((c) => {
-    const parsed = c.includes('/') ? ipaddr.parseCIDR(c) : ([ipaddr.parse(c), ipaddr.parse(c).kind() === 'ipv4' ? 32 : 128] as const);
-    return parsed;
-  });
-  return {
-    contains(ip: string): boolean {
-      let addr: ipaddr.IPv4 | ipaddr.IPv6;
-      try {
-        addr = ipaddr.process(ip);
-      } catch {
-        return false;
-      }
-      return ranges.some(([net, bits]) => addr.kind() === net.kind() && addr.match(net as never, bits));
-    },
-  };
-}
+import type { CidrList } from '../../infra/net/cidr.ts';
 
 /** IPv6 global unicast (RFC 4291 §2.4, IANA IPv6 Address Space): everything else is refused. */
 const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');

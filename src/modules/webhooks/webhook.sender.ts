@@ -3,7 +3,8 @@
  * never followed, connections only to allowed addresses, at most 64 KiB of the answer read.
  */
 import { Agent, request } from 'undici';
-import { guardedLookup, type CidrList } from './ssrf.ts';
+import type { CidrList } from '../../infra/net/cidr.ts';
+import { guardedLookup } from './ssrf.ts';
 
 export interface AttemptOutcome {
   statusCode: number | null;
