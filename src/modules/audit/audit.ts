@@ -3,6 +3,7 @@
  * `hash = SHA-256(prev_hash + "\n" + canonical JSON of the row)`, so changing, inserting or
  * deleting a row breaks every hash after it. Pure functions, no I/O.
  */
+import { canonicalJson } from '../../infra/crypto/canonical-json.ts';
 import { sha256Hex } from '../../infra/crypto/index.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -36,17 +37,6 @@ export interface ChainedFields {
   ip: string | null;
   request_id: string | null;
   meta: string | null;
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
 }
 
 export function chainHash(prevHash: string, row: ChainedFields): string {

@@ -4,6 +4,7 @@
  * in one transaction), and report.
  */
 import type { Clock } from '../../infra/clock.ts';
+import { canonicalJson } from '../../infra/crypto/canonical-json.ts';
 import { newId, type Sealer } from '../../infra/crypto/index.ts';
 import { isUniqueViolation, type Db } from '../../infra/db/index.ts';
 import type { CheckJobRow } from '../../infra/db/schema.ts';
@@ -84,17 +85,6 @@ export async function readUploadedReport(base64: string, filename: string, maxBy
 const IDEMPOTENCY_TTL_MS = 86_400_000;
 /** A queued job this old without progress has lost its queue job; the sweeper re-queues it. */
 const SWEEP_GRACE_MS = 60_000;
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 export function createCheckService(deps: CheckServiceDeps) {
   const repo = createCheckRepository(deps.db);
