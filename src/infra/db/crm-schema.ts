@@ -202,19 +202,6 @@ export interface PlatformTransactionsTable {
   created_at: number;
 }
 
-export interface PlatformOutboxTable {
-  id: string;
-  event: string;
-  payload: string;
-  status: string;
-  attempts: number;
-  next_attempt_at: number | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: number;
-  delivered_at: number | null;
-}
-
 export type CrmTables = {
   staff_users: StaffUsersTable;
   staff_token_revocations: StaffTokenRevocationsTable;
@@ -233,7 +220,6 @@ export type CrmTables = {
   platform_sessions: PlatformSessionsTable;
   platform_accounts: PlatformAccountsTable;
   platform_transactions: PlatformTransactionsTable;
-  platform_outbox: PlatformOutboxTable;
 };
 
 export type CrmDatabase = Database & CrmTables;

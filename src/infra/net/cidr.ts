@@ -40,7 +40,10 @@ export function parseCidrs(list: readonly string[]): CidrList {
     contains(ip: string): boolean {
       const addr = parsedAddress(ip);
       if (!addr) return false;
-      return ranges.some(([range, bits]) => addr.kind() === range.kind() && (addr as ipaddr.IPv4).match(range as ipaddr.IPv4, bits));
+      // match() needs both sides of one kind; the casts only satisfy its overloads.
+      return ranges.some(
+        ([range, bits]) => addr.kind() === range.kind() && (addr as ipaddr.IPv4).match(range as ipaddr.IPv4, bits),
+      );
     },
   };
 }

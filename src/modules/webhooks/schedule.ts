@@ -12,11 +12,3 @@ export function retryDelay(nextAttempt: number, random: number, retryAfterMs: nu
   // Honour Retry-After when the receiver asks for more time (capped at a day).
   return retryAfterMs !== null ? Math.max(jittered, Math.min(retryAfterMs, 86_400_000)) : jittered;
 }
-
-/** Parses Retry-After (delta seconds or an HTTP date) to milliseconds from now. */
-export function parseRetryAfter(value: string | undefined, nowMs: number): number | null {
-  if (!value) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
-}

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { standardSignature, verifyStandardSignature, xSignature } from './signing.ts';
+import { resultWebhookScheme, siteWebhookScheme, standardSignature, verifyStandardSignature, xSignature } from './signing.ts';
 
 describe('webhook signing', () => {
   it('matches the GitHub HMAC-SHA256 hex test vector for X-Signature', () => {
@@ -41,5 +41,33 @@ describe('webhook signing', () => {
     expect(verifyStandardSignature(secret, { id: 'msg_1', timestamp: String(ts), signature: other }, '{"a":1}', ts)).toBe(false);
     // a multi-signature header where one entry is valid passes
     expect(verifyStandardSignature(secret, { id: 'msg_1', timestamp: String(ts), signature: `v1,bogus ${sig}` }, '{"a":1}', ts)).toBe(true);
+  });
+});
+
+describe('signing schemes', () => {
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const message = { id: 'msg_1', timestampSeconds: 1_700_000_000, body: '{"a":1}' };
+  const standard = {
+    'webhook-id': 'msg_1',
+    'webhook-timestamp': '1700000000',
+    'webhook-signature': standardSignature(secret, 'msg_1', 1_700_000_000, '{"a":1}'),
+  };
+
+  it('signs result webhooks with X-Signature and the Standard Webhooks headers', () => {
+    expect(resultWebhookScheme(secret)(message)).toEqual({
+      'content-type': 'application/json',
+      'user-agent': 'Brymix-Webhooks/1.0',
+      'x-signature': xSignature(secret, '{"a":1}'),
+      ...standard,
+    });
+  });
+
+  it('signs platform events with the site webhook’s x-webhook-signature and the Standard Webhooks headers', () => {
+    expect(siteWebhookScheme(secret)(message)).toEqual({
+      'content-type': 'application/json',
+      'user-agent': 'Brymix-Platform/1.0',
+      'x-webhook-signature': createHmac('sha256', secret).update('{"a":1}').digest('hex'),
+      ...standard,
+    });
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Webhook delivery behaviour against a local receiver, walking the three-day retry schedule with
- * a fake clock (the local queue reads due times from the clock).
+ * The delivery engine's behaviour, seen through result webhooks against a local receiver, walking
+ * the three-day retry schedule with a fake clock (the local queue reads due times from the clock).
+ * The platform → CRM channel's own tests are in platform/outbox.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkBody, startReceiver, startStack, waitForJob, type Receiver, type TestStack } from '../../../test/harness.ts';

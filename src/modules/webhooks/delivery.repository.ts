@@ -1,13 +1,30 @@
-/** Every query on webhook_deliveries and webhook_attempts. Takes a db or a transaction. */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookAttemptRow, WebhookDeliveryRow } from '../../infra/db/schema.ts';
-import type { Insertable } from 'kysely';
+/** Every query on webhook_deliveries and webhook_attempts (the delivery engine's). Takes a db or a transaction. */
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import type {
+  Database,
+  WebhookAttemptRow,
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhookDeliveryRow,
+} from '../../infra/db/schema.ts';
 
 type Exec = Kysely<Database> | Transaction<Database>;
 
-export function createWebhookRepository(db: Exec) {
+/**
+ * What writing a delivery inside a caller's transaction needs: any connection or transaction
+ * whose database has the deliveries table, whatever other tables its type knows.
+ */
+export interface DeliveryWriter {
+  insertInto(table: 'webhook_deliveries'): { values(row: WebhookDeliveriesTable): { execute(): Promise<unknown> } };
+}
+
+type FinishPatch = Partial<
+  Pick<WebhookDeliveriesTable, 'status' | 'next_attempt_at' | 'last_status_code' | 'last_error' | 'delivered_at'>
+>;
+
+export function createDeliveryRepository(db: Exec) {
   return {
-    insertDelivery(row: WebhookDeliveriesTable, tx: Exec = db): Promise<unknown> {
+    insertDelivery(row: WebhookDeliveriesTable, tx: DeliveryWriter = db): Promise<unknown> {
       return tx.insertInto('webhook_deliveries').values(row).execute();
     },
     findDelivery(id: string): Promise<WebhookDeliveryRow | undefined> {
@@ -35,20 +52,30 @@ export function createWebhookRepository(db: Exec) {
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
-    finishAttempt(id: string, patch: Partial<Pick<WebhookDeliveriesTable, 'status' | 'next_attempt_at' | 'last_status_code' | 'delivered_at'>>): Promise<unknown> {
+    finishAttempt(id: string, patch: FinishPatch): Promise<unknown> {
       return db.updateTable('webhook_deliveries').set(patch).where('id', '=', id).execute();
     },
     insertAttempt(row: Insertable<WebhookAttemptsTable>): Promise<unknown> {
       return db.insertInto('webhook_attempts').values(row).execute();
     },
     listAttempts(deliveryId: string): Promise<WebhookAttemptRow[]> {
-      return db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('attempt').orderBy('id').execute();
+      return db
+        .selectFrom('webhook_attempts')
+        .selectAll()
+        .where('delivery_id', '=', deliveryId)
+        .orderBy('attempt')
+        .orderBy('id')
+        .execute();
     },
-    /** Deliveries whose next attempt (or attempt lease) is overdue by more than `graceMs`: their queue job was lost. */
-    overdue(now: number, graceMs: number, limit: number): Promise<WebhookDeliveryRow[]> {
+    /**
+     * A channel's deliveries whose next attempt (or attempt lease) is overdue by more than
+     * `graceMs`: their queue job was lost.
+     */
+    overdue(channel: string, now: number, graceMs: number, limit: number): Promise<WebhookDeliveryRow[]> {
       return db
         .selectFrom('webhook_deliveries')
         .selectAll()
+        .where('channel', '=', channel)
         .where('status', 'in', ['pending', 'delivering'])
         .where('next_attempt_at', '<', now - graceMs)
         .orderBy('next_attempt_at')
@@ -69,4 +96,4 @@ export function createWebhookRepository(db: Exec) {
   };
 }
 
-export type WebhookRepository = ReturnType<typeof createWebhookRepository>;
+export type DeliveryRepository = ReturnType<typeof createDeliveryRepository>;
