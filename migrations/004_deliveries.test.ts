@@ -3,10 +3,10 @@
  * their attempts and the platform outbox written by 003's schema are all there afterwards, and
  * going back down restores the outbox.
  */
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { type Kysely, type Migration, Migrator } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDb, type DbHandle } from '../src/infra/db/index.ts';
-import { dropStorage, newStorage, servicesMode, testConfig, type StackStorage } from '../test/storage.ts';
+import { type DbHandle, openDb } from '../src/infra/db/index.ts';
+import { dropStorage, newStorage, type StackStorage, servicesMode, testConfig } from '../test/storage.ts';
 import * as initial from './001_initial.ts';
 import * as accounts from './002_accounts.ts';
 import * as crm from './003_crm.ts';
@@ -104,7 +104,12 @@ describe('migration 004: one table of deliveries', () => {
       { delivery_id: 'msg_1', response_body: 'oops' },
     ]);
     // A second result webhook for the same job is still refused.
-    await expect(db.insertInto('webhook_deliveries').values({ ...rows[0], id: 'msg_2' }).execute()).rejects.toThrow();
+    await expect(
+      db
+        .insertInto('webhook_deliveries')
+        .values({ ...rows[0], id: 'msg_2' })
+        .execute(),
+    ).rejects.toThrow();
 
     await migrateTo(m, '003_crm');
     expect(await db.selectFrom('platform_outbox').selectAll().orderBy('id').execute()).toEqual(outboxRows);

@@ -7,7 +7,7 @@
  * 'succeeded', the word result webhooks use. PostgreSQL alters the table in place; SQLite, which
  * cannot drop NOT NULL, rebuilds it. Migrations never import from src/.
  */
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 
 const COLUMNS = sql.raw(
   'id, channel, job_id, tenant_id, event, url, payload, status, attempts, next_attempt_at, last_status_code, ' +
@@ -53,7 +53,10 @@ export async function up(db: Kysely<any>): Promise<void> {
       .alterColumn('tenant_id', (c) => c.dropNotNull())
       .alterColumn('url', (c) => c.dropNotNull())
       .execute();
-    await db.schema.alterTable('webhook_deliveries').alterColumn('channel', (c) => c.dropDefault()).execute();
+    await db.schema
+      .alterTable('webhook_deliveries')
+      .alterColumn('channel', (c) => c.dropDefault())
+      .execute();
     await copyPlatformOutbox(db, 'webhook_deliveries');
     await db.schema.dropTable('platform_outbox').execute();
   } else {

@@ -3,7 +3,7 @@
  * address, or — only when the socket is one of TRUST_PROXY_CIDRS — the right-most untrusted
  * X-Forwarded-For entry (Fastify's proxy-addr). An empty or missing list means "anywhere".
  */
-import { parseCidrs, type CidrList } from '../infra/net/cidr.ts';
+import { type CidrList, parseCidrs } from '../infra/net/cidr.ts';
 
 const lists = new Map<string, CidrList>();
 

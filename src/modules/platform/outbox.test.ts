@@ -4,7 +4,7 @@
  * reads due times from the clock).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, startStack, type Receiver, type TestStack } from '../../../test/harness.ts';
+import { type Receiver, startReceiver, startStack, type TestStack } from '../../../test/harness.ts';
 import { FakeClock } from '../../infra/clock.ts';
 import { crmDb } from '../../infra/db/crm-schema.ts';
 import { verifySiteSignature } from '../crm/site-webhook.ts';

@@ -6,12 +6,12 @@
  * once), on the engine's schedule, with its attempt log and its 410 rule.
  */
 import type { Clock } from '../../infra/clock.ts';
-import type { Db } from '../../infra/db/index.ts';
 import type { CrmDb } from '../../infra/db/crm-schema.ts';
+import type { Db } from '../../infra/db/index.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { parseCidrs } from '../../infra/net/cidr.ts';
 import type { JobQueue } from '../../infra/queue/types.ts';
-import { outboxDeliveryJob, type OutboxDeliveryPayload } from '../../jobs.ts';
+import { type OutboxDeliveryPayload, outboxDeliveryJob } from '../../jobs.ts';
 import type { SiteEventName } from '../crm/crm.ts';
 import { createDeliveryEngine } from '../webhooks/delivery.engine.ts';
 import { siteWebhookScheme } from '../webhooks/signing.ts';

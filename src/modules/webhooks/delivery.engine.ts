@@ -10,8 +10,9 @@
  * A channel is one kind of delivery (result webhooks, platform → CRM events, …): its users build
  * one engine per channel and route their queue job to `runAttempt`.
  */
-import { newId } from '../../infra/crypto/index.ts';
+
 import type { Clock } from '../../infra/clock.ts';
+import { newId } from '../../infra/crypto/index.ts';
 import type { Db } from '../../infra/db/index.ts';
 import type { WebhookAttemptRow, WebhookDeliveryRow } from '../../infra/db/schema.ts';
 import { parseRetryAfter } from '../../infra/http/retry-after.ts';
@@ -27,7 +28,7 @@ const LEASE_MARGIN_MS = 45_000;
 const SWEEP_GRACE_MS = 60_000;
 const SWEEP_BATCH = 500;
 
-export interface DeliveryChannel {
+interface DeliveryChannel {
   /** Stored on each delivery; the sweep re-queues only its own channel's deliveries. */
   name: string;
   /** Prefix of delivery ids, which receivers see as `webhook-id`. */
@@ -65,7 +66,7 @@ export interface NewDelivery {
   tenantId?: string | null;
 }
 
-export interface AttemptResult {
+interface AttemptResult {
   deliveryId: string;
   attempt: number;
   ok: boolean;
@@ -219,5 +220,3 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     },
   };
 }
-
-export type DeliveryEngine = ReturnType<typeof createDeliveryEngine>;

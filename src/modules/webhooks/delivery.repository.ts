@@ -95,5 +95,3 @@ export function createDeliveryRepository(db: Exec) {
     },
   };
 }
-
-export type DeliveryRepository = ReturnType<typeof createDeliveryRepository>;

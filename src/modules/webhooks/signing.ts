@@ -13,7 +13,7 @@ export function xSignature(secret: string, body: string): string {
   return hmacSha256Hex(secret, body);
 }
 
-export function standardWebhooksKey(secret: string): Buffer {
+function standardWebhooksKey(secret: string): Buffer {
   return secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret, 'utf8');
 }
 
@@ -23,7 +23,7 @@ export function standardSignature(secret: string, id: string, timestampSeconds: 
 }
 
 /** What one attempt signs: the delivery id (the same on every attempt), the attempt's time, the exact body. */
-export interface SignedMessage {
+interface SignedMessage {
   id: string;
   timestampSeconds: number;
   body: string;

@@ -61,7 +61,7 @@ export function isNonPublicAddress(ip: string): boolean {
   return addr.kind() === 'ipv4' ? !isPublicV4(addr as ipaddr.IPv4) : !isPublicV6(addr as ipaddr.IPv6);
 }
 
-export function isAddressAllowed(ip: string, allow: CidrList): boolean {
+function isAddressAllowed(ip: string, allow: CidrList): boolean {
   return !isNonPublicAddress(ip) || allow.contains(ip);
 }
 

@@ -10,7 +10,7 @@ import type { Database } from '../../infra/db/schema.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { Metrics } from '../../infra/metrics.ts';
 import type { JobQueue } from '../../infra/queue/types.ts';
-import { webhookDeliveryJob, type WebhookDeliveryPayload } from '../../jobs.ts';
+import { type WebhookDeliveryPayload, webhookDeliveryJob } from '../../jobs.ts';
 import { createDeliveryEngine, type DeliveryRecord } from './delivery.engine.ts';
 import { resultWebhookScheme } from './signing.ts';
 import type { WebhookSender } from './webhook.sender.ts';
