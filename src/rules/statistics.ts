@@ -3,10 +3,10 @@
  * (reference/ecosystem.md §1.4, rules.md §5.2). Closed-trade and balance based, like MetaStats;
  * the loss-limit verdicts use equity elsewhere.
  */
-import { DEFAULT_DAY_BASIS } from './day-basis.ts';
 import { dayClock } from './days.ts';
+import { DEAL_ADJUSTMENT } from './decode.ts';
 import { fromCents, pct2 } from './money.ts';
-import { DEAL_ADJUSTMENT, type Timeline } from './timeline.ts';
+import type { Timeline } from './timeline.ts';
 
 export interface DailyGrowth {
   date: string;
@@ -14,10 +14,13 @@ export interface DailyGrowth {
   profit: number;
 }
 
-/** `tz`/`resetTime`: the day dailyGrowth and best/worst day are split on (the rule set's day, day-basis.ts). */
-export function statistics(tl: Timeline, tz = DEFAULT_DAY_BASIS.tz, resetTime = DEFAULT_DAY_BASIS.time) {
+/**
+ * `resetTz`/`resetTime`: the day dailyGrowth and best/worst day are split on, always the caller's
+ * (the rule set's day, day-basis.ts, or the firm's configured one): there is no default zone.
+ */
+export function statistics(timeline: Timeline, resetTz: string, resetTime: string) {
   // Closed trades, in one pass over the trade columns.
-  const T = tl.tr;
+  const T = timeline.tradeColumns;
   let closed = 0;
   let wins = 0;
   let losses = 0;
@@ -46,19 +49,19 @@ export function statistics(tl: Timeline, tz = DEFAULT_DAY_BASIS.tz, resetTime = 
     held += close - T.openMs[i]!;
     lots += T.volume[i]!;
   }
-  const { commissions, swaps, deposits, withdrawals } = tl.totals;
+  const { commissions, swaps, deposits, withdrawals } = timeline.totals;
 
   // Daily growth on closed balance (MetaStats dailyGrowth), and the balance high-water mark.
-  const clock = dayClock(tz, resetTime);
+  const clock = dayClock(resetTz, resetTime);
   const daily: DailyGrowth[] = [];
-  let balance = tl.startBalanceCents;
+  let balance = timeline.startBalanceCents;
   let highest = balance;
   let highestMs: number | null = null;
   let maxBalanceDrawdown = 0;
   let last: DailyGrowth | undefined;
   let date = '';
   let dayEnd = -Infinity;
-  const D = tl.dl;
+  const D = timeline.dealColumns;
   for (let i = 0; i < D.length; i++) {
     const ms = D.ms[i]!;
     const cents = D.cents[i]!;
@@ -84,15 +87,15 @@ export function statistics(tl: Timeline, tz = DEFAULT_DAY_BASIS.tz, resetTime = 
   const best = days.reduce<DailyGrowth | null>((b, d) => (!b || d.profit > b.profit ? d : b), null);
   const worst = days.reduce<DailyGrowth | null>((w, d) => (!w || d.profit < w.profit ? d : w), null);
   const net = grossProfit - grossLoss;
-  const base = tl.icCents + tl.finalAdjustments;
+  const base = timeline.initialCapitalCents + timeline.finalAdjustments;
 
   return {
-    balance: fromCents(tl.finalBalance),
-    equity: fromCents(tl.finalEquity),
+    balance: fromCents(timeline.finalBalance),
+    equity: fromCents(timeline.finalEquity),
     highestBalance: fromCents(highest),
     highestBalanceDate: highestMs === null ? null : new Date(highestMs).toISOString(),
-    profit: fromCents(tl.finalBalance - base),
-    absoluteGain: pct2(((tl.finalBalance - base) / tl.icCents) * 100),
+    profit: fromCents(timeline.finalBalance - base),
+    absoluteGain: pct2(((timeline.finalBalance - base) / timeline.initialCapitalCents) * 100),
     maxDrawdown: pct2(maxBalanceDrawdown * 100),
     trades: closed,
     longTrades: longs,

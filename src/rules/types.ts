@@ -1,9 +1,8 @@
 /** The evaluation result (rule specs live with their families; see registry.ts). */
 import type { Evidence } from './evidence.ts';
+import type { EquitySource } from './timeline.ts';
 
 export type Severity = 'hard' | 'soft_pause' | 'warning';
-export type { RuleSpec } from './registry.ts';
-export type { Evidence } from './evidence.ts';
 
 /** A breach: what the rule says, and the same evidence in every family (evidence.ts). */
 export interface Violation extends Evidence {
@@ -40,7 +39,7 @@ export interface Evaluation {
   metrics: Metrics;
   violations: Violation[];
   objectives: Objective[];
-  equity_source: 'observed' | 'm1_bound' | 'balance_only';
+  equity_source: EquitySource;
   confidence: 'high' | 'medium' | 'low';
   /** MetaStats-named statistics (statistics.ts). */
   statistics: Record<string, unknown>;

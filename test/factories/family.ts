@@ -2,7 +2,7 @@
 import type { AccountHistory } from '../../src/mt5/history.ts';
 import type { FamilyContext, FamilyResult, NewsEvent } from '../../src/rules/families/family.ts';
 import { evaluateFamily, parseRule } from '../../src/rules/registry.ts';
-import { buildTimeline } from '../../src/rules/timeline.ts';
+import { buildTimeline } from '../../src/rules/timeline-pass.ts';
 
 export interface RunOptions {
   /** Evaluation instant (ISO); defaults to the last deal. */
@@ -14,12 +14,12 @@ export interface RunOptions {
 
 /** Parses `spec` (defaults filled) and evaluates it alone on `h`. */
 export function runFamily(h: AccountHistory, spec: Record<string, unknown>, opts: RunOptions = {}): FamilyResult {
-  const tl = buildTimeline(h, opts.initialBalance);
+  const timeline = buildTimeline(h, opts.initialBalance);
   const ctx: FamilyContext = {
-    tl,
+    timeline,
     others: (opts.others ?? []).map((o) => buildTimeline(o)),
     calendar: opts.calendar ?? [],
-    atMs: opts.at ? Date.parse(opts.at) : tl.dl.length > 0 ? tl.dl.ms[tl.dl.length - 1]! : 0,
+    atMs: opts.at ? Date.parse(opts.at) : timeline.dealColumns.length > 0 ? timeline.dealColumns.ms[timeline.dealColumns.length - 1]! : 0,
   };
   return evaluateFamily(parseRule(spec), ctx);
 }

@@ -9,7 +9,7 @@ import { decodeHistory, DEFAULT_DAY_BASIS, evaluateDecoded } from '../../rules/i
 import { dayClock } from '../../rules/days.ts';
 import { flatRulesToSpecs, resolveFlatRules, type FlatRules } from '../../rules/flat.ts';
 import { pct2 } from '../../rules/money.ts';
-import { timelineOf } from '../../rules/timeline.ts';
+import { timelineOf } from '../../rules/timeline-pass.ts';
 import { statistics, type Statistics } from '../../rules/statistics.ts';
 
 export interface InfoView {

@@ -11,10 +11,9 @@
  * allowed under `comparator` `gt` ("at most 50 %"), not under `gte` ("less than 50 %").
  */
 import { z } from 'zod';
-import { dayClock } from '../days.ts';
+import { dailyClosedPnl, type DayPnl } from '../day-figures.ts';
 import { fromCents, pct2 } from '../money.ts';
 import { ceilingComparator, exceeds, pct, resetTime, resetTz } from '../spec-fields.ts';
-import { DEAL_ADJUSTMENT, type Timeline } from '../timeline.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
 export const bestDaySchema = z
@@ -36,32 +35,8 @@ export const bestDaySchema = z
   });
 export type BestDayRule = z.infer<typeof bestDaySchema>;
 
-export interface DayPnl {
-  day: string;
-  /** Closed P/L of the day in cents (trade deals, commissions, swaps, fees; no balance operations). */
-  cents: number;
-}
-
-/** Closed P/L per trading day of the reset zone, in day order; days without deals are absent. */
-export function dailyClosedPnl(tl: Timeline, tz: string, resetTimeText = '00:00'): DayPnl[] {
-  const clock = dayClock(tz, resetTimeText);
-  const out: DayPnl[] = [];
-  let last: DayPnl | undefined;
-  const D = tl.dl;
-  for (let i = 0; i < D.length; i++) {
-    if (D.flags[i]! & DEAL_ADJUSTMENT) continue;
-    const day = clock.dayOf(D.ms[i]!);
-    if (!last || last.day !== day) {
-      last = { day, cents: 0 };
-      out.push(last);
-    }
-    last.cents += D.cents[i]!;
-  }
-  return out;
-}
-
-export function evaluateBestDay(rule: BestDayRule, { tl }: FamilyContext): FamilyResult {
-  const days = dailyClosedPnl(tl, rule.reset_tz, rule.reset_time);
+export function evaluateBestDay(rule: BestDayRule, { timeline }: FamilyContext): FamilyResult {
+  const days = dailyClosedPnl(timeline, rule.reset_tz, rule.reset_time);
   const best = days.reduce<DayPnl | null>((b, d) => (!b || d.cents > b.cents ? d : b), null);
   const bestCents = Math.max(0, best?.cents ?? 0);
   const denominator =
@@ -69,7 +44,7 @@ export function evaluateBestDay(rule: BestDayRule, { tl }: FamilyContext): Famil
       ? days.reduce((s, d) => s + d.cents, 0)
       : rule.denominator === 'positive_days'
         ? days.reduce((s, d) => s + Math.max(0, d.cents), 0)
-        : Math.round((tl.icCents * rule.profit_target_pct!) / 100);
+        : Math.round((timeline.initialCapitalCents * rule.profit_target_pct!) / 100);
   // No profitable day: nothing can be concentrated. A profitable day with a net result ≤ 0 is
   // more than the whole profit (the ratio is undefined, reported as at least 100 %).
   const cap = Math.round((rule.cap_pct + rule.tolerance_pct) * 1e6) / 1e6;

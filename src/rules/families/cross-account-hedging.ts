@@ -30,7 +30,7 @@ interface Group {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function evaluateCrossAccountHedging(rule: CrossAccountHedgingRule, { tl, others, atMs }: FamilyContext): FamilyResult {
+export function evaluateCrossAccountHedging(rule: CrossAccountHedgingRule, { timeline, others, atMs }: FamilyContext): FamilyResult {
   const endOf = (t: Trade) => t.closeMs ?? Math.max(atMs, t.openMs);
   const minMs = rule.min_overlap_seconds * 1000;
   const violations: Violation[] = [];
@@ -49,7 +49,7 @@ export function evaluateCrossAccountHedging(rule: CrossAccountHedgingRule, { tl,
     }
     for (const g of groups.values()) g.trades.sort((a, b) => a.openMs - b.openMs);
     const account = other.account?.login ?? null;
-    for (const a of tl.trades) {
+    for (const a of timeline.trades) {
       const g = groups.get(`${a.symbol.toUpperCase()}|${a.side === 'buy' ? 'sell' : 'buy'}`);
       if (!g) continue;
       const aEnd = endOf(a);
@@ -84,7 +84,7 @@ export function evaluateCrossAccountHedging(rule: CrossAccountHedgingRule, { tl,
           overlap_start: iso(start),
           overlap_end: iso(end),
           overlap_seconds: overlap / 1000,
-          ...evidence({ firstMs: start + minMs, worstValue: overlap / 1000, worstMs: end, limit: rule.min_overlap_seconds, unit: 'seconds', positions: [a.position_id], deals: tl.positionDeals(a.position_id, a.openMs, aEnd) }),
+          ...evidence({ firstMs: start + minMs, worstValue: overlap / 1000, worstMs: end, limit: rule.min_overlap_seconds, unit: 'seconds', positions: [a.position_id], deals: timeline.positionDeals(a.position_id, a.openMs, aEnd) }),
         });
       }
     }

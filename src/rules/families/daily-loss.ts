@@ -10,10 +10,11 @@
  */
 import { z } from 'zod';
 import { dayClock } from '../days.ts';
+import { DEAL_ADJUSTMENT } from '../decode.ts';
 import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
 import { formatMoney, fromCents, pct2, toCents } from '../money.ts';
 import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spec-fields.ts';
-import { DEAL_ADJUSTMENT, SOURCE_M1_BOUND } from '../timeline.ts';
+import { EQUITY_M1_BOUND } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
@@ -45,20 +46,20 @@ interface DayState {
   worst: { ms: number; equity: number; loss: number; floor: number; amount: number };
 }
 
-export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): FamilyResult {
+export function evaluateDailyLoss(rule: DailyLossRule, { timeline }: FamilyContext): FamilyResult {
   const clock = dayClock(rule.reset_tz, rule.reset_time);
   const tol = toCents(rule.tolerance);
   const lt = rule.comparator === 'lt';
   const peakAnchor = rule.anchor === 'intraday_equity_peak';
   const pctOfAnchor = rule.amount === 'pct_of_anchor';
-  const fixedAmount = Math.round((tl.icCents * rule.pct) / 100);
+  const fixedAmount = Math.round((timeline.initialCapitalCents * rule.pct) / 100);
   const days: DayState[] = [];
   let current: DayState | null = null;
   let di = 0;
-  let balance = tl.startBalanceCents;
+  let balance = timeline.startBalanceCents;
   let adjustments = 0;
   // Equity at the reset: the last observation before it, or the balance when nothing was open.
-  let lastEquity = tl.startBalanceCents;
+  let lastEquity = timeline.startBalanceCents;
   let lastEquityAdj = 0;
   // The current day's state in locals (the loop runs once per equity point).
   let dayEnd = -Infinity;
@@ -72,12 +73,12 @@ export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): F
   let worstAmount = 0;
   let confirmed = false;
 
-  const P = tl.pts;
-  const D = tl.dl;
+  const P = timeline.pointColumns;
+  const D = timeline.dealColumns;
   const msOf = P.ms;
   const equityOf = P.equity;
   const adjustmentsOf = P.adjustments;
-  const sourceOf = P.observed;
+  const sourceOf = P.equitySource;
   for (let i = 0; i < P.length; i++) {
     const ms = msOf[i]!;
     const equity = equityOf[i]!;
@@ -105,7 +106,7 @@ export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): F
             ? dse
             : rule.anchor === 'max_day_start_balance_equity'
               ? Math.max(balance, dse)
-              : tl.icCents + adjustments; // initial (intraday_equity_peak uses the running peak)
+              : timeline.initialCapitalCents + adjustments; // initial (intraday_equity_peak uses the running peak)
       worstLoss = -Infinity;
       confirmed = false;
     }
@@ -124,7 +125,7 @@ export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): F
       worstAmount = amount;
     }
     if (!confirmed && (lt ? equity < floor - tol : equity <= floor - tol)) {
-      if (sourceOf[i] === SOURCE_M1_BOUND) current!.possible ??= { ms, equity, floor };
+      if (sourceOf[i] === EQUITY_M1_BOUND) current!.possible ??= { ms, equity, floor };
       else {
         current!.breach = { ms, equity, floor };
         confirmed = true;
@@ -139,8 +140,8 @@ export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): F
     .filter((d) => d.breach ?? d.possible)
     .map((d) => ({ d, at: (d.breach ?? d.possible)!, certainty: d.breach ? 'confirmed' : 'possible' }))
     .map(({ d, at, certainty }): Violation => {
-      const open = tl.openAt(at.ms);
-      const behind = tl.dealsBehind(d.startMs, at.ms, open, EVIDENCE_IDS_MAX);
+      const open = timeline.openAt(at.ms);
+      const behind = timeline.dealsBehind(d.startMs, at.ms, open, EVIDENCE_IDS_MAX);
       return {
         rule: 'maximum_daily_loss',
         description: `Daily loss reached ${formatMoney(d.worst.loss)} (max: ${formatMoney(d.worst.amount)}) on ${d.day}`,
@@ -154,11 +155,11 @@ export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): F
         floor: fromCents(at.floor),
         equity: fromCents(at.equity),
         loss: fromCents(d.worst.loss),
-        loss_percent: pct2((d.worst.loss / tl.icCents) * 100),
+        loss_percent: pct2((d.worst.loss / timeline.initialCapitalCents) * 100),
         max_allowed_percent: rule.pct,
         worst_equity: fromCents(d.worst.equity),
         reset_tz: rule.reset_tz,
-        equity_source: certainty === 'possible' ? 'm1_bound' : tl.observed ? 'observed' : 'balance_only',
+        equity_source: certainty === 'possible' ? 'm1_bound' : timeline.equityObserved ? 'observed' : 'balance_only',
         max_loss_amount: fromCents(d.worst.amount),
         open_positions_at_breach: open,
         ...evidence({
@@ -175,7 +176,7 @@ export function evaluateDailyLoss(rule: DailyLossRule, { tl }: FamilyContext): F
       };
     });
   const worstDay = days.reduce((w, d) => Math.max(w, d.worst.loss), 0);
-  return { violations, objectives: [], metrics: { max_daily_loss_percent: pct2((Math.max(0, worstDay) / tl.icCents) * 100), max_daily_loss_limit: rule.pct } };
+  return { violations, objectives: [], metrics: { max_daily_loss_percent: pct2((Math.max(0, worstDay) / timeline.initialCapitalCents) * 100), max_daily_loss_limit: rule.pct } };
 }
 
 export const dailyLossFamily: RuleFamily<DailyLossRule> = { type: 'daily_loss', schema: dailyLossSchema as z.ZodType<DailyLossRule>, evaluate: evaluateDailyLoss };

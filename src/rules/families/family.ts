@@ -19,7 +19,7 @@ export interface NewsEvent {
 }
 
 export interface FamilyContext {
-  tl: Timeline;
+  timeline: Timeline;
   /** Other accounts of the same trader (cross-account rules). */
   others: Timeline[];
   calendar: NewsEvent[];

@@ -30,17 +30,17 @@ export type InactivityRule = z.infer<typeof inactivitySchema>;
 const DAY_MS = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function evaluateInactivity(rule: InactivityRule, { tl, atMs }: FamilyContext): FamilyResult {
-  if (tl.deals.length === 0) return { violations: [], objectives: [], metrics: { longest_inactivity_days: 0 } };
+export function evaluateInactivity(rule: InactivityRule, { timeline, atMs }: FamilyContext): FamilyResult {
+  if (timeline.deals.length === 0) return { violations: [], objectives: [], metrics: { longest_inactivity_days: 0 } };
   const limit = rule.days * DAY_MS + Math.round(rule.tolerance_seconds * 1000);
   const spans: Array<[number, number]> = [];
-  for (const td of tl.deals) if (td.isTrade) spans.push([td.ms, td.ms]);
-  if (rule.open_position_counts_as_active) for (const t of tl.trades) spans.push([t.openMs, t.closeMs ?? Math.max(atMs, t.openMs)]);
+  for (const td of timeline.deals) if (td.isTrade) spans.push([td.ms, td.ms]);
+  if (rule.open_position_counts_as_active) for (const t of timeline.trades) spans.push([t.openMs, t.closeMs ?? Math.max(atMs, t.openMs)]);
   spans.sort((a, b) => a[0] - b[0]);
 
   const violations: Violation[] = [];
   let longest = 0;
-  let cursor = tl.deals[0]!.ms;
+  let cursor = timeline.deals[0]!.ms;
   const gap = (from: number, to: number | null) => {
     const length = (to ?? atMs) - from;
     longest = Math.max(longest, length);
@@ -64,7 +64,7 @@ export function evaluateInactivity(rule: InactivityRule, { tl, atMs }: FamilyCon
         unit: 'days',
         positions: [],
         // The trade deals on either side of the gap (none before it when it starts at the funding deposit).
-        deals: [...tl.dealsBehind(from, from, [], 100).tickets, ...(to === null ? [] : tl.dealsBehind(to, to, [], 100).tickets)],
+        deals: [...timeline.dealsBehind(from, from, [], 100).tickets, ...(to === null ? [] : timeline.dealsBehind(to, to, [], 100).tickets)],
       }),
     });
   };

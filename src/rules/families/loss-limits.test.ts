@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { balanceOp, deal, history, roundTrip, snap } from '../../../test/factories/history.ts';
 import { evaluate } from '../index.ts';
 import { parseRule } from '../registry.ts';
-import { buildTimeline } from '../timeline.ts';
+import { buildTimeline } from '../timeline-pass.ts';
 import { evaluateMaxLoss } from './max-loss.ts';
 
 const floorOf = (h: ReturnType<typeof history>, spec: Record<string, unknown>, initialBalance?: number) => {
-  const tl = buildTimeline(h, initialBalance);
-  return evaluateMaxLoss(parseRule({ type: 'max_loss', ...spec }) as never, { tl, others: [], calendar: [], atMs: 0 }).metrics.max_loss_floor;
+  const timeline = buildTimeline(h, initialBalance);
+  return evaluateMaxLoss(parseRule({ type: 'max_loss', ...spec }) as never, { timeline, others: [], calendar: [], atMs: 0 }).metrics.max_loss_floor;
 };
 
 /** One closed trade per Prague day, closing at 15:00 UTC with the given profit. */

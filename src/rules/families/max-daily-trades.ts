@@ -26,12 +26,12 @@ export const maxDailyTradesSchema = z
   .strict();
 export type MaxDailyTradesRule = z.infer<typeof maxDailyTradesSchema>;
 
-export function evaluateMaxDailyTrades(rule: MaxDailyTradesRule, { tl }: FamilyContext): FamilyResult {
+export function evaluateMaxDailyTrades(rule: MaxDailyTradesRule, { timeline }: FamilyContext): FamilyResult {
   const clock = dayClock(rule.reset_tz, rule.reset_time);
   const days: Array<{ day: string; trades: Trade[] }> = [];
   const byDay = new Map<string, Trade[]>();
   // Trades are listed in opening order.
-  for (const t of tl.trades) {
+  for (const t of timeline.trades) {
     const day = clock.dayOf(t.openMs);
     let list = byDay.get(day);
     if (!list) {
@@ -74,7 +74,7 @@ export function evaluateMaxDailyTrades(rule: MaxDailyTradesRule, { tl }: FamilyC
         unit: 'trades',
         positions: excess.map((t) => t.position_id),
         // The opening deals of the positions over the limit.
-        deals: excess.flatMap((t) => tl.positionDeals(t.position_id, t.openMs, t.openMs).slice(0, 1)),
+        deals: excess.flatMap((t) => timeline.positionDeals(t.position_id, t.openMs, t.openMs).slice(0, 1)),
       }),
     });
   }

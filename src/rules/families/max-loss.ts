@@ -9,10 +9,11 @@
  */
 import { z } from 'zod';
 import { dayClock } from '../days.ts';
+import { DEAL_ADJUSTMENT } from '../decode.ts';
 import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
 import { formatPct, fromCents, pct2, toCents } from '../money.ts';
 import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spec-fields.ts';
-import { DEAL_ADJUSTMENT, SOURCE_M1_BOUND } from '../timeline.ts';
+import { EQUITY_M1_BOUND } from '../timeline.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
 export const maxLossSchema = z
@@ -33,8 +34,8 @@ export const maxLossSchema = z
   .strict();
 export type MaxLossRule = z.infer<typeof maxLossSchema>;
 
-export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): FamilyResult {
-  const ic = tl.icCents;
+export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext): FamilyResult {
+  const ic = timeline.initialCapitalCents;
   const bufferOf = (peak: number) => Math.round(((rule.amount_mode === 'pct_of_peak' ? peak : ic) * rule.pct) / 100);
   const tol = toCents(rule.tolerance);
   const clock = rule.basis === 'eod_balance_trail' ? dayClock(rule.reset_tz, rule.reset_time) : null;
@@ -44,7 +45,7 @@ export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): Famil
   let floorTrading = ic - bufferOf(ic);
   let day: string | null = null;
   let di = 0;
-  let dealBalance = tl.startBalanceCents;
+  let dealBalance = timeline.startBalanceCents;
   let dealAdjustments = 0;
   let first: { ms: number; value: number; floor: number; peakMs: number } | null = null;
   // A breach seen only on the M1-bar bound is possible, not confirmed (rules.md §6.3).
@@ -53,8 +54,8 @@ export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): Famil
   let peakMs = -Infinity;
   let worst: { ms: number; value: number; drawdown: number; floor: number } | null = null;
 
-  const P = tl.pts;
-  const D = tl.dl;
+  const P = timeline.pointColumns;
+  const D = timeline.dealColumns;
   // Columns and rule switches in locals: the loop runs once per equity point.
   const msOf = P.ms;
   const balanceOf = P.balance;
@@ -118,17 +119,17 @@ export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): Famil
     }
     if (!first && (lt ? value < floor - tol : value <= floor - tol)) {
       const at = { ms, value: value + adjusted, floor: floor + adjusted, peakMs };
-      if (P.observed[i] === SOURCE_M1_BOUND) possible ??= at;
+      if (P.equitySource[i] === EQUITY_M1_BOUND) possible ??= at;
       else first = at;
     }
   }
 
   const maxDrawdownPct = worst && worst.drawdown > 0 ? pct2((worst.drawdown / ic) * 100) : 0;
-  const metrics = { max_drawdown_percent: maxDrawdownPct, max_drawdown_limit: rule.pct, max_loss_floor: fromCents(floorTrading + tl.finalAdjustments), max_loss_basis: rule.basis };
+  const metrics = { max_drawdown_percent: maxDrawdownPct, max_drawdown_limit: rule.pct, max_loss_floor: fromCents(floorTrading + timeline.finalAdjustments), max_loss_basis: rule.basis };
   const breach = first ?? possible;
   if (!breach || !worst) return { violations: [], objectives: [], metrics };
-  const open = tl.openAt(breach.ms);
-  const behind = tl.dealsBehind(breach.peakMs, breach.ms, open, EVIDENCE_IDS_MAX);
+  const open = timeline.openAt(breach.ms);
+  const behind = timeline.dealsBehind(breach.peakMs, breach.ms, open, EVIDENCE_IDS_MAX);
   return {
     violations: [
       {
@@ -144,7 +145,7 @@ export function evaluateMaxLoss(rule: MaxLossRule, { tl }: FamilyContext): Famil
         basis: rule.basis,
         worst_equity: fromCents(worst.value),
         floor_at_worst: fromCents(worst.floor),
-        equity_source: first ? (tl.observed ? 'observed' : 'balance_only') : 'm1_bound',
+        equity_source: first ? (timeline.equityObserved ? 'observed' : 'balance_only') : 'm1_bound',
         open_positions_at_breach: open,
         ...evidence({
           firstMs: breach.ms,

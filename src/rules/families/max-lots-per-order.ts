@@ -8,10 +8,10 @@
  */
 import { z } from 'zod';
 import { evidence } from '../evidence.ts';
+import { matchesInstrument } from '../instruments.ts';
 import { ceilingComparator, exceeds, severity } from '../spec-fields.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
-import { matchesInstrument } from './news-window.ts';
 
 export const maxLotsPerOrderSchema = z
   .object({
@@ -29,7 +29,7 @@ export type MaxLotsPerOrderRule = z.infer<typeof maxLotsPerOrderSchema>;
 /** Lots as integers of 1e-8, so partial fills sum exactly. */
 const units = (lots: number) => Math.round(lots * 1e8);
 
-export function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { tl }: FamilyContext): FamilyResult {
+export function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { timeline }: FamilyContext): FamilyResult {
   const limit = units(rule.lots + rule.tolerance);
   const cmp = rule.comparator;
   interface OrderState {
@@ -46,7 +46,7 @@ export function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { tl }: Famil
   const orders = new Map<string, OrderState>();
   const breached: OrderState[] = [];
   let largest = 0;
-  for (const td of tl.deals) {
+  for (const td of timeline.deals) {
     const d = td.deal;
     if (!td.isTrade || (d.entry !== 'in' && d.entry !== 'inout') || !matchesInstrument(d.symbol, rule.instruments)) continue;
     const key = d.order ? `o${d.order}` : `t${d.ticket}`;

@@ -34,10 +34,10 @@ export interface PositionEvent {
 }
 
 /** Openings and closings of positions in deal order (a netting reversal closes, then opens). */
-export function positionEvents(tl: Timeline): PositionEvent[] {
+export function positionEvents(timeline: Timeline): PositionEvent[] {
   const open = new Map<number, number>();
   const out: PositionEvent[] = [];
-  for (const td of tl.deals) {
+  for (const td of timeline.deals) {
     if (!td.isTrade) continue;
     const d = td.deal;
     const before = open.get(d.position_id) ?? 0;
@@ -60,12 +60,12 @@ export function positionEvents(tl: Timeline): PositionEvent[] {
   return out;
 }
 
-export function evaluateMaxOpenPositions(rule: MaxOpenPositionsRule, { tl }: FamilyContext): FamilyResult {
+export function evaluateMaxOpenPositions(rule: MaxOpenPositionsRule, { timeline }: FamilyContext): FamilyResult {
   const open = new Map<number, PositionEvent>();
   const violations: Violation[] = [];
   let peak = 0;
   const limit = rule.count + rule.tolerance;
-  for (const e of positionEvents(tl)) {
+  for (const e of positionEvents(timeline)) {
     if (e.kind === 'close') {
       open.delete(e.position_id);
       continue;

@@ -27,16 +27,16 @@ export const maxRiskPerTradeSchema = z
   .strict();
 export type MaxRiskPerTradeRule = z.infer<typeof maxRiskPerTradeSchema>;
 
-export function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { tl }: FamilyContext): FamilyResult {
-  const symbols = tl.symbols;
+export function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { timeline }: FamilyContext): FamilyResult {
+  const symbols = timeline.symbols;
   if (!symbols) return { violations: [], objectives: [], metrics: { risk_per_trade_data: 'unavailable' } };
-  const limit = Math.round((tl.icCents * rule.pct) / 100) + toCents(rule.tolerance);
-  const currency = tl.account?.currency?.toUpperCase();
+  const limit = Math.round((timeline.initialCapitalCents * rule.pct) / 100) + toCents(rule.tolerance);
+  const currency = timeline.account?.currency?.toUpperCase();
   const violations: Violation[] = [];
   const skippedSymbols = new Set<string>();
   let withoutSl = 0;
   let worst = 0;
-  for (const t of tl.trades) {
+  for (const t of timeline.trades) {
     if (t.sl === null || t.sl === 0) {
       withoutSl++;
       continue;
@@ -49,7 +49,7 @@ export function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { tl }: Famil
     const risk = Math.round(Math.abs(t.openPrice - t.sl) * t.volume * spec.contract_size * 100);
     worst = Math.max(worst, risk);
     if (!exceeds(risk, limit, rule.comparator)) continue;
-    const riskPct = pct2((risk / tl.icCents) * 100);
+    const riskPct = pct2((risk / timeline.initialCapitalCents) * 100);
     violations.push({
       rule: 'max_risk_per_trade_pct',
       description: `Position ${t.position_id} (${t.symbol}) risked ${formatMoney(risk)} = ${riskPct}% of the initial capital (max: ${rule.pct}%)`,
@@ -69,7 +69,7 @@ export function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { tl }: Famil
       max_allowed_percent: rule.pct,
       comparator: rule.comparator,
       tolerance: rule.tolerance,
-      ...evidence({ firstMs: t.openMs, worstValue: fromCents(risk), worstMs: t.openMs, limit: fromCents(limit), unit: 'money', positions: [t.position_id], deals: tl.positionDeals(t.position_id, t.openMs, t.openMs) }),
+      ...evidence({ firstMs: t.openMs, worstValue: fromCents(risk), worstMs: t.openMs, limit: fromCents(limit), unit: 'money', positions: [t.position_id], deals: timeline.positionDeals(t.position_id, t.openMs, t.openMs) }),
     });
   }
   return {
@@ -77,7 +77,7 @@ export function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { tl }: Famil
     objectives: [],
     metrics: {
       risk_per_trade_data: 'available',
-      max_risk_per_trade_percent: pct2((worst / tl.icCents) * 100),
+      max_risk_per_trade_percent: pct2((worst / timeline.initialCapitalCents) * 100),
       risk_unknown_positions: withoutSl,
       risk_skipped_symbols: [...skippedSymbols].sort(),
     },

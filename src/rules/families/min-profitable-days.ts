@@ -5,9 +5,9 @@
  * not. An objective (pending until met), never a violation.
  */
 import { z } from 'zod';
+import { dailyClosedPnl } from '../day-figures.ts';
 import { fromCents } from '../money.ts';
 import { resetTime, resetTz } from '../spec-fields.ts';
-import { dailyClosedPnl } from './best-day.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
 export const minProfitableDaysSchema = z
@@ -22,11 +22,11 @@ export const minProfitableDaysSchema = z
   .strict();
 export type MinProfitableDaysRule = z.infer<typeof minProfitableDaysSchema>;
 
-export function evaluateMinProfitableDays(rule: MinProfitableDaysRule, { tl }: FamilyContext): FamilyResult {
-  const threshold = Math.round((tl.icCents * rule.min_profit_pct) / 100);
+export function evaluateMinProfitableDays(rule: MinProfitableDaysRule, { timeline }: FamilyContext): FamilyResult {
+  const threshold = Math.round((timeline.initialCapitalCents * rule.min_profit_pct) / 100);
   // With a 0 % threshold a day must still make money (≥ 1 cent), not merely break even.
   const counts = (cents: number) => cents >= Math.max(threshold, 1);
-  const profitable = dailyClosedPnl(tl, rule.reset_tz, rule.reset_time).filter((d) => counts(d.cents));
+  const profitable = dailyClosedPnl(timeline, rule.reset_tz, rule.reset_time).filter((d) => counts(d.cents));
   const met = profitable.length >= rule.days;
   return {
     violations: [],

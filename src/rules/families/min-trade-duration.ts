@@ -87,10 +87,10 @@ class Running {
   }
 }
 
-export function evaluateMinTradeDuration(rule: MinTradeDurationRule, { tl }: FamilyContext): FamilyResult {
+export function evaluateMinTradeDuration(rule: MinTradeDurationRule, { timeline }: FamilyContext): FamilyResult {
   const minMs = Math.round((rule.seconds - rule.tolerance_seconds) * 1000);
   const isShort = rule.comparator === 'lt' ? (ms: number) => ms < minMs : (ms: number) => ms <= minMs;
-  const closed = tl.trades.filter((t) => t.closeMs !== null && (rule.applies_to === 'all' || t.cents > 0));
+  const closed = timeline.trades.filter((t) => t.closeMs !== null && (rule.applies_to === 'all' || t.cents > 0));
   const short = closed.filter((t) => isShort(held(t)));
   const metrics = { trades_under_4min: short.length, min_trade_duration_seconds: rule.seconds };
   const limit = `${rule.comparator === 'lt' ? 'minimum' : 'must exceed'}: ${formatDuration(rule.seconds * 1000)}`;
@@ -103,7 +103,7 @@ export function evaluateMinTradeDuration(rule: MinTradeDurationRule, { tl }: Fam
       description: `Position held for ${formatDuration(held(t))} (${limit})`,
       ...tradeEvidence(t),
       timestamp: new Date(t.closeMs!).toISOString(),
-      ...evidence({ firstMs: t.closeMs!, worstValue: held(t) / 1000, worstMs: t.closeMs!, limit: limitSeconds, unit: 'seconds', positions: [t.position_id], deals: tl.positionDeals(t.position_id, t.openMs, t.closeMs!) }),
+      ...evidence({ firstMs: t.closeMs!, worstValue: held(t) / 1000, worstMs: t.closeMs!, limit: limitSeconds, unit: 'seconds', positions: [t.position_id], deals: timeline.positionDeals(t.position_id, t.openMs, t.closeMs!) }),
     }));
     return { violations, objectives: [], metrics };
   }
@@ -155,7 +155,7 @@ export function evaluateMinTradeDuration(rule: MinTradeDurationRule, { tl }: Fam
       limit: isShare ? rule.threshold_pct : limitSeconds,
       unit: isShare ? 'percent' : 'seconds',
       positions: short.map((t) => t.position_id),
-      deals: short.flatMap((t) => tl.positionDeals(t.position_id, t.openMs, t.closeMs!)),
+      deals: short.flatMap((t) => timeline.positionDeals(t.position_id, t.openMs, t.closeMs!)),
     }),
   };
   return { violations: [violation], objectives: [], metrics };

@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { evidence } from '../evidence.ts';
+import { matchesInstrument } from '../instruments.ts';
 import { formatMoney, fromCents } from '../money.ts';
 import { severity } from '../spec-fields.ts';
 import { parseUtcMs } from '../time.ts';
@@ -36,13 +37,6 @@ export const newsWindowSchema = z
   })
   .strict();
 export type NewsWindowRule = z.infer<typeof newsWindowSchema>;
-
-/** Whether a symbol is covered by a list of currencies/symbols (case-insensitive substring); no list = all. */
-export function matchesInstrument(symbol: string, instruments: readonly string[] | undefined): boolean {
-  if (!instruments || instruments.length === 0) return true;
-  const s = symbol.toUpperCase();
-  return instruments.some((i) => s.includes(i.toUpperCase()));
-}
 
 /** The trade a deal of `position_id` at `ms` belongs to (the newly opened one for a reversal). */
 function tradeAt(byPosition: Map<number, Trade[]>, positionId: number, ms: number): Trade | undefined {
@@ -67,7 +61,7 @@ function releaseMs(e: NewsEvent): number {
   }
 }
 
-export function evaluateNewsWindow(rule: NewsWindowRule, { tl, calendar }: FamilyContext): FamilyResult {
+export function evaluateNewsWindow(rule: NewsWindowRule, { timeline, calendar }: FamilyContext): FamilyResult {
   const beforeMs = rule.minutes_before * 60_000;
   const afterMs = rule.minutes_after * 60_000;
   const parsed = calendar.map((e, index) => ({ e, index, ms: releaseMs(e) }));
@@ -78,7 +72,7 @@ export function evaluateNewsWindow(rule: NewsWindowRule, { tl, calendar }: Famil
   if (events.length === 0) return { violations: [], objectives: [], metrics };
 
   const byPosition = new Map<number, Trade[]>();
-  for (const t of tl.trades) {
+  for (const t of timeline.trades) {
     const list = byPosition.get(t.position_id);
     if (list) list.push(t);
     else byPosition.set(t.position_id, [t]);
@@ -88,7 +82,7 @@ export function evaluateNewsWindow(rule: NewsWindowRule, { tl, calendar }: Famil
   const seen = new Set<string>();
   const voided = new Map<string, number>();
   const sev = rule.action === 'violation' ? rule.severity : 'warning';
-  for (const td of tl.deals) {
+  for (const td of timeline.deals) {
     if (!td.isTrade) continue;
     const d = td.deal;
     if (!matchesInstrument(d.symbol, rule.instruments)) continue;

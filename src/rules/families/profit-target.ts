@@ -16,14 +16,14 @@ export const profitTargetSchema = z
   .strict();
 export type ProfitTargetRule = z.infer<typeof profitTargetSchema>;
 
-export function evaluateProfitTarget(rule: ProfitTargetRule, { tl }: FamilyContext): FamilyResult {
-  const profit = tl.finalBalance - (tl.icCents + tl.finalAdjustments);
-  const target = Math.round((tl.icCents * rule.pct) / 100);
-  const flat = tl.openPositions === 0;
+export function evaluateProfitTarget(rule: ProfitTargetRule, { timeline }: FamilyContext): FamilyResult {
+  const profit = timeline.finalBalance - (timeline.initialCapitalCents + timeline.finalAdjustments);
+  const target = Math.round((timeline.initialCapitalCents * rule.pct) / 100);
+  const flat = timeline.openPositions === 0;
   const met = profit >= target && (flat || !rule.require_flat);
   return {
     violations: [],
-    objectives: [{ rule: 'profit_target', target: rule.pct, current: pct2((profit / tl.icCents) * 100), met }],
+    objectives: [{ rule: 'profit_target', target: rule.pct, current: pct2((profit / timeline.initialCapitalCents) * 100), met }],
     metrics: { profit_target_percent: rule.pct, profit_target_met: met, profit_target_amount: fromCents(target), positions_open: !flat },
   };
 }

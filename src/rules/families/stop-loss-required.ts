@@ -28,8 +28,8 @@ export type StopLossRequiredRule = z.infer<typeof stopLossRequiredSchema>;
 
 const hasSl = (td: TimedDeal) => td.deal.sl !== undefined && td.deal.sl !== null && td.deal.sl !== 0;
 
-export function evaluateStopLossRequired(rule: StopLossRequiredRule, { tl, atMs }: FamilyContext): FamilyResult {
-  const tradeDeals = tl.deals.filter((td) => td.isTrade);
+export function evaluateStopLossRequired(rule: StopLossRequiredRule, { timeline, atMs }: FamilyContext): FamilyResult {
+  const tradeDeals = timeline.deals.filter((td) => td.isTrade);
   if (!tradeDeals.some((td) => td.deal.sl !== undefined)) {
     return { violations: [], objectives: [], metrics: { stop_loss_data: 'unavailable', positions_without_stop_loss: null } };
   }
@@ -41,7 +41,7 @@ export function evaluateStopLossRequired(rule: StopLossRequiredRule, { tl, atMs 
   }
   const graceMs = rule.within_seconds * 1000;
   const violations: Violation[] = [];
-  for (const t of tl.trades) {
+  for (const t of timeline.trades) {
     const deadline = t.openMs + graceMs;
     const end = t.closeMs ?? Infinity;
     const deals = (byPosition.get(t.position_id) ?? []).filter((td) => td.ms >= t.openMs && td.ms <= deadline && td.ms <= end);
@@ -74,7 +74,7 @@ export function evaluateStopLossRequired(rule: StopLossRequiredRule, { tl, atMs 
         limit: rule.within_seconds,
         unit: 'seconds',
         positions: [t.position_id],
-        deals: tl.positionDeals(t.position_id, t.openMs, bare),
+        deals: timeline.positionDeals(t.position_id, t.openMs, bare),
       }),
     });
   }

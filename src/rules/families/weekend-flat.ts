@@ -64,8 +64,8 @@ export function weekendBreaks(rule: Pick<WeekendFlatRule, 'cutoff_day' | 'cutoff
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function evaluateWeekendFlat(rule: WeekendFlatRule, { tl, atMs }: FamilyContext): FamilyResult {
-  const trades = tl.trades;
+export function evaluateWeekendFlat(rule: WeekendFlatRule, { timeline, atMs }: FamilyContext): FamilyResult {
+  const trades = timeline.trades;
   if (trades.length === 0) return { violations: [], objectives: [], metrics: { weekend_holds: 0 } };
   // Positions still open are open up to the evaluation instant (inclusive).
   const endOf = (closeMs: number | null) => closeMs ?? Math.max(atMs, 0) + 1;
@@ -113,7 +113,7 @@ export function evaluateWeekendFlat(rule: WeekendFlatRule, { tl, atMs }: FamilyC
         limit: 0,
         unit: 'seconds',
         positions: [t.position_id],
-        deals: tl.positionDeals(t.position_id, t.openMs, t.closeMs ?? atMs),
+        deals: timeline.positionDeals(t.position_id, t.openMs, t.closeMs ?? atMs),
       }),
     });
   }
