@@ -1,8 +1,8 @@
-/** Trailing maximum-loss bases and daily-loss anchors: rules.md §4 T4, T7, T9, T10, T12 and §7. */
+/** Trailing maximum-loss bases: rules.md §4 T4, T7, T9, T10 and §7. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { balanceOp, deal, history, roundTrip, snap } from '../../../test/factories/history.ts';
-import { evaluate } from '../index.ts';
+import { evaluate } from '../evaluate.ts';
 import { parseRule } from '../registry.ts';
 import { buildTimeline } from '../timeline-pass.ts';
 import { evaluateMaxLoss } from './max-loss.ts';
@@ -73,30 +73,6 @@ describe('Apex intraday equity trail', () => {
     const h = history([...roundTrip(1, '2026-01-12T15:00:00.000Z', '2026-01-12T16:00:00.000Z', 0)], [snap('2026-01-12T15:30:00.000Z', 50_000, 53_000)], 50_000);
     const r = evaluate(h, [parseRule({ type: 'max_loss', pct: 4, basis: 'intraday_equity_trail' })]);
     expect(r.violations[0]).toMatchObject({ floor: 51_000, equity: 50_000, timestamp: '2026-01-12T16:00:00.000Z' });
-  });
-});
-
-describe('daily-loss anchors (T12, T13)', () => {
-  const at = (equityAtReset: number, balance = 100_000) =>
-    history([deal('2026-01-12T20:00:00.000Z', { position_id: 7 })], [snap('2026-01-12T22:59:00.000Z', balance, equityAtReset), snap('2026-01-13T08:00:00.000Z', balance, 90_000)]);
-  const floorFor = (anchor: string, amount: string, h: ReturnType<typeof history>) =>
-    evaluate(h, [parseRule({ type: 'daily_loss', pct: 5, anchor, amount, reset_tz: 'Europe/Prague' })]).violations.find((v) => v.day === '2026-01-13')?.floor;
-
-  it('Aquafunded: max(balance, equity) with a fixed amount — floating +2,000 → 97,000; floating −2,000 → 95,000', () => {
-    expect(floorFor('max_day_start_balance_equity', 'pct_of_initial', at(102_000))).toBe(97_000);
-    expect(floorFor('max_day_start_balance_equity', 'pct_of_initial', at(98_000))).toBe(95_000);
-  });
-  it('The5ers: 5 % of max(balance, equity) — equity 102,000 at the reset gives 96,900', () => {
-    expect(floorFor('max_day_start_balance_equity', 'pct_of_anchor', at(102_000))).toBe(96_900);
-  });
-  it('day-start equity anchor follows the floating result at the reset', () => {
-    expect(floorFor('day_start_equity', 'pct_of_initial', at(99_000))).toBe(94_000);
-  });
-  it('a soft daily pause is reported but does not fail the account', () => {
-    const h = at(100_000);
-    const r = evaluate(h, [parseRule({ type: 'daily_loss', pct: 5, severity: 'soft_pause' }), parseRule({ type: 'profit_target', pct: 10 })]);
-    expect(r.violations.map((v) => v.severity)).toEqual(['soft_pause']);
-    expect(r.outcome).toBe('objectives_not_met');
   });
 });
 

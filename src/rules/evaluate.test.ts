@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OpenPosition } from '../mt5/history.ts';
 import { deal, history, roundTrip, snap } from '../../test/factories/history.ts';
-import { evaluate } from './index.ts';
+import { evaluate } from './evaluate.ts';
 import { parseRule } from './registry.ts';
 
 const maxLoss = parseRule({ type: 'max_loss', pct: 10, basis: 'static', amount_mode: 'pct_of_initial', comparator: 'lt', tolerance: 0 });

@@ -1,6 +1,6 @@
 /** Every added rule family parses from its list-form object with the documented defaults and rejects unknown fields. */
 import { describe, expect, it } from 'vitest';
-import { parseRule, RULE_TYPES } from '../registry.ts';
+import { parseRule, RULE_TYPES } from './registry.ts';
 
 describe('rule family defaults', () => {
   it.each([
