@@ -8,7 +8,8 @@
  */
 import { DateTime } from 'luxon';
 import type { AccountHistory, Deal, DealEntry, DealType, EquitySnapshot, OpenPosition } from '../history.ts';
-import { ReportError, type ParsedReport, type ReportDeal } from './parse.ts';
+import { ReportError } from './errors.ts';
+import type { ParsedReport, ReportDeal } from './parsed-report.ts';
 
 export interface ReportToHistoryOptions {
   /**

@@ -1,8 +1,9 @@
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENGLISH, EXPECTED, MODEL, reportHtml, reportXlsx } from '../../../test/factories/mt5-report.ts';
+import { ReportError } from './errors.ts';
 import { createReportParser } from './off-thread.ts';
-import { parseReport, ReportError } from './parse.ts';
+import { parseReport } from './parse.ts';
 import { ReportTooLargeError } from './zip.ts';
 
 const parser = createReportParser({ timeoutMs: 20_000 });

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ReportError } from './errors.ts';
-import type { ParsedReport, ParseReportOptions } from './parse.ts';
+import type { ParsedReport, ParseReportOptions } from './parsed-report.ts';
 import type { ParseRequest } from './parse.worker.ts';
 import { ReportTooLargeError, type ZipLimits } from './zip.ts';
 

@@ -1,7 +1,8 @@
 /** Worker-thread side of `off-thread.ts`: parses one report per message and answers with it or its error. */
 import { parentPort } from 'node:worker_threads';
 import { ReportError } from './errors.ts';
-import { parseReport, type ParseReportOptions } from './parse.ts';
+import { parseReport } from './parse.ts';
+import type { ParseReportOptions } from './parsed-report.ts';
 import { ReportTooLargeError } from './zip.ts';
 
 export interface ParseRequest {

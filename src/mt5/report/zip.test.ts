@@ -2,7 +2,8 @@ import { deflateRawSync } from 'node:zlib';
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ENGLISH, MODEL, reportXlsx } from '../../../test/factories/mt5-report.ts';
-import { parseReport, ReportError } from './parse.ts';
+import { ReportError } from './errors.ts';
+import { parseReport } from './parse.ts';
 import { DEFAULT_ZIP_LIMITS, readZip, ReportTooLargeError, ZipError } from './zip.ts';
 
 const MiB = 1024 * 1024;
