@@ -5,7 +5,16 @@
  */
 import type { AccountHistory } from '../mt5/history.ts';
 import { FRESH_ARENA, type Columns } from './arena.ts';
-import { DEAL_ADJUSTMENT, DEAL_INOUT, DEAL_OPENS, DEAL_SELL, DEAL_TRADE, decodeHistory, type DealColumns, type DecodedHistory } from './decode.ts';
+import {
+  DEAL_ADJUSTMENT,
+  DEAL_INOUT,
+  DEAL_OPENS,
+  DEAL_SELL,
+  DEAL_TRADE,
+  type DealColumns,
+  type DecodedHistory,
+  decodeHistory,
+} from './decode.ts';
 import { m1Bound } from './m1-bound.ts';
 import { toCents } from './money.ts';
 import { PositionTable } from './position-table.ts';
