@@ -16,7 +16,7 @@ import { cents, optNum, round2 } from './values.ts';
 const TRADE_TYPES = new Set(['buy', 'sell']);
 const CLOSING = new Set(['out', 'in/out', 'out by']);
 
-export interface CrossCheckInput {
+interface CrossCheckInput {
   deals: ReportDeal[];
   openPositions: ReportOpenPosition[];
   /** The Deals and Open Positions blocks, for their totals rows. */

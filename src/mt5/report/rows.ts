@@ -62,7 +62,7 @@ export function decodeEntities(s: string): string {
 const isUnicodeSpace = (c: number) =>
   c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 
-export function tidyText(s: string): string {
+function tidyText(s: string): string {
   let dirty = false;
   let prevSpace = true; // a leading space is dirty
   for (let i = 0; i < s.length; i++) {

@@ -32,5 +32,3 @@ export interface RuleFamily<S extends { type: string }> {
   schema: z.ZodType<S>;
   evaluate(rule: S, ctx: FamilyContext): FamilyResult;
 }
-
-export const NO_RESULT: FamilyResult = Object.freeze({ violations: [], objectives: [], metrics: {} }) as FamilyResult;
