@@ -19,7 +19,7 @@ export interface DayClock {
 }
 
 /** A trading day and the UTC instants it starts (inclusive) and ends (exclusive). */
-export interface DaySpan {
+interface DaySpan {
   day: string;
   start: number;
   end: number;

@@ -38,7 +38,7 @@ export interface DealColumns {
   src: readonly Deal[];
 }
 
-export interface SnapshotColumns {
+interface SnapshotColumns {
   length: number;
   ms: Float64Array;
   /** Observed equity, cents. */

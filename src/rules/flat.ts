@@ -26,7 +26,7 @@ export const flatRulesSchema = z
 
 export type FlatRules = z.infer<typeof flatRulesSchema>;
 
-export const FLAT_DEFAULTS = {
+const FLAT_DEFAULTS = {
   max_drawdown_percent: 10,
   profit_target_percent: 10,
   max_daily_loss_percent: 5,

@@ -3,8 +3,8 @@
  * metrics, violations and objectives. Adding a rule family = one file in families/ + one entry
  * in registry.ts.
  */
-export { evaluate, evaluateDecoded, metricsWithoutEvaluation, type EvaluateOptions } from './evaluate.ts';
-export type { Evaluation, Metrics, Objective, Violation } from './types.ts';
+export { evaluate, evaluateDecoded, metricsWithoutEvaluation } from './evaluate.ts';
+export type { Evaluation } from './types.ts';
 export type { RuleSpec } from './registry.ts';
-export { decodeHistory, type DecodedHistory } from './decode.ts';
-export { DEFAULT_DAY_BASIS, ruleSetDay, type DayBasis } from './day-basis.ts';
+export { decodeHistory } from './decode.ts';
+export { DEFAULT_DAY_BASIS } from './day-basis.ts';

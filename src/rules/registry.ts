@@ -21,7 +21,7 @@ import { profitTargetFamily } from './families/profit-target.ts';
 import { stopLossRequiredFamily } from './families/stop-loss-required.ts';
 import { weekendFlatFamily } from './families/weekend-flat.ts';
 
-export const FAMILIES = [
+const FAMILIES = [
   maxLossFamily,
   dailyLossFamily,
   profitTargetFamily,
@@ -38,7 +38,7 @@ export const FAMILIES = [
   maxRiskPerTradeFamily,
   inactivityFamily,
   crossAccountHedgingFamily,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: each family has its own spec type; RuleSpec is their union, derived from this list
 ] as const satisfies readonly RuleFamily<any>[];
 
 const byType = new Map<string, RuleFamily<{ type: string }>>(FAMILIES.map((f) => [f.type, f as unknown as RuleFamily<{ type: string }>]));

@@ -15,7 +15,7 @@ import topstep50k from './presets/topstep-50k.v1.json' with { type: 'json' };
 import { flatRulesSchema, flatRulesToSpecs, type FlatRules } from './flat.ts';
 import { ruleSpecSchema, type RuleSpec } from './registry.ts';
 
-export interface PresetFile {
+interface PresetFile {
   name: string;
   version: number;
   title: string;
@@ -23,9 +23,9 @@ export interface PresetFile {
   rules: Array<Record<string, unknown>>;
 }
 
-export const PRESETS: readonly PresetFile[] = [ftmo2Step, ftmo1Step, the5ersHighStakes, topstep50k, apexIntraday, e8One];
+const PRESETS: readonly PresetFile[] = [ftmo2Step, ftmo1Step, the5ersHighStakes, topstep50k, apexIntraday, e8One];
 
-export function findPreset(ref: string): PresetFile | undefined {
+function findPreset(ref: string): PresetFile | undefined {
   const [name, version] = ref.split('@');
   const candidates = PRESETS.filter((p) => p.name === name && (version === undefined || String(p.version) === version));
   return candidates.sort((a, b) => b.version - a.version)[0];

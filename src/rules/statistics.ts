@@ -81,7 +81,10 @@ export function statistics(timeline: Timeline, resetTz: string, resetTime: strin
     if (last && last.date === date) {
       last.balance = balance;
       last.profit += dayProfit;
-    } else daily.push((last = { date, balance, profit: dayProfit }));
+    } else {
+      last = { date, balance, profit: dayProfit };
+      daily.push(last);
+    }
   }
   const days = daily.map((d) => ({ date: d.date, balance: fromCents(d.balance), profit: fromCents(d.profit) }));
   const best = days.reduce<DailyGrowth | null>((b, d) => (!b || d.profit > b.profit ? d : b), null);

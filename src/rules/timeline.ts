@@ -77,7 +77,7 @@ export interface Trade {
 }
 
 /** A position open at some instant, as a breach's evidence shows it. */
-export interface OpenPosition {
+interface OpenPosition {
   position_id: number;
   symbol: string;
   side: 'buy' | 'sell';

@@ -2,7 +2,7 @@
 import type { Evidence } from './evidence.ts';
 import type { EquitySource } from './timeline.ts';
 
-export type Severity = 'hard' | 'soft_pause' | 'warning';
+type Severity = 'hard' | 'soft_pause' | 'warning';
 
 /** A breach: what the rule says, and the same evidence in every family (evidence.ts). */
 export interface Violation extends Evidence {

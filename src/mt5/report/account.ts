@@ -8,7 +8,7 @@ export function readAccount(list: Pair[], title: string, warnings: string[]): Re
   const valued = list.filter((p) => p.value !== '');
   const accountPattern = /^(\d+)\s*\((.*)\)\s*$/;
   const accountPair = valued.find((p) => accountPattern.test(p.value));
-  const datePair = valued.find((p) => /^\d{4}[.\-]\d\d[.\-]\d\d/.test(p.value));
+  const datePair = valued.find((p) => /^\d{4}[.-]\d\d[.-]\d\d/.test(p.value));
   if (valued.length >= 4) {
     account.name = valued[0]!.value;
     account.company = valued[2]!.value;

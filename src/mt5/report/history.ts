@@ -55,7 +55,7 @@ const DEAL_TYPES: Record<string, DealType> = {
 const ENTRIES: Record<string, DealEntry> = { in: 'in', out: 'out', 'in/out': 'inout', 'out by': 'out_by' };
 
 /** `2023-06-23 07:53:00` on the broker clock → UTC ISO with milliseconds. */
-export function serverTimeToUtc(serverTime: string, opts: ReportToHistoryOptions): string {
+function serverTimeToUtc(serverTime: string, opts: ReportToHistoryOptions): string {
   const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(serverTime);
   if (!m) throw new ReportError(`unreadable time "${serverTime}" in the report`);
   if (opts.serverTimeZone) {

@@ -84,7 +84,8 @@ export function createReportParser(o: ReportParserOptions): ReportParser {
   };
 
   function run(slot: Slot, bytes: Uint8Array, opts: ParseReportOptions): Promise<ParsedReport> {
-    const worker = (slot.worker ??= startWorker());
+    slot.worker ??= startWorker();
+    const worker = slot.worker;
     // A parked worker must not keep the process alive.
     worker.ref();
     const id = nextId++;

@@ -93,6 +93,7 @@ export interface RowSink {
 }
 
 
+// biome-ignore lint/suspicious/noConstEnum: the scanner's hot loop compares tags; a const enum is inlined as numbers
 const enum Tag {
   Other,
   Tr,

@@ -81,8 +81,15 @@ export function readSummary(list: Pair[], warnings: string[]): ReportSummary {
   const valued = list.filter((p) => p.value !== '');
   const byLabel = valued.map((p) => SUMMARY_LABELS[p.label.toLowerCase()]);
   const english = byLabel.every((k) => k !== undefined) && valued.length > 0;
-  if (english) valued.forEach((p, i) => (summary[byLabel[i]!] = parseNumber(p.value)));
-  else if (valued.length === SUMMARY_ORDER.length) valued.forEach((p, i) => (summary[SUMMARY_ORDER[i]!] = parseNumber(p.value)));
+  if (english) {
+    valued.forEach((p, i) => {
+      summary[byLabel[i]!] = parseNumber(p.value);
+    });
+  } else if (valued.length === SUMMARY_ORDER.length) {
+    valued.forEach((p, i) => {
+      summary[SUMMARY_ORDER[i]!] = parseNumber(p.value);
+    });
+  }
   else if (valued.length > 0) {
     valued.forEach((p, i) => {
       const k = byLabel[i];
@@ -108,10 +115,18 @@ export function readResults(list: Pair[], warnings: string[]): ReportResults {
     results[a] = x;
     if (b) results[b] = y;
   };
-  if (english) valued.forEach((p, i) => put(indexes[i]!, p.value));
-  else if (valued.length === RESULTS_ORDER.length) valued.forEach((p, i) => put(i, p.value));
-  else if (valued.length > 0) {
-    valued.forEach((p, i) => indexes[i] !== undefined && put(indexes[i]!, p.value));
+  if (english) {
+    valued.forEach((p, i) => {
+      put(indexes[i]!, p.value);
+    });
+  } else if (valued.length === RESULTS_ORDER.length) {
+    valued.forEach((p, i) => {
+      put(i, p.value);
+    });
+  } else if (valued.length > 0) {
+    valued.forEach((p, i) => {
+      if (indexes[i] !== undefined) put(indexes[i]!, p.value);
+    });
     warnings.push(`results: ${valued.length} values where ${RESULTS_ORDER.length} were expected; only English labels were read`);
   }
   return results;

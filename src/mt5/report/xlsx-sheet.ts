@@ -180,7 +180,10 @@ export function sheetRows(sheet: string, shared: string[], percent: Set<number>,
         const to = b ? cellRef(b) : from;
         if (!from || !to || to.col < from.col) break;
         let list = merges.get(from.row);
-        if (!list) merges.set(from.row, (list = Object.assign([] as number[], { sorted: false })));
+        if (!list) {
+          list = Object.assign([] as number[], { sorted: false });
+          merges.set(from.row, list);
+        }
         list.push(from.col, to.col);
         break;
       }

@@ -137,8 +137,14 @@ function entries(b: Uint8Array): Entry[] {
       const length = u16(b, x + 2);
       if (id === 0x0001) {
         let f = x + 4;
-        if (size === 0xffffffff) (size = u64(b, f)), (f += 8);
-        if (compressedSize === 0xffffffff) (compressedSize = u64(b, f)), (f += 8);
+        if (size === 0xffffffff) {
+          size = u64(b, f);
+          f += 8;
+        }
+        if (compressedSize === 0xffffffff) {
+          compressedSize = u64(b, f);
+          f += 8;
+        }
         if (localOffset === 0xffffffff) localOffset = u64(b, f);
       }
       x += 4 + length;

@@ -16,7 +16,7 @@ import { fromCents, pct2 } from '../money.ts';
 import { ceilingComparator, exceeds, pct, resetTime, resetTz } from '../spec-fields.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const bestDaySchema = z
+const bestDaySchema = z
   .object({
     type: z.literal('best_day'),
     cap_pct: pct,
@@ -35,7 +35,7 @@ export const bestDaySchema = z
   });
 export type BestDayRule = z.infer<typeof bestDaySchema>;
 
-export function evaluateBestDay(rule: BestDayRule, { timeline }: FamilyContext): FamilyResult {
+function evaluateBestDay(rule: BestDayRule, { timeline }: FamilyContext): FamilyResult {
   const days = dailyClosedPnl(timeline, rule.reset_tz, rule.reset_time);
   const best = days.reduce<DayPnl | null>((b, d) => (!b || d.cents > b.cents ? d : b), null);
   const bestCents = Math.max(0, best?.cents ?? 0);

@@ -14,7 +14,7 @@ import type { Trade } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const crossAccountHedgingSchema = z
+const crossAccountHedgingSchema = z
   .object({
     type: z.literal('cross_account_hedging'),
     min_overlap_seconds: z.number().finite().min(0).max(30 * 86_400).default(0),
@@ -30,7 +30,7 @@ interface Group {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function evaluateCrossAccountHedging(rule: CrossAccountHedgingRule, { timeline, others, atMs }: FamilyContext): FamilyResult {
+function evaluateCrossAccountHedging(rule: CrossAccountHedgingRule, { timeline, others, atMs }: FamilyContext): FamilyResult {
   const endOf = (t: Trade) => t.closeMs ?? Math.max(atMs, t.openMs);
   const minMs = rule.min_overlap_seconds * 1000;
   const violations: Violation[] = [];

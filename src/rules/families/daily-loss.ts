@@ -18,7 +18,7 @@ import { EQUITY_M1_BOUND } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const dailyLossSchema = z
+const dailyLossSchema = z
   .object({
     type: z.literal('daily_loss'),
     pct,
@@ -46,7 +46,7 @@ interface DayState {
   worst: { ms: number; equity: number; loss: number; floor: number; amount: number };
 }
 
-export function evaluateDailyLoss(rule: DailyLossRule, { timeline }: FamilyContext): FamilyResult {
+function evaluateDailyLoss(rule: DailyLossRule, { timeline }: FamilyContext): FamilyResult {
   const clock = dayClock(rule.reset_tz, rule.reset_time);
   const tol = toCents(rule.tolerance);
   const lt = rule.comparator === 'lt';

@@ -14,7 +14,7 @@ import { ceilingComparator, exceeds, severity } from '../spec-fields.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const inactivitySchema = z
+const inactivitySchema = z
   .object({
     type: z.literal('inactivity'),
     days: z.number().int('must be a whole number').min(1).max(3650),
@@ -30,7 +30,7 @@ export type InactivityRule = z.infer<typeof inactivitySchema>;
 const DAY_MS = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function evaluateInactivity(rule: InactivityRule, { timeline, atMs }: FamilyContext): FamilyResult {
+function evaluateInactivity(rule: InactivityRule, { timeline, atMs }: FamilyContext): FamilyResult {
   if (timeline.deals.length === 0) return { violations: [], objectives: [], metrics: { longest_inactivity_days: 0 } };
   const limit = rule.days * DAY_MS + Math.round(rule.tolerance_seconds * 1000);
   const spans: Array<[number, number]> = [];

@@ -12,7 +12,7 @@ import type { Trade } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const maxDailyTradesSchema = z
+const maxDailyTradesSchema = z
   .object({
     type: z.literal('max_daily_trades'),
     count: z.number().int('must be a whole number').min(1).max(10_000_000),
@@ -26,7 +26,7 @@ export const maxDailyTradesSchema = z
   .strict();
 export type MaxDailyTradesRule = z.infer<typeof maxDailyTradesSchema>;
 
-export function evaluateMaxDailyTrades(rule: MaxDailyTradesRule, { timeline }: FamilyContext): FamilyResult {
+function evaluateMaxDailyTrades(rule: MaxDailyTradesRule, { timeline }: FamilyContext): FamilyResult {
   const clock = dayClock(rule.reset_tz, rule.reset_time);
   const days: Array<{ day: string; trades: Trade[] }> = [];
   const byDay = new Map<string, Trade[]>();

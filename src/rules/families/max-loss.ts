@@ -16,7 +16,7 @@ import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spe
 import { EQUITY_M1_BOUND } from '../timeline.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const maxLossSchema = z
+const maxLossSchema = z
   .object({
     type: z.literal('max_loss'),
     pct,
@@ -61,7 +61,7 @@ export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext):
   const balanceOf = P.balance;
   const equityOf = P.equity;
   const adjustmentsOf = P.adjustments;
-  const valueOf = rule.measured_on === 'balance' ? balanceOf : equityOf;
+  const measuredOf = rule.measured_on === 'balance' ? balanceOf : equityOf;
   const balanceTrail = rule.basis === 'intraday_balance_trail';
   const equityTrail = rule.basis === 'intraday_equity_trail';
   const staticBasis = rule.basis === 'static';
@@ -110,7 +110,7 @@ export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext):
     if (rule.lock_at_initial) floor = Math.min(floor, ic);
     if (floor < floorTrading) floor = floorTrading; // never falls
     floorTrading = floor;
-    const value = valueOf[i]! - adjusted;
+    const value = measuredOf[i]! - adjusted;
     // Drawdown from the rule's own reference: the initial capital, or the trailing peak.
     const drawdown = (staticBasis ? ic : peak) - value;
     if (drawdown > worstDrawdown) {

@@ -13,7 +13,7 @@ import { ceilingComparator, exceeds, severity } from '../spec-fields.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const maxLotsPerOrderSchema = z
+const maxLotsPerOrderSchema = z
   .object({
     type: z.literal('max_lots_per_order'),
     lots: z.number().finite().gt(0, 'must be greater than 0').max(1_000_000),
@@ -29,7 +29,7 @@ export type MaxLotsPerOrderRule = z.infer<typeof maxLotsPerOrderSchema>;
 /** Lots as integers of 1e-8, so partial fills sum exactly. */
 const units = (lots: number) => Math.round(lots * 1e8);
 
-export function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { timeline }: FamilyContext): FamilyResult {
+function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { timeline }: FamilyContext): FamilyResult {
   const limit = units(rule.lots + rule.tolerance);
   const cmp = rule.comparator;
   interface OrderState {

@@ -12,7 +12,7 @@ import type { Timeline } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const maxOpenPositionsSchema = z
+const maxOpenPositionsSchema = z
   .object({
     type: z.literal('max_open_positions'),
     count: z.number().int('must be a whole number').min(1).max(1_000_000),
@@ -24,7 +24,7 @@ export const maxOpenPositionsSchema = z
   .strict();
 export type MaxOpenPositionsRule = z.infer<typeof maxOpenPositionsSchema>;
 
-export interface PositionEvent {
+interface PositionEvent {
   ms: number;
   ticket: number;
   position_id: number;
@@ -34,7 +34,7 @@ export interface PositionEvent {
 }
 
 /** Openings and closings of positions in deal order (a netting reversal closes, then opens). */
-export function positionEvents(timeline: Timeline): PositionEvent[] {
+function positionEvents(timeline: Timeline): PositionEvent[] {
   const open = new Map<number, number>();
   const out: PositionEvent[] = [];
   for (const td of timeline.deals) {
@@ -60,7 +60,7 @@ export function positionEvents(timeline: Timeline): PositionEvent[] {
   return out;
 }
 
-export function evaluateMaxOpenPositions(rule: MaxOpenPositionsRule, { timeline }: FamilyContext): FamilyResult {
+function evaluateMaxOpenPositions(rule: MaxOpenPositionsRule, { timeline }: FamilyContext): FamilyResult {
   const open = new Map<number, PositionEvent>();
   const violations: Violation[] = [];
   let peak = 0;

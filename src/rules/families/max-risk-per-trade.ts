@@ -16,7 +16,7 @@ import { ceilingComparator, exceeds, pct, severity, tolerance } from '../spec-fi
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const maxRiskPerTradeSchema = z
+const maxRiskPerTradeSchema = z
   .object({
     type: z.literal('max_risk_per_trade_pct'),
     pct,
@@ -27,7 +27,7 @@ export const maxRiskPerTradeSchema = z
   .strict();
 export type MaxRiskPerTradeRule = z.infer<typeof maxRiskPerTradeSchema>;
 
-export function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { timeline }: FamilyContext): FamilyResult {
+function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { timeline }: FamilyContext): FamilyResult {
   const symbols = timeline.symbols;
   if (!symbols) return { violations: [], objectives: [], metrics: { risk_per_trade_data: 'unavailable' } };
   const limit = Math.round((timeline.initialCapitalCents * rule.pct) / 100) + toCents(rule.tolerance);

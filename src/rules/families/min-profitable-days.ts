@@ -10,7 +10,7 @@ import { fromCents } from '../money.ts';
 import { resetTime, resetTz } from '../spec-fields.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const minProfitableDaysSchema = z
+const minProfitableDaysSchema = z
   .object({
     type: z.literal('min_profitable_days'),
     days: z.number().int('must be a whole number').min(0).max(365),
@@ -22,7 +22,7 @@ export const minProfitableDaysSchema = z
   .strict();
 export type MinProfitableDaysRule = z.infer<typeof minProfitableDaysSchema>;
 
-export function evaluateMinProfitableDays(rule: MinProfitableDaysRule, { timeline }: FamilyContext): FamilyResult {
+function evaluateMinProfitableDays(rule: MinProfitableDaysRule, { timeline }: FamilyContext): FamilyResult {
   const threshold = Math.round((timeline.initialCapitalCents * rule.min_profit_pct) / 100);
   // With a 0 % threshold a day must still make money (≥ 1 cent), not merely break even.
   const counts = (cents: number) => cents >= Math.max(threshold, 1);

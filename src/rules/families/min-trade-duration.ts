@@ -24,7 +24,7 @@ import type { Trade } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const minTradeDurationSchema = z
+const minTradeDurationSchema = z
   .object({
     type: z.literal('min_trade_duration'),
     seconds: z.number().finite().gt(0, 'must be greater than 0').max(86_400),
@@ -87,7 +87,7 @@ class Running {
   }
 }
 
-export function evaluateMinTradeDuration(rule: MinTradeDurationRule, { timeline }: FamilyContext): FamilyResult {
+function evaluateMinTradeDuration(rule: MinTradeDurationRule, { timeline }: FamilyContext): FamilyResult {
   const minMs = Math.round((rule.seconds - rule.tolerance_seconds) * 1000);
   const isShort = rule.comparator === 'lt' ? (ms: number) => ms < minMs : (ms: number) => ms <= minMs;
   const closed = timeline.trades.filter((t) => t.closeMs !== null && (rule.applies_to === 'all' || t.cents > 0));

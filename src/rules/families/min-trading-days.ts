@@ -7,7 +7,7 @@ import { tradingDays } from '../day-figures.ts';
 import { resetTime, resetTz } from '../spec-fields.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const minTradingDaysSchema = z
+const minTradingDaysSchema = z
   .object({
     type: z.literal('min_trading_days'),
     days: z.number().int('must be a whole number').min(0).max(365),
@@ -17,7 +17,7 @@ export const minTradingDaysSchema = z
   .strict();
 export type MinTradingDaysRule = z.infer<typeof minTradingDaysSchema>;
 
-export function evaluateMinTradingDays(rule: MinTradingDaysRule, { timeline }: FamilyContext): FamilyResult {
+function evaluateMinTradingDays(rule: MinTradingDaysRule, { timeline }: FamilyContext): FamilyResult {
   const count = tradingDays(timeline, rule.reset_tz, rule.reset_time).length;
   return { violations: [], objectives: [{ rule: 'min_trading_days', target: rule.days, current: count, met: count >= rule.days }], metrics: { trading_days: count } };
 }

@@ -24,7 +24,7 @@ import type { FamilyContext, FamilyResult, NewsEvent, RuleFamily } from './famil
 
 const minutes = z.number().finite().min(0).max(1440);
 
-export const newsWindowSchema = z
+const newsWindowSchema = z
   .object({
     type: z.literal('news_window'),
     minutes_before: minutes.default(2),
@@ -61,7 +61,7 @@ function releaseMs(e: NewsEvent): number {
   }
 }
 
-export function evaluateNewsWindow(rule: NewsWindowRule, { timeline, calendar }: FamilyContext): FamilyResult {
+function evaluateNewsWindow(rule: NewsWindowRule, { timeline, calendar }: FamilyContext): FamilyResult {
   const beforeMs = rule.minutes_before * 60_000;
   const afterMs = rule.minutes_after * 60_000;
   const parsed = calendar.map((e, index) => ({ e, index, ms: releaseMs(e) }));

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { fromCents, pct2 } from '../money.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const profitTargetSchema = z
+const profitTargetSchema = z
   .object({
     type: z.literal('profit_target'),
     pct: z.number().finite().gt(0, 'must be greater than 0').max(1000, 'must be at most 1000'),
@@ -16,7 +16,7 @@ export const profitTargetSchema = z
   .strict();
 export type ProfitTargetRule = z.infer<typeof profitTargetSchema>;
 
-export function evaluateProfitTarget(rule: ProfitTargetRule, { timeline }: FamilyContext): FamilyResult {
+function evaluateProfitTarget(rule: ProfitTargetRule, { timeline }: FamilyContext): FamilyResult {
   const profit = timeline.finalBalance - (timeline.initialCapitalCents + timeline.finalAdjustments);
   const target = Math.round((timeline.initialCapitalCents * rule.pct) / 100);
   const flat = timeline.openPositions === 0;

@@ -17,7 +17,7 @@ import type { TimedDeal } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
-export const stopLossRequiredSchema = z
+const stopLossRequiredSchema = z
   .object({
     type: z.literal('stop_loss_required'),
     within_seconds: z.number().finite().min(0).max(86_400).default(0),
@@ -28,7 +28,7 @@ export type StopLossRequiredRule = z.infer<typeof stopLossRequiredSchema>;
 
 const hasSl = (td: TimedDeal) => td.deal.sl !== undefined && td.deal.sl !== null && td.deal.sl !== 0;
 
-export function evaluateStopLossRequired(rule: StopLossRequiredRule, { timeline, atMs }: FamilyContext): FamilyResult {
+function evaluateStopLossRequired(rule: StopLossRequiredRule, { timeline, atMs }: FamilyContext): FamilyResult {
   const tradeDeals = timeline.deals.filter((td) => td.isTrade);
   if (!tradeDeals.some((td) => td.deal.sl !== undefined)) {
     return { violations: [], objectives: [], metrics: { stop_loss_data: 'unavailable', positions_without_stop_loss: null } };

@@ -17,7 +17,7 @@ const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'satur
 const weekday = z.enum(WEEKDAYS);
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
-export const weekendFlatSchema = z
+const weekendFlatSchema = z
   .object({
     type: z.literal('weekend_flat'),
     cutoff_day: weekday.default('friday'),
@@ -30,7 +30,7 @@ export const weekendFlatSchema = z
   .strict();
 export type WeekendFlatRule = z.infer<typeof weekendFlatSchema>;
 
-export interface WeekendBreak {
+interface WeekendBreak {
   cutoff: number;
   resume: number;
 }
@@ -41,7 +41,7 @@ const minutesOf = (t: string) => {
 };
 
 /** The weekend breaks (UTC instants) whose cutoff falls in the weeks covering [fromMs, toMs], in order. */
-export function weekendBreaks(rule: Pick<WeekendFlatRule, 'cutoff_day' | 'cutoff_time' | 'resume_day' | 'resume_time' | 'reset_tz'>, fromMs: number, toMs: number): WeekendBreak[] {
+function weekendBreaks(rule: Pick<WeekendFlatRule, 'cutoff_day' | 'cutoff_time' | 'resume_day' | 'resume_time' | 'reset_tz'>, fromMs: number, toMs: number): WeekendBreak[] {
   const cut = minutesOf(rule.cutoff_time);
   const res = minutesOf(rule.resume_time);
   const cutWd = WEEKDAYS.indexOf(rule.cutoff_day);
@@ -64,7 +64,7 @@ export function weekendBreaks(rule: Pick<WeekendFlatRule, 'cutoff_day' | 'cutoff
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function evaluateWeekendFlat(rule: WeekendFlatRule, { timeline, atMs }: FamilyContext): FamilyResult {
+function evaluateWeekendFlat(rule: WeekendFlatRule, { timeline, atMs }: FamilyContext): FamilyResult {
   const trades = timeline.trades;
   if (trades.length === 0) return { violations: [], objectives: [], metrics: { weekend_holds: 0 } };
   // Positions still open are open up to the evaluation instant (inclusive).
