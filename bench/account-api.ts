@@ -46,7 +46,7 @@ for (let r = 1; r <= ROUNDS; r++) {
   rows.push(`| ${r} | ${b.rps} | ${f.rps} | ${((f.rps / b.rps) * 100).toFixed(0)} % | ${b.p50} / ${b.p99} | ${f.p50} / ${f.p99} | ${f.non200 + f.errors} |`);
 }
 await stack.deps.accountData.accessLog.flush();
-const logged = await stack.deps.dbHandle.db.withTables<{ api_access_log: { id: number } }>().selectFrom('api_access_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+const logged = await stack.deps.dbHandle.db.selectFrom('api_access_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
 console.log(`mode: ${stack.deps.dbHandle.dialect}${stack.config.REDIS_URL ? ' + Redis' : ' + memory'}, connections ${CONNECTIONS}, ${SECONDS} s per run, upstream reads ${stack.deps.accountData.feed.upstreamReads}, access-log rows ${Number(logged?.n)}`);
 console.log('| round | bare Fastify req/s | GET …/info req/s (auth+allowlist+limits+audit) | ratio | bare p50/p99 ms | info p50/p99 ms | non-200 |');
 console.log('|---|---|---|---|---|---|---|');

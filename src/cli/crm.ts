@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { AppError } from '../http/errors.ts';
 import { parseDuration } from '../modules/api-keys/api-key.ts';
 import type { AuditService } from '../modules/audit/audit.service.ts';
-import type { ServiceTokenService } from '../modules/crm/service-token.service.ts';
+import { serviceTokenFormat, type ServiceTokenService } from '../modules/crm/service-token.service.ts';
 import type { StaffService } from '../modules/staff/staff.service.ts';
 import { readSecret } from './secret-input.ts';
 import { withDeps } from './with-deps.ts';
@@ -94,7 +94,7 @@ export function registerCrmCommands(program: Command, io: Io): void {
       const list = await withServices((s) => s.serviceTokens.list());
       if (opts.json) return io.out(JSON.stringify(list));
       if (list.length === 0) return io.out('No service tokens yet (SERVICE_API_TOKEN from the environment is always accepted).');
-      for (const line of table(['ID', 'NAME', 'TOKEN', 'STATUS', 'CREATED', 'EXPIRES', 'LAST USED'], list.map((t) => [t.id, t.name, `bst_${t.kid}_…`, t.status, t.createdAt, t.expiresAt ?? '-', t.lastUsedAt ?? 'never']))) io.out(line);
+      for (const line of table(['ID', 'NAME', 'TOKEN', 'STATUS', 'CREATED', 'EXPIRES', 'LAST USED'], list.map((t) => [t.id, t.name, serviceTokenFormat.display(t.kid), t.status, t.createdAt, t.expiresAt ?? '-', t.lastUsedAt ?? 'never']))) io.out(line);
     });
 
   tokens

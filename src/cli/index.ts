@@ -1,7 +1,7 @@
 /** ./bin/brymix — the guide's manage_keys.py and the server's own commands. */
 import { Command, CommanderError } from 'commander';
 import { AppError } from '../http/errors.ts';
-import { parseDuration } from '../modules/api-keys/api-key.ts';
+import { apiKeyFormat, parseDuration } from '../modules/api-keys/api-key.ts';
 import type { ApiKeyService, KeySummary } from '../modules/api-keys/api-key.service.ts';
 import { flatRulesSchema } from '../rules/flat.ts';
 import { registerCheckCommand } from './check.ts';
@@ -20,7 +20,7 @@ const withKeys = <T>(fn: (keys: ApiKeyService) => Promise<T>): Promise<T> => wit
 
 function keyTable(keys: KeySummary[]): string[] {
   if (keys.length === 0) return ['No API keys yet. Create one with: ./bin/brymix keys create "<name>"'];
-  const rows = keys.map((k) => [k.id, k.name, `bmx_${k.kid}_…`, k.status, k.created_at, k.expires_at ?? '-', k.last_used_at ?? 'never']);
+  const rows = keys.map((k) => [k.id, k.name, apiKeyFormat.display(k.kid), k.status, k.created_at, k.expires_at ?? '-', k.last_used_at ?? 'never']);
   const header = ['ID', 'NAME', 'KEY', 'STATUS', 'CREATED', 'EXPIRES', 'LAST USED'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());

@@ -6,7 +6,6 @@
 import { sql } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/index.ts';
-import { crmDb } from '../db/crm-schema.ts';
 
 export interface WindowState {
   allowed: boolean;
@@ -18,8 +17,6 @@ export interface WindowState {
 }
 
 export function createFixedWindow({ db, clock }: { db: Db; clock: Clock }) {
-  const cdb = crmDb(db);
-
   function state(count: number, windowStart: number, limit: number, windowMs: number, now: number): WindowState {
     const resetSeconds = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
     return { allowed: count <= limit, count, limit, remaining: Math.max(0, limit - count), resetSeconds };
@@ -30,7 +27,7 @@ export function createFixedWindow({ db, clock }: { db: Db; clock: Clock }) {
     async hit(key: string, limit: number, windowMs: number): Promise<WindowState> {
       const now = clock.now();
       const cut = now - windowMs;
-      const row = await cdb
+      const row = await db
         .insertInto('rate_counters')
         .values({ key, count: 1, window_start: now })
         .onConflict((oc) =>
@@ -47,7 +44,7 @@ export function createFixedWindow({ db, clock }: { db: Db; clock: Clock }) {
     /** The current state without counting (e.g. "is this login locked?"). */
     async peek(key: string, limit: number, windowMs: number): Promise<WindowState> {
       const now = clock.now();
-      const row = await cdb.selectFrom('rate_counters').select(['count', 'window_start']).where('key', '=', key).executeTakeFirst();
+      const row = await db.selectFrom('rate_counters').select(['count', 'window_start']).where('key', '=', key).executeTakeFirst();
       if (!row || Number(row.window_start) <= now - windowMs) return state(0, now, limit, windowMs, now);
       // "allowed" here means one more event may happen.
       const s = state(Number(row.count), Number(row.window_start), limit, windowMs, now);
@@ -55,12 +52,12 @@ export function createFixedWindow({ db, clock }: { db: Db; clock: Clock }) {
     },
 
     async reset(key: string): Promise<void> {
-      await cdb.deleteFrom('rate_counters').where('key', '=', key).execute();
+      await db.deleteFrom('rate_counters').where('key', '=', key).execute();
     },
 
     /** Housekeeping: forget windows that ended long ago. */
     async prune(olderThanMs: number): Promise<number> {
-      const r = await cdb.deleteFrom('rate_counters').where('window_start', '<', clock.now() - olderThanMs).executeTakeFirst();
+      const r = await db.deleteFrom('rate_counters').where('window_start', '<', clock.now() - olderThanMs).executeTakeFirst();
       return Number(r.numDeletedRows);
     },
   };

@@ -6,7 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../infra/clock.ts';
-import type { Mt5AccountRow } from '../../infra/db/accounts-schema.ts';
+import type { Mt5AccountRow } from './account.table.ts';
 import type { GcraPolicy, GcraResult, RateLimiter } from '../../infra/ratelimit/gcra.ts';
 import { AppError } from '../../http/errors.ts';
 import { requireApiKey } from '../../http/api-key-auth.ts';

@@ -6,7 +6,7 @@
  * good data is kept and marked stale with its age; it is never served older than the cache TTL.
  */
 import type { Clock } from '../../infra/clock.ts';
-import type { Mt5AccountRow } from '../../infra/db/accounts-schema.ts';
+import type { Mt5AccountRow } from './account.table.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { FeedStore } from '../../infra/pubsub/feed-store.ts';
 import { isConnectorError, type Mt5Connector } from '../../mt5/connector.ts';

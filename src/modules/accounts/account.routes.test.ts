@@ -245,7 +245,7 @@ describe('access log', () => {
     expect(ok).toMatchObject({ key_id: k.id, account_id: acc1, route: '/api/account/:account_id/info', method: 'GET', ip: '192.0.2.10', actor: 'api_key' });
     expect(ok.latency_ms).toBeGreaterThanOrEqual(0);
     const secret = k.key.split('_')[2]!;
-    const rows = await stack.deps.dbHandle.db.withTables<{ api_access_log: Record<string, unknown> }>().selectFrom('api_access_log').selectAll().execute();
+    const rows = await stack.deps.dbHandle.db.selectFrom('api_access_log').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(secret);
     // Failed authentication is logged too (actor anonymous).
     await get(`/api/account/${acc1}/info`, 'bmx_nope');
@@ -254,7 +254,7 @@ describe('access log', () => {
 
   it('never stores or logs the investor password in plain text', async () => {
     await stack.deps.accountData.accounts.add({ login: '5550123', server: 'Brymix-Demo', password: 'Inv3stor-Canary-Pw', key_id: keyA.id });
-    const rows = await stack.deps.dbHandle.db.withTables<{ mt5_accounts: Record<string, unknown> }>().selectFrom('mt5_accounts').selectAll().execute();
+    const rows = await stack.deps.dbHandle.db.selectFrom('mt5_accounts').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain('Inv3stor-Canary-Pw');
     nextInterval();
     await get('/api/account/5550123/info', keyA.key);

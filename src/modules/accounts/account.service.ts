@@ -7,14 +7,14 @@ import { z } from 'zod';
 import type { Clock } from '../../infra/clock.ts';
 import { newId, type Sealer } from '../../infra/crypto/index.ts';
 import { isUniqueViolation, type Db } from '../../infra/db/index.ts';
-import type { Mt5AccountRow } from '../../infra/db/accounts-schema.ts';
+import type { Mt5AccountRow } from './account.table.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Mt5Credentials } from '../../mt5/connector.ts';
 import { mt5LoginSchema, mt5ServerSchema } from '../../mt5/identifiers.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
 import { flatRulesSchema, type FlatRules } from '../../rules/flat.ts';
 import type { ApiKeyService } from '../api-keys/api-key.service.ts';
-import type { AuditEntry } from '../audit/audit.ts';
+import type { Actor, AuditEntry, RequestMeta } from '../audit/audit.ts';
 import { createAccountRepository, type KeyLimitsRow } from './account.repository.ts';
 
 export interface AccountView {
@@ -27,13 +27,6 @@ export interface AccountView {
   created_at: string;
   /** API keys (ids) whose tenant may read the account. */
   key_ids: string[];
-}
-
-export interface Actor {
-  type: 'staff' | 'system';
-  id: string;
-  ip?: string;
-  requestId?: string;
 }
 
 export interface KeyLimits {
@@ -69,8 +62,17 @@ interface Audit {
 
 export function createAccountService(d: { db: Db; clock: Clock; sealer: Sealer; keys: ApiKeyService; connectors: ConnectorRouter; audit?: Audit; defaults: KeyLimits }) {
   const repo = createAccountRepository(d.db);
-  const audit = async (actor: Actor | undefined, action: string, targetId: string, meta: Record<string, unknown> = {}) =>
-    d.audit?.tryRecord({ actorType: actor?.type ?? 'system', actorId: actor?.id ?? 'cli', action, targetType: 'mt5_account', targetId, ip: actor?.ip ?? null, requestId: actor?.requestId ?? null, meta });
+  const audit = async (actor: Actor | undefined, request: RequestMeta | undefined, action: string, targetId: string, meta: Record<string, unknown> = {}) =>
+    d.audit?.tryRecord({
+      actorType: actor?.type ?? 'system',
+      actorId: actor?.id ?? 'cli',
+      action,
+      targetType: 'mt5_account',
+      targetId,
+      ip: request?.ip ?? null,
+      requestId: request?.requestId ?? null,
+      meta,
+    });
 
   async function keyById(keyId: string) {
     const key = (await d.keys.list()).find((k) => k.id === keyId);
@@ -103,7 +105,7 @@ export function createAccountService(d: { db: Db; clock: Clock; sealer: Sealer; 
   }
 
   return {
-    async add(raw: unknown, actor?: Actor): Promise<AccountView> {
+    async add(raw: unknown, actor?: Actor, request?: RequestMeta): Promise<AccountView> {
       const parsed = addAccountSchema.safeParse(raw);
       if (!parsed.success) {
         const errors = parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message }));
@@ -133,7 +135,7 @@ export function createAccountService(d: { db: Db; clock: Clock; sealer: Sealer; 
         throw err;
       }
       if (key) await repo.link(id, key.tenant_id, now);
-      await audit(actor, 'account.created', id, { login: input.login, server: input.server, key_id: key?.id ?? null });
+      await audit(actor, request, 'account.created', id, { login: input.login, server: input.server, key_id: key?.id ?? null });
       return (await views([(await repo.findById(id))!]))[0]!;
     },
 
@@ -145,33 +147,33 @@ export function createAccountService(d: { db: Db; clock: Clock; sealer: Sealer; 
       return (await views([await requireAccount(id)]))[0]!;
     },
 
-    async link(accountId: string, keyId: string, actor?: Actor): Promise<AccountView> {
+    async link(accountId: string, keyId: string, actor?: Actor, request?: RequestMeta): Promise<AccountView> {
       const row = await requireAccount(accountId);
       const key = await keyById(keyId);
       await repo.link(row.id, key.tenant_id, d.clock.now());
-      await audit(actor, 'account.linked', row.id, { key_id: key.id });
+      await audit(actor, request, 'account.linked', row.id, { key_id: key.id });
       return (await views([row]))[0]!;
     },
 
-    async unlink(accountId: string, keyId: string, actor?: Actor): Promise<AccountView> {
+    async unlink(accountId: string, keyId: string, actor?: Actor, request?: RequestMeta): Promise<AccountView> {
       const row = await requireAccount(accountId);
       const key = await keyById(keyId);
       await repo.unlink(row.id, key.tenant_id);
-      await audit(actor, 'account.unlinked', row.id, { key_id: key.id });
+      await audit(actor, request, 'account.unlinked', row.id, { key_id: key.id });
       return (await views([row]))[0]!;
     },
 
-    async remove(id: string, actor?: Actor): Promise<void> {
+    async remove(id: string, actor?: Actor, request?: RequestMeta): Promise<void> {
       await requireAccount(id);
       await repo.remove(id);
-      await audit(actor, 'account.removed', id);
+      await audit(actor, request, 'account.removed', id);
     },
 
-    async setRules(id: string, rules: FlatRules | null, initialBalance: number | null, actor?: Actor): Promise<AccountView> {
+    async setRules(id: string, rules: FlatRules | null, initialBalance: number | null, actor?: Actor, request?: RequestMeta): Promise<AccountView> {
       const row = await requireAccount(id);
       if (rules) flatRulesSchema.parse(rules);
       await repo.updateRules(id, rules ? JSON.stringify(rules) : null, initialBalance);
-      await audit(actor, 'account.rules_set', row.id, { rules, initial_balance: initialBalance });
+      await audit(actor, request, 'account.rules_set', row.id, { rules, initial_balance: initialBalance });
       return this.get(id);
     },
 

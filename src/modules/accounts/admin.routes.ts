@@ -14,7 +14,8 @@ import type { WidgetService } from '../widgets/widget.service.ts';
 import type { AccessLog } from './access-log.service.ts';
 import type { AccountAccess } from './account-access.ts';
 import type { AccountFeed } from './account-feed.ts';
-import type { AccountService, Actor } from './account.service.ts';
+import { requestMeta, type Actor } from '../audit/audit.ts';
+import type { AccountService } from './account.service.ts';
 
 const TAG = ['Admin: accounts, keys, widgets'];
 const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -24,29 +25,29 @@ export function adminRoutes(d: { accounts: AccountService; keys: ApiKeyService; 
     const app = root.withTypeProvider<ZodTypeProvider>();
     const read = { onRequest: staffAuth() };
     const write = { onRequest: staffAuth({ role: 'admin' }) };
-    const actor = (r: FastifyRequest): Actor => ({ type: 'staff', id: requireStaff(r).id, ip: r.ip, requestId: r.id });
+    const actor = (r: FastifyRequest): Actor => ({ type: 'staff', id: requireStaff(r).id });
 
     app.get('/api/admin/accounts', { ...read, schema: { tags: TAG, summary: 'Registered accounts with linked keys and feed health' } }, async () => {
       const list = await d.accounts.list();
       return { items: list.map((a) => ({ ...a, feed: d.feed.health(a.id) })) };
     });
     app.post('/api/admin/accounts', { ...write, schema: { tags: TAG, summary: 'Register an MT5 account (investor password; never returned)', body: z.record(z.string(), z.unknown()) } }, async (request, reply) => {
-      const created = await d.accounts.add(request.body, actor(request));
+      const created = await d.accounts.add(request.body, actor(request), requestMeta(request));
       return reply.code(201).send(created);
     });
     app.delete('/api/admin/accounts/:id', { ...write, schema: { tags: TAG, params: idParams } }, async (request, reply) => {
-      await d.accounts.remove(request.params.id, actor(request));
+      await d.accounts.remove(request.params.id, actor(request), requestMeta(request));
       d.feed.forget(request.params.id);
       return reply.code(204).send();
     });
     app.post('/api/admin/accounts/:id/links', { ...write, schema: { tags: TAG, params: idParams, body: z.object({ key_id: z.string() }).strict() } }, async (request) =>
-      d.accounts.link(request.params.id, request.body.key_id, actor(request)),
+      d.accounts.link(request.params.id, request.body.key_id, actor(request), requestMeta(request)),
     );
     app.delete('/api/admin/accounts/:id/links/:key_id', { ...write, schema: { tags: TAG, params: z.object({ id: z.string(), key_id: z.string() }) } }, async (request) =>
-      d.accounts.unlink(request.params.id, request.params.key_id, actor(request)),
+      d.accounts.unlink(request.params.id, request.params.key_id, actor(request), requestMeta(request)),
     );
     app.put('/api/admin/accounts/:id/rules', { ...write, schema: { tags: TAG, params: idParams, body: z.object({ rules: z.record(z.string(), z.unknown()).nullable(), initial_balance: z.number().positive().nullable() }).strict() } }, async (request) =>
-      d.accounts.setRules(request.params.id, request.body.rules as never, request.body.initial_balance, actor(request)),
+      d.accounts.setRules(request.params.id, request.body.rules as never, request.body.initial_balance, actor(request), requestMeta(request)),
     );
 
     app.get('/api/admin/keys', { ...read, schema: { tags: TAG } }, async () => {
@@ -76,9 +77,9 @@ export function adminRoutes(d: { accounts: AccountService; keys: ApiKeyService; 
 
     app.get('/api/admin/widgets', { ...read, schema: { tags: TAG, querystring: z.object({ account_id: z.string().optional() }) } }, async (request) => ({ items: await d.widgets.list(request.query.account_id) }));
     app.post('/api/admin/widgets', { ...write, schema: { tags: TAG, summary: 'Create a widget token; the URL (with the token) is shown once', body: z.object({ account_id: z.string(), kind: z.string().optional(), name: z.string().optional(), options: z.record(z.string(), z.unknown()).optional() }).strict() } }, async (request, reply) =>
-      reply.code(201).send(await d.widgets.create(request.body, actor(request))),
+      reply.code(201).send(await d.widgets.create(request.body, actor(request), requestMeta(request))),
     );
-    app.post('/api/admin/widgets/:id/revoke', { ...write, schema: { tags: TAG, params: idParams } }, async (request) => d.widgets.revoke(request.params.id, actor(request)));
+    app.post('/api/admin/widgets/:id/revoke', { ...write, schema: { tags: TAG, params: idParams } }, async (request) => d.widgets.revoke(request.params.id, actor(request), requestMeta(request)));
 
     const logQuery = z.object({
       key_id: z.string().optional(),

@@ -1,6 +1,6 @@
 /** Every query on api_keys. Takes a db or a transaction. */
 import type { Db } from '../../infra/db/index.ts';
-import type { ApiKeyRow, ApiKeysTable } from '../../infra/db/schema.ts';
+import type { ApiKeyRow, ApiKeysTable } from './api-key.table.ts';
 
 export function createApiKeyRepository(db: Db) {
   return {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBody, startStack, waitForJob, type TestStack } from '../../../test/harness.ts';
 import { FakeClock } from '../../infra/clock.ts';
+import { sha256Hex } from '../../infra/crypto/index.ts';
 
 let stack: TestStack;
 const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
@@ -35,6 +36,17 @@ describe('API keys', () => {
     const { created } = await stack.deps.keys.rotate(old.id, 0);
     expect((await get(old.key, `/api/v1/job/${jobId}`)).statusCode).toBe(401);
     expect((await get(created.key, `/api/v1/job/${jobId}`)).statusCode).toBe(200);
+  });
+
+  it('a key stored in the earlier format (SHA-256 of its secret part) still authenticates', async () => {
+    const secret = 'Zq7dK2mP9xW4vB1nR8tY3uH6jL0sA5cE2fG9iO4kM7p';
+    const id = 'key_EarlierFormat1';
+    await stack.deps.dbHandle.db
+      .insertInto('api_keys')
+      .values({ id, tenant_id: id, name: 'Earlier Firm', kid: 'Earl1erKid01', secret_hash: sha256Hex(secret), created_at: clock.now(), expires_at: null, revoked_at: null, last_used_at: null, rotated_from: null, rule_defaults: null, allowed_cidrs: null })
+      .execute();
+    expect((await get(`bmx_Earl1erKid01_${secret}`)).statusCode).toBe(404); // authenticated; the job just doesn't exist
+    expect((await get(`bmx_Earl1erKid01_${'A'.repeat(43)}`)).statusCode).toBe(401);
   });
 
   it('refuses to rotate a revoked key and an overlap beyond 7 days', async () => {

@@ -1,11 +1,12 @@
 /** API keys: create (shown once), list, revoke, rotate with overlap, authenticate. Each key chain is a tenant. */
 import type { Clock } from '../../infra/clock.ts';
 import { newId } from '../../infra/crypto/index.ts';
+import { isTouchDue, MAX_ROTATION_OVERLAP_MS, secretTokenStatus, type SecretTokenStatus } from '../../infra/crypto/secret-token.ts';
 import type { Db } from '../../infra/db/index.ts';
-import type { ApiKeyRow } from '../../infra/db/schema.ts';
+import type { ApiKeyRow } from './api-key.table.ts';
 import { AppError } from '../../http/errors.ts';
 import { parseCidr } from '../../infra/net/cidr.ts';
-import { generateKey, MAX_ROTATION_OVERLAP_MS, parseKey, secretMatches } from './api-key.ts';
+import { apiKeyFormat } from './api-key.ts';
 import { createApiKeyRepository } from './api-key.repository.ts';
 
 export interface CreatedKey {
@@ -20,7 +21,7 @@ export interface KeySummary {
   tenant_id: string;
   name: string;
   kid: string;
-  status: 'active' | 'revoked' | 'expired' | 'expiring';
+  status: SecretTokenStatus;
   created_at: string;
   expires_at: string | null;
   revoked_at: string | null;
@@ -50,17 +51,9 @@ function validCidrs(list: string[]): string[] {
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-/** last_used_at is written at most once a minute per key, so hot keys don't write on every request. */
-const TOUCH_EVERY_MS = 60_000;
 
 export function createApiKeyService({ db, clock }: { db: Db; clock: Clock }) {
   const repo = createApiKeyRepository(db);
-
-  function statusOf(row: ApiKeyRow, now: number): KeySummary['status'] {
-    if (row.revoked_at !== null) return 'revoked';
-    if (row.expires_at !== null) return row.expires_at <= now ? 'expired' : 'expiring';
-    return 'active';
-  }
 
   function summarize(row: ApiKeyRow, now: number): KeySummary {
     return {
@@ -68,7 +61,7 @@ export function createApiKeyService({ db, clock }: { db: Db; clock: Clock }) {
       tenant_id: row.tenant_id,
       name: row.name,
       kid: row.kid,
-      status: statusOf(row, now),
+      status: secretTokenStatus(row, now),
       created_at: iso(row.created_at)!,
       expires_at: iso(row.expires_at),
       revoked_at: iso(row.revoked_at),
@@ -80,13 +73,13 @@ export function createApiKeyService({ db, clock }: { db: Db; clock: Clock }) {
   async function insertKey(name: string, tenantId: string | null, rotatedFrom: ApiKeyRow | null): Promise<CreatedKey> {
     const now = clock.now();
     const id = newId('key', 16);
-    const g = generateKey();
+    const issued = apiKeyFormat.issue();
     await repo.insert({
       id,
       tenant_id: tenantId ?? id,
       name,
-      kid: g.kid,
-      secret_hash: g.secretHash,
+      kid: issued.kid,
+      secret_hash: issued.hash,
       created_at: now,
       expires_at: null,
       revoked_at: null,
@@ -95,7 +88,7 @@ export function createApiKeyService({ db, clock }: { db: Db; clock: Clock }) {
       rule_defaults: rotatedFrom?.rule_defaults ?? null,
       allowed_cidrs: rotatedFrom?.allowed_cidrs ?? null,
     });
-    return { id, name, key: g.key, created_at: new Date(now).toISOString() };
+    return { id, name, key: issued.token, created_at: new Date(now).toISOString() };
   }
 
   async function requireKey(id: string): Promise<ApiKeyRow> {
@@ -144,7 +137,7 @@ export function createApiKeyService({ db, clock }: { db: Db; clock: Clock }) {
         throw new AppError('validation_failed', 'overlap must be between 0 and 7d', { errors: [{ field: 'overlap', message: 'must be between 0 and 7d' }] });
       }
       const old = await requireKey(id);
-      if (statusOf(old, clock.now()) === 'revoked' || statusOf(old, clock.now()) === 'expired') {
+      if (secretTokenStatus(old, clock.now()) === 'revoked' || secretTokenStatus(old, clock.now()) === 'expired') {
         throw new AppError('conflict', `API key ${id} is no longer active`);
       }
       const created = await insertKey(old.name, old.tenant_id, old);
@@ -162,14 +155,14 @@ export function createApiKeyService({ db, clock }: { db: Db; clock: Clock }) {
     /** Returns the key's tenant, or null for a missing, malformed, revoked or expired key (one uniform answer). */
     async authenticate(raw: string | undefined): Promise<AuthenticatedKey | null> {
       if (!raw) return null;
-      const parsed = parseKey(raw);
-      if (!parsed) return null;
-      const row = await repo.findByKid(parsed.kid);
-      if (!row || !secretMatches(parsed.secret, row.secret_hash)) return null;
+      const presented = apiKeyFormat.read(raw.trim());
+      if (!presented) return null;
+      const row = await repo.findByKid(presented.kid);
+      if (!row || !apiKeyFormat.matches(presented, row.secret_hash)) return null;
       const now = clock.now();
-      const status = statusOf(row, now);
+      const status = secretTokenStatus(row, now);
       if (status === 'revoked' || status === 'expired') return null;
-      if (row.last_used_at === null || now - row.last_used_at > TOUCH_EVERY_MS) await repo.touch(row.id, now);
+      if (isTouchDue(row.last_used_at, now)) await repo.touch(row.id, now);
       return {
         keyId: row.id,
         tenantId: row.tenant_id,

@@ -1,6 +1,10 @@
-/** Every query on audit_log. INSERT-only by design: nothing here updates or deletes a row. */
+/**
+ * Every query on audit_log. INSERT-only by design: nothing here updates or deletes a row.
+ * Takes a db or a transaction.
+ */
+import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from '../../infra/db/index.ts';
-import { crmDb, type AuditLogTable, type AuditRow, type CrmDb } from '../../infra/db/crm-schema.ts';
+import type { AuditLogTable, AuditRow } from './audit.table.ts';
 
 export interface AuditFilter {
   action?: string | undefined;
@@ -9,17 +13,27 @@ export interface AuditFilter {
   outcome?: string | undefined;
 }
 
-export function createAuditRepository(db: Db | CrmDb) {
-  const cdb = crmDb(db as Db);
+/** Arbitrary constant naming the audit chain's advisory lock. */
+const CHAIN_LOCK = 60_061_006;
+
+export function createAuditRepository(db: Db) {
+  const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
   return {
-    last(tx: CrmDb = cdb): Promise<Pick<AuditRow, 'seq' | 'hash'> | undefined> {
+    /**
+     * Serialises appends to the chain until `tx` ends: a PostgreSQL advisory lock; SQLite already
+     * allows one writer at a time.
+     */
+    async lockChain(tx: Db): Promise<void> {
+      if (isPg) await sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`.execute(tx);
+    },
+    last(tx: Db = db): Promise<Pick<AuditRow, 'seq' | 'hash'> | undefined> {
       return tx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
     },
-    insert(row: AuditLogTable, tx: CrmDb = cdb): Promise<unknown> {
+    insert(row: AuditLogTable, tx: Db = db): Promise<unknown> {
       return tx.insertInto('audit_log').values(row).execute();
     },
     async page(filter: AuditFilter, limit: number, offset: number): Promise<{ rows: AuditRow[]; total: number }> {
-      let q = cdb.selectFrom('audit_log');
+      let q = db.selectFrom('audit_log');
       if (filter.action) q = q.where('action', 'like', `${filter.action.replace(/[%_]/g, '')}%`);
       if (filter.actorId) q = q.where('actor_id', '=', filter.actorId);
       if (filter.targetId) q = q.where('target_id', '=', filter.targetId);
@@ -32,7 +46,7 @@ export function createAuditRepository(db: Db | CrmDb) {
     },
     /** Rows in chain order, `batch` at a time after `afterSeq`. */
     after(afterSeq: number, batch: number): Promise<AuditRow[]> {
-      return cdb.selectFrom('audit_log').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(batch).execute();
+      return db.selectFrom('audit_log').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(batch).execute();
     },
   };
 }

@@ -3,15 +3,13 @@
  * the first row that does not match. Appends are serialised (a PostgreSQL advisory lock; SQLite
  * allows one writer), and a lost race on `seq` is retried, so the chain never forks.
  */
-import { PostgresAdapter } from 'kysely';
 import type { Clock } from '../../infra/clock.ts';
 import { newId } from '../../infra/crypto/index.ts';
 import { isUniqueViolation, type Db } from '../../infra/db/index.ts';
-import { crmDb, type AuditRow } from '../../infra/db/crm-schema.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { chainHash, clean, GENESIS_HASH, scrubMeta, type AuditEntry } from './audit.ts';
 import { createAuditRepository, type AuditFilter } from './audit.repository.ts';
-import { sql } from 'kysely';
+import type { AuditRow } from './audit.table.ts';
 
 export interface AuditView {
   seq: number;
@@ -30,9 +28,6 @@ export interface AuditView {
 }
 
 export type ChainCheck = { ok: true; checked: number; head: string } | { ok: false; checked: number; brokenAt: number; reason: string };
-
-/** Arbitrary constant naming the audit chain's advisory lock. */
-const CHAIN_LOCK = 60_061_006;
 
 function view(r: AuditRow): AuditView {
   return {
@@ -53,14 +48,12 @@ function view(r: AuditRow): AuditView {
 }
 
 export function createAuditService({ db, clock, logger }: { db: Db; clock: Clock; logger: Logger }) {
-  const cdb = crmDb(db);
   const repo = createAuditRepository(db);
-  const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
 
   async function append(entry: AuditEntry): Promise<string> {
     const meta = scrubMeta(entry.meta);
-    return cdb.transaction().execute(async (tx) => {
-      if (isPg) await sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`.execute(tx);
+    return db.transaction().execute(async (tx) => {
+      await repo.lockChain(tx);
       const last = await repo.last(tx);
       const row = {
         seq: last ? Number(last.seq) + 1 : 1,

@@ -11,6 +11,25 @@ export const GENESIS_HASH = '0'.repeat(64);
 export type ActorType = 'staff' | 'service' | 'platform' | 'trader' | 'anonymous' | 'system';
 export type Outcome = 'success' | 'failure' | 'denied';
 
+/** Who acts: what an audit row (and a CRM timeline entry) names as the actor. */
+export interface Actor {
+  type: ActorType;
+  id: string | null;
+  /** Human label for the timeline, e.g. a staff email or a service token name. */
+  label?: string;
+}
+
+/** Where a request came from: what an audit row records beside the actor. */
+export interface RequestMeta {
+  ip: string;
+  requestId: string;
+}
+
+/** The RequestMeta of a Fastify request (its socket or trusted-proxy address and its request id). */
+export function requestMeta(request: { ip: string; id: string }): RequestMeta {
+  return { ip: request.ip, requestId: request.id };
+}
+
 /** What a module records. Metadata only: never passwords, tokens, secrets or signatures. */
 export interface AuditEntry {
   actorType: ActorType;

@@ -1,28 +1,27 @@
 /** Every query on check_jobs and idempotency_keys. */
-import type { Kysely, Transaction, Updateable } from 'kysely';
-import type { CheckJobRow, CheckJobsTable, Database } from '../../infra/db/schema.ts';
-
-type Exec = Kysely<Database> | Transaction<Database>;
+import type { Updateable } from 'kysely';
+import type { Db } from '../../infra/db/index.ts';
+import type { CheckJobRow, CheckJobsTable } from './check.table.ts';
 
 export const TERMINAL_STATUSES = ['passed', 'failed', 'error'] as const;
 
-export function createCheckRepository(db: Kysely<Database>) {
+export function createCheckRepository(db: Db) {
   return {
-    insert(row: CheckJobsTable, tx: Exec = db): Promise<unknown> {
+    insert(row: CheckJobsTable, tx: Db = db): Promise<unknown> {
       return tx.insertInto('check_jobs').values(row).execute();
     },
-    find(id: string, tx: Exec = db): Promise<CheckJobRow | undefined> {
+    find(id: string, tx: Db = db): Promise<CheckJobRow | undefined> {
       return tx.selectFrom('check_jobs').selectAll().where('id', '=', id).executeTakeFirst();
     },
     findForTenant(id: string, tenantId: string): Promise<CheckJobRow | undefined> {
       return db.selectFrom('check_jobs').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
     },
     /** Updates a job that has not finished yet; returns whether it did. */
-    async updateUnfinished(id: string, patch: Updateable<CheckJobsTable>, tx: Exec = db): Promise<boolean> {
+    async updateUnfinished(id: string, patch: Updateable<CheckJobsTable>, tx: Db = db): Promise<boolean> {
       const r = await tx.updateTable('check_jobs').set(patch).where('id', '=', id).where('status', 'not in', [...TERMINAL_STATUSES]).executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
-    insertIdempotencyKey(row: { tenant_id: string; key: string; request_hash: string; job_id: string; created_at: number }, tx: Exec): Promise<unknown> {
+    insertIdempotencyKey(row: { tenant_id: string; key: string; request_hash: string; job_id: string; created_at: number }, tx: Db): Promise<unknown> {
       return tx.insertInto('idempotency_keys').values(row).execute();
     },
     findIdempotencyKey(tenantId: string, key: string): Promise<{ request_hash: string; job_id: string } | undefined> {

@@ -7,7 +7,7 @@ import type { Clock } from '../../infra/clock.ts';
 import { canonicalJson } from '../../infra/crypto/canonical-json.ts';
 import { newId, type Sealer } from '../../infra/crypto/index.ts';
 import { isUniqueViolation, type Db } from '../../infra/db/index.ts';
-import type { CheckJobRow } from '../../infra/db/schema.ts';
+import type { CheckJobRow } from './check.table.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { Metrics } from '../../infra/metrics.ts';
 import type { JobContext, JobQueue } from '../../infra/queue/types.ts';

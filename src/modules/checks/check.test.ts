@@ -1,7 +1,7 @@
 /** The result objects of a check: every kind carries every key the integration guide's receivers read. */
 import { describe, expect, it } from 'vitest';
 import { history, roundTrip } from '../../../test/factories/history.ts';
-import type { CheckJobRow } from '../../infra/db/schema.ts';
+import type { CheckJobRow } from './check.table.ts';
 import { evaluate } from '../../rules/index.ts';
 import { resolveRuleSet } from '../../rules/ruleset.ts';
 import { buildErrorResult, buildResult, jobView } from './check.ts';

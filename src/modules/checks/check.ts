@@ -1,5 +1,5 @@
 /** Domain of a challenge check: statuses, the result object of the guide, job error codes. */
-import type { CheckJobRow } from '../../infra/db/schema.ts';
+import type { CheckJobRow } from './check.table.ts';
 import { metricsWithoutEvaluation, type Evaluation, type RuleSpec } from '../../rules/index.ts';
 import { resolveRuleSet } from '../../rules/ruleset.ts';
 

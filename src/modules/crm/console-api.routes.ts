@@ -2,7 +2,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireStaff, staffAuth } from '../../http/staff-auth.ts';
-import { kycStatusSchema, type Actor } from './crm.ts';
+import { requestMeta, type Actor } from '../audit/audit.ts';
+import { kycStatusSchema } from './crm.ts';
 import type { CrmService } from './crm.service.ts';
 
 /** Views are documented by their TypeScript types; the schema only says "an object". */
@@ -17,7 +18,6 @@ export function consoleApiRoutes({ crm }: { crm: CrmService }): FastifyPluginAsy
       const s = requireStaff(request);
       return { type: 'staff', id: s.id, label: s.email };
     };
-    const meta = (request: { ip: string; id: string }) => ({ ip: request.ip, requestId: request.id });
 
     app.get(
       '/api/clients',
@@ -49,7 +49,7 @@ export function consoleApiRoutes({ crm }: { crm: CrmService }): FastifyPluginAsy
       {
         schema: { tags: ['console'], summary: 'Change KYC status', params: idParam, body: z.object({ kycStatus: kycStatusSchema, kycNotes: z.string().trim().max(2000).optional() }).strict(), response: { 200: view, 400: problem, 401: problem, 404: problem } },
       },
-      async (request) => crm.updateKyc({ id: request.params.id }, request.body, actor(request), meta(request)),
+      async (request) => crm.updateKyc({ id: request.params.id }, request.body, actor(request), requestMeta(request)),
     );
 
     app.get('/api/clients/:id/notes', { schema: { tags: ['console'], summary: 'Notes', params: idParam } }, async (request) => crm.notes(request.params.id));
@@ -57,7 +57,7 @@ export function consoleApiRoutes({ crm }: { crm: CrmService }): FastifyPluginAsy
     app.post(
       '/api/clients/:id/notes',
       { schema: { tags: ['console'], summary: 'Add a note', params: idParam, body: z.object({ comment: z.string().trim().min(1).max(5000) }).strict(), response: { 201: view, 400: problem, 401: problem, 404: problem } } },
-      async (request, reply) => reply.code(201).send(await crm.addNote({ id: request.params.id }, request.body.comment, actor(request), meta(request))),
+      async (request, reply) => reply.code(201).send(await crm.addNote({ id: request.params.id }, request.body.comment, actor(request), requestMeta(request))),
     );
 
     app.get(
@@ -93,7 +93,7 @@ export function consoleApiRoutes({ crm }: { crm: CrmService }): FastifyPluginAsy
       async (request, reply) => {
         const s = requireStaff(request);
         reply.header('cache-control', 'no-store');
-        return crm.impersonate(request.params.id, { id: s.id, email: s.email }, request.body.reason, meta(request)) as Promise<{ ssoToken: string; ssoUrl: string; expiresIn: 900 }>;
+        return crm.impersonate(request.params.id, { id: s.id, email: s.email }, request.body.reason, requestMeta(request)) as Promise<{ ssoToken: string; ssoUrl: string; expiresIn: 900 }>;
       },
     );
   };

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../../../test/harness.ts';
-import { crmDb } from '../../infra/db/crm-schema.ts';
 import { createCrmRepository } from './crm.repository.ts';
 
 let stack: TestStack;
@@ -13,7 +12,7 @@ const client = (email: string) => {
 
 beforeAll(async () => {
   stack = await startStack({ workers: false });
-  repo = createCrmRepository(crmDb(stack.deps.dbHandle.db));
+  repo = createCrmRepository(stack.deps.dbHandle.db);
 });
 afterAll(() => stack.close());
 

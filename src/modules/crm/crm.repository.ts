@@ -1,16 +1,16 @@
 /** Every query of the CRM (clients, KYC history, accounts, transactions, notes, activity, received events). Takes a db or a transaction. */
 import { sql } from 'kysely';
+import type { Db } from '../../infra/db/index.ts';
 import type {
   ClientRow,
   CrmAccountsTable,
   CrmActivityTable,
   CrmClientsTable,
-  CrmDb,
   CrmKycHistoryTable,
   CrmNotesTable,
   CrmTransactionsTable,
   CrmWebhookEventsTable,
-} from '../../infra/db/crm-schema.ts';
+} from './crm.table.ts';
 
 export interface ClientFilter {
   q?: string | undefined;
@@ -19,18 +19,18 @@ export interface ClientFilter {
   sort: 'created_desc' | 'created_asc' | 'name_asc' | 'email_asc';
 }
 
-export function createCrmRepository(db: CrmDb) {
+export function createCrmRepository(db: Db) {
   return {
-    findClientByEmail(email: string, tx: CrmDb = db): Promise<ClientRow | undefined> {
+    findClientByEmail(email: string, tx: Db = db): Promise<ClientRow | undefined> {
       return tx.selectFrom('crm_clients').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
     },
-    findClient(id: string, tx: CrmDb = db): Promise<ClientRow | undefined> {
+    findClient(id: string, tx: Db = db): Promise<ClientRow | undefined> {
       return tx.selectFrom('crm_clients').selectAll().where('id', '=', id).executeTakeFirst();
     },
-    insertClient(row: CrmClientsTable, tx: CrmDb = db): Promise<unknown> {
+    insertClient(row: CrmClientsTable, tx: Db = db): Promise<unknown> {
       return tx.insertInto('crm_clients').values(row).execute();
     },
-    updateClient(id: string, values: Partial<CrmClientsTable>, tx: CrmDb = db): Promise<unknown> {
+    updateClient(id: string, values: Partial<CrmClientsTable>, tx: Db = db): Promise<unknown> {
       return tx.updateTable('crm_clients').set(values).where('id', '=', id).execute();
     },
     async listClients(f: ClientFilter, limit: number, offset: number): Promise<{ rows: ClientRow[]; total: number }> {
@@ -65,20 +65,20 @@ export function createCrmRepository(db: CrmDb) {
       return { rows, total: Number(count.n) };
     },
 
-    insertKycHistory(row: CrmKycHistoryTable, tx: CrmDb = db): Promise<unknown> {
+    insertKycHistory(row: CrmKycHistoryTable, tx: Db = db): Promise<unknown> {
       return tx.insertInto('crm_kyc_history').values(row).execute();
     },
     kycHistory(clientId: string) {
       return db.selectFrom('crm_kyc_history').selectAll().where('client_id', '=', clientId).orderBy('at', 'desc').orderBy('id', 'desc').limit(200).execute();
     },
 
-    findAccountByExternal(externalId: string, tx: CrmDb = db) {
+    findAccountByExternal(externalId: string, tx: Db = db) {
       return tx.selectFrom('crm_accounts').selectAll().where('external_id', '=', externalId).executeTakeFirst();
     },
-    insertAccount(row: CrmAccountsTable, tx: CrmDb = db): Promise<unknown> {
+    insertAccount(row: CrmAccountsTable, tx: Db = db): Promise<unknown> {
       return tx.insertInto('crm_accounts').values(row).execute();
     },
-    updateAccount(id: string, values: Partial<CrmAccountsTable>, tx: CrmDb = db): Promise<unknown> {
+    updateAccount(id: string, values: Partial<CrmAccountsTable>, tx: Db = db): Promise<unknown> {
       return tx.updateTable('crm_accounts').set(values).where('id', '=', id).execute();
     },
     accounts(clientId: string) {
@@ -86,7 +86,7 @@ export function createCrmRepository(db: CrmDb) {
     },
 
     /** Inserts unless the external transaction id is known; true when inserted. */
-    async insertTransaction(row: CrmTransactionsTable, tx: CrmDb = db): Promise<boolean> {
+    async insertTransaction(row: CrmTransactionsTable, tx: Db = db): Promise<boolean> {
       const r = await tx.insertInto('crm_transactions').values(row).onConflict((oc) => oc.column('external_id').doNothing()).executeTakeFirst();
       return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
     },
@@ -94,14 +94,14 @@ export function createCrmRepository(db: CrmDb) {
       return db.selectFrom('crm_transactions').selectAll().where('client_id', '=', clientId).orderBy('completed_at', 'desc').orderBy('id', 'desc').limit(500).execute();
     },
 
-    insertNote(row: CrmNotesTable, tx: CrmDb = db): Promise<unknown> {
+    insertNote(row: CrmNotesTable, tx: Db = db): Promise<unknown> {
       return tx.insertInto('crm_notes').values(row).execute();
     },
     notes(clientId: string) {
       return db.selectFrom('crm_notes').selectAll().where('client_id', '=', clientId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(500).execute();
     },
 
-    insertActivity(row: CrmActivityTable, tx: CrmDb = db): Promise<unknown> {
+    insertActivity(row: CrmActivityTable, tx: Db = db): Promise<unknown> {
       return tx.insertInto('crm_activity').values(row).execute();
     },
     /** Newest first; keyset pagination on (at, id). */
@@ -119,7 +119,10 @@ export function createCrmRepository(db: CrmDb) {
     findEvent(id: string) {
       return db.selectFrom('crm_webhook_events').selectAll().where('id', '=', id).executeTakeFirst();
     },
-    finishEvent(id: string, values: Partial<CrmWebhookEventsTable>, tx: CrmDb = db): Promise<unknown> {
+    async eventStatus(id: string, tx: Db = db): Promise<string | undefined> {
+      return (await tx.selectFrom('crm_webhook_events').select('status').where('id', '=', id).executeTakeFirst())?.status;
+    },
+    finishEvent(id: string, values: Partial<CrmWebhookEventsTable>, tx: Db = db): Promise<unknown> {
       return tx.updateTable('crm_webhook_events').set(values).where('id', '=', id).execute();
     },
     /** Events received but not processed after `before` (their queue job was lost). */

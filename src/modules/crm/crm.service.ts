@@ -6,14 +6,16 @@
 import type { Clock } from '../../infra/clock.ts';
 import { newId } from '../../infra/crypto/index.ts';
 import type { Db } from '../../infra/db/index.ts';
-import { crmDb, type ClientRow, type CrmAccountRow, type CrmDb } from '../../infra/db/crm-schema.ts';
 import type { Logger } from '../../infra/logger.ts';
+import { formatCents } from '../../infra/money.ts';
 import type { JobContext } from '../../infra/queue/types.ts';
 import type { SiteEventPayload } from '../../jobs.ts';
 import { AppError } from '../../http/errors.ts';
+import type { Actor, RequestMeta } from '../audit/audit.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import { eventDataSchemas, fromCents, type Actor, type KycStatus, type SiteEventData, type SiteEventName } from './crm.ts';
+import { eventDataSchemas, type KycStatus, type SiteEventData, type SiteEventName } from './crm.ts';
 import { createCrmRepository, type ClientFilter } from './crm.repository.ts';
+import type { ClientRow, CrmAccountRow } from './crm.table.ts';
 import { signSsoToken, SSO_TTL_SECONDS } from './sso.ts';
 
 export type ClientView = {
@@ -58,11 +60,6 @@ export type ActivityView = {
   at: string;
 };
 
-export interface RequestMeta {
-  ip: string;
-  requestId: string;
-}
-
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
 export function clientView(r: ClientRow): ClientView {
@@ -94,8 +91,8 @@ function accountView(r: CrmAccountRow): AccountView {
     phase: r.phase,
     status: r.status,
     currency: r.currency,
-    balance: r.balance_cents === null ? null : fromCents(Number(r.balance_cents)),
-    equity: r.equity_cents === null ? null : fromCents(Number(r.equity_cents)),
+    balance: r.balance_cents === null ? null : formatCents(Number(r.balance_cents)),
+    equity: r.equity_cents === null ? null : formatCents(Number(r.equity_cents)),
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
     subaccounts: [],
@@ -141,9 +138,8 @@ export interface CrmServiceDeps {
 }
 
 export function createCrmService(deps: CrmServiceDeps) {
-  const cdb = crmDb(deps.db);
-  const repo = createCrmRepository(cdb);
-  const { clock, audit } = deps;
+  const { db, clock, audit } = deps;
+  const repo = createCrmRepository(db);
 
   async function clientByEmail(email: string): Promise<ClientRow> {
     const row = await repo.findClientByEmail(email.trim().toLowerCase());
@@ -156,12 +152,12 @@ export function createCrmService(deps: CrmServiceDeps) {
     return row;
   }
 
-  function activity(tx: CrmDb, clientId: string, type: string, summary: string, actor: Actor, data: Record<string, unknown> | null, at: number): Promise<unknown> {
+  function activity(tx: Db, clientId: string, type: string, summary: string, actor: Actor, data: Record<string, unknown> | null, at: number): Promise<unknown> {
     return repo.insertActivity({ id: newId('act', 20), client_id: clientId, type, summary, data: data ? JSON.stringify(data) : null, actor_type: actor.type, actor_id: actor.label ?? actor.id, at }, tx);
   }
 
   /** Finds the client of an event by email, creating a minimal one when an event outruns client.registered. */
-  async function ensureClient(tx: CrmDb, email: string, externalId: string | undefined, at: number): Promise<ClientRow> {
+  async function ensureClient(tx: Db, email: string, externalId: string | undefined, at: number): Promise<ClientRow> {
     const found = await repo.findClientByEmail(email, tx);
     if (found) {
       if (externalId && !found.external_id) await repo.updateClient(found.id, { external_id: externalId }, tx);
@@ -172,7 +168,7 @@ export function createCrmService(deps: CrmServiceDeps) {
     return row;
   }
 
-  async function changeKyc(tx: CrmDb, client: ClientRow, status: KycStatus, notes: string | null | undefined, actor: Actor, at: number): Promise<void> {
+  async function changeKyc(tx: Db, client: ClientRow, status: KycStatus, notes: string | null | undefined, actor: Actor, at: number): Promise<void> {
     await repo.updateClient(client.id, { kyc_status: status, ...(notes !== undefined ? { kyc_notes: notes } : {}), updated_at: at }, tx);
     await repo.insertKycHistory({ id: newId('kyc', 16), client_id: client.id, from_status: client.kyc_status, to_status: status, notes: notes ?? null, actor_type: actor.type, actor_id: actor.label ?? actor.id, at }, tx);
     await activity(tx, client.id, 'kyc.updated', `KYC ${client.kyc_status} → ${status}${notes ? `: ${notes}` : ''}`, actor, { from: client.kyc_status, to: status, notes: notes ?? null }, at);
@@ -181,7 +177,7 @@ export function createCrmService(deps: CrmServiceDeps) {
   const platformActor: Actor = { type: 'platform', id: 'trading-platform', label: 'trading platform' };
 
   /** Applies one site event inside `tx`. Idempotent by construction (upserts, unique transaction ids). */
-  async function apply(tx: CrmDb, event: SiteEventName, raw: unknown, happenedAt: number, eventId: string): Promise<string> {
+  async function apply(tx: Db, event: SiteEventName, raw: unknown, happenedAt: number, eventId: string): Promise<string> {
     const now = clock.now();
     switch (event) {
       case 'client.registered': {
@@ -210,7 +206,7 @@ export function createCrmService(deps: CrmServiceDeps) {
           tx,
         );
         if (inserted) {
-          await activity(tx, client.id, event, `${type === 'deposit' ? 'Deposit' : 'Withdrawal'} of ${fromCents(d.amount)} ${d.currency}${d.method ? ` by ${d.method}` : ''}`, platformActor, { transactionId: d.transactionId, amount: fromCents(d.amount), currency: d.currency, accountId: d.accountId ?? null, eventId }, completedAt);
+          await activity(tx, client.id, event, `${type === 'deposit' ? 'Deposit' : 'Withdrawal'} of ${formatCents(d.amount)} ${d.currency}${d.method ? ` by ${d.method}` : ''}`, platformActor, { transactionId: d.transactionId, amount: formatCents(d.amount), currency: d.currency, accountId: d.accountId ?? null, eventId }, completedAt);
         }
         return client.id;
       }
@@ -261,9 +257,8 @@ export function createCrmService(deps: CrmServiceDeps) {
       try {
         const body = JSON.parse(row.payload) as { event: SiteEventName; data: unknown; timestamp: string };
         const happenedAt = Date.parse(body.timestamp);
-        const clientId = await cdb.transaction().execute(async (tx) => {
-          const current = await tx.selectFrom('crm_webhook_events').select('status').where('id', '=', row.id).executeTakeFirst();
-          if (current?.status !== 'received') return null; // a concurrent run finished it
+        const clientId = await db.transaction().execute(async (tx) => {
+          if ((await repo.eventStatus(row.id, tx)) !== 'received') return null; // a concurrent run finished it
           const id = await apply(tx, body.event, body.data, happenedAt, row.id);
           await repo.finishEvent(row.id, { status: 'processed', processed_at: clock.now() }, tx);
           return id;
@@ -312,14 +307,14 @@ export function createCrmService(deps: CrmServiceDeps) {
     async transactions(id: string) {
       const client = await clientById(id);
       return {
-        items: (await repo.transactions(client.id)).map((t) => ({ id: t.id, transactionId: t.external_id.replace(/^(deposit|withdrawal):/, ''), type: t.type, amount: fromCents(Number(t.amount_cents)), currency: t.currency, accountId: t.account_external_id, method: t.method, completedAt: iso(t.completed_at)! })),
+        items: (await repo.transactions(client.id)).map((t) => ({ id: t.id, transactionId: t.external_id.replace(/^(deposit|withdrawal):/, ''), type: t.type, amount: formatCents(Number(t.amount_cents)), currency: t.currency, accountId: t.account_external_id, method: t.method, completedAt: iso(t.completed_at)! })),
       };
     },
 
     async updateKyc(ref: { id: string } | { email: string }, input: { kycStatus: KycStatus; kycNotes?: string | undefined }, actor: Actor, meta: RequestMeta): Promise<ClientView> {
       const client = 'id' in ref ? await clientById(ref.id) : await clientByEmail(ref.email);
       const at = clock.now();
-      await cdb.transaction().execute((tx) => changeKyc(tx, client, input.kycStatus, input.kycNotes, actor, at));
+      await db.transaction().execute((tx) => changeKyc(tx, client, input.kycStatus, input.kycNotes, actor, at));
       await audit.record({ actorType: actor.type, actorId: actor.id, action: 'client.kyc_updated', targetType: 'client', targetId: client.id, ip: meta.ip, requestId: meta.requestId, meta: { from: client.kyc_status, to: input.kycStatus } });
       return clientView((await repo.findClient(client.id))!);
     },
@@ -328,7 +323,7 @@ export function createCrmService(deps: CrmServiceDeps) {
       const client = 'id' in ref ? await clientById(ref.id) : await clientByEmail(ref.email);
       const at = clock.now();
       const id = newId('note', 16);
-      await cdb.transaction().execute(async (tx) => {
+      await db.transaction().execute(async (tx) => {
         await repo.insertNote({ id, client_id: client.id, body: comment, author_type: actor.type, author_id: actor.label ?? actor.id, created_at: at }, tx);
         await activity(tx, client.id, 'note.added', comment.length > 140 ? `${comment.slice(0, 139)}…` : comment, actor, { noteId: id }, at);
       });
@@ -367,7 +362,7 @@ export function createCrmService(deps: CrmServiceDeps) {
         );
       }
       const signed = await signSsoToken(deps.ssoSecret, { clientEmail: client.email, impersonatedBy: staff.email, reason, nowMs: clock.now() });
-      await cdb.transaction().execute((tx) => activity(tx, client.id, 'impersonation.started', `${staff.email} opened the trader's dashboard: ${reason}`, { type: 'staff', id: staff.id, label: staff.email }, { reason, jti: signed.jti }, clock.now()));
+      await db.transaction().execute((tx) => activity(tx, client.id, 'impersonation.started', `${staff.email} opened the trader's dashboard: ${reason}`, { type: 'staff', id: staff.id, label: staff.email }, { reason, jti: signed.jti }, clock.now()));
       await audit.record({ actorType: 'staff', actorId: staff.id, action: 'client.impersonate', targetType: 'client', targetId: client.id, ip: meta.ip, requestId: meta.requestId, meta: { reason, jti: signed.jti, clientEmail: client.email, expiresAt: new Date(signed.exp * 1000).toISOString() } });
       return { ssoToken: signed.token, ssoUrl: `${deps.tradingPlatformUrl}/sso/impersonate?token=${encodeURIComponent(signed.token)}`, expiresIn: SSO_TTL_SECONDS };
     },

@@ -1,8 +1,9 @@
 /**
  * CRM domain: KYC statuses, the five site events and their `data` (as the trading platform sends
- * them), money as integer cents, views. Pure: no I/O.
+ * them, money converted to integer cents). Pure: no I/O.
  */
 import { z } from 'zod';
+import { parseCents } from '../../infra/money.ts';
 import { mt5LoginSchema, mt5ServerSchema } from '../../mt5/identifiers.ts';
 
 export const KYC_STATUSES = ['not_started', 'pending', 'in_review', 'approved', 'rejected'] as const;
@@ -16,27 +17,9 @@ const email = z.string().trim().toLowerCase().email().max(254);
 const id = z.union([z.string().min(1).max(200), z.number().int()]).transform(String);
 const text = (max: number) => z.string().trim().max(max);
 
-/**
- * Money arrives as a JSON number (`250.5`) or a decimal string (`"250.50"`); at most two decimals,
- * converted to integer cents without floating-point rounding surprises.
- */
-export function toCents(value: number | string): number | null {
-  const s = typeof value === 'number' ? (Number.isFinite(value) ? value.toFixed(2) : '') : value.trim();
-  if (typeof value === 'number' && Math.abs(Math.round(value * 100) - value * 100) > 1e-6) return null;
-  const m = /^(-?)(\d{1,13})(?:\.(\d{1,2}))?$/.exec(s);
-  if (!m) return null;
-  const cents = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
-  return m[1] === '-' ? -cents : cents;
-}
-
-export function fromCents(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}
-
+/** Money arrives as a JSON number (`250.5`) or a decimal string (`"250.50"`), at most two decimals. */
 const money = z.union([z.number(), z.string().max(32)]).transform((v, ctx) => {
-  const c = toCents(v);
+  const c = parseCents(v);
   if (c === null) {
     ctx.addIssue({ code: 'custom', message: 'must be an amount with at most two decimals' });
     return z.NEVER;
@@ -110,10 +93,3 @@ export const envelopeSchema = z.looseObject({
   timestamp: instant,
   id: z.string().max(200).optional(),
 });
-
-export interface Actor {
-  type: 'staff' | 'service' | 'platform' | 'system';
-  id: string | null;
-  /** Human label for the timeline, e.g. a staff email or a service token name. */
-  label?: string;
-}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../../../test/harness.ts';
-import { hmacSha256Hex } from '../../infra/crypto/index.ts';
+import { hmacSha256Hex, sha256Hex } from '../../infra/crypto/index.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -18,8 +18,18 @@ describe('service API tokens', () => {
   it('accepts a CLI-made token, stored only as a hash', async () => {
     const t = await stack.deps.crm.serviceTokens.createOrRotate('Platform A', 0);
     expect((await call(t.token, '/api/service/clients/svc@example.com')).statusCode).toBe(200);
-    const rows = await stack.deps.dbHandle.db.withTables<{ service_tokens: { secret_hash: string } }>().selectFrom('service_tokens').selectAll().execute();
+    const rows = await stack.deps.dbHandle.db.selectFrom('service_tokens').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(t.token.split('_')[2]);
+  });
+
+  it('accepts a token stored in the earlier format (SHA-256 of its secret part)', async () => {
+    const secret = 'Zq7dK2mP9xW4vB1nR8tY3uH6jL0sA5cE2fG9iO4kM7p';
+    await stack.deps.dbHandle.db
+      .insertInto('service_tokens')
+      .values({ id: 'stk_EarlierFormat1', name: 'Earlier platform', kid: 'Earl1erKid02', secret_hash: sha256Hex(secret), created_at: Date.now(), expires_at: null, revoked_at: null, last_used_at: null, rotated_from: null })
+      .execute();
+    expect((await call(`bst_Earl1erKid02_${secret}`, '/api/service/clients/svc@example.com')).statusCode).toBe(200);
+    expect((await call(`bst_Earl1erKid02_${'A'.repeat(43)}`, '/api/service/clients/svc@example.com')).statusCode).toBe(401);
   });
 
   it('rejects missing, unknown, revoked and rotated-out tokens with one 401', async () => {
@@ -75,7 +85,7 @@ describe('service API endpoints', () => {
 describe('audit chain', () => {
   it('verifies, and names the row an attacker edited', async () => {
     expect(await stack.deps.audit.verify()).toMatchObject({ ok: true });
-    const db = stack.deps.dbHandle.db.withTables<{ audit_log: { seq: number; ip: string | null } }>();
+    const db = stack.deps.dbHandle.db;
     await db.updateTable('audit_log').set({ ip: '203.0.113.66' }).where('seq', '=', 2).execute();
     const r = await stack.deps.audit.verify();
     expect(r).toMatchObject({ ok: false, brokenAt: 2 });

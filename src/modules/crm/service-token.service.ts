@@ -4,18 +4,15 @@
  * with `brymix service-tokens create "<name>"`; SERVICE_API_TOKEN from the environment is accepted too.
  */
 import type { Clock } from '../../infra/clock.ts';
-import { newId, randomBase62, safeEqual, sha256Hex } from '../../infra/crypto/index.ts';
+import { newId, safeEqual, sha256Hex } from '../../infra/crypto/index.ts';
+import { isTouchDue, MAX_ROTATION_OVERLAP_MS, secretTokenFormat, secretTokenStatus, type SecretTokenStatus } from '../../infra/crypto/secret-token.ts';
 import type { Db } from '../../infra/db/index.ts';
-import { crmDb, type ServiceTokensTable } from '../../infra/db/crm-schema.ts';
-import type { Selectable } from 'kysely';
 import { AppError } from '../../http/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
+import type { ServiceTokenRow } from './crm.table.ts';
+import { createServiceTokenRepository } from './service-token.repository.ts';
 
-const TOKEN_PATTERN = /^bst_([0-9A-Za-z]{12})_([0-9A-Za-z]{43})$/;
-const MAX_OVERLAP_MS = 7 * 86_400_000;
-const TOUCH_EVERY_MS = 60_000;
-
-type Row = Selectable<ServiceTokensTable>;
+export const serviceTokenFormat = secretTokenFormat({ prefix: 'bst', kidLength: 12, secretLength: 43 });
 
 export interface ServiceCaller {
   tokenId: string;
@@ -26,7 +23,7 @@ export interface ServiceTokenSummary {
   id: string;
   name: string;
   kid: string;
-  status: 'active' | 'expiring' | 'expired' | 'revoked';
+  status: SecretTokenStatus;
   createdAt: string;
   expiresAt: string | null;
   lastUsedAt: string | null;
@@ -35,16 +32,11 @@ export interface ServiceTokenSummary {
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
 export function createServiceTokenService({ db, clock, audit, envToken }: { db: Db; clock: Clock; audit: AuditService; envToken: string }) {
-  const cdb = crmDb(db);
+  const repo = createServiceTokenRepository(db);
   const envHash = sha256Hex(envToken);
 
-  function status(r: Row, now: number): ServiceTokenSummary['status'] {
-    if (r.revoked_at !== null) return 'revoked';
-    if (r.expires_at !== null) return Number(r.expires_at) <= now ? 'expired' : 'expiring';
-    return 'active';
-  }
-  function summary(r: Row, now: number): ServiceTokenSummary {
-    return { id: r.id, name: r.name, kid: r.kid, status: status(r, now), createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at), lastUsedAt: iso(r.last_used_at) };
+  function summary(r: ServiceTokenRow, now: number): ServiceTokenSummary {
+    return { id: r.id, name: r.name, kid: r.kid, status: secretTokenStatus(r, now), createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at), lastUsedAt: iso(r.last_used_at) };
   }
 
   return {
@@ -52,33 +44,32 @@ export function createServiceTokenService({ db, clock, audit, envToken }: { db: 
     async createOrRotate(nameRaw: string, overlapMs: number): Promise<{ id: string; name: string; token: string; created_at: string; rotated: { oldId: string; oldExpiresAt: string } | null }> {
       const name = nameRaw.trim();
       if (!name || name.length > 200) throw new AppError('validation_failed', 'name must be 1–200 characters');
-      if (!Number.isFinite(overlapMs) || overlapMs < 0 || overlapMs > MAX_OVERLAP_MS) throw new AppError('validation_failed', 'overlap must be between 0 and 7d');
+      if (!Number.isFinite(overlapMs) || overlapMs < 0 || overlapMs > MAX_ROTATION_OVERLAP_MS) throw new AppError('validation_failed', 'overlap must be between 0 and 7d');
       const now = clock.now();
-      const kid = randomBase62(12);
-      const secret = randomBase62(43);
+      const issued = serviceTokenFormat.issue();
       const id = newId('stk', 16);
-      const previous = (await cdb.selectFrom('service_tokens').selectAll().where('name', '=', name).where('revoked_at', 'is', null).execute()).filter((r) => status(r, now) === 'active');
-      await cdb.transaction().execute(async (tx) => {
-        await tx.insertInto('service_tokens').values({ id, name, kid, secret_hash: sha256Hex(secret), created_at: now, expires_at: null, revoked_at: null, last_used_at: null, rotated_from: previous[0]?.id ?? null }).execute();
+      const previous = (await repo.unrevokedNamed(name)).filter((r) => secretTokenStatus(r, now) === 'active');
+      await db.transaction().execute(async (tx) => {
+        await repo.insert({ id, name, kid: issued.kid, secret_hash: issued.hash, created_at: now, expires_at: null, revoked_at: null, last_used_at: null, rotated_from: previous[0]?.id ?? null }, tx);
         for (const p of previous) {
-          if (overlapMs === 0) await tx.updateTable('service_tokens').set({ revoked_at: now }).where('id', '=', p.id).execute();
-          else await tx.updateTable('service_tokens').set({ expires_at: now + overlapMs }).where('id', '=', p.id).execute();
+          if (overlapMs === 0) await repo.revoke(p.id, now, tx);
+          else await repo.setExpiry(p.id, now + overlapMs, tx);
         }
       });
-      await audit.record({ actorType: 'system', actorId: 'cli', action: previous.length ? 'service_token.rotated' : 'service_token.created', targetType: 'service_token', targetId: id, meta: { name, kid, replaced: previous.map((p) => p.id) } });
-      return { id, name, token: `bst_${kid}_${secret}`, created_at: new Date(now).toISOString(), rotated: previous[0] ? { oldId: previous[0].id, oldExpiresAt: new Date(now + overlapMs).toISOString() } : null };
+      await audit.record({ actorType: 'system', actorId: 'cli', action: previous.length ? 'service_token.rotated' : 'service_token.created', targetType: 'service_token', targetId: id, meta: { name, kid: issued.kid, replaced: previous.map((p) => p.id) } });
+      return { id, name, token: issued.token, created_at: new Date(now).toISOString(), rotated: previous[0] ? { oldId: previous[0].id, oldExpiresAt: new Date(now + overlapMs).toISOString() } : null };
     },
 
     async list(): Promise<ServiceTokenSummary[]> {
       const now = clock.now();
-      return (await cdb.selectFrom('service_tokens').selectAll().orderBy('created_at').execute()).map((r) => summary(r, now));
+      return (await repo.list()).map((r) => summary(r, now));
     },
 
     async revoke(id: string): Promise<ServiceTokenSummary> {
-      const r = await cdb.updateTable('service_tokens').set({ revoked_at: clock.now() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
-      const row = await cdb.selectFrom('service_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+      const revoked = await repo.revoke(id, clock.now());
+      const row = await repo.findById(id);
       if (!row) throw new AppError('not_found', `No service token ${id}`);
-      if (Number(r.numUpdatedRows) === 1) await audit.record({ actorType: 'system', actorId: 'cli', action: 'service_token.revoked', targetType: 'service_token', targetId: id });
+      if (revoked) await audit.record({ actorType: 'system', actorId: 'cli', action: 'service_token.revoked', targetType: 'service_token', targetId: id });
       return summary(row, clock.now());
     },
 
@@ -86,14 +77,14 @@ export function createServiceTokenService({ db, clock, audit, envToken }: { db: 
     async authenticate(raw: string | undefined): Promise<ServiceCaller | null> {
       if (!raw || raw.length > 512) return null;
       if (safeEqual(sha256Hex(raw), envHash)) return { tokenId: 'env', name: 'SERVICE_API_TOKEN' };
-      const m = TOKEN_PATTERN.exec(raw);
-      if (!m) return null;
-      const row = await cdb.selectFrom('service_tokens').selectAll().where('kid', '=', m[1]!).executeTakeFirst();
-      if (!row || !safeEqual(sha256Hex(m[2]!), row.secret_hash)) return null;
+      const presented = serviceTokenFormat.read(raw);
+      if (!presented) return null;
+      const row = await repo.findByKid(presented.kid);
+      if (!row || !serviceTokenFormat.matches(presented, row.secret_hash)) return null;
       const now = clock.now();
-      const s = status(row, now);
+      const s = secretTokenStatus(row, now);
       if (s === 'revoked' || s === 'expired') return null;
-      if (row.last_used_at === null || now - Number(row.last_used_at) > TOUCH_EVERY_MS) await cdb.updateTable('service_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+      if (isTouchDue(row.last_used_at, now)) await repo.touch(row.id, now);
       return { tokenId: row.id, name: row.name };
     },
   };

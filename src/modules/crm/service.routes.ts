@@ -8,7 +8,7 @@ import type { FixedWindow } from '../../infra/ratelimit/fixed-window.ts';
 import { AppError } from '../../http/errors.ts';
 import { bearerToken } from '../../http/staff-auth.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import type { Actor } from './crm.ts';
+import { requestMeta, type Actor } from '../audit/audit.ts';
 import { kycStatusSchema } from './crm.ts';
 import type { CrmService } from './crm.service.ts';
 import type { ServiceCaller, ServiceTokenService } from './service-token.service.ts';
@@ -53,7 +53,6 @@ export function serviceRoutes({ crm, tokens, window, audit, perMinute }: { crm: 
     });
 
     const actor = (request: { serviceCaller?: ServiceCaller }): Actor => ({ type: 'service', id: request.serviceCaller!.tokenId, label: request.serviceCaller!.name });
-    const meta = (request: { ip: string; id: string }) => ({ ip: request.ip, requestId: request.id });
 
     app.get(
       '/api/service/clients/:email',
@@ -78,7 +77,7 @@ export function serviceRoutes({ crm, tokens, window, audit, perMinute }: { crm: 
           response: { 200: view, 400: problem, 401: problem, 404: problem, 429: problem },
         },
       },
-      async (request) => crm.updateKyc({ email: request.params.email }, request.body, actor(request), meta(request)),
+      async (request) => crm.updateKyc({ email: request.params.email }, request.body, actor(request), requestMeta(request)),
     );
 
     app.post(
@@ -92,7 +91,7 @@ export function serviceRoutes({ crm, tokens, window, audit, perMinute }: { crm: 
           response: { 201: view, 400: problem, 401: problem, 404: problem, 429: problem },
         },
       },
-      async (request, reply) => reply.code(201).send(await crm.addNote({ email: request.params.email }, request.body.comment, actor(request), meta(request))),
+      async (request, reply) => reply.code(201).send(await crm.addNote({ email: request.params.email }, request.body.comment, actor(request), requestMeta(request))),
     );
 
     app.get(

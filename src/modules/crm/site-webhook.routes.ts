@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../http/errors.ts';
+import { requestMeta } from '../audit/audit.ts';
 import type { SiteWebhookReceiver } from './site-webhook.ts';
 
 const MAX_BODY_BYTES = 256 * 1024;
@@ -28,7 +29,7 @@ export function siteWebhookRoutes({ receiver }: { receiver: SiteWebhookReceiver 
       async (request) => {
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         if (raw.length === 0 && !request.headers['x-webhook-signature']) throw new AppError('unauthorized', 'Invalid webhook signature');
-        const r = await receiver.accept(raw, request.headers, { ip: request.ip, requestId: request.id });
+        const r = await receiver.accept(raw, request.headers, requestMeta(request));
         return { received: true as const, ...r };
       },
     );

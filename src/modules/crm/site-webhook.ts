@@ -8,13 +8,13 @@
 import type { Clock } from '../../infra/clock.ts';
 import { hmacSha256Hex, newId, safeEqual, sha256Hex } from '../../infra/crypto/index.ts';
 import type { Db } from '../../infra/db/index.ts';
-import { crmDb } from '../../infra/db/crm-schema.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { JobQueue } from '../../infra/queue/types.ts';
 import { siteEventJob } from '../../jobs.ts';
 import { AppError } from '../../http/errors.ts';
 import { findNul, nulProblem } from '../../http/nul-guard.ts';
 import { fieldErrorsFromZod } from '../../http/error-handler.ts';
+import type { RequestMeta } from '../audit/audit.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { verifyStandardSignature } from '../webhooks/signing.ts';
 import { envelopeSchema, eventDataSchemas, SITE_EVENTS, type SiteEventName } from './crm.ts';
@@ -51,7 +51,7 @@ export function verifySiteSignature(secret: string, raw: Buffer, headers: Record
 }
 
 export function createSiteWebhookReceiver({ db, queue, clock, audit, logger, secret }: { db: Db; queue: JobQueue; clock: Clock; audit: AuditService; logger: Logger; secret: string }) {
-  const repo = createCrmRepository(crmDb(db));
+  const repo = createCrmRepository(db);
 
   function enqueue(eventId: string): Promise<void> {
     return queue.enqueue(siteEventJob, { event_id: eventId }, { id: `site-${eventId}`, maxAttempts: 8 });
@@ -59,7 +59,7 @@ export function createSiteWebhookReceiver({ db, queue, clock, audit, logger, sec
 
   return {
     enqueue,
-    async accept(raw: Buffer, headers: Record<string, string | string[] | undefined>, meta: { ip: string; requestId: string }): Promise<{ status: 'accepted' | 'duplicate'; eventId: string }> {
+    async accept(raw: Buffer, headers: Record<string, string | string[] | undefined>, meta: RequestMeta): Promise<{ status: 'accepted' | 'duplicate'; eventId: string }> {
       const base = { actorType: 'platform' as const, actorId: 'site-webhook', ip: meta.ip, requestId: meta.requestId };
       const check = verifySiteSignature(secret, raw, headers, Math.floor(clock.now() / 1000));
       if (!check.ok) {

@@ -3,8 +3,8 @@
  * row per rule with value, limit, progress and status, plus today's and the maximum permitted loss.
  * Built from the checker's result for the account. Pure.
  */
-import type { PlatformAccountRow } from '../../infra/db/crm-schema.ts';
-import { fromCents } from '../crm/crm.ts';
+import { amountToCents, centsToAmount, formatCents } from '../../infra/money.ts';
+import type { PlatformAccountRow } from './platform.table.ts';
 
 export interface ObjectiveRow {
   rule: string;
@@ -50,7 +50,7 @@ export function buildObjectives(a: PlatformAccountRow, job: Record<string, unkno
   const num = (k: string): number | null => (metrics && typeof metrics[k] === 'number' ? (metrics[k] as number) : null);
   const violations = (Array.isArray(job?.violations) ? job!.violations : []) as Array<Record<string, unknown>>;
   const broke = (name: string) => violations.some((v) => String(v.rule ?? '').includes(name));
-  const initial = Number(a.initial_balance_cents) / 100;
+  const initial = centsToAmount(Number(a.initial_balance_cents));
   // Balance and equity come from the same reading of the account (the check's), so they agree;
   // before any check there is only the balance the platform opened the account with.
   const equity = num('current_equity');
@@ -85,8 +85,8 @@ export function buildObjectives(a: PlatformAccountRow, job: Record<string, unkno
     phase: a.phase,
     status: a.status,
     currency: a.currency,
-    initialBalance: fromCents(Number(a.initial_balance_cents)),
-    balance: readBalance !== null && equity !== null ? fromCents(Math.round(readBalance * 100)) : fromCents(Number(a.balance_cents)),
+    initialBalance: formatCents(Number(a.initial_balance_cents)),
+    balance: formatCents(readBalance !== null && equity !== null ? amountToCents(readBalance) : Number(a.balance_cents)),
     check: {
       jobId: a.check_job_id,
       status: typeof job?.status === 'string' ? job.status : a.check_job_id ? 'queued' : 'not_started',

@@ -6,7 +6,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver, startStack, type TestStack } from '../../../test/harness.ts';
 import { FakeClock } from '../../infra/clock.ts';
-import { crmDb } from '../../infra/db/crm-schema.ts';
 import { verifySiteSignature } from '../crm/site-webhook.ts';
 
 const SITE_PATH = '/api/webhooks/site';
@@ -24,7 +23,7 @@ async function setup(respond: Receiver['respond']) {
   open.push(stack, crm);
   const outbox = stack.deps.crm.outbox;
   const data = { clientId: 'trd_1', email: 'tia@example.com', kycStatus: 'pending', kycNotes: 'Documents submitted' };
-  const id = await crmDb(stack.deps.dbHandle.db)
+  const id = await stack.deps.dbHandle.db
     .transaction()
     .execute((tx) => outbox.add(tx, 'kyc.updated', data, clock.now()));
   await outbox.dispatch([id]);
@@ -94,7 +93,7 @@ describe('platform event delivery', () => {
   it('is sent by the sweep when its queue job was lost between commit and enqueue', async () => {
     const { stack, crm, clock, outbox } = await setup(() => ({ status: 200 }));
     await crm.waitFor(1);
-    const lost = await crmDb(stack.deps.dbHandle.db)
+    const lost = await stack.deps.dbHandle.db
       .transaction()
       .execute((tx) => outbox.add(tx, 'kyc.updated', { clientId: 'trd_2', kycStatus: 'pending' }, clock.now()));
     expect(await outbox.sweep()).toBe(0);

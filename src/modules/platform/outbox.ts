@@ -6,7 +6,6 @@
  * once), on the engine's schedule, with its attempt log and its 410 rule.
  */
 import type { Clock } from '../../infra/clock.ts';
-import type { CrmDb } from '../../infra/db/crm-schema.ts';
 import type { Db } from '../../infra/db/index.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { parseCidrs } from '../../infra/net/cidr.ts';
@@ -54,7 +53,7 @@ export function createPlatformOutbox(deps: OutboxDeps) {
 
   return {
     /** Writes an event inside the caller's transaction; call `dispatch` with the ids after commit. */
-    add(tx: CrmDb, event: SiteEventName, data: Record<string, unknown>, occurredAt: number): Promise<string> {
+    add(tx: Db, event: SiteEventName, data: Record<string, unknown>, occurredAt: number): Promise<string> {
       const payload = JSON.stringify({ event, data, timestamp: new Date(occurredAt).toISOString() });
       return engine.create(tx, { event, payload });
     },

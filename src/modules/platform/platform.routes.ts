@@ -7,6 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { clearCookie, CSRF_HEADER, isUnsafe, readCookie, setCookie } from '../../http/cookies.ts';
 import { AppError } from '../../http/errors.ts';
+import { requestMeta } from '../audit/audit.ts';
 import type { PlatformService, Session } from './platform.service.ts';
 
 export const TRADER_COOKIE = 'brymix_trader';
@@ -23,7 +24,6 @@ const money = z.union([z.number(), z.string().max(32)]);
 export function platformRoutes({ platform, secureCookies }: { platform: PlatformService; secureCookies: boolean }): FastifyPluginAsyncZod {
   // Lax: the SSO link arrives by top-level navigation from the CRM's origin.
   const cookie = { secure: secureCookies, sameSite: 'Lax' as const };
-  const meta = (r: FastifyRequest) => ({ ip: r.ip, requestId: r.id });
 
   async function requireSession(request: FastifyRequest): Promise<Session> {
     const s = await platform.session(readCookie(request, TRADER_COOKIE));
@@ -37,7 +37,7 @@ export function platformRoutes({ platform, secureCookies }: { platform: Platform
       '/sso/impersonate',
       { schema: { tags: ['platform'], summary: 'SSO from the CRM: verify the single-use token, open an impersonation session, go to /dashboard', querystring: z.object({ token: z.string().max(4096).optional() }) } },
       async (request, reply) => {
-        const session = await platform.consumeSso(request.query.token, meta(request));
+        const session = await platform.consumeSso(request.query.token, requestMeta(request));
         reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
         if (!session) return reply.code(401).type('text/plain; charset=utf-8').send('Invalid or expired SSO token');
         setCookie(reply, TRADER_COOKIE, session.token, { ...cookie, maxAgeSeconds: session.maxAgeSeconds });
@@ -64,7 +64,7 @@ export function platformRoutes({ platform, secureCookies }: { platform: Platform
         },
       },
       async (request, reply) => {
-        const r = await platform.signUp(request.body, meta(request));
+        const r = await platform.signUp(request.body, requestMeta(request));
         setCookie(reply, TRADER_COOKIE, r.token, { ...cookie, maxAgeSeconds: r.maxAgeSeconds });
         return reply.code(201).send({ traderId: r.traderId });
       },
@@ -74,7 +74,7 @@ export function platformRoutes({ platform, secureCookies }: { platform: Platform
       '/api/platform/signin',
       { bodyLimit: 8 * 1024, schema: { tags: ['platform'], summary: 'Trader sign-in (throttled)', body: z.object({ email: z.string().max(254), password: z.string().max(1024) }).strict() } },
       async (request, reply) => {
-        const r = await platform.signIn(request.body, meta(request));
+        const r = await platform.signIn(request.body, requestMeta(request));
         setCookie(reply, TRADER_COOKIE, r.token, { ...cookie, maxAgeSeconds: r.maxAgeSeconds });
         return { ok: true };
       },
@@ -82,7 +82,7 @@ export function platformRoutes({ platform, secureCookies }: { platform: Platform
 
     app.post('/api/platform/signout', { schema: { tags: ['platform'], summary: 'Sign out (also ends an impersonation)' } }, async (request, reply) => {
       const s = await requireSession(request);
-      await platform.signOut(s, meta(request));
+      await platform.signOut(s, requestMeta(request));
       clearCookie(reply, TRADER_COOKIE, cookie);
       return { ok: true, endedImpersonation: s.impersonatedBy !== null };
     });
@@ -99,19 +99,19 @@ export function platformRoutes({ platform, secureCookies }: { platform: Platform
 
     const moneyBody = z.object({ accountId: z.string().max(64), amount: money, method: z.string().trim().max(50).optional() }).strict();
     app.post('/api/platform/deposits', { schema: { tags: ['platform'], summary: 'Deposit (refused while impersonating)', body: moneyBody } }, async (request, reply) =>
-      reply.code(201).send(await platform.deposit(await requireSession(request), request.body, meta(request))),
+      reply.code(201).send(await platform.deposit(await requireSession(request), request.body, requestMeta(request))),
     );
     app.post('/api/platform/withdrawals', { schema: { tags: ['platform'], summary: 'Withdrawal (refused while impersonating)', body: moneyBody } }, async (request, reply) =>
-      reply.code(201).send(await platform.withdraw(await requireSession(request), request.body, meta(request))),
+      reply.code(201).send(await platform.withdraw(await requireSession(request), request.body, requestMeta(request))),
     );
     app.post(
       '/api/platform/password',
       { schema: { tags: ['platform'], summary: 'Change password (refused while impersonating)', body: z.object({ currentPassword: z.string().max(1024), newPassword: z.string().max(1024) }).strict() } },
       async (request, reply) => {
-        await platform.changePassword(await requireSession(request), request.body, meta(request));
+        await platform.changePassword(await requireSession(request), request.body, requestMeta(request));
         return reply.code(204).send();
       },
     );
-    app.post('/api/platform/kyc', { schema: { tags: ['platform'], summary: 'Submit KYC documents (status pending; the CRM hears kyc.updated)' } }, async (request) => platform.submitKyc(await requireSession(request), meta(request)));
+    app.post('/api/platform/kyc', { schema: { tags: ['platform'], summary: 'Submit KYC documents (status pending; the CRM hears kyc.updated)' } }, async (request) => platform.submitKyc(await requireSession(request), requestMeta(request)));
   };
 }

@@ -7,21 +7,23 @@
 import type { Clock } from '../../infra/clock.ts';
 import { newId, randomBase62, sha256Hex, type Sealer } from '../../infra/crypto/index.ts';
 import { isUniqueViolation, type Db } from '../../infra/db/index.ts';
-import { crmDb, type CrmDb, type PlatformAccountRow, type PlatformTraderRow } from '../../infra/db/crm-schema.ts';
 import type { Logger } from '../../infra/logger.ts';
+import { centsToAmount, formatCents, parseCents } from '../../infra/money.ts';
 import type { JobQueue } from '../../infra/queue/types.ts';
 import { accountSyncJob, type AccountSyncPayload } from '../../jobs.ts';
 import type { LoginThrottle } from '../../infra/ratelimit/login-throttle.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
 import { AppError } from '../../http/errors.ts';
+import type { RequestMeta } from '../audit/audit.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { AuthenticatedKey } from '../api-keys/api-key.service.ts';
 import type { CheckService } from '../checks/check.service.ts';
-import { fromCents, toCents } from '../crm/crm.ts';
 import { verifySsoToken } from '../crm/sso.ts';
 import { dummyHash, hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from '../staff/password.ts';
 import type { PlatformOutbox } from './outbox.ts';
 import { buildObjectives, type AccountObjectives } from './objectives.ts';
+import { createPlatformRepository } from './platform.repository.ts';
+import type { PlatformAccountRow, PlatformTraderRow } from './platform.table.ts';
 
 /** Impersonation sessions end after an hour whatever the platform's session length. */
 const IMPERSONATION_MAX_MS = 3_600_000;
@@ -39,11 +41,6 @@ export interface Session {
   trader: PlatformTraderRow;
   impersonatedBy: string | null;
   expiresAt: number;
-}
-
-export interface RequestMeta {
-  ip: string;
-  requestId: string;
 }
 
 export interface PlatformServiceDeps {
@@ -66,14 +63,14 @@ function invalid(field: string, message: string): AppError {
 }
 
 export function createPlatformService(deps: PlatformServiceDeps) {
-  const cdb = crmDb(deps.db);
-  const { clock, audit, outbox } = deps;
+  const { db, clock, audit, outbox } = deps;
+  const repo = createPlatformRepository(db);
 
   async function newSession(traderId: string, impersonatedBy: string | null): Promise<{ token: string; maxAgeSeconds: number }> {
     const token = randomBase62(43);
     const now = clock.now();
     const ttlMs = impersonatedBy ? Math.min(IMPERSONATION_MAX_MS, deps.sessionTtlSeconds * 1000) : deps.sessionTtlSeconds * 1000;
-    await cdb.insertInto('platform_sessions').values({ token_hash: sha256Hex(token), trader_id: traderId, impersonated_by: impersonatedBy, created_at: now, expires_at: now + ttlMs, ended_at: null }).execute();
+    await repo.insertSession({ token_hash: sha256Hex(token), trader_id: traderId, impersonated_by: impersonatedBy, created_at: now, expires_at: now + ttlMs, ended_at: null });
     return { token, maxAgeSeconds: Math.floor(ttlMs / 1000) };
   }
 
@@ -97,7 +94,7 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       phase: a.phase,
       status: a.status,
       currency: a.currency,
-      balance: fromCents(Number(a.balance_cents)),
+      balance: formatCents(Number(a.balance_cents)),
       change,
     };
   }
@@ -109,45 +106,44 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       mt5_login: account.login,
       mt5_password: deps.sealer.open(account.password_enc, account.id),
       mt5_server: account.server,
-      initial_balance: Number(account.initial_balance_cents) / 100,
+      initial_balance: centsToAmount(Number(account.initial_balance_cents)),
       rules: JSON.parse(account.rules) as Record<string, unknown>,
     }, undefined);
-    await cdb.updateTable('platform_accounts').set({ check_job_id: job_id, updated_at: clock.now() }).where('id', '=', account.id).execute();
+    await repo.setCheckJob(account.id, job_id, clock.now());
     await deps.queue.enqueue(accountSyncJob, { account_id: account.id, round: 1 }, { id: `sync-${account.id}-${job_id}-1`, delayMs: 200, maxAttempts: 3 });
   }
 
   async function ownAccount(session: Session, accountId: string): Promise<PlatformAccountRow> {
-    const a = await cdb.selectFrom('platform_accounts').selectAll().where('id', '=', accountId).where('trader_id', '=', session.trader.id).executeTakeFirst();
+    const a = await repo.findTraderAccount(session.trader.id, accountId);
     if (!a) throw new AppError('not_found', `No account ${accountId}`);
     return a;
   }
 
   async function moveMoney(session: Session, kind: 'deposit' | 'withdrawal', input: { accountId: string; amount: number | string; method?: string | undefined }, meta: RequestMeta) {
     refuseWhileImpersonating(session, kind === 'deposit' ? 'A deposit' : 'A withdrawal');
-    const cents = toCents(input.amount);
+    const cents = parseCents(input.amount);
     if (cents === null || cents <= 0) throw invalid('amount', 'must be a positive amount with at most two decimals');
     const account = await ownAccount(session, input.accountId);
     if (kind === 'withdrawal' && cents > Number(account.balance_cents)) throw new AppError('conflict', 'The withdrawal is larger than the balance');
     const now = clock.now();
     const txId = newId('ptx', 16);
     const method = input.method ?? (kind === 'deposit' ? 'card' : 'bank_transfer');
-    const ids = await cdb.transaction().execute(async (tx) => {
-      const delta = kind === 'deposit' ? cents : -cents;
-      await tx.updateTable('platform_accounts').set((eb) => ({ balance_cents: eb('balance_cents', '+', delta), updated_at: now })).where('id', '=', account.id).execute();
-      await tx.insertInto('platform_transactions').values({ id: txId, trader_id: session.trader.id, account_id: account.id, type: kind, amount_cents: cents, currency: account.currency, method, created_at: now }).execute();
+    const ids = await db.transaction().execute(async (tx) => {
+      await repo.addToBalance(account.id, kind === 'deposit' ? cents : -cents, now, tx);
+      await repo.insertTransaction({ id: txId, trader_id: session.trader.id, account_id: account.id, type: kind, amount_cents: cents, currency: account.currency, method, created_at: now }, tx);
       return [
-        await outbox.add(tx, kind === 'deposit' ? 'deposit.completed' : 'withdrawal.completed', { transactionId: txId, clientId: session.trader.id, email: session.trader.email, accountId: account.id, amount: fromCents(cents), currency: account.currency, method, completedAt: new Date(now).toISOString() }, now),
+        await outbox.add(tx, kind === 'deposit' ? 'deposit.completed' : 'withdrawal.completed', { transactionId: txId, clientId: session.trader.id, email: session.trader.email, accountId: account.id, amount: formatCents(cents), currency: account.currency, method, completedAt: new Date(now).toISOString() }, now),
       ];
     });
     await outbox.dispatch(ids);
-    await audit.record({ actorType: 'trader', actorId: session.trader.id, action: `platform.${kind}`, targetType: 'platform_account', targetId: account.id, ip: meta.ip, requestId: meta.requestId, meta: { amount: fromCents(cents), currency: account.currency } });
-    return { transactionId: txId, type: kind, amount: fromCents(cents), currency: account.currency, accountId: account.id, balance: fromCents(Number(account.balance_cents) + (kind === 'deposit' ? cents : -cents)) };
+    await audit.record({ actorType: 'trader', actorId: session.trader.id, action: `platform.${kind}`, targetType: 'platform_account', targetId: account.id, ip: meta.ip, requestId: meta.requestId, meta: { amount: formatCents(cents), currency: account.currency } });
+    return { transactionId: txId, type: kind, amount: formatCents(cents), currency: account.currency, accountId: account.id, balance: formatCents(Number(account.balance_cents) + (kind === 'deposit' ? cents : -cents)) };
   }
 
   return {
     /** Whether a trader with this email exists: what an SSO link for that email needs (consumeSso). */
     async hasTrader(email: string): Promise<boolean> {
-      return (await cdb.selectFrom('platform_traders').select('id').where('email', '=', email.trim().toLowerCase()).executeTakeFirst()) !== undefined;
+      return repo.hasTraderWithEmail(email.trim().toLowerCase());
     },
 
     async signUp(input: { email: string; password: string; firstName: string; lastName: string; phone?: string | undefined }, meta: RequestMeta): Promise<{ token: string; maxAgeSeconds: number; traderId: string }> {
@@ -156,13 +152,13 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       if (input.password.length < PASSWORD_MIN || input.password.length > PASSWORD_MAX) throw invalid('password', `must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters`);
       const now = clock.now();
       const trader: PlatformTraderRow = { id: newId('trd', 16), email, password_hash: await hashPassword(input.password), first_name: input.firstName.trim(), last_name: input.lastName.trim(), phone: input.phone?.trim() || null, kyc_status: 'not_started', created_at: now, updated_at: now };
-      const count = await cdb.selectFrom('platform_accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const accountCount = await repo.countAccounts();
       const accountId = newId('pac', 16);
       const account: PlatformAccountRow = {
         id: accountId,
         trader_id: trader.id,
         parent_id: null,
-        login: DEMO_LOGINS[Number(count.n) % DEMO_LOGINS.length]!,
+        login: DEMO_LOGINS[accountCount % DEMO_LOGINS.length]!,
         server: SIM_SERVER,
         password_enc: deps.sealer.seal('demo', accountId),
         type: 'challenge',
@@ -178,9 +174,9 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       };
       let ids: string[];
       try {
-        ids = await cdb.transaction().execute(async (tx) => {
-          await tx.insertInto('platform_traders').values(trader).execute();
-          await tx.insertInto('platform_accounts').values(account).execute();
+        ids = await db.transaction().execute(async (tx) => {
+          await repo.insertTrader(trader, tx);
+          await repo.insertAccount(account, tx);
           return [await outbox.add(tx, 'client.registered', traderData(trader), now), await outbox.add(tx, 'account.updated', accountEventData(trader, account, 'created'), now)];
         });
       } catch (err) {
@@ -197,7 +193,7 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       const email = input.email.trim().toLowerCase();
       const gate = await deps.throttle.check(email, meta.ip);
       if (!gate.ok) throw new AppError('rate_limited', 'Too many failed sign-ins; try again later', { retryAfterSeconds: gate.retryAfterSeconds });
-      const t = await cdb.selectFrom('platform_traders').selectAll().where('email', '=', email).executeTakeFirst();
+      const t = await repo.findTraderByEmail(email);
       const ok = await verifyPassword(input.password, t?.password_hash ?? (await dummyHash()));
       if (!t || !ok) {
         await deps.throttle.failed(email, meta.ip);
@@ -213,15 +209,15 @@ export function createPlatformService(deps: PlatformServiceDeps) {
     async session(token: string | undefined): Promise<Session | null> {
       if (!token || token.length > 200) return null;
       const hash = sha256Hex(token);
-      const s = await cdb.selectFrom('platform_sessions').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+      const s = await repo.findSession(hash);
       if (!s || s.ended_at !== null || Number(s.expires_at) <= clock.now()) return null;
-      const trader = await cdb.selectFrom('platform_traders').selectAll().where('id', '=', s.trader_id).executeTakeFirst();
+      const trader = await repo.findTrader(s.trader_id);
       if (!trader) return null;
       return { tokenHash: hash, trader, impersonatedBy: s.impersonated_by, expiresAt: Number(s.expires_at) };
     },
 
     async signOut(session: Session, meta: RequestMeta): Promise<void> {
-      await cdb.updateTable('platform_sessions').set({ ended_at: clock.now() }).where('token_hash', '=', session.tokenHash).execute();
+      await repo.endSession(session.tokenHash, clock.now());
       await audit.record({
         actorType: session.impersonatedBy ? 'staff' : 'trader',
         actorId: session.impersonatedBy ?? session.trader.id,
@@ -245,13 +241,13 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       };
       if (!claims) return reject('invalid_token');
       try {
-        await cdb.insertInto('sso_used_tokens').values({ jti: claims.jti, expires_at: claims.exp * 1000, used_at: clock.now() }).execute();
+        await repo.insertUsedSsoToken({ jti: claims.jti, expires_at: claims.exp * 1000, used_at: clock.now() });
       } catch (err) {
         if (isUniqueViolation(err)) return reject('replayed');
         throw err;
       }
-      await cdb.deleteFrom('sso_used_tokens').where('expires_at', '<', clock.now() - 3_600_000).execute();
-      const trader = await cdb.selectFrom('platform_traders').selectAll().where('email', '=', claims.clientEmail.toLowerCase()).executeTakeFirst();
+      await repo.pruneUsedSsoTokens(clock.now() - 3_600_000);
+      const trader = await repo.findTraderByEmail(claims.clientEmail.toLowerCase());
       if (!trader) return reject('unknown_client');
       const session = await newSession(trader.id, claims.impersonatedBy);
       await audit.record({ actorType: 'staff', actorId: claims.impersonatedBy, action: 'sso.consumed', targetType: 'trader', targetId: trader.id, ip: meta.ip, requestId: meta.requestId, meta: { jti: claims.jti, reason: claims.reason } });
@@ -268,7 +264,7 @@ export function createPlatformService(deps: PlatformServiceDeps) {
     },
 
     async accounts(session: Session): Promise<{ accounts: AccountObjectives[] }> {
-      const rows = await cdb.selectFrom('platform_accounts').selectAll().where('trader_id', '=', session.trader.id).orderBy('created_at').execute();
+      const rows = await repo.accountsOf(session.trader.id);
       const out: AccountObjectives[] = [];
       for (const a of rows) {
         let job: Record<string, unknown> | null = null;
@@ -305,15 +301,15 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       refuseWhileImpersonating(session, 'Changing the password');
       if (!(await verifyPassword(input.currentPassword, session.trader.password_hash))) throw new AppError('unauthorized', 'The current password is wrong');
       if (input.newPassword.length < PASSWORD_MIN || input.newPassword.length > PASSWORD_MAX) throw invalid('newPassword', `must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters`);
-      await cdb.updateTable('platform_traders').set({ password_hash: await hashPassword(input.newPassword), updated_at: clock.now() }).where('id', '=', session.trader.id).execute();
+      await repo.setPassword(session.trader.id, await hashPassword(input.newPassword), clock.now());
       await audit.record({ actorType: 'trader', actorId: session.trader.id, action: 'platform.password_changed', ip: meta.ip, requestId: meta.requestId });
     },
 
     /** The trader sends KYC documents: status becomes pending and the CRM hears of it. */
     async submitKyc(session: Session, meta: RequestMeta): Promise<{ kycStatus: string }> {
       const now = clock.now();
-      const ids = await cdb.transaction().execute(async (tx: CrmDb) => {
-        await tx.updateTable('platform_traders').set({ kyc_status: 'pending', updated_at: now }).where('id', '=', session.trader.id).execute();
+      const ids = await db.transaction().execute(async (tx) => {
+        await repo.setKycStatus(session.trader.id, 'pending', now, tx);
         return [await outbox.add(tx, 'kyc.updated', { clientId: session.trader.id, email: session.trader.email, kycStatus: 'pending', kycNotes: 'Documents submitted on the platform' }, now)];
       });
       await outbox.dispatch(ids);
@@ -324,7 +320,7 @@ export function createPlatformService(deps: PlatformServiceDeps) {
     /** Queue handler: follows an account's check; when it ends, records pass/fail and tells the CRM. */
     async syncAccount(payload: AccountSyncPayload): Promise<void> {
       const { account_id: accountId, round } = payload;
-      const a = await cdb.selectFrom('platform_accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
+      const a = await repo.findAccount(accountId);
       if (!a?.check_job_id || a.status !== 'active') return;
       const job = await deps.checks().get(PLATFORM_TENANT, a.check_job_id);
       if (job.status === 'queued' || job.status === 'running') {
@@ -333,16 +329,15 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       }
       const status = job.status === 'passed' ? 'passed' : job.status === 'failed' ? 'failed' : null;
       if (!status) return; // an error: the dashboard shows it; no pass/fail to report
-      const trader = (await cdb.selectFrom('platform_traders').selectAll().where('id', '=', a.trader_id).executeTakeFirst())!;
+      const trader = (await repo.findTrader(a.trader_id))!;
       const now = clock.now();
       // The account's balance is what the check read on the MT5 account (trading P/L included),
       // not the opening balance the platform booked: the CRM and the dashboard show that one figure.
       const read = (job.metrics as { current_balance?: unknown } | undefined)?.current_balance;
-      const readCents = typeof read === 'number' ? toCents(read) : null;
+      const readCents = typeof read === 'number' ? parseCents(read) : null;
       const balance_cents = readCents ?? Number(a.balance_cents);
-      const ids = await cdb.transaction().execute(async (tx) => {
-        const r = await tx.updateTable('platform_accounts').set({ status, balance_cents, updated_at: now }).where('id', '=', a.id).where('status', '=', 'active').executeTakeFirst();
-        if (Number(r.numUpdatedRows) !== 1) return [];
+      const ids = await db.transaction().execute(async (tx) => {
+        if (!(await repo.finishActiveAccount(a.id, { status, balance_cents }, now, tx))) return [];
         return [await outbox.add(tx, 'account.updated', accountEventData(trader, { ...a, status, balance_cents }, status === 'passed' ? 'challenge_passed' : 'challenge_failed'), now)];
       });
       await outbox.dispatch(ids);

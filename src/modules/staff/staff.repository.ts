@@ -1,33 +1,32 @@
 /** Every query on staff_users and staff_token_revocations. */
 import type { Db } from '../../infra/db/index.ts';
-import { crmDb, type StaffUserRow, type StaffUsersTable } from '../../infra/db/crm-schema.ts';
+import type { StaffUserRow, StaffUsersTable } from './staff.table.ts';
 
 export function createStaffRepository(db: Db) {
-  const cdb = crmDb(db);
   return {
     insert(row: StaffUsersTable): Promise<unknown> {
-      return cdb.insertInto('staff_users').values(row).execute();
+      return db.insertInto('staff_users').values(row).execute();
     },
     findByEmail(email: string): Promise<StaffUserRow | undefined> {
-      return cdb.selectFrom('staff_users').selectAll().where('email', '=', email).executeTakeFirst();
+      return db.selectFrom('staff_users').selectAll().where('email', '=', email).executeTakeFirst();
     },
     findById(id: string): Promise<StaffUserRow | undefined> {
-      return cdb.selectFrom('staff_users').selectAll().where('id', '=', id).executeTakeFirst();
+      return db.selectFrom('staff_users').selectAll().where('id', '=', id).executeTakeFirst();
     },
     list(): Promise<StaffUserRow[]> {
-      return cdb.selectFrom('staff_users').selectAll().orderBy('created_at').execute();
+      return db.selectFrom('staff_users').selectAll().orderBy('created_at').execute();
     },
     update(id: string, values: Partial<StaffUsersTable>): Promise<unknown> {
-      return cdb.updateTable('staff_users').set(values).where('id', '=', id).execute();
+      return db.updateTable('staff_users').set(values).where('id', '=', id).execute();
     },
     revokeToken(jti: string, expiresAt: number): Promise<unknown> {
-      return cdb.insertInto('staff_token_revocations').values({ jti, expires_at: expiresAt }).onConflict((oc) => oc.column('jti').doNothing()).execute();
+      return db.insertInto('staff_token_revocations').values({ jti, expires_at: expiresAt }).onConflict((oc) => oc.column('jti').doNothing()).execute();
     },
     async isRevoked(jti: string): Promise<boolean> {
-      return (await cdb.selectFrom('staff_token_revocations').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined;
+      return (await db.selectFrom('staff_token_revocations').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined;
     },
     pruneRevocations(before: number): Promise<unknown> {
-      return cdb.deleteFrom('staff_token_revocations').where('expires_at', '<', before).execute();
+      return db.deleteFrom('staff_token_revocations').where('expires_at', '<', before).execute();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { clearCookie, setCookie } from '../../http/cookies.ts';
 import { requireStaff, STAFF_COOKIE, staffAuth } from '../../http/staff-auth.ts';
+import { requestMeta } from '../audit/audit.ts';
 import type { StaffService } from './staff.service.ts';
 
 const problem = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string().optional() }).passthrough();
@@ -24,7 +25,7 @@ export function staffRoutes({ staff, secureCookies }: { staff: StaffService; sec
         },
       },
       async (request, reply) => {
-        const result = await staff.login(request.body, { ip: request.ip, requestId: request.id });
+        const result = await staff.login(request.body, requestMeta(request));
         setCookie(reply, STAFF_COOKIE, result.token, { ...cookie, maxAgeSeconds: result.expiresIn });
         reply.header('cache-control', 'no-store');
         return result;
@@ -35,7 +36,7 @@ export function staffRoutes({ staff, secureCookies }: { staff: StaffService; sec
       '/api/auth/logout',
       { onRequest: staffAuth(), schema: { tags: ['staff'], summary: 'Log out: the token stops working at once', response: { 204: z.null(), 401: problem } } },
       async (request, reply) => {
-        await staff.logout(requireStaff(request), { ip: request.ip, requestId: request.id });
+        await staff.logout(requireStaff(request), requestMeta(request));
         clearCookie(reply, STAFF_COOKIE, cookie);
         return reply.code(204).send(null);
       },

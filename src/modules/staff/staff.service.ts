@@ -6,9 +6,10 @@ import { z } from 'zod';
 import type { Clock } from '../../infra/clock.ts';
 import { newId } from '../../infra/crypto/index.ts';
 import { isUniqueViolation, type Db } from '../../infra/db/index.ts';
-import type { StaffUserRow } from '../../infra/db/crm-schema.ts';
+import type { StaffUserRow } from './staff.table.ts';
 import type { LoginThrottle } from '../../infra/ratelimit/login-throttle.ts';
 import { AppError } from '../../http/errors.ts';
+import type { RequestMeta } from '../audit/audit.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { dummyHash, hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from './password.ts';
 import { createStaffRepository } from './staff.repository.ts';
@@ -29,11 +30,6 @@ export interface StaffView {
   createdAt: string;
   lastLoginAt: string | null;
   disabled: boolean;
-}
-
-export interface RequestMeta {
-  ip: string;
-  requestId: string;
 }
 
 const emailSchema = z.string().trim().toLowerCase().email().max(254);

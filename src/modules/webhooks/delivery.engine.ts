@@ -14,7 +14,7 @@
 import type { Clock } from '../../infra/clock.ts';
 import { newId } from '../../infra/crypto/index.ts';
 import type { Db } from '../../infra/db/index.ts';
-import type { WebhookAttemptRow, WebhookDeliveryRow } from '../../infra/db/schema.ts';
+import type { WebhookAttemptRow, WebhookDeliveryRow } from './webhook.table.ts';
 import { parseRetryAfter } from '../../infra/http/retry-after.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { createDeliveryRepository, type DeliveryWriter } from './delivery.repository.ts';

@@ -1,12 +1,7 @@
 /** Every query on webhook_deliveries and webhook_attempts (the delivery engine's). Takes a db or a transaction. */
 import type { Insertable, Kysely, Transaction } from 'kysely';
-import type {
-  Database,
-  WebhookAttemptRow,
-  WebhookAttemptsTable,
-  WebhookDeliveriesTable,
-  WebhookDeliveryRow,
-} from '../../infra/db/schema.ts';
+import type { Database } from '../../infra/db/schema.ts';
+import type { WebhookAttemptRow, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookDeliveryRow } from './webhook.table.ts';
 
 type Exec = Kysely<Database> | Transaction<Database>;
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../../../test/harness.ts';
 import { createLiveConnector, liveRouter } from '../../../test/factories/live-connector.ts';
 import { openSse } from '../../../test/factories/sse.ts';
+import { sha256Hex } from '../../infra/crypto/index.ts';
 
 let stack: TestStack;
 let accountId: string;
@@ -25,8 +26,19 @@ describe('widget tokens', () => {
     expect(typeof res.json().equity).toBe('number');
     // The token is not an API key.
     expect((await stack.app.inject({ url: `/api/account/${accountId}/info`, headers: { 'x-api-key': tokenOf(w.url) } })).statusCode).toBe(401);
-    const rows = await stack.deps.dbHandle.db.withTables<{ widget_tokens: Record<string, unknown> }>().selectFrom('widget_tokens').selectAll().execute();
+    const rows = await stack.deps.dbHandle.db.selectFrom('widget_tokens').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(tokenOf(w.url));
+  });
+
+  it('read with a token stored in the earlier format (SHA-256 of the whole token)', async () => {
+    const token = 'wgt_Zq7dK2mP9xW4vB1nR8tY3uH6jL0sA5cE2fG9iO4kM7p';
+    await stack.deps.dbHandle.db
+      .insertInto('widget_tokens')
+      .values({ id: 'wdg_EarlierFormat1', account_id: accountId, kind: 'card', name: 'Earlier card', token_hash: sha256Hex(token), options: '{}', created_at: Date.now(), revoked_at: null, last_seen_at: null })
+      .execute();
+    const res = await data(token);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ kind: 'card', account: { name: 'Demo Five', login: null } });
   });
 
   it('stop working at once when revoked: 404 for data, and the open stream is refused on reconnect', async () => {

@@ -4,17 +4,19 @@
  * read nothing but its account's widget data, with the privacy options bound to it.
  */
 import type { Clock } from '../../infra/clock.ts';
-import { newId, randomBase62, sha256Hex } from '../../infra/crypto/index.ts';
+import { newId } from '../../infra/crypto/index.ts';
+import { isTouchDue, secretTokenFormat } from '../../infra/crypto/secret-token.ts';
 import type { Db } from '../../infra/db/index.ts';
-import type { Mt5AccountRow, WidgetTokenRow } from '../../infra/db/accounts-schema.ts';
+import type { Mt5AccountRow } from '../accounts/account.table.ts';
+import type { WidgetTokenRow } from './widget.table.ts';
 import { AppError } from '../../http/errors.ts';
-import type { AuditEntry } from '../audit/audit.ts';
-import type { AccountService, Actor } from '../accounts/account.service.ts';
+import type { Actor, AuditEntry, RequestMeta } from '../audit/audit.ts';
+import type { AccountService } from '../accounts/account.service.ts';
 import { WIDGET_KINDS, widgetOptionsSchema, type WidgetKind, type WidgetOptions } from './widget.ts';
 import { createWidgetRepository } from './widget.repository.ts';
 
-const TOKEN = /^wgt_[0-9A-Za-z]{43}$/;
-const TOUCH_EVERY_MS = 60_000;
+/** No kid: a widget token is looked up by its hash. */
+const widgetTokenFormat = secretTokenFormat({ prefix: 'wgt', kidLength: 0, secretLength: 43 });
 
 export interface WidgetView {
   id: string;
@@ -53,16 +55,16 @@ export function createWidgetService(d: { db: Db; clock: Clock; accounts: Account
     urlFor,
     customizerUrl: (token: string) => `${base}/widgets/customize?token=${token}`,
 
-    async create(input: { account_id: string; kind?: string; name?: string; options?: unknown }, actor?: Actor): Promise<WidgetView & { token: string; url: string; customizer_url: string }> {
+    async create(input: { account_id: string; kind?: string; name?: string; options?: unknown }, actor?: Actor, request?: RequestMeta): Promise<WidgetView & { token: string; url: string; customizer_url: string }> {
       const account = await d.accounts.get(input.account_id);
       const kind = (input.kind ?? 'card') as WidgetKind;
       if (!WIDGET_KINDS.includes(kind)) throw new AppError('validation_failed', `kind: must be one of ${WIDGET_KINDS.join(', ')}`, { errors: [{ field: 'kind', message: `must be one of ${WIDGET_KINDS.join(', ')}` }] });
       const parsed = widgetOptionsSchema.safeParse(input.options ?? {});
       if (!parsed.success) throw new AppError('validation_failed', parsed.error.issues.map((i) => `options.${i.path.join('.')}: ${i.message}`).join('; '));
-      const token = `wgt_${randomBase62(43)}`;
+      const { token, hash } = widgetTokenFormat.issue();
       const id = newId('wdg', 16);
-      await repo.insert({ id, account_id: account.id, kind, name: input.name?.trim().slice(0, 200) || `${account.name} ${kind}`, token_hash: sha256Hex(token), options: JSON.stringify(parsed.data), created_at: d.clock.now(), revoked_at: null, last_seen_at: null });
-      await d.audit?.tryRecord({ actorType: actor?.type ?? 'system', actorId: actor?.id ?? 'cli', action: 'widget.created', targetType: 'widget', targetId: id, ip: actor?.ip ?? null, meta: { account_id: account.id, kind, options: parsed.data } });
+      await repo.insert({ id, account_id: account.id, kind, name: input.name?.trim().slice(0, 200) || `${account.name} ${kind}`, token_hash: hash, options: JSON.stringify(parsed.data), created_at: d.clock.now(), revoked_at: null, last_seen_at: null });
+      await d.audit?.tryRecord({ actorType: actor?.type ?? 'system', actorId: actor?.id ?? 'cli', action: 'widget.created', targetType: 'widget', targetId: id, ip: request?.ip ?? null, meta: { account_id: account.id, kind, options: parsed.data } });
       return { ...view((await repo.findById(id))!), token, url: urlFor(token, kind), customizer_url: `${base}/widgets/customize?token=${token}` };
     },
 
@@ -70,23 +72,24 @@ export function createWidgetService(d: { db: Db; clock: Clock; accounts: Account
       return (await repo.list(accountId)).map(view);
     },
 
-    async revoke(id: string, actor?: Actor): Promise<WidgetView> {
+    async revoke(id: string, actor?: Actor, request?: RequestMeta): Promise<WidgetView> {
       const row = await repo.findById(id);
       if (!row) throw new AppError('not_found', `No widget with id ${id}`);
       await repo.revoke(id, d.clock.now());
-      await d.audit?.tryRecord({ actorType: actor?.type ?? 'system', actorId: actor?.id ?? 'cli', action: 'widget.revoked', targetType: 'widget', targetId: id, ip: actor?.ip ?? null });
+      await d.audit?.tryRecord({ actorType: actor?.type ?? 'system', actorId: actor?.id ?? 'cli', action: 'widget.revoked', targetType: 'widget', targetId: id, ip: request?.ip ?? null });
       return view((await repo.findById(id))!);
     },
 
     /** The widget and its account for a token; null for malformed, unknown, revoked or orphaned tokens. */
     async authenticate(token: string | undefined): Promise<{ widget: WidgetView; account: Mt5AccountRow } | null> {
-      if (!token || !TOKEN.test(token)) return null;
-      const row = await repo.findByHash(sha256Hex(token));
+      const presented = token ? widgetTokenFormat.read(token) : null;
+      if (!presented) return null;
+      const row = await repo.findByHash(presented.hash);
       if (!row || row.revoked_at !== null) return null;
       const account = await d.accounts.findById(row.account_id);
       if (!account) return null;
       const now = d.clock.now();
-      if (row.last_seen_at === null || now - Number(row.last_seen_at) > TOUCH_EVERY_MS) await repo.touch(row.id, now);
+      if (isTouchDue(row.last_seen_at, now)) await repo.touch(row.id, now);
       return { widget: view(row), account };
     },
   };

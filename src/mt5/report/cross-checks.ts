@@ -2,6 +2,7 @@
  * What the parser recomputes from the rows, and every disagreement with the report's own totals
  * (Results, Summary, the totals rows of the Deals and Open Positions blocks) as a mismatch.
  */
+import { amountToCents, centsToAmount } from '../../infra/money.ts';
 import type {
   ParsedReport,
   ReportDeal,
@@ -11,7 +12,7 @@ import type {
   ReportSummary,
 } from './parsed-report.ts';
 import type { Block } from './sections.ts';
-import { cents, optNum, round2 } from './values.ts';
+import { optNum } from './values.ts';
 
 const TRADE_TYPES = new Set(['buy', 'sell']);
 const CLOSING = new Set(['out', 'in/out', 'out by']);
@@ -35,8 +36,10 @@ export function crossCheck(
   const mismatches: ReportMismatch[] = [];
   const compare = (check: string, report: number | null | undefined, computed: number, message: string) => {
     if (report === null || report === undefined) return;
-    if (cents(report) === cents(computed)) return;
-    mismatches.push({ check, report, computed: round2(computed), difference: round2(computed - report), message });
+    const computedCents = amountToCents(computed);
+    if (amountToCents(report) === computedCents) return;
+    const difference = centsToAmount(amountToCents(computed - report));
+    mismatches.push({ check, report, computed: centsToAmount(computedCents), difference, message });
   };
 
   let netCents = 0;
@@ -51,11 +54,11 @@ export function crossCheck(
   let firstBreak: ReportDeal | null = null;
   let running: number | null = null;
   for (const d of deals) {
-    const c = cents(d.profit) + cents(d.commission) + cents(d.fee) + cents(d.swap);
-    sums.commission += cents(d.commission);
-    sums.fee += cents(d.fee);
-    sums.swap += cents(d.swap);
-    sums.profit += cents(d.profit);
+    const c = amountToCents(d.profit) + amountToCents(d.commission) + amountToCents(d.fee) + amountToCents(d.swap);
+    sums.commission += amountToCents(d.commission);
+    sums.fee += amountToCents(d.fee);
+    sums.swap += amountToCents(d.swap);
+    sums.profit += amountToCents(d.profit);
     if (TRADE_TYPES.has(d.type)) {
       netCents += c;
       if (CLOSING.has(d.direction)) {
@@ -67,11 +70,11 @@ export function crossCheck(
       if (c >= 0) depositCents += c;
       else withdrawalCents += c;
     } else if (d.type === 'credit') creditCents += c;
-    if (running !== null && running + c !== cents(d.balance)) {
+    if (running !== null && running + c !== amountToCents(d.balance)) {
       balanceBreaks++;
       firstBreak ??= d;
     }
-    running = cents(d.balance);
+    running = amountToCents(d.balance);
   }
   if (firstBreak) {
     warnings.push(`the running Balance column does not add up at ${balanceBreaks} deal(s), first at deal ${firstBreak.deal} (${firstBreak.time})`);
@@ -105,21 +108,21 @@ export function crossCheck(
     compare('deals_profit', dealTotal('profit'), sums.profit / 100, 'Deals totals row: Profit differs from the column sum');
     if (running !== null) compare('deals_balance', dealTotal('balance'), running / 100, 'Deals totals row: Balance differs from the last running balance');
   }
-  const openSwap = openPositions.reduce((s, p) => s + cents(p.swap), 0);
-  const openProfit = openPositions.reduce((s, p) => s + cents(p.profit), 0);
+  const openSwap = openPositions.reduce((s, p) => s + amountToCents(p.swap), 0);
+  const openProfit = openPositions.reduce((s, p) => s + amountToCents(p.profit), 0);
   const openTotal = totalsReader(input.openPositionsBlock);
   if (openTotal) {
     compare('open_positions_swap', openTotal('swap'), openSwap / 100, 'Open Positions totals row: Swap differs from the column sum');
     compare('open_positions_profit', openTotal('profit'), openProfit / 100, 'Open Positions totals row: Profit differs from the column sum');
   }
   const floating = summary.floating_pl;
-  if (floating !== null && openPositions.length > 0 && cents(floating) !== openProfit && cents(floating) !== openProfit + openSwap) {
+  if (floating !== null && openPositions.length > 0 && amountToCents(floating) !== openProfit && amountToCents(floating) !== openProfit + openSwap) {
     compare('floating_pl', floating, openProfit / 100, 'Summary "Floating P/L" differs from the profit of the open positions');
   }
   if (summary.equity !== null && summary.balance !== null) {
-    const base = cents(summary.balance) + cents(summary.credit ?? 0) + cents(summary.floating_pl ?? 0);
+    const base = amountToCents(summary.balance) + amountToCents(summary.credit ?? 0) + amountToCents(summary.floating_pl ?? 0);
     // Some builds show Floating P/L without the open positions' swap; equity includes it.
-    if (cents(summary.equity) !== base && cents(summary.equity) !== base + openSwap) {
+    if (amountToCents(summary.equity) !== base && amountToCents(summary.equity) !== base + openSwap) {
       compare('equity', summary.equity, base / 100, 'Summary "Equity" differs from Balance + Credit + Floating P/L');
     }
   }

@@ -95,9 +95,6 @@ export function isTime(text: string): boolean {
   return /^\d{4}[.\-/]\d\d[.\-/]\d\d/.test(text) || /^\d{4,6}(\.\d+)?$/.test(text);
 }
 
-export const cents = (n: number) => Math.round(n * 100);
-export const round2 = (n: number) => cents(n) / 100;
-
 /** `0.1 / 0.2` → 0.1: the filled volume of an order's `filled / requested` cell; a single number is both. */
 export function filledVolume(cell: string): number {
   const slash = cell.indexOf('/');

@@ -4,6 +4,7 @@
  * a verdict. Days are bucketed with luxon in Europe/Prague, independently of `calendar.ts`.
  */
 import { DateTime } from 'luxon';
+import { amountToCents as cents, centsToAmount } from '../../infra/money.ts';
 import type { AccountHistory, Deal } from '../history.ts';
 
 export const FIRM_ZONE = 'Europe/Prague';
@@ -16,11 +17,10 @@ export function utcDay(iso: string): string {
   return iso.slice(0, 10);
 }
 
-const cents = (x: number): number => Math.round(x * 100);
 const dealCents = (d: Deal): number => cents(d.profit) + cents(d.commission) + cents(d.swap) + cents(d.fee);
 
 export function finalBalance(h: AccountHistory): number {
-  return (cents(h.account.initial_balance) + h.deals.reduce((s, d) => s + dealCents(d), 0)) / 100;
+  return centsToAmount(cents(h.account.initial_balance) + h.deals.reduce((s, d) => s + dealCents(d), 0));
 }
 
 /** Running balance after each deal, in deal order. */
@@ -28,7 +28,7 @@ export function balanceCurve(h: AccountHistory): { time: string; balance: number
   let b = cents(h.account.initial_balance);
   return h.deals.map((d) => {
     b += dealCents(d);
-    return { time: d.time, balance: b / 100 };
+    return { time: d.time, balance: centsToAmount(b) };
   });
 }
 
@@ -57,7 +57,7 @@ export function dayStats(h: AccountHistory, dayOf: (iso: string) => string = pra
   const touch = (day: string): DayStats => {
     let s = days.get(day);
     if (!s) {
-      s = { day, startBalance: balance / 100, endBalance: balance / 100, minEquity: balance / 100, worstDrop: 0 };
+      s = { day, startBalance: centsToAmount(balance), endBalance: centsToAmount(balance), minEquity: centsToAmount(balance), worstDrop: 0 };
       days.set(day, s);
     }
     return s;
@@ -71,8 +71,8 @@ export function dayStats(h: AccountHistory, dayOf: (iso: string) => string = pra
     const s = touch(dayOf(ev.time));
     if (ev.deal) {
       balance += dealCents(ev.deal);
-      s.endBalance = balance / 100;
-      s.minEquity = Math.min(s.minEquity, balance / 100);
+      s.endBalance = centsToAmount(balance);
+      s.minEquity = Math.min(s.minEquity, centsToAmount(balance));
     } else if (ev.equity !== undefined) {
       s.minEquity = Math.min(s.minEquity, ev.equity);
     }
@@ -118,7 +118,7 @@ export function positions(h: AccountHistory): PositionFacts[] {
       firstIn,
       lastOut,
       durationMs: lastOut ? Date.parse(lastOut) - Date.parse(firstIn) : null,
-      net: deals.reduce((s, d) => s + dealCents(d), 0) / 100,
+      net: centsToAmount(deals.reduce((s, d) => s + dealCents(d), 0)),
     };
   });
 }

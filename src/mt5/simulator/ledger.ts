@@ -7,6 +7,7 @@
  * internally consistent to the cent: final balance = initial + Σ(profit + commission + swap + fee),
  * and every snapshot's `balance` is exactly the running balance (reference/rules.md §6.2).
  */
+import { centsToAmount } from '../../infra/money.ts';
 import type { AccountHistory, AccountInfo, Bar, Deal, EquitySnapshot, OpenPosition, SymbolSpec } from '../history.ts';
 import { MINUTE_MS, isoUtc, rolloversBetween, serverUtcOffsetMinutes } from './calendar.ts';
 import { SYMBOLS, type Market, type SymbolName, pointsToPrice, symbolSpec } from './market.ts';
@@ -50,8 +51,6 @@ export function roundHalfAway(x: number): number {
   const r = x < 0 ? -Math.round(-x) : Math.round(x);
   return r === 0 ? 0 : r;
 }
-
-export const toMoney = (cents: number): number => cents / 100;
 
 interface OpenState {
   planIndex: number;
@@ -125,7 +124,7 @@ export function bookPositions(market: Market, plans: readonly PositionPlan[], op
     return e;
   };
   const snapshot = (ms: number): void => {
-    equity.push({ time: isoUtc(ms), balance: toMoney(balanceCents), equity: toMoney(equityCents(ms)) });
+    equity.push({ time: isoUtc(ms), balance: centsToAmount(balanceCents), equity: centsToAmount(equityCents(ms)) });
   };
   /** Minute snapshots strictly before `untilMs` (or up to and including it when `inclusive`). */
   const snapshotsUntil = (untilMs: number, inclusive: boolean): void => {
@@ -201,9 +200,9 @@ export function bookPositions(market: Market, plans: readonly PositionPlan[], op
       symbol: plan.symbol,
       volume: leg.centiLots / 100,
       price: pointsToPrice(plan.symbol, pricePoints),
-      profit: toMoney(profit),
-      commission: toMoney(commission),
-      swap: toMoney(swap),
+      profit: centsToAmount(profit),
+      commission: centsToAmount(commission),
+      swap: centsToAmount(swap),
       fee: 0,
       comment: leg.comment ?? '',
       sl: plan.sl ?? null,
@@ -230,8 +229,8 @@ export function bookPositions(market: Market, plans: readonly PositionPlan[], op
       current_price: pointsToPrice(p.symbol, current),
       sl: plan.sl ?? null,
       tp: plan.tp ?? null,
-      swap: toMoney(p.swapCents),
-      profit: toMoney(floatingCents(market, p, asOf)),
+      swap: centsToAmount(p.swapCents),
+      profit: centsToAmount(floatingCents(market, p, asOf)),
       open_time: isoUtc(p.openMs),
     };
   });
@@ -273,11 +272,11 @@ export function bookPositions(market: Market, plans: readonly PositionPlan[], op
     server: opts.server,
     currency: 'USD',
     leverage: opts.leverage,
-    balance: toMoney(balanceCents),
-    equity: toMoney(finalEquityCents),
+    balance: centsToAmount(balanceCents),
+    equity: centsToAmount(finalEquityCents),
     credit: 0,
-    margin: toMoney(marginCents),
-    free_margin: toMoney(finalEquityCents - marginCents),
+    margin: centsToAmount(marginCents),
+    free_margin: centsToAmount(finalEquityCents - marginCents),
     margin_level: marginCents > 0 ? Math.round((finalEquityCents / marginCents) * 10_000) / 100 : null,
     as_of: isoUtc(asOf),
   };

@@ -1,9 +1,8 @@
 /**
- * Table types of the account data API (accounts, widgets, access log), kept beside schema.ts so modules land
- * in parallel; `accountsDb(db)` widens a Db (or transaction) to see them.
+ * Kysely table types of the account data API: registry, key links, per-key limits, access log
+ * (migrations/002_accounts.ts).
  */
-import type { Generated, Kysely, Selectable } from 'kysely';
-import type { Database } from './schema.ts';
+import type { Generated, Selectable } from 'kysely';
 
 export interface Mt5AccountsTable {
   id: string;
@@ -32,19 +31,6 @@ export interface ApiKeyLimitsTable {
   updated_at: number;
 }
 
-export interface WidgetTokensTable {
-  id: string;
-  account_id: string;
-  kind: string;
-  name: string;
-  token_hash: string;
-  /** JSON: privacy options bound to the token (the URL can only hide more). */
-  options: string;
-  created_at: number;
-  revoked_at: number | null;
-  last_seen_at: number | null;
-}
-
 export interface ApiAccessLogTable {
   id: Generated<number>;
   at: number;
@@ -63,19 +49,13 @@ export interface ApiAccessLogTable {
   reason: string | null;
 }
 
-export type AccountsTables = {
+/** The tables above by name, as the one `Database` (src/infra/db/schema.ts) lists them. */
+export interface AccountTables {
   mt5_accounts: Mt5AccountsTable;
   mt5_account_links: Mt5AccountLinksTable;
   api_key_limits: ApiKeyLimitsTable;
-  widget_tokens: WidgetTokensTable;
   api_access_log: ApiAccessLogTable;
-};
-
-export type AccountsDb = Kysely<Database & AccountsTables>;
-export type Mt5AccountRow = Selectable<Mt5AccountsTable>;
-export type WidgetTokenRow = Selectable<WidgetTokensTable>;
-export type ApiAccessLogRow = Selectable<ApiAccessLogTable>;
-
-export function accountsDb(db: Kysely<Database>): AccountsDb {
-  return db.withTables<AccountsTables>();
 }
+
+export type Mt5AccountRow = Selectable<Mt5AccountsTable>;
+export type ApiAccessLogRow = Selectable<ApiAccessLogTable>;
