@@ -73,8 +73,6 @@ export function secretTokenFormat(spec: SecretTokenSpec) {
   };
 }
 
-export type SecretTokenFormat = ReturnType<typeof secretTokenFormat>;
-
 /** Revoked wins; then an expiry makes the token `expiring` until it passes, `expired` after. */
 export function secretTokenStatus(
   row: { revoked_at: number | null; expires_at: number | null },

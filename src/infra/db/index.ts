@@ -9,7 +9,7 @@ import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql,
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
-export type DbDialect = 'sqlite' | 'postgres';
+type DbDialect = 'sqlite' | 'postgres';
 
 export interface OpenDbOptions {
   databaseUrl?: string | undefined;

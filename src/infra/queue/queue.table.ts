@@ -1,6 +1,6 @@
 /** Kysely table type of the local durable queue (migrations/001_initial.ts). Times are UTC epoch milliseconds. */
 
-export interface QueueJobsTable {
+interface QueueJobsTable {
   id: string;
   name: string;
   payload: string;

@@ -1,6 +1,6 @@
 /** Kysely table type of the fixed-window counters shared by every process (migrations/003_crm.ts). */
 
-export interface RateCountersTable {
+interface RateCountersTable {
   key: string;
   count: number;
   window_start: number;

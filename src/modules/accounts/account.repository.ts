@@ -70,5 +70,3 @@ export function createAccountRepository(db: Db) {
     },
   };
 }
-
-export type AccountRepository = ReturnType<typeof createAccountRepository>;

@@ -17,13 +17,13 @@ export interface Mt5AccountsTable {
   created_at: number;
 }
 
-export interface Mt5AccountLinksTable {
+interface Mt5AccountLinksTable {
   account_id: string;
   tenant_id: string;
   created_at: number;
 }
 
-export interface ApiKeyLimitsTable {
+interface ApiKeyLimitsTable {
   tenant_id: string;
   per_minute: number | null;
   account_interval_ms: number | null;

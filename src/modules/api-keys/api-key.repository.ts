@@ -34,5 +34,3 @@ export function createApiKeyRepository(db: Db) {
     },
   };
 }
-
-export type ApiKeyRepository = ReturnType<typeof createApiKeyRepository>;

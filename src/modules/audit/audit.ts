@@ -8,8 +8,8 @@ import { sha256Hex } from '../../infra/crypto/index.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export type ActorType = 'staff' | 'service' | 'platform' | 'trader' | 'anonymous' | 'system';
-export type Outcome = 'success' | 'failure' | 'denied';
+type ActorType = 'staff' | 'service' | 'platform' | 'trader' | 'anonymous' | 'system';
+type Outcome = 'success' | 'failure' | 'denied';
 
 /** Who acts: what an audit row (and a CRM timeline entry) names as the actor. */
 export interface Actor {

@@ -3,7 +3,7 @@ import type { Updateable } from 'kysely';
 import type { Db } from '../../infra/db/index.ts';
 import type { CheckJobRow, CheckJobsTable } from './check.table.ts';
 
-export const TERMINAL_STATUSES = ['passed', 'failed', 'error'] as const;
+const TERMINAL_STATUSES = ['passed', 'failed', 'error'] as const;
 
 export function createCheckRepository(db: Db) {
   return {
@@ -36,5 +36,3 @@ export function createCheckRepository(db: Db) {
     },
   };
 }
-
-export type CheckRepository = ReturnType<typeof createCheckRepository>;

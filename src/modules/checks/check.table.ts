@@ -29,7 +29,7 @@ export interface CheckJobsTable {
   finished_at: number | null;
 }
 
-export interface IdempotencyKeysTable {
+interface IdempotencyKeysTable {
   tenant_id: string;
   key: string;
   request_hash: string;

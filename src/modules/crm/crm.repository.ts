@@ -135,5 +135,3 @@ export function createCrmRepository(db: Db) {
     },
   };
 }
-
-export type CrmRepository = ReturnType<typeof createCrmRepository>;

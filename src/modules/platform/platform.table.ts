@@ -25,7 +25,7 @@ export interface PlatformSessionsTable {
   ended_at: number | null;
 }
 
-export interface SsoUsedTokensTable {
+interface SsoUsedTokensTable {
   jti: string;
   expires_at: number;
   used_at: number;
@@ -59,19 +59,6 @@ export interface PlatformTransactionsTable {
   currency: string;
   method: string;
   created_at: number;
-}
-
-export interface PlatformOutboxTable {
-  id: string;
-  event: string;
-  payload: string;
-  status: string;
-  attempts: number;
-  next_attempt_at: number | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: number;
-  delivered_at: number | null;
 }
 
 /** The tables above by name, as the one `Database` (src/infra/db/schema.ts) lists them. */

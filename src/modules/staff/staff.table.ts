@@ -15,7 +15,7 @@ export interface StaffUsersTable {
   last_login_at: number | null;
 }
 
-export interface StaffTokenRevocationsTable {
+interface StaffTokenRevocationsTable {
   jti: string;
   expires_at: number;
 }
