@@ -56,10 +56,12 @@ describe('formatCents', () => {
   });
 
   it('round-trips with parseCents', () => {
-    fc.assert(fc.property(fc.integer({ min: -999_999_999_999_999, max: 999_999_999_999_999 }), (cents) => {
-      expect(parseCents(formatCents(cents))).toBe(cents);
-      expect(formatCents(cents)).toBe(earlierFromCents(cents));
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: -999_999_999_999_999, max: 999_999_999_999_999 }), (cents) => {
+        expect(parseCents(formatCents(cents))).toBe(cents);
+        expect(formatCents(cents)).toBe(earlierFromCents(cents));
+      }),
+    );
   });
 });
 
@@ -74,9 +76,11 @@ describe('amountToCents and centsToAmount (floats MT5 and reports give)', () => 
   });
 
   it('is Math.round(amount × 100), as the report parser and the simulator facts computed it', () => {
-    fc.assert(fc.property(fc.double({ min: -1e12, max: 1e12, noNaN: true }), (x) => {
-      expect(amountToCents(x)).toBe(Math.round(x * 100));
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: -1e12, max: 1e12, noNaN: true }), (x) => {
+        expect(amountToCents(x)).toBe(Math.round(x * 100));
+      }),
+    );
   });
 
   it('divides by 100 on the way back', () => {

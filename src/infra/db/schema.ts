@@ -3,8 +3,9 @@
  * it (`*.table.ts`). The only place infra imports modules, and only their types, so the database is
  * typed once and no module needs a cast to see its own tables.
  */
-import type { ApiKeyTables } from '../../modules/api-keys/api-key.table.ts';
+
 import type { AccountTables } from '../../modules/accounts/account.table.ts';
+import type { ApiKeyTables } from '../../modules/api-keys/api-key.table.ts';
 import type { AuditTables } from '../../modules/audit/audit.table.ts';
 import type { CheckTables } from '../../modules/checks/check.table.ts';
 import type { CrmTables } from '../../modules/crm/crm.table.ts';

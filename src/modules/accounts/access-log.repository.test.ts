@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../../../test/harness.ts';
-import { createAccessLogRepository, type AccessEntry } from './access-log.repository.ts';
+import { type AccessEntry, createAccessLogRepository } from './access-log.repository.ts';
 
 let stack: TestStack;
 let repo: ReturnType<typeof createAccessLogRepository>;
@@ -42,7 +42,9 @@ describe('access log repository', () => {
     expect(odd.every((r) => r.key_id === 'key_odd')).toBe(true);
     expect((await repo.find({ status_class: 4 }, 1000)).map((r) => Number(r.status))).toEqual(Array(45).fill(429));
     const window = await repo.find({ from: 1_764_547_200_010, to: 1_764_547_200_020 }, 1000);
-    expect(window.map((r) => r.request_id)).toEqual(Array.from({ length: 10 }, (_, i) => `req_repo_${String(19 - i).padStart(4, '0')}`));
+    expect(window.map((r) => r.request_id)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `req_repo_${String(19 - i).padStart(4, '0')}`),
+    );
     const first = await repo.find({}, 5);
     const next = await repo.find({ before: Number(first.at(-1)!.id) }, 5);
     expect(Number(next[0]!.id)).toBeLessThan(Number(first.at(-1)!.id));

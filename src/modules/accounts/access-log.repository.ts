@@ -1,7 +1,7 @@
 /** Every query on api_access_log: batched inserts and the filtered, newest-first read. */
 import { CompiledQuery, PostgresAdapter } from 'kysely';
 import type { Db } from '../../infra/db/index.ts';
-import type { ApiAccessLogTable, ApiAccessLogRow } from './account.table.ts';
+import type { ApiAccessLogRow, ApiAccessLogTable } from './account.table.ts';
 
 export type AccessEntry = Omit<ApiAccessLogTable, 'id'>;
 

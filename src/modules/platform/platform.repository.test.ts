@@ -9,8 +9,35 @@ const at = 1_764_547_200_000;
 beforeAll(async () => {
   stack = await startStack({ workers: false });
   repo = createPlatformRepository(stack.deps.dbHandle.db);
-  await repo.insertTrader({ id: 'trd_repo', email: 'repo@trader.test', password_hash: 'x', first_name: 'Repo', last_name: 'Trader', phone: null, kyc_status: 'not_started', created_at: at, updated_at: at });
-  await repo.insertAccount({ id: 'pac_repo', trader_id: 'trd_repo', parent_id: null, login: '1001', server: 'Brymix-Demo', password_enc: 'sealed', type: 'challenge', phase: 'phase-1', status: 'active', currency: 'USD', initial_balance_cents: 10_000_000, balance_cents: 10_000_000, rules: '{}', check_job_id: null, created_at: at, updated_at: at });
+  await repo.insertTrader({
+    id: 'trd_repo',
+    email: 'repo@trader.test',
+    password_hash: 'x',
+    first_name: 'Repo',
+    last_name: 'Trader',
+    phone: null,
+    kyc_status: 'not_started',
+    created_at: at,
+    updated_at: at,
+  });
+  await repo.insertAccount({
+    id: 'pac_repo',
+    trader_id: 'trd_repo',
+    parent_id: null,
+    login: '1001',
+    server: 'Brymix-Demo',
+    password_enc: 'sealed',
+    type: 'challenge',
+    phase: 'phase-1',
+    status: 'active',
+    currency: 'USD',
+    initial_balance_cents: 10_000_000,
+    balance_cents: 10_000_000,
+    rules: '{}',
+    check_job_id: null,
+    created_at: at,
+    updated_at: at,
+  });
 });
 afterAll(() => stack.close());
 
@@ -22,7 +49,9 @@ describe('platform repository', () => {
   });
 
   it('finishes an active account once; a second run finds it no longer active', async () => {
-    expect(await repo.finishActiveAccount('pac_repo', { status: 'passed', balance_cents: 10_500_000 }, at + 3)).toBe(true);
+    expect(await repo.finishActiveAccount('pac_repo', { status: 'passed', balance_cents: 10_500_000 }, at + 3)).toBe(
+      true,
+    );
     expect(await repo.finishActiveAccount('pac_repo', { status: 'failed', balance_cents: 1 }, at + 4)).toBe(false);
     expect(await repo.findAccount('pac_repo')).toMatchObject({ status: 'passed', balance_cents: 10_500_000 });
   });
@@ -34,7 +63,9 @@ describe('platform repository', () => {
 
   it('burns an SSO jti once: the second insert is a unique violation', async () => {
     await repo.insertUsedSsoToken({ jti: 'jti_repo', expires_at: at + 900_000, used_at: at });
-    const again = await repo.insertUsedSsoToken({ jti: 'jti_repo', expires_at: at + 900_000, used_at: at }).catch((err: unknown) => err);
+    const again = await repo
+      .insertUsedSsoToken({ jti: 'jti_repo', expires_at: at + 900_000, used_at: at })
+      .catch((err: unknown) => err);
     expect(isUniqueViolation(again)).toBe(true);
   });
 });

@@ -14,13 +14,13 @@
 import type { Clock } from '../../infra/clock.ts';
 import { newId } from '../../infra/crypto/index.ts';
 import type { Db } from '../../infra/db/index.ts';
-import type { WebhookAttemptRow, WebhookDeliveryRow } from './webhook.table.ts';
 import { parseRetryAfter } from '../../infra/http/retry-after.ts';
 import type { Logger } from '../../infra/logger.ts';
-import { createDeliveryRepository, type DeliveryWriter } from './delivery.repository.ts';
+import { createDeliveryRepository } from './delivery.repository.ts';
 import { retryDelay } from './schedule.ts';
 import type { SigningScheme } from './signing.ts';
 import type { AttemptOutcome, WebhookSender } from './webhook.sender.ts';
+import type { WebhookAttemptRow, WebhookDeliveryRow } from './webhook.table.ts';
 
 /** An attempt's lease runs this long past its timeout; a lease this late means the process died. */
 const LEASE_MARGIN_MS = 45_000;
@@ -111,7 +111,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
 
   return {
     /** Writes a delivery inside the caller's transaction; call `dispatch` with its id after commit. */
-    async create(tx: DeliveryWriter, input: NewDelivery): Promise<string> {
+    async create(tx: Db, input: NewDelivery): Promise<string> {
       const id = newId(channel.idPrefix, 24);
       const now = clock.now();
       await repo.insertDelivery(

@@ -1,25 +1,20 @@
 /** Every query on webhook_deliveries and webhook_attempts (the delivery engine's). Takes a db or a transaction. */
-import type { Insertable, Kysely, Transaction } from 'kysely';
-import type { Database } from '../../infra/db/schema.ts';
-import type { WebhookAttemptRow, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookDeliveryRow } from './webhook.table.ts';
-
-type Exec = Kysely<Database> | Transaction<Database>;
-
-/**
- * What writing a delivery inside a caller's transaction needs: any connection or transaction
- * whose database has the deliveries table, whatever other tables its type knows.
- */
-export interface DeliveryWriter {
-  insertInto(table: 'webhook_deliveries'): { values(row: WebhookDeliveriesTable): { execute(): Promise<unknown> } };
-}
+import type { Insertable } from 'kysely';
+import type { Db } from '../../infra/db/index.ts';
+import type {
+  WebhookAttemptRow,
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhookDeliveryRow,
+} from './webhook.table.ts';
 
 type FinishPatch = Partial<
   Pick<WebhookDeliveriesTable, 'status' | 'next_attempt_at' | 'last_status_code' | 'last_error' | 'delivered_at'>
 >;
 
-export function createDeliveryRepository(db: Exec) {
+export function createDeliveryRepository(db: Db) {
   return {
-    insertDelivery(row: WebhookDeliveriesTable, tx: DeliveryWriter = db): Promise<unknown> {
+    insertDelivery(row: WebhookDeliveriesTable, tx: Db = db): Promise<unknown> {
       return tx.insertInto('webhook_deliveries').values(row).execute();
     },
     findDelivery(id: string): Promise<WebhookDeliveryRow | undefined> {
