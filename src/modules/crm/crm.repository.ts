@@ -1,5 +1,5 @@
 /** Every query of the CRM (clients, KYC history, accounts, transactions, notes, activity, received events). Takes a db or a transaction. */
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from '../../infra/db/index.ts';
 import type {
   ClientRow,
@@ -20,18 +20,71 @@ export interface ClientFilter {
 }
 
 export function createCrmRepository(db: Db) {
+  // SQLite runs one transaction at a time (one connection), so only PostgreSQL needs row locks.
+  const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
+
+  function findClientByEmail(email: string, tx: Db = db): Promise<ClientRow | undefined> {
+    return tx.selectFrom('crm_clients').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+  }
+
   return {
-    findClientByEmail(email: string, tx: Db = db): Promise<ClientRow | undefined> {
-      return tx.selectFrom('crm_clients').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+    findClientByEmail,
+    /**
+     * The client with `row`'s email, inserted from `row` when there is none; `inserted` says which.
+     * Race-free: of two transactions inserting one new email, the second waits for the first at the
+     * unique index, inserts nothing, and reads the first one's client (PostgreSQL's READ COMMITTED
+     * gives each statement a fresh snapshot).
+     */
+    async findOrInsertClient(row: CrmClientsTable, tx: Db = db): Promise<{ client: ClientRow; inserted: boolean }> {
+      const found = await findClientByEmail(row.email, tx);
+      if (found) return { client: found, inserted: false };
+      const result = await tx
+        .insertInto('crm_clients')
+        .values(row)
+        .onConflict((oc) => oc.column('email').doNothing())
+        .executeTakeFirst();
+      if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) return { client: row, inserted: true };
+      const winner = await findClientByEmail(row.email, tx);
+      if (!winner) throw new Error(`client ${row.email} neither inserted nor found`);
+      return { client: winner, inserted: false };
+    },
+    /** The client, locked until `tx` ends (PostgreSQL), for a change that depends on its current values. */
+    lockClient(id: string, tx: Db): Promise<ClientRow | undefined> {
+      const query = tx.selectFrom('crm_clients').selectAll().where('id', '=', id);
+      return (isPostgres ? query.forUpdate() : query).executeTakeFirst();
     },
     findClient(id: string, tx: Db = db): Promise<ClientRow | undefined> {
       return tx.selectFrom('crm_clients').selectAll().where('id', '=', id).executeTakeFirst();
     },
-    insertClient(row: CrmClientsTable, tx: Db = db): Promise<unknown> {
-      return tx.insertInto('crm_clients').values(row).execute();
-    },
     updateClient(id: string, values: Partial<CrmClientsTable>, tx: Db = db): Promise<unknown> {
       return tx.updateTable('crm_clients').set(values).where('id', '=', id).execute();
+    },
+    /** Records the platform's id of a client that has none yet. */
+    setClientExternalIdIfMissing(id: string, externalId: string, tx: Db = db): Promise<unknown> {
+      return tx
+        .updateTable('crm_clients')
+        .set({ external_id: externalId })
+        .where('id', '=', id)
+        .where('external_id', 'is', null)
+        .execute();
+    },
+    /**
+     * Sets the fields client.registered carries unless the client holds ones registered later than
+     * `stateAt`; true when set. One statement: PostgreSQL re-checks the condition on the locked row.
+     */
+    async updateClientProfileUnlessNewer(
+      id: string,
+      values: Partial<CrmClientsTable>,
+      stateAt: number,
+      tx: Db = db,
+    ): Promise<boolean> {
+      const result = await tx
+        .updateTable('crm_clients')
+        .set({ ...values, profile_state_at: stateAt })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('profile_state_at', 'is', null), eb('profile_state_at', '<=', stateAt)]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
     async listClients(f: ClientFilter, limit: number, offset: number): Promise<{ rows: ClientRow[]; total: number }> {
       let q = db.selectFrom('crm_clients');
@@ -72,14 +125,32 @@ export function createCrmRepository(db: Db) {
       return db.selectFrom('crm_kyc_history').selectAll().where('client_id', '=', clientId).orderBy('at', 'desc').orderBy('id', 'desc').limit(200).execute();
     },
 
-    findAccountByExternal(externalId: string, tx: Db = db) {
-      return tx.selectFrom('crm_accounts').selectAll().where('external_id', '=', externalId).executeTakeFirst();
+    /** Inserts unless the external id is known (a concurrent insert waits, then yields); true when inserted. */
+    async insertAccountIfNew(row: CrmAccountsTable, tx: Db = db): Promise<boolean> {
+      const result = await tx
+        .insertInto('crm_accounts')
+        .values(row)
+        .onConflict((oc) => oc.column('external_id').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
     },
-    insertAccount(row: CrmAccountsTable, tx: Db = db): Promise<unknown> {
-      return tx.insertInto('crm_accounts').values(row).execute();
-    },
-    updateAccount(id: string, values: Partial<CrmAccountsTable>, tx: Db = db): Promise<unknown> {
-      return tx.updateTable('crm_accounts').set(values).where('id', '=', id).execute();
+    /**
+     * Updates the account with this external id unless it holds a state newer than `values.state_at`
+     * (an equal time is a later arrival, which wins); true when updated. One statement: PostgreSQL
+     * re-checks the condition on the locked row, so of two concurrent events the newer state stays.
+     */
+    async updateAccountUnlessNewer(
+      externalId: string,
+      values: Partial<CrmAccountsTable> & { state_at: number },
+      tx: Db = db,
+    ): Promise<boolean> {
+      const result = await tx
+        .updateTable('crm_accounts')
+        .set(values)
+        .where('external_id', '=', externalId)
+        .where((eb) => eb.or([eb('state_at', 'is', null), eb('state_at', '<=', values.state_at)]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
     accounts(clientId: string) {
       return db.selectFrom('crm_accounts').selectAll().where('client_id', '=', clientId).orderBy('created_at').orderBy('id').execute();

@@ -15,112 +15,18 @@ import type { Actor, RequestMeta } from '../audit/audit.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { eventDataSchemas, type KycStatus, type SiteEventData, type SiteEventName } from './crm.ts';
 import { createCrmRepository, type ClientFilter } from './crm.repository.ts';
-import type { ClientRow, CrmAccountRow } from './crm.table.ts';
+import type { ClientRow } from './crm.table.ts';
 import { signSsoToken, SSO_TTL_SECONDS } from './sso.ts';
-
-export type ClientView = {
-  id: string;
-  clientId: string | null;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  phone: string | null;
-  country: string | null;
-  status: string;
-  kycStatus: string;
-  kycNotes: string | null;
-  source: string;
-  createdAt: string;
-  updatedAt: string;
-};
-
-export type AccountView = {
-  id: string;
-  accountId: string;
-  parentAccountId: string | null;
-  login: string | null;
-  server: string | null;
-  type: string | null;
-  phase: string | null;
-  status: string | null;
-  currency: string | null;
-  balance: string | null;
-  equity: string | null;
-  createdAt: string;
-  updatedAt: string;
-  subaccounts: AccountView[];
-};
-
-export type ActivityView = {
-  id: string;
-  type: string;
-  summary: string;
-  data: Record<string, unknown> | null;
-  actor: { type: string; id: string | null };
-  at: string;
-};
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
-
-export function clientView(r: ClientRow): ClientView {
-  return {
-    id: r.id,
-    clientId: r.external_id,
-    email: r.email,
-    firstName: r.first_name,
-    lastName: r.last_name,
-    phone: r.phone,
-    country: r.country,
-    status: r.status,
-    kycStatus: r.kyc_status,
-    kycNotes: r.kyc_notes,
-    source: r.source,
-    createdAt: iso(r.created_at)!,
-    updatedAt: iso(r.updated_at)!,
-  };
-}
-
-function accountView(r: CrmAccountRow): AccountView {
-  return {
-    id: r.id,
-    accountId: r.external_id,
-    parentAccountId: r.parent_external_id,
-    login: r.login,
-    server: r.server,
-    type: r.type,
-    phase: r.phase,
-    status: r.status,
-    currency: r.currency,
-    balance: r.balance_cents === null ? null : formatCents(Number(r.balance_cents)),
-    equity: r.equity_cents === null ? null : formatCents(Number(r.equity_cents)),
-    createdAt: iso(r.created_at)!,
-    updatedAt: iso(r.updated_at)!,
-    subaccounts: [],
-  };
-}
-
-/** Accounts with their subaccounts nested under the parent (orphans stay at the top level). */
-export function nestAccounts(rows: CrmAccountRow[]): AccountView[] {
-  const views = rows.map(accountView);
-  const byExternal = new Map(views.map((v) => [v.accountId, v]));
-  const top: AccountView[] = [];
-  for (const v of views) {
-    const parent = v.parentAccountId ? byExternal.get(v.parentAccountId) : undefined;
-    if (parent && parent !== v) parent.subaccounts.push(v);
-    else top.push(v);
-  }
-  return top;
-}
-
-function encodeCursor(at: number, id: string): string {
-  return Buffer.from(`${at}:${id}`).toString('base64url');
-}
-function decodeCursor(c: string | undefined): { at: number; id: string } | null {
-  if (!c) return null;
-  const m = /^(\d{1,15}):([A-Za-z0-9_]{1,64})$/.exec(Buffer.from(c, 'base64url').toString());
-  if (!m) throw new AppError('validation_failed', 'cursor is not valid', { errors: [{ field: 'query.cursor', message: 'is not valid' }] });
-  return { at: Number(m[1]), id: m[2]! };
-}
+import {
+  type AccountView,
+  type ActivityView,
+  type ClientView,
+  clientView,
+  decodeCursor,
+  encodeCursor,
+  iso,
+  nestAccounts,
+} from './crm.views.ts';
 
 export interface CrmServiceDeps {
   db: Db;
@@ -156,43 +62,115 @@ export function createCrmService(deps: CrmServiceDeps) {
     return repo.insertActivity({ id: newId('act', 20), client_id: clientId, type, summary, data: data ? JSON.stringify(data) : null, actor_type: actor.type, actor_id: actor.label ?? actor.id, at }, tx);
   }
 
-  /** Finds the client of an event by email, creating a minimal one when an event outruns client.registered. */
-  async function ensureClient(tx: Db, email: string, externalId: string | undefined, at: number): Promise<ClientRow> {
-    const found = await repo.findClientByEmail(email, tx);
-    if (found) {
-      if (externalId && !found.external_id) await repo.updateClient(found.id, { external_id: externalId }, tx);
-      return found;
-    }
-    const row: ClientRow = { id: newId('cli', 16), external_id: externalId ?? null, email, first_name: null, last_name: null, phone: null, country: null, status: 'active', kyc_status: 'not_started', kyc_notes: null, source: 'platform', created_at: at, updated_at: at };
-    await repo.insertClient(row, tx);
-    return row;
+  /** A client known only by email: what an event creates when it outruns client.registered. */
+  function newClient(email: string, createdAt: number, updatedAt: number): ClientRow {
+    return {
+      id: newId('cli', 16),
+      external_id: null,
+      email,
+      first_name: null,
+      last_name: null,
+      phone: null,
+      country: null,
+      status: 'active',
+      kyc_status: 'not_started',
+      kyc_notes: null,
+      source: 'platform',
+      created_at: createdAt,
+      updated_at: updatedAt,
+      kyc_state_at: null,
+      profile_state_at: null,
+    };
   }
 
-  async function changeKyc(tx: Db, client: ClientRow, status: KycStatus, notes: string | null | undefined, actor: Actor, at: number): Promise<void> {
-    await repo.updateClient(client.id, { kyc_status: status, ...(notes !== undefined ? { kyc_notes: notes } : {}), updated_at: at }, tx);
-    await repo.insertKycHistory({ id: newId('kyc', 16), client_id: client.id, from_status: client.kyc_status, to_status: status, notes: notes ?? null, actor_type: actor.type, actor_id: actor.label ?? actor.id, at }, tx);
-    await activity(tx, client.id, 'kyc.updated', `KYC ${client.kyc_status} → ${status}${notes ? `: ${notes}` : ''}`, actor, { from: client.kyc_status, to: status, notes: notes ?? null }, at);
+  /**
+   * Finds the client of an event by email, creating a minimal one when an event outruns
+   * client.registered. Events for one new client may be applied at the same time: all end with one client.
+   */
+  async function ensureClient(tx: Db, email: string, externalId: string | undefined, at: number): Promise<ClientRow> {
+    const row = { ...newClient(email, at, at), external_id: externalId ?? null };
+    const { client, inserted } = await repo.findOrInsertClient(row, tx);
+    if (!inserted && externalId && !client.external_id) {
+      await repo.setClientExternalIdIfMissing(client.id, externalId, tx);
+    }
+    return client;
+  }
+
+  /**
+   * Sets a client's KYC under its row lock (so `from` is the status replaced) and records the change;
+   * returns the status before. A site event older than the KYC state held (`kyc_state_at`) only joins
+   * the timeline; a staff change is the newest state when it is made.
+   */
+  async function changeKyc(
+    tx: Db,
+    clientId: string,
+    change: { status: KycStatus; notes: string | null | undefined; fromSiteEvent: boolean },
+    actor: Actor,
+    at: number,
+  ): Promise<string> {
+    const client = await repo.lockClient(clientId, tx);
+    if (!client) throw new AppError('not_found', `No client ${clientId}`);
+    const { status, notes } = change;
+    const from = client.kyc_status;
+    const heldAt = client.kyc_state_at === null ? null : Number(client.kyc_state_at);
+    const noted = notes ? `: ${notes}` : '';
+    if (change.fromSiteEvent && heldAt !== null && at < heldAt) {
+      const summary = `KYC ${status}${noted} (superseded by a later change)`;
+      const data = { to: status, notes: notes ?? null, superseded: true };
+      await activity(tx, clientId, 'kyc.updated', summary, actor, data, at);
+      return from;
+    }
+    const kycNotes = notes !== undefined ? { kyc_notes: notes } : {};
+    const stateAt = Math.max(at, heldAt ?? at);
+    await repo.updateClient(clientId, { kyc_status: status, ...kycNotes, updated_at: at, kyc_state_at: stateAt }, tx);
+    await repo.insertKycHistory(
+      {
+        id: newId('kyc', 16),
+        client_id: clientId,
+        from_status: from,
+        to_status: status,
+        notes: notes ?? null,
+        actor_type: actor.type,
+        actor_id: actor.label ?? actor.id,
+        at,
+      },
+      tx,
+    );
+    const data = { from, to: status, notes: notes ?? null };
+    await activity(tx, clientId, 'kyc.updated', `KYC ${from} → ${status}${noted}`, actor, data, at);
+    return from;
   }
 
   const platformActor: Actor = { type: 'platform', id: 'trading-platform', label: 'trading platform' };
 
-  /** Applies one site event inside `tx`. Idempotent by construction (upserts, unique transaction ids). */
+  /**
+   * Applies one site event inside `tx`. Idempotent by construction (upserts, unique transaction ids).
+   * Events are retried and may arrive out of order: one older than the state a client or account
+   * holds (`*_state_at`, the time of the event that set it) joins the timeline, marked `superseded`,
+   * and changes nothing; of two events of the same time, the one applied last wins.
+   */
   async function apply(tx: Db, event: SiteEventName, raw: unknown, happenedAt: number, eventId: string): Promise<string> {
     const now = clock.now();
+    const superseded = (applied: boolean) => (applied ? {} : { superseded: true });
     switch (event) {
       case 'client.registered': {
         const d = eventDataSchemas[event].parse(raw) as SiteEventData<'client.registered'>;
-        const existing = await repo.findClientByEmail(d.email, tx);
-        const values = { external_id: d.clientId, first_name: d.firstName ?? null, last_name: d.lastName ?? null, phone: d.phone ?? null, ...(d.country ? { country: d.country.toUpperCase() } : {}), updated_at: now };
-        let client: ClientRow;
-        if (existing) {
-          await repo.updateClient(existing.id, values, tx);
-          client = existing;
-        } else {
-          client = { id: newId('cli', 16), email: d.email, status: 'active', kyc_status: 'not_started', kyc_notes: null, source: 'platform', country: null, created_at: happenedAt, ...values };
-          await repo.insertClient(client, tx);
-        }
-        await activity(tx, client.id, 'client.registered', `Registered on the trading platform as ${[d.firstName, d.lastName].filter(Boolean).join(' ') || d.email}`, platformActor, { clientId: d.clientId, eventId }, happenedAt);
+        const profile = {
+          external_id: d.clientId,
+          first_name: d.firstName ?? null,
+          last_name: d.lastName ?? null,
+          phone: d.phone ?? null,
+          ...(d.country ? { country: d.country.toUpperCase() } : {}),
+          updated_at: now,
+        };
+        const registered = { ...newClient(d.email, happenedAt, now), ...profile, profile_state_at: happenedAt };
+        const { client, inserted } = await repo.findOrInsertClient(registered, tx);
+        const applied = inserted || (await repo.updateClientProfileUnlessNewer(client.id, profile, happenedAt, tx));
+        if (!applied) await repo.setClientExternalIdIfMissing(client.id, d.clientId, tx);
+        const name = [d.firstName, d.lastName].filter(Boolean).join(' ') || d.email;
+        const data = { clientId: d.clientId, eventId, ...superseded(applied) };
+        const summary = `Registered on the trading platform as ${name}`;
+        await activity(tx, client.id, 'client.registered', summary, platformActor, data, happenedAt);
         return client.id;
       }
       case 'deposit.completed':
@@ -213,15 +191,14 @@ export function createCrmService(deps: CrmServiceDeps) {
       case 'kyc.updated': {
         const d = eventDataSchemas[event].parse(raw) as SiteEventData<'kyc.updated'>;
         const client = await ensureClient(tx, d.email, d.clientId, happenedAt);
-        const fresh = (await repo.findClient(client.id, tx))!;
-        await changeKyc(tx, fresh, d.kycStatus, d.kycNotes, platformActor, happenedAt);
+        const change = { status: d.kycStatus, notes: d.kycNotes, fromSiteEvent: true };
+        await changeKyc(tx, client.id, change, platformActor, happenedAt);
         return client.id;
       }
       case 'account.updated': {
         const d = eventDataSchemas[event].parse(raw) as SiteEventData<'account.updated'>;
         const client = await ensureClient(tx, d.email, d.clientId, happenedAt);
-        const found = await repo.findAccountByExternal(d.accountId, tx);
-        const values = {
+        const state = {
           ...(d.parentAccountId !== undefined ? { parent_external_id: d.parentAccountId } : {}),
           ...(d.login !== undefined ? { login: d.login } : {}),
           ...(d.server !== undefined ? { server: d.server } : {}),
@@ -232,18 +209,33 @@ export function createCrmService(deps: CrmServiceDeps) {
           ...(d.balance !== undefined ? { balance_cents: d.balance } : {}),
           ...(d.equity !== undefined ? { equity_cents: d.equity } : {}),
           updated_at: now,
+          state_at: happenedAt,
         };
-        if (found) await repo.updateAccount(found.id, values, tx);
-        else
-          await repo.insertAccount(
-            { id: newId('acc', 16), client_id: client.id, external_id: d.accountId, parent_external_id: null, login: null, server: null, type: null, phase: null, currency: null, balance_cents: null, equity_cents: null, created_at: happenedAt, ...values },
-            tx,
-          );
-        const change = d.change ?? (found ? 'updated' : 'created');
+        const inserted = await repo.insertAccountIfNew(
+          {
+            id: newId('acc', 16),
+            client_id: client.id,
+            external_id: d.accountId,
+            parent_external_id: null,
+            login: null,
+            server: null,
+            type: null,
+            phase: null,
+            currency: null,
+            balance_cents: null,
+            equity_cents: null,
+            created_at: happenedAt,
+            ...state,
+          },
+          tx,
+        );
+        const applied = inserted || (await repo.updateAccountUnlessNewer(d.accountId, state, tx));
+        const change = d.change ?? (inserted ? 'created' : 'updated');
         const label = `Account ${d.login ?? d.accountId}${d.phase ? ` (${d.phase})` : ''}`;
         const summary =
           change === 'challenge_passed' ? `${label} passed its challenge` : change === 'challenge_failed' ? `${label} failed its challenge` : change === 'created' ? `${label} opened` : `${label} ${d.status}`;
-        await activity(tx, client.id, 'account.updated', summary, platformActor, { accountId: d.accountId, status: d.status, change, eventId }, happenedAt);
+        const data = { accountId: d.accountId, status: d.status, change, eventId, ...superseded(applied) };
+        await activity(tx, client.id, 'account.updated', summary, platformActor, data, happenedAt);
         return client.id;
       }
     }
@@ -314,8 +306,18 @@ export function createCrmService(deps: CrmServiceDeps) {
     async updateKyc(ref: { id: string } | { email: string }, input: { kycStatus: KycStatus; kycNotes?: string | undefined }, actor: Actor, meta: RequestMeta): Promise<ClientView> {
       const client = 'id' in ref ? await clientById(ref.id) : await clientByEmail(ref.email);
       const at = clock.now();
-      await db.transaction().execute((tx) => changeKyc(tx, client, input.kycStatus, input.kycNotes, actor, at));
-      await audit.record({ actorType: actor.type, actorId: actor.id, action: 'client.kyc_updated', targetType: 'client', targetId: client.id, ip: meta.ip, requestId: meta.requestId, meta: { from: client.kyc_status, to: input.kycStatus } });
+      const change = { status: input.kycStatus, notes: input.kycNotes, fromSiteEvent: false };
+      const from = await db.transaction().execute((tx) => changeKyc(tx, client.id, change, actor, at));
+      await audit.record({
+        actorType: actor.type,
+        actorId: actor.id,
+        action: 'client.kyc_updated',
+        targetType: 'client',
+        targetId: client.id,
+        ip: meta.ip,
+        requestId: meta.requestId,
+        meta: { from, to: input.kycStatus },
+      });
       return clientView((await repo.findClient(client.id))!);
     },
 

@@ -1,6 +1,7 @@
 /**
  * Kysely table types of the CRM: clients, KYC history, accounts, transactions, notes, activity, received site
- * events, service tokens (migrations/003_crm.ts). Times are UTC epoch milliseconds; JSON columns are text.
+ * events, service tokens (migrations/003_crm.ts; the times of state, 005_crm_state_at.ts). Times are UTC
+ * epoch milliseconds; JSON columns are text.
  */
 import type { Selectable } from 'kysely';
 
@@ -18,6 +19,10 @@ export interface CrmClientsTable {
   source: string;
   created_at: number;
   updated_at: number;
+  /** When the KYC status and notes held were set (event time or staff change); null: unknown. */
+  kyc_state_at: number | null;
+  /** When the platform fields held (external_id, names, phone, country) were registered; null: unknown. */
+  profile_state_at: number | null;
 }
 
 export interface CrmKycHistoryTable {
@@ -46,6 +51,8 @@ export interface CrmAccountsTable {
   equity_cents: number | null;
   created_at: number;
   updated_at: number;
+  /** Time of the event whose state the row holds (status, balance, …); null: unknown. */
+  state_at: number | null;
 }
 
 export interface CrmTransactionsTable {
