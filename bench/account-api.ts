@@ -21,9 +21,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 
 const stack = await startStack({ listen: true, workers: false, env: { LOG_LEVEL: 'silent' } });
 const created = await stack.deps.keys.create('Bench Firm', { allowedCidrs: ['127.0.0.0/8', '::1/128'] });
-const acc = await stack.deps.accountData.accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', key_id: created.id });
+const acc = await stack.deps.accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', key_id: created.id });
 // Limits stay on, set high enough that the run measures throughput rather than 429s.
-await stack.deps.accountData.accounts.setLimits(created.id, { per_minute: 10_000_000, account_interval_seconds: 0.001, account_burst: 1_000_000 });
+await stack.deps.accounts.setLimits(created.id, { per_minute: 10_000_000, account_interval_seconds: 0.001, account_burst: 1_000_000 });
 
 const bare = Fastify({ logger: false });
 const sample = (await stack.app.inject({ url: `/api/account/${acc.id}/info`, headers: { 'x-api-key': created.key } })).json();
@@ -45,9 +45,9 @@ for (let r = 1; r <= ROUNDS; r++) {
   const f = await load(fullUrl, [`x-api-key:${created.key}`]);
   rows.push(`| ${r} | ${b.rps} | ${f.rps} | ${((f.rps / b.rps) * 100).toFixed(0)} % | ${b.p50} / ${b.p99} | ${f.p50} / ${f.p99} | ${f.non200 + f.errors} |`);
 }
-await stack.deps.accountData.accessLog.flush();
+await stack.deps.accessLog.flush();
 const logged = await stack.deps.dbHandle.db.selectFrom('api_access_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-console.log(`mode: ${stack.deps.dbHandle.dialect}${stack.config.REDIS_URL ? ' + Redis' : ' + memory'}, connections ${CONNECTIONS}, ${SECONDS} s per run, upstream reads ${stack.deps.accountData.feed.upstreamReads}, access-log rows ${Number(logged?.n)}`);
+console.log(`mode: ${stack.deps.dbHandle.dialect}${stack.config.REDIS_URL ? ' + Redis' : ' + memory'}, connections ${CONNECTIONS}, ${SECONDS} s per run, upstream reads ${stack.deps.accountFeed.upstreamReads}, access-log rows ${Number(logged?.n)}`);
 console.log('| round | bare Fastify req/s | GET …/info req/s (auth+allowlist+limits+audit) | ratio | bare p50/p99 ms | info p50/p99 ms | non-200 |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);

@@ -12,9 +12,13 @@ import { refuseNulCharacters } from './http/nul-guard.ts';
 import { documentSecurity, SECURITY_SCHEMES } from './http/openapi-security.ts';
 import { lazyChildLoggerFactory } from './http/request-logger.ts';
 import { systemRoutes } from './http/system.routes.ts';
+import { accountsPlugin } from './modules/accounts/accounts.plugin.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { checkRoutes } from './modules/checks/check.routes.ts';
-import { registerAccounts } from './modules/accounts/accounts.app.ts';
-import { registerCrmPlatform } from './modules/crm/crm.app.ts';
+import { crmPlugin } from './modules/crm/crm.plugin.ts';
+import { platformRoutes } from './modules/platform/platform.routes.ts';
+import { staffRoutes } from './modules/staff/staff.routes.ts';
+import { widgetRoutes } from './modules/widgets/widget.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
@@ -38,8 +42,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: (req: { url?: string }) => ACCESS_LOGGED.test(req.url ?? '') }),
     trustProxy: deps.config.TRUST_PROXY_CIDRS.length > 0 ? [...deps.config.TRUST_PROXY_CIDRS] : false,
     ajv: { customOptions: { removeAdditional: false } },
-
-    ...(deps.accountData.tls ? { https: deps.accountData.tls } : {}),
+    ...(deps.tls ? { https: deps.tls } : {}),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -100,9 +103,27 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   );
 
   documentSecurity(app);
+  // Open SSE streams would keep close() waiting for ever: end them; clients reconnect by themselves.
+  app.addHook('preClose', async () => deps.sseHub.close());
+
+  const { clock, keys, staff, audit, sseHub: hub, accountFeed: feed, accessLog, widgets } = deps;
   await app.register(systemRoutes(deps));
-  await app.register(checkRoutes({ checks: deps.checks, keys: deps.keys, reportMaxBytes: deps.config.REPORT_MAX_BYTES }));
-  await registerAccounts(app, deps);
-  await registerCrmPlatform(app, deps);
+  await app.register(checkRoutes({ checks: deps.checks, keys, reportMaxBytes: deps.config.REPORT_MAX_BYTES }));
+  await app.register(accountsPlugin({ keys, accounts: deps.accounts, access: deps.accountAccess, feed, accessLog, widgets, hub, clock, staff }));
+  await app.register(widgetRoutes({ widgets, feed, hub, clock, accessLog }));
+  await app.register(staffRoutes({ staff, secureCookies: deps.site.secureCookies }));
+  await app.register(auditRoutes({ audit, staff }));
+  await app.register(
+    crmPlugin({
+      crm: deps.crm,
+      siteWebhooks: deps.siteWebhooks,
+      serviceTokens: deps.serviceTokens,
+      window: deps.window,
+      audit,
+      staff,
+      serviceRatePerMinute: deps.config.SERVICE_API_RATE_PER_MINUTE,
+    }),
+  );
+  await app.register(platformRoutes({ platform: deps.platform, secureCookies: deps.site.secureCookies }));
   return app;
 }

@@ -164,6 +164,25 @@ export function parseDotenv(text: string): Record<string, string> {
   return out;
 }
 
+/**
+ * Passwords a CLI command may take from its environment when not piped or typed. Read from the
+ * real environment only, never from `.env`: they are meant for one command's shell.
+ */
+export interface CliSecrets {
+  /** The investor password of `accounts add`. */
+  BRYMIX_MT5_PASSWORD?: string;
+  /** The password of `staff create` and `staff password`. */
+  BRYMIX_STAFF_PASSWORD?: string;
+}
+
+export function cliSecrets(env: NodeJS.ProcessEnv = process.env): CliSecrets {
+  const { BRYMIX_MT5_PASSWORD, BRYMIX_STAFF_PASSWORD } = env;
+  return Object.freeze({
+    ...(BRYMIX_MT5_PASSWORD ? { BRYMIX_MT5_PASSWORD } : {}),
+    ...(BRYMIX_STAFF_PASSWORD ? { BRYMIX_STAFF_PASSWORD } : {}),
+  });
+}
+
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Path of the .env file; `false` disables reading and writing it (tests). */

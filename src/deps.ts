@@ -1,25 +1,45 @@
 /**
- * Builds everything the app and the workers need from the config: SQLite or PostgreSQL, the
- * local or BullMQ queue, the MT5 connectors, and the module services. No singletons.
+ * The one composition root: builds every service exactly once, in dependency order, from the
+ * config, and is the only place that picks an implementation (SQLite or PostgreSQL, the local
+ * queue or BullMQ, memory or Redis). `brymix serve`, `brymix worker`, every CLI command and the
+ * tests start here. No singletons; modules never import this file.
  */
+import { readFileSync } from 'node:fs';
 import type { Config } from './config.ts';
+import { SseHub } from './http/sse.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
 import { decodeKey, Sealer } from './infra/crypto/index.ts';
 import { migrate, openDb, pingDb, type DbHandle } from './infra/db/index.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
+import { parseCidrs } from './infra/net/cidr.ts';
 import { createMetrics, type Metrics } from './infra/metrics.ts';
+import { createMemoryFeedStore, createRedisFeedStore } from './infra/pubsub/feed-store.ts';
 import { LocalQueue } from './infra/queue/local.ts';
 import type { JobQueue } from './infra/queue/types.ts';
-import { type ConnectorRouter } from './mt5/index.ts';
+import { createFixedWindow, type FixedWindow } from './infra/ratelimit/fixed-window.ts';
+import { createMemoryRateLimiter, createRedisRateLimiter } from './infra/ratelimit/gcra.ts';
+import { createLoginThrottle } from './infra/ratelimit/login-throttle.ts';
+import { connectRedis, type RedisConnections } from './infra/redis.ts';
+import type { ConnectorRouter } from './mt5/index.ts';
 import { createReportParser, type ReportParser } from './mt5/report/index.ts';
 import { createConfiguredRouter } from './mt5/servers.ts';
+import { createAccessLog, type AccessLog } from './modules/accounts/access-log.service.ts';
+import { createAccountAccess, type AccountAccess } from './modules/accounts/account-access.ts';
+import { createAccountFeed, type AccountFeed } from './modules/accounts/account-feed.ts';
+import { createAccountService, type AccountService } from './modules/accounts/account.service.ts';
 import { createApiKeyService, type ApiKeyService } from './modules/api-keys/api-key.service.ts';
+import { createAuditService, type AuditService } from './modules/audit/audit.service.ts';
 import { createCheckService, type CheckService } from './modules/checks/check.service.ts';
-import { parseCidrs } from './infra/net/cidr.ts';
+import { createCrmService, type CrmService } from './modules/crm/crm.service.ts';
+import { createServiceTokenService, type ServiceTokenService } from './modules/crm/service-token.service.ts';
+import { createSiteWebhookReceiver, type SiteWebhookReceiver } from './modules/crm/site-webhook.ts';
+import { createPlatformOutbox, type PlatformOutbox } from './modules/platform/outbox.ts';
+import { createPlatformService, type PlatformService } from './modules/platform/platform.service.ts';
+import { createStaffTokens } from './modules/staff/staff-tokens.ts';
+import { createStaffService, type StaffService } from './modules/staff/staff.service.ts';
 import { createWebhookSender, type WebhookSender } from './modules/webhooks/webhook.sender.ts';
 import { createWebhookService, type WebhookService } from './modules/webhooks/webhook.service.ts';
-import { createAccountsDeps, type AccountsDeps } from './modules/accounts/accounts.deps.ts';
-import { createCrmPlatformServices, type CrmPlatformServices } from './modules/crm/crm.deps.ts';
+import { createWidgetService, type WidgetService } from './modules/widgets/widget.service.ts';
 
 export interface Deps {
   config: Config;
@@ -30,16 +50,33 @@ export interface Deps {
   metrics: Metrics;
   sealer: Sealer;
   connectors: ConnectorRouter;
-  sender: WebhookSender;
+  /** HTTPS material when TLS_CERT_FILE/TLS_KEY_FILE are set. */
+  tls: { cert: Buffer; key: Buffer } | null;
+  /** SSE fan-out of the account API and of the widgets. */
+  sseHub: SseHub;
+  /** Where this process is reached and how its cookies are set, with the platform's defaults applied. */
+  site: SiteSettings;
+  // The modules' services, in the order they are built.
+  audit: AuditService;
   keys: ApiKeyService;
+  sender: WebhookSender;
   webhooks: WebhookService;
-  checks: CheckService;
   /** Parses uploaded reports on a worker thread (the checks service's parser). */
   reportParser: ReportParser;
-  accountData: AccountsDeps;
-  audit: CrmPlatformServices['audit'];
-  staff: CrmPlatformServices['staff'];
-  crm: CrmPlatformServices;
+  checks: CheckService;
+  accounts: AccountService;
+  accountFeed: AccountFeed;
+  accessLog: AccessLog;
+  accountAccess: AccountAccess;
+  widgets: WidgetService;
+  /** Fixed-window counters: failed logins, service API calls. */
+  window: FixedWindow;
+  staff: StaffService;
+  serviceTokens: ServiceTokenService;
+  outbox: PlatformOutbox;
+  platform: PlatformService;
+  crm: CrmService;
+  siteWebhooks: SiteWebhookReceiver;
   ready(): Promise<{ db: boolean; queue: boolean }>;
   close(): Promise<void>;
 }
@@ -55,26 +92,57 @@ export interface DepsOverrides {
   migrate?: boolean;
 }
 
+export interface SiteSettings {
+  /** Where SSO links send staff: this process's own trading platform unless TRADING_PLATFORM_URL names another. */
+  tradingPlatformUrl: string;
+  /** Where the trading platform sends its events: this process's own CRM unless CRM_BASE_URL names another. */
+  crmBaseUrl: string;
+  /** Whether the platform runs in this process (the CRM may then ask it directly who has an account). */
+  platformIsLocal: boolean;
+  secureCookies: boolean;
+}
+
+/** Platform-side settings default to their CRM-side twins when both run in one process. */
+export function siteSettings(config: Config): SiteSettings {
+  const self = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+  const tradingPlatformUrl = (config.TRADING_PLATFORM_URL ?? self).replace(/\/+$/, '');
+  return {
+    tradingPlatformUrl,
+    crmBaseUrl: (config.CRM_BASE_URL ?? self).replace(/\/+$/, ''),
+    platformIsLocal: tradingPlatformUrl === self,
+    secureCookies: config.NODE_ENV === 'production' || (config.PUBLIC_URL ?? '').startsWith('https:'),
+  };
+}
+
 export async function createDeps(config: Config, o: DepsOverrides = {}): Promise<Deps> {
   const logger = o.logger ?? createLogger(config.LOG_LEVEL);
   const clock = o.clock ?? systemClock;
+  const site = siteSettings(config);
+
+  // --- infrastructure ---
   const dbHandle = await openDb({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     ...(o.pgSchema ? { pgSchema: o.pgSchema } : {}),
     ...(o.sqliteFile ? { sqliteFile: o.sqliteFile } : {}),
     // PostgreSQL restarting or failing over: said once per lost connection; requests answer 503 meanwhile.
-    onConnectionError: (err) => logger.warn({ err: err.message, code: (err as { code?: string }).code }, 'database connection lost; reconnecting on demand'),
+    onConnectionError: (err) =>
+      logger.warn({ err: err.message, code: (err as { code?: string }).code }, 'database connection lost; reconnecting on demand'),
   });
   if (o.migrate !== false) await migrate(dbHandle.db);
   const db = dbHandle.db;
+  const redis: RedisConnections | null = config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : null;
   // BullMQ is loaded only when used: the embedded default (and every CLI command) starts faster without it.
-  const queue: JobQueue = config.REDIS_URL
-    ? new (await import('./infra/queue/bullmq.ts')).BullQueue({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger, lockMs: config.QUEUE_LEASE_MS })
+  const queue: JobQueue = redis
+    ? new (await import('./infra/queue/bullmq.ts')).BullQueue({ redis, prefix: config.REDIS_PREFIX, logger, lockMs: config.QUEUE_LEASE_MS })
     : new LocalQueue({ db, clock, logger, pollMs: config.QUEUE_POLL_MS, leaseMs: config.QUEUE_LEASE_MS });
+  const limiter = redis ? createRedisRateLimiter(redis.client, config.REDIS_PREFIX) : createMemoryRateLimiter();
+  const feedStore = redis ? createRedisFeedStore(redis, config.REDIS_PREFIX, logger) : createMemoryFeedStore();
+  const window = createFixedWindow({ db, clock });
   const metrics = createMetrics({ defaultMetrics: config.NODE_ENV !== 'test' });
   const sealer = new Sealer(decodeKey(config.CREDENTIALS_KEY));
-
+  const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } : null;
+  const sseHub = new SseHub(config.SSE_HEARTBEAT_MS);
   const connectors =
     o.connectors ??
     createConfiguredRouter({
@@ -89,9 +157,17 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
         requestTimeoutMs: config.METAAPI_TIMEOUT_MS,
       },
     });
+  // Uploaded reports are parsed off the event loop, so no upload delays any other request.
+  const reportParser = createReportParser({
+    timeoutMs: config.REPORT_PARSE_TIMEOUT_MS,
+    zipLimits: { maxEntryBytes: config.REPORT_MAX_ENTRY_INFLATED_BYTES, maxTotalBytes: config.REPORT_MAX_INFLATED_BYTES },
+  });
+
+  // --- challenge checker ---
+  const audit = createAuditService({ db, clock, logger });
+  const keys = createApiKeyService({ db, clock });
   const callbackAllow = parseCidrs(config.CALLBACK_ALLOW_CIDRS);
   const sender = createWebhookSender({ allow: callbackAllow, timeoutMs: config.WEBHOOK_TIMEOUT_MS });
-  const keys = createApiKeyService({ db, clock });
   const webhooks = createWebhookService({
     db,
     queue,
@@ -104,14 +180,92 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     ...(o.random ? { random: o.random } : {}),
   });
-  const accountData = createAccountsDeps({ config, db, clock, logger, sealer, connectors, keys, audit: { tryRecord: (e) => crm.audit.tryRecord(e) } });
-  const crm = createCrmPlatformServices({ config, db, queue, clock, logger, sealer, connectors, webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS, checks: () => checks });
-  // Uploaded reports are parsed off the event loop, so no upload delays any other request.
-  const reportParser = createReportParser({
-    timeoutMs: config.REPORT_PARSE_TIMEOUT_MS,
-    zipLimits: { maxEntryBytes: config.REPORT_MAX_ENTRY_INFLATED_BYTES, maxTotalBytes: config.REPORT_MAX_INFLATED_BYTES },
+  const checks = createCheckService({
+    db,
+    queue,
+    clock,
+    logger,
+    metrics,
+    sealer,
+    connectors,
+    webhooks,
+    callbackAllow,
+    maxAttempts: config.CHECK_MAX_ATTEMPTS,
+    reportMaxBytes: config.REPORT_MAX_BYTES,
+    reportParser,
   });
-  const checks = createCheckService({ db, queue, clock, logger, metrics, sealer, connectors, webhooks, callbackAllow, maxAttempts: config.CHECK_MAX_ATTEMPTS, reportMaxBytes: config.REPORT_MAX_BYTES, reportParser });
+
+  // --- account data API and widgets ---
+  const accounts = createAccountService({
+    db,
+    clock,
+    sealer,
+    keys,
+    connectors,
+    audit,
+    defaults: {
+      per_minute: config.ACCOUNT_API_RATE_PER_MINUTE,
+      account_interval_seconds: config.ACCOUNT_RATE_INTERVAL_SECONDS,
+      account_burst: config.ACCOUNT_RATE_BURST,
+    },
+  });
+  const accountFeed = createAccountFeed({
+    clock,
+    logger,
+    store: feedStore,
+    connectors,
+    accounts,
+    intervalMs: config.ACCOUNT_POLL_INTERVAL_MS,
+    maxAgeMs: config.ACCOUNT_CACHE_MAX_AGE_MS,
+    historyIntervalMs: config.ACCOUNT_HISTORY_INTERVAL_MS,
+    timeoutMs: config.ACCOUNT_UPSTREAM_TIMEOUT_MS,
+  });
+  const accessLog = createAccessLog({ db, clock, logger });
+  const accountAccess = createAccountAccess({ accounts, limiter, clock, accessLog });
+  const widgets = createWidgetService({ db, clock, accounts, audit, publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}` });
+
+  // --- staff, trading platform, CRM ---
+  const loginWindowMs = config.LOGIN_WINDOW_SECONDS * 1000;
+  const loginThrottle = (scope: 'staff' | 'trader') =>
+    createLoginThrottle({ window, scope, maxFailures: config.LOGIN_MAX_FAILURES, windowMs: loginWindowMs });
+  const staffTokens = createStaffTokens({ secret: config.JWT_SECRET, ttlSeconds: config.STAFF_TOKEN_TTL_SECONDS, now: () => clock.now() });
+  const staff = createStaffService({ db, clock, tokens: staffTokens, audit, throttle: loginThrottle('staff') });
+  const serviceTokens = createServiceTokenService({ db, clock, audit, envToken: config.SERVICE_API_TOKEN });
+  // The trading platform's side: its events go to CRM_BASE_URL through an outbox.
+  const outbox = createPlatformOutbox({
+    db,
+    queue,
+    clock,
+    logger,
+    secret: config.SITE_WEBHOOK_SECRET,
+    url: `${site.crmBaseUrl}/api/webhooks/site`,
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+  });
+  const platform = createPlatformService({
+    db,
+    clock,
+    logger,
+    audit,
+    queue,
+    sealer,
+    connectors,
+    checks,
+    outbox,
+    ssoSecret: config.CRM_SSO_SECRET ?? config.SSO_SECRET,
+    sessionTtlSeconds: config.PLATFORM_SESSION_TTL_SECONDS,
+    throttle: loginThrottle('trader'),
+  });
+  const crm = createCrmService({
+    db,
+    clock,
+    logger,
+    audit,
+    ssoSecret: config.SSO_SECRET,
+    tradingPlatformUrl: site.tradingPlatformUrl,
+    tradingPlatformHasTrader: site.platformIsLocal ? (email) => platform.hasTrader(email) : null,
+  });
+  const siteWebhooks = createSiteWebhookReceiver({ db, queue, clock, audit, logger, secret: config.SITE_WEBHOOK_SECRET });
 
   return {
     config,
@@ -122,25 +276,43 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     metrics,
     sealer,
     connectors,
-    sender,
+    tls,
+    sseHub,
+    site,
+    audit,
     keys,
+    sender,
     webhooks,
-    checks,
     reportParser,
-    accountData,
-    audit: crm.audit,
-    staff: crm.staff,
+    checks,
+    accounts,
+    accountFeed,
+    accessLog,
+    accountAccess,
+    widgets,
+    window,
+    staff,
+    serviceTokens,
+    outbox,
+    platform,
     crm,
+    siteWebhooks,
     async ready() {
       const [dbOk, queueOk] = await Promise.all([pingDb(db), queue.ping()]);
       return { db: dbOk, queue: queueOk };
     },
+    /** In reverse order of use: what sends or reads first, the connections they share last. */
     async close() {
       await queue.close();
       await reportParser.close();
       await sender.close().catch(() => undefined);
-      await crm.close().catch(() => undefined);
-      await accountData.close().catch(() => undefined);
+      await outbox.close().catch(() => undefined);
+      sseHub.close();
+      await accountFeed.close().catch(() => undefined);
+      await accessLog.close().catch(() => undefined);
+      await feedStore.close().catch(() => undefined);
+      await limiter.close().catch(() => undefined);
+      await redis?.client.quit().catch(() => undefined);
       await dbHandle.close();
     },
   };

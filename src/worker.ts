@@ -31,29 +31,26 @@ const sweeps: readonly Sweep[] = [
   {
     name: 'site events',
     async run(deps) {
-      const ids = await deps.crm.crm.stuckEvents(SITE_EVENT_GRACE_MS);
-      for (const id of ids) await deps.crm.siteWebhooks.enqueue(id);
+      const ids = await deps.crm.stuckEvents(SITE_EVENT_GRACE_MS);
+      for (const id of ids) await deps.siteWebhooks.enqueue(id);
       return ids.length;
     },
   },
-  { name: 'platform outbox', run: (deps) => deps.crm.outbox.sweep() },
+  { name: 'platform outbox', run: (deps) => deps.outbox.sweep() },
   {
     name: 'prune',
     async run(deps) {
       await deps.queue.prune();
-      await deps.crm.crm.pruneEvents(DEDUPE_KEEP_MS);
-      await deps.crm.window.prune(RATE_COUNTER_KEEP_MS);
+      await deps.crm.pruneEvents(DEDUPE_KEEP_MS);
+      await deps.window.prune(RATE_COUNTER_KEEP_MS);
       return 0;
     },
   },
 ];
 
-function jobServices(deps: Deps): JobServices {
-  return { checks: deps.checks, webhooks: deps.webhooks, crm: deps.crm.crm, outbox: deps.crm.outbox, platform: deps.crm.platform };
-}
-
 export async function startWorkers(deps: Deps): Promise<RunningWorkers> {
-  await deps.queue.start(jobHandlers(jobs, jobServices(deps)), { concurrency: deps.config.WORKER_CONCURRENCY });
+  // Deps is the handlers' JobServices: the compiler checks every service entry point against its payload.
+  await deps.queue.start(jobHandlers<JobServices>(jobs, deps), { concurrency: deps.config.WORKER_CONCURRENCY });
   const sweep = async () => {
     for (const { name, run } of sweeps) {
       try {

@@ -24,8 +24,8 @@ describe.skipIf(!servicesMode)('Redis going away under reads', () => {
     stack = await startStack({ clock, connectors: liveRouter(createLiveConnector()), workers: false, env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
     const k = await stack.createKey('Redis Outage Firm');
     key = k.key;
-    accountId = (await stack.deps.accountData.accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', key_id: k.id })).id;
-    widgetToken = (await stack.deps.accountData.widgets.create({ account_id: accountId, kind: 'card' })).token;
+    accountId = (await stack.deps.accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', key_id: k.id })).id;
+    widgetToken = (await stack.deps.widgets.create({ account_id: accountId, kind: 'card' })).token;
   });
   afterAll(async () => {
     await proxy.start().catch(() => undefined);

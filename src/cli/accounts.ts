@@ -1,5 +1,6 @@
 /** CLI of the account data API: accounts registry, key limits, widget tokens. The investor password is never printed. */
 import type { Command } from 'commander';
+import { cliSecrets } from '../config.ts';
 import { AppError } from '../http/errors.ts';
 import type { AccountService, AccountView } from '../modules/accounts/account.service.ts';
 import type { ApiKeyService } from '../modules/api-keys/api-key.service.ts';
@@ -20,7 +21,7 @@ interface Services {
 
 /** The services of `brymix serve`, connectors included (MT5_SERVERS_FILE): a server the API accepts, the CLI accepts. */
 const withAccounts = <T>(fn: (s: Services) => Promise<T>): Promise<T> =>
-  withDeps((deps) => fn({ accounts: deps.accountData.accounts, keys: deps.keys, widgets: deps.accountData.widgets }));
+  withDeps((deps) => fn({ accounts: deps.accounts, keys: deps.keys, widgets: deps.widgets }));
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -50,7 +51,7 @@ export function registerAccountCommands(program: Command, io: Io): void {
     .option('--json', 'print the account as JSON')
     .action(async (o: { login: string; server: string; password?: string; passwordStdin?: boolean; name?: string; key?: string; initialBalance?: number; rules?: string; json?: boolean }) => {
       // Stored encrypted, never shown again.
-      const password = await readSecret({ flag: o.password, fromStdin: o.passwordStdin, envName: 'BRYMIX_MT5_PASSWORD', envValue: process.env.BRYMIX_MT5_PASSWORD, label: 'Investor password', warn: io.err });
+      const password = await readSecret({ flag: o.password, fromStdin: o.passwordStdin, envName: 'BRYMIX_MT5_PASSWORD', envValue: cliSecrets().BRYMIX_MT5_PASSWORD, label: 'Investor password', warn: io.err });
       let rules: unknown;
       if (o.rules) {
         try {

@@ -1,5 +1,6 @@
 /** CLI of the CRM: staff users, service tokens, audit-chain verification. */
 import type { Command } from 'commander';
+import { cliSecrets } from '../config.ts';
 import { AppError } from '../http/errors.ts';
 import { parseDuration } from '../modules/api-keys/api-key.ts';
 import type { AuditService } from '../modules/audit/audit.service.ts';
@@ -19,7 +20,7 @@ interface CliServices {
   serviceTokens: ServiceTokenService;
 }
 
-const withServices = <T>(fn: (s: CliServices) => Promise<T>): Promise<T> => withDeps((deps) => fn({ audit: deps.audit, staff: deps.staff, serviceTokens: deps.crm.serviceTokens }));
+const withServices = <T>(fn: (s: CliServices) => Promise<T>): Promise<T> => withDeps((deps) => fn({ audit: deps.audit, staff: deps.staff, serviceTokens: deps.serviceTokens }));
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -38,7 +39,7 @@ export function registerCrmCommands(program: Command, io: Io): void {
     .option('--password <password>', 'the password on the command line: visible in ps and shell history, so prefer --password-stdin')
     .option('--json', 'print the user as JSON')
     .action(async (opts: { email: string; role: string; password?: string; passwordStdin?: boolean; json?: boolean }) => {
-      const password = await readSecret({ flag: opts.password, fromStdin: opts.passwordStdin, envName: 'BRYMIX_STAFF_PASSWORD', envValue: process.env.BRYMIX_STAFF_PASSWORD, label: 'Password', warn: io.err });
+      const password = await readSecret({ flag: opts.password, fromStdin: opts.passwordStdin, envName: 'BRYMIX_STAFF_PASSWORD', envValue: cliSecrets().BRYMIX_STAFF_PASSWORD, label: 'Password', warn: io.err });
       const user = await withServices((s) => s.staff.create({ email: opts.email, role: opts.role, password }));
       if (opts.json) return io.out(JSON.stringify(user));
       io.out(`Created ${user.role} ${user.email} (${user.id}). Sign in at /console/login or POST /api/auth/login.`);
@@ -51,7 +52,7 @@ export function registerCrmCommands(program: Command, io: Io): void {
     .option('--password-stdin', 'read the new password from standard input (or set BRYMIX_STAFF_PASSWORD, or be asked at a terminal)')
     .option('--password <password>', 'the new password on the command line: visible in ps, so prefer --password-stdin')
     .action(async (opts: { email: string; password?: string; passwordStdin?: boolean }) => {
-      const password = await readSecret({ flag: opts.password, fromStdin: opts.passwordStdin, envName: 'BRYMIX_STAFF_PASSWORD', envValue: process.env.BRYMIX_STAFF_PASSWORD, label: 'New password', warn: io.err });
+      const password = await readSecret({ flag: opts.password, fromStdin: opts.passwordStdin, envName: 'BRYMIX_STAFF_PASSWORD', envValue: cliSecrets().BRYMIX_STAFF_PASSWORD, label: 'New password', warn: io.err });
       const user = await withServices((s) => s.staff.setPassword(opts.email, password));
       io.out(`Password of ${user.email} changed.`);
     });

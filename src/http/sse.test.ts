@@ -10,7 +10,7 @@ beforeAll(async () => {
   stack = await startStack({ workers: false, listen: true });
   const k = await stack.createKey();
   key = k.key;
-  const d = stack.deps.accountData;
+  const d = stack.deps;
   accountId = (await d.accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', key_id: k.id })).id;
   widgetToken = (await d.widgets.create({ account_id: accountId, kind: 'card' })).token;
 });
@@ -31,7 +31,7 @@ describe('SSE streams', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(await res.text()).toBe('');
-    await expect.poll(() => stack.deps.accountData.hub.size, { timeout: 2_000 }).toBe(0);
+    await expect.poll(() => stack.deps.sseHub.size, { timeout: 2_000 }).toBe(0);
   });
 
   it('still stream on GET: the first event is the retry hint, then a snapshot', async () => {
@@ -42,8 +42,8 @@ describe('SSE streams', () => {
     let text = '';
     while (!text.includes('event: snapshot')) text += new TextDecoder().decode((await reader.read()).value);
     expect(text.startsWith('retry: 2000\n\n')).toBe(true);
-    expect(stack.deps.accountData.hub.size).toBe(1);
+    expect(stack.deps.sseHub.size).toBe(1);
     controller.abort();
-    await expect.poll(() => stack.deps.accountData.hub.size, { timeout: 2_000 }).toBe(0);
+    await expect.poll(() => stack.deps.sseHub.size, { timeout: 2_000 }).toBe(0);
   });
 });

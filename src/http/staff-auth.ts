@@ -1,6 +1,6 @@
 /**
- * Staff authentication for any module: `app.addHook('onRequest', staffAuth())` or
- * `staffAuth({ role: 'admin' })`. Accepts `Authorization: Bearer <jwt>` (API clients) or the
+ * Staff authentication for any module: `app.addHook('onRequest', staffAuth(staff))` or
+ * `staffAuth(staff, { role: 'admin' })`, given the staff service. Accepts `Authorization: Bearer <jwt>` (API clients) or the
  * HttpOnly `brymix_staff` cookie set by POST /api/auth/login (console pages); a cookie-authenticated
  * POST/PATCH/DELETE must also send `X-Requested-With` (CSRF). One uniform 401 for every bad token;
  * 403 when the role is not enough. `requireStaff(request)` returns the principal in handlers.
@@ -12,11 +12,10 @@ import { AppError } from './errors.ts';
 
 export const STAFF_COOKIE = 'brymix_staff';
 
+/** What a staff hook needs: turning a token into a principal (the staff service). */
+export type StaffAuthenticator = Pick<StaffService, 'authenticate'>;
+
 declare module 'fastify' {
-  interface FastifyInstance {
-    /** Set once by createApp (`registerStaffAuth`); read by every `staffAuth()` hook. */
-    staffAuthenticator?: Pick<StaffService, 'authenticate'>;
-  }
   interface FastifyRequest {
     staff?: StaffPrincipal;
   }
@@ -29,10 +28,8 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return m ? m[1] : undefined;
 }
 
-export function staffAuth(options: { role?: 'admin' } = {}) {
+export function staffAuth(authenticator: StaffAuthenticator, options: { role?: 'admin' } = {}) {
   return async (request: FastifyRequest, _reply?: FastifyReply): Promise<void> => {
-    const authenticator = request.server.staffAuthenticator;
-    if (!authenticator) throw new AppError('internal', 'staff authentication is not configured');
     const bearer = bearerToken(request);
     const cookie = bearer ? undefined : readCookie(request, STAFF_COOKIE);
     const principal = await authenticator.authenticate(bearer ?? cookie);

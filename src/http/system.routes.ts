@@ -1,7 +1,9 @@
 /** Health, readiness and Prometheus metrics. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Deps } from '../deps.ts';
+import type { Config } from '../config.ts';
+import type { Metrics } from '../infra/metrics.ts';
+import type { JobQueue } from '../infra/queue/types.ts';
 import { safeEqual, sha256Hex } from '../infra/crypto/index.ts';
 import { sendProblem } from './error-handler.ts';
 import { AppError } from './errors.ts';
@@ -12,7 +14,7 @@ import { ipAllowed } from './ip-allowlist.ts';
  * address inside METRICS_ALLOW_CIDRS (loopback by default), or anyone presenting METRICS_TOKEN as a
  * Bearer token. A presented token that does not match is refused even from an allowed address.
  */
-export function metricsAccess(config: Pick<Deps['config'], 'METRICS_ALLOW_CIDRS' | 'METRICS_TOKEN'>) {
+export function metricsAccess(config: Pick<Config, 'METRICS_ALLOW_CIDRS' | 'METRICS_TOKEN'>) {
   const token = config.METRICS_TOKEN;
   // Compared as SHA-256 digests: equal lengths, so neither content nor length shows in the timing.
   const tokenDigest = token === undefined ? undefined : sha256Hex(token);
@@ -34,7 +36,15 @@ function refuse(request: FastifyRequest, reply: FastifyReply, detail: string): v
   void sendProblem(request, reply, new AppError('unauthorized', detail));
 }
 
-export function systemRoutes(deps: Pick<Deps, 'ready' | 'metrics' | 'queue' | 'config'>): FastifyPluginAsyncZod {
+export interface SystemRoutesDeps {
+  config: Pick<Config, 'METRICS_ALLOW_CIDRS' | 'METRICS_TOKEN'>;
+  metrics: Metrics;
+  queue: Pick<JobQueue, 'stats'>;
+  /** Whether the database and the queue answer (/readyz). */
+  ready(): Promise<{ db: boolean; queue: boolean }>;
+}
+
+export function systemRoutes(deps: SystemRoutesDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/healthz', { schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
 

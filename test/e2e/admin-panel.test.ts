@@ -74,7 +74,7 @@ describe.skipIf(!hasChromium)('admin panel in the browser', () => {
     await expect.poll(() => page.locator('#widgetRows tr', { hasText: 'percent only' }).count()).toBe(1);
 
     // The access log: the reads (the 200s above) and the 404, then only the 404 when filtered on 4xx.
-    await stack.deps.accountData.accessLog.flush();
+    await stack.deps.accessLog.flush();
     await page.click('#logFilters button');
     const infoRows = page.locator('#logRows tr', { hasText: '/api/account/:account_id/info' });
     await expect.poll(() => infoRows.filter({ hasText: '404' }).count()).toBe(1);

@@ -50,8 +50,8 @@ beforeAll(async () => {
 
   // An account on the account API with a key and one widget of each kind (login 1003: 99,348.96 USD).
   const key = await stack.deps.keys.create('Stream Partner');
-  const acc = await stack.deps.accountData.accounts.add({ login: '1003', server: 'Brymix-Demo', password: 'demo', name: 'Nova Trader', key_id: key.id, initial_balance: 100_000, rules: { max_drawdown_percent: 10, max_daily_loss_percent: 5, profit_target_percent: 10 } });
-  for (const kind of ['card', 'positions', 'chart', 'stats']) widgetUrls[kind] = (await stack.deps.accountData.widgets.create({ account_id: acc.id, kind })).url;
+  const acc = await stack.deps.accounts.add({ login: '1003', server: 'Brymix-Demo', password: 'demo', name: 'Nova Trader', key_id: key.id, initial_balance: 100_000, rules: { max_drawdown_percent: 10, max_daily_loss_percent: 5, profit_target_percent: 10 } });
+  for (const kind of ['card', 'positions', 'chart', 'stats']) widgetUrls[kind] = (await stack.deps.widgets.create({ account_id: acc.id, kind })).url;
 });
 afterAll(async () => {
   await browser?.close();

@@ -29,9 +29,9 @@ beforeAll(async () => {
   port = await freePort();
   base = `http://127.0.0.1:${port}`;
   stack = await start();
-  const acc = await stack.deps.accountData.accounts.add({ login: '1002', server: 'Brymix-Demo', password: 'demo', name: 'Nova Trader', initial_balance: 100_000, rules: { max_drawdown_percent: 10, max_daily_loss_percent: 5 } });
-  for (const kind of ['card', 'positions', 'chart', 'stats']) urls[kind] = (await stack.deps.accountData.widgets.create({ account_id: acc.id, kind })).url;
-  streamerUrl = (await stack.deps.accountData.widgets.create({ account_id: acc.id, kind: 'positions', options: { percent_only: true, hide_entry: true } })).url;
+  const acc = await stack.deps.accounts.add({ login: '1002', server: 'Brymix-Demo', password: 'demo', name: 'Nova Trader', initial_balance: 100_000, rules: { max_drawdown_percent: 10, max_daily_loss_percent: 5 } });
+  for (const kind of ['card', 'positions', 'chart', 'stats']) urls[kind] = (await stack.deps.widgets.create({ account_id: acc.id, kind })).url;
+  streamerUrl = (await stack.deps.widgets.create({ account_id: acc.id, kind: 'positions', options: { percent_only: true, hide_entry: true } })).url;
   if (hasChromium) browser = await launchBrowser();
 });
 afterAll(async () => {

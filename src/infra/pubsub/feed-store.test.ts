@@ -1,6 +1,7 @@
 /** The Redis feed store (REDIS_URL, npm run test:services); the memory store is exercised by the account feed's tests. */
 import { describe, expect, it } from 'vitest';
 import { newStorage } from '../../../test/storage.ts';
+import { connectRedis } from '../redis.ts';
 import { createRedisFeedStore } from './feed-store.ts';
 
 const redisUrl = process.env.REDIS_URL;
@@ -8,8 +9,11 @@ const redisUrl = process.env.REDIS_URL;
 describe.skipIf(!redisUrl)('Redis feed store', () => {
   it('delivers a published update to a subscriber of another store on the same prefix', async () => {
     const prefix = newStorage().redisPrefix;
-    const reader = createRedisFeedStore(redisUrl!, prefix);
-    const writer = createRedisFeedStore(redisUrl!, prefix);
+    // Two processes: each has its own Redis client.
+    const readerRedis = connectRedis(redisUrl!);
+    const writerRedis = connectRedis(redisUrl!);
+    const reader = createRedisFeedStore(readerRedis, prefix);
+    const writer = createRedisFeedStore(writerRedis, prefix);
     try {
       const received: Array<[string, string]> = [];
       reader.onMessage((id, json) => received.push([id, json]));
@@ -23,6 +27,8 @@ describe.skipIf(!redisUrl)('Redis feed store', () => {
     } finally {
       await reader.close();
       await writer.close();
+      await readerRedis.client.quit();
+      await writerRedis.client.quit();
     }
   });
 
@@ -33,10 +39,12 @@ describe.skipIf(!redisUrl)('Redis feed store', () => {
     process.on('unhandledRejection', onRejection);
     try {
       for (let delayMs = 0; delayMs < 20; delayMs++) {
-        const store = createRedisFeedStore(redisUrl!, newStorage().redisPrefix);
+        const redis = connectRedis(redisUrl!);
+        const store = createRedisFeedStore(redis, newStorage().redisPrefix);
         store.onMessage(() => undefined);
         await new Promise((r) => setTimeout(r, delayMs % 5));
         await store.close();
+        await redis.client.quit().catch(() => undefined);
       }
       await new Promise((r) => setTimeout(r, 200));
     } finally {

@@ -4,8 +4,8 @@
  * account, a `SET NX PX` poll lock, one pub/sub channel), so N `brymix serve` processes still make
  * one upstream read per account per interval and every process's SSE clients see every update.
  */
-import { Redis } from 'ioredis';
-import { watchRedis, type RedisLogger } from '../redis.ts';
+import type { Redis } from 'ioredis';
+import type { RedisConnections, RedisLogger } from '../redis.ts';
 
 export type FeedMessageHandler = (accountId: string, json: string) => void;
 
@@ -66,8 +66,9 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `;
 
-export function createRedisFeedStore(redisUrl: string, prefix: string, logger?: RedisLogger): FeedStore {
-  const client = watchRedis(new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false }), 'account feed', logger);
+/** Commands go through the shared client; the subscription holds a connection of its own (a duplicate). */
+export function createRedisFeedStore(redis: RedisConnections, prefix: string, logger?: RedisLogger): FeedStore {
+  const client = redis.client;
   let sub: Redis | null = null;
   let closing = false;
   const channel = `${prefix}:acct:updates`;
@@ -91,7 +92,7 @@ export function createRedisFeedStore(redisUrl: string, prefix: string, logger?: 
     onMessage(handler) {
       handlers.push(handler);
       if (sub) return;
-      sub = watchRedis(client.duplicate(), 'account feed subscriber', logger);
+      sub = redis.duplicate('account feed subscriber');
       // Closed before Redis answered (a short-lived CLI process) or Redis away: not an error to
       // throw at nobody. ioredis subscribes again by itself when it reconnects.
       sub.subscribe(channel).catch((err: Error) => {
@@ -105,10 +106,10 @@ export function createRedisFeedStore(redisUrl: string, prefix: string, logger?: 
         for (const h of handlers) h(id, json);
       });
     },
+    /** Ends the subscription; the shared client belongs to whoever made it. */
     async close() {
       closing = true;
       await sub?.quit().catch(() => undefined);
-      await client.quit().catch(() => undefined);
     },
   };
 }

@@ -1,17 +1,18 @@
 /**
  * BullMQ backend (REDIS_URL). One BullMQ queue per Brymix deployment (prefix), jobs routed to
  * handlers by name. Follows BullMQ's production notes: workers with maxRetriesPerRequest null,
- * producers fail fast, completed jobs trimmed, payloads carry ids only.
+ * producers fail fast, completed jobs trimmed, payloads carry ids only. The producer shares the
+ * process's Redis client; the worker blocks, so it gets a connection of its own (a duplicate).
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
-import { watchRedis } from '../redis.ts';
+import type { RedisConnections } from '../redis.ts';
 import { InvalidJobPayload } from './job.ts';
 import { retryDelayMs, type EnqueueOptions, type JobHandler, type JobKind, type JobPayload, type JobQueue, type QueueStats } from './types.ts';
 
 export interface BullQueueOptions {
-  redisUrl: string;
+  redis: RedisConnections;
   prefix: string;
   logger: Logger;
   /** Lock duration for running jobs; a worker that dies releases its jobs after this. */
@@ -23,15 +24,13 @@ const QUEUE_NAME = 'jobs';
 export class BullQueue implements JobQueue {
   readonly kind = 'bullmq' as const;
   readonly #o: BullQueueOptions;
-  readonly #producerConn: Redis;
   readonly #queue: Queue;
   #worker: Worker | null = null;
   #workerConn: Redis | null = null;
 
   constructor(options: BullQueueOptions) {
     this.#o = options;
-    this.#producerConn = watchRedis(new Redis(options.redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false }), 'queue producer', options.logger);
-    this.#queue = new Queue(QUEUE_NAME, { connection: this.#producerConn, prefix: options.prefix });
+    this.#queue = new Queue(QUEUE_NAME, { connection: options.redis.client, prefix: options.prefix });
     this.#queue.on('error', (err) => options.logger.warn({ err: err.message }, 'bullmq queue error'));
   }
 
@@ -47,7 +46,7 @@ export class BullQueue implements JobQueue {
   }
 
   async start(handlers: Record<string, JobHandler>, opts: { concurrency: number }): Promise<void> {
-    this.#workerConn = watchRedis(new Redis(this.#o.redisUrl, { maxRetriesPerRequest: null }), 'queue worker', this.#o.logger);
+    this.#workerConn = this.#o.redis.duplicate('queue worker', { maxRetriesPerRequest: null });
     this.#worker = new Worker(
       QUEUE_NAME,
       async (job: Job) => {
@@ -99,7 +98,7 @@ export class BullQueue implements JobQueue {
 
   async ping(): Promise<boolean> {
     try {
-      return (await this.#producerConn.ping()) === 'PONG';
+      return (await this.#o.redis.client.ping()) === 'PONG';
     } catch {
       return false;
     }
@@ -121,7 +120,7 @@ export class BullQueue implements JobQueue {
     // BullMQ's own start-up commands off, and their "Connection is closed" rejections went unhandled.
     // Bounded: with Redis away the connection never becomes ready, and shutdown must not wait for it.
     await Promise.race([this.#queue.waitUntilReady().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+    // A queue on a shared connection leaves it open: src/deps.ts closes it last.
     await this.#queue.close();
-    this.#producerConn.disconnect();
   }
 }

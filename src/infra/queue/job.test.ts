@@ -8,6 +8,7 @@ import { dropStorage, newStorage, servicesMode, testConfig, type StackStorage } 
 import { systemClock } from '../clock.ts';
 import { migrate, openDb, type DbHandle } from '../db/index.ts';
 import { createLogger } from '../logger.ts';
+import { connectRedis, type RedisConnections } from '../redis.ts';
 import { BullQueue } from './bullmq.ts';
 import { defineJob, InvalidJobPayload, jobHandlers } from './job.ts';
 import { LocalQueue } from './local.ts';
@@ -27,7 +28,7 @@ const followJob = defineJob({
   },
 });
 
-const open: Array<{ queue: JobQueue; handle: DbHandle; storage: StackStorage }> = [];
+const open: Array<{ queue: JobQueue; handle: DbHandle; storage: StackStorage; redis: RedisConnections | null }> = [];
 
 async function makeQueue(backend: 'local' | 'bullmq'): Promise<{ queue: JobQueue; handle: DbHandle }> {
   const storage = newStorage();
@@ -35,18 +36,19 @@ async function makeQueue(backend: 'local' | 'bullmq'): Promise<{ queue: JobQueue
   const handle = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: storage.dataDir, ...(servicesMode ? { pgSchema: storage.pgSchema } : {}) });
   await migrate(handle.db);
   const logger = createLogger('silent');
-  const queue: JobQueue =
-    backend === 'bullmq' && config.REDIS_URL
-      ? new BullQueue({ redisUrl: config.REDIS_URL, prefix: storage.redisPrefix, logger, lockMs: 1000 })
-      : new LocalQueue({ db: handle.db, clock: systemClock, logger, pollMs: 20, leaseMs: 1000 });
-  open.push({ queue, handle, storage });
+  const redis = backend === 'bullmq' && config.REDIS_URL ? connectRedis(config.REDIS_URL) : null;
+  const queue: JobQueue = redis
+    ? new BullQueue({ redis, prefix: storage.redisPrefix, logger, lockMs: 1000 })
+    : new LocalQueue({ db: handle.db, clock: systemClock, logger, pollMs: 20, leaseMs: 1000 });
+  open.push({ queue, handle, storage, redis });
   return { queue, handle };
 }
 
 afterEach(async () => {
-  for (const { queue, handle, storage } of open.splice(0)) {
+  for (const { queue, handle, storage, redis } of open.splice(0)) {
     if (queue instanceof BullQueue) await queue.obliterate().catch(() => undefined);
     await queue.close();
+    await redis?.client.quit();
     await handle.close();
     await dropStorage(storage);
   }

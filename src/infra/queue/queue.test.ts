@@ -8,28 +8,31 @@ import { dropStorage, newStorage, servicesMode, testConfig, type StackStorage } 
 import { systemClock } from '../clock.ts';
 import { migrate, openDb, type DbHandle } from '../db/index.ts';
 import { createLogger } from '../logger.ts';
+import { connectRedis, type RedisConnections } from '../redis.ts';
 import { BullQueue } from './bullmq.ts';
 import { LocalQueue } from './local.ts';
 import type { JobKind, JobQueue } from './types.ts';
 
-const open: Array<{ queue: JobQueue; handle: DbHandle; storage: StackStorage }> = [];
+const open: Array<{ queue: JobQueue; handle: DbHandle; storage: StackStorage; redis: RedisConnections | null }> = [];
 
 async function makeQueue(backend: 'local' | 'bullmq', storage = newStorage(), leaseMs = 1000): Promise<JobQueue> {
   const config = testConfig({ DATA_DIR: storage.dataDir });
   const handle = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: storage.dataDir, ...(servicesMode ? { pgSchema: storage.pgSchema } : {}) });
   await migrate(handle.db);
   const logger = createLogger('silent');
-  const queue: JobQueue = backend === 'bullmq' && config.REDIS_URL
-    ? new BullQueue({ redisUrl: config.REDIS_URL, prefix: storage.redisPrefix, logger, lockMs: leaseMs })
+  const redis = backend === 'bullmq' && config.REDIS_URL ? connectRedis(config.REDIS_URL) : null;
+  const queue: JobQueue = redis
+    ? new BullQueue({ redis, prefix: storage.redisPrefix, logger, lockMs: leaseMs })
     : new LocalQueue({ db: handle.db, clock: systemClock, logger, pollMs: 20, leaseMs });
-  open.push({ queue, handle, storage });
+  open.push({ queue, handle, storage, redis });
   return queue;
 }
 
 afterEach(async () => {
-  for (const { queue, handle, storage } of open.splice(0)) {
+  for (const { queue, handle, storage, redis } of open.splice(0)) {
     if (queue instanceof BullQueue) await queue.obliterate().catch(() => undefined);
     await queue.close();
+    await redis?.client.quit();
     await handle.close();
     await dropStorage(storage);
   }
@@ -135,9 +138,11 @@ describe.each(backends)('JobQueue (%s)', (backend) => {
     process.on('unhandledRejection', onRejection);
     try {
       for (let delayMs = 0; delayMs < 40; delayMs++) {
-        const q = new BullQueue({ redisUrl: config.REDIS_URL!, prefix: newStorage().redisPrefix, logger: createLogger('silent'), lockMs: 1000 });
+        const redis = connectRedis(config.REDIS_URL!);
+        const q = new BullQueue({ redis, prefix: newStorage().redisPrefix, logger: createLogger('silent'), lockMs: 1000 });
         await new Promise((r) => setTimeout(r, delayMs));
         await q.close();
+        await redis.client.quit().catch(() => undefined);
       }
       await new Promise((r) => setTimeout(r, 200));
     } finally {

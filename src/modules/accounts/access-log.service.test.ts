@@ -10,7 +10,7 @@ afterAll(() => stack.close());
 
 describe('account API access log', () => {
   it('records a request whose client hung up (request.ip undefined) with an empty ip instead of throwing', async () => {
-    const log = stack.deps.accountData.accessLog;
+    const log = stack.deps.accessLog;
     // What Fastify hands over once the socket is gone: request.ip reads socket.remoteAddress.
     const gone = await new Promise<string | undefined>((resolve) => {
       stack.app.server.once('request', (req) => req.socket.once('close', () => resolve(req.socket.remoteAddress)));

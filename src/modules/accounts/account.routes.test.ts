@@ -20,7 +20,7 @@ beforeAll(async () => {
   stack = await startStack({ clock, connectors: liveRouter(upstream), logger, workers: false, env: { LOG_LEVEL: 'trace' } });
   keyA = await stack.createKey('Firm A');
   keyB = await stack.createKey('Firm B');
-  const accounts = stack.deps.accountData.accounts;
+  const accounts = stack.deps.accounts;
   acc1 = (await accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', name: 'Trader One', key_id: keyA.id })).id;
   acc2 = (await accounts.add({ login: '1002', server: 'Brymix-Demo', password: 'demo', key_id: keyA.id, initial_balance: 100_000, rules: { max_drawdown_percent: 10, max_daily_loss_percent: 5 } })).id;
   accB = (await accounts.add({ login: '1003', server: 'Brymix-Demo', password: 'demo', key_id: keyB.id })).id;
@@ -83,10 +83,10 @@ describe('account API', () => {
   it('answers one uniform 401 for a missing, malformed, unknown, revoked or expired key', async () => {
     nextInterval();
     const revoked = await stack.createKey('Revoked Firm');
-    await stack.deps.accountData.accounts.link(acc1, revoked.id);
+    await stack.deps.accounts.link(acc1, revoked.id);
     await stack.deps.keys.revoke(revoked.id);
     const expiring = await stack.createKey('Expiring Firm');
-    await stack.deps.accountData.accounts.link(acc1, expiring.id);
+    await stack.deps.accounts.link(acc1, expiring.id);
     await stack.deps.keys.rotate(expiring.id, 60_000);
     clock.advance(60_001);
     const answers = [
@@ -105,7 +105,7 @@ describe('account API', () => {
   it('keeps the old key working through a rotation overlap, and the new key reaches the same accounts', async () => {
     nextInterval();
     const k = await stack.createKey('Rotating Firm');
-    await stack.deps.accountData.accounts.link(acc1, k.id);
+    await stack.deps.accounts.link(acc1, k.id);
     const { created } = await stack.deps.keys.rotate(k.id, 3_600_000);
     expect((await get(`/api/account/${acc1}/info`, k.key)).statusCode).toBe(200);
     expect((await get(`/api/account/${acc1}/info`, created.key)).statusCode).toBe(200);
@@ -125,10 +125,10 @@ describe('one upstream read per account per interval', () => {
   it('serves 50 concurrent clients of three keys from one upstream read', async () => {
     nextInterval();
     const keys = [keyA, await stack.createKey('Fan 1'), await stack.createKey('Fan 2')];
-    for (const k of keys.slice(1)) await stack.deps.accountData.accounts.link(acc1, k.id);
-    for (const k of keys.slice(1)) await stack.deps.accountData.accounts.setLimits(k.id, { account_burst: 100 });
-    await stack.deps.accountData.accounts.setLimits(keyA.id, { account_burst: 100 });
-    stack.deps.accountData.access.invalidateLimits();
+    for (const k of keys.slice(1)) await stack.deps.accounts.link(acc1, k.id);
+    for (const k of keys.slice(1)) await stack.deps.accounts.setLimits(k.id, { account_burst: 100 });
+    await stack.deps.accounts.setLimits(keyA.id, { account_burst: 100 });
+    stack.deps.accountAccess.invalidateLimits();
     const before = upstream.reads.info;
     const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => get(`/api/account/${i % 2 ? acc1 : '1001'}/${['info', 'positions', 'summary'][i % 3]}`, keys[i % 3]!.key)));
     expect(answers.every((r) => r.statusCode === 200)).toBe(true);
@@ -140,8 +140,8 @@ describe('one upstream read per account per interval', () => {
     clock.advance(1_001);
     await get(`/api/account/${acc1}/info`, keyA.key);
     expect(upstream.reads.info - before).toBe(2);
-    await stack.deps.accountData.accounts.setLimits(keyA.id, { account_burst: null });
-    stack.deps.accountData.access.invalidateLimits();
+    await stack.deps.accounts.setLimits(keyA.id, { account_burst: null });
+    stack.deps.accountAccess.invalidateLimits();
   });
 
   it('marks data stale with its age while upstream fails, and stops serving it after the cache TTL', async () => {
@@ -169,8 +169,8 @@ describe('one upstream read per account per interval', () => {
 describe('rate limits', () => {
   it('allows a burst of 3 per account per key, then 429 with Retry-After and RateLimit headers', async () => {
     const k = await stack.createKey('Burst Firm');
-    await stack.deps.accountData.accounts.link(acc1, k.id);
-    await stack.deps.accountData.accounts.link(acc2, k.id);
+    await stack.deps.accounts.link(acc1, k.id);
+    await stack.deps.accounts.link(acc2, k.id);
     const codes = [];
     let last;
     for (let i = 0; i < 4; i++) {
@@ -193,8 +193,8 @@ describe('rate limits', () => {
     nextInterval();
     const flood = await stack.createKey('Flood Firm');
     const calm = await stack.createKey('Calm Firm');
-    for (const k of [flood, calm]) await stack.deps.accountData.accounts.link(acc1, k.id);
-    await stack.deps.accountData.accounts.setLimits(flood.id, { account_burst: 1000 });
+    for (const k of [flood, calm]) await stack.deps.accounts.link(acc1, k.id);
+    await stack.deps.accounts.setLimits(flood.id, { account_burst: 1000 });
     const codes: number[] = [];
     for (let i = 0; i < 120; i++) codes.push((await get(`/api/account/${acc1}/info`, flood.key)).statusCode);
     expect(codes.filter((c) => c === 200)).toHaveLength(100);
@@ -207,8 +207,8 @@ describe('rate limits', () => {
 
   it('takes per-key limits from the key configuration', async () => {
     const k = await stack.createKey('Tight Firm');
-    await stack.deps.accountData.accounts.link(acc1, k.id);
-    await stack.deps.accountData.accounts.setLimits(k.id, { per_minute: 2, account_burst: 10 });
+    await stack.deps.accounts.link(acc1, k.id);
+    await stack.deps.accounts.setLimits(k.id, { per_minute: 2, account_burst: 10 });
     const codes = [];
     for (let i = 0; i < 3; i++) codes.push((await get(`/api/account/${acc1}/info`, k.key)).statusCode);
     expect(codes).toEqual([200, 200, 429]);
@@ -219,7 +219,7 @@ describe('IP allowlist', () => {
   it('answers 403 outside the allowlist and serves inside it; a spoofed X-Forwarded-For changes nothing', async () => {
     nextInterval();
     const created = await stack.deps.keys.create('Allowlisted Firm', { allowedCidrs: ['203.0.113.0/24', '2001:db8::/32'] });
-    await stack.deps.accountData.accounts.link(acc1, created.id);
+    await stack.deps.accounts.link(acc1, created.id);
     const from = (ip: string, xff?: string) => get(`/api/account/${acc1}/info`, created.key, { remoteAddress: ip, ...(xff ? { headers: { 'x-api-key': created.key, 'x-forwarded-for': xff } } : {}) });
     expect((await from('203.0.113.7')).statusCode).toBe(200);
     clock.advance(5_000);
@@ -236,10 +236,10 @@ describe('access log', () => {
   it('records key, account, route template, status, IP and latency of each request — never the key or the password', async () => {
     nextInterval();
     const k = await stack.createKey('Logged Firm');
-    await stack.deps.accountData.accounts.link(acc1, k.id);
+    await stack.deps.accounts.link(acc1, k.id);
     await get(`/api/account/${acc1}/info`, k.key, { remoteAddress: '192.0.2.10' });
     await get(`/api/account/${accB}/info`, k.key, { remoteAddress: '192.0.2.10' });
-    const { items } = await stack.deps.accountData.accessLog.query({ key_id: k.id });
+    const { items } = await stack.deps.accessLog.query({ key_id: k.id });
     expect(items.map((i) => i.status).sort()).toEqual([200, 404]);
     const ok = items.find((i) => i.status === 200)!;
     expect(ok).toMatchObject({ key_id: k.id, account_id: acc1, route: '/api/account/:account_id/info', method: 'GET', ip: '192.0.2.10', actor: 'api_key' });
@@ -249,16 +249,16 @@ describe('access log', () => {
     expect(JSON.stringify(rows)).not.toContain(secret);
     // Failed authentication is logged too (actor anonymous).
     await get(`/api/account/${acc1}/info`, 'bmx_nope');
-    expect((await stack.deps.accountData.accessLog.query({ status: 401 })).items.length).toBeGreaterThan(0);
+    expect((await stack.deps.accessLog.query({ status: 401 })).items.length).toBeGreaterThan(0);
   });
 
   it('never stores or logs the investor password in plain text', async () => {
-    await stack.deps.accountData.accounts.add({ login: '5550123', server: 'Brymix-Demo', password: 'Inv3stor-Canary-Pw', key_id: keyA.id });
+    await stack.deps.accounts.add({ login: '5550123', server: 'Brymix-Demo', password: 'Inv3stor-Canary-Pw', key_id: keyA.id });
     const rows = await stack.deps.dbHandle.db.selectFrom('mt5_accounts').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain('Inv3stor-Canary-Pw');
     nextInterval();
     await get('/api/account/5550123/info', keyA.key);
-    const list = await stack.deps.accountData.accounts.list();
+    const list = await stack.deps.accounts.list();
     expect(JSON.stringify(list)).not.toContain('Inv3stor-Canary-Pw');
     expect(logLines.join('')).not.toContain('Inv3stor-Canary-Pw');
     expect(logLines.join('')).not.toContain(keyA.key.split('_')[2]!);

@@ -11,8 +11,8 @@ let acc: string;
 beforeAll(async () => {
   stack = await startStack({ listen: true, workers: false, connectors: liveRouter(upstream), env: { ACCOUNT_POLL_INTERVAL_MS: '250', SSE_HEARTBEAT_MS: '1000' } });
   key = await stack.createKey('Streaming Firm');
-  acc = (await stack.deps.accountData.accounts.add({ login: '1004', server: 'Brymix-Demo', password: 'demo', key_id: key.id })).id;
-  await stack.deps.accountData.accounts.setLimits(key.id, { account_burst: 1000, per_minute: 10_000 });
+  acc = (await stack.deps.accounts.add({ login: '1004', server: 'Brymix-Demo', password: 'demo', key_id: key.id })).id;
+  await stack.deps.accounts.setLimits(key.id, { account_burst: 1000, per_minute: 10_000 });
 });
 afterAll(() => stack.close());
 
@@ -43,7 +43,7 @@ describe('account stream (SSE)', () => {
     const first = await stream();
     const snap = await first.waitFor((e) => e.event === 'snapshot');
     first.close();
-    const current = (await stack.deps.accountData.feed.peek(acc))!.seq;
+    const current = (await stack.deps.accountFeed.peek(acc))!.seq;
     const resumed = await stream({ 'last-event-id': String(current) });
     const behind = await stream({ 'last-event-id': String(Number(snap.id) - 1) });
     try {

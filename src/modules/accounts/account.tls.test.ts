@@ -55,7 +55,7 @@ describe.skipIf(!hasOpenssl())('HTTPS with TLS_CERT_FILE / TLS_KEY_FILE', () => 
     port = (stack.app.server.address() as AddressInfo).port;
     const key = await stack.deps.keys.create('TLS Firm');
     apiKey = key.key;
-    accountId = (await stack.deps.accountData.accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', key_id: key.id })).id;
+    accountId = (await stack.deps.accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', key_id: key.id })).id;
   });
   afterAll(async () => {
     await stack?.close();

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireStaff, staffAuth } from '../../http/staff-auth.ts';
+import { requireStaff, staffAuth, type StaffAuthenticator } from '../../http/staff-auth.ts';
 import { parseDuration } from '../api-keys/api-key.ts';
 import type { ApiKeyService } from '../api-keys/api-key.service.ts';
 import { AppError } from '../../http/errors.ts';
@@ -20,11 +20,11 @@ import type { AccountService } from './account.service.ts';
 const TAG = ['Admin: accounts, keys, widgets'];
 const idParams = z.object({ id: z.string().min(1).max(64) });
 
-export function adminRoutes(d: { accounts: AccountService; keys: ApiKeyService; widgets: WidgetService; accessLog: AccessLog; feed: AccountFeed; access: AccountAccess }): FastifyPluginAsync {
+export function adminRoutes(d: { accounts: AccountService; keys: ApiKeyService; widgets: WidgetService; accessLog: AccessLog; feed: AccountFeed; access: AccountAccess; staff: StaffAuthenticator }): FastifyPluginAsync {
   return async (root) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
-    const read = { onRequest: staffAuth() };
-    const write = { onRequest: staffAuth({ role: 'admin' }) };
+    const read = { onRequest: staffAuth(d.staff) };
+    const write = { onRequest: staffAuth(d.staff, { role: 'admin' }) };
     const actor = (r: FastifyRequest): Actor => ({ type: 'staff', id: requireStaff(r).id });
 
     app.get('/api/admin/accounts', { ...read, schema: { tags: TAG, summary: 'Registered accounts with linked keys and feed health' } }, async () => {

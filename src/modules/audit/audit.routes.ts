@@ -1,13 +1,13 @@
 /** The audit log for admins: GET /api/audit (filter, paginate) and GET /api/audit/verify (walk the hash chain). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { staffAuth } from '../../http/staff-auth.ts';
+import { staffAuth, type StaffAuthenticator } from '../../http/staff-auth.ts';
 import type { AuditService } from './audit.service.ts';
 
 
-export function auditRoutes({ audit }: { audit: AuditService }): FastifyPluginAsyncZod {
+export function auditRoutes({ audit, staff }: { audit: AuditService; staff: StaffAuthenticator }): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook('onRequest', staffAuth({ role: 'admin' }));
+    app.addHook('onRequest', staffAuth(staff, { role: 'admin' }));
 
     app.get(
       '/api/audit',

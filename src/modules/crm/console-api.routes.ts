@@ -1,7 +1,7 @@
 /** The staff console's JSON API (staff JWT or cookie): clients, KYC, notes, timeline, accounts, transactions, impersonation. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireStaff, staffAuth } from '../../http/staff-auth.ts';
+import { requireStaff, staffAuth, type StaffAuthenticator } from '../../http/staff-auth.ts';
 import { requestMeta, type Actor } from '../audit/audit.ts';
 import { kycStatusSchema } from './crm.ts';
 import type { CrmService } from './crm.service.ts';
@@ -11,9 +11,9 @@ const view = z.looseObject({});
 const problem = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string().optional() }).passthrough();
 const idParam = z.object({ id: z.string().min(1).max(64) });
 
-export function consoleApiRoutes({ crm }: { crm: CrmService }): FastifyPluginAsyncZod {
+export function consoleApiRoutes({ crm, staff }: { crm: CrmService; staff: StaffAuthenticator }): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook('onRequest', staffAuth());
+    app.addHook('onRequest', staffAuth(staff));
     const actor = (request: Parameters<typeof requireStaff>[0]): Actor => {
       const s = requireStaff(request);
       return { type: 'staff', id: s.id, label: s.email };
@@ -80,7 +80,7 @@ export function consoleApiRoutes({ crm }: { crm: CrmService }): FastifyPluginAsy
     app.post(
       '/api/clients/:id/impersonate',
       {
-        onRequest: staffAuth({ role: 'admin' }),
+        onRequest: staffAuth(staff, { role: 'admin' }),
         schema: {
           tags: ['console'],
           summary: "Impersonate: a single-use 15-minute SSO link into the client's trading dashboard (admins only; a reason is required)",

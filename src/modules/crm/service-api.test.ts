@@ -7,7 +7,7 @@ beforeAll(async () => {
   stack = await startStack({ env: { SERVICE_API_RATE_PER_MINUTE: '5' } });
   const b = JSON.stringify({ event: 'client.registered', data: { clientId: 'S1', email: 'svc@example.com', firstName: 'Sam', lastName: 'Service' }, timestamp: '2026-01-01T00:00:00Z' });
   await stack.app.inject({ method: 'POST', url: '/api/webhooks/site', payload: b, headers: { 'content-type': 'application/json', 'x-webhook-signature': hmacSha256Hex(stack.config.SITE_WEBHOOK_SECRET, b) } });
-  for (let i = 0; i < 200 && !(await stack.deps.crm.crm.getClientByEmail('svc@example.com').catch(() => null)); i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 200 && !(await stack.deps.crm.getClientByEmail('svc@example.com').catch(() => null)); i++) await new Promise((r) => setTimeout(r, 25));
 });
 afterAll(() => stack.close());
 
@@ -16,7 +16,7 @@ const call = (token: string, url: string, method: 'GET' | 'PATCH' | 'POST' = 'GE
 
 describe('service API tokens', () => {
   it('accepts a CLI-made token, stored only as a hash', async () => {
-    const t = await stack.deps.crm.serviceTokens.createOrRotate('Platform A', 0);
+    const t = await stack.deps.serviceTokens.createOrRotate('Platform A', 0);
     expect((await call(t.token, '/api/service/clients/svc@example.com')).statusCode).toBe(200);
     const rows = await stack.deps.dbHandle.db.selectFrom('service_tokens').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(t.token.split('_')[2]);
@@ -33,18 +33,18 @@ describe('service API tokens', () => {
   });
 
   it('rejects missing, unknown, revoked and rotated-out tokens with one 401', async () => {
-    const t = await stack.deps.crm.serviceTokens.createOrRotate('Platform B', 0);
-    const rotated = await stack.deps.crm.serviceTokens.createOrRotate('Platform B', 0);
+    const t = await stack.deps.serviceTokens.createOrRotate('Platform B', 0);
+    const rotated = await stack.deps.serviceTokens.createOrRotate('Platform B', 0);
     expect((await call(t.token, '/api/service/clients/svc@example.com')).statusCode).toBe(401);
     expect((await call(rotated.token, '/api/service/clients/svc@example.com')).statusCode).toBe(200);
-    await stack.deps.crm.serviceTokens.revoke(rotated.id);
+    await stack.deps.serviceTokens.revoke(rotated.id);
     expect((await call(rotated.token, '/api/service/clients/svc@example.com')).statusCode).toBe(401);
     expect((await stack.app.inject({ url: '/api/service/clients/svc@example.com' })).statusCode).toBe(401);
     expect((await call('bst_AAAAAAAAAAAA_' + 'A'.repeat(43), '/api/service/clients/svc@example.com')).statusCode).toBe(401);
   });
 
   it('answers 429 with Retry-After beyond the per-token limit, and other tokens are unaffected', async () => {
-    const t = await stack.deps.crm.serviceTokens.createOrRotate('Busy platform', 0);
+    const t = await stack.deps.serviceTokens.createOrRotate('Busy platform', 0);
     const statuses: number[] = [];
     let last;
     for (let i = 0; i < 7; i++) {
@@ -54,14 +54,14 @@ describe('service API tokens', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
     expect(Number(last!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(last!.headers['ratelimit-policy']).toBe('"token";q=5;w=60');
-    const other = await stack.deps.crm.serviceTokens.createOrRotate('Quiet platform', 0);
+    const other = await stack.deps.serviceTokens.createOrRotate('Quiet platform', 0);
     expect((await call(other.token, '/api/service/clients/svc@example.com')).statusCode).toBe(200);
   });
 });
 
 describe('service API endpoints', () => {
   it('updates KYC and adds a note; the activity shows both, newest first; all audited', async () => {
-    const t = await stack.deps.crm.serviceTokens.createOrRotate('Platform C', 0);
+    const t = await stack.deps.serviceTokens.createOrRotate('Platform C', 0);
     const kyc = await call(t.token, '/api/service/clients/svc@example.com/kyc', 'PATCH', { kycStatus: 'approved', kycNotes: 'Documents verified' });
     expect(kyc.statusCode).toBe(200);
     expect(kyc.json()).toMatchObject({ kycStatus: 'approved', kycNotes: 'Documents verified' });

@@ -21,7 +21,7 @@ async function setup(respond: Receiver['respond']) {
   const env = { REDIS_URL: '', WEBHOOK_TIMEOUT_MS: '400', CRM_BASE_URL: crm.url.slice(0, -SITE_PATH.length) };
   const stack: TestStack = await startStack({ clock, env });
   open.push(stack, crm);
-  const outbox = stack.deps.crm.outbox;
+  const outbox = stack.deps.outbox;
   const data = { clientId: 'trd_1', email: 'tia@example.com', kycStatus: 'pending', kycNotes: 'Documents submitted' };
   const id = await stack.deps.dbHandle.db
     .transaction()

@@ -51,7 +51,7 @@ export interface PlatformServiceDeps {
   queue: JobQueue;
   sealer: Sealer;
   connectors: ConnectorRouter;
-  checks: () => CheckService;
+  checks: CheckService;
   outbox: PlatformOutbox;
   ssoSecret: string;
   sessionTtlSeconds: number;
@@ -100,7 +100,7 @@ export function createPlatformService(deps: PlatformServiceDeps) {
   }
 
   async function submitCheck(account: PlatformAccountRow): Promise<void> {
-    const { job_id } = await deps.checks().submit(PLATFORM_TENANT, {
+    const { job_id } = await deps.checks.submit(PLATFORM_TENANT, {
       user_id: account.trader_id,
       challenge_id: account.id,
       mt5_login: account.login,
@@ -268,7 +268,7 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       const out: AccountObjectives[] = [];
       for (const a of rows) {
         let job: Record<string, unknown> | null = null;
-        if (a.check_job_id) job = await deps.checks().get(PLATFORM_TENANT, a.check_job_id).catch(() => null);
+        if (a.check_job_id) job = await deps.checks.get(PLATFORM_TENANT, a.check_job_id).catch(() => null);
         out.push(buildObjectives(a, job));
       }
       return { accounts: out };
@@ -322,7 +322,7 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       const { account_id: accountId, round } = payload;
       const a = await repo.findAccount(accountId);
       if (!a?.check_job_id || a.status !== 'active') return;
-      const job = await deps.checks().get(PLATFORM_TENANT, a.check_job_id);
+      const job = await deps.checks.get(PLATFORM_TENANT, a.check_job_id);
       if (job.status === 'queued' || job.status === 'running') {
         if (round < 60) await deps.queue.enqueue(accountSyncJob, { account_id: accountId, round: round + 1 }, { id: `sync-${accountId}-${a.check_job_id}-${round + 1}`, delayMs: Math.min(30_000, 250 * 2 ** Math.min(round, 7)), maxAttempts: 3 });
         return;

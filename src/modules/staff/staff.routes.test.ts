@@ -113,8 +113,7 @@ describe('staffAuth hook for other modules', () => {
   it("admits admins to { role: 'admin' } routes and answers 403 to agents", async () => {
     const app = Fastify();
     registerErrorHandling(app);
-    app.decorate('staffAuthenticator', stack.deps.staff);
-    app.get('/admin-only', { onRequest: staffAuth({ role: 'admin' }) }, async (req) => ({ who: requireStaff(req).email }));
+    app.get('/admin-only', { onRequest: staffAuth(stack.deps.staff, { role: 'admin' }) }, async (req) => ({ who: requireStaff(req).email }));
     const admin = (await login(ADMIN, '10.0.2.1')).json().token;
     const agent = await stack.deps.staff.login({ email: 'agent2@firm.test', password: 'x' }, { ip: '1', requestId: 'r' }).catch(() => null);
     expect(agent).toBeNull();

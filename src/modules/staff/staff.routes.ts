@@ -34,7 +34,7 @@ export function staffRoutes({ staff, secureCookies }: { staff: StaffService; sec
 
     app.post(
       '/api/auth/logout',
-      { onRequest: staffAuth(), schema: { tags: ['staff'], summary: 'Log out: the token stops working at once', response: { 204: z.null(), 401: problem } } },
+      { onRequest: staffAuth(staff), schema: { tags: ['staff'], summary: 'Log out: the token stops working at once', response: { 204: z.null(), 401: problem } } },
       async (request, reply) => {
         await staff.logout(requireStaff(request), requestMeta(request));
         clearCookie(reply, STAFF_COOKIE, cookie);
@@ -44,7 +44,7 @@ export function staffRoutes({ staff, secureCookies }: { staff: StaffService; sec
 
     app.get(
       '/api/auth/me',
-      { onRequest: staffAuth(), schema: { tags: ['staff'], summary: 'The signed-in staff member', response: { 200: z.object({ id: z.string(), email: z.string(), role: z.enum(['admin', 'agent']), expiresAt: z.string() }), 401: problem } } },
+      { onRequest: staffAuth(staff), schema: { tags: ['staff'], summary: 'The signed-in staff member', response: { 200: z.object({ id: z.string(), email: z.string(), role: z.enum(['admin', 'agent']), expiresAt: z.string() }), 401: problem } } },
       async (request) => {
         const s = requireStaff(request);
         return { id: s.id, email: s.email, role: s.role, expiresAt: new Date(s.exp * 1000).toISOString() };

@@ -9,7 +9,7 @@ let accountId: string;
 
 beforeAll(async () => {
   stack = await startStack({ listen: true, workers: false, connectors: liveRouter(createLiveConnector()), env: { ACCOUNT_POLL_INTERVAL_MS: '300', PUBLIC_URL: 'https://widgets.example.test' } });
-  accountId = (await stack.deps.accountData.accounts.add({ login: '1005', server: 'Brymix-Demo', password: 'demo', name: 'Demo Five' })).id;
+  accountId = (await stack.deps.accounts.add({ login: '1005', server: 'Brymix-Demo', password: 'demo', name: 'Demo Five' })).id;
 });
 afterAll(() => stack.close());
 
@@ -18,7 +18,7 @@ const data = (token: string, extra = '') => stack.app.inject({ url: `/api/widget
 
 describe('widget tokens', () => {
   it('make a URL on PUBLIC_URL whose token reads only the widget data of its account', async () => {
-    const w = await stack.deps.accountData.widgets.create({ account_id: accountId, kind: 'card' });
+    const w = await stack.deps.widgets.create({ account_id: accountId, kind: 'card' });
     expect(w.url).toMatch(/^https:\/\/widgets\.example\.test\/widgets\/card\?token=wgt_[0-9A-Za-z]{43}$/);
     const res = await data(tokenOf(w.url));
     expect(res.statusCode).toBe(200);
@@ -42,32 +42,32 @@ describe('widget tokens', () => {
   });
 
   it('stop working at once when revoked: 404 for data, and the open stream is refused on reconnect', async () => {
-    const w = await stack.deps.accountData.widgets.create({ account_id: accountId, kind: 'positions' });
+    const w = await stack.deps.widgets.create({ account_id: accountId, kind: 'positions' });
     const token = tokenOf(w.url);
     const live = await openSse(`${stack.url}/api/widgets/stream?token=${token}`);
     await live.waitFor((e) => e.event === 'snapshot');
     live.close();
-    await stack.deps.accountData.widgets.revoke(w.id);
+    await stack.deps.widgets.revoke(w.id);
     expect((await data(token)).statusCode).toBe(404);
     expect((await openSse(`${stack.url}/api/widgets/stream?token=${token}`)).status).toBe(404);
     expect((await data('wgt_' + 'x'.repeat(43))).statusCode).toBe(404);
   });
 
   it('enforce the privacy bound to the token; the URL can hide more but never reveal', async () => {
-    const w = await stack.deps.accountData.widgets.create({ account_id: accountId, kind: 'positions', options: { percent_only: true, hide_entry: true } });
+    const w = await stack.deps.widgets.create({ account_id: accountId, kind: 'positions', options: { percent_only: true, hide_entry: true } });
     const body = (await data(tokenOf(w.url), '&streamer=0')).json();
     expect(body).toMatchObject({ balance: null, equity: null, floating_pnl: null, today_pnl: null, currency: null });
     expect(typeof body.percent.gain).toBe('number');
     expect(body.positions[0]).toMatchObject({ open_price: null, sl: null, tp: null, open_time: null, profit: null, volume: null });
     expect(body.chart.unit).toBe('percent');
-    const open = await stack.deps.accountData.widgets.create({ account_id: accountId, kind: 'positions' });
+    const open = await stack.deps.widgets.create({ account_id: accountId, kind: 'positions' });
     const hidden = (await data(tokenOf(open.url), '&hide=positions,entry&streamer=1')).json();
     expect(hidden.positions).toBeNull();
     expect(hidden.equity).toBeNull();
   });
 
   it('delays publishing: nothing reaches a delayed widget before its delay', async () => {
-    const w = await stack.deps.accountData.widgets.create({ account_id: accountId, kind: 'card', options: { delay_seconds: 1 } });
+    const w = await stack.deps.widgets.create({ account_id: accountId, kind: 'card', options: { delay_seconds: 1 } });
     const started = Date.now();
     const s = await openSse(`${stack.url}/api/widgets/stream?token=${tokenOf(w.url)}`);
     try {
@@ -82,9 +82,9 @@ describe('widget tokens', () => {
   });
 
   it('logs widget requests by widget id, never by token', async () => {
-    const w = await stack.deps.accountData.widgets.create({ account_id: accountId });
+    const w = await stack.deps.widgets.create({ account_id: accountId });
     await data(tokenOf(w.url));
-    const { items } = await stack.deps.accountData.accessLog.query({ widget_id: w.id });
+    const { items } = await stack.deps.accessLog.query({ widget_id: w.id });
     expect(items[0]).toMatchObject({ actor: 'widget', account_id: accountId, route: '/api/widgets/data', status: 200 });
     expect(JSON.stringify(items)).not.toContain(tokenOf(w.url));
   });
