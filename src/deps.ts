@@ -92,7 +92,7 @@ export interface DepsOverrides {
   migrate?: boolean;
 }
 
-export interface SiteSettings {
+interface SiteSettings {
   /** Where SSO links send staff: this process's own trading platform unless TRADING_PLATFORM_URL names another. */
   tradingPlatformUrl: string;
   /** Where the trading platform sends its events: this process's own CRM unless CRM_BASE_URL names another. */
@@ -103,7 +103,7 @@ export interface SiteSettings {
 }
 
 /** Platform-side settings default to their CRM-side twins when both run in one process. */
-export function siteSettings(config: Config): SiteSettings {
+function siteSettings(config: Config): SiteSettings {
   const self = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
   const tradingPlatformUrl = (config.TRADING_PLATFORM_URL ?? self).replace(/\/+$/, '');
   return {

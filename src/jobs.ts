@@ -26,11 +26,12 @@ export type AccountSyncPayload = z.infer<typeof accountSyncPayload>;
  * passes the real services, and the compiler checks they fit.
  */
 export interface JobServices {
-  checks: { run(payload: CheckRunPayload, ctx: JobContext): Promise<void> };
-  webhooks: { handleAttempt(payload: WebhookDeliveryPayload): Promise<void> };
-  crm: { processSiteEvent(payload: SiteEventPayload, ctx: JobContext): Promise<void> };
-  outbox: { handleAttempt(payload: OutboxDeliveryPayload): Promise<void> };
-  platform: { syncAccount(payload: AccountSyncPayload): Promise<void> };
+  // Function-typed properties, not methods: their parameters are checked strictly (contravariantly).
+  checks: { run: (payload: CheckRunPayload, ctx: JobContext) => Promise<void> };
+  webhooks: { handleAttempt: (payload: WebhookDeliveryPayload) => Promise<void> };
+  crm: { processSiteEvent: (payload: SiteEventPayload, ctx: JobContext) => Promise<void> };
+  outbox: { handleAttempt: (payload: OutboxDeliveryPayload) => Promise<void> };
+  platform: { syncAccount: (payload: AccountSyncPayload) => Promise<void> };
 }
 
 /** Runs one challenge check (fetches the MT5 history, evaluates the rules, stores the result). */

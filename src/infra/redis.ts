@@ -11,7 +11,7 @@ export interface RedisLogger {
   info(obj: object, msg: string): void;
 }
 
-export function watchRedis<T extends Redis>(client: T, name: string, logger?: RedisLogger): T {
+function watchRedis<T extends Redis>(client: T, name: string, logger?: RedisLogger): T {
   let down = false;
   client.on('error', (err: Error) => {
     if (down) return;

@@ -1,10 +1,10 @@
 /** The Redis feed store (REDIS_URL, npm run test:services); the memory store is exercised by the account feed's tests. */
 import { describe, expect, it } from 'vitest';
-import { newStorage } from '../../../test/storage.ts';
+import { newStorage, testConfig } from '../../../test/storage.ts';
 import { connectRedis } from '../redis.ts';
 import { createRedisFeedStore } from './feed-store.ts';
 
-const redisUrl = process.env.REDIS_URL;
+const redisUrl = testConfig().REDIS_URL;
 
 describe.skipIf(!redisUrl)('Redis feed store', () => {
   it('delivers a published update to a subscriber of another store on the same prefix', async () => {

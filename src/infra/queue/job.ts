@@ -30,7 +30,7 @@ export class InvalidJobPayload extends Error {
  * InvalidJobPayload naming the job and each field at fault.
  */
 export function jobHandlers<Services>(
-  jobs: ReadonlyArray<JobDefinition<any, Services>>,
+  jobs: ReadonlyArray<JobDefinition<JobPayload, Services>>,
   services: Services,
 ): Record<string, JobHandler> {
   const handlers: Record<string, JobHandler> = {};

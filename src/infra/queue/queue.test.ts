@@ -55,7 +55,7 @@ async function until(cond: () => boolean, timeoutMs = 8000): Promise<void> {
   }
 }
 
-const backends: Array<'local' | 'bullmq'> = process.env.REDIS_URL ? ['local', 'bullmq'] : ['local'];
+const backends: Array<'local' | 'bullmq'> = testConfig().REDIS_URL ? ['local', 'bullmq'] : ['local'];
 
 describe.each(backends)('JobQueue (%s)', (backend) => {
   it('runs an enqueued job once with its payload', async () => {
@@ -109,7 +109,15 @@ describe.each(backends)('JobQueue (%s)', (backend) => {
   it('stops after maxAttempts and counts the job as failed', async () => {
     const q = await makeQueue(backend);
     let runs = 0;
-    await q.start({ bad: async () => void (runs++, (() => { throw new Error('always'); })()) }, { concurrency: 1 });
+    await q.start(
+      {
+        bad: async () => {
+          runs++;
+          throw new Error('always');
+        },
+      },
+      { concurrency: 1 },
+    );
     await q.enqueue(kind('bad'), {}, { maxAttempts: 2 });
     await until(() => runs === 2, 10_000);
     await new Promise((r) => setTimeout(r, 300));
