@@ -109,7 +109,9 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   const { clock, keys, staff, audit, sseHub: hub, accountFeed: feed, accessLog, widgets } = deps;
   await app.register(systemRoutes(deps));
   await app.register(checkRoutes({ checks: deps.checks, keys, reportMaxBytes: deps.config.REPORT_MAX_BYTES }));
-  await app.register(accountsPlugin({ keys, accounts: deps.accounts, access: deps.accountAccess, feed, accessLog, widgets, hub, clock, staff }));
+  await app.register(
+    accountsPlugin({ keys, accounts: deps.accounts, access: deps.accountAccess, feed, accessLog, widgets, hub, clock, staff }),
+  );
   await app.register(widgetRoutes({ widgets, feed, hub, clock, accessLog }));
   await app.register(staffRoutes({ staff, secureCookies: deps.site.secureCookies }));
   await app.register(auditRoutes({ audit, staff }));

@@ -127,21 +127,32 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     ...(o.sqliteFile ? { sqliteFile: o.sqliteFile } : {}),
     // PostgreSQL restarting or failing over: said once per lost connection; requests answer 503 meanwhile.
     onConnectionError: (err) =>
-      logger.warn({ err: err.message, code: (err as { code?: string }).code }, 'database connection lost; reconnecting on demand'),
+      logger.warn(
+        { err: err.message, code: (err as { code?: string }).code },
+        'database connection lost; reconnecting on demand',
+      ),
   });
   if (o.migrate !== false) await migrate(dbHandle.db);
   const db = dbHandle.db;
   const redis: RedisConnections | null = config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : null;
   // BullMQ is loaded only when used: the embedded default (and every CLI command) starts faster without it.
   const queue: JobQueue = redis
-    ? new (await import('./infra/queue/bullmq.ts')).BullQueue({ redis, prefix: config.REDIS_PREFIX, logger, lockMs: config.QUEUE_LEASE_MS })
+    ? new (await import('./infra/queue/bullmq.ts')).BullQueue({
+        redis,
+        prefix: config.REDIS_PREFIX,
+        logger,
+        lockMs: config.QUEUE_LEASE_MS,
+      })
     : new LocalQueue({ db, clock, logger, pollMs: config.QUEUE_POLL_MS, leaseMs: config.QUEUE_LEASE_MS });
   const limiter = redis ? createRedisRateLimiter(redis.client, config.REDIS_PREFIX) : createMemoryRateLimiter();
   const feedStore = redis ? createRedisFeedStore(redis, config.REDIS_PREFIX, logger) : createMemoryFeedStore();
   const window = createFixedWindow({ db, clock });
   const metrics = createMetrics({ defaultMetrics: config.NODE_ENV !== 'test' });
   const sealer = new Sealer(decodeKey(config.CREDENTIALS_KEY));
-  const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } : null;
+  const tls =
+    config.TLS_CERT_FILE && config.TLS_KEY_FILE
+      ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) }
+      : null;
   const sseHub = new SseHub(config.SSE_HEARTBEAT_MS);
   const connectors =
     o.connectors ??
@@ -160,7 +171,10 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
   // Uploaded reports are parsed off the event loop, so no upload delays any other request.
   const reportParser = createReportParser({
     timeoutMs: config.REPORT_PARSE_TIMEOUT_MS,
-    zipLimits: { maxEntryBytes: config.REPORT_MAX_ENTRY_INFLATED_BYTES, maxTotalBytes: config.REPORT_MAX_INFLATED_BYTES },
+    zipLimits: {
+      maxEntryBytes: config.REPORT_MAX_ENTRY_INFLATED_BYTES,
+      maxTotalBytes: config.REPORT_MAX_INFLATED_BYTES,
+    },
   });
 
   // --- challenge checker ---
@@ -222,13 +236,23 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
   });
   const accessLog = createAccessLog({ db, clock, logger });
   const accountAccess = createAccountAccess({ accounts, limiter, clock, accessLog });
-  const widgets = createWidgetService({ db, clock, accounts, audit, publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}` });
+  const widgets = createWidgetService({
+    db,
+    clock,
+    accounts,
+    audit,
+    publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+  });
 
   // --- staff, trading platform, CRM ---
   const loginWindowMs = config.LOGIN_WINDOW_SECONDS * 1000;
   const loginThrottle = (scope: 'staff' | 'trader') =>
     createLoginThrottle({ window, scope, maxFailures: config.LOGIN_MAX_FAILURES, windowMs: loginWindowMs });
-  const staffTokens = createStaffTokens({ secret: config.JWT_SECRET, ttlSeconds: config.STAFF_TOKEN_TTL_SECONDS, now: () => clock.now() });
+  const staffTokens = createStaffTokens({
+    secret: config.JWT_SECRET,
+    ttlSeconds: config.STAFF_TOKEN_TTL_SECONDS,
+    now: () => clock.now(),
+  });
   const staff = createStaffService({ db, clock, tokens: staffTokens, audit, throttle: loginThrottle('staff') });
   const serviceTokens = createServiceTokenService({ db, clock, audit, envToken: config.SERVICE_API_TOKEN });
   // The trading platform's side: its events go to CRM_BASE_URL through an outbox.
@@ -265,7 +289,14 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     tradingPlatformUrl: site.tradingPlatformUrl,
     tradingPlatformHasTrader: site.platformIsLocal ? (email) => platform.hasTrader(email) : null,
   });
-  const siteWebhooks = createSiteWebhookReceiver({ db, queue, clock, audit, logger, secret: config.SITE_WEBHOOK_SECRET });
+  const siteWebhooks = createSiteWebhookReceiver({
+    db,
+    queue,
+    clock,
+    audit,
+    logger,
+    secret: config.SITE_WEBHOOK_SECRET,
+  });
 
   return {
     config,

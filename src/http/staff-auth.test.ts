@@ -5,8 +5,20 @@ import type { StaffPrincipal } from '../modules/staff/staff.service.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { requireStaff, staffAuth, type StaffAuthenticator } from './staff-auth.ts';
 
-const ADMIN: StaffPrincipal = { id: 'stf_admin', email: 'admin@firm.test', role: 'admin', jti: 'j1', exp: 2_000_000_000 };
-const AGENT: StaffPrincipal = { id: 'stf_agent', email: 'agent@firm.test', role: 'agent', jti: 'j2', exp: 2_000_000_000 };
+const ADMIN: StaffPrincipal = {
+  id: 'stf_admin',
+  email: 'admin@firm.test',
+  role: 'admin',
+  jti: 'j1',
+  exp: 2_000_000_000,
+};
+const AGENT: StaffPrincipal = {
+  id: 'stf_agent',
+  email: 'agent@firm.test',
+  role: 'agent',
+  jti: 'j2',
+  exp: 2_000_000_000,
+};
 
 /** An authenticator that knows two tokens and records every token it is asked about. */
 function fakeAuthenticator(): StaffAuthenticator & { asked: Array<string | undefined> } {
@@ -29,9 +41,15 @@ function appWith(authenticator: StaffAuthenticator): FastifyInstance {
   const app = Fastify();
   apps.push(app);
   registerErrorHandling(app);
-  app.get('/any-staff', { onRequest: staffAuth(authenticator) }, async (request) => ({ who: requireStaff(request).email }));
-  app.post('/any-staff', { onRequest: staffAuth(authenticator) }, async (request) => ({ who: requireStaff(request).email }));
-  app.get('/admin-only', { onRequest: staffAuth(authenticator, { role: 'admin' }) }, async (request) => ({ who: requireStaff(request).email }));
+  app.get('/any-staff', { onRequest: staffAuth(authenticator) }, async (request) => ({
+    who: requireStaff(request).email,
+  }));
+  app.post('/any-staff', { onRequest: staffAuth(authenticator) }, async (request) => ({
+    who: requireStaff(request).email,
+  }));
+  app.get('/admin-only', { onRequest: staffAuth(authenticator, { role: 'admin' }) }, async (request) => ({
+    who: requireStaff(request).email,
+  }));
   return app;
 }
 
@@ -67,9 +85,18 @@ describe('staffAuth(authenticator)', () => {
   it('reads the staff cookie when there is no bearer token, and wants X-Requested-With on a cookie POST', async () => {
     const authenticator = fakeAuthenticator();
     const app = appWith(authenticator);
-    expect((await app.inject({ url: '/any-staff', headers: { cookie: 'brymix_staff=admin-token' } })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'POST', url: '/any-staff', headers: { cookie: 'brymix_staff=admin-token' } })).statusCode).toBe(403);
-    const withHeader = await app.inject({ method: 'POST', url: '/any-staff', headers: { cookie: 'brymix_staff=admin-token', 'x-requested-with': 'fetch' } });
+    expect((await app.inject({ url: '/any-staff', headers: { cookie: 'brymix_staff=admin-token' } })).statusCode).toBe(
+      200,
+    );
+    expect(
+      (await app.inject({ method: 'POST', url: '/any-staff', headers: { cookie: 'brymix_staff=admin-token' } }))
+        .statusCode,
+    ).toBe(403);
+    const withHeader = await app.inject({
+      method: 'POST',
+      url: '/any-staff',
+      headers: { cookie: 'brymix_staff=admin-token', 'x-requested-with': 'fetch' },
+    });
     expect(withHeader.statusCode).toBe(200);
     expect(authenticator.asked).toEqual(['admin-token', 'admin-token', 'admin-token']);
   });
@@ -77,7 +104,12 @@ describe('staffAuth(authenticator)', () => {
   it('keeps two apps with two authenticators apart', async () => {
     const first = fakeAuthenticator();
     const second: StaffAuthenticator = { authenticate: async () => null };
-    expect((await appWith(first).inject({ url: '/any-staff', headers: { authorization: 'Bearer admin-token' } })).statusCode).toBe(200);
-    expect((await appWith(second).inject({ url: '/any-staff', headers: { authorization: 'Bearer admin-token' } })).statusCode).toBe(401);
+    expect(
+      (await appWith(first).inject({ url: '/any-staff', headers: { authorization: 'Bearer admin-token' } })).statusCode,
+    ).toBe(200);
+    expect(
+      (await appWith(second).inject({ url: '/any-staff', headers: { authorization: 'Bearer admin-token' } }))
+        .statusCode,
+    ).toBe(401);
   });
 });

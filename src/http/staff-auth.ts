@@ -1,9 +1,9 @@
 /**
  * Staff authentication for any module: `app.addHook('onRequest', staffAuth(staff))` or
- * `staffAuth(staff, { role: 'admin' })`, given the staff service. Accepts `Authorization: Bearer <jwt>` (API clients) or the
- * HttpOnly `brymix_staff` cookie set by POST /api/auth/login (console pages); a cookie-authenticated
- * POST/PATCH/DELETE must also send `X-Requested-With` (CSRF). One uniform 401 for every bad token;
- * 403 when the role is not enough. `requireStaff(request)` returns the principal in handlers.
+ * `staffAuth(staff, { role: 'admin' })`, given the staff service. Accepts `Authorization: Bearer <jwt>`
+ * (API clients) or the HttpOnly `brymix_staff` cookie set by POST /api/auth/login (console pages); a
+ * cookie-authenticated POST/PATCH/DELETE must also send `X-Requested-With` (CSRF). One uniform 401 for
+ * every bad token; 403 when the role is not enough. `requireStaff(request)` returns the principal in handlers.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StaffPrincipal, StaffService } from '../modules/staff/staff.service.ts';

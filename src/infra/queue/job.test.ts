@@ -33,7 +33,11 @@ const open: Array<{ queue: JobQueue; handle: DbHandle; storage: StackStorage; re
 async function makeQueue(backend: 'local' | 'bullmq'): Promise<{ queue: JobQueue; handle: DbHandle }> {
   const storage = newStorage();
   const config = testConfig({ DATA_DIR: storage.dataDir });
-  const handle = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: storage.dataDir, ...(servicesMode ? { pgSchema: storage.pgSchema } : {}) });
+  const handle = await openDb({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: storage.dataDir,
+    ...(servicesMode ? { pgSchema: storage.pgSchema } : {}),
+  });
   await migrate(handle.db);
   const logger = createLogger('silent');
   const redis = backend === 'bullmq' && config.REDIS_URL ? connectRedis(config.REDIS_URL) : null;
@@ -93,8 +97,16 @@ describe('typed jobs (local queue)', () => {
     const { queue, handle } = await makeQueue('local');
     await queue.start(jobHandlers([followJob], { payloads: [], attempts: [] }), { concurrency: 1 });
     await queue.enqueue(followJob, { account_id: '' } as never, { id: 'bad-follow', maxAttempts: 5 });
-    await until(async () => (await handle.db.selectFrom('queue_jobs').select('status').where('id', '=', 'bad-follow').executeTakeFirst())?.status === 'failed');
-    const row = await handle.db.selectFrom('queue_jobs').select(['attempts', 'last_error']).where('id', '=', 'bad-follow').executeTakeFirstOrThrow();
+    await until(
+      async () =>
+        (await handle.db.selectFrom('queue_jobs').select('status').where('id', '=', 'bad-follow').executeTakeFirst())
+          ?.status === 'failed',
+    );
+    const row = await handle.db
+      .selectFrom('queue_jobs')
+      .select(['attempts', 'last_error'])
+      .where('id', '=', 'bad-follow')
+      .executeTakeFirstOrThrow();
     expect(row.attempts).toBe(1);
     expect(row.last_error).toMatch(/^job test\.follow: payload does not match its schema \(/);
     expect(row.last_error).toContain('account_id: ');
@@ -111,7 +123,9 @@ describe('jobHandlers', () => {
   });
 
   it('refuses two definitions with one name', () => {
-    expect(() => jobHandlers([followJob, { ...followJob }], { payloads: [], attempts: [] })).toThrow('two job definitions are named test.follow');
+    expect(() => jobHandlers([followJob, { ...followJob }], { payloads: [], attempts: [] })).toThrow(
+      'two job definitions are named test.follow',
+    );
   });
 
   it('types enqueue from the schema', () => {

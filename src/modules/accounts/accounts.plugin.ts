@@ -31,7 +31,17 @@ export function accountsPlugin(d: AccountsPluginDeps): FastifyPluginAsync {
     // The account API is read at high rates: its key checks are cached for a second.
     const keys = cachingKeyService(d.keys, d.clock);
     await app.register(accountRoutes({ keys, access: d.access, feed: d.feed, hub: d.hub, clock: d.clock }));
-    await app.register(adminRoutes({ accounts: d.accounts, keys: d.keys, widgets: d.widgets, accessLog: d.accessLog, feed: d.feed, access: d.access, staff: d.staff }));
+    await app.register(
+      adminRoutes({
+        accounts: d.accounts,
+        keys: d.keys,
+        widgets: d.widgets,
+        accessLog: d.accessLog,
+        feed: d.feed,
+        access: d.access,
+        staff: d.staff,
+      }),
+    );
     await app.register(adminPageRoutes());
   };
 }

@@ -25,7 +25,15 @@ export interface CrmPluginDeps {
 export function crmPlugin(d: CrmPluginDeps): FastifyPluginAsync {
   return async (app) => {
     await app.register(siteWebhookRoutes({ receiver: d.siteWebhooks }));
-    await app.register(serviceRoutes({ crm: d.crm, tokens: d.serviceTokens, window: d.window, audit: d.audit, perMinute: d.serviceRatePerMinute }));
+    await app.register(
+      serviceRoutes({
+        crm: d.crm,
+        tokens: d.serviceTokens,
+        window: d.window,
+        audit: d.audit,
+        perMinute: d.serviceRatePerMinute,
+      }),
+    );
     await app.register(consoleApiRoutes({ crm: d.crm, staff: d.staff }));
     await app.register(consolePageRoutes());
   };
