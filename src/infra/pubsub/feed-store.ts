@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisConnections, RedisLogger } from '../redis.ts';
 
-export type FeedMessageHandler = (accountId: string, json: string) => void;
+type FeedMessageHandler = (accountId: string, json: string) => void;
 
 export interface FeedStore {
   readonly kind: 'memory' | 'redis';
