@@ -94,10 +94,15 @@ await allDone;
 const totalSeconds = (performance.now() - started) / 1000;
 
 latencies.sort((a, b) => a - b);
-const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(0);
-const mode = process.env.DATABASE_URL ? `PostgreSQL + ${process.env.REDIS_URL ? 'Redis/BullMQ' : 'local queue'}` : 'embedded (SQLite + local queue)';
+const pct = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(0);
+const mode = process.env.DATABASE_URL
+  ? `PostgreSQL + ${process.env.REDIS_URL ? 'Redis/BullMQ' : 'local queue'}`
+  : 'embedded (SQLite + local queue)';
 console.log(`mode:                 ${mode}`);
-console.log(`checks:               ${TOTAL} (${SUBMITTERS} concurrent submitters, ${stack.config.WORKER_CONCURRENCY} workers, simulator latency ${stack.config.SIMULATOR_LATENCY_MS} ms)`);
+console.log(
+  `checks:               ${TOTAL} (${SUBMITTERS} concurrent submitters, ${stack.config.WORKER_CONCURRENCY} workers, simulator latency ${stack.config.SIMULATOR_LATENCY_MS} ms)`,
+);
 console.log(`submit throughput:    ${(TOTAL / submitSeconds).toFixed(0)} submits/s`);
 console.log(`end-to-end:           ${(TOTAL / totalSeconds).toFixed(1)} checks/s (submit → verified webhook)`);
 console.log(`latency submit→hook:  p50 ${pct(50)} ms, p95 ${pct(95)} ms, p99 ${pct(99)} ms`);

@@ -34,6 +34,9 @@ const started = Date.now();
 await Promise.all(Array.from({ length: connections }, loop));
 const elapsed = (Date.now() - started) / 1000;
 latencies.sort((a, b) => a - b);
-const q = (p: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0).toFixed(2));
-process.stdout.write(`${JSON.stringify({ requests: latencies.length, errors, non200: statusOther, rps: Math.round(latencies.length / elapsed), p50: q(0.5), p99: q(0.99) })}\n`);
+const q = (p: number) =>
+  Number((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0).toFixed(2));
+process.stdout.write(
+  `${JSON.stringify({ requests: latencies.length, errors, non200: statusOther, rps: Math.round(latencies.length / elapsed), p50: q(0.5), p99: q(0.99) })}\n`,
+);
 await agent.close();

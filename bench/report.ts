@@ -10,7 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseReport, reportToHistory } from '../src/mt5/report/index.ts';
 
-const file = process.argv[2] ?? resolve(import.meta.dirname, '../../shared/fixtures/mt5-reports/ReportHistory-70358000.html');
+const file =
+  process.argv[2] ?? resolve(import.meta.dirname, '../../shared/fixtures/mt5-reports/ReportHistory-70358000.html');
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const TARGET_MS = 50;
@@ -41,6 +42,10 @@ const median = (xs: number[]) => {
 };
 const m = median(times);
 console.log(`file: ${file} (${(bytes.length / 1048576).toFixed(2)} MiB)`);
-console.log(`blocks: ${report.positions.length} positions, ${report.orders.length} orders, ${report.deals.length} deals, ${report.open_positions.length} open positions; mismatches: ${report.mismatches.length}`);
-console.log(`parseReport over ${RUNS} runs after ${WARMUP} warm-up: median ${m.toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}); CPU median ${median(cpuTimes).toFixed(1)} ms — target ≤ ${TARGET_MS} ms: ${m <= TARGET_MS ? 'met' : 'NOT met'}`);
+console.log(
+  `blocks: ${report.positions.length} positions, ${report.orders.length} orders, ${report.deals.length} deals, ${report.open_positions.length} open positions; mismatches: ${report.mismatches.length}`,
+);
+console.log(
+  `parseReport over ${RUNS} runs after ${WARMUP} warm-up: median ${m.toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}); CPU median ${median(cpuTimes).toFixed(1)} ms — target ≤ ${TARGET_MS} ms: ${m <= TARGET_MS ? 'met' : 'NOT met'}`,
+);
 console.log(`reportToHistory: median ${median(historyTimes).toFixed(1)} ms`);

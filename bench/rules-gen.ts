@@ -1,5 +1,6 @@
 /** Deterministic generator of large histories for bench/rules.ts. */
 import type { AccountHistory, Deal, EquitySnapshot } from '../src/mt5/history.ts';
+
 function mulberry32(seed: number) {
   return () => {
     seed |= 0;
@@ -35,22 +36,62 @@ export function generate(deals: number): AccountHistory {
     // Small edge so balances wander without a monotone trend; cents exact.
     const profit = Math.round((rnd() - 0.499) * 400 * volume * 100) / 100;
     const position = ticket;
-    out.push({ ticket: ticket++, order: position, time: iso(t), type: side, entry: 'in', position_id: position, symbol, volume, price: 1.1, profit: 0, commission, swap: 0, fee: 0, comment: '' });
+    out.push({
+      ticket: ticket++,
+      order: position,
+      time: iso(t),
+      type: side,
+      entry: 'in',
+      position_id: position,
+      symbol,
+      volume,
+      price: 1.1,
+      profit: 0,
+      commission,
+      swap: 0,
+      fee: 0,
+      comment: '',
+    });
     balance += commission;
     for (let s = 5_000; s < hold; s += 5_000) {
       const floating = Math.round(profit * (s / hold) * (0.5 + rnd()) * 100) / 100;
-      equity.push({ time: iso(t + s), balance: Math.round(balance * 100) / 100, equity: Math.round((balance + floating) * 100) / 100 });
+      equity.push({
+        time: iso(t + s),
+        balance: Math.round(balance * 100) / 100,
+        equity: Math.round((balance + floating) * 100) / 100,
+      });
     }
     t += hold;
-    out.push({ ticket: ticket++, order: ticket, time: iso(t), type: side === 'buy' ? 'sell' : 'buy', entry: 'out', position_id: position, symbol, volume, price: 1.1, profit, commission, swap: 0, fee: 0, comment: '' });
+    out.push({
+      ticket: ticket++,
+      order: ticket,
+      time: iso(t),
+      type: side === 'buy' ? 'sell' : 'buy',
+      entry: 'out',
+      position_id: position,
+      symbol,
+      volume,
+      price: 1.1,
+      profit,
+      commission,
+      swap: 0,
+      fee: 0,
+      comment: '',
+    });
     balance += profit + commission;
     t += 1_000 + Math.floor(rnd() * 19_000);
   }
   return {
-    account: { login: 'bench', server: 'Bench', currency: 'USD', initial_balance: 100_000, server_utc_offset_minutes: 120, margin_mode: 'hedging' },
+    account: {
+      login: 'bench',
+      server: 'Bench',
+      currency: 'USD',
+      initial_balance: 100_000,
+      server_utc_offset_minutes: 120,
+      margin_mode: 'hedging',
+    },
     deals: out,
     equity,
     positions: [],
   };
 }
-

@@ -11,10 +11,10 @@
  *   npm run bench:rules                 # BENCH_DEALS=1000000, BENCH_RUNS=7 by default
  */
 import type { AccountHistory } from '../src/mt5/history.ts';
-import { generate } from './rules-gen.ts';
-import { decodeHistory, evaluate, evaluateDecoded, type Evaluation } from '../src/rules/index.ts';
 import { ColumnArena } from '../src/rules/arena.ts';
+import { decodeHistory, type Evaluation, evaluate, evaluateDecoded } from '../src/rules/index.ts';
 import { resolveRuleSet } from '../src/rules/ruleset.ts';
+import { generate } from './rules-gen.ts';
 
 const DEALS = Number(process.env.BENCH_DEALS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -60,14 +60,21 @@ const withHashMs = performance.now() - t0;
 const result: Evaluation = engine.last;
 if (JSON.stringify(result) !== JSON.stringify(endToEnd.last)) throw new Error('evaluateDecoded and evaluate disagree');
 
-const line = (times: number[]) => `median ${median(times).toFixed(0)} ms over ${times.length} runs (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`;
-console.log(`history:          ${parsed.deals.length.toLocaleString('en')} deals, ${parsed.equity!.length.toLocaleString('en')} equity snapshots (generated in ${genMs.toFixed(0)} ms)`);
+const line = (times: number[]) =>
+  `median ${median(times).toFixed(0)} ms over ${times.length} runs (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`;
+console.log(
+  `history:          ${parsed.deals.length.toLocaleString('en')} deals, ${parsed.equity!.length.toLocaleString('en')} equity snapshots (generated in ${genMs.toFixed(0)} ms)`,
+);
 console.log(`rules:            ftmo-2step (${rules.map((r) => r.type).join(', ')})`);
 console.log(`JSON.parse:       ${parseMs.toFixed(0)} ms for ${mib(json.length)} MiB (timed separately)`);
 console.log(`decode:           ${line(decode.times)} (timed separately: ISO times -> ms, amounts -> cents)`);
 console.log(`evaluate:         ${line(engine.times)}`);
 console.log(`throughput:       ${rate(median(engine.times))} deals/s on one core (decoded history; target 3,000,000)`);
-console.log(`end to end:       ${line(endToEnd.times)} = ${rate(median(endToEnd.times))} deals/s (decode + evaluate from the parsed JSON)`);
+console.log(
+  `end to end:       ${line(endToEnd.times)} = ${rate(median(endToEnd.times))} deals/s (decode + evaluate from the parsed JSON)`,
+);
 console.log(`with inputs hash: ${withHashMs.toFixed(0)} ms end to end`);
-console.log(`memory:           rss ${mib(rssBefore)} MiB before, ${mib(rssAfter)} MiB after evaluating (input JSON ${mib(json.length)} MiB)`);
+console.log(
+  `memory:           rss ${mib(rssBefore)} MiB before, ${mib(rssAfter)} MiB after evaluating (input JSON ${mib(json.length)} MiB)`,
+);
 console.log(`verdict:          ${result.status} / ${result.outcome}, ${result.violations.length} violations`);

@@ -17,30 +17,34 @@ let events = 0;
 
 function connect(i: number): Promise<void> {
   return new Promise((resolve) => {
-    const req = http.get(`${base}/api/account/${accounts[i % accounts.length]}/stream`, { agent, headers: { 'x-api-key': key!, accept: 'text/event-stream' } }, (res) => {
-      if (res.statusCode !== 200) {
-        failed++;
-        res.resume();
-        return resolve();
-      }
-      open++;
-      resolve();
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        for (let end = buf.indexOf('\n\n'); end >= 0; end = buf.indexOf('\n\n')) {
-          const block = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          if (!block.includes('event: update')) continue;
-          const m = /"fetched_at":"([^"]+)"/.exec(block);
-          if (m) {
-            latencies.push(Date.now() - Date.parse(m[1]!));
-            events++;
-          }
+    const req = http.get(
+      `${base}/api/account/${accounts[i % accounts.length]}/stream`,
+      { agent, headers: { 'x-api-key': key!, accept: 'text/event-stream' } },
+      (res) => {
+        if (res.statusCode !== 200) {
+          failed++;
+          res.resume();
+          return resolve();
         }
-      });
-    });
+        open++;
+        resolve();
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          for (let end = buf.indexOf('\n\n'); end >= 0; end = buf.indexOf('\n\n')) {
+            const block = buf.slice(0, end);
+            buf = buf.slice(end + 2);
+            if (!block.includes('event: update')) continue;
+            const m = /"fetched_at":"([^"]+)"/.exec(block);
+            if (m) {
+              latencies.push(Date.now() - Date.parse(m[1]!));
+              events++;
+            }
+          }
+        });
+      },
+    );
     req.on('error', () => {
       failed++;
       resolve();
@@ -48,11 +52,14 @@ function connect(i: number): Promise<void> {
   });
 }
 
-for (let i = 0; i < n; i += 200) await Promise.all(Array.from({ length: Math.min(200, n - i) }, (_, j) => connect(i + j)));
+for (let i = 0; i < n; i += 200)
+  await Promise.all(Array.from({ length: Math.min(200, n - i) }, (_, j) => connect(i + j)));
 process.stdout.write(`${JSON.stringify({ phase: 'connected', open, failed })}\n`);
 process.on('SIGTERM', () => {
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? null;
-  process.stdout.write(`${JSON.stringify({ phase: 'done', open, failed, events, p50: q(0.5), p99: q(0.99), max: latencies.at(-1) ?? null })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ phase: 'done', open, failed, events, p50: q(0.5), p99: q(0.99), max: latencies.at(-1) ?? null })}\n`,
+  );
   process.exit(0);
 });

@@ -10,23 +10,46 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { startStack } from '../test/harness.ts';
 import { createLiveConnector, liveRouter } from '../test/factories/live-connector.ts';
+import { startStack } from '../test/harness.ts';
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 10_000);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 
-const stack = await startStack({ listen: true, workers: false, connectors: liveRouter(createLiveConnector()), env: { LOG_LEVEL: 'silent', ACCOUNT_POLL_INTERVAL_MS: '1000' } });
+const stack = await startStack({
+  listen: true,
+  workers: false,
+  connectors: liveRouter(createLiveConnector()),
+  env: { LOG_LEVEL: 'silent', ACCOUNT_POLL_INTERVAL_MS: '1000' },
+});
 const created = await stack.deps.keys.create('Fan-out Firm');
-await stack.deps.accounts.setLimits(created.id, { per_minute: 10_000_000, account_interval_seconds: 0.001, account_burst: 1_000_000 });
+await stack.deps.accounts.setLimits(created.id, {
+  per_minute: 10_000_000,
+  account_interval_seconds: 0.001,
+  account_burst: 1_000_000,
+});
 const ids: string[] = [];
-for (let i = 0; i < ACCOUNTS; i++) ids.push((await stack.deps.accounts.add({ login: String(20_000 + i), server: 'Brymix-Demo', password: 'demo', key_id: created.id })).id);
+for (let i = 0; i < ACCOUNTS; i++)
+  ids.push(
+    (
+      await stack.deps.accounts.add({
+        login: String(20_000 + i),
+        server: 'Brymix-Demo',
+        password: 'demo',
+        key_id: created.id,
+      })
+    ).id,
+  );
 const gc = (globalThis as { gc?: () => void }).gc;
 gc?.();
 const rssBefore = process.memoryUsage().rss;
 
-const child = spawn(process.execPath, ['--import', 'tsx', 'bench/sse-client.ts', stack.url, created.key, String(STREAMS), ...ids], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', 'bench/sse-client.ts', stack.url, created.key, String(STREAMS), ...ids],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const lines = createInterface({ input: child.stdout! });
 const next = () => new Promise<Record<string, number>>((r) => lines.once('line', (l) => r(JSON.parse(l))));
 const t0 = Date.now();
@@ -45,9 +68,13 @@ child.kill('SIGTERM');
 const result = await done;
 clearInterval(sampler);
 const mib = (b: number) => Math.round(b / 1048576);
-console.log(`streams open ${connected.open} (failed ${connected.failed}) in ${connectSeconds.toFixed(1)} s; server streams ${stack.deps.sseHub.size}; ${ACCOUNTS} accounts, poll 1 s, ${SECONDS} s measured; upstream reads ${stack.deps.accountFeed.upstreamReads}`);
+console.log(
+  `streams open ${connected.open} (failed ${connected.failed}) in ${connectSeconds.toFixed(1)} s; server streams ${stack.deps.sseHub.size}; ${ACCOUNTS} accounts, poll 1 s, ${SECONDS} s measured; upstream reads ${stack.deps.accountFeed.upstreamReads}`,
+);
 console.log('| streams | accounts | update events | latency p50 / p99 / max | server RSS before → peak | peak heap |');
 console.log('|---|---|---|---|---|---|');
-console.log(`| ${connected.open} | ${ACCOUNTS} | ${result.events} | ${result.p50} / ${result.p99} / ${result.max} ms | ${mib(rssBefore)} → ${mib(peakRss)} MiB | ${mib(peakHeap)} MiB |`);
+console.log(
+  `| ${connected.open} | ${ACCOUNTS} | ${result.events} | ${result.p50} / ${result.p99} / ${result.max} ms | ${mib(rssBefore)} → ${mib(peakRss)} MiB | ${mib(peakHeap)} MiB |`,
+);
 await stack.close();
 process.exit(0);

@@ -2,7 +2,7 @@
  * Initial schema. Portable between SQLite and PostgreSQL: text ids, bigint epoch-ms times,
  * double precision money inputs, JSON as text. Migrations never import from src/.
  */
-import { PostgresAdapter, type Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -42,7 +42,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('started_at', 'bigint')
     .addColumn('finished_at', 'bigint')
     .execute();
-  await db.schema.createIndex('check_jobs_tenant_created').on('check_jobs').columns(['tenant_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('check_jobs_tenant_created')
+    .on('check_jobs')
+    .columns(['tenant_id', 'created_at'])
+    .execute();
   await db.schema.createIndex('check_jobs_status_created').on('check_jobs').columns(['status', 'created_at']).execute();
 
   await db.schema
@@ -69,7 +73,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('delivered_at', 'bigint')
     .execute();
-  await db.schema.createIndex('webhook_deliveries_status_next').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+  await db.schema
+    .createIndex('webhook_deliveries_status_next')
+    .on('webhook_deliveries')
+    .columns(['status', 'next_attempt_at'])
+    .execute();
 
   const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
   await db.schema
@@ -84,7 +92,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('response_body', 'text')
     .addColumn('next_retry_at', 'bigint')
     .execute();
-  await db.schema.createIndex('webhook_attempts_delivery').on('webhook_attempts').columns(['delivery_id', 'attempt']).execute();
+  await db.schema
+    .createIndex('webhook_attempts_delivery')
+    .on('webhook_attempts')
+    .columns(['delivery_id', 'attempt'])
+    .execute();
 
   await db.schema
     .createTable('queue_jobs')
@@ -105,7 +117,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['queue_jobs', 'webhook_attempts', 'webhook_deliveries', 'idempotency_keys', 'check_jobs', 'api_keys']) {
+  for (const t of [
+    'queue_jobs',
+    'webhook_attempts',
+    'webhook_deliveries',
+    'idempotency_keys',
+    'check_jobs',
+    'api_keys',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
 }

@@ -4,7 +4,7 @@
  * and the API access log. Portable between SQLite and PostgreSQL: text ids, bigint epoch-ms times,
  * JSON as text. Migrations never import from src/.
  */
-import { PostgresAdapter, type Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema

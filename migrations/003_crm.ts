@@ -110,7 +110,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('completed_at', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('crm_transactions_client').on('crm_transactions').columns(['client_id', 'completed_at']).execute();
+  await db.schema
+    .createIndex('crm_transactions_client')
+    .on('crm_transactions')
+    .columns(['client_id', 'completed_at'])
+    .execute();
 
   await db.schema
     .createTable('crm_notes')
@@ -147,7 +151,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('received_at', 'bigint', (c) => c.notNull())
     .addColumn('processed_at', 'bigint')
     .execute();
-  await db.schema.createIndex('crm_webhook_events_status').on('crm_webhook_events').columns(['status', 'received_at']).execute();
+  await db.schema
+    .createIndex('crm_webhook_events_status')
+    .on('crm_webhook_events')
+    .columns(['status', 'received_at'])
+    .execute();
 
   await db.schema
     .createTable('service_tokens')
@@ -245,14 +253,33 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('delivered_at', 'bigint')
     .execute();
-  await db.schema.createIndex('platform_outbox_status_next').on('platform_outbox').columns(['status', 'next_attempt_at']).execute();
+  await db.schema
+    .createIndex('platform_outbox_status_next')
+    .on('platform_outbox')
+    .columns(['status', 'next_attempt_at'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const t of [
-    'platform_outbox', 'platform_transactions', 'platform_accounts', 'platform_sessions', 'platform_traders', 'sso_used_tokens',
-    'rate_counters', 'service_tokens', 'crm_webhook_events', 'crm_activity', 'crm_notes', 'crm_transactions', 'crm_accounts',
-    'crm_kyc_history', 'crm_clients', 'audit_log', 'staff_token_revocations', 'staff_users',
+    'platform_outbox',
+    'platform_transactions',
+    'platform_accounts',
+    'platform_sessions',
+    'platform_traders',
+    'sso_used_tokens',
+    'rate_counters',
+    'service_tokens',
+    'crm_webhook_events',
+    'crm_activity',
+    'crm_notes',
+    'crm_transactions',
+    'crm_accounts',
+    'crm_kyc_history',
+    'crm_clients',
+    'audit_log',
+    'staff_token_revocations',
+    'staff_users',
   ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }

@@ -12,9 +12,15 @@ function reachable(url, fallbackPort) {
   const u = new URL(url);
   return new Promise((resolve) => {
     const s = net.connect({ host: u.hostname, port: Number(u.port || fallbackPort) });
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
-    s.setTimeout(2000, () => { s.destroy(); resolve(false); });
+    s.setTimeout(2000, () => {
+      s.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -35,9 +41,18 @@ async function ensure(name, url, port, start) {
 }
 
 let pgVersion = '';
-try { pgVersion = readdirSync('/etc/postgresql')[0] ?? ''; } catch { /* not installed here */ }
+try {
+  pgVersion = readdirSync('/etc/postgresql')[0] ?? '';
+} catch {
+  /* not installed here */
+}
 await ensure('PostgreSQL', DATABASE_URL, 5432, `pg_ctlcluster --skip-systemctl-redirect ${pgVersion} main start`);
-await ensure('Redis', REDIS_URL, 6379, 'mkdir -p /var/lib/redis /var/log/redis && redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log');
+await ensure(
+  'Redis',
+  REDIS_URL,
+  6379,
+  'mkdir -p /var/lib/redis /var/log/redis && redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log',
+);
 
 const r = spawnSync('npx', ['vitest', 'run', ...process.argv.slice(2)], {
   stdio: 'inherit',

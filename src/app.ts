@@ -1,17 +1,23 @@
 /** createApp(deps): plugins, one register() per module, error handling. No I/O of its own. */
-import swagger from '@fastify/swagger';
-import fastifyStatic from '@fastify/static';
-import swaggerUi from '@fastify/swagger-ui';
+
 import { fileURLToPath } from 'node:url';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { Deps } from './deps.ts';
-import { newId } from './infra/crypto/index.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { refuseNulCharacters } from './http/nul-guard.ts';
 import { documentSecurity, SECURITY_SCHEMES } from './http/openapi-security.ts';
 import { lazyChildLoggerFactory } from './http/request-logger.ts';
 import { systemRoutes } from './http/system.routes.ts';
+import { newId } from './infra/crypto/index.ts';
 import { accountsPlugin } from './modules/accounts/accounts.plugin.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { checkRoutes } from './modules/checks/check.routes.ts';
@@ -39,7 +45,9 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     // The account API and widget feeds write every request to the access log (who, what, status,
     // latency); repeating each in the process log at thousands a second would only be noise.
     // Their errors are still logged.
-    logController: new LogController({ disableRequestLogging: (req: { url?: string }) => ACCESS_LOGGED.test(req.url ?? '') }),
+    logController: new LogController({
+      disableRequestLogging: (req: { url?: string }) => ACCESS_LOGGED.test(req.url ?? ''),
+    }),
     trustProxy: deps.config.TRUST_PROXY_CIDRS.length > 0 ? [...deps.config.TRUST_PROXY_CIDRS] : false,
     ajv: { customOptions: { removeAdditional: false } },
     ...(deps.tls ? { https: deps.tls } : {}),
@@ -97,7 +105,13 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // Browser pages' assets: web/ at /static/, and the charting library from node_modules.
-  await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/static/', decorateReply: true, index: false, maxAge: 300_000 });
+  await app.register(fastifyStatic, {
+    root: WEB_DIR,
+    prefix: '/static/',
+    decorateReply: true,
+    index: false,
+    maxAge: 300_000,
+  });
   app.get('/static/vendor/lightweight-charts.js', { schema: { hide: true } }, (_request, reply) =>
     reply.sendFile('lightweight-charts.standalone.production.js', LIGHTWEIGHT_CHARTS_DIR, { maxAge: 86_400_000 }),
   );
@@ -110,7 +124,17 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(systemRoutes(deps));
   await app.register(checkRoutes({ checks: deps.checks, keys, reportMaxBytes: deps.config.REPORT_MAX_BYTES }));
   await app.register(
-    accountsPlugin({ keys, accounts: deps.accounts, access: deps.accountAccess, feed, accessLog, widgets, hub, clock, staff }),
+    accountsPlugin({
+      keys,
+      accounts: deps.accounts,
+      access: deps.accountAccess,
+      feed,
+      accessLog,
+      widgets,
+      hub,
+      clock,
+      staff,
+    }),
   );
   await app.register(widgetRoutes({ widgets, feed, hub, clock, accessLog }));
   await app.register(staffRoutes({ staff, secureCookies: deps.site.secureCookies }));

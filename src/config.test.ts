@@ -34,21 +34,43 @@ describe('config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'brymix-config-'));
     const envFile = join(dir, '.env');
     writeFileSync(envFile, 'MT5_BROKER_A_PASSWORD=from-file\nMT5_BROKER_B_PASSWORD=overridden\n');
-    const c = loadConfig({ env: { MT5_BROKER_B_PASSWORD: 'from-env', MT5_SERVERS_FILE: './x.json', DATABASE_PASSWORD: 'no', MT5_EMPTY_PASSWORD: '' }, envFile, notice: () => undefined });
+    const c = loadConfig({
+      env: {
+        MT5_BROKER_B_PASSWORD: 'from-env',
+        MT5_SERVERS_FILE: './x.json',
+        DATABASE_PASSWORD: 'no',
+        MT5_EMPTY_PASSWORD: '',
+      },
+      envFile,
+      notice: () => undefined,
+    });
     expect(c.MT5_PASSWORDS).toEqual({ MT5_BROKER_A_PASSWORD: 'from-file', MT5_BROKER_B_PASSWORD: 'from-env' });
     expect(Object.isFrozen(c.MT5_PASSWORDS)).toBe(true);
   });
 
   it('refuses the same secret for staff tokens and SSO tokens', () => {
     const same = 'x'.repeat(48);
-    expect(() => loadConfig({ env: { JWT_SECRET: same, SSO_SECRET: same }, envFile: false })).toThrow(/JWT_SECRET and SSO_SECRET/);
-    expect(() => loadConfig({ env: { JWT_SECRET: same, SSO_SECRET: 'y'.repeat(48), CRM_SSO_SECRET: same }, envFile: false })).toThrow(ConfigError);
-    expect(loadConfig({ env: { JWT_SECRET: same, SSO_SECRET: 'y'.repeat(48) }, envFile: false }).SSO_SECRET).toBe('y'.repeat(48));
+    expect(() => loadConfig({ env: { JWT_SECRET: same, SSO_SECRET: same }, envFile: false })).toThrow(
+      /JWT_SECRET and SSO_SECRET/,
+    );
+    expect(() =>
+      loadConfig({ env: { JWT_SECRET: same, SSO_SECRET: 'y'.repeat(48), CRM_SSO_SECRET: same }, envFile: false }),
+    ).toThrow(ConfigError);
+    expect(loadConfig({ env: { JWT_SECRET: same, SSO_SECRET: 'y'.repeat(48) }, envFile: false }).SSO_SECRET).toBe(
+      'y'.repeat(48),
+    );
   });
 
   it('names the variable when a value is invalid', () => {
-    expect(() => loadConfig({ env: { PORT: 'eighty', WEBHOOK_SECRET: 'x'.repeat(40), CREDENTIALS_KEY: 'A'.repeat(43) }, envFile: false })).toThrow(ConfigError);
-    expect(() => loadConfig({ env: { WEBHOOK_SECRET: 'short', CREDENTIALS_KEY: 'A'.repeat(43) }, envFile: false })).toThrow(/WEBHOOK_SECRET/);
+    expect(() =>
+      loadConfig({
+        env: { PORT: 'eighty', WEBHOOK_SECRET: 'x'.repeat(40), CREDENTIALS_KEY: 'A'.repeat(43) },
+        envFile: false,
+      }),
+    ).toThrow(ConfigError);
+    expect(() =>
+      loadConfig({ env: { WEBHOOK_SECRET: 'short', CREDENTIALS_KEY: 'A'.repeat(43) }, envFile: false }),
+    ).toThrow(/WEBHOOK_SECRET/);
   });
 
   it('allows loopback callbacks in development and nothing private in production', () => {
@@ -62,9 +84,14 @@ describe('config', () => {
     const c = loadConfig({ env: base, envFile: false });
     expect(c.METRICS_ALLOW_CIDRS).toEqual(['127.0.0.0/8', '::1/128']);
     expect(c.METRICS_TOKEN).toBeUndefined();
-    expect(loadConfig({ env: { ...base, METRICS_ALLOW_CIDRS: '10.0.0.0/8, 192.0.2.7' }, envFile: false }).METRICS_ALLOW_CIDRS).toEqual(['10.0.0.0/8', '192.0.2.7']);
+    expect(
+      loadConfig({ env: { ...base, METRICS_ALLOW_CIDRS: '10.0.0.0/8, 192.0.2.7' }, envFile: false })
+        .METRICS_ALLOW_CIDRS,
+    ).toEqual(['10.0.0.0/8', '192.0.2.7']);
     expect(loadConfig({ env: { ...base, METRICS_ALLOW_CIDRS: '' }, envFile: false }).METRICS_ALLOW_CIDRS).toEqual([]);
-    expect(() => loadConfig({ env: { ...base, METRICS_ALLOW_CIDRS: 'prometheus.internal' }, envFile: false })).toThrow(/METRICS_ALLOW_CIDRS: must be comma-separated IP addresses or CIDRs/);
+    expect(() => loadConfig({ env: { ...base, METRICS_ALLOW_CIDRS: 'prometheus.internal' }, envFile: false })).toThrow(
+      /METRICS_ALLOW_CIDRS: must be comma-separated IP addresses or CIDRs/,
+    );
     expect(() => loadConfig({ env: { ...base, METRICS_TOKEN: 'short' }, envFile: false })).toThrow(/METRICS_TOKEN/);
   });
 

@@ -2,7 +2,7 @@
 import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { createDeps } from './deps.ts';
-import { startWorkers, type RunningWorkers } from './worker.ts';
+import { type RunningWorkers, startWorkers } from './worker.ts';
 
 export async function serve(options: { workers?: boolean } = {}): Promise<void> {
   const config = loadConfig();
@@ -12,7 +12,12 @@ export async function serve(options: { workers?: boolean } = {}): Promise<void> 
   const workers: RunningWorkers | null = runWorkers ? await startWorkers(deps) : null;
   await app.listen({ host: config.HOST, port: config.PORT });
   deps.logger.info(
-    { url: `http://localhost:${config.PORT}`, database: deps.dbHandle.location, queue: deps.queue.kind, workers: runWorkers ? config.WORKER_CONCURRENCY : 0 },
+    {
+      url: `http://localhost:${config.PORT}`,
+      database: deps.dbHandle.location,
+      queue: deps.queue.kind,
+      workers: runWorkers ? config.WORKER_CONCURRENCY : 0,
+    },
     'brymix is serving',
   );
   installShutdown(deps.logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
@@ -26,14 +31,21 @@ export async function runWorker(): Promise<void> {
   const config = loadConfig();
   const deps = await createDeps(config);
   const workers = await startWorkers(deps);
-  deps.logger.info({ database: deps.dbHandle.location, queue: deps.queue.kind, concurrency: config.WORKER_CONCURRENCY }, 'brymix worker started');
+  deps.logger.info(
+    { database: deps.dbHandle.location, queue: deps.queue.kind, concurrency: config.WORKER_CONCURRENCY },
+    'brymix worker started',
+  );
   installShutdown(deps.logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
     await workers.stop(config.SHUTDOWN_TIMEOUT_MS);
     await deps.close();
   });
 }
 
-function installShutdown(logger: { info: (o: object, m: string) => void; error: (o: object, m: string) => void }, timeoutMs: number, drain: () => Promise<void>): void {
+function installShutdown(
+  logger: { info: (o: object, m: string) => void; error: (o: object, m: string) => void },
+  timeoutMs: number,
+  drain: () => Promise<void>,
+): void {
   let closing = false;
   const onSignal = (signal: string) => {
     if (closing) return;

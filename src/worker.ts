@@ -5,7 +5,7 @@
  */
 import type { Deps } from './deps.ts';
 import { jobHandlers } from './infra/queue/job.ts';
-import { jobs, type JobServices } from './jobs.ts';
+import { type JobServices, jobs } from './jobs.ts';
 import { DEDUPE_KEEP_MS } from './modules/crm/site-webhook.ts';
 
 export interface RunningWorkers {

@@ -3,14 +3,24 @@
  * check finishes and its webhook arrives, retries with the same webhook-id. Then scan everything
  * the run left behind (logs, database file, Redis) for the MT5 passwords.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkBody, startReceiver, type Receiver } from './harness.ts';
-import { dropStorage, ensureSchema, freePort, newStorage, schemaDatabaseUrl, servicesMode, TEST_CREDENTIALS_KEY, TEST_WEBHOOK_SECRET, type StackStorage } from './storage.ts';
+import { checkBody, type Receiver, startReceiver } from './harness.ts';
+import {
+  dropStorage,
+  ensureSchema,
+  freePort,
+  newStorage,
+  type StackStorage,
+  schemaDatabaseUrl,
+  servicesMode,
+  TEST_CREDENTIALS_KEY,
+  TEST_WEBHOOK_SECRET,
+} from './storage.ts';
 
 const BIN = resolve('bin/brymix');
 const CANARY_PASSWORD = 'Canary-Pw-7f3e9a1c';
@@ -37,14 +47,16 @@ function serverEnv(): NodeJS.ProcessEnv {
     SIMULATOR_LATENCY_MS: '400',
     CALLBACK_ALLOW_CIDRS: '127.0.0.0/8',
     REDIS_PREFIX: storage.redisPrefix,
-    ...(servicesMode
-      ? { DATABASE_URL: schemaDatabaseUrl(storage), REDIS_URL: process.env.REDIS_URL! }
-      : {}),
+    ...(servicesMode ? { DATABASE_URL: schemaDatabaseUrl(storage), REDIS_URL: process.env.REDIS_URL! } : {}),
   };
 }
 
 async function startServer(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve'], { env: serverEnv(), cwd: storage.dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: serverEnv(),
+    cwd: storage.dataDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
   const end = Date.now() + 20_000;
@@ -62,10 +74,15 @@ async function startServer(): Promise<ChildProcess> {
 
 async function createKey(): Promise<string> {
   return new Promise((res, rej) => {
-    const c = spawn(process.execPath, [BIN, 'keys', 'create', 'Crash Firm'], { env: serverEnv(), cwd: storage.dataDir });
+    const c = spawn(process.execPath, [BIN, 'keys', 'create', 'Crash Firm'], {
+      env: serverEnv(),
+      cwd: storage.dataDir,
+    });
     let out = '';
     c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    c.on('exit', (code) => (code === 0 ? res(out.trim().split('\n').at(-1)!) : rej(new Error(`keys create exited ${code}`))));
+    c.on('exit', (code) =>
+      code === 0 ? res(out.trim().split('\n').at(-1)!) : rej(new Error(`keys create exited ${code}`)),
+    );
   });
 }
 
@@ -113,7 +130,9 @@ describe('crash recovery', () => {
       const r = await fetch(`http://127.0.0.1:${port}/api/v1/check`, {
         method: 'POST',
         headers: { 'x-api-key': key, 'content-type': 'application/json' },
-        body: JSON.stringify(checkBody({ mt5_login: login, challenge_id: `crash-${login}`, callback_url: receiver.url })),
+        body: JSON.stringify(
+          checkBody({ mt5_login: login, challenge_id: `crash-${login}`, callback_url: receiver.url }),
+        ),
       });
       expect(r.status).toBe(200);
       jobIds.push(((await r.json()) as { job_id: string }).job_id);
@@ -122,13 +141,16 @@ describe('crash recovery', () => {
     const bad = await fetch(`http://127.0.0.1:${port}/api/v1/check`, {
       method: 'POST',
       headers: { 'x-api-key': key, 'content-type': 'application/json' },
-      body: JSON.stringify(checkBody({ mt5_password: CANARY_PASSWORD, challenge_id: 'crash-canary', callback_url: receiver.url })),
+      body: JSON.stringify(
+        checkBody({ mt5_password: CANARY_PASSWORD, challenge_id: 'crash-canary', callback_url: receiver.url }),
+      ),
     });
     jobIds.push(((await bad.json()) as { job_id: string }).job_id);
 
     // Wait until something is running, then kill without any chance to clean up.
     const end = Date.now() + 10_000;
-    while (!(await Promise.all(jobIds.map(job))).some((j) => j.status === 'running') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    while (!(await Promise.all(jobIds.map(job))).some((j) => j.status === 'running') && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 20));
     server.kill('SIGKILL');
     await new Promise((r) => server.once('exit', r));
     const unfinishedAtKill = jobIds.length; // at most WORKER_CONCURRENCY of them finished; most were waiting or running
@@ -136,11 +158,20 @@ describe('crash recovery', () => {
     const restarted = await startServer();
     try {
       const deadline = Date.now() + 45_000;
-      const delivered = () => new Set(receiver.received.filter((h) => firstSeen.has(String(h.json.job_id)) && h.json.job_id).map((h) => String(h.json.job_id)));
+      const delivered = () =>
+        new Set(
+          receiver.received
+            .filter((h) => firstSeen.has(String(h.json.job_id)) && h.json.job_id)
+            .map((h) => String(h.json.job_id)),
+        );
       while (Date.now() < deadline) {
         const statuses = await Promise.all(jobIds.map(job));
         const okHooks = jobIds.filter((id) => receiver.received.filter((h) => h.json.job_id === id).length >= 2);
-        if (statuses.every((s) => !['queued', 'running'].includes(String(s.status))) && okHooks.length === jobIds.length) break;
+        if (
+          statuses.every((s) => !['queued', 'running'].includes(String(s.status))) &&
+          okHooks.length === jobIds.length
+        )
+          break;
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(delivered().size).toBe(unfinishedAtKill);
@@ -178,7 +209,14 @@ describe('crash recovery', () => {
       await c.connect();
       try {
         await c.query(`set search_path to "${storage.pgSchema}"`);
-        for (const table of ['check_jobs', 'webhook_deliveries', 'webhook_attempts', 'queue_jobs', 'idempotency_keys', 'api_keys']) {
+        for (const table of [
+          'check_jobs',
+          'webhook_deliveries',
+          'webhook_attempts',
+          'queue_jobs',
+          'idempotency_keys',
+          'api_keys',
+        ]) {
           const rows = await c.query(`select * from ${table}`);
           const dump = JSON.stringify(rows.rows);
           expect(dump).not.toContain(CANARY_PASSWORD);
@@ -194,7 +232,19 @@ describe('crash recovery', () => {
         for (const k of keys) {
           const type = await r.type(k);
           const value =
-            type === 'hash' ? JSON.stringify(await r.hgetall(k)) : type === 'string' ? await r.get(k) : type === 'list' ? JSON.stringify(await r.lrange(k, 0, -1)) : type === 'zset' ? JSON.stringify(await r.zrange(k, 0, -1)) : type === 'set' ? JSON.stringify(await r.smembers(k)) : type === 'stream' ? JSON.stringify(await r.xrange(k, '-', '+')) : '';
+            type === 'hash'
+              ? JSON.stringify(await r.hgetall(k))
+              : type === 'string'
+                ? await r.get(k)
+                : type === 'list'
+                  ? JSON.stringify(await r.lrange(k, 0, -1))
+                  : type === 'zset'
+                    ? JSON.stringify(await r.zrange(k, 0, -1))
+                    : type === 'set'
+                      ? JSON.stringify(await r.smembers(k))
+                      : type === 'stream'
+                        ? JSON.stringify(await r.xrange(k, '-', '+'))
+                        : '';
           expect(value ?? '').not.toContain(CANARY_PASSWORD);
           expect(value ?? '').not.toContain('"demo"');
         }

@@ -7,13 +7,22 @@
  * the rest of the suite is undisturbed; `scripts/test-services.mjs` then runs this file alone with
  * BRYMIX_TEST_PG_RESTART=1, which stops and starts the real local PostgreSQL cluster instead.
  */
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpProxy, type TcpProxy } from './factories/tcp-proxy.ts';
-import { checkBody, startReceiver, type Receiver } from './harness.ts';
-import { dropStorage, ensureSchema, freePort, newStorage, servicesMode, TEST_CREDENTIALS_KEY, TEST_WEBHOOK_SECRET, type StackStorage } from './storage.ts';
+import { checkBody, type Receiver, startReceiver } from './harness.ts';
+import {
+  dropStorage,
+  ensureSchema,
+  freePort,
+  newStorage,
+  type StackStorage,
+  servicesMode,
+  TEST_CREDENTIALS_KEY,
+  TEST_WEBHOOK_SECRET,
+} from './storage.ts';
 
 const BIN = resolve('bin/brymix');
 const realRestart = process.env.BRYMIX_TEST_PG_RESTART === '1';
@@ -54,7 +63,8 @@ function serverEnv(): NodeJS.ProcessEnv {
 
 const pgCluster = () => `${readdirSync('/etc/postgresql')[0]} main`;
 async function outage(): Promise<void> {
-  if (realRestart) execSync(`pg_ctlcluster --skip-systemctl-redirect ${pgCluster()} stop -m fast`, { stdio: 'inherit' });
+  if (realRestart)
+    execSync(`pg_ctlcluster --skip-systemctl-redirect ${pgCluster()} stop -m fast`, { stdio: 'inherit' });
   else await proxy!.stop();
 }
 async function restore(): Promise<void> {
@@ -62,7 +72,10 @@ async function restore(): Promise<void> {
   else await proxy!.start();
 }
 
-async function request(path: string, init: RequestInit = {}): Promise<{ status: number; retryAfter: string | null; body: Record<string, unknown> }> {
+async function request(
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; retryAfter: string | null; body: Record<string, unknown> }> {
   const r = await fetch(`http://127.0.0.1:${port}${path}`, init);
   const text = await r.text();
   let body: Record<string, unknown> = {};
@@ -106,7 +119,9 @@ describe.skipIf(!servicesMode)('PostgreSQL going away under load', () => {
       let out = '';
       c.stdout.on('data', (d: Buffer) => (out += d.toString()));
       c.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      c.on('exit', (code) => (code === 0 ? res(out.trim().split('\n').at(-1)!) : rej(new Error(`keys create exited ${code}: ${out}`))));
+      c.on('exit', (code) =>
+        code === 0 ? res(out.trim().split('\n').at(-1)!) : rej(new Error(`keys create exited ${code}: ${out}`)),
+      );
     });
   }, 60_000);
 
@@ -137,7 +152,10 @@ describe.skipIf(!servicesMode)('PostgreSQL going away under load', () => {
     const load = (async () => {
       let i = 0;
       while (loading) {
-        const r = i % 10 === 0 ? await submit(`load-${i}`) : await request(`/api/v1/job/${String(before.body.job_id)}`, { headers: { 'x-api-key': key } });
+        const r =
+          i % 10 === 0
+            ? await submit(`load-${i}`)
+            : await request(`/api/v1/job/${String(before.body.job_id)}`, { headers: { 'x-api-key': key } });
         answers.push({ status: r.status, retryAfter: r.retryAfter, code: r.body.code });
         i++;
         await new Promise((res) => setTimeout(res, 10));
@@ -160,7 +178,11 @@ describe.skipIf(!servicesMode)('PostgreSQL going away under load', () => {
     expect(server.exitCode).toBeNull();
 
     await restore();
-    await until('/readyz to answer 200 again', async () => ((await request('/readyz')).status === 200 ? true : null), 60_000);
+    await until(
+      '/readyz to answer 200 again',
+      async () => ((await request('/readyz')).status === 200 ? true : null),
+      60_000,
+    );
     const after = await until('a submit to succeed again', async () => {
       const r = await submit('after-outage');
       return r.status === 200 ? r : null;
@@ -179,11 +201,17 @@ describe.skipIf(!servicesMode)('PostgreSQL going away under load', () => {
 
     // The checks accepted before and after the outage finish and are delivered.
     for (const id of [before.body.job_id, after.body.job_id]) {
-      await until(`job ${String(id)} to finish`, async () => {
-        const j = await request(`/api/v1/job/${String(id)}`, { headers: { 'x-api-key': key } });
-        return j.status === 200 && j.body.status === 'passed' ? j : null;
-      }, 60_000);
-      await until(`the webhook of ${String(id)}`, async () => (receiver.received.some((h) => h.json.job_id === id) ? true : null));
+      await until(
+        `job ${String(id)} to finish`,
+        async () => {
+          const j = await request(`/api/v1/job/${String(id)}`, { headers: { 'x-api-key': key } });
+          return j.status === 200 && j.body.status === 'passed' ? j : null;
+        },
+        60_000,
+      );
+      await until(`the webhook of ${String(id)}`, async () =>
+        receiver.received.some((h) => h.json.job_id === id) ? true : null,
+      );
     }
   }, 150_000);
 });

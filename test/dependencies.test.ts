@@ -36,7 +36,10 @@ interface LockEntry {
   hasInstallScript?: boolean;
 }
 
-const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string }; allowScripts?: Record<string, boolean> };
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+  engines: { node: string };
+  allowScripts?: Record<string, boolean>;
+};
 const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, LockEntry> };
 const installed = Object.entries(lock.packages).filter(([path]) => path !== '');
 const nameOf = (path: string) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
@@ -52,13 +55,19 @@ describe('dependencies', () => {
   it('all run on the oldest Node of every line package.json promises', () => {
     const refused = installed.flatMap(([path, e]) => {
       const range = !Array.isArray(e.engines) ? e.engines?.node : undefined;
-      return range ? supported.filter((v) => !semver.satisfies(v, range)).map((v) => `${nameOf(path)}@${e.version} wants node ${range}, not ${v}`) : [];
+      return range
+        ? supported
+            .filter((v) => !semver.satisfies(v, range))
+            .map((v) => `${nameOf(path)}@${e.version} wants node ${range}, not ${v}`)
+        : [];
     });
     expect(refused).toEqual([]);
   });
 
   it('with an install script are each allowed or denied in allowScripts', () => {
-    const withScripts = [...new Set(installed.filter(([, e]) => e.hasInstallScript).map(([path]) => nameOf(path)))].sort();
+    const withScripts = [
+      ...new Set(installed.filter(([, e]) => e.hasInstallScript).map(([path]) => nameOf(path))),
+    ].sort();
     expect(withScripts.filter((name) => typeof pkg.allowScripts?.[name] !== 'boolean')).toEqual([]);
     expect(pkg.allowScripts).toEqual({ 'better-sqlite3': true, esbuild: false, 'msgpackr-extract': false });
   });

@@ -8,19 +8,27 @@
  * `result['violations']` and `result['metrics']` whatever the status, so a body without them would
  * be a 500 and three days of retries. The Python half skips when python3 lacks flask or requests.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobErrorCode } from '../src/modules/checks/check.ts';
 import type { Mt5Connector } from '../src/mt5/connector.ts';
 import { createConnectorRouter } from '../src/mt5/router.ts';
 import { DEMO_SERVER, SimulatorConnector } from '../src/mt5/simulator/index.ts';
 import { reportHtml } from './factories/mt5-report.ts';
-import { checkBody, dropStorage, freePort, newStorage, startStack, TEST_WEBHOOK_SECRET, type TestStack } from './harness.ts';
+import {
+  checkBody,
+  dropStorage,
+  freePort,
+  newStorage,
+  startStack,
+  TEST_WEBHOOK_SECRET,
+  type TestStack,
+} from './harness.ts';
 
 const execFileAsync = promisify(execFile);
 const probe = spawnSync('python3', ['-c', 'import flask, requests, sys; print(sys.executable)'], { encoding: 'utf8' });
@@ -59,8 +67,16 @@ afterAll(async () => {
 });
 
 /** Starts a receiver process and collects the JSON lines it prints (one per webhook handled). */
-async function startReceiver(cmd: string, args: string[], port: number): Promise<{ lines: Array<Record<string, unknown>> }> {
-  const child = spawn(cmd, args, { cwd: dir, env: { ...process.env, NODE_PATH: resolve('node_modules') }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startReceiver(
+  cmd: string,
+  args: string[],
+  port: number,
+): Promise<{ lines: Array<Record<string, unknown>> }> {
+  const child = spawn(cmd, args, {
+    cwd: dir,
+    env: { ...process.env, NODE_PATH: resolve('node_modules') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   const lines: Array<Record<string, unknown>> = [];
   let buf = '';
@@ -74,7 +90,10 @@ async function startReceiver(cmd: string, args: string[], port: number): Promise
   });
   const end = Date.now() + 15_000;
   for (;;) {
-    const up = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+    const up = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => true,
+      () => false,
+    );
     if (up) return { lines };
     if (Date.now() > end) throw new Error(`${cmd} receiver did not start`);
     await new Promise((r) => setTimeout(r, 100));
@@ -83,11 +102,19 @@ async function startReceiver(cmd: string, args: string[], port: number): Promise
 
 /** Runs a client script (asynchronously: the API under test lives in this process). */
 async function run(cmd: string, args: string[]): Promise<string> {
-  const r = await execFileAsync(cmd, args, { cwd: dir, env: { ...process.env, NODE_PATH: resolve('node_modules') }, encoding: 'utf8', timeout: 30_000 });
+  const r = await execFileAsync(cmd, args, {
+    cwd: dir,
+    env: { ...process.env, NODE_PATH: resolve('node_modules') },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return r.stdout;
 }
 
-async function waitForLine(lines: Array<Record<string, unknown>>, challengeId: string): Promise<Record<string, unknown>> {
+async function waitForLine(
+  lines: Array<Record<string, unknown>>,
+  challengeId: string,
+): Promise<Record<string, unknown>> {
   const end = Date.now() + 20_000;
   for (;;) {
     const line = lines.find((l) => l.challenge_id === challengeId);
@@ -99,7 +126,18 @@ async function waitForLine(lines: Array<Record<string, unknown>>, challengeId: s
 
 /** What the guide's receivers read from a result (its Flask and Express code, and its Response Format). */
 const GUIDE_KEYS = ['job_id', 'user_id', 'challenge_id', 'status', 'metrics', 'violations', 'timestamp'];
-const GUIDE_METRICS = ['initial_balance', 'current_balance', 'current_equity', 'profit_percent', 'profit_target_percent', 'profit_target_met', 'max_drawdown_percent', 'max_drawdown_limit', 'total_trades', 'trades_under_4min'];
+const GUIDE_METRICS = [
+  'initial_balance',
+  'current_balance',
+  'current_equity',
+  'profit_percent',
+  'profit_target_percent',
+  'profit_target_met',
+  'max_drawdown_percent',
+  'max_drawdown_limit',
+  'total_trades',
+  'trades_under_4min',
+];
 
 interface Want {
   status: 'passed' | 'failed' | 'error';
@@ -132,7 +170,9 @@ const demo = (login: string, password = 'demo', server = DEMO_SERVER) => ({ logi
 function reportWithUnknownDealType(): string {
   const html = reportHtml();
   const at = html.indexOf('<td nowrap>1001</td>');
-  return Buffer.from(html.slice(0, at) + html.slice(at).replace('<td nowrap>balance</td>', '<td nowrap>transfer</td>')).toString('base64');
+  return Buffer.from(
+    html.slice(0, at) + html.slice(at).replace('<td nowrap>balance</td>', '<td nowrap>transfer</td>'),
+  ).toString('base64');
 }
 
 async function uploadBadReport(challengeId: string, callbackUrl: string): Promise<Submitted> {
@@ -140,7 +180,14 @@ async function uploadBadReport(challengeId: string, callbackUrl: string): Promis
     method: 'POST',
     url: '/api/v1/check',
     headers: { 'x-api-key': key },
-    payload: { user_id: 'user_123', challenge_id: challengeId, report_base64: reportWithUnknownDealType(), report_filename: 'ReportHistory-5550123.html', initial_balance: 100000.0, callback_url: callbackUrl },
+    payload: {
+      user_id: 'user_123',
+      challenge_id: challengeId,
+      report_base64: reportWithUnknownDealType(),
+      report_filename: 'ReportHistory-5550123.html',
+      initial_balance: 100000.0,
+      callback_url: callbackUrl,
+    },
   });
   expect(res.statusCode).toBe(200);
   return { jobId: res.json().job_id as string, at: stack, apiKey: key };
@@ -151,7 +198,12 @@ async function restartWithAnotherKey(challengeId: string, callbackUrl: string): 
   const storage = newStorage();
   const before = await startStack({ storage, workers: false });
   const apiKey = (await before.createKey('your_propfirm_name')).key;
-  const res = await before.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': apiKey }, payload: checkBody({ challenge_id: challengeId, callback_url: callbackUrl }) });
+  const res = await before.app.inject({
+    method: 'POST',
+    url: '/api/v1/check',
+    headers: { 'x-api-key': apiKey },
+    payload: checkBody({ challenge_id: challengeId, callback_url: callbackUrl }),
+  });
   expect(res.statusCode).toBe(200);
   await before.close();
   const after = await startStack({ storage, env: { CREDENTIALS_KEY: randomBytes(32).toString('base64url') } });
@@ -168,30 +220,77 @@ async function restartWithAnotherKey(challengeId: string, callbackUrl: string): 
 
 const KINDS: Kind[] = [
   { name: 'passed', credentials: demo('1001'), want: { status: 'passed', outcome: 'passed', violations: [] } },
-  { name: 'breached-drawdown', credentials: demo('1002'), want: { status: 'failed', outcome: 'breached', violations: ['maximum_drawdown'] } },
-  { name: 'breached-daily', credentials: demo('1003'), want: { status: 'failed', outcome: 'breached', violations: ['maximum_daily_loss'] } },
-  { name: 'breached-duration', credentials: demo('1004'), want: { status: 'failed', outcome: 'breached', violations: ['minimum_trade_duration'] } },
-  { name: 'objectives-not-met', credentials: demo('1005'), want: { status: 'failed', outcome: 'objectives_not_met', violations: [] } },
-  { name: 'invalid-credentials', credentials: demo('1001', 'not-the-password'), want: { status: 'error', error: 'invalid_credentials', violations: [] } },
-  { name: 'unknown-server', credentials: demo('1001', 'demo', 'Nowhere-Live'), want: { status: 'error', error: 'unknown_server', violations: [] } },
-  { name: 'unreachable', credentials: demo('1099'), want: { status: 'error', error: 'mt5_unreachable', violations: [] } },
-  { name: 'internal', credentials: demo('1001', 'demo', CRASHING_SERVER), want: { status: 'error', error: 'internal', violations: [] } },
+  {
+    name: 'breached-drawdown',
+    credentials: demo('1002'),
+    want: { status: 'failed', outcome: 'breached', violations: ['maximum_drawdown'] },
+  },
+  {
+    name: 'breached-daily',
+    credentials: demo('1003'),
+    want: { status: 'failed', outcome: 'breached', violations: ['maximum_daily_loss'] },
+  },
+  {
+    name: 'breached-duration',
+    credentials: demo('1004'),
+    want: { status: 'failed', outcome: 'breached', violations: ['minimum_trade_duration'] },
+  },
+  {
+    name: 'objectives-not-met',
+    credentials: demo('1005'),
+    want: { status: 'failed', outcome: 'objectives_not_met', violations: [] },
+  },
+  {
+    name: 'invalid-credentials',
+    credentials: demo('1001', 'not-the-password'),
+    want: { status: 'error', error: 'invalid_credentials', violations: [] },
+  },
+  {
+    name: 'unknown-server',
+    credentials: demo('1001', 'demo', 'Nowhere-Live'),
+    want: { status: 'error', error: 'unknown_server', violations: [] },
+  },
+  {
+    name: 'unreachable',
+    credentials: demo('1099'),
+    want: { status: 'error', error: 'mt5_unreachable', violations: [] },
+  },
+  {
+    name: 'internal',
+    credentials: demo('1001', 'demo', CRASHING_SERVER),
+    want: { status: 'error', error: 'internal', violations: [] },
+  },
   { name: 'bad-data', submit: uploadBadReport, want: { status: 'error', error: 'bad_data', violations: [] } },
-  { name: 'credentials-unavailable', submit: restartWithAnotherKey, want: { status: 'error', error: 'credentials_unavailable', violations: [] } },
+  {
+    name: 'credentials-unavailable',
+    submit: restartWithAnotherKey,
+    want: { status: 'error', error: 'credentials_unavailable', violations: [] },
+  },
 ];
 
 async function jobOf(s: Submitted): Promise<Record<string, unknown>> {
-  return (await s.at.app.inject({ url: `/api/v1/job/${s.jobId}`, headers: { 'x-api-key': s.apiKey } })).json() as Record<string, unknown>;
+  return (
+    await s.at.app.inject({ url: `/api/v1/job/${s.jobId}`, headers: { 'x-api-key': s.apiKey } })
+  ).json() as Record<string, unknown>;
 }
 
 /** The first delivery attempt of a job's webhook, once made: what the receiver answered. */
-async function firstAttempt(s: Submitted): Promise<{ status_code: number | null; error: string | null; response_body: string | null }> {
+async function firstAttempt(
+  s: Submitted,
+): Promise<{ status_code: number | null; error: string | null; response_body: string | null }> {
   const end = Date.now() + 25_000;
   for (;;) {
     const res = await s.at.app.inject({ url: `/api/v1/job/${s.jobId}/deliveries`, headers: { 'x-api-key': s.apiKey } });
-    const attempt = (res.json() as { deliveries?: Array<{ attempt_log: Array<{ status_code: number | null; error: string | null; response_body: string | null }> }> }).deliveries?.[0]?.attempt_log[0];
+    const attempt = (
+      res.json() as {
+        deliveries?: Array<{
+          attempt_log: Array<{ status_code: number | null; error: string | null; response_body: string | null }>;
+        }>;
+      }
+    ).deliveries?.[0]?.attempt_log[0];
     if (attempt) return attempt;
-    if (Date.now() > end) throw new Error(`no delivery attempt for ${s.jobId}: ${JSON.stringify(await jobOf(s)).slice(0, 300)}`);
+    if (Date.now() > end)
+      throw new Error(`no delivery attempt for ${s.jobId}: ${JSON.stringify(await jobOf(s)).slice(0, 300)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -199,7 +298,14 @@ async function firstAttempt(s: Submitted): Promise<{ status_code: number | null;
 type Credentials = { login: string; password: string; server: string };
 
 /** Every job error code (check.ts): a new one fails the test until it has a kind above. */
-const EVERY_ERROR_CODE: Record<JobErrorCode, true> = { invalid_credentials: true, unknown_server: true, mt5_unreachable: true, bad_data: true, credentials_unavailable: true, internal: true };
+const EVERY_ERROR_CODE: Record<JobErrorCode, true> = {
+  invalid_credentials: true,
+  unknown_server: true,
+  mt5_unreachable: true,
+  bad_data: true,
+  credentials_unavailable: true,
+  internal: true,
+};
 
 /**
  * Submits every kind of result for one receiver and checks, for each: the receiver answered 2xx
@@ -229,7 +335,11 @@ async function everyKind(
     // Every webhook first (they run concurrently), then one poll of them all.
     for (const { kind, challengeId, s } of submitted) {
       const attempt = await firstAttempt(s);
-      expect({ kind: kind.name, status_code: attempt.status_code, error: attempt.error }).toEqual({ kind: kind.name, status_code: 200, error: null });
+      expect({ kind: kind.name, status_code: attempt.status_code, error: attempt.error }).toEqual({
+        kind: kind.name,
+        status_code: 200,
+        error: null,
+      });
       expect(attempt.response_body).toContain('received');
       await waitForLine(lines, challengeId);
     }
@@ -238,12 +348,20 @@ async function everyKind(
       const recorded = await waitForLine(lines, challengeId);
       expect(recorded.status).toBe(kind.want.status);
       expect(Array.isArray(recorded.violations)).toBe(true);
-      expect([...new Set((recorded.violations as Array<{ rule: string }>).map((v) => v.rule))]).toEqual(kind.want.violations);
+      expect([...new Set((recorded.violations as Array<{ rule: string }>).map((v) => v.rule))]).toEqual(
+        kind.want.violations,
+      );
       expect(Object.keys(recorded.metrics as object)).toEqual(expect.arrayContaining(GUIDE_METRICS));
       // The polled result (the guide's check_job_status where it has one) carries the same keys.
       const job = polled[s.jobId] ?? (await jobOf(s));
       expect(Object.keys(job)).toEqual(expect.arrayContaining(GUIDE_KEYS));
-      expect(job).toMatchObject({ job_id: s.jobId, challenge_id: challengeId, status: kind.want.status, violations: recorded.violations, metrics: recorded.metrics });
+      expect(job).toMatchObject({
+        job_id: s.jobId,
+        challenge_id: challengeId,
+        status: kind.want.status,
+        violations: recorded.violations,
+        metrics: recorded.metrics,
+      });
       if (kind.want.outcome) expect(job.outcome).toBe(kind.want.outcome);
       if (kind.want.error) expect((job.error as { code: string }).code).toBe(kind.want.error);
     }
@@ -391,7 +509,8 @@ else:
       `http://127.0.0.1:${port}/api/webhook/challenge-result`,
       receiver.lines,
       async (checks) => (await run(python, ['client.py', 'submit', JSON.stringify(checks)])).trim().split('\n'),
-      async (jobIds) => JSON.parse(await run(python, ['client.py', 'status', ...jobIds])) as Record<string, Record<string, unknown>>,
+      async (jobIds) =>
+        JSON.parse(await run(python, ['client.py', 'status', ...jobIds])) as Record<string, Record<string, unknown>>,
     );
   }, 150_000);
 });
@@ -493,6 +612,8 @@ async function submitChallengeCheck(userId, challengeId, mt5Credentials) {
 `,
     );
     const receiver = await startReceiver(process.execPath, ['receiver.cjs'], port);
-    await everyKind('js', `http://localhost:${port}/api/webhook/challenge-result`, receiver.lines, async (checks) => (await run(process.execPath, ['client.cjs', JSON.stringify(checks)])).trim().split('\n'));
+    await everyKind('js', `http://localhost:${port}/api/webhook/challenge-result`, receiver.lines, async (checks) =>
+      (await run(process.execPath, ['client.cjs', JSON.stringify(checks)])).trim().split('\n'),
+    );
   }, 150_000);
 });

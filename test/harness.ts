@@ -8,13 +8,14 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../src/app.ts';
 import type { Config } from '../src/config.ts';
-import { dropStorage, newStorage, servicesMode, testConfig, type StackStorage } from './storage.ts';
+import { dropStorage, newStorage, type StackStorage, servicesMode, testConfig } from './storage.ts';
 
 export * from './storage.ts';
+
 import { createDeps, type Deps, type DepsOverrides } from '../src/deps.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { BullQueue } from '../src/infra/queue/bullmq.ts';
-import { startWorkers, type RunningWorkers } from '../src/worker.ts';
+import { type RunningWorkers, startWorkers } from '../src/worker.ts';
 
 export interface TestStack {
   deps: Deps;
@@ -86,7 +87,12 @@ export interface Receiver {
   url: string;
   received: ReceivedWebhook[];
   /** Decides the status code of each request (default 200). */
-  respond: (req: ReceivedWebhook, index: number) => { status: number; headers?: Record<string, string>; body?: string } | Promise<{ status: number; headers?: Record<string, string>; body?: string }>;
+  respond: (
+    req: ReceivedWebhook,
+    index: number,
+  ) =>
+    | { status: number; headers?: Record<string, string>; body?: string }
+    | Promise<{ status: number; headers?: Record<string, string>; body?: string }>;
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedWebhook[]>;
   close(): Promise<void>;
 }
@@ -162,7 +168,12 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (v: any) => boolea
 }
 
 /** Polls a job until it leaves queued/running. */
-export async function waitForJob(app: FastifyInstance, key: string, jobId: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+export async function waitForJob(
+  app: FastifyInstance,
+  key: string,
+  jobId: string,
+  timeoutMs = 15_000,
+): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await app.inject({ method: 'GET', url: `/api/v1/job/${jobId}`, headers: { 'x-api-key': key } });

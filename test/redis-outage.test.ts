@@ -5,10 +5,10 @@
  * front of the shared Redis so the rest of the suite is undisturbed.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { FakeClock } from '../src/infra/clock.ts';
 import { createLiveConnector, liveRouter } from './factories/live-connector.ts';
 import { startTcpProxy, type TcpProxy } from './factories/tcp-proxy.ts';
-import { startStack, servicesMode, type TestStack } from './harness.ts';
-import { FakeClock } from '../src/infra/clock.ts';
+import { servicesMode, startStack, type TestStack } from './harness.ts';
 
 const clock = new FakeClock(Date.parse('2026-03-02T10:00:00Z'));
 let proxy: TcpProxy;
@@ -21,10 +21,17 @@ describe.skipIf(!servicesMode)('Redis going away under reads', () => {
   beforeAll(async () => {
     const u = new URL(process.env.REDIS_URL!);
     proxy = await startTcpProxy({ host: u.hostname, port: Number(u.port || 6379) });
-    stack = await startStack({ clock, connectors: liveRouter(createLiveConnector()), workers: false, env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
+    stack = await startStack({
+      clock,
+      connectors: liveRouter(createLiveConnector()),
+      workers: false,
+      env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` },
+    });
     const k = await stack.createKey('Redis Outage Firm');
     key = k.key;
-    accountId = (await stack.deps.accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', key_id: k.id })).id;
+    accountId = (
+      await stack.deps.accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', key_id: k.id })
+    ).id;
     widgetToken = (await stack.deps.widgets.create({ account_id: accountId, kind: 'card' })).token;
   });
   afterAll(async () => {
@@ -41,7 +48,9 @@ describe.skipIf(!servicesMode)('Redis going away under reads', () => {
     expect((await widget()).statusCode).toBe(200);
 
     const printed: string[] = [];
-    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
+    const spy = vi
+      .spyOn(console, 'error')
+      .mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
     try {
       await proxy.stop();
       clock.advance(10_000);

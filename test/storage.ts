@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { loadConfig, type Config } from '../src/config.ts';
+import { type Config, loadConfig } from '../src/config.ts';
 
 export const TEST_WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 export const TEST_CREDENTIALS_KEY = randomBytes(32).toString('base64url');
@@ -37,7 +37,11 @@ export interface StackStorage {
 
 export function newStorage(): StackStorage {
   const tag = randomBytes(6).toString('hex');
-  return { dataDir: mkdtempSync(join(tmpdir(), 'brymix-test-')), pgSchema: `t_${tag}`, redisPrefix: `brymix-test-${tag}` };
+  return {
+    dataDir: mkdtempSync(join(tmpdir(), 'brymix-test-')),
+    pgSchema: `t_${tag}`,
+    redisPrefix: `brymix-test-${tag}`,
+  };
 }
 
 export async function dropStorage(storage: StackStorage): Promise<void> {
@@ -52,7 +56,6 @@ export async function dropStorage(storage: StackStorage): Promise<void> {
     }
   }
 }
-
 
 /** DATABASE_URL pinned to the storage's schema, for child processes (CLI, server) in services mode. */
 export function schemaDatabaseUrl(storage: StackStorage): string {

@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropStorage, ensureSchema, newStorage, schemaDatabaseUrl, servicesMode, TEST_CREDENTIALS_KEY, TEST_WEBHOOK_SECRET } from '../../test/storage.ts';
+import {
+  dropStorage,
+  ensureSchema,
+  newStorage,
+  schemaDatabaseUrl,
+  servicesMode,
+  TEST_CREDENTIALS_KEY,
+  TEST_WEBHOOK_SECRET,
+} from '../../test/storage.ts';
 import { runCli } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'brymix-cli5-'));
@@ -15,9 +23,16 @@ beforeAll(async () => {
     await ensureSchema(storage);
     Object.assign(process.env, { DATABASE_URL: schemaDatabaseUrl(storage), REDIS_PREFIX: storage.redisPrefix });
   }
-  Object.assign(process.env, { DATA_DIR: dir, WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, CREDENTIALS_KEY: TEST_CREDENTIALS_KEY, LOG_LEVEL: 'silent', PUBLIC_URL: 'http://127.0.0.1:8000' });
+  Object.assign(process.env, {
+    DATA_DIR: dir,
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    CREDENTIALS_KEY: TEST_CREDENTIALS_KEY,
+    LOG_LEVEL: 'silent',
+    PUBLIC_URL: 'http://127.0.0.1:8000',
+  });
   // Distinct values: staff and SSO tokens must not share a secret (config refuses it).
-  for (const [i, k] of ['JWT_SECRET', 'SERVICE_API_TOKEN', 'SSO_SECRET', 'SITE_WEBHOOK_SECRET'].entries()) process.env[k] = String(i).repeat(40);
+  for (const [i, k] of ['JWT_SECRET', 'SERVICE_API_TOKEN', 'SSO_SECRET', 'SITE_WEBHOOK_SECRET'].entries())
+    process.env[k] = String(i).repeat(40);
 });
 afterAll(async () => {
   process.env = saved;
@@ -41,17 +56,34 @@ describe('accounts, keys and widgets CLI', () => {
     expect(bad.code).toBe(2);
     expect(bad.err.join('\n')).toContain('"not-an-ip" is not an IP address or CIDR');
 
-    const add = await cli('accounts', 'add', '--login', '7001', '--server', 'Brymix-Demo', '--password', 'Cli-Investor-Pw', '--name', 'CLI Trader');
+    const add = await cli(
+      'accounts',
+      'add',
+      '--login',
+      '7001',
+      '--server',
+      'Brymix-Demo',
+      '--password',
+      'Cli-Investor-Pw',
+      '--name',
+      'CLI Trader',
+    );
     expect(add.code).toBe(0);
     const accountId = add.out.at(-1)!;
     expect(accountId).toMatch(/^acc_[0-9A-Za-z]{16}$/);
-    expect((await cli('accounts', 'add', '--login', '7001', '--server', 'Brymix-Demo', '--password', 'x')).code).toBe(1);
-    expect((await cli('accounts', 'add', '--login', '7002', '--server', 'Nowhere-Live', '--password', 'x')).code).toBe(2);
+    expect((await cli('accounts', 'add', '--login', '7001', '--server', 'Brymix-Demo', '--password', 'x')).code).toBe(
+      1,
+    );
+    expect((await cli('accounts', 'add', '--login', '7002', '--server', 'Nowhere-Live', '--password', 'x')).code).toBe(
+      2,
+    );
 
     expect((await cli('accounts', 'link', accountId, '--key', keyId)).code).toBe(0);
     const list = await cli('accounts', 'list', '--json');
     const listed = JSON.parse(list.out[0]!);
-    expect(listed).toEqual([expect.objectContaining({ id: accountId, login: '7001', name: 'CLI Trader', key_ids: [keyId] })]);
+    expect(listed).toEqual([
+      expect.objectContaining({ id: accountId, login: '7001', name: 'CLI Trader', key_ids: [keyId] }),
+    ]);
     expect(list.out.join('')).not.toContain('Cli-Investor-Pw');
 
     const limits = await cli('keys', 'limits', keyId, '--per-minute', '300', '--account-burst', '5');
@@ -73,9 +105,18 @@ describe('accounts, keys and widgets CLI', () => {
 describe('accounts CLI with a servers file', () => {
   it('registers accounts on the servers MT5_SERVERS_FILE configures, and on one only its "*" serves', async () => {
     const serversFile = join(dir, 'servers.json');
-    writeFileSync(serversFile, JSON.stringify({ servers: { 'Prop-Sim': { connector: 'simulator' }, '*': { connector: 'metaapi' } } }));
+    writeFileSync(
+      serversFile,
+      JSON.stringify({ servers: { 'Prop-Sim': { connector: 'simulator' }, '*': { connector: 'metaapi' } } }),
+    );
     // Registering an account calls no connector; the MetaApi URLs point nowhere all the same.
-    Object.assign(process.env, { MT5_SERVERS_FILE: serversFile, METAAPI_TOKEN: 'test-token', METAAPI_PROVISIONING_URL: 'http://127.0.0.1:9', METAAPI_CLIENT_URL: 'http://127.0.0.1:9', BRYMIX_MT5_PASSWORD: 'Investor-1' });
+    Object.assign(process.env, {
+      MT5_SERVERS_FILE: serversFile,
+      METAAPI_TOKEN: 'test-token',
+      METAAPI_PROVISIONING_URL: 'http://127.0.0.1:9',
+      METAAPI_CLIENT_URL: 'http://127.0.0.1:9',
+      BRYMIX_MT5_PASSWORD: 'Investor-1',
+    });
     try {
       const named = await cli('accounts', 'add', '--login', '8001', '--server', 'Prop-Sim', '--json');
       expect(named.err).toEqual([]);
@@ -84,11 +125,22 @@ describe('accounts CLI with a servers file', () => {
       const byFallback = await cli('accounts', 'add', '--login', '51234567', '--server', 'ICMarketsSC-Demo', '--json');
       expect(byFallback.err).toEqual([]);
       expect(byFallback.code).toBe(0);
-      expect(JSON.parse(byFallback.out[0]!)).toMatchObject({ login: '51234567', server: 'ICMarketsSC-Demo', name: '51234567@ICMarketsSC-Demo' });
+      expect(JSON.parse(byFallback.out[0]!)).toMatchObject({
+        login: '51234567',
+        server: 'ICMarketsSC-Demo',
+        name: '51234567@ICMarketsSC-Demo',
+      });
       const listed = JSON.parse((await cli('accounts', 'list', '--json')).out[0]!) as Array<{ server: string }>;
       expect(listed.map((a) => a.server)).toEqual(expect.arrayContaining(['Prop-Sim', 'ICMarketsSC-Demo']));
     } finally {
-      for (const k of ['MT5_SERVERS_FILE', 'METAAPI_TOKEN', 'METAAPI_PROVISIONING_URL', 'METAAPI_CLIENT_URL', 'BRYMIX_MT5_PASSWORD']) delete process.env[k];
+      for (const k of [
+        'MT5_SERVERS_FILE',
+        'METAAPI_TOKEN',
+        'METAAPI_PROVISIONING_URL',
+        'METAAPI_CLIENT_URL',
+        'BRYMIX_MT5_PASSWORD',
+      ])
+        delete process.env[k];
     }
   });
 
@@ -99,7 +151,9 @@ describe('accounts CLI with a servers file', () => {
     try {
       const r = await cli('accounts', 'list');
       expect(r.code).toBe(1);
-      expect(r.err.join('\n')).toContain(`MT5_SERVERS_FILE: server Broker-Live uses MetaApi but METAAPI_TOKEN is not set`);
+      expect(r.err.join('\n')).toContain(
+        `MT5_SERVERS_FILE: server Broker-Live uses MetaApi but METAAPI_TOKEN is not set`,
+      );
     } finally {
       delete process.env.MT5_SERVERS_FILE;
     }

@@ -40,12 +40,18 @@ describe('brymix check', () => {
     const rulesFile = join(dir, 'rules.json');
     writeFileSync(rulesFile, JSON.stringify({ max_drawdown_percent: 10, profit_target_percent: 10 }));
     const flat = JSON.parse((await cli('check', '--history', h1004, '--rules', rulesFile)).stdout);
-    expect(flat.violations.map((v: { rule: string }) => v.rule)).toEqual(['minimum_trade_duration', 'minimum_trade_duration', 'minimum_trade_duration']);
+    expect(flat.violations.map((v: { rule: string }) => v.rule)).toEqual([
+      'minimum_trade_duration',
+      'minimum_trade_duration',
+      'minimum_trade_duration',
+    ]);
     expect(flat.inputs_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('gives no verdict on a history that disagrees with itself, as the API does (exit 2, naming the problem)', async () => {
-    const h = JSON.parse(readFileSync(await historyFile('1004'), 'utf8')) as { equity: Array<{ time: string; balance: number }> };
+    const h = JSON.parse(readFileSync(await historyFile('1004'), 'utf8')) as {
+      equity: Array<{ time: string; balance: number }>;
+    };
     // A balance reading 1,000.00 above what the deals add up to: the API ends this check as error bad_data.
     h.equity[3]!.balance += 1000;
     const path = join(dir, '1004-inconsistent.json');
@@ -53,13 +59,17 @@ describe('brymix check', () => {
     const r = await cli('check', '--history', path, '--rules', 'ftmo-2step');
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`--history: ${path}: the history is inconsistent, so no verdict was given (bad_data): the balance read at ${h.equity[3]!.time} is`);
+    expect(r.stderr).toContain(
+      `--history: ${path}: the history is inconsistent, so no verdict was given (bad_data): the balance read at ${h.equity[3]!.time} is`,
+    );
   });
 
   it('evaluates the history as it stood at --at', async () => {
     const h1001 = await historyFile('1001');
     const end = JSON.parse((await cli('check', '--history', h1001, '--rules', 'ftmo-2step')).stdout);
-    const early = JSON.parse((await cli('check', '--history', h1001, '--rules', 'ftmo-2step', '--at', '2026-01-13T12:00:00Z')).stdout);
+    const early = JSON.parse(
+      (await cli('check', '--history', h1001, '--rules', 'ftmo-2step', '--at', '2026-01-13T12:00:00Z')).stdout,
+    );
     expect(end.status).toBe('passed');
     expect(early.outcome).toBe('objectives_not_met');
     expect(early.metrics.total_deals).toBeLessThan(end.metrics.total_deals);
@@ -68,7 +78,10 @@ describe('brymix check', () => {
   it.each([
     [['--history', '/nonexistent.json', '--rules', 'ftmo-2step'], '--history: no such file'],
     [['--rules', 'ftmo-2step'], 'exactly one of --history <file> and --report <file>'],
-    [['--history', 'HIST', '--report', 'REPORT', '--rules', 'ftmo-2step'], 'exactly one of --history <file> and --report <file>'],
+    [
+      ['--history', 'HIST', '--report', 'REPORT', '--rules', 'ftmo-2step'],
+      'exactly one of --history <file> and --report <file>',
+    ],
     [['--history', 'HIST', '--server-tz', 'Europe/Athens', '--rules', 'ftmo-2step'], 'apply to --report only'],
     [['--report', 'REPORT', '--server-tz', 'Mars/Olympus', '--rules', 'ftmo-2step'], '--server-tz: "Mars/Olympus"'],
     [['--report', 'REPORT', '--server-utc-offset', '2h', '--rules', 'ftmo-2step'], '--server-utc-offset: "2h"'],
@@ -83,26 +96,43 @@ describe('brymix check', () => {
     expect(r.stderr).toContain(message);
   });
 
-  it.each([
-    [['--server-utc-offset', '120']],
-    [['--server-tz', 'Europe/Athens']],
-  ])('evaluates a terminal report %j, reading its times as broker time', async (clock) => {
-    const rules = join(dir, 'guide-rules.json');
-    writeFileSync(rules, JSON.stringify({ max_drawdown_percent: 10, profit_target_percent: 10 }));
-    const r = await cli('check', '--report', reportFile(), ...clock, '--initial-balance', '10000', '--rules', rules);
-    expect(r.code).toBe(0);
-    const result = JSON.parse(r.stdout);
-    // The funding deposit is the initial balance; the XAUUSD loss of 1,000 + 14 commission on
-    // 5 March (broker time 09:00, UTC+2 then in Athens too) breaks the 5 % daily loss.
-    expect(result.metrics).toMatchObject({ initial_balance: 10_000, total_trades: 2, profit_target_met: false });
-    expect(result).toMatchObject({ status: 'failed', outcome: 'breached' });
-    expect(result.violations).toHaveLength(1);
-    expect(result.violations[0]).toMatchObject({ rule: 'maximum_daily_loss', timestamp: '2024-03-05T07:00:00.000Z', loss: 1014 });
-  });
+  it.each([[['--server-utc-offset', '120']], [['--server-tz', 'Europe/Athens']]])(
+    'evaluates a terminal report %j, reading its times as broker time',
+    async (clock) => {
+      const rules = join(dir, 'guide-rules.json');
+      writeFileSync(rules, JSON.stringify({ max_drawdown_percent: 10, profit_target_percent: 10 }));
+      const r = await cli('check', '--report', reportFile(), ...clock, '--initial-balance', '10000', '--rules', rules);
+      expect(r.code).toBe(0);
+      const result = JSON.parse(r.stdout);
+      // The funding deposit is the initial balance; the XAUUSD loss of 1,000 + 14 commission on
+      // 5 March (broker time 09:00, UTC+2 then in Athens too) breaks the 5 % daily loss.
+      expect(result.metrics).toMatchObject({ initial_balance: 10_000, total_trades: 2, profit_target_met: false });
+      expect(result).toMatchObject({ status: 'failed', outcome: 'breached' });
+      expect(result.violations).toHaveLength(1);
+      expect(result.violations[0]).toMatchObject({
+        rule: 'maximum_daily_loss',
+        timestamp: '2024-03-05T07:00:00.000Z',
+        loss: 1014,
+      });
+    },
+  );
 
   it('exits 2 naming the field of an invalid history', async () => {
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ account: { login: '1', server: 'x', currency: 'USD', initial_balance: 'lots', server_utc_offset_minutes: 0, margin_mode: 'hedging' }, deals: [] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        account: {
+          login: '1',
+          server: 'x',
+          currency: 'USD',
+          initial_balance: 'lots',
+          server_utc_offset_minutes: 0,
+          margin_mode: 'hedging',
+        },
+        deals: [],
+      }),
+    );
     const r = await cli('check', '--history', bad, '--rules', 'ftmo-2step');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('account.initial_balance');

@@ -5,9 +5,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeps } from '../deps.ts';
 import { reportHtml, utf16leWithBom } from '../../test/factories/mt5-report.ts';
-import { dropStorage, ensureSchema, newStorage, schemaDatabaseUrl, servicesMode, testConfig, type StackStorage } from '../../test/storage.ts';
+import {
+  dropStorage,
+  ensureSchema,
+  newStorage,
+  type StackStorage,
+  schemaDatabaseUrl,
+  servicesMode,
+  testConfig,
+} from '../../test/storage.ts';
+import { createDeps } from '../deps.ts';
 
 const run = promisify(execFile);
 const BIN = resolve('bin/brymix');
@@ -37,20 +45,23 @@ async function brymix(...args: string[]): Promise<{ code: number; stdout: string
  * nothing for a while after the first byte, then everything to the end. A pipe holds 64 KiB; a
  * process that exits before the rest is written loses it.
  */
-async function brymixThroughPipe(args: string[], pauseMs = 1500): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function brymixThroughPipe(
+  args: string[],
+  pauseMs = 1500,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stderr.on('data', (c: Buffer) => err.push(c));
   // A 'readable' listener for the whole run: a child's stdout that nobody listens to is drained
   // into the void when the child exits, which would hide what this reader is here to see.
-  let paused: NodeJS.Timeout | null = null;
+  let _paused: NodeJS.Timeout | null = null;
   let reading = false;
   const read = () => {
     for (let c: Buffer | null; reading && (c = child.stdout.read() as Buffer | null) !== null; ) out.push(c);
   };
   child.stdout.on('readable', () => {
-    paused ??= setTimeout(() => {
+    _paused ??= setTimeout(() => {
       reading = true;
       read();
     }, pauseMs);
@@ -87,7 +98,10 @@ describe('brymix keys', { timeout: 90_000 }, () => {
   });
 
   it('prints one JSON object with --json, lists without secrets, rotates and revokes', async () => {
-    const created = JSON.parse((await brymix('keys', 'create', 'Json Firm', '--json')).stdout) as Record<string, string>;
+    const created = JSON.parse((await brymix('keys', 'create', 'Json Firm', '--json')).stdout) as Record<
+      string,
+      string
+    >;
     expect(Object.keys(created).sort()).toEqual(['created_at', 'id', 'key', 'name']);
     expect(created.name).toBe('Json Firm');
 
@@ -95,11 +109,17 @@ describe('brymix keys', { timeout: 90_000 }, () => {
     expect(list.stdout).toContain(created.id);
     expect(list.stdout).not.toContain(created.key!);
 
-    const rotated = JSON.parse((await brymix('keys', 'rotate', created.id!, '--overlap', '1h', '--json')).stdout) as Record<string, string>;
+    const rotated = JSON.parse(
+      (await brymix('keys', 'rotate', created.id!, '--overlap', '1h', '--json')).stdout,
+    ) as Record<string, string>;
     expect(rotated.key).not.toBe(created.key);
     expect(Date.parse(rotated.old_key_expires_at!) - Date.now()).toBeGreaterThan(3_500_000);
 
-    const listed = JSON.parse((await brymix('keys', 'list', '--json')).stdout) as Array<{ id: string; status: string; tenant_id: string }>;
+    const listed = JSON.parse((await brymix('keys', 'list', '--json')).stdout) as Array<{
+      id: string;
+      status: string;
+      tenant_id: string;
+    }>;
     const old = listed.find((k) => k.id === created.id)!;
     const fresh = listed.find((k) => k.id === rotated.id)!;
     expect(old.status).toBe('expiring');
@@ -133,7 +153,9 @@ describe('brymix output through a pipe', { timeout: 90_000 }, () => {
     const html = reportHtml();
     const order = html.split('\r\n').find((line) => line.includes('<td nowrap>5008</td>'));
     expect(order, 'the factory report has order 5008').toBeDefined();
-    const extra = Array.from({ length: 3000 }, (_, i) => order!.replace('<td nowrap>5008</td>', `<td nowrap>${60_000_000 + i}</td>`));
+    const extra = Array.from({ length: 3000 }, (_, i) =>
+      order!.replace('<td nowrap>5008</td>', `<td nowrap>${60_000_000 + i}</td>`),
+    );
     const file = join(cwd, 'ReportHistory-5550123.html');
     writeFileSync(file, utf16leWithBom(html.replace(order!, [order!, ...extra].join('\r\n'))));
 
@@ -147,9 +169,15 @@ describe('brymix output through a pipe', { timeout: 90_000 }, () => {
   });
 
   it('writes all of keys list, as JSON and as a table, to a slow reader', async () => {
-    const deps = await createDeps(testConfig({ DATA_DIR: join(cwd, 'data') }), servicesMode ? { pgSchema: storage.pgSchema } : {});
+    const deps = await createDeps(
+      testConfig({ DATA_DIR: join(cwd, 'data') }),
+      servicesMode ? { pgSchema: storage.pgSchema } : {},
+    );
     try {
-      for (let i = 0; i < 1500; i++) await deps.keys.create(`Pipe Firm ${String(i).padStart(4, '0')} — Evaluation Desk, Funded Traders Programme, Two-Step Challenge (Europe/Prague reset)`);
+      for (let i = 0; i < 1500; i++)
+        await deps.keys.create(
+          `Pipe Firm ${String(i).padStart(4, '0')} — Evaluation Desk, Funded Traders Programme, Two-Step Challenge (Europe/Prague reset)`,
+        );
     } finally {
       await deps.close();
     }

@@ -1,13 +1,13 @@
 /** ./bin/brymix — the guide's manage_keys.py and the server's own commands. */
 import { Command, CommanderError } from 'commander';
 import { AppError } from '../http/errors.ts';
-import { apiKeyFormat, parseDuration } from '../modules/api-keys/api-key.ts';
 import type { ApiKeyService, KeySummary } from '../modules/api-keys/api-key.service.ts';
+import { apiKeyFormat, parseDuration } from '../modules/api-keys/api-key.ts';
 import { flatRulesSchema } from '../rules/flat.ts';
-import { registerCheckCommand } from './check.ts';
-import { InvalidInput } from './invalid-input.ts';
 import { registerAccountCommands, registerKeyLimitsCommand } from './accounts.ts';
+import { registerCheckCommand } from './check.ts';
 import { registerCrmCommands } from './crm.ts';
+import { InvalidInput } from './invalid-input.ts';
 import { registerReportCommands } from './report.ts';
 import { withDeps } from './with-deps.ts';
 
@@ -20,10 +20,23 @@ const withKeys = <T>(fn: (keys: ApiKeyService) => Promise<T>): Promise<T> => wit
 
 function keyTable(keys: KeySummary[]): string[] {
   if (keys.length === 0) return ['No API keys yet. Create one with: ./bin/brymix keys create "<name>"'];
-  const rows = keys.map((k) => [k.id, k.name, apiKeyFormat.display(k.kid), k.status, k.created_at, k.expires_at ?? '-', k.last_used_at ?? 'never']);
+  const rows = keys.map((k) => [
+    k.id,
+    k.name,
+    apiKeyFormat.display(k.kid),
+    k.status,
+    k.created_at,
+    k.expires_at ?? '-',
+    k.last_used_at ?? 'never',
+  ]);
   const header = ['ID', 'NAME', 'KEY', 'STATUS', 'CREATED', 'EXPIRES', 'LAST USED'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  return [header, ...rows].map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 export function buildProgram(io: Io): Command {
@@ -54,7 +67,10 @@ export function buildProgram(io: Io): Command {
     .description('apply database migrations')
     .action(async () => {
       const { migrate } = await import('../infra/db/index.ts');
-      const { applied, location } = await withDeps(async (deps) => ({ applied: await migrate(deps.dbHandle.db), location: deps.dbHandle.location }), { migrate: false });
+      const { applied, location } = await withDeps(
+        async (deps) => ({ applied: await migrate(deps.dbHandle.db), location: deps.dbHandle.location }),
+        { migrate: false },
+      );
       io.out(applied.length ? `Applied ${applied.join(', ')} to ${location}` : `${location} is up to date`);
     });
 
@@ -101,7 +117,8 @@ export function buildProgram(io: Io): Command {
     .option('--json', 'print {"id","name","key","created_at","old_key_expires_at"}')
     .action(async (id: string, opts: { overlap: string; json?: boolean }) => {
       const overlapMs = parseDuration(opts.overlap);
-      if (overlapMs === null) throw new AppError('validation_failed', `--overlap: "${opts.overlap}" is not a duration such as 24h, 30m or 0`);
+      if (overlapMs === null)
+        throw new AppError('validation_failed', `--overlap: "${opts.overlap}" is not a duration such as 24h, 30m or 0`);
       const { created, old } = await withKeys((s) => s.rotate(id, overlapMs));
       const oldEnds = old.revoked_at ?? old.expires_at;
       if (opts.json) return io.out(JSON.stringify({ ...created, old_key_expires_at: oldEnds }));
@@ -125,11 +142,19 @@ export function buildProgram(io: Io): Command {
           throw new AppError('validation_failed', 'rules-json is not valid JSON');
         }
         const r = flatRulesSchema.safeParse(parsed);
-        if (!r.success) throw new AppError('validation_failed', r.error.issues.map((i) => `${i.path.join('.') || 'rules'}: ${i.message}`).join('; '));
+        if (!r.success)
+          throw new AppError(
+            'validation_failed',
+            r.error.issues.map((i) => `${i.path.join('.') || 'rules'}: ${i.message}`).join('; '),
+          );
         rules = r.data as Record<string, unknown>;
       }
       await withKeys((s) => s.setRuleDefaults(id, rules));
-      io.out(rules ? `Default rules of ${id}'s tenant: ${JSON.stringify(rules)}` : `Cleared the default rules of ${id}'s tenant.`);
+      io.out(
+        rules
+          ? `Default rules of ${id}'s tenant: ${JSON.stringify(rules)}`
+          : `Cleared the default rules of ${id}'s tenant.`,
+      );
     });
 
   registerCheckCommand(program, io);
@@ -142,7 +167,10 @@ export function buildProgram(io: Io): Command {
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 2 invalid input, 1 failure). Long-running commands never return. */
-export async function runCli(argv: string[], io: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') }): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) },
+): Promise<number> {
   const program = buildProgram(io);
   if (argv.length === 0) {
     program.outputHelp();

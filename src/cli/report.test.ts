@@ -23,9 +23,28 @@ describe('brymix report parse', () => {
     const r = await cli('report', 'parse', file, '--json');
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json)).toEqual(expect.arrayContaining(['account', 'positions', 'orders', 'deals', 'open_positions', 'summary', 'results', 'mismatches']));
+    expect(Object.keys(json)).toEqual(
+      expect.arrayContaining([
+        'account',
+        'positions',
+        'orders',
+        'deals',
+        'open_positions',
+        'summary',
+        'results',
+        'mismatches',
+      ]),
+    );
     expect(json.account).toMatchObject({ login: MODEL.login, currency: 'USD', server: 'Brymix-Live' });
-    expect(json.summary).toEqual({ balance: 8817.8, credit: 500, floating_pl: 50, equity: 9367.55, margin: 632.5, free_margin: 8735.05, margin_level: 1481.03 });
+    expect(json.summary).toEqual({
+      balance: 8817.8,
+      credit: 500,
+      floating_pl: 50,
+      equity: 9367.55,
+      margin: 632.5,
+      free_margin: 8735.05,
+      margin_level: 1481.03,
+    });
     expect(json.results.total_net_profit).toBe(-982.2);
     expect(json.results.total_trades).toBe(3);
     expect(json.deals[0]).toMatchObject({ deal: 1001, type: 'balance', profit: 10000, balance: 10000 });
@@ -55,7 +74,11 @@ describe('brymix report parse', () => {
 
   it.skipIf(!existsSync(FIXTURE))('parses the real report to its stated totals', async () => {
     const json = JSON.parse((await cli('report', 'parse', FIXTURE, '--json')).stdout);
-    expect(json.results).toMatchObject({ total_net_profit: -50.84, total_trades: 658, balance_drawdown_maximal: 58.44 });
+    expect(json.results).toMatchObject({
+      total_net_profit: -50.84,
+      total_trades: 658,
+      balance_drawdown_maximal: 58.44,
+    });
     expect(json.summary).toMatchObject({ balance: 9949.16, equity: 9927.92, margin: 1081.91, margin_level: 917.63 });
     expect(loadReportHistory(FIXTURE).deals).toHaveLength(1401);
   });

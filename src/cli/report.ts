@@ -7,7 +7,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AccountHistory } from '../mt5/history.ts';
-import { parseReport, ReportError, reportToHistory, type ParsedReport, type ReportToHistoryOptions } from '../mt5/report/index.ts';
+import {
+  type ParsedReport,
+  parseReport,
+  ReportError,
+  type ReportToHistoryOptions,
+  reportToHistory,
+} from '../mt5/report/index.ts';
 import { InvalidInput } from './invalid-input.ts';
 
 interface Io {
@@ -53,7 +59,10 @@ export function reportJson(r: ParsedReport): Record<string, unknown> {
   };
 }
 
-const fmt = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+const fmt = (n: number | null | undefined) =>
+  n === null || n === undefined
+    ? '-'
+    : n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 export function reportText(r: ParsedReport): string[] {
   const a = r.account;
@@ -66,7 +75,9 @@ export function reportText(r: ParsedReport): string[] {
     `Computed from deals: net profit ${fmt(r.computed.total_net_profit)}, trades ${r.computed.total_trades}, final balance ${fmt(r.computed.final_balance)}`,
   ];
   if (r.mismatches.length === 0) lines.push('Cross-check: the report’s totals match its rows.');
-  else for (const m of r.mismatches) lines.push(`MISMATCH ${m.check}: report ${m.report}, computed ${m.computed} (${m.message})`);
+  else
+    for (const m of r.mismatches)
+      lines.push(`MISMATCH ${m.check}: report ${m.report}, computed ${m.computed} (${m.message})`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines;
 }

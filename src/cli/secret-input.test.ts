@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropStorage, ensureSchema, newStorage, schemaDatabaseUrl, servicesMode, type StackStorage } from '../../test/storage.ts';
+import {
+  dropStorage,
+  ensureSchema,
+  newStorage,
+  type StackStorage,
+  schemaDatabaseUrl,
+  servicesMode,
+} from '../../test/storage.ts';
 import { readSecret } from './secret-input.ts';
 
 const BIN = resolve('bin/brymix');
@@ -32,26 +39,72 @@ const stdinOf = (text: string) => Readable.from([text]) as unknown as NodeJS.Rea
 describe('readSecret', () => {
   it('takes the first line of standard input with --password-stdin, before the variable and the flag', async () => {
     const warned: string[] = [];
-    expect(await readSecret({ fromStdin: true, flag: 'f', envName: 'X', envValue: 'e', label: 'Password', warn: (l) => warned.push(l), stdin: stdinOf('from-stdin\r\nrest') })).toBe('from-stdin');
-    expect(await readSecret({ envName: 'X', envValue: 'from-env', flag: 'f', label: 'Password', warn: (l) => warned.push(l), stdin: stdinOf('') })).toBe('from-env');
+    expect(
+      await readSecret({
+        fromStdin: true,
+        flag: 'f',
+        envName: 'X',
+        envValue: 'e',
+        label: 'Password',
+        warn: (l) => warned.push(l),
+        stdin: stdinOf('from-stdin\r\nrest'),
+      }),
+    ).toBe('from-stdin');
+    expect(
+      await readSecret({
+        envName: 'X',
+        envValue: 'from-env',
+        flag: 'f',
+        label: 'Password',
+        warn: (l) => warned.push(l),
+        stdin: stdinOf(''),
+      }),
+    ).toBe('from-env');
     expect(warned).toEqual([]);
   });
 
   it('still takes --password but warns that ps shows it', async () => {
     const warned: string[] = [];
-    expect(await readSecret({ flag: 'from-flag', envName: 'BRYMIX_MT5_PASSWORD', label: 'Password', warn: (l) => warned.push(l), stdin: stdinOf('') })).toBe('from-flag');
+    expect(
+      await readSecret({
+        flag: 'from-flag',
+        envName: 'BRYMIX_MT5_PASSWORD',
+        label: 'Password',
+        warn: (l) => warned.push(l),
+        stdin: stdinOf(''),
+      }),
+    ).toBe('from-flag');
     expect(warned).toEqual([expect.stringContaining('visible to every user of this machine (ps)')]);
   });
 
   it('refuses, naming the ways to give it, when there is none and no terminal to ask at', async () => {
-    await expect(readSecret({ envName: 'BRYMIX_MT5_PASSWORD', label: 'Investor password', warn: () => undefined, stdin: stdinOf('') })).rejects.toThrow('--password-stdin, set BRYMIX_MT5_PASSWORD');
-    await expect(readSecret({ fromStdin: true, envName: 'X', label: 'Investor password', warn: () => undefined, stdin: stdinOf('\n') })).rejects.toThrow('standard input held no password');
+    await expect(
+      readSecret({
+        envName: 'BRYMIX_MT5_PASSWORD',
+        label: 'Investor password',
+        warn: () => undefined,
+        stdin: stdinOf(''),
+      }),
+    ).rejects.toThrow('--password-stdin, set BRYMIX_MT5_PASSWORD');
+    await expect(
+      readSecret({
+        fromStdin: true,
+        envName: 'X',
+        label: 'Investor password',
+        warn: () => undefined,
+        stdin: stdinOf('\n'),
+      }),
+    ).rejects.toThrow('standard input held no password');
   });
 });
 
 describe('brymix accounts add --password-stdin', () => {
   it('registers the account while ps shows no password', async () => {
-    const child = spawn(process.execPath, [BIN, 'accounts', 'add', '--login', '7301', '--server', 'Brymix-Demo', '--password-stdin', '--json'], { cwd, env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'accounts', 'add', '--login', '7301', '--server', 'Brymix-Demo', '--password-stdin', '--json'],
+      { cwd, env: env(), stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -28,13 +28,19 @@ export async function readSecret(s: SecretSource): Promise<string> {
   if (s.fromStdin) return firstLine(stdin, s.label);
   if (s.envValue) return s.envValue;
   if (s.flag !== undefined) {
-    s.warn(`warning: --password is visible to every user of this machine (ps) and in shell history; prefer --password-stdin or ${s.envName}`);
+    s.warn(
+      `warning: --password is visible to every user of this machine (ps) and in shell history; prefer --password-stdin or ${s.envName}`,
+    );
     return s.flag;
   }
   if (stdin.isTTY) return prompt(stdin, s.label);
-  throw new AppError('validation_failed', `${s.label} is required: pipe it with --password-stdin, set ${s.envName}, or run in a terminal to be asked`, {
-    errors: [{ field: 'password', message: 'is required' }],
-  });
+  throw new AppError(
+    'validation_failed',
+    `${s.label} is required: pipe it with --password-stdin, set ${s.envName}, or run in a terminal to be asked`,
+    {
+      errors: [{ field: 'password', message: 'is required' }],
+    },
+  );
 }
 
 async function firstLine(stdin: NodeJS.ReadableStream, label: string): Promise<string> {
@@ -44,7 +50,10 @@ async function firstLine(stdin: NodeJS.ReadableStream, label: string): Promise<s
     if (text.includes('\n') || text.length > 4096) break;
   }
   const line = text.split(/\r?\n/)[0] ?? '';
-  if (!line) throw new AppError('validation_failed', `${label}: standard input held no password`, { errors: [{ field: 'password', message: 'is empty' }] });
+  if (!line)
+    throw new AppError('validation_failed', `${label}: standard input held no password`, {
+      errors: [{ field: 'password', message: 'is empty' }],
+    });
   return line;
 }
 
@@ -63,7 +72,10 @@ async function prompt(stdin: NodeJS.ReadStream, label: string): Promise<string> 
       muted = true;
     });
     process.stderr.write('\n');
-    if (!answer) throw new AppError('validation_failed', `${label}: nothing was typed`, { errors: [{ field: 'password', message: 'is empty' }] });
+    if (!answer)
+      throw new AppError('validation_failed', `${label}: nothing was typed`, {
+        errors: [{ field: 'password', message: 'is empty' }],
+      });
     return answer;
   } finally {
     rl.close();

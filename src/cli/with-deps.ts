@@ -12,7 +12,10 @@ export async function withDeps<T>(fn: (deps: Deps) => Promise<T>, options: { mig
   // Loaded on use: `check` and `report` need no services and start without them.
   const { createDeps } = await import('../deps.ts');
   // Logs go to stderr: stdout carries the command's output (`--json | jq`).
-  const deps = await createDeps(config, { logger: createLogger(config.LOG_LEVEL, process.stderr), ...(options.migrate === false ? { migrate: false } : {}) });
+  const deps = await createDeps(config, {
+    logger: createLogger(config.LOG_LEVEL, process.stderr),
+    ...(options.migrate === false ? { migrate: false } : {}),
+  });
   try {
     return await fn(deps);
   } finally {

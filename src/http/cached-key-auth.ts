@@ -4,10 +4,11 @@
  * on every request. The cache is keyed by the SHA-256 of the presented key, like the database:
  * no key is held in memory beyond its request. Failures are never cached.
  */
-import type { ApiKeyService, AuthenticatedKey } from '../modules/api-keys/api-key.service.ts';
+
 import type { Clock } from '../infra/clock.ts';
 import { sha256Hex } from '../infra/crypto/index.ts';
 import { AUTH_CACHE_MS, TtlCache } from '../modules/accounts/account-access.ts';
+import type { ApiKeyService, AuthenticatedKey } from '../modules/api-keys/api-key.service.ts';
 
 export function cachingKeyService(keys: ApiKeyService, clock: Clock): ApiKeyService {
   const cache = new TtlCache<AuthenticatedKey>(AUTH_CACHE_MS, () => clock.now());

@@ -27,7 +27,13 @@ export interface CookieOptions {
 
 /** HttpOnly always: page scripts never see session tokens. */
 export function setCookie(reply: FastifyReply, name: string, value: string, o: CookieOptions): void {
-  const parts = [`${name}=${encodeURIComponent(value)}`, `Path=${o.path ?? '/'}`, `Max-Age=${o.maxAgeSeconds}`, 'HttpOnly', `SameSite=${o.sameSite}`];
+  const parts = [
+    `${name}=${encodeURIComponent(value)}`,
+    `Path=${o.path ?? '/'}`,
+    `Max-Age=${o.maxAgeSeconds}`,
+    'HttpOnly',
+    `SameSite=${o.sameSite}`,
+  ];
   if (o.secure) parts.push('Secure');
   const existing = reply.getHeader('set-cookie');
   const list = Array.isArray(existing) ? existing.map(String) : existing ? [String(existing)] : [];

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
 import { isBackendUnavailable, UNAVAILABLE_RETRY_AFTER_S } from '../infra/unavailable.ts';
-import { AppError, problemFor, type FieldError } from './errors.ts';
+import { AppError, type FieldError, problemFor } from './errors.ts';
 
 const PART_NAMES: Record<string, string> = { body: '', querystring: 'query.', params: 'path.', headers: 'header.' };
 
@@ -18,7 +18,8 @@ function fieldPath(context: string | undefined, instancePath: string, params: Re
 export function fieldErrorsFromZod(err: ZodError, prefix = ''): FieldError[] {
   return err.issues.flatMap((i) => {
     const base = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
-    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ field: base ? `${base}.${k}` : k, message: 'is not a known field' }));
+    if (i.code === 'unrecognized_keys')
+      return i.keys.map((k) => ({ field: base ? `${base}.${k}` : k, message: 'is not a known field' }));
     return [{ field: base || 'body', message: i.message }];
   });
 }
@@ -33,7 +34,10 @@ export function toAppError(err: unknown): AppError {
     const context = (err as FastifyError & { validationContext?: string }).validationContext;
     const errors: FieldError[] = err.validation.flatMap((v) => {
       const message = v.keyword === 'unrecognized_keys' ? 'is not a known field' : (v.message ?? 'is invalid');
-      return fieldPath(context, v.instancePath, v.params as Record<string, unknown>).map((field) => ({ field, message }));
+      return fieldPath(context, v.instancePath, v.params as Record<string, unknown>).map((field) => ({
+        field,
+        message,
+      }));
     });
     return new AppError('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
   }
@@ -50,9 +54,12 @@ export function toAppError(err: unknown): AppError {
   }
   if (fe.statusCode === 429) return new AppError('rate_limited', fe.message);
   if (isBackendUnavailable(err)) {
-    return new AppError('unavailable', 'A backing service (database or cache) is unavailable; retry shortly', { retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_S });
+    return new AppError('unavailable', 'A backing service (database or cache) is unavailable; retry shortly', {
+      retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_S,
+    });
   }
-  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new AppError('validation_failed', fe.message);
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
+    return new AppError('validation_failed', fe.message);
   return new AppError('internal');
 }
 
@@ -75,5 +82,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     else if (appErr.status >= 500) request.log.error({ err }, 'request failed');
     return sendProblem(request, reply, appErr);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)),
+  );
 }

@@ -12,8 +12,19 @@ const serialize = fastSerializerCompiler({ schema, method: 'GET', url: '/x', htt
 
 describe('fastSerializerCompiler', () => {
   it('writes exactly the schema’s fields, nulls included, and drops anything else', () => {
-    const out = serialize({ balance: 100.25, margin_level: null, positions: [{ ticket: 7, sl: null, password: 'x' }], statistics: { trades: 3, name: 'a' }, secret: 's' });
-    expect(JSON.parse(out)).toEqual({ balance: 100.25, margin_level: null, positions: [{ ticket: 7, sl: null }], statistics: { trades: 3, name: 'a' } });
+    const out = serialize({
+      balance: 100.25,
+      margin_level: null,
+      positions: [{ ticket: 7, sl: null, password: 'x' }],
+      statistics: { trades: 3, name: 'a' },
+      secret: 's',
+    });
+    expect(JSON.parse(out)).toEqual({
+      balance: 100.25,
+      margin_level: null,
+      positions: [{ ticket: 7, sl: null }],
+      statistics: { trades: 3, name: 'a' },
+    });
     expect(out).not.toContain('secret');
     expect(out).not.toContain('password');
   });

@@ -4,9 +4,14 @@
  * serializer it never lets a field outside the schema through and refuses an answer that lacks a
  * required one, at a fraction of the cost per response.
  */
-import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
+
 import fastJson from 'fast-json-stringify';
+import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
 import { z } from 'zod';
 
 export const fastSerializerCompiler: FastifySerializerCompiler<z.ZodType> = ({ schema }) =>
-  fastJson(z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'any' }) as Parameters<typeof fastJson>[0]);
+  fastJson(
+    z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'any' }) as Parameters<
+      typeof fastJson
+    >[0],
+  );

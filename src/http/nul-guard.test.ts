@@ -15,12 +15,32 @@ beforeAll(async () => {
   stack = await startStack();
   key = (await stack.createKey()).key;
   await stack.deps.staff.create({ email: 'nul-admin@firm.test', role: 'admin', password: 'nul-admin-password-1' });
-  staff = (await stack.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'nul-admin@firm.test', password: 'nul-admin-password-1' } })).json().token;
-  const event = JSON.stringify({ event: 'client.registered', data: { clientId: 'NUL1', email: 'nul1@example.com', firstName: 'N', lastName: 'One' }, timestamp: '2026-01-16T10:00:00Z' });
-  await stack.app.inject({ method: 'POST', url: '/api/webhooks/site', payload: event, headers: { 'content-type': 'application/json', 'x-webhook-signature': hmacSha256Hex(stack.config.SITE_WEBHOOK_SECRET, event) } });
+  staff = (
+    await stack.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: 'nul-admin@firm.test', password: 'nul-admin-password-1' },
+    })
+  ).json().token;
+  const event = JSON.stringify({
+    event: 'client.registered',
+    data: { clientId: 'NUL1', email: 'nul1@example.com', firstName: 'N', lastName: 'One' },
+    timestamp: '2026-01-16T10:00:00Z',
+  });
+  await stack.app.inject({
+    method: 'POST',
+    url: '/api/webhooks/site',
+    payload: event,
+    headers: {
+      'content-type': 'application/json',
+      'x-webhook-signature': hmacSha256Hex(stack.config.SITE_WEBHOOK_SECRET, event),
+    },
+  });
   // The event is applied by its queue job: wait for the client to appear.
   for (let i = 0; i < 200 && !clientId; i++) {
-    clientId = (await stack.app.inject({ url: '/api/clients?q=nul1', headers: { authorization: `Bearer ${staff}` } })).json().items?.[0]?.id;
+    clientId = (
+      await stack.app.inject({ url: '/api/clients?q=nul1', headers: { authorization: `Bearer ${staff}` } })
+    ).json().items?.[0]?.id;
     if (!clientId) await new Promise((r) => setTimeout(r, 50));
   }
 });
@@ -46,15 +66,32 @@ describe('NUL characters in requests', () => {
 
   it('answers 400 naming the body field, nested or a key, and stores nothing', async () => {
     expect(clientId).toMatch(/^cli_/);
-    const note = await stack.app.inject({ method: 'POST', url: `/api/clients/${clientId}/notes`, headers: { authorization: `Bearer ${staff}` }, payload: { comment: 'called\u0000back' } });
+    const note = await stack.app.inject({
+      method: 'POST',
+      url: `/api/clients/${clientId}/notes`,
+      headers: { authorization: `Bearer ${staff}` },
+      payload: { comment: 'called\u0000back' },
+    });
     expect(note.statusCode).toBe(400);
     expect(note.json().errors).toEqual([{ field: 'comment', message: MESSAGE }]);
-    const notes = (await stack.app.inject({ url: `/api/clients/${clientId}/notes`, headers: { authorization: `Bearer ${staff}` } })).json();
+    const notes = (
+      await stack.app.inject({ url: `/api/clients/${clientId}/notes`, headers: { authorization: `Bearer ${staff}` } })
+    ).json();
     expect(JSON.stringify(notes)).not.toContain('called');
 
-    const rules = await stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': key }, payload: checkBody({ rules: [{ type: 'max_loss', pct: 10, note: ['ok', 'x\u0000'] }] }) });
+    const rules = await stack.app.inject({
+      method: 'POST',
+      url: '/api/v1/check',
+      headers: { 'x-api-key': key },
+      payload: checkBody({ rules: [{ type: 'max_loss', pct: 10, note: ['ok', 'x\u0000'] }] }),
+    });
     expect(rules.json().errors).toEqual([{ field: 'rules.0.note.1', message: MESSAGE }]);
-    const keyed = await stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': key }, payload: checkBody({ rules: { 'max\u0000': 1 } }) });
+    const keyed = await stack.app.inject({
+      method: 'POST',
+      url: '/api/v1/check',
+      headers: { 'x-api-key': key },
+      payload: checkBody({ rules: { 'max\u0000': 1 } }),
+    });
     expect(keyed.json().errors).toEqual([{ field: 'rules.max\\u0000', message: MESSAGE }]);
   });
 

@@ -36,8 +36,15 @@ export function findNul(root: unknown, prefix: string, rootName: string): string
   return null;
 }
 
-export function refuseNulCharacters(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  const field = findNul(request.params, 'path.', 'path') ?? findNul(request.query, 'query.', 'query') ?? findNul(request.body, '', 'body');
+export function refuseNulCharacters(
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+): void {
+  const field =
+    findNul(request.params, 'path.', 'path') ??
+    findNul(request.query, 'query.', 'query') ??
+    findNul(request.body, '', 'body');
   if (field === null) return done();
   done(nulProblem(field));
 }

@@ -7,12 +7,42 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
 
 export const SECURITY_SCHEMES = {
-  apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A tenant API key (`bmx_…`), created with `brymix keys create`.' },
-  staffJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Staff access token from `POST /api/auth/login` (audience `staff`, 15 minutes). The console sends it as an HttpOnly cookie instead.' },
-  serviceToken: { type: 'http', scheme: 'bearer', description: 'Service API token (`brymix service-tokens create`, or `SERVICE_API_TOKEN`).' },
-  siteSignature: { type: 'apiKey', in: 'header', name: 'x-webhook-signature', description: 'Hex HMAC-SHA256 of the exact request body with `SITE_WEBHOOK_SECRET`.' },
-  widgetToken: { type: 'apiKey', in: 'query', name: 'token', description: 'A revocable read-only widget token (`wgt_…`).' },
-  platformSession: { type: 'apiKey', in: 'cookie', name: 'brymix_trader', description: "The trader's session on the trading platform." },
+  apiKey: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description: 'A tenant API key (`bmx_…`), created with `brymix keys create`.',
+  },
+  staffJwt: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'Staff access token from `POST /api/auth/login` (audience `staff`, 15 minutes). The console sends it as an HttpOnly cookie instead.',
+  },
+  serviceToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Service API token (`brymix service-tokens create`, or `SERVICE_API_TOKEN`).',
+  },
+  siteSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-webhook-signature',
+    description: 'Hex HMAC-SHA256 of the exact request body with `SITE_WEBHOOK_SECRET`.',
+  },
+  widgetToken: {
+    type: 'apiKey',
+    in: 'query',
+    name: 'token',
+    description: 'A revocable read-only widget token (`wgt_…`).',
+  },
+  platformSession: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'brymix_trader',
+    description: "The trader's session on the trading platform.",
+  },
 } as const;
 
 type Scheme = keyof typeof SECURITY_SCHEMES;

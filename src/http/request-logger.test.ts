@@ -8,7 +8,8 @@ function capture(level: string) {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of chunk.toString('utf8').split('\n').filter(Boolean))
+        lines.push(JSON.parse(l) as Record<string, unknown>);
       cb();
     },
   });
@@ -17,7 +18,12 @@ function capture(level: string) {
 
 async function appWith(level: string) {
   const { lines, logger } = capture(level);
-  const app = Fastify({ loggerInstance: logger, childLoggerFactory: lazyChildLoggerFactory, disableRequestLogging: true, genReqId: () => 'req_fixed' });
+  const app = Fastify({
+    loggerInstance: logger,
+    childLoggerFactory: lazyChildLoggerFactory,
+    disableRequestLogging: true,
+    genReqId: () => 'req_fixed',
+  });
   app.get('/info', async (request) => {
     request.log.info({ step: 'info' }, 'an info line');
     return { ok: true };

@@ -41,7 +41,11 @@ class LazyChildLogger {
     return this.real().child(bindings, opts);
   }
   isLevelEnabled(level: string): boolean {
-    return this.made ? this.made.isLevelEnabled(level) : this.opts.level ? this.real().isLevelEnabled(level) : this.parent.isLevelEnabled(level);
+    return this.made
+      ? this.made.isLevelEnabled(level)
+      : this.opts.level
+        ? this.real().isLevelEnabled(level)
+        : this.parent.isLevelEnabled(level);
   }
 }
 
@@ -55,6 +59,10 @@ for (const m of METHODS) {
 }
 
 /** Fastify's `childLoggerFactory`: a lazily built child bound to the request id. */
-export function lazyChildLoggerFactory(logger: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
+export function lazyChildLoggerFactory(
+  logger: FastifyBaseLogger,
+  bindings: Bindings,
+  opts: ChildLoggerOptions,
+): FastifyBaseLogger {
   return new LazyChildLogger(logger as Logger, bindings, opts) as unknown as FastifyBaseLogger;
 }

@@ -26,13 +26,16 @@ describe('SSE streams', () => {
   it.each([
     ['the account stream', () => `/api/account/${accountId}/stream`, () => ({ 'x-api-key': key })],
     ['the widget stream', () => `/api/widgets/stream?token=${widgetToken}`, () => ({})],
-  ])('answer HEAD on %s with the stream headers and an empty body at once, holding no subscriber', async (_name, path, headers) => {
-    const res = await ask('HEAD', path(), headers());
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-    expect(await res.text()).toBe('');
-    await expect.poll(() => stack.deps.sseHub.size, { timeout: 2_000 }).toBe(0);
-  });
+  ])(
+    'answer HEAD on %s with the stream headers and an empty body at once, holding no subscriber',
+    async (_name, path, headers) => {
+      const res = await ask('HEAD', path(), headers());
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(await res.text()).toBe('');
+      await expect.poll(() => stack.deps.sseHub.size, { timeout: 2_000 }).toBe(0);
+    },
+  );
 
   it('still stream on GET: the first event is the retry hint, then a snapshot', async () => {
     const controller = new AbortController();

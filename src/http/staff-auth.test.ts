@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StaffPrincipal } from '../modules/staff/staff.service.ts';
 import { registerErrorHandling } from './error-handler.ts';
-import { requireStaff, staffAuth, type StaffAuthenticator } from './staff-auth.ts';
+import { requireStaff, type StaffAuthenticator, staffAuth } from './staff-auth.ts';
 
 const ADMIN: StaffPrincipal = {
   id: 'stf_admin',

@@ -35,9 +35,13 @@ export function staffAuth(authenticator: StaffAuthenticator, options: { role?: '
     const principal = await authenticator.authenticate(bearer ?? cookie);
     if (!principal) throw new AppError('unauthorized', 'Missing, invalid or expired staff token');
     if (cookie && isUnsafe(request.method) && !request.headers[CSRF_HEADER]) {
-      throw new AppError('forbidden', `Cookie-authenticated ${request.method} requests must send the ${CSRF_HEADER} header`);
+      throw new AppError(
+        'forbidden',
+        `Cookie-authenticated ${request.method} requests must send the ${CSRF_HEADER} header`,
+      );
     }
-    if (options.role === 'admin' && principal.role !== 'admin') throw new AppError('forbidden', 'This action needs the admin role');
+    if (options.role === 'admin' && principal.role !== 'admin')
+      throw new AppError('forbidden', 'This action needs the admin role');
     request.staff = principal;
   };
 }

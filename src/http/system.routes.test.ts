@@ -18,12 +18,21 @@ describe('system routes', () => {
   it('serves an OpenAPI 3.1 document with the checker routes and a docs page', async () => {
     const doc = (await stack.app.inject('/openapi.json')).json();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/check', '/api/v1/job/{job_id}', '/api/v1/job/{job_id}/deliveries', '/api/v1/job/{job_id}/redeliver']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/check',
+        '/api/v1/job/{job_id}',
+        '/api/v1/job/{job_id}/deliveries',
+        '/api/v1/job/{job_id}/redeliver',
+      ]),
+    );
     expect(doc.paths['/api/v1/check'].post.requestBody.content['application/json'].schema.required).toEqual(
       expect.arrayContaining(['user_id', 'challenge_id', 'mt5_login', 'mt5_password', 'mt5_server', 'initial_balance']),
     );
     // Every family of routes names how it authenticates.
-    expect(Object.keys(doc.components.securitySchemes)).toEqual(expect.arrayContaining(['apiKey', 'staffJwt', 'serviceToken', 'siteSignature', 'widgetToken']));
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(
+      expect.arrayContaining(['apiKey', 'staffJwt', 'serviceToken', 'siteSignature', 'widgetToken']),
+    );
     expect(doc.paths['/api/v1/check'].post.security).toEqual([{ apiKey: [] }]);
     expect(doc.paths['/api/account/{account_id}/info'].get.security).toEqual([{ apiKey: [] }]);
     expect(doc.paths['/api/service/clients/{email}'].get.security).toEqual([{ serviceToken: [] }]);
@@ -49,12 +58,22 @@ describe('system routes', () => {
     expect(r.statusCode).toBe(404);
     expect(r.headers['content-type']).toContain('application/problem+json');
     expect(r.headers['x-request-id']).toBe('req-from-caller-123');
-    expect(r.json()).toMatchObject({ status: 404, code: 'not_found', request_id: 'req-from-caller-123', instance: '/nope' });
+    expect(r.json()).toMatchObject({
+      status: 404,
+      code: 'not_found',
+      request_id: 'req-from-caller-123',
+      instance: '/nope',
+    });
   });
 
   it('refuses a body over the size limit with 413', async () => {
     const { key } = await stack.createKey();
-    const r = await stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': key, 'content-type': 'application/json' }, payload: `{"user_id":"${'x'.repeat(2_000_000)}"}` });
+    const r = await stack.app.inject({
+      method: 'POST',
+      url: '/api/v1/check',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      payload: `{"user_id":"${'x'.repeat(2_000_000)}"}`,
+    });
     expect(r.statusCode).toBe(413);
     expect(r.json().code).toBe('payload_too_large');
   });
@@ -68,8 +87,12 @@ describe('/metrics access', () => {
   });
   afterAll(() => guarded.close());
 
-  const scrape = (s: TestStack, remoteAddress: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET') =>
-    s.app.inject({ method, url: '/metrics', remoteAddress, headers });
+  const scrape = (
+    s: TestStack,
+    remoteAddress: string,
+    headers: Record<string, string> = {},
+    method: 'GET' | 'HEAD' = 'GET',
+  ) => s.app.inject({ method, url: '/metrics', remoteAddress, headers });
 
   it('serves loopback and refuses any other address with 403 by default (no token configured)', async () => {
     expect((await scrape(stack, '127.0.0.1')).statusCode).toBe(200);
@@ -77,7 +100,11 @@ describe('/metrics access', () => {
     const outside = await scrape(stack, '203.0.113.9');
     expect(outside.statusCode).toBe(403);
     expect(outside.headers['content-type']).toContain('application/problem+json');
-    expect(outside.json()).toMatchObject({ status: 403, code: 'forbidden', detail: 'Metrics are served only to addresses in METRICS_ALLOW_CIDRS' });
+    expect(outside.json()).toMatchObject({
+      status: 403,
+      code: 'forbidden',
+      detail: 'Metrics are served only to addresses in METRICS_ALLOW_CIDRS',
+    });
     expect(outside.body).not.toContain('brymix_http_requests_total');
   });
 

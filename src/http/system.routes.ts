@@ -2,9 +2,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
+import { safeEqual, sha256Hex } from '../infra/crypto/index.ts';
 import type { Metrics } from '../infra/metrics.ts';
 import type { JobQueue } from '../infra/queue/types.ts';
-import { safeEqual, sha256Hex } from '../infra/crypto/index.ts';
 import { sendProblem } from './error-handler.ts';
 import { AppError } from './errors.ts';
 import { ipAllowed } from './ip-allowlist.ts';
@@ -20,14 +20,24 @@ export function metricsAccess(config: Pick<Config, 'METRICS_ALLOW_CIDRS' | 'METR
   const tokenDigest = token === undefined ? undefined : sha256Hex(token);
   return (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
     const header = request.headers.authorization;
-    const presented = token !== undefined && typeof header === 'string' ? /^Bearer +(\S+) *$/i.exec(header)?.[1] : undefined;
+    const presented =
+      token !== undefined && typeof header === 'string' ? /^Bearer +(\S+) *$/i.exec(header)?.[1] : undefined;
     if (presented !== undefined) {
       if (safeEqual(sha256Hex(presented), tokenDigest!)) return done();
       return refuse(request, reply, 'The metrics token is not valid');
     }
     if (config.METRICS_ALLOW_CIDRS.length > 0 && ipAllowed(request.ip, config.METRICS_ALLOW_CIDRS)) return done();
-    if (token !== undefined) return refuse(request, reply, 'Send Authorization: Bearer <METRICS_TOKEN>, or read /metrics from an address in METRICS_ALLOW_CIDRS');
-    void sendProblem(request, reply, new AppError('forbidden', 'Metrics are served only to addresses in METRICS_ALLOW_CIDRS'));
+    if (token !== undefined)
+      return refuse(
+        request,
+        reply,
+        'Send Authorization: Bearer <METRICS_TOKEN>, or read /metrics from an address in METRICS_ALLOW_CIDRS',
+      );
+    void sendProblem(
+      request,
+      reply,
+      new AppError('forbidden', 'Metrics are served only to addresses in METRICS_ALLOW_CIDRS'),
+    );
   };
 }
 
@@ -48,11 +58,18 @@ export function systemRoutes(deps: SystemRoutesDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/healthz', { schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
 
-    app.get('/readyz', { schema: { tags: ['system'], summary: 'Readiness: database and queue reachable' } }, async (_request, reply) => {
-      const r = await deps.ready();
-      const ok = r.db && r.queue;
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks: { database: r.db ? 'ok' : 'down', queue: r.queue ? 'ok' : 'down' } });
-    });
+    app.get(
+      '/readyz',
+      { schema: { tags: ['system'], summary: 'Readiness: database and queue reachable' } },
+      async (_request, reply) => {
+        const r = await deps.ready();
+        const ok = r.db && r.queue;
+        return reply.code(ok ? 200 : 503).send({
+          status: ok ? 'ready' : 'unavailable',
+          checks: { database: r.db ? 'ok' : 'down', queue: r.queue ? 'ok' : 'down' },
+        });
+      },
+    );
 
     app.get('/metrics', { schema: { hide: true }, onRequest: metricsAccess(deps.config) }, async (_request, reply) => {
       try {

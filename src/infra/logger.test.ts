@@ -7,7 +7,9 @@ describe('redactUrl', () => {
   it('redacts the values of secret-named query parameters and keeps the rest as sent', () => {
     expect(redactUrl('/sso/impersonate?token=eyJ.abc.def')).toBe('/sso/impersonate?token=[redacted]');
     expect(redactUrl('/api/widgets/data?token=wt_1&theme=dark')).toBe('/api/widgets/data?token=[redacted]&theme=dark');
-    expect(redactUrl('/x?API_KEY=k&Key=2&access_token=3&page=4&flag')).toBe('/x?API_KEY=[redacted]&Key=[redacted]&access_token=[redacted]&page=4&flag');
+    expect(redactUrl('/x?API_KEY=k&Key=2&access_token=3&page=4&flag')).toBe(
+      '/x?API_KEY=[redacted]&Key=[redacted]&access_token=[redacted]&page=4&flag',
+    );
     expect(redactUrl('/x?%74oken=raw')).toBe('/x?%74oken=[redacted]');
     expect(redactUrl('/x?%E0%A4%A=1')).toBe('/x?%E0%A4%A=1');
     expect(redactUrl('/plain/path')).toBe('/plain/path');

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { describeClock, dstPeriod, offsetAt, serverToUtc, utcToServer, type BrokerClock } from './broker-clock.ts';
+import { type BrokerClock, describeClock, dstPeriod, offsetAt, serverToUtc, utcToServer } from './broker-clock.ts';
 
 /** A server wall time as MT5 writes it: the wall clock's digits read as if they were UTC. */
 const wall = (s: string) => Date.parse(`${s.replace(' ', 'T')}Z`);
@@ -13,13 +13,25 @@ const ATHENS: BrokerClock = { time_zone: 'Europe/Athens' };
 
 describe('DST periods', () => {
   it('puts the US switches at 07:00 UTC on the second Sunday of March and 06:00 UTC on the first Sunday of November', () => {
-    expect(dstPeriod('us', 2026)).toEqual({ start: Date.parse('2026-03-08T07:00:00Z'), end: Date.parse('2026-11-01T06:00:00Z') });
-    expect(dstPeriod('us', 2027)).toEqual({ start: Date.parse('2027-03-14T07:00:00Z'), end: Date.parse('2027-11-07T06:00:00Z') });
+    expect(dstPeriod('us', 2026)).toEqual({
+      start: Date.parse('2026-03-08T07:00:00Z'),
+      end: Date.parse('2026-11-01T06:00:00Z'),
+    });
+    expect(dstPeriod('us', 2027)).toEqual({
+      start: Date.parse('2027-03-14T07:00:00Z'),
+      end: Date.parse('2027-11-07T06:00:00Z'),
+    });
   });
 
   it('puts the EU switches at 01:00 UTC on the last Sundays of March and October', () => {
-    expect(dstPeriod('eu', 2026)).toEqual({ start: Date.parse('2026-03-29T01:00:00Z'), end: Date.parse('2026-10-25T01:00:00Z') });
-    expect(dstPeriod('eu', 2027)).toEqual({ start: Date.parse('2027-03-28T01:00:00Z'), end: Date.parse('2027-10-31T01:00:00Z') });
+    expect(dstPeriod('eu', 2026)).toEqual({
+      start: Date.parse('2026-03-29T01:00:00Z'),
+      end: Date.parse('2026-10-25T01:00:00Z'),
+    });
+    expect(dstPeriod('eu', 2027)).toEqual({
+      start: Date.parse('2027-03-28T01:00:00Z'),
+      end: Date.parse('2027-10-31T01:00:00Z'),
+    });
     expect(dstPeriod('none', 2026)).toBeNull();
   });
 });

@@ -61,7 +61,11 @@ const money = (c: number): string => {
   return `${c < 0 ? '-' : ''}${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
 };
 
-export function findInconsistencies(history: AccountHistory, reported: ReportedFigures = {}, opts: ConsistencyOptions = {}): Inconsistency[] {
+export function findInconsistencies(
+  history: AccountHistory,
+  reported: ReportedFigures = {},
+  opts: ConsistencyOptions = {},
+): Inconsistency[] {
   const tolerance = opts.toleranceCents ?? 1;
   const slack = opts.snapshotSlackMs ?? 60_000;
   const limit = opts.limit ?? 5;
@@ -71,7 +75,8 @@ export function findInconsistencies(history: AccountHistory, reported: ReportedF
   };
 
   for (const c of reported.counts ?? []) {
-    if (c.reported !== c.received) add('count_mismatch', `the source announced ${c.reported} ${c.what} but delivered ${c.received}`);
+    if (c.reported !== c.received)
+      add('count_mismatch', `the source announced ${c.reported} ${c.what} but delivered ${c.received}`);
   }
 
   const seen = new Set<number>();
@@ -81,7 +86,9 @@ export function findInconsistencies(history: AccountHistory, reported: ReportedF
   }
 
   // Cash balance (credit excluded) through time: deals in time order, ticket order within an instant.
-  const deals = history.deals.map((d) => ({ ms: Date.parse(d.time), d })).sort((a, b) => a.ms - b.ms || a.d.ticket - b.d.ticket);
+  const deals = history.deals
+    .map((d) => ({ ms: Date.parse(d.time), d }))
+    .sort((a, b) => a.ms - b.ms || a.d.ticket - b.d.ticket);
   const initial = cents(history.account.initial_balance);
   let cash = initial;
   let credit = 0;
@@ -98,14 +105,18 @@ export function findInconsistencies(history: AccountHistory, reported: ReportedF
     );
   }
   if (reported.credit !== undefined && Math.abs(cents(reported.credit) - credit) > tolerance) {
-    add('credit_mismatch', `the account's credit is ${money(cents(reported.credit))} but its credit deals add up to ${money(credit)}`);
+    add(
+      'credit_mismatch',
+      `the account's credit is ${money(cents(reported.credit))} but its credit deals add up to ${money(credit)}`,
+    );
   }
 
   const snapshots = (history.equity ?? []).map((s) => ({ ms: Date.parse(s.time), s })).sort((a, b) => a.ms - b.ms);
   let di = 0;
   let running = initial;
   for (const { ms, s } of snapshots) {
-    for (; di < deals.length && deals[di]!.ms <= ms; di++) running += deals[di]!.d.type === 'credit' ? 0 : dealCents(deals[di]!.d);
+    for (; di < deals.length && deals[di]!.ms <= ms; di++)
+      running += deals[di]!.d.type === 'credit' ? 0 : dealCents(deals[di]!.d);
     const want = cents(s.balance);
     let ok = Math.abs(want - running) <= tolerance;
     // A reading stamped early (to the minute): the balance after the deals of the next `slack` ms.
@@ -113,13 +124,22 @@ export function findInconsistencies(history: AccountHistory, reported: ReportedF
       r += deals[j]!.d.type === 'credit' ? 0 : dealCents(deals[j]!.d);
       ok = Math.abs(want - r) <= tolerance;
     }
-    if (!ok) add('snapshot_balance_mismatch', `the balance read at ${s.time} is ${money(want)} but the deals up to then add up to ${money(running)}`);
+    if (!ok)
+      add(
+        'snapshot_balance_mismatch',
+        `the balance read at ${s.time} is ${money(want)} but the deals up to then add up to ${money(running)}`,
+      );
   }
 
   const opened = new Set<number>();
-  for (const d of history.deals) if ((d.type === 'buy' || d.type === 'sell') && (d.entry === 'in' || d.entry === 'inout')) opened.add(d.position_id);
+  for (const d of history.deals)
+    if ((d.type === 'buy' || d.type === 'sell') && (d.entry === 'in' || d.entry === 'inout')) opened.add(d.position_id);
   for (const p of history.positions ?? []) {
-    if (!opened.has(p.ticket)) add('position_without_opening_deal', `position ${p.ticket} (${p.symbol}, opened ${p.open_time}) is open but the history has no deal opening it`);
+    if (!opened.has(p.ticket))
+      add(
+        'position_without_opening_deal',
+        `position ${p.ticket} (${p.symbol}, opened ${p.open_time}) is open but the history has no deal opening it`,
+      );
   }
   return out;
 }
@@ -128,9 +148,17 @@ export function findInconsistencies(history: AccountHistory, reported: ReportedF
  * Throws `ConnectorError('bad_data')` naming what disagrees; the job then ends as `error`.
  * `retryable` when another read may see settled data (an account that traded while we read).
  */
-export function assertConsistent(history: AccountHistory, reported: ReportedFigures = {}, opts: ConsistencyOptions & { retryable?: boolean; source?: string } = {}): void {
+export function assertConsistent(
+  history: AccountHistory,
+  reported: ReportedFigures = {},
+  opts: ConsistencyOptions & { retryable?: boolean; source?: string } = {},
+): void {
   const problems = findInconsistencies(history, reported, opts);
   if (problems.length === 0) return;
   const from = opts.source ? ` from ${opts.source}` : '';
-  throw new ConnectorError('bad_data', `The history of account ${history.account.login}${from} is inconsistent, so no verdict was given: ${problems.map((p) => p.message).join('; ')}`, opts.retryable ?? false);
+  throw new ConnectorError(
+    'bad_data',
+    `The history of account ${history.account.login}${from} is inconsistent, so no verdict was given: ${problems.map((p) => p.message).join('; ')}`,
+    opts.retryable ?? false,
+  );
 }

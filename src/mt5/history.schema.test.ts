@@ -9,8 +9,32 @@ describe('history schema', () => {
 
   it('accepts the issue’s example and names the field of a bad deal', () => {
     const good = {
-      account: { login: '1001', server: 'Brymix-Demo', currency: 'USD', initial_balance: 100000, server_utc_offset_minutes: 120, margin_mode: 'hedging' },
-      deals: [{ ticket: 1, order: 1, time: '2026-01-16T08:00:00.000Z', type: 'buy', entry: 'in', position_id: 10, symbol: 'EURUSD', volume: 1.0, price: 1.1, profit: 0, commission: -3.5, swap: 0, fee: 0, comment: '' }],
+      account: {
+        login: '1001',
+        server: 'Brymix-Demo',
+        currency: 'USD',
+        initial_balance: 100000,
+        server_utc_offset_minutes: 120,
+        margin_mode: 'hedging',
+      },
+      deals: [
+        {
+          ticket: 1,
+          order: 1,
+          time: '2026-01-16T08:00:00.000Z',
+          type: 'buy',
+          entry: 'in',
+          position_id: 10,
+          symbol: 'EURUSD',
+          volume: 1.0,
+          price: 1.1,
+          profit: 0,
+          commission: -3.5,
+          swap: 0,
+          fee: 0,
+          comment: '',
+        },
+      ],
       equity: [{ time: '2026-01-16T08:00:05.000Z', balance: 99996.5, equity: 99950.0 }],
     };
     expect(accountHistorySchema.safeParse(good).success).toBe(true);
@@ -21,15 +45,38 @@ describe('history schema', () => {
     expect(r.error!.issues[0]!.path).toEqual(['deals', 0, 'time']);
   });
 
-  const position = { ticket: 7, symbol: 'EURUSD', type: 'buy', volume: 1, open_price: 1.1, current_price: 1.1012, swap: 0, profit: 120, open_time: '2026-01-16T08:00:00.000Z' };
+  const position = {
+    ticket: 7,
+    symbol: 'EURUSD',
+    type: 'buy',
+    volume: 1,
+    open_price: 1.1,
+    current_price: 1.1012,
+    swap: 0,
+    profit: 120,
+    open_time: '2026-01-16T08:00:00.000Z',
+  };
   const withPositions = (positions: unknown[]) => ({
-    account: { login: '1001', server: 'Brymix-Demo', currency: 'USD', initial_balance: 100000, server_utc_offset_minutes: 120, margin_mode: 'hedging' },
+    account: {
+      login: '1001',
+      server: 'Brymix-Demo',
+      currency: 'USD',
+      initial_balance: 100000,
+      server_utc_offset_minutes: 120,
+      margin_mode: 'hedging',
+    },
     deals: [],
     positions,
   });
 
   it('accepts an open position without sl and tp keys (no stop loss is normal), with nulls, and with values', () => {
-    const r = accountHistorySchema.safeParse(withPositions([position, { ...position, ticket: 8, sl: null, tp: null }, { ...position, ticket: 9, sl: 1.09, tp: 1.12 }]));
+    const r = accountHistorySchema.safeParse(
+      withPositions([
+        position,
+        { ...position, ticket: 8, sl: null, tp: null },
+        { ...position, ticket: 9, sl: 1.09, tp: 1.12 },
+      ]),
+    );
     expect(r.success).toBe(true);
     expect(r.data!.positions!.map((p) => [p.sl, p.tp])).toEqual([
       [undefined, undefined],
@@ -47,7 +94,11 @@ describe('history schema', () => {
   });
 
   it('publishes sl and tp of open positions as optional and forbids other keys', () => {
-    const items = (historyJsonSchema() as { properties: { positions: { items: { required: string[]; additionalProperties: unknown } } } }).properties.positions.items;
+    const items = (
+      historyJsonSchema() as {
+        properties: { positions: { items: { required: string[]; additionalProperties: unknown } } };
+      }
+    ).properties.positions.items;
     expect(items.required).not.toContain('sl');
     expect(items.required).not.toContain('tp');
     expect(items.required).toContain('open_time');

@@ -6,13 +6,32 @@ import { z } from 'zod';
 
 const isoTime = z
   .string()
-  .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?(Z|[+-]\d\d:\d\d)$/, 'must be an ISO-8601 time such as 2026-01-16T08:00:00.000Z')
+  .regex(
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?(Z|[+-]\d\d:\d\d)$/,
+    'must be an ISO-8601 time such as 2026-01-16T08:00:00.000Z',
+  )
   .describe('UTC instant, ISO-8601 with milliseconds');
 const money = z.number().finite();
 
 export const dealTypeSchema = z.enum([
-  'buy', 'sell', 'balance', 'credit', 'charge', 'correction', 'bonus', 'commission', 'commission_daily', 'commission_monthly',
-  'commission_agent_daily', 'commission_agent_monthly', 'interest', 'buy_canceled', 'sell_canceled', 'dividend', 'dividend_franked', 'tax',
+  'buy',
+  'sell',
+  'balance',
+  'credit',
+  'charge',
+  'correction',
+  'bonus',
+  'commission',
+  'commission_daily',
+  'commission_monthly',
+  'commission_agent_daily',
+  'commission_agent_monthly',
+  'interest',
+  'buy_canceled',
+  'sell_canceled',
+  'dividend',
+  'dividend_franked',
+  'tax',
 ]);
 
 export const dealSchema = z.object({
@@ -48,29 +67,52 @@ export const accountHistorySchema = z
     equity: z.array(z.object({ time: isoTime, balance: money, equity: money })).optional(),
     positions: z
       .array(
-        z.object({
-          ticket: z.number().int(),
-          symbol: z.string(),
-          type: z.enum(['buy', 'sell']),
-          volume: z.number().finite(),
-          open_price: z.number().finite(),
-          current_price: z.number().finite(),
-          /** Absent or null: the position has no stop loss (normal for an open trade). */
-          sl: z.number().finite().nullable().optional(),
-          tp: z.number().finite().nullable().optional(),
-          swap: money,
-          profit: money,
-          open_time: isoTime,
-        })
-        // A misspelt key (`stoploss`, `SL`) would otherwise vanish silently and read as "no stop loss".
-        .strict(),
+        z
+          .object({
+            ticket: z.number().int(),
+            symbol: z.string(),
+            type: z.enum(['buy', 'sell']),
+            volume: z.number().finite(),
+            open_price: z.number().finite(),
+            current_price: z.number().finite(),
+            /** Absent or null: the position has no stop loss (normal for an open trade). */
+            sl: z.number().finite().nullable().optional(),
+            tp: z.number().finite().nullable().optional(),
+            swap: money,
+            profit: money,
+            open_time: isoTime,
+          })
+          // A misspelt key (`stoploss`, `SL`) would otherwise vanish silently and read as "no stop loss".
+          .strict(),
       )
       .optional(),
-    bars: z.record(z.string(), z.array(z.object({ time: isoTime, open: z.number(), high: z.number(), low: z.number(), close: z.number(), spread_points: z.number() }))).optional(),
-    symbols: z.record(z.string(), z.object({ contract_size: z.number().positive(), point: z.number().positive(), profit_currency: z.string() })).optional(),
+    bars: z
+      .record(
+        z.string(),
+        z.array(
+          z.object({
+            time: isoTime,
+            open: z.number(),
+            high: z.number(),
+            low: z.number(),
+            close: z.number(),
+            spread_points: z.number(),
+          }),
+        ),
+      )
+      .optional(),
+    symbols: z
+      .record(
+        z.string(),
+        z.object({ contract_size: z.number().positive(), point: z.number().positive(), profit_currency: z.string() }),
+      )
+      .optional(),
   })
   .describe('Brymix normalized MT5 account history');
 
 export function historyJsonSchema(): Record<string, unknown> {
-  return { $id: 'https://brymix.dev/schemas/account-history.json', ...z.toJSONSchema(accountHistorySchema) } as Record<string, unknown>;
+  return { $id: 'https://brymix.dev/schemas/account-history.json', ...z.toJSONSchema(accountHistorySchema) } as Record<
+    string,
+    unknown
+  >;
 }

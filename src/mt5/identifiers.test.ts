@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mt5LoginSchema, mt5ServerSchema, printableText } from './identifiers.ts';
 
-const messageOf = (r: { success: boolean; error?: { issues: Array<{ message: string }> } }) => r.error?.issues[0]?.message;
+const messageOf = (r: { success: boolean; error?: { issues: Array<{ message: string }> } }) =>
+  r.error?.issues[0]?.message;
 
 describe('MT5 login', () => {
   it.each([
@@ -35,9 +36,12 @@ describe('MT5 login', () => {
 });
 
 describe('MT5 server name and printable ids', () => {
-  it.each(['ICMarketsSC-Demo', 'XMGlobal-MT5 7', 'Brymix-Demo', 'Société Générale-Live', 'FTMO-Server3'])('accepts the server %s', (server) => {
-    expect(mt5ServerSchema.parse(server)).toBe(server);
-  });
+  it.each(['ICMarketsSC-Demo', 'XMGlobal-MT5 7', 'Brymix-Demo', 'Société Générale-Live', 'FTMO-Server3'])(
+    'accepts the server %s',
+    (server) => {
+      expect(mt5ServerSchema.parse(server)).toBe(server);
+    },
+  );
 
   it.each([
     ['Brymix-Demo\r\n', 'CR LF'],
@@ -52,7 +56,9 @@ describe('MT5 server name and printable ids', () => {
     ['Brymix\u200bDemo', 'zero-width space'],
     ['Brymix\ud800', 'lone surrogate'],
   ])('refuses %j (%s) naming the rule', (server) => {
-    expect(messageOf(mt5ServerSchema.safeParse(server))).toBe('must be printable text (no control characters such as CR, LF, NUL or tab)');
+    expect(messageOf(mt5ServerSchema.safeParse(server))).toBe(
+      'must be printable text (no control characters such as CR, LF, NUL or tab)',
+    );
   });
 
   it('trims spaces, and refuses empty and over-long text', () => {

@@ -40,29 +40,27 @@ export const MT5_LOGIN_MESSAGE = 'must be the numeric MT5 login (digits only, e.
  * (`"Login": "764636"`) write it; sent as a string or, by the guide's PHP and Node examples, as a
  * JSON number (then a safe integer: a larger one has already lost digits). Kept as a string.
  */
-export const mt5LoginSchema = z
-  .union([z.string().max(64, MT5_LOGIN_MESSAGE), z.number()])
-  .transform((value, ctx) => {
-    if (typeof value === 'number') {
-      if (Number.isSafeInteger(value) && value >= 0) return String(value);
-      ctx.addIssue({ code: 'custom', message: `${MT5_LOGIN_MESSAGE}; send logins above 2^53 as a string` });
-      return z.NEVER;
-    }
-    if (!isPrintable(value)) {
-      ctx.addIssue({ code: 'custom', message: NOT_PRINTABLE_MESSAGE });
-      return z.NEVER;
-    }
-    const login = value.trim();
-    if (login === '') {
-      ctx.addIssue({ code: 'custom', message: 'must not be empty' });
-      return z.NEVER;
-    }
-    if (!/^\d{1,20}$/.test(login) || BigInt(login) > MAX_LOGIN) {
-      ctx.addIssue({ code: 'custom', message: MT5_LOGIN_MESSAGE });
-      return z.NEVER;
-    }
-    return login;
-  });
+export const mt5LoginSchema = z.union([z.string().max(64, MT5_LOGIN_MESSAGE), z.number()]).transform((value, ctx) => {
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value) && value >= 0) return String(value);
+    ctx.addIssue({ code: 'custom', message: `${MT5_LOGIN_MESSAGE}; send logins above 2^53 as a string` });
+    return z.NEVER;
+  }
+  if (!isPrintable(value)) {
+    ctx.addIssue({ code: 'custom', message: NOT_PRINTABLE_MESSAGE });
+    return z.NEVER;
+  }
+  const login = value.trim();
+  if (login === '') {
+    ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+    return z.NEVER;
+  }
+  if (!/^\d{1,20}$/.test(login) || BigInt(login) > MAX_LOGIN) {
+    ctx.addIssue({ code: 'custom', message: MT5_LOGIN_MESSAGE });
+    return z.NEVER;
+  }
+  return login;
+});
 
 /** An MT5 server name as the terminal shows it ("ICMarketsSC-Demo", "XMGlobal-MT5 7"). */
 export const mt5ServerSchema = printableText(128);

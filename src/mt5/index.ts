@@ -1,3 +1,3 @@
 export * from './connector.ts';
-export * from './router.ts';
 export type * from './history.ts';
+export * from './router.ts';

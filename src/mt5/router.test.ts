@@ -59,6 +59,8 @@ describe('connector router', () => {
     expect(withFallback.serves('Brymix-Demo')).toBe(true);
     expect(withFallback.forServer('AnyBroker-Live')).toBe(fallback);
     expect(withFallback.forServer('Brymix-Demo')).toBe(simulator);
-    await expect(withFallback.getPositions({ login: '1001', password: 'demo', server: 'AnyBroker-Live' })).resolves.toEqual([]);
+    await expect(
+      withFallback.getPositions({ login: '1001', password: 'demo', server: 'AnyBroker-Live' }),
+    ).resolves.toEqual([]);
   });
 });

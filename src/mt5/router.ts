@@ -16,7 +16,10 @@ export interface ConnectorRouter extends Mt5Connector {
 }
 
 /** `fallback` serves every server not named (the servers file's `"*"`, e.g. MetaApi). */
-export function createConnectorRouter(connectors: Record<string, Mt5Connector>, fallback?: Mt5Connector): ConnectorRouter {
+export function createConnectorRouter(
+  connectors: Record<string, Mt5Connector>,
+  fallback?: Mt5Connector,
+): ConnectorRouter {
   // A Map, not the record itself: a server named `__proto__` or `constructor` must not resolve.
   const byServer = new Map<string, Mt5Connector>(Object.entries(connectors));
 

@@ -7,16 +7,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { BrokerClock, DstRule } from './broker-clock.ts';
-import type { Mt5Connector } from './connector.ts';
-import { MetaApiConnector, type MetaApiConfig } from './metaapi/index.ts';
-import { createConnectorRouter, type ConnectorRouter } from './router.ts';
-import { DEMO_SERVER, SimulatorConnector, type SimulatorOptions } from './simulator/index.ts';
-import { WebApiConnector } from './webapi/index.ts';
 import { MT5_PASSWORD_VARIABLE } from '../config.ts';
 import { isValidZone } from '../rules/days.ts';
+import type { BrokerClock, DstRule } from './broker-clock.ts';
+import type { Mt5Connector } from './connector.ts';
+import { type MetaApiConfig, MetaApiConnector } from './metaapi/index.ts';
+import { type ConnectorRouter, createConnectorRouter } from './router.ts';
+import { DEMO_SERVER, SimulatorConnector, type SimulatorOptions } from './simulator/index.ts';
+import { WebApiConnector } from './webapi/index.ts';
 
-const envName = z.string().regex(MT5_PASSWORD_VARIABLE, 'must be the name of an environment variable MT5_<NAME>_PASSWORD');
+const envName = z
+  .string()
+  .regex(MT5_PASSWORD_VARIABLE, 'must be the name of an environment variable MT5_<NAME>_PASSWORD');
 
 const entrySchema = z.discriminatedUnion('connector', [
   z.object({ connector: z.literal('simulator') }).strict(),
@@ -54,8 +56,14 @@ const entrySchema = z.discriminatedUnion('connector', [
 ]);
 
 /** The entry's broker clock; the schema guarantees exactly one of the two forms. */
-function brokerClockOf(entry: { utc_offset_minutes?: number | undefined; dst?: DstRule | undefined; time_zone?: string | undefined }): BrokerClock {
-  return entry.time_zone !== undefined ? { time_zone: entry.time_zone } : { utc_offset_minutes: entry.utc_offset_minutes ?? 0, dst: entry.dst ?? 'none' };
+function brokerClockOf(entry: {
+  utc_offset_minutes?: number | undefined;
+  dst?: DstRule | undefined;
+  time_zone?: string | undefined;
+}): BrokerClock {
+  return entry.time_zone !== undefined
+    ? { time_zone: entry.time_zone }
+    : { utc_offset_minutes: entry.utc_offset_minutes ?? 0, dst: entry.dst ?? 'none' };
 }
 
 export const serversFileSchema = z.object({ servers: z.record(z.string().min(1).max(128), entrySchema) }).strict();
@@ -92,7 +100,8 @@ export function createConfiguredRouter(s: ConnectorSettings): ConnectorRouter {
   const simulator = new SimulatorConnector(s.simulator);
   let metaApi: MetaApiConnector | null = null;
   const useMetaApi = (server: string) => {
-    if (!s.metaApi?.token) throw new ServersFileError(`MT5_SERVERS_FILE: server ${server} uses MetaApi but METAAPI_TOKEN is not set`);
+    if (!s.metaApi?.token)
+      throw new ServersFileError(`MT5_SERVERS_FILE: server ${server} uses MetaApi but METAAPI_TOKEN is not set`);
     metaApi ??= new MetaApiConnector({ ...s.metaApi, token: s.metaApi.token });
     return metaApi;
   };
@@ -100,11 +109,15 @@ export function createConfiguredRouter(s: ConnectorSettings): ConnectorRouter {
   let fallback: Mt5Connector | undefined;
   for (const [server, entry] of Object.entries(file.servers)) {
     let connector: Mt5Connector;
-    if (entry.connector === 'simulator') connector = server === '*' ? simulator : new SimulatorConnector({ ...s.simulator, server });
+    if (entry.connector === 'simulator')
+      connector = server === '*' ? simulator : new SimulatorConnector({ ...s.simulator, server });
     else if (entry.connector === 'metaapi') connector = useMetaApi(server);
     else {
       const password = s.env[entry.manager_password_env];
-      if (!password) throw new ServersFileError(`MT5_SERVERS_FILE: server ${server}: environment variable ${entry.manager_password_env} (manager password) is not set`);
+      if (!password)
+        throw new ServersFileError(
+          `MT5_SERVERS_FILE: server ${server}: environment variable ${entry.manager_password_env} (manager password) is not set`,
+        );
       connector = new WebApiConnector({
         url: entry.url,
         managerLogin: entry.manager_login,

@@ -35,7 +35,12 @@ export class ColumnArena {
   }
 }
 
-function take<A extends Float64Array | Uint8Array | Int32Array>(pool: A[], i: number, n: number, make: (capacity: number) => A): A {
+function take<A extends Float64Array | Uint8Array | Int32Array>(
+  pool: A[],
+  i: number,
+  n: number,
+  make: (capacity: number) => A,
+): A {
   let buffer = pool[i];
   if (!buffer || buffer.length < n) {
     // Some headroom, so a history that grows a little does not reallocate every time.

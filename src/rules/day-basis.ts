@@ -26,7 +26,9 @@ export function ruleSetDay(rules: readonly RuleSpec[]): DayBasis {
     if (r) return { tz: r.reset_tz, time: r.reset_time, from: type };
   }
   // An end-of-day trailing drawdown also marks days (at its reset).
-  const eod = rules.find((x) => x.type === 'max_loss' && x.basis === 'eod_balance_trail') as { reset_tz: string; reset_time: string } | undefined;
+  const eod = rules.find((x) => x.type === 'max_loss' && x.basis === 'eod_balance_trail') as
+    | { reset_tz: string; reset_time: string }
+    | undefined;
   if (eod) return { tz: eod.reset_tz, time: eod.reset_time, from: 'max_loss' };
   return DEFAULT_DAY_BASIS;
 }

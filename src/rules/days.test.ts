@@ -31,7 +31,12 @@ describe('dayClock', () => {
   });
 
   it('agrees with luxon for instants every 91 minutes over a year in zones with 30- and 45-minute offsets', () => {
-    for (const [tz, reset] of [['Asia/Kathmandu', '00:00'], ['Australia/Adelaide', '17:00'], ['America/New_York', '17:00'], ['Europe/Prague', '00:00']] as const) {
+    for (const [tz, reset] of [
+      ['Asia/Kathmandu', '00:00'],
+      ['Australia/Adelaide', '17:00'],
+      ['America/New_York', '17:00'],
+      ['Europe/Prague', '00:00'],
+    ] as const) {
       const c = dayClock(tz, reset);
       for (let ms = utc('2026-01-01T00:00:00Z'); ms < utc('2027-01-01T00:00:00Z'); ms += 91 * 60_000) {
         expect(c.dayOf(ms)).toBe(reference(ms, tz, reset));

@@ -49,7 +49,8 @@ export function dayClock(tz: string, resetTime = '00:00'): DayClock {
   const offsetMinutes = h * 60 + m;
   const prefix = `${tz}|${resetTime}|`;
   // Wall-clock reset time of that calendar day in the zone (not "midnight + N minutes", which drifts on DST days).
-  const startOf = (day: string): number => memo(starts, prefix + day, () => DateTime.fromISO(day, { zone: tz }).set({ hour: h, minute: m }).toMillis());
+  const startOf = (day: string): number =>
+    memo(starts, prefix + day, () => DateTime.fromISO(day, { zone: tz }).set({ hour: h, minute: m }).toMillis());
   // Histories hold many instants per day: remember the current day's span and only look further
   // when an instant falls outside it.
   let cached: DaySpan | null = null;
@@ -60,7 +61,11 @@ export function dayClock(tz: string, resetTime = '00:00'): DayClock {
     const compute = (): DaySpan => {
       const local = DateTime.fromMillis(ms, { zone: tz });
       const day = (local.hour * 60 + local.minute < offsetMinutes ? local.minus({ days: 1 }) : local).toISODate()!;
-      return { day, start: startOf(day), end: startOf(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!) };
+      return {
+        day,
+        start: startOf(day),
+        end: startOf(DateTime.fromISO(day, { zone: 'utc' }).plus({ days: 1 }).toISODate()!),
+      };
     };
     let span = memo(spans, prefix + Math.floor(ms / 900_000), compute);
     if (ms < span.start || ms >= span.end) span = compute();

@@ -5,8 +5,23 @@ import { DEAL_ADJUSTMENT, DEAL_INOUT, DEAL_OPENS, DEAL_SELL, DEAL_TRADE, decodeH
 describe('decodeHistory', () => {
   it('turns times into epoch ms, money into exact cents, volumes into 1e-8 lots and types into flags', () => {
     const deals = [
-      deal('2026-01-16T08:00:00.000Z', { type: 'buy', entry: 'in', position_id: 7, volume: 0.3, price: 1.23456, commission: -0.1, fee: -0.2 }),
-      deal('2026-01-16T08:05:00.250Z', { type: 'sell', entry: 'out', position_id: 7, volume: 0.3, profit: 0.7, swap: -0.05 }),
+      deal('2026-01-16T08:00:00.000Z', {
+        type: 'buy',
+        entry: 'in',
+        position_id: 7,
+        volume: 0.3,
+        price: 1.23456,
+        commission: -0.1,
+        fee: -0.2,
+      }),
+      deal('2026-01-16T08:05:00.250Z', {
+        type: 'sell',
+        entry: 'out',
+        position_id: 7,
+        volume: 0.3,
+        profit: 0.7,
+        swap: -0.05,
+      }),
       deal('2026-01-16T09:00:00.000Z', { type: 'sell', entry: 'inout', position_id: 8, volume: 2 }),
       balanceOp('2026-01-16T10:00:00.000Z', 500),
       balanceOp('2026-01-16T11:00:00.000Z', -200.1),
@@ -16,9 +31,21 @@ describe('decodeHistory', () => {
     expect(Array.from(d.ms)).toEqual(deals.map((x) => Date.parse(x.time)));
     // 0.1 + 0.2 in floating point is 0.30000000000000004; in cents it is exactly 30.
     expect(Array.from(d.cents)).toEqual([-30, 65, 0, 50_000, -20_010, -150]);
-    expect(Array.from(d.flags)).toEqual([DEAL_TRADE | DEAL_OPENS, DEAL_TRADE | DEAL_SELL, DEAL_TRADE | DEAL_SELL | DEAL_OPENS | DEAL_INOUT, DEAL_ADJUSTMENT, DEAL_ADJUSTMENT, 0]);
+    expect(Array.from(d.flags)).toEqual([
+      DEAL_TRADE | DEAL_OPENS,
+      DEAL_TRADE | DEAL_SELL,
+      DEAL_TRADE | DEAL_SELL | DEAL_OPENS | DEAL_INOUT,
+      DEAL_ADJUSTMENT,
+      DEAL_ADJUSTMENT,
+      0,
+    ]);
     expect([d.volume[0], d.volume[2], d.positionId[0], d.price[0]]).toEqual([30_000_000, 200_000_000, 7, 1.23456]);
-    expect(decodeHistory(history(deals)).totals).toEqual({ commissions: -180, swaps: -5, deposits: 50_000, withdrawals: 20_010 });
+    expect(decodeHistory(history(deals)).totals).toEqual({
+      commissions: -180,
+      swaps: -5,
+      deposits: 50_000,
+      withdrawals: 20_010,
+    });
   });
 
   it('puts deals in MT5 order (time, then ticket) and snapshots in time order, keeping the objects alongside', () => {

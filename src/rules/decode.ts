@@ -8,7 +8,7 @@
  * against several rule sets, or at several instants, without reading it again.
  */
 import type { AccountHistory, Deal, EquitySnapshot } from '../mt5/history.ts';
-import { FRESH_ARENA, type Columns } from './arena.ts';
+import { type Columns, FRESH_ARENA } from './arena.ts';
 import { toCents } from './money.ts';
 import { parseUtcMs } from './time.ts';
 
@@ -77,7 +77,16 @@ export function decodeHistory(history: AccountHistory, columns: Columns = FRESH_
 /** Null when the deals are not in MT5 order. */
 function decodeDeals(deals: readonly Deal[], c: Columns): { deals: DealColumns; totals: DealTotals } | null {
   const n = deals.length;
-  const out: DealColumns = { length: n, ms: c.float64(n), cents: c.float64(n), flags: c.uint8(n), positionId: c.float64(n), volume: c.float64(n), price: c.float64(n), src: deals };
+  const out: DealColumns = {
+    length: n,
+    ms: c.float64(n),
+    cents: c.float64(n),
+    flags: c.uint8(n),
+    positionId: c.float64(n),
+    volume: c.float64(n),
+    price: c.float64(n),
+    src: deals,
+  };
   let commissions = 0;
   let swaps = 0;
   let deposits = 0;
@@ -101,7 +110,10 @@ function decodeDeals(deals: readonly Deal[], c: Columns): { deals: DealColumns; 
     const type = d.type;
     if (type === 'buy' || type === 'sell') {
       const entry = d.entry;
-      out.flags[i] = DEAL_TRADE | (type === 'sell' ? DEAL_SELL : 0) | (entry === 'in' ? DEAL_OPENS : entry === 'inout' ? DEAL_OPENS | DEAL_INOUT : 0);
+      out.flags[i] =
+        DEAL_TRADE |
+        (type === 'sell' ? DEAL_SELL : 0) |
+        (entry === 'in' ? DEAL_OPENS : entry === 'inout' ? DEAL_OPENS | DEAL_INOUT : 0);
       out.positionId[i] = d.position_id;
       out.volume[i] = Math.round(d.volume * 1e8);
       out.price[i] = d.price;

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AccountHistory, Deal, EquitySnapshot } from '../mt5/history.ts';
 import { flatRulesToSpecs } from './flat.ts';
-import { decodeHistory, evaluate, evaluateDecoded, type Evaluation } from './index.ts';
+import { decodeHistory, type Evaluation, evaluate, evaluateDecoded } from './index.ts';
 import { parseRule, type RuleSpec } from './registry.ts';
 
 const T0 = Date.parse('2026-01-12T06:00:00.000Z');
@@ -31,16 +31,46 @@ const tripArb: fc.Arbitrary<TripArb> = fc.record({
   closed: fc.boolean(),
 });
 
-const snapArb = fc.record({ slot: fc.integer({ min: 0, max: 440 }), offsetMs: fc.integer({ min: 1, max: 899_999 }), equityCents: fc.integer({ min: 8_500_000, max: 11_500_000 }) });
+const snapArb = fc.record({
+  slot: fc.integer({ min: 0, max: 440 }),
+  offsetMs: fc.integer({ min: 1, max: 899_999 }),
+  equityCents: fc.integer({ min: 8_500_000, max: 11_500_000 }),
+});
 
 function buildDeals(trips: TripArb[]): Deal[] {
   let ticket = 0;
   const deals: Deal[] = [];
   trips.forEach((t, i) => {
-    const base = { order: 0, position_id: i + 1, symbol: 'EURUSD', volume: 1, price: 1.1, swap: 0, fee: 0, comment: '' };
+    const base = {
+      order: 0,
+      position_id: i + 1,
+      symbol: 'EURUSD',
+      volume: 1,
+      price: 1.1,
+      swap: 0,
+      fee: 0,
+      comment: '',
+    };
     const openMs = T0 + t.openSlot * SLOT;
-    deals.push({ ...base, ticket: ++ticket, time: iso(openMs), type: 'buy', entry: 'in', profit: 0, commission: t.commissionCents / 100 });
-    if (t.closed) deals.push({ ...base, ticket: ++ticket, time: iso(openMs + t.slots * SLOT), type: 'sell', entry: 'out', profit: t.profitCents / 100, commission: t.commissionCents / 100 });
+    deals.push({
+      ...base,
+      ticket: ++ticket,
+      time: iso(openMs),
+      type: 'buy',
+      entry: 'in',
+      profit: 0,
+      commission: t.commissionCents / 100,
+    });
+    if (t.closed)
+      deals.push({
+        ...base,
+        ticket: ++ticket,
+        time: iso(openMs + t.slots * SLOT),
+        type: 'sell',
+        entry: 'out',
+        profit: t.profitCents / 100,
+        commission: t.commissionCents / 100,
+      });
   });
   // Array order is by time then ticket, as a connector would deliver it.
   return deals.sort((a, b) => a.time.localeCompare(b.time) || a.ticket - b.ticket);
@@ -48,7 +78,14 @@ function buildDeals(trips: TripArb[]): Deal[] {
 
 function account(deals: Deal[], equity?: EquitySnapshot[]): AccountHistory {
   return {
-    account: { login: '1', server: 'Test', currency: 'USD', initial_balance: 100_000, server_utc_offset_minutes: 120, margin_mode: 'hedging' },
+    account: {
+      login: '1',
+      server: 'Test',
+      currency: 'USD',
+      initial_balance: 100_000,
+      server_utc_offset_minutes: 120,
+      margin_mode: 'hedging',
+    },
     deals,
     ...(equity ? { equity } : {}),
     positions: [],
@@ -56,14 +93,24 @@ function account(deals: Deal[], equity?: EquitySnapshot[]): AccountHistory {
 }
 
 const historyArb = fc
-  .record({ trips: fc.array(tripArb, { minLength: 1, maxLength: 12 }), snaps: fc.option(fc.array(snapArb, { maxLength: 15 }), { nil: undefined }) })
+  .record({
+    trips: fc.array(tripArb, { minLength: 1, maxLength: 12 }),
+    snaps: fc.option(fc.array(snapArb, { maxLength: 15 }), { nil: undefined }),
+  })
   .map(({ trips, snaps }) => ({
     deals: buildDeals(trips),
     // One observation per instant: two different equities at the same millisecond have no order.
-    equity: snaps && [...new Map(snaps.map((s) => [T0 + s.slot * SLOT + s.offsetMs, s.equityCents / 100])).entries()].sort(([a], [b]) => a - b).map(([ms, eq]) => ({ time: iso(ms), balance: 0, equity: eq })),
+    equity:
+      snaps &&
+      [...new Map(snaps.map((s) => [T0 + s.slot * SLOT + s.offsetMs, s.equityCents / 100])).entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([ms, eq]) => ({ time: iso(ms), balance: 0, equity: eq })),
   }));
 
-const RULES: RuleSpec[] = [...flatRulesToSpecs({ min_trading_days: 3 }), parseRule({ type: 'max_loss', pct: 8, basis: 'static', comparator: 'lte', tolerance: 0.01 })];
+const RULES: RuleSpec[] = [
+  ...flatRulesToSpecs({ min_trading_days: 3 }),
+  parseRule({ type: 'max_loss', pct: 8, basis: 'static', comparator: 'lte', tolerance: 0.01 }),
+];
 
 /** What a verdict is made of, without the values that legitimately move with a deposit. */
 const verdict = (e: Evaluation) => ({
@@ -105,7 +152,9 @@ describe('properties over random histories', () => {
           }
           return out;
         };
-        expect(evaluate(account(shuffle(deals), equity && shuffle(equity)), RULES)).toEqual(evaluate(account(deals, equity), RULES));
+        expect(evaluate(account(shuffle(deals), equity && shuffle(equity)), RULES)).toEqual(
+          evaluate(account(deals, equity), RULES),
+        );
       }),
       { numRuns: 150 },
     );
@@ -130,17 +179,39 @@ describe('properties over random histories', () => {
 
   it('a deposit or withdrawal at any instant, even with positions open, never creates or hides drawdown (T20)', () => {
     fc.assert(
-      fc.property(historyArb, fc.integer({ min: 0, max: 440 }), fc.integer({ min: -5_000_000, max: 5_000_000 }).filter((c) => c !== 0), ({ deals, equity }, slot, cents) => {
-        // One millisecond past a slot: never shared with a deal (deals sit on slot boundaries).
-        const opMs = T0 + slot * SLOT + 900_001;
-        const op: Deal = { ticket: 10_000, order: 0, time: iso(opMs), type: 'balance', entry: 'in', position_id: 0, symbol: '', volume: 0, price: 0, profit: cents / 100, commission: 0, swap: 0, fee: 0, comment: 'deposit' };
-        // Observed equity after the operation includes it. A snapshot at the operation's very
-        // millisecond is read after it (the engine takes an instant's deals before its snapshots).
-        const shifted = equity?.map((s) => (Date.parse(s.time) >= opMs ? { ...s, equity: (Math.round(s.equity * 100) + cents) / 100 } : s));
-        const plain = evaluate(account(deals, equity), RULES);
-        const withOp = evaluate(account([...deals, op], shifted), RULES);
-        expect(verdict(withOp)).toEqual(verdict(plain));
-      }),
+      fc.property(
+        historyArb,
+        fc.integer({ min: 0, max: 440 }),
+        fc.integer({ min: -5_000_000, max: 5_000_000 }).filter((c) => c !== 0),
+        ({ deals, equity }, slot, cents) => {
+          // One millisecond past a slot: never shared with a deal (deals sit on slot boundaries).
+          const opMs = T0 + slot * SLOT + 900_001;
+          const op: Deal = {
+            ticket: 10_000,
+            order: 0,
+            time: iso(opMs),
+            type: 'balance',
+            entry: 'in',
+            position_id: 0,
+            symbol: '',
+            volume: 0,
+            price: 0,
+            profit: cents / 100,
+            commission: 0,
+            swap: 0,
+            fee: 0,
+            comment: 'deposit',
+          };
+          // Observed equity after the operation includes it. A snapshot at the operation's very
+          // millisecond is read after it (the engine takes an instant's deals before its snapshots).
+          const shifted = equity?.map((s) =>
+            Date.parse(s.time) >= opMs ? { ...s, equity: (Math.round(s.equity * 100) + cents) / 100 } : s,
+          );
+          const plain = evaluate(account(deals, equity), RULES);
+          const withOp = evaluate(account([...deals, op], shifted), RULES);
+          expect(verdict(withOp)).toEqual(verdict(plain));
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -6,7 +6,7 @@ import type { AccountHistory } from '../mt5/history.ts';
 import { type ColumnArena, withArena } from './arena.ts';
 import { type DayBasis, ruleSetDay } from './day-basis.ts';
 import { tradingDays } from './day-figures.ts';
-import { decodeHistory, type DecodedHistory } from './decode.ts';
+import { type DecodedHistory, decodeHistory } from './decode.ts';
 import type { NewsEvent } from './families/family.ts';
 import { inputsHash } from './hash.ts';
 import { fromCents, pct2 } from './money.ts';
@@ -42,18 +42,31 @@ export function evaluate(history: AccountHistory, rules: RuleSpec[], opts: Evalu
 
 /** The same evaluation of a history decoded once (decode.ts), e.g. against several rule sets. */
 export function evaluateDecoded(decoded: DecodedHistory, rules: RuleSpec[], opts: EvaluateOptions = {}): Evaluation {
-  return withArena((arena) => evaluateTimeline(arena, decoded, timelineOf(decoded, opts.initialBalance, arena), rules, opts));
+  return withArena((arena) =>
+    evaluateTimeline(arena, decoded, timelineOf(decoded, opts.initialBalance, arena), rules, opts),
+  );
 }
 
-function evaluateTimeline(arena: ColumnArena, decoded: DecodedHistory, timeline: Timeline, rules: RuleSpec[], opts: EvaluateOptions): Evaluation {
+function evaluateTimeline(
+  arena: ColumnArena,
+  decoded: DecodedHistory,
+  timeline: Timeline,
+  rules: RuleSpec[],
+  opts: EvaluateOptions,
+): Evaluation {
   // The columns, not timeline.deals: materializing objects for one number cost millions of allocations.
   const deals = timeline.dealColumns;
   const points = timeline.pointColumns;
-  const atMs = Math.max(deals.length > 0 ? deals.ms[deals.length - 1]! : 0, points.length > 0 ? points.ms[points.length - 1]! : 0);
+  const atMs = Math.max(
+    deals.length > 0 ? deals.ms[deals.length - 1]! : 0,
+    points.length > 0 ? points.ms[points.length - 1]! : 0,
+  );
   const others = (opts.otherAccounts ?? []).map((h) => buildTimeline(h, undefined, arena));
   const ctx = { timeline, others, calendar: opts.calendar ?? [], atMs };
   const results = rules.map((r) => evaluateFamily(r, ctx));
-  const violations = results.flatMap((r) => r.violations).sort((a, b) => String(a.timestamp ?? '').localeCompare(String(b.timestamp ?? '')));
+  const violations = results
+    .flatMap((r) => r.violations)
+    .sort((a, b) => String(a.timestamp ?? '').localeCompare(String(b.timestamp ?? '')));
   const objectives = results.flatMap((r) => r.objectives);
   const extra = Object.assign({}, ...results.map((r) => r.metrics)) as Record<string, unknown>;
   const day: DayBasis = opts.day ? { ...opts.day, from: 'configured' } : ruleSetDay(rules);
@@ -95,7 +108,10 @@ function evaluateTimeline(arena: ColumnArena, decoded: DecodedHistory, timeline:
     equity_source: timeline.equitySource,
     confidence: timeline.equitySource === 'observed' ? 'high' : timeline.equitySource === 'm1_bound' ? 'medium' : 'low',
     statistics: stats,
-    inputs_hash: opts.hash === false ? null : inputsHash(decoded, rules, { initial_balance: opts.initialBalance ?? null, calendar: opts.calendar ?? null }),
+    inputs_hash:
+      opts.hash === false
+        ? null
+        : inputsHash(decoded, rules, { initial_balance: opts.initialBalance ?? null, calendar: opts.calendar ?? null }),
   };
 }
 
@@ -109,7 +125,14 @@ export function metricsWithoutEvaluation(rules: RuleSpec[], initialBalance: numb
   let keys: string[];
   try {
     const nothing: AccountHistory = {
-      account: { login: '', server: '', currency: '', initial_balance: initialBalance, server_utc_offset_minutes: 0, margin_mode: 'hedging' },
+      account: {
+        login: '',
+        server: '',
+        currency: '',
+        initial_balance: initialBalance,
+        server_utc_offset_minutes: 0,
+        margin_mode: 'hedging',
+      },
       deals: [],
       positions: [],
     };
@@ -122,12 +145,24 @@ export function metricsWithoutEvaluation(rules: RuleSpec[], initialBalance: numb
 }
 
 /** The metrics of the integration guide's "Response Format". */
-const GUIDE_METRIC_KEYS = ['initial_balance', 'current_balance', 'current_equity', 'profit_percent', 'profit_target_percent', 'profit_target_met', 'max_drawdown_percent', 'max_drawdown_limit', 'total_trades', 'trades_under_4min'];
+const GUIDE_METRIC_KEYS = [
+  'initial_balance',
+  'current_balance',
+  'current_equity',
+  'profit_percent',
+  'profit_target_percent',
+  'profit_target_met',
+  'max_drawdown_percent',
+  'max_drawdown_limit',
+  'total_trades',
+  'trades_under_4min',
+];
 
 /** Static drawdown from the initial capital when no max_loss rule is configured. */
 function maxDrawdownPercent(timeline: Timeline): number {
   let worst = 0;
   const P = timeline.pointColumns;
-  for (let i = 0; i < P.length; i++) worst = Math.max(worst, timeline.initialCapitalCents + P.adjustments[i]! - P.equity[i]!);
+  for (let i = 0; i < P.length; i++)
+    worst = Math.max(worst, timeline.initialCapitalCents + P.adjustments[i]! - P.equity[i]!);
   return pct2((worst / timeline.initialCapitalCents) * 100);
 }

@@ -25,7 +25,16 @@ export const EVIDENCE_IDS_MAX = 1000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** `deals` may come already cut to the latest ones (Timeline.dealsBehind), with `dealsTotal` saying how many there were. */
-export function evidence(e: { firstMs: number; worstValue: number; worstMs: number; limit: number; unit: EvidenceUnit; positions: readonly number[]; deals: readonly number[]; dealsTotal?: number }): Evidence {
+export function evidence(e: {
+  firstMs: number;
+  worstValue: number;
+  worstMs: number;
+  limit: number;
+  unit: EvidenceUnit;
+  positions: readonly number[];
+  deals: readonly number[];
+  dealsTotal?: number;
+}): Evidence {
   const positions = e.positions.length > EVIDENCE_IDS_MAX ? e.positions.slice(-EVIDENCE_IDS_MAX) : [...e.positions];
   const deals = e.deals.length > EVIDENCE_IDS_MAX ? e.deals.slice(-EVIDENCE_IDS_MAX) : [...e.deals];
   const dealsTotal = Math.max(e.dealsTotal ?? 0, e.deals.length);
@@ -37,6 +46,8 @@ export function evidence(e: { firstMs: number; worstValue: number; worstMs: numb
     unit: e.unit,
     positions,
     deals,
-    ...(positions.length < e.positions.length || deals.length < dealsTotal ? { evidence_truncated: { positions: e.positions.length, deals: dealsTotal } } : {}),
+    ...(positions.length < e.positions.length || deals.length < dealsTotal
+      ? { evidence_truncated: { positions: e.positions.length, deals: dealsTotal } }
+      : {}),
   };
 }

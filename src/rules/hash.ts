@@ -36,7 +36,9 @@ export function inputsHash(decoded: DecodedHistory, rules: unknown, extra: unkno
     }
   };
   for (const d of decoded.deals.src) {
-    line(`\n${d.ticket}|${d.order}|${d.time}|${d.type}|${d.entry}|${d.position_id}|${d.symbol}|${d.volume}|${d.price}|${d.profit}|${d.commission}|${d.swap}|${d.fee}|${d.sl ?? ''}`);
+    line(
+      `\n${d.ticket}|${d.order}|${d.time}|${d.type}|${d.entry}|${d.position_id}|${d.symbol}|${d.volume}|${d.price}|${d.profit}|${d.commission}|${d.swap}|${d.fee}|${d.sl ?? ''}`,
+    );
   }
   for (const s of decoded.snapshots.src) line(`\ne${s.time}|${s.balance}|${s.equity}`);
   h.update(chunk);

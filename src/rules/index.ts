@@ -3,8 +3,9 @@
  * metrics, violations and objectives. Adding a rule family = one file in families/ + one entry
  * in registry.ts.
  */
-export { evaluate, evaluateDecoded, metricsWithoutEvaluation } from './evaluate.ts';
-export type { Evaluation } from './types.ts';
-export type { RuleSpec } from './registry.ts';
-export { decodeHistory } from './decode.ts';
+
 export { DEFAULT_DAY_BASIS } from './day-basis.ts';
+export { decodeHistory } from './decode.ts';
+export { evaluate, evaluateDecoded, metricsWithoutEvaluation } from './evaluate.ts';
+export type { RuleSpec } from './registry.ts';
+export type { Evaluation } from './types.ts';

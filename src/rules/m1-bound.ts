@@ -37,7 +37,12 @@ export function m1Bound(history: AccountHistory, trades: Trade[]): BoundPoints |
     }
     let p = parsed.get(t.symbol);
     if (!p) {
-      p = { ms: Float64Array.from(series, (b) => parseUtcMs(b.time)), low: Float64Array.from(series, (b) => b.low), high: Float64Array.from(series, (b) => b.high), spread: Float64Array.from(series, (b) => b.spread_points) };
+      p = {
+        ms: Float64Array.from(series, (b) => parseUtcMs(b.time)),
+        low: Float64Array.from(series, (b) => b.low),
+        high: Float64Array.from(series, (b) => b.high),
+        spread: Float64Array.from(series, (b) => b.spread_points),
+      };
       parsed.set(t.symbol, p);
     }
     const end = t.closeMs ?? lastMs;

@@ -4,14 +4,16 @@ export const fromCents = (c: number): number => c / 100;
 
 /** Rounds a percentage to 2 decimals, half away from zero. */
 export function pct2(x: number): number {
-  return Math.sign(x) * Math.round(Math.abs(x) * 100 + 1e-9) / 100;
+  return (Math.sign(x) * Math.round(Math.abs(x) * 100 + 1e-9)) / 100;
 }
 
 /** 5500 cents*100 → "5,500.00" for descriptions. */
 export function formatMoney(cents: number): string {
   const sign = cents < 0 ? '-' : '';
   const abs = Math.abs(cents);
-  const whole = Math.floor(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const whole = Math.floor(abs / 100)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${sign}${whole}.${String(abs % 100).padStart(2, '0')}`;
 }
 

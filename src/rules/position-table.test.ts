@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { PositionTable } from './position-table.ts';
 
 /** Operations on a few ids (many collisions, probe runs wrapping the table) and some above 2^32. */
-const idArb = fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 2 ** 32, max: 2 ** 32 + 40 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }));
+const idArb = fc.oneof(
+  fc.integer({ min: 1, max: 40 }),
+  fc.integer({ min: 2 ** 32, max: 2 ** 32 + 40 }),
+  fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+);
 const opArb = fc.tuple(fc.constantFrom('insert', 'remove', 'volume'), idArb, fc.integer({ min: 0, max: 1e9 }));
 
 describe('PositionTable', () => {

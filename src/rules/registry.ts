@@ -41,14 +41,19 @@ const FAMILIES = [
   // biome-ignore lint/suspicious/noExplicitAny: each family has its own spec type; RuleSpec is their union, derived from this list
 ] as const satisfies readonly RuleFamily<any>[];
 
-const byType = new Map<string, RuleFamily<{ type: string }>>(FAMILIES.map((f) => [f.type, f as unknown as RuleFamily<{ type: string }>]));
+const byType = new Map<string, RuleFamily<{ type: string }>>(
+  FAMILIES.map((f) => [f.type, f as unknown as RuleFamily<{ type: string }>]),
+);
 
 export const RULE_TYPES = FAMILIES.map((f) => f.type);
 
 /** One rule of the list form: `{ "type": "max_loss", "pct": 10, … }`. */
 export const ruleSpecSchema = z.discriminatedUnion(
   'type',
-  FAMILIES.map((f) => f.schema) as unknown as [z.ZodObject<{ type: z.ZodLiteral<string> }>, ...z.ZodObject<{ type: z.ZodLiteral<string> }>[]],
+  FAMILIES.map((f) => f.schema) as unknown as [
+    z.ZodObject<{ type: z.ZodLiteral<string> }>,
+    ...z.ZodObject<{ type: z.ZodLiteral<string> }>[],
+  ],
 );
 
 export type RuleSpec = (typeof FAMILIES)[number] extends RuleFamily<infer S> ? S : never;

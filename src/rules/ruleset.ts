@@ -6,14 +6,14 @@
  * Presets are versioned data files in presets/ (`name` is the latest version, `name@1` pins one).
  */
 import { z } from 'zod';
+import { type FlatRules, flatRulesSchema, flatRulesToSpecs } from './flat.ts';
 import apexIntraday from './presets/apex-intraday.v1.json' with { type: 'json' };
 import e8One from './presets/e8-one.v1.json' with { type: 'json' };
 import ftmo1Step from './presets/ftmo-1step.v1.json' with { type: 'json' };
 import ftmo2Step from './presets/ftmo-2step.v1.json' with { type: 'json' };
 import the5ersHighStakes from './presets/the5ers-high-stakes.v1.json' with { type: 'json' };
 import topstep50k from './presets/topstep-50k.v1.json' with { type: 'json' };
-import { flatRulesSchema, flatRulesToSpecs, type FlatRules } from './flat.ts';
-import { ruleSpecSchema, type RuleSpec } from './registry.ts';
+import { type RuleSpec, ruleSpecSchema } from './registry.ts';
 
 interface PresetFile {
   name: string;
@@ -54,7 +54,8 @@ const presetRefSchema = z
 function issuesOf(err: z.ZodError, prefix: (string | number)[] = []): RuleSetIssue[] {
   return err.issues.flatMap((i) => {
     const base = [...prefix, ...i.path].map(String).join('.');
-    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: base ? `${base}.${k}` : k, message: 'is not a known field' }));
+    if (i.code === 'unrecognized_keys')
+      return i.keys.map((k) => ({ path: base ? `${base}.${k}` : k, message: 'is not a known field' }));
     return [{ path: base, message: i.message }];
   });
 }
@@ -76,14 +77,23 @@ function parseList(list: unknown[], pathPrefix: (string | number)[] = []): RuleS
 export function resolveRuleSet(input: unknown, firmDefaults: FlatRules = {}): RuleSpec[] {
   if (input === undefined || input === null) return flatRulesToSpecs({}, firmDefaults);
   if (Array.isArray(input)) return parseList(input);
-  if (typeof input !== 'object') throw new RuleSetError([{ path: '', message: 'must be an object of flat rules, a list of rules, or a preset reference' }]);
+  if (typeof input !== 'object')
+    throw new RuleSetError([
+      { path: '', message: 'must be an object of flat rules, a list of rules, or a preset reference' },
+    ]);
   if ('preset' in input) {
     const ref = presetRefSchema.safeParse(input);
     if (!ref.success) throw new RuleSetError(issuesOf(ref.error));
     const preset = findPreset(ref.data.preset);
-    if (!preset) throw new RuleSetError([{ path: 'preset', message: `unknown preset; known: ${[...new Set(PRESETS.map((p) => p.name))].join(', ')}` }]);
+    if (!preset)
+      throw new RuleSetError([
+        { path: 'preset', message: `unknown preset; known: ${[...new Set(PRESETS.map((p) => p.name))].join(', ')}` },
+      ]);
     const unknownTypes = Object.keys(ref.data.overrides).filter((t) => !preset.rules.some((r) => r.type === t));
-    if (unknownTypes.length) throw new RuleSetError(unknownTypes.map((t) => ({ path: `overrides.${t}`, message: `preset ${preset.name} has no ${t} rule` })));
+    if (unknownTypes.length)
+      throw new RuleSetError(
+        unknownTypes.map((t) => ({ path: `overrides.${t}`, message: `preset ${preset.name} has no ${t} rule` })),
+      );
     return parseList(preset.rules.map((r) => ({ ...r, ...(ref.data.overrides[r.type as string] ?? {}) })));
   }
   const flat = flatRulesSchema.safeParse(input);

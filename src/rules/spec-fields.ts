@@ -11,9 +11,16 @@ export const comparator = z.enum(['lt', 'lte']).default('lt');
  */
 export const ceilingComparator = z.enum(['gt', 'gte']).default('gt');
 /** Whether `value` breaches the ceiling `limit` (tolerance already added) under `cmp`. */
-export const exceeds = (value: number, limit: number, cmp: 'gt' | 'gte'): boolean => (cmp === 'gt' ? value > limit : value >= limit);
+export const exceeds = (value: number, limit: number, cmp: 'gt' | 'gte'): boolean =>
+  cmp === 'gt' ? value > limit : value >= limit;
 /** Account currency; e.g. 0.01 is propfirm-engine's one-cent default. */
 export const tolerance = z.number().finite().min(0).max(1_000_000).default(0);
 export const severity = z.enum(['hard', 'soft_pause', 'warning']).default('hard');
-export const resetTz = z.string().refine(isValidZone, 'must be an IANA time zone such as Europe/Prague').default('Europe/Prague');
-export const resetTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('00:00');
+export const resetTz = z
+  .string()
+  .refine(isValidZone, 'must be an IANA time zone such as Europe/Prague')
+  .default('Europe/Prague');
+export const resetTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM')
+  .default('00:00');

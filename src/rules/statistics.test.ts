@@ -35,18 +35,31 @@ describe('statistics', () => {
     const newYorkMidnight = statistics(timeline, 'America/New_York', '00:00');
     expect(newYorkMidnight.dailyGrowth).toEqual([{ date: '2026-01-13', balance: 99_700, profit: -300 }]);
     expect(newYorkMidnight.bestDay).toEqual(newYorkMidnight.worstDay);
-    expect(statistics(timeline, 'Asia/Tokyo', '00:00').dailyGrowth).toEqual([{ date: '2026-01-14', balance: 99_700, profit: -300 }]);
+    expect(statistics(timeline, 'Asia/Tokyo', '00:00').dailyGrowth).toEqual([
+      { date: '2026-01-14', balance: 99_700, profit: -300 },
+    ]);
   });
 
   it('in an evaluation, follow the rule set’s reset zone and time, not Prague’s midnight', () => {
-    const rules = (resetTz: string, resetTime: string) => [parseRule({ type: 'max_daily_trades', count: 10, reset_tz: resetTz, reset_time: resetTime })];
+    const rules = (resetTz: string, resetTime: string) => [
+      parseRule({ type: 'max_daily_trades', count: 10, reset_tz: resetTz, reset_time: resetTime }),
+    ];
     const newYork = evaluate(aroundMidnight(), rules('America/New_York', '17:00'));
-    expect(newYork.statistics.dailyGrowth).toEqual([expect.objectContaining({ date: '2026-01-12' }), expect.objectContaining({ date: '2026-01-13' })]);
-    expect(newYork.metrics).toMatchObject({ trading_days: 2, day_basis: { tz: 'America/New_York', time: '17:00', from: 'max_daily_trades' } });
+    expect(newYork.statistics.dailyGrowth).toEqual([
+      expect.objectContaining({ date: '2026-01-12' }),
+      expect.objectContaining({ date: '2026-01-13' }),
+    ]);
+    expect(newYork.metrics).toMatchObject({
+      trading_days: 2,
+      day_basis: { tz: 'America/New_York', time: '17:00', from: 'max_daily_trades' },
+    });
     const newYorkMidnight = evaluate(aroundMidnight(), rules('America/New_York', '00:00'));
     expect(newYorkMidnight.statistics.dailyGrowth).toEqual([{ date: '2026-01-13', balance: 99_700, profit: -300 }]);
     expect(newYorkMidnight.metrics.trading_days).toBe(1);
     const prague = evaluate(aroundMidnight(), rules('Europe/Prague', '00:00'));
-    expect(prague.statistics.dailyGrowth).toEqual([expect.objectContaining({ date: '2026-01-13' }), expect.objectContaining({ date: '2026-01-14' })]);
+    expect(prague.statistics.dailyGrowth).toEqual([
+      expect.objectContaining({ date: '2026-01-13' }),
+      expect.objectContaining({ date: '2026-01-14' }),
+    ]);
   });
 });

@@ -36,9 +36,19 @@ const isDigitUpTo = (d: number, max: number): boolean => d >>> 0 <= max;
 export function parseUtcMs(s: string): number {
   if (
     s.length === 24 &&
-    s.charCodeAt(12) === h1 && s.charCodeAt(11) === h0 && s.charCodeAt(9) === d1 && s.charCodeAt(8) === d0 && s.charCodeAt(6) === mo1 && s.charCodeAt(5) === mo0 &&
-    s.charCodeAt(3) === y3 && s.charCodeAt(2) === y2 && s.charCodeAt(1) === y1 && s.charCodeAt(0) === y0 &&
-    s.charCodeAt(4) === 45 /* - */ && s.charCodeAt(7) === 45 /* - */ && s.charCodeAt(10) === 84 /* T */
+    s.charCodeAt(12) === h1 &&
+    s.charCodeAt(11) === h0 &&
+    s.charCodeAt(9) === d1 &&
+    s.charCodeAt(8) === d0 &&
+    s.charCodeAt(6) === mo1 &&
+    s.charCodeAt(5) === mo0 &&
+    s.charCodeAt(3) === y3 &&
+    s.charCodeAt(2) === y2 &&
+    s.charCodeAt(1) === y1 &&
+    s.charCodeAt(0) === y0 &&
+    s.charCodeAt(4) === 45 /* - */ &&
+    s.charCodeAt(7) === 45 /* - */ &&
+    s.charCodeAt(10) === 84 /* T */
   ) {
     const m1 = digit(s, 14);
     const m2 = digit(s, 15);
@@ -48,8 +58,17 @@ export function parseUtcMs(s: string): number {
     const f2 = digit(s, 21);
     const f3 = digit(s, 22);
     if (
-      isDigitUpTo(m1, 5) && isDigitUpTo(m2, 9) && isDigitUpTo(s1, 5) && isDigitUpTo(s2, 9) && isDigitUpTo(f1, 9) && isDigitUpTo(f2, 9) && isDigitUpTo(f3, 9) &&
-      s.charCodeAt(13) === 58 /* : */ && s.charCodeAt(16) === 58 /* : */ && s.charCodeAt(19) === 46 /* . */ && s.charCodeAt(23) === 90 /* Z */
+      isDigitUpTo(m1, 5) &&
+      isDigitUpTo(m2, 9) &&
+      isDigitUpTo(s1, 5) &&
+      isDigitUpTo(s2, 9) &&
+      isDigitUpTo(f1, 9) &&
+      isDigitUpTo(f2, 9) &&
+      isDigitUpTo(f3, 9) &&
+      s.charCodeAt(13) === 58 /* : */ &&
+      s.charCodeAt(16) === 58 /* : */ &&
+      s.charCodeAt(19) === 46 /* . */ &&
+      s.charCodeAt(23) === 90 /* Z */
     ) {
       return hourMs + (m1 * 10 + m2) * 60_000 + (s1 * 10 + s2) * 1000 + f1 * 100 + f2 * 10 + f3;
     }
@@ -63,7 +82,16 @@ function parseCanonical(s: string): number {
   if (s.length !== 24) return fallback(s);
   for (let i = 0; i < 23; i++) {
     const c = s.charCodeAt(i);
-    const sep = i === 4 || i === 7 ? 45 /* - */ : i === 10 ? 84 /* T */ : i === 13 || i === 16 ? 58 /* : */ : i === 19 ? 46 /* . */ : 0;
+    const sep =
+      i === 4 || i === 7
+        ? 45 /* - */
+        : i === 10
+          ? 84 /* T */
+          : i === 13 || i === 16
+            ? 58 /* : */
+            : i === 19
+              ? 46 /* . */
+              : 0;
     if (sep ? c !== sep : !isDigitUpTo(c - 48, 9)) return fallback(s);
   }
   if (s.charCodeAt(23) !== 90 /* Z */) return fallback(s);

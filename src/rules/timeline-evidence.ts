@@ -53,7 +53,8 @@ export function dealEvidence(deals: DealColumns): Pick<Timeline, 'positionDeals'
       // The open positions' deals before the window (a position carried over a reset).
       const earlier: number[] = [];
       for (const p of open) {
-        for (let i = firstAtOrAfter(deals.ms, lo, Date.parse(p.open_time)); i < lo; i++) if (isTradeOf(i, p.position_id)) earlier.push(i);
+        for (let i = firstAtOrAfter(deals.ms, lo, Date.parse(p.open_time)); i < lo; i++)
+          if (isTradeOf(i, p.position_id)) earlier.push(i);
       }
       earlier.sort((x, y) => x - y);
       let total = earlier.length;
@@ -90,13 +91,20 @@ export function openAtOf(deals: DealColumns, trades: TradeColumns): Timeline['op
       else hi = mid;
     }
     const found: number[] = [];
-    for (let i = lo - 1; i >= 0 && trades.openMs[i]! >= ms - longestHold; i--) if (trades.closeMs[i]! > ms) found.push(i);
+    for (let i = lo - 1; i >= 0 && trades.openMs[i]! >= ms - longestHold; i--)
+      if (trades.closeMs[i]! > ms) found.push(i);
     for (const i of neverClosed) if (trades.openMs[i]! <= ms) found.push(i);
     return found
       .sort((a, b) => trades.openMs[a]! - trades.openMs[b]! || a - b)
       .map((i) => {
         const t = tradeAt(deals, trades, i);
-        return { position_id: t.position_id, symbol: t.symbol, side: t.side, volume: t.volume, open_time: new Date(t.openMs).toISOString() };
+        return {
+          position_id: t.position_id,
+          symbol: t.symbol,
+          side: t.side,
+          volume: t.volume,
+          open_time: new Date(t.openMs).toISOString(),
+        };
       });
   };
 }

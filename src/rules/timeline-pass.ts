@@ -4,7 +4,7 @@
  * add a per-minute lower bound between deal instants (m1-bound.ts).
  */
 import type { AccountHistory } from '../mt5/history.ts';
-import { FRESH_ARENA, type Columns } from './arena.ts';
+import { type Columns, FRESH_ARENA } from './arena.ts';
 import {
   DEAL_ADJUSTMENT,
   DEAL_INOUT,
@@ -185,7 +185,11 @@ function pass(dec: DecodedHistory, startBalance: number, c: Columns): Pass {
  * Builds the timeline. Its columns come from `columns`: fresh arrays by default; an evaluation
  * passes a borrowed arena (arena.ts) and must not keep the timeline past its end.
  */
-export function buildTimeline(history: AccountHistory, initialBalance?: number, columns: Columns = FRESH_ARENA): Timeline {
+export function buildTimeline(
+  history: AccountHistory,
+  initialBalance?: number,
+  columns: Columns = FRESH_ARENA,
+): Timeline {
   return timelineOf(decodeHistory(history, columns), initialBalance, columns);
 }
 
@@ -205,11 +209,15 @@ export function timelineOf(dec: DecodedHistory, initialBalance?: number, columns
   const lastDealMs = deals.length ? deals.ms[deals.length - 1]! : -Infinity;
   const openProfit = (history.positions ?? []).reduce((s, p) => s + toCents(p.profit) + toCents(p.swap), 0);
   const openPositions = Math.max(run.openCount, (history.positions ?? []).length);
-  const finalEquity = equityObserved && lastObservedMs >= lastDealMs ? lastObservedEquity : balance + (openPositions > 0 ? openProfit : 0);
+  const finalEquity =
+    equityObserved && lastObservedMs >= lastDealMs
+      ? lastObservedEquity
+      : balance + (openPositions > 0 ? openProfit : 0);
 
   let dealObjects: TimedDeal[] | null = null;
   let tradeObjects: Trade[] | null = null;
-  const tradesView = () => (tradeObjects ??= Array.from({ length: trades.length }, (_, i) => tradeAt(deals, trades, i)));
+  const tradesView = () =>
+    (tradeObjects ??= Array.from({ length: trades.length }, (_, i) => tradeAt(deals, trades, i)));
 
   // Without observed equity, bars give a conservative per-minute bound between deal instants.
   let equitySource: EquitySource = equityObserved ? 'observed' : 'balance_only';
@@ -257,7 +265,14 @@ export function timelineOf(dec: DecodedHistory, initialBalance?: number, columns
 }
 
 /** Merges bound minutes (balance at that minute + worst floating) into the deal-instant points. */
-function mergeBound(points: PointColumns, ms: number[], floating: number[], deals: DealColumns, startBalance: number, c: Columns): PointColumns {
+function mergeBound(
+  points: PointColumns,
+  ms: number[],
+  floating: number[],
+  deals: DealColumns,
+  startBalance: number,
+  c: Columns,
+): PointColumns {
   const out = allocatePoints(points.length + ms.length, c);
   let i = 0;
   let j = 0;

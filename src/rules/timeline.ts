@@ -124,5 +124,10 @@ export interface Timeline {
    * The deals behind a breach (evidence): trade deals booked in [fromMs, toMs] and the earlier
    * deals of the positions still `open`; the latest `max` tickets in deal order, and how many in all.
    */
-  dealsBehind(fromMs: number, toMs: number, open: ReadonlyArray<OpenPosition>, max: number): { tickets: number[]; total: number };
+  dealsBehind(
+    fromMs: number,
+    toMs: number,
+    open: ReadonlyArray<OpenPosition>,
+    max: number,
+  ): { tickets: number[]; total: number };
 }

@@ -4,8 +4,9 @@
  * token, and find the key's requests — and only its failures when filtered — in the access log.
  * Screenshots land in test-results/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestStack } from '../harness.ts';
 import { guardPage, hasChromium, screenshot, signInAsStaff, startBrowserStack } from './browser.ts';
 
@@ -14,7 +15,11 @@ let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  ({ stack, base, browser } = await startBrowserStack({ workers: false, env: (url) => ({ ACCOUNT_POLL_INTERVAL_MS: '500', PUBLIC_URL: url }), staff: { email: 'ops@firm.test', role: 'admin', password: 'ops-password-12' } }));
+  ({ stack, base, browser } = await startBrowserStack({
+    workers: false,
+    env: (url) => ({ ACCOUNT_POLL_INTERVAL_MS: '500', PUBLIC_URL: url }),
+    staff: { email: 'ops@firm.test', role: 'admin', password: 'ops-password-12' },
+  }));
 });
 afterAll(async () => {
   await browser?.close();
@@ -42,7 +47,9 @@ describe.skipIf(!hasChromium)('admin panel in the browser', () => {
     await page.fill('#addAccount input[name=login]', '1001');
     await page.fill('#addAccount input[name=password]', 'demo');
     await page.fill('#addAccount input[name=name]', 'Ada Funded');
-    await page.selectOption('#addAccount select[name=key_id]', { label: await page.locator('#addAccount select[name=key_id] option', { hasText: 'Stream Partner' }).innerText() });
+    await page.selectOption('#addAccount select[name=key_id]', {
+      label: await page.locator('#addAccount select[name=key_id] option', { hasText: 'Stream Partner' }).innerText(),
+    });
     await page.click('#addAccount button');
     const accountRow = page.locator('#accountRows tr', { hasText: 'Ada Funded' });
     await expect.poll(() => accountRow.count()).toBe(1);

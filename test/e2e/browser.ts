@@ -7,13 +7,14 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
 import { freePort, startStack, type TestStack } from '../harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
 // A developer without Chromium sees the browser tests skipped; CI must never pass without them.
-if (!hasChromium && process.env.CI) throw new Error(`CI: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+if (!hasChromium && process.env.CI)
+  throw new Error(`CI: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 export const SCREENSHOTS = resolve('test-results/screenshots');
 /** A phone, a small tablet or narrow window, a laptop. */
 export const WIDTHS = [360, 800, 1280] as const;
@@ -23,7 +24,17 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     // Without the background-networking flags Chromium keeps dialling out on a closed network.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -35,7 +46,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** A stack listening on a free loopback port (its URL known to its own config) and a browser. */
-export async function startBrowserStack(o: { env?: (base: string) => Record<string, string>; workers?: boolean; staff?: { email: string; password: string; role: 'admin' | 'agent' } }): Promise<{ stack: TestStack; base: string; browser: Browser }> {
+export async function startBrowserStack(o: {
+  env?: (base: string) => Record<string, string>;
+  workers?: boolean;
+  staff?: { email: string; password: string; role: 'admin' | 'agent' };
+}): Promise<{ stack: TestStack; base: string; browser: Browser }> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const stack = await startStack({ ...(o.workers === false ? { workers: false } : {}), env: o.env?.(base) ?? {} });
@@ -46,7 +61,13 @@ export async function startBrowserStack(o: { env?: (base: string) => Record<stri
 }
 
 /** Opens `path` as a signed-out staff member, signs in on the console's page and lands back on it. */
-export async function signInAsStaff(page: Page, base: string, path: string, email: string, password: string): Promise<void> {
+export async function signInAsStaff(
+  page: Page,
+  base: string,
+  path: string,
+  email: string,
+  password: string,
+): Promise<void> {
   await page.goto(`${base}${path}`);
   await page.waitForURL(/\/console\/login/);
   await page.fill('input[name=email]', email);
@@ -96,7 +117,9 @@ export async function guardPage(page: Page, allow: RegExp[] = []): Promise<PageG
     async problems() {
       const csp: string[] = [];
       for (const frame of page.frames()) {
-        const list = await frame.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []).catch(() => []);
+        const list = await frame
+          .evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? [])
+          .catch(() => []);
         csp.push(...list.filter((v) => !seen.some((s) => s.includes(v))));
       }
       return [...seen, ...csp];
@@ -133,7 +156,14 @@ function collectTextBoxes(): TextBox[] {
   const path = (el: Element): string => {
     const parts: string[] = [];
     for (let e: Element | null = el; e && e !== document.body && parts.length < 4; e = e.parentElement) {
-      parts.unshift(e.id ? `${e.localName}#${e.id}` : `${e.localName}${[...e.classList].slice(0, 2).map((c) => `.${c}`).join('')}`);
+      parts.unshift(
+        e.id
+          ? `${e.localName}#${e.id}`
+          : `${e.localName}${[...e.classList]
+              .slice(0, 2)
+              .map((c) => `.${c}`)
+              .join('')}`,
+      );
       if (e.id) break;
     }
     return parts.join(' > ');
@@ -150,8 +180,20 @@ function collectTextBoxes(): TextBox[] {
     const clipsY = s.overflowY !== 'visible';
     if (clipsX || clipsY) {
       const r = el.getBoundingClientRect();
-      const own: Clip = { l: clipsX ? r.left : -Infinity, t: clipsY ? r.top : -Infinity, r: clipsX ? r.right : Infinity, b: clipsY ? r.bottom : Infinity };
-      clip = clip ? { l: Math.max(clip.l, own.l), t: Math.max(clip.t, own.t), r: Math.min(clip.r, own.r), b: Math.min(clip.b, own.b) } : own;
+      const own: Clip = {
+        l: clipsX ? r.left : -Infinity,
+        t: clipsY ? r.top : -Infinity,
+        r: clipsX ? r.right : Infinity,
+        b: clipsY ? r.bottom : Infinity,
+      };
+      clip = clip
+        ? {
+            l: Math.max(clip.l, own.l),
+            t: Math.max(clip.t, own.t),
+            r: Math.min(clip.r, own.r),
+            b: Math.min(clip.b, own.b),
+          }
+        : own;
     }
     clipCache.set(el, clip);
     return clip;
@@ -181,7 +223,16 @@ function collectTextBoxes(): TextBox[] {
         bottom = Math.min(bottom, clip.b);
       }
       if (right - left < 1 || bottom - top < 1) continue;
-      boxes.push({ text: text.trim().slice(0, 60), node: nodeNo, element: elements.get(el)!, where: path(el), x: left + scrollX, y: top + scrollY, width: right - left, height: bottom - top });
+      boxes.push({
+        text: text.trim().slice(0, 60),
+        node: nodeNo,
+        element: elements.get(el)!,
+        where: path(el),
+        x: left + scrollX,
+        y: top + scrollY,
+        width: right - left,
+        height: bottom - top,
+      });
     }
   }
   return boxes;
@@ -195,7 +246,13 @@ function collectTextBoxes(): TextBox[] {
 async function findOverlaps(frame: Frame, tolerancePx = 2): Promise<Overlap[]> {
   const boxes = (await frame.evaluate(collectTextBoxes)).sort((p, q) => p.y - q.y);
   const out: Overlap[] = [];
-  const plain = (b: TextBox) => ({ ...b, x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) });
+  const plain = (b: TextBox) => ({
+    ...b,
+    x: Math.round(b.x),
+    y: Math.round(b.y),
+    width: Math.round(b.width),
+    height: Math.round(b.height),
+  });
   for (let i = 0; i < boxes.length; i++) {
     const a = boxes[i]!;
     for (let j = i + 1; j < boxes.length; j++) {
@@ -204,7 +261,8 @@ async function findOverlaps(frame: Frame, tolerancePx = 2): Promise<Overlap[]> {
       if (a.node === b.node || a.element === b.element) continue;
       const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
       const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-      if (w > tolerancePx && h > tolerancePx) out.push({ a: plain(a), b: plain(b), area: `${Math.round(w)}×${Math.round(h)}` });
+      if (w > tolerancePx && h > tolerancePx)
+        out.push({ a: plain(a), b: plain(b), area: `${Math.round(w)}×${Math.round(h)}` });
     }
   }
   return out;
@@ -215,7 +273,10 @@ async function overlapsInPage(page: Page): Promise<string[]> {
   const out: string[] = [];
   for (const frame of page.frames()) {
     const label = frame === page.mainFrame() ? '' : `[frame ${new URL(frame.url()).pathname}] `;
-    for (const o of await findOverlaps(frame)) out.push(`${label}overlapping text (${o.area} px): "${o.a.text}" (${o.a.where}) and "${o.b.text}" (${o.b.where})`);
+    for (const o of await findOverlaps(frame))
+      out.push(
+        `${label}overlapping text (${o.area} px): "${o.a.text}" (${o.a.where}) and "${o.b.text}" (${o.b.where})`,
+      );
   }
   return out;
 }
@@ -231,11 +292,21 @@ async function overflowProblems(page: Page): Promise<string[]> {
     const r = await frame.evaluate(() => {
       const de = document.documentElement;
       const hides = [de, document.body].some((el) => /hidden|clip/.test(getComputedStyle(el).overflowY));
-      return { scroll: de.scrollWidth, view: de.clientWidth, scrollH: Math.max(de.scrollHeight, document.body.scrollHeight), viewH: de.clientHeight, hides };
+      return {
+        scroll: de.scrollWidth,
+        view: de.clientWidth,
+        scrollH: Math.max(de.scrollHeight, document.body.scrollHeight),
+        viewH: de.clientHeight,
+        hides,
+      };
     });
-    if (r.scroll > r.view + 1) out.push(`${label} is ${r.scroll} px wide in a ${r.view} px window (scrolls sideways or is cut off)`);
+    if (r.scroll > r.view + 1)
+      out.push(`${label} is ${r.scroll} px wide in a ${r.view} px window (scrolls sideways or is cut off)`);
     // A page that hides overflow (a widget in a fixed-size OBS source) cuts off what is below.
-    if (r.hides && r.scrollH > r.viewH + 1) out.push(`${label} is ${r.scrollH} px tall in a ${r.viewH} px window that hides overflow (cut off at the bottom)`);
+    if (r.hides && r.scrollH > r.viewH + 1)
+      out.push(
+        `${label} is ${r.scrollH} px tall in a ${r.viewH} px window that hides overflow (cut off at the bottom)`,
+      );
   }
   return out;
 }
@@ -261,7 +332,9 @@ export async function checkView(context: BrowserContext, width: number, view: Vi
     const guard = await guardPage(page, view.allow);
     await view.open(page);
     // Fonts and late layout (charts sizing themselves) settle before anything is measured.
-    await page.evaluate(() => document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))));
+    await page.evaluate(() =>
+      document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))),
+    );
     await screenshot(page, `${view.name}-${width}`);
     const problems = [...(await guard.problems()), ...(await overlapsInPage(page)), ...(await overflowProblems(page))];
     return problems.map((p) => `${view.name} at ${width} px: ${p}`);

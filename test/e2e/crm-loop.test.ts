@@ -4,17 +4,21 @@
  * impersonates → the dashboard shows the banner → the same link fails the second time.
  * Screenshots land in test-results/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestStack } from '../harness.ts';
-import { guardPage, hasChromium, screenshot, signInAsStaff, startBrowserStack, type PageGuard } from './browser.ts';
+import { guardPage, hasChromium, type PageGuard, screenshot, signInAsStaff, startBrowserStack } from './browser.ts';
 
 let stack: TestStack;
 let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  ({ stack, base, browser } = await startBrowserStack({ env: (url) => ({ CRM_BASE_URL: url, TRADING_PLATFORM_URL: url }), staff: { email: 'admin@firm.test', role: 'admin', password: 'admin-password-1' } }));
+  ({ stack, base, browser } = await startBrowserStack({
+    env: (url) => ({ CRM_BASE_URL: url, TRADING_PLATFORM_URL: url }),
+    staff: { email: 'admin@firm.test', role: 'admin', password: 'admin-password-1' },
+  }));
 });
 afterAll(async () => {
   await browser?.close();

@@ -5,10 +5,19 @@
  * an uncaught exception, overlapping text or a page that scrolls sideways (browser.ts), and leaves a
  * screenshot per width in test-results/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type TestStack } from '../harness.ts';
-import { checkView, guardPage, hasChromium, signInAsStaff, startBrowserStack, WIDTHS, type ViewOptions } from './browser.ts';
+import {
+  checkView,
+  guardPage,
+  hasChromium,
+  signInAsStaff,
+  startBrowserStack,
+  type ViewOptions,
+  WIDTHS,
+} from './browser.ts';
 
 let stack: TestStack;
 let browser: Browser;
@@ -22,13 +31,25 @@ const widgetUrls: Record<string, string> = {};
 const STAFF = { email: 'ops@firm.test', password: 'ops-password-12', role: 'admin' as const };
 
 beforeAll(async () => {
-  ({ stack, base, browser } = await startBrowserStack({ env: (url) => ({ CRM_BASE_URL: url, TRADING_PLATFORM_URL: url, PUBLIC_URL: url, ACCOUNT_POLL_INTERVAL_MS: '500' }), staff: STAFF }));
+  ({ stack, base, browser } = await startBrowserStack({
+    env: (url) => ({ CRM_BASE_URL: url, TRADING_PLATFORM_URL: url, PUBLIC_URL: url, ACCOUNT_POLL_INTERVAL_MS: '500' }),
+    staff: STAFF,
+  }));
   if (!hasChromium) return;
   anonymous = await browser.newContext();
 
   // A trader signs up (the simulator's login 1001: flat, passes its challenge) and keeps the session.
   trader = await browser.newContext();
-  const signup = await trader.request.post(`${base}/api/platform/signup`, { headers: { 'x-requested-with': 'fetch' }, data: { email: 'tia@example.com', password: 'trader-password-1', firstName: 'Tia', lastName: 'Trader', phone: '+1 555 0100' } });
+  const signup = await trader.request.post(`${base}/api/platform/signup`, {
+    headers: { 'x-requested-with': 'fetch' },
+    data: {
+      email: 'tia@example.com',
+      password: 'trader-password-1',
+      firstName: 'Tia',
+      lastName: 'Trader',
+      phone: '+1 555 0100',
+    },
+  });
   expect(signup.status()).toBe(201);
 
   // Staff sign in on the console once; every staff page reuses the session.
@@ -50,8 +71,17 @@ beforeAll(async () => {
 
   // An account on the account API with a key and one widget of each kind (login 1003: 99,348.96 USD).
   const key = await stack.deps.keys.create('Stream Partner');
-  const acc = await stack.deps.accounts.add({ login: '1003', server: 'Brymix-Demo', password: 'demo', name: 'Nova Trader', key_id: key.id, initial_balance: 100_000, rules: { max_drawdown_percent: 10, max_daily_loss_percent: 5, profit_target_percent: 10 } });
-  for (const kind of ['card', 'positions', 'chart', 'stats']) widgetUrls[kind] = (await stack.deps.widgets.create({ account_id: acc.id, kind })).url;
+  const acc = await stack.deps.accounts.add({
+    login: '1003',
+    server: 'Brymix-Demo',
+    password: 'demo',
+    name: 'Nova Trader',
+    key_id: key.id,
+    initial_balance: 100_000,
+    rules: { max_drawdown_percent: 10, max_daily_loss_percent: 5, profit_target_percent: 10 },
+  });
+  for (const kind of ['card', 'positions', 'chart', 'stats'])
+    widgetUrls[kind] = (await stack.deps.widgets.create({ account_id: acc.id, kind })).url;
 });
 afterAll(async () => {
   await browser?.close();
@@ -65,7 +95,11 @@ const widgetLive = async (page: Page, url: string, ready: string) => {
 
 function views(): Array<ViewOptions & { context: () => BrowserContext }> {
   return [
-    { name: 'console-login', context: () => anonymous, open: async (p) => void (await p.goto(`${base}/console/login`)) },
+    {
+      name: 'console-login',
+      context: () => anonymous,
+      open: async (p) => void (await p.goto(`${base}/console/login`)),
+    },
     { name: 'trader-signin', context: () => anonymous, open: async (p) => void (await p.goto(`${base}/signin`)) },
     { name: 'trader-signup', context: () => anonymous, open: async (p) => void (await p.goto(`${base}/signup`)) },
     {
@@ -111,21 +145,48 @@ function views(): Array<ViewOptions & { context: () => BrowserContext }> {
       open: async (p) => {
         await p.goto(`${base}/dashboard`);
         await p.waitForSelector('section.account tr[data-rule=profit_target]', { timeout: 30_000 });
-        await p.waitForFunction(() => /Check: passed/.test(document.querySelector('section.account')?.textContent ?? ''), undefined, { timeout: 30_000 });
+        await p.waitForFunction(
+          () => /Check: passed/.test(document.querySelector('section.account')?.textContent ?? ''),
+          undefined,
+          { timeout: 30_000 },
+        );
         await p.waitForSelector('.chart canvas');
       },
     },
-    { name: 'widget-card', context: () => anonymous, height: 400, open: (p) => widgetLive(p, widgetUrls.card!, '[data-field=equity]') },
-    { name: 'widget-positions', context: () => anonymous, height: 400, open: (p) => widgetLive(p, widgetUrls.positions!, '.w-body') },
-    { name: 'widget-chart', context: () => anonymous, height: 400, open: (p) => widgetLive(p, widgetUrls.chart!, '[data-field=chart] canvas') },
-    { name: 'widget-stats', context: () => anonymous, height: 400, open: (p) => widgetLive(p, widgetUrls.stats!, '[data-field=stat-trades]') },
+    {
+      name: 'widget-card',
+      context: () => anonymous,
+      height: 400,
+      open: (p) => widgetLive(p, widgetUrls.card!, '[data-field=equity]'),
+    },
+    {
+      name: 'widget-positions',
+      context: () => anonymous,
+      height: 400,
+      open: (p) => widgetLive(p, widgetUrls.positions!, '.w-body'),
+    },
+    {
+      name: 'widget-chart',
+      context: () => anonymous,
+      height: 400,
+      open: (p) => widgetLive(p, widgetUrls.chart!, '[data-field=chart] canvas'),
+    },
+    {
+      name: 'widget-stats',
+      context: () => anonymous,
+      height: 400,
+      open: (p) => widgetLive(p, widgetUrls.stats!, '[data-field=stat-trades]'),
+    },
     {
       name: 'widget-customizer',
       context: () => anonymous,
       open: async (p) => {
         const token = new URL(widgetUrls.card!).searchParams.get('token')!;
         await p.goto(`${base}/widgets/customize?token=${token}`);
-        await p.frameLocator('#preview').locator('#widget[data-state=live] [data-field=equity]').waitFor({ timeout: 20_000 });
+        await p
+          .frameLocator('#preview')
+          .locator('#widget[data-state=live] [data-field=equity]')
+          .waitFor({ timeout: 20_000 });
       },
     },
     {

@@ -4,10 +4,11 @@
  * customizer previews and produces the OBS URL and iframe snippet. Screenshots of every widget land
  * in test-results/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { Browser, Page } from 'playwright-core';
-import { dropStorage, freePort, newStorage, startStack, type TestStack } from '../harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLiveConnector, liveRouter } from '../factories/live-connector.ts';
+import { dropStorage, freePort, newStorage, startStack, type TestStack } from '../harness.ts';
 import { guardPage, hasChromium, launchBrowser, screenshot } from './browser.ts';
 
 const upstream = createLiveConnector({ step: 7.25 });
@@ -20,7 +21,12 @@ const urls: Record<string, string> = {};
 let streamerUrl = '';
 
 async function start(): Promise<TestStack> {
-  const s = await startStack({ storage, workers: false, connectors: liveRouter(upstream), env: { ACCOUNT_POLL_INTERVAL_MS: '400', PUBLIC_URL: base } });
+  const s = await startStack({
+    storage,
+    workers: false,
+    connectors: liveRouter(upstream),
+    env: { ACCOUNT_POLL_INTERVAL_MS: '400', PUBLIC_URL: base },
+  });
   await s.app.listen({ host: '127.0.0.1', port });
   return s;
 }
@@ -29,9 +35,23 @@ beforeAll(async () => {
   port = await freePort();
   base = `http://127.0.0.1:${port}`;
   stack = await start();
-  const acc = await stack.deps.accounts.add({ login: '1002', server: 'Brymix-Demo', password: 'demo', name: 'Nova Trader', initial_balance: 100_000, rules: { max_drawdown_percent: 10, max_daily_loss_percent: 5 } });
-  for (const kind of ['card', 'positions', 'chart', 'stats']) urls[kind] = (await stack.deps.widgets.create({ account_id: acc.id, kind })).url;
-  streamerUrl = (await stack.deps.widgets.create({ account_id: acc.id, kind: 'positions', options: { percent_only: true, hide_entry: true } })).url;
+  const acc = await stack.deps.accounts.add({
+    login: '1002',
+    server: 'Brymix-Demo',
+    password: 'demo',
+    name: 'Nova Trader',
+    initial_balance: 100_000,
+    rules: { max_drawdown_percent: 10, max_daily_loss_percent: 5 },
+  });
+  for (const kind of ['card', 'positions', 'chart', 'stats'])
+    urls[kind] = (await stack.deps.widgets.create({ account_id: acc.id, kind })).url;
+  streamerUrl = (
+    await stack.deps.widgets.create({
+      account_id: acc.id,
+      kind: 'positions',
+      options: { percent_only: true, hide_entry: true },
+    })
+  ).url;
   if (hasChromium) browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -47,7 +67,9 @@ describe.skipIf(!hasChromium)('widgets in the browser', () => {
   it('renders the card, updates it live without a reload, and survives a server restart', async () => {
     const page = await browser.newPage({ viewport: { width: 520, height: 220 } });
     // The stream's refused connections while the server is down are what this test provokes.
-    const guard = await guardPage(page, [/ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET|ERR_INCOMPLETE_CHUNKED_ENCODING|EventSource/]);
+    const guard = await guardPage(page, [
+      /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET|ERR_INCOMPLETE_CHUNKED_ENCODING|EventSource/,
+    ]);
     await page.goto(`${urls.card}&compact=0&size=18`);
     await page.waitForSelector('[data-field="equity"]');
     expect(await state(page)).toBe('live');
@@ -131,7 +153,9 @@ describe.skipIf(!hasChromium)('widgets in the browser', () => {
     expect(obs).toContain('compact=1');
     expect(obs).toContain('streamer=1');
     const snippet = await page.inputValue('[data-field="iframe-snippet"]');
-    expect(snippet).toMatch(/^<iframe src="[^"]+\/widgets\/chart\?token=[^"]+" width="640" height="320" frameborder="0"/);
+    expect(snippet).toMatch(
+      /^<iframe src="[^"]+\/widgets\/chart\?token=[^"]+" width="640" height="320" frameborder="0"/,
+    );
     expect(snippet).not.toContain('style=');
     const frame = page.frameLocator('#preview');
     await frame.locator('[data-field="chart"] canvas').first().waitFor({ timeout: 15_000 });

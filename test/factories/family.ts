@@ -19,7 +19,11 @@ export function runFamily(h: AccountHistory, spec: Record<string, unknown>, opts
     timeline,
     others: (opts.others ?? []).map((o) => buildTimeline(o)),
     calendar: opts.calendar ?? [],
-    atMs: opts.at ? Date.parse(opts.at) : timeline.dealColumns.length > 0 ? timeline.dealColumns.ms[timeline.dealColumns.length - 1]! : 0,
+    atMs: opts.at
+      ? Date.parse(opts.at)
+      : timeline.dealColumns.length > 0
+        ? timeline.dealColumns.ms[timeline.dealColumns.length - 1]!
+        : 0,
   };
   return evaluateFamily(parseRule(spec), ctx);
 }

@@ -5,12 +5,37 @@ let ticket = 1000;
 
 export function deal(time: string, patch: Partial<Deal> = {}): Deal {
   ticket++;
-  return { ticket, order: ticket, time, type: 'buy', entry: 'in', position_id: 1, symbol: 'EURUSD', volume: 1, price: 1.1, profit: 0, commission: 0, swap: 0, fee: 0, comment: '', ...patch };
+  return {
+    ticket,
+    order: ticket,
+    time,
+    type: 'buy',
+    entry: 'in',
+    position_id: 1,
+    symbol: 'EURUSD',
+    volume: 1,
+    price: 1.1,
+    profit: 0,
+    commission: 0,
+    swap: 0,
+    fee: 0,
+    comment: '',
+    ...patch,
+  };
 }
 
 /** A round trip: entry at `open`, exit at `close` with `profit`. */
-export function roundTrip(position_id: number, open: string, close: string, profit: number, patch: Partial<Deal> = {}): Deal[] {
-  return [deal(open, { position_id, entry: 'in', type: 'buy', ...patch }), deal(close, { position_id, entry: 'out', type: 'sell', profit, ...patch })];
+export function roundTrip(
+  position_id: number,
+  open: string,
+  close: string,
+  profit: number,
+  patch: Partial<Deal> = {},
+): Deal[] {
+  return [
+    deal(open, { position_id, entry: 'in', type: 'buy', ...patch }),
+    deal(close, { position_id, entry: 'out', type: 'sell', profit, ...patch }),
+  ];
 }
 
 export function balanceOp(time: string, amount: number): Deal {
@@ -19,7 +44,14 @@ export function balanceOp(time: string, amount: number): Deal {
 
 export function history(deals: Deal[], equity?: EquitySnapshot[], initial = 100_000): AccountHistory {
   return {
-    account: { login: '1', server: 'Test', currency: 'USD', initial_balance: initial, server_utc_offset_minutes: 120, margin_mode: 'hedging' },
+    account: {
+      login: '1',
+      server: 'Test',
+      currency: 'USD',
+      initial_balance: initial,
+      server_utc_offset_minutes: 120,
+      margin_mode: 'hedging',
+    },
     deals,
     ...(equity ? { equity } : {}),
     positions: [],

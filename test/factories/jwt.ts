@@ -1,7 +1,12 @@
 /** Hostile and odd JWTs for the token tests (forged, expired, wrong audience, alg none). */
 import { SignJWT } from 'jose';
 
-export async function signHs256(secret: string, claims: Record<string, unknown>, header: Record<string, unknown> = {}, opts: { iat?: number; exp?: number | null } = {}): Promise<string> {
+export async function signHs256(
+  secret: string,
+  claims: Record<string, unknown>,
+  header: Record<string, unknown> = {},
+  opts: { iat?: number; exp?: number | null } = {},
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', ...header }).setIssuedAt(opts.iat ?? now);
   if (opts.exp !== null) jwt = jwt.setExpirationTime(opts.exp ?? now + 600);

@@ -5,7 +5,7 @@
  */
 import { ConnectorError, type FetchOptions, type Mt5Connector, type Mt5Credentials } from '../../src/mt5/connector.ts';
 import type { AccountHistory, AccountInfo, OpenPosition } from '../../src/mt5/history.ts';
-import { createConnectorRouter, type ConnectorRouter } from '../../src/mt5/router.ts';
+import { type ConnectorRouter, createConnectorRouter } from '../../src/mt5/router.ts';
 import { DEMO_SERVER, SimulatorConnector } from '../../src/mt5/simulator/index.ts';
 
 export interface LiveConnector extends Mt5Connector {
@@ -30,7 +30,12 @@ export function createLiveConnector(opts: { latencyMs?: number; step?: number } 
       const tick = (ticks.get(creds.login) ?? 0) + 1;
       ticks.set(creds.login, tick);
       const equity = Math.round((info.equity + tick * c.step) * 100) / 100;
-      return { ...info, equity, free_margin: Math.round((info.free_margin + tick * c.step) * 100) / 100, as_of: new Date().toISOString() };
+      return {
+        ...info,
+        equity,
+        free_margin: Math.round((info.free_margin + tick * c.step) * 100) / 100,
+        as_of: new Date().toISOString(),
+      };
     },
     async getPositions(creds: Mt5Credentials, o?: FetchOptions): Promise<OpenPosition[]> {
       c.reads.positions++;
@@ -38,7 +43,19 @@ export function createLiveConnector(opts: { latencyMs?: number; step?: number } 
       const tick = ticks.get(creds.login) ?? 0;
       const real = await sim.getPositions(creds, o);
       // Every account shows one open position whose profit follows the drift.
-      const demo: OpenPosition = { ticket: 9_000_001, symbol: 'EURUSD', type: 'buy', volume: 1, open_price: 1.085, current_price: Math.round((1.085 + tick * 0.000125) * 1e5) / 1e5, sl: 1.08, tp: 1.1, swap: 0, profit: Math.round(tick * c.step * 100) / 100, open_time: '2026-01-23T20:00:00.000Z' };
+      const demo: OpenPosition = {
+        ticket: 9_000_001,
+        symbol: 'EURUSD',
+        type: 'buy',
+        volume: 1,
+        open_price: 1.085,
+        current_price: Math.round((1.085 + tick * 0.000125) * 1e5) / 1e5,
+        sl: 1.08,
+        tp: 1.1,
+        swap: 0,
+        profit: Math.round(tick * c.step * 100) / 100,
+        open_time: '2026-01-23T20:00:00.000Z',
+      };
       return [...real, demo];
     },
     async fetchHistory(creds: Mt5Credentials, o?: FetchOptions): Promise<AccountHistory> {

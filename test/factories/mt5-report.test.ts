@@ -10,11 +10,32 @@ describe('the terminal xlsx factory', () => {
   const files = unzipSync(reportXlsx(ENGLISH));
   const text = (name: string) => Buffer.from(files[name]!.subarray(2)).toString('utf16le');
   const sheet = text('xl/worksheets/sheet1.xml');
-  const rows = [...sheet.matchAll(/<row r="(\d+)"[^>]*>([\s\S]*?)<\/row>/g)].map((m) => ({ r: Number(m[1]), cells: [...m[2]!.matchAll(/<c r="([A-Z]+)\d+" s="\d+"(\/>| t="s"><v>\d+<\/v><\/c>|><(?:f>[^<]*<\/f><)?v>[-\d.]+<\/v><\/c>)/g)].map((c) => c[1]) }));
+  const rows = [...sheet.matchAll(/<row r="(\d+)"[^>]*>([\s\S]*?)<\/row>/g)].map((m) => ({
+    r: Number(m[1]),
+    cells: [
+      ...m[2]!.matchAll(
+        /<c r="([A-Z]+)\d+" s="\d+"(\/>| t="s"><v>\d+<\/v><\/c>|><(?:f>[^<]*<\/f><)?v>[-\d.]+<\/v><\/c>)/g,
+      ),
+    ].map((c) => c[1]),
+  }));
 
   it('writes every XML part as UTF-16LE with a BOM and CRLF lines, as the terminal does', () => {
     const xmlParts = Object.keys(files).filter((n) => /\.(xml|rels)$/.test(n));
-    expect(xmlParts).toEqual(expect.arrayContaining(['[Content_Types].xml', '_rels/.rels', 'docProps/app.xml', 'docProps/core.xml', 'xl/workbook.xml', 'xl/styles.xml', 'xl/sharedStrings.xml', 'xl/worksheets/sheet1.xml', 'xl/calcChain.xml', 'xl/drawings/drawing1.xml', 'xl/charts/chart1.xml']));
+    expect(xmlParts).toEqual(
+      expect.arrayContaining([
+        '[Content_Types].xml',
+        '_rels/.rels',
+        'docProps/app.xml',
+        'docProps/core.xml',
+        'xl/workbook.xml',
+        'xl/styles.xml',
+        'xl/sharedStrings.xml',
+        'xl/worksheets/sheet1.xml',
+        'xl/calcChain.xml',
+        'xl/drawings/drawing1.xml',
+        'xl/charts/chart1.xml',
+      ]),
+    );
     for (const name of xmlParts) {
       expect([files[name]![0], files[name]![1]], name).toEqual([0xff, 0xfe]);
       expect(text(name).startsWith('<?xml version="1.0"?>\r\n'), name).toBe(true);

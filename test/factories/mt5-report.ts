@@ -24,11 +24,32 @@ export interface Labels {
 }
 
 const EN_RESULTS = [
-  'Total Net Profit:', 'Gross Profit:', 'Gross Loss:', 'Profit Factor:', 'Expected Payoff:', 'Recovery Factor:', 'Sharpe Ratio:', 'Balance Drawdown:',
-  'Balance Drawdown Absolute:', 'Balance Drawdown Maximal:', 'Balance Drawdown Relative:', 'Total Trades:', 'Short Trades (won %):', 'Long Trades (won %):',
-  'Profit Trades (% of total):', 'Loss Trades (% of total):', 'Largest profit trade:', 'Largest loss trade:', 'Average profit trade:', 'Average loss trade:',
-  'Maximum consecutive wins ($):', 'Maximum consecutive losses ($):', 'Maximal consecutive profit (count):', 'Maximal consecutive loss (count):',
-  'Average consecutive wins:', 'Average consecutive losses:',
+  'Total Net Profit:',
+  'Gross Profit:',
+  'Gross Loss:',
+  'Profit Factor:',
+  'Expected Payoff:',
+  'Recovery Factor:',
+  'Sharpe Ratio:',
+  'Balance Drawdown:',
+  'Balance Drawdown Absolute:',
+  'Balance Drawdown Maximal:',
+  'Balance Drawdown Relative:',
+  'Total Trades:',
+  'Short Trades (won %):',
+  'Long Trades (won %):',
+  'Profit Trades (% of total):',
+  'Loss Trades (% of total):',
+  'Largest profit trade:',
+  'Largest loss trade:',
+  'Average profit trade:',
+  'Average loss trade:',
+  'Maximum consecutive wins ($):',
+  'Maximum consecutive losses ($):',
+  'Maximal consecutive profit (count):',
+  'Maximal consecutive loss (count):',
+  'Average consecutive wins:',
+  'Average consecutive losses:',
 ];
 
 export const ENGLISH: Labels = {
@@ -38,11 +59,78 @@ export const ENGLISH: Labels = {
   company: 'Company:',
   date: 'Date:',
   blocks: ['Positions', 'Orders', 'Deals', 'Open Positions', 'Working Orders'],
-  positionsHeader: ['Time', 'Position', 'Symbol', 'Type', 'Volume', 'Price', 'S / L', 'T / P', 'Time', 'Price', 'Commission', 'Swap', 'Profit'],
-  ordersHeader: ['Open Time', 'Order', 'Symbol', 'Type', 'Volume', 'Price', 'S / L', 'T / P', 'Time', 'State', 'Comment'],
-  dealsHeader: ['Time', 'Deal', 'Symbol', 'Type', 'Direction', 'Volume', 'Price', 'Order', 'Cost', 'Commission', 'Fee', 'Swap', 'Profit', 'Balance', 'Comment'],
-  openHeader: ['Time', 'Position', 'Symbol', 'Type', 'Volume', 'Price', 'S / L', 'T / P', 'Market Price', 'Swap', 'Profit', 'Comment'],
-  workingHeader: ['Open Time', 'Order', 'Symbol', 'Type', 'Volume', 'Price', 'S / L', 'T / P', 'Market Price', 'State', 'Comment'],
+  positionsHeader: [
+    'Time',
+    'Position',
+    'Symbol',
+    'Type',
+    'Volume',
+    'Price',
+    'S / L',
+    'T / P',
+    'Time',
+    'Price',
+    'Commission',
+    'Swap',
+    'Profit',
+  ],
+  ordersHeader: [
+    'Open Time',
+    'Order',
+    'Symbol',
+    'Type',
+    'Volume',
+    'Price',
+    'S / L',
+    'T / P',
+    'Time',
+    'State',
+    'Comment',
+  ],
+  dealsHeader: [
+    'Time',
+    'Deal',
+    'Symbol',
+    'Type',
+    'Direction',
+    'Volume',
+    'Price',
+    'Order',
+    'Cost',
+    'Commission',
+    'Fee',
+    'Swap',
+    'Profit',
+    'Balance',
+    'Comment',
+  ],
+  openHeader: [
+    'Time',
+    'Position',
+    'Symbol',
+    'Type',
+    'Volume',
+    'Price',
+    'S / L',
+    'T / P',
+    'Market Price',
+    'Swap',
+    'Profit',
+    'Comment',
+  ],
+  workingHeader: [
+    'Open Time',
+    'Order',
+    'Symbol',
+    'Type',
+    'Volume',
+    'Price',
+    'S / L',
+    'T / P',
+    'Market Price',
+    'State',
+    'Comment',
+  ],
   summary: ['Balance:', 'Free Margin:', 'Credit Facility:', 'Margin:', 'Floating P/L:', 'Margin Level:', 'Equity:'],
   results: EN_RESULTS,
 };
@@ -55,13 +143,83 @@ export const JAPANESE: Labels = {
   company: '会社:',
   date: '日付:',
   blocks: ['ポジション一覧', '注文', '約定', 'ポジション', '現在のオーダー'],
-  positionsHeader: ['時間', 'ポジション', '銘柄', 'タイプ', '数量', '価格', '決済逆指値(S/L)', '決済指値(T/P)', '時間', '価格', '手数料', 'スワップ', '損益'],
+  positionsHeader: [
+    '時間',
+    'ポジション',
+    '銘柄',
+    'タイプ',
+    '数量',
+    '価格',
+    '決済逆指値(S/L)',
+    '決済指値(T/P)',
+    '時間',
+    '価格',
+    '手数料',
+    'スワップ',
+    '損益',
+  ],
   ordersHeader: ['時間', '注文', '銘柄', 'タイプ', '数量', '価格', 'S/L', 'T/P', '時間', '状態', 'コメント'],
-  dealsHeader: ['時間', '約定', '銘柄', 'タイプ', '方向', '数量', '価格', '注文', 'コスト', '手数料', '手数料', 'スワップ', '損益', '残高', 'コメント'],
-  openHeader: ['時間', 'ポジション', '銘柄', 'タイプ', '数量', '価格', 'S/L', 'T/P', '市場価格', 'スワップ', '損益', 'コメント'],
+  dealsHeader: [
+    '時間',
+    '約定',
+    '銘柄',
+    'タイプ',
+    '方向',
+    '数量',
+    '価格',
+    '注文',
+    'コスト',
+    '手数料',
+    '手数料',
+    'スワップ',
+    '損益',
+    '残高',
+    'コメント',
+  ],
+  openHeader: [
+    '時間',
+    'ポジション',
+    '銘柄',
+    'タイプ',
+    '数量',
+    '価格',
+    'S/L',
+    'T/P',
+    '市場価格',
+    'スワップ',
+    '損益',
+    'コメント',
+  ],
   workingHeader: ['時間', '注文', '銘柄', 'タイプ', '数量', '価格', 'S/L', 'T/P', '市場価格', '状態', 'コメント'],
   summary: ['残高:', '余剰証拠金:', 'クレジット:', '証拠金:', '評価損益:', '証拠金維持率:', '有効証拠金:'],
-  results: ['総損益:', '総利益:', '総損失:', 'プロフィットファクター:', '期待利得:', 'リカバリファクター:', 'シャープレシオ:', '残高ドローダウン:', '絶対ドローダウン:', '最大ドローダウン:', '相対ドローダウン:', '総取引数:', '売りポジション(勝率%):', '買いポジション(勝率%):', '勝ちトレード(勝率%):', '負けトレード(負率%):', '最大勝ちトレード:', '最大負けトレード:', '平均勝ちトレード:', '平均負けトレード:', '最大連勝(金額):', '最大連敗(金額):', '最大連勝(トレード数):', '最大連敗(トレード数):', '平均連勝:', '平均連敗:'],
+  results: [
+    '総損益:',
+    '総利益:',
+    '総損失:',
+    'プロフィットファクター:',
+    '期待利得:',
+    'リカバリファクター:',
+    'シャープレシオ:',
+    '残高ドローダウン:',
+    '絶対ドローダウン:',
+    '最大ドローダウン:',
+    '相対ドローダウン:',
+    '総取引数:',
+    '売りポジション(勝率%):',
+    '買いポジション(勝率%):',
+    '勝ちトレード(勝率%):',
+    '負けトレード(負率%):',
+    '最大勝ちトレード:',
+    '最大負けトレード:',
+    '平均勝ちトレード:',
+    '平均負けトレード:',
+    '最大連勝(金額):',
+    '最大連敗(金額):',
+    '最大連勝(トレード数):',
+    '最大連敗(トレード数):',
+    '平均連勝:',
+    '平均連敗:',
+  ],
 };
 
 export const BULGARIAN: Labels = {
@@ -72,7 +230,15 @@ export const BULGARIAN: Labels = {
   company: 'Компания:',
   date: 'Дата:',
   blocks: ['Позиции', 'Поръчки', 'Сделки', 'Отворени позиции', 'Работни поръчки'],
-  summary: ['Баланс:', 'Свободен марджин:', 'Кредит:', 'Марджин:', 'Плаващ П/З:', 'Ниво на марджин:', 'Собствен капитал:'],
+  summary: [
+    'Баланс:',
+    'Свободен марджин:',
+    'Кредит:',
+    'Марджин:',
+    'Плаващ П/З:',
+    'Ниво на марджин:',
+    'Собствен капитал:',
+  ],
   results: EN_RESULTS.map((_label, i) => `Показател ${i + 1}:`),
 };
 
@@ -99,7 +265,14 @@ export interface ReportModel {
   summaryBalance?: string;
 }
 
-export const MODEL: ReportModel = { login: '5550123', name: 'Jane Trader', currency: 'USD', server: 'Brymix-Live', company: 'Brymix Markets Ltd', date: '2024.03.06 18:00' };
+export const MODEL: ReportModel = {
+  login: '5550123',
+  name: 'Jane Trader',
+  currency: 'USD',
+  server: 'Brymix-Live',
+  company: 'Brymix Markets Ltd',
+  date: '2024.03.06 18:00',
+};
 
 /** What the model's report states and a correct parser finds. */
 export const EXPECTED = {
@@ -108,7 +281,15 @@ export const EXPECTED = {
   deals: 9,
   open_positions: 1,
   working_orders: 1,
-  summary: { balance: 8817.8, credit: 500, floating_pl: 50, equity: 9367.55, margin: 632.5, free_margin: 8735.05, margin_level: 1481.03 },
+  summary: {
+    balance: 8817.8,
+    credit: 500,
+    floating_pl: 50,
+    equity: 9367.55,
+    margin: 632.5,
+    free_margin: 8735.05,
+    margin_level: 1481.03,
+  },
   total_net_profit: -982.2,
   total_trades: 3,
   gross_profit: 37.4,
@@ -153,33 +334,291 @@ function reportData(labels: Labels = ENGLISH, model: ReportModel = MODEL): Repor
       [labels.date, model.date],
     ],
     positions: [
-      { values: ['2024.03.04 10:00:00', '5001', 'EURUSD', 'buy', '0.3', '1.08500', '1.08000', '', '2024.03.04 12:30:00', '1.08633', '-4.20', '-0.50', '40.00'], comment: 'grid-ea' },
-      { values: ['2024.03.05 08:00:00', '5004', 'XAUUSD', 'sell', '1', '2 100.50', '', '2 090.00', '2024.03.05 09:00:00', '2 110.50', '-14.00', '0.00', '-1 000.00'], comment: '' },
+      {
+        values: [
+          '2024.03.04 10:00:00',
+          '5001',
+          'EURUSD',
+          'buy',
+          '0.3',
+          '1.08500',
+          '1.08000',
+          '',
+          '2024.03.04 12:30:00',
+          '1.08633',
+          '-4.20',
+          '-0.50',
+          '40.00',
+        ],
+        comment: 'grid-ea',
+      },
+      {
+        values: [
+          '2024.03.05 08:00:00',
+          '5004',
+          'XAUUSD',
+          'sell',
+          '1',
+          '2 100.50',
+          '',
+          '2 090.00',
+          '2024.03.05 09:00:00',
+          '2 110.50',
+          '-14.00',
+          '0.00',
+          '-1 000.00',
+        ],
+        comment: '',
+      },
     ],
     orders: [
-      ['2024.03.04 10:00:00', '5001', 'EURUSD', 'buy', '0.3 / 0.3', '1.08500', '1.08000', '', '2024.03.04 10:00:00', 'filled', 'grid-ea'],
-      ['2024.03.04 11:00:00', '5002', 'EURUSD', 'sell', '0.1 / 0.1', 'market', '', '', '2024.03.04 11:00:00', 'filled', ''],
-      ['2024.03.04 12:30:00', '5003', 'EURUSD', 'sell', '0.2 / 0.2', 'market', '', '', '2024.03.04 12:30:00', 'filled', '[tp 1.08600]'],
-      ['2024.03.05 08:00:00', '5004', 'XAUUSD', 'sell', '1 / 1', '2 100.50', '', '2 090.00', '2024.03.05 08:00:00', 'filled', ''],
+      [
+        '2024.03.04 10:00:00',
+        '5001',
+        'EURUSD',
+        'buy',
+        '0.3 / 0.3',
+        '1.08500',
+        '1.08000',
+        '',
+        '2024.03.04 10:00:00',
+        'filled',
+        'grid-ea',
+      ],
+      [
+        '2024.03.04 11:00:00',
+        '5002',
+        'EURUSD',
+        'sell',
+        '0.1 / 0.1',
+        'market',
+        '',
+        '',
+        '2024.03.04 11:00:00',
+        'filled',
+        '',
+      ],
+      [
+        '2024.03.04 12:30:00',
+        '5003',
+        'EURUSD',
+        'sell',
+        '0.2 / 0.2',
+        'market',
+        '',
+        '',
+        '2024.03.04 12:30:00',
+        'filled',
+        '[tp 1.08600]',
+      ],
+      [
+        '2024.03.05 08:00:00',
+        '5004',
+        'XAUUSD',
+        'sell',
+        '1 / 1',
+        '2 100.50',
+        '',
+        '2 090.00',
+        '2024.03.05 08:00:00',
+        'filled',
+        '',
+      ],
       ['2024.03.05 09:00:00', '5005', 'XAUUSD', 'buy', '1 / 1', 'market', '', '', '2024.03.05 09:00:00', 'filled', ''],
-      ['2024.03.06 10:00:00', '5006', 'GBPUSD', 'buy', '0.5 / 0.5', '1.26500', '1.26000', '', '2024.03.06 10:00:00', 'filled', ''],
-      ['2024.03.06 10:30:00', '5008', 'GBPUSD', 'sell stop', '0.1 / 0', '1.25000', '', '', '2024.03.06 10:45:00', 'canceled', ''],
+      [
+        '2024.03.06 10:00:00',
+        '5006',
+        'GBPUSD',
+        'buy',
+        '0.5 / 0.5',
+        '1.26500',
+        '1.26000',
+        '',
+        '2024.03.06 10:00:00',
+        'filled',
+        '',
+      ],
+      [
+        '2024.03.06 10:30:00',
+        '5008',
+        'GBPUSD',
+        'sell stop',
+        '0.1 / 0',
+        '1.25000',
+        '',
+        '',
+        '2024.03.06 10:45:00',
+        'canceled',
+        '',
+      ],
     ],
     deals: [
-      ['2024.03.01 09:00:00', '1001', '', 'balance', '', '', '', '', '0.00', '0.00', '0.00', '10 000.00', '10 000.00', 'Deposit'],
-      ['2024.03.01 09:05:00', '1002', '', 'credit', '', '', '', '', '0.00', '0.00', '0.00', '500.00', '10 500.00', 'Credit in'],
-      ['2024.03.04 10:00:00', '1003', 'EURUSD', 'buy', 'in', '0.3', '1.08500', '5001', '-2.10', '0.00', '0.00', '0.00', '10 497.90', 'grid-ea'],
-      ['2024.03.04 11:00:00', '1004', 'EURUSD', 'sell', 'out', '0.1', '1.08700', '5002', '-0.70', '0.00', '0.00', '20.00', '10 517.20', ''],
-      ['2024.03.04 12:30:00', '1005', 'EURUSD', 'sell', 'out', '0.2', '1.08600', '5003', '-1.40', '0.00', '-0.50', '20.00', '10 535.30', '[tp 1.08600]'],
-      ['2024.03.05 08:00:00', '1006', 'XAUUSD', 'sell', 'in', '1', '2 100.50', '5004', '-7.00', '0.00', '0.00', '0.00', '10 528.30', ''],
-      ['2024.03.05 09:00:00', '1007', 'XAUUSD', 'buy', 'out', '1', '2 110.50', '5005', '-7.00', '0.00', '0.00', '-1 000.00', '9 521.30', ''],
-      ['2024.03.06 10:00:00', '1008', 'GBPUSD', 'buy', 'in', '0.5', '1.26500', '5006', '-3.50', '0.00', '0.00', '0.00', '9 517.80', ''],
-      ['2024.03.06 11:00:00', '1009', '', 'balance', '', '', '', '', '0.00', '0.00', '0.00', '-200.00', '9 317.80', 'Withdrawal'],
+      [
+        '2024.03.01 09:00:00',
+        '1001',
+        '',
+        'balance',
+        '',
+        '',
+        '',
+        '',
+        '0.00',
+        '0.00',
+        '0.00',
+        '10 000.00',
+        '10 000.00',
+        'Deposit',
+      ],
+      [
+        '2024.03.01 09:05:00',
+        '1002',
+        '',
+        'credit',
+        '',
+        '',
+        '',
+        '',
+        '0.00',
+        '0.00',
+        '0.00',
+        '500.00',
+        '10 500.00',
+        'Credit in',
+      ],
+      [
+        '2024.03.04 10:00:00',
+        '1003',
+        'EURUSD',
+        'buy',
+        'in',
+        '0.3',
+        '1.08500',
+        '5001',
+        '-2.10',
+        '0.00',
+        '0.00',
+        '0.00',
+        '10 497.90',
+        'grid-ea',
+      ],
+      [
+        '2024.03.04 11:00:00',
+        '1004',
+        'EURUSD',
+        'sell',
+        'out',
+        '0.1',
+        '1.08700',
+        '5002',
+        '-0.70',
+        '0.00',
+        '0.00',
+        '20.00',
+        '10 517.20',
+        '',
+      ],
+      [
+        '2024.03.04 12:30:00',
+        '1005',
+        'EURUSD',
+        'sell',
+        'out',
+        '0.2',
+        '1.08600',
+        '5003',
+        '-1.40',
+        '0.00',
+        '-0.50',
+        '20.00',
+        '10 535.30',
+        '[tp 1.08600]',
+      ],
+      [
+        '2024.03.05 08:00:00',
+        '1006',
+        'XAUUSD',
+        'sell',
+        'in',
+        '1',
+        '2 100.50',
+        '5004',
+        '-7.00',
+        '0.00',
+        '0.00',
+        '0.00',
+        '10 528.30',
+        '',
+      ],
+      [
+        '2024.03.05 09:00:00',
+        '1007',
+        'XAUUSD',
+        'buy',
+        'out',
+        '1',
+        '2 110.50',
+        '5005',
+        '-7.00',
+        '0.00',
+        '0.00',
+        '-1 000.00',
+        '9 521.30',
+        '',
+      ],
+      [
+        '2024.03.06 10:00:00',
+        '1008',
+        'GBPUSD',
+        'buy',
+        'in',
+        '0.5',
+        '1.26500',
+        '5006',
+        '-3.50',
+        '0.00',
+        '0.00',
+        '0.00',
+        '9 517.80',
+        '',
+      ],
+      [
+        '2024.03.06 11:00:00',
+        '1009',
+        '',
+        'balance',
+        '',
+        '',
+        '',
+        '',
+        '0.00',
+        '0.00',
+        '0.00',
+        '-200.00',
+        '9 317.80',
+        'Withdrawal',
+      ],
     ],
     dealTotals: ['-21.70', '0.00', '-0.50', '9 340.00', '9 317.80'],
-    openPositions: [['2024.03.06 10:00:00', '5006', 'GBPUSD', 'buy', '0.5', '1.26500', '1.26000', '', '1.26600', '-0.25', '50.00', '']],
+    openPositions: [
+      [
+        '2024.03.06 10:00:00',
+        '5006',
+        'GBPUSD',
+        'buy',
+        '0.5',
+        '1.26500',
+        '1.26000',
+        '',
+        '1.26600',
+        '-0.25',
+        '50.00',
+        '',
+      ],
+    ],
     openTotals: ['-0.25', '50.00'],
-    workingOrders: [['2024.03.06 11:30:00', '5007', 'USDJPY', 'buy limit', '0.1 / 0', '148.000', '', '', '149.200', 'placed', '']],
+    workingOrders: [
+      ['2024.03.06 11:30:00', '5007', 'USDJPY', 'buy limit', '0.1 / 0', '148.000', '', '', '149.200', 'placed', ''],
+    ],
     summary: [
       [
         { label: s[0]!, text: balance, num: Number(balance.replace(/\s/g, '')) },
@@ -196,20 +635,89 @@ function reportData(labels: Labels = ENGLISH, model: ReportModel = MODEL): Repor
       [{ label: s[6]!, text: '9 367.55', num: 9367.55 }],
     ],
     results: [
-      { lead: false, pairs: [[r[0]!, model.results?.total_net_profit ?? '-982.20'], [r[1]!, '37.40'], [r[2]!, '-1 019.60']] },
-      { lead: false, pairs: [[r[3]!, '0.04'], [r[4]!, '-327.40']] },
-      { lead: false, pairs: [[r[5]!, '-0.96'], [r[6]!, '-0.58']] },
+      {
+        lead: false,
+        pairs: [
+          [r[0]!, model.results?.total_net_profit ?? '-982.20'],
+          [r[1]!, '37.40'],
+          [r[2]!, '-1 019.60'],
+        ],
+      },
+      {
+        lead: false,
+        pairs: [
+          [r[3]!, '0.04'],
+          [r[4]!, '-327.40'],
+        ],
+      },
+      {
+        lead: false,
+        pairs: [
+          [r[5]!, '-0.96'],
+          [r[6]!, '-0.58'],
+        ],
+      },
       'gap',
       { lead: false, pairs: [[r[7]!, '']] },
-      { lead: false, pairs: [[r[8]!, '0.00'], [r[9]!, '1 022.90 (9.71%)'], [r[10]!, '9.71% (1 022.90)']] },
+      {
+        lead: false,
+        pairs: [
+          [r[8]!, '0.00'],
+          [r[9]!, '1 022.90 (9.71%)'],
+          [r[10]!, '9.71% (1 022.90)'],
+        ],
+      },
       'gap',
-      { lead: false, pairs: [[r[11]!, model.results?.total_trades ?? '3'], [r[12]!, '2 (100.00%)'], [r[13]!, '1 (0.00%)']] },
-      { lead: true, pairs: [[r[14]!, '2 (66.67%)'], [r[15]!, '1 (33.33%)']] },
-      { lead: true, pairs: [[r[16]!, '19.30'], [r[17]!, '-1 007.00']] },
-      { lead: true, pairs: [[r[18]!, '18.70'], [r[19]!, '-1 007.00']] },
-      { lead: true, pairs: [[r[20]!, '2 (37.40)'], [r[21]!, '1 (-1 007.00)']] },
-      { lead: true, pairs: [[r[22]!, '37.40 (2)'], [r[23]!, '-1 007.00 (1)']] },
-      { lead: true, pairs: [[r[24]!, '2'], [r[25]!, '1']] },
+      {
+        lead: false,
+        pairs: [
+          [r[11]!, model.results?.total_trades ?? '3'],
+          [r[12]!, '2 (100.00%)'],
+          [r[13]!, '1 (0.00%)'],
+        ],
+      },
+      {
+        lead: true,
+        pairs: [
+          [r[14]!, '2 (66.67%)'],
+          [r[15]!, '1 (33.33%)'],
+        ],
+      },
+      {
+        lead: true,
+        pairs: [
+          [r[16]!, '19.30'],
+          [r[17]!, '-1 007.00'],
+        ],
+      },
+      {
+        lead: true,
+        pairs: [
+          [r[18]!, '18.70'],
+          [r[19]!, '-1 007.00'],
+        ],
+      },
+      {
+        lead: true,
+        pairs: [
+          [r[20]!, '2 (37.40)'],
+          [r[21]!, '1 (-1 007.00)'],
+        ],
+      },
+      {
+        lead: true,
+        pairs: [
+          [r[22]!, '37.40 (2)'],
+          [r[23]!, '-1 007.00 (1)'],
+        ],
+      },
+      {
+        lead: true,
+        pairs: [
+          [r[24]!, '2'],
+          [r[25]!, '1'],
+        ],
+      },
     ],
   };
 }
@@ -222,7 +730,10 @@ function reportRows(labels: Labels = ENGLISH, model: ReportModel = MODEL): Row[]
   const rows: Row[] = [];
   const title = (t: string) => rows.push({ kind: 'title', cells: [c(t, { span: 14, bold: true })] });
   const header = (h: string[], spans: Record<number, number> = {}, hidden: number[] = []) =>
-    rows.push({ kind: 'header', cells: h.map((t, i) => c(t, { span: spans[i] ?? 1, hidden: hidden.includes(i), bold: true })) });
+    rows.push({
+      kind: 'header',
+      cells: h.map((t, i) => c(t, { span: spans[i] ?? 1, hidden: hidden.includes(i), bold: true })),
+    });
   const data = (cells: Cell[]) => rows.push({ kind: 'data', cells });
   const plain = (cells: Cell[]) => rows.push({ kind: 'plain', cells });
   const spacer = () => plain([c('')]);
@@ -234,7 +745,15 @@ function reportRows(labels: Labels = ENGLISH, model: ReportModel = MODEL): Row[]
   title(labels.blocks[0]);
   header(labels.positionsHeader, { 12: 2 });
   for (const { values: v, comment } of d.positions)
-    data([c(v[0]!), c(v[1]!), c(v[2]!), c(v[3]!), c(comment, { hidden: true, span: 8 }), ...v.slice(4, 12).map((t) => c(t)), c(v[12]!, { span: 2 })]);
+    data([
+      c(v[0]!),
+      c(v[1]!),
+      c(v[2]!),
+      c(v[3]!),
+      c(comment, { hidden: true, span: 8 }),
+      ...v.slice(4, 12).map((t) => c(t)),
+      c(v[12]!, { span: 2 }),
+    ]);
   spacer();
 
   title(labels.blocks[1]);
@@ -244,7 +763,8 @@ function reportRows(labels: Labels = ENGLISH, model: ReportModel = MODEL): Row[]
 
   title(labels.blocks[2]);
   header(labels.dealsHeader, {}, [8]);
-  for (const v of d.deals) data([...v.slice(0, 8).map((t) => c(t)), c('', { hidden: true }), ...v.slice(8).map((t) => c(t))]);
+  for (const v of d.deals)
+    data([...v.slice(0, 8).map((t) => c(t)), c('', { hidden: true }), ...v.slice(8).map((t) => c(t))]);
   plain([c('', { span: 8 }), ...d.dealTotals.map((t) => c(t, { bold: true })), c('')]);
 
   title(labels.blocks[3]);
@@ -257,14 +777,24 @@ function reportRows(labels: Labels = ENGLISH, model: ReportModel = MODEL): Row[]
   for (const v of d.workingOrders) data([...v.slice(0, 10).map((t) => c(t)), c(v[10]!, { span: 4 })]);
   spacer();
 
-  const sp = ({ label, text, num }: { label: string; text: string; num: number }) => [c(label, { span: 3 }), c(text, { span: 2, bold: true, num })];
+  const sp = ({ label, text, num }: { label: string; text: string; num: number }) => [
+    c(label, { span: 3 }),
+    c(text, { span: 2, bold: true, num }),
+  ];
   for (const line of d.summary) plain(line.flatMap((p, i) => (i === 0 ? sp(p) : [c(''), ...sp(p)])));
   plain([c('', { span: 13 })]);
-  rows.push({ kind: 'title', cells: [c(labels.blocks.length ? resultsTitle(labels) : 'Results', { span: 13, bold: true })] });
+  rows.push({
+    kind: 'title',
+    cells: [c(labels.blocks.length ? resultsTitle(labels) : 'Results', { span: 13, bold: true })],
+  });
   for (const line of d.results) {
     if (line === 'gap') plain([c('')]);
     else if (line.pairs.length === 1 && line.pairs[0]![1] === '') plain([c(line.pairs[0]![0], { span: 3 })]);
-    else plain([...(line.lead ? [c('', { span: 4 })] : []), ...line.pairs.flatMap(([l, v]) => [c(l, { span: 3 }), c(v, { bold: true })])]);
+    else
+      plain([
+        ...(line.lead ? [c('', { span: 4 })] : []),
+        ...line.pairs.flatMap(([l, v]) => [c(l, { span: 3 }), c(v, { bold: true })]),
+      ]);
   }
   return rows;
 }
@@ -288,11 +818,23 @@ export function reportHtml(labels: Labels = ENGLISH, model: ReportModel = MODEL)
   let alt = false;
   for (const row of reportRows(labels, model)) {
     if (row.kind === 'data') alt = !alt;
-    const attrs = row.kind === 'header' ? ' align="center" bgcolor="#E5F0FC"' : row.kind === 'data' ? ` bgcolor="${alt ? '#FFFFFF' : '#F7F7F7'}" align="right"` : row.kind === 'title' ? ' align="center"' : ' align="right"';
+    const attrs =
+      row.kind === 'header'
+        ? ' align="center" bgcolor="#E5F0FC"'
+        : row.kind === 'data'
+          ? ` bgcolor="${alt ? '#FFFFFF' : '#F7F7F7'}" align="right"`
+          : row.kind === 'title'
+            ? ' align="center"'
+            : ' align="right"';
     const tag = row.kind === 'title' ? 'th' : 'td';
     const cells = row.cells.map((cell) => {
       const a = `${cell.span && cell.span > 1 ? ` colspan="${cell.span}"` : ''}${cell.hidden ? ' class="hidden"' : ''}`;
-      const inner = row.kind === 'title' ? `<div style="font: 10pt Tahoma"><b>${esc(cell.t)}</b></div>` : cell.bold ? `<b>${esc(cell.t)}</b>` : esc(cell.t);
+      const inner =
+        row.kind === 'title'
+          ? `<div style="font: 10pt Tahoma"><b>${esc(cell.t)}</b></div>`
+          : cell.bold
+            ? `<b>${esc(cell.t)}</b>`
+            : esc(cell.t);
       return `<${tag} nowrap${a}>${inner}</${tag}>`;
     });
     out.push(`        <tr${attrs}>${cells.join('')}</tr>`);
@@ -306,8 +848,10 @@ export function utf16leWithBom(text: string, strayTrailingByte = false): Buffer 
   return Buffer.concat([Buffer.from([0xff, 0xfe]), body, strayTrailingByte ? Buffer.from([0x0a]) : Buffer.alloc(0)]);
 }
 
-const colName = (i: number): string => (i < 26 ? String.fromCharCode(65 + i) : colName(Math.floor(i / 26) - 1) + String.fromCharCode(65 + (i % 26)));
-const xmlEsc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const colName = (i: number): string =>
+  i < 26 ? String.fromCharCode(65 + i) : colName(Math.floor(i / 26) - 1) + String.fromCharCode(65 + (i % 26));
+const xmlEsc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export interface XlsxOptions {
   /**
@@ -361,11 +905,14 @@ function compactXlsx(labels: Labels, model: ReportModel): Uint8Array {
     }
     if (cells.length) xmlRows.push(`<row r="${r + 1}">${cells.join('')}</row>`);
   });
-  const u16 = (xml: string) => new Uint8Array(utf16leWithBom(`<?xml version="1.0" encoding="UTF-16" standalone="yes"?>\r\n${xml}`));
+  const u16 = (xml: string) =>
+    new Uint8Array(utf16leWithBom(`<?xml version="1.0" encoding="UTF-16" standalone="yes"?>\r\n${xml}`));
   const sheet = `<worksheet xmlns="${SML}"><sheetData>${xmlRows.join('')}</sheetData><mergeCells count="${merges.length}">${merges.join('')}</mergeCells></worksheet>`;
   return zipSync({
     '[Content_Types].xml': u16('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
-    'docProps/core.xml': u16(`<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>MetaTrader 5</dc:title><dc:subject>${model.login}:${xmlEsc(model.name)}</dc:subject></cp:coreProperties>`),
+    'docProps/core.xml': u16(
+      `<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>MetaTrader 5</dc:title><dc:subject>${model.login}:${xmlEsc(model.name)}</dc:subject></cp:coreProperties>`,
+    ),
     'xl/workbook.xml': u16(`<workbook xmlns="${SML}"><sheets><sheet name="Sheet1" sheetId="1"/></sheets></workbook>`),
     'xl/sharedStrings.xml': u16(sstXml(sst.list, '')),
     'xl/worksheets/sheet1.xml': u16(sheet),
@@ -503,22 +1050,30 @@ function terminalXlsx(labels: Labels, model: ReportModel): Uint8Array {
       const span = cell.span ?? 1;
       const ref = `${colName(col)}${r}`;
       if (span > 1 || cell.mergeAlone) merges.push(`<mergeCell ref="${ref}:${colName(col + span - 1)}${r}"/>`);
-      if (cell.str !== undefined && cell.str !== '') out.push(`<c r="${ref}" s="${cell.s}" t="s"><v>${sst.add(cell.str)}</v></c>`);
+      if (cell.str !== undefined && cell.str !== '')
+        out.push(`<c r="${ref}" s="${cell.s}" t="s"><v>${sst.add(cell.str)}</v></c>`);
       else if (cell.formula !== undefined) {
         out.push(`<c r="${ref}" s="${cell.s}"><f>${cell.formula}</f><v>${cell.num}</v></c>`);
         formulas.push(ref);
-      } else if (cell.num !== undefined && cell.num !== '') out.push(`<c r="${ref}" s="${cell.s}"><v>${cell.num}</v></c>`);
+      } else if (cell.num !== undefined && cell.num !== '')
+        out.push(`<c r="${ref}" s="${cell.s}"><v>${cell.num}</v></c>`);
       else out.push(`<c r="${ref}" s="${cell.s}"/>`);
       for (let k = 1; k < span; k++) out.push(`<c r="${colName(col + k)}${r}" s="${cell.s}"/>`);
       col += span;
     }
     for (; col < width; col++) out.push(`<c r="${colName(col)}${r}" s="${fill}"/>`);
-    rows.push(`  <row r="${r}" spans="1:${COLS}" ht="${height.toFixed(4)}" customHeight="1">${CRLF}${out.map((x) => `   ${x}${CRLF}`).join('')}  </row>`);
+    rows.push(
+      `  <row r="${r}" spans="1:${COLS}" ht="${height.toFixed(4)}" customHeight="1">${CRLF}${out.map((x) => `   ${x}${CRLF}`).join('')}  </row>`,
+    );
     return r;
   };
   const str = (s: number, v: string, span = 1): XCell => ({ s, str: v, span });
   const int = (st: typeof ST.grey | typeof ST.white, v: string): XCell => ({ s: st.int, num: noSpaces(v) });
-  const money = (st: typeof ST.grey | typeof ST.white, v: string, span = 1): XCell => ({ s: st.money, num: noSpaces(v), span });
+  const money = (st: typeof ST.grey | typeof ST.white, v: string, span = 1): XCell => ({
+    s: st.money,
+    num: noSpaces(v),
+    span,
+  });
   const price = (st: typeof ST.grey | typeof ST.white, v: string, span = 1): XCell => {
     if (v === '') return { s: st.text, span };
     if (!/^[-\d\s.]+$/.test(v)) return { s: st.text, str: v, span }; // `market`
@@ -528,7 +1083,12 @@ function terminalXlsx(labels: Labels, model: ReportModel): Uint8Array {
   const text = (st: typeof ST.grey | typeof ST.white, v: string, span = 1): XCell => ({ s: st.text, str: v, span });
   const band = (i: number, greyFirst = true) => ((i % 2 === 0) === greyFirst ? ST.grey : ST.white);
   const blockTitle = (t: string, s: number = ST.blockTitle) => row([str(s, t, COLS)], 25);
-  const header = (h: string[], spans: number[]) => row(h.map((t, i) => str(ST.header, t, spans[i] ?? 1)), 20, ST.header);
+  const header = (h: string[], spans: number[]) =>
+    row(
+      h.map((t, i) => str(ST.header, t, spans[i] ?? 1)),
+      20,
+      ST.header,
+    );
 
   row([str(ST.title, labels.title, COLS)], 25);
   for (const [l, v] of d.header) row([str(ST.label, l, 3), str(ST.value, v, COLS - 3)], 15);
@@ -538,7 +1098,24 @@ function terminalXlsx(labels: Labels, model: ReportModel): Uint8Array {
   header(labels.positionsHeader, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3]);
   d.positions.forEach(({ values: v }, i) => {
     const st = band(i);
-    row([text(st, v[0]!), int(st, v[1]!), text(st, v[2]!), text(st, v[3]!), text(st, v[4]!), price(st, v[5]!), price(st, v[6]!), price(st, v[7]!), text(st, v[8]!), price(st, v[9]!), money(st, v[10]!), money(st, v[11]!), money(st, v[12]!, 3)], 15);
+    row(
+      [
+        text(st, v[0]!),
+        int(st, v[1]!),
+        text(st, v[2]!),
+        text(st, v[3]!),
+        text(st, v[4]!),
+        price(st, v[5]!),
+        price(st, v[6]!),
+        price(st, v[7]!),
+        text(st, v[8]!),
+        price(st, v[9]!),
+        money(st, v[10]!),
+        money(st, v[11]!),
+        money(st, v[12]!, 3),
+      ],
+      15,
+    );
   });
 
   // Orders: State J:K, Comment L:O.
@@ -546,24 +1123,75 @@ function terminalXlsx(labels: Labels, model: ReportModel): Uint8Array {
   header(labels.ordersHeader, [1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 4]);
   d.orders.forEach((v, i) => {
     const st = band(i);
-    row([text(st, v[0]!), int(st, v[1]!), text(st, v[2]!), text(st, v[3]!), text(st, v[4]!), price(st, v[5]!), price(st, v[6]!), price(st, v[7]!), text(st, v[8]!), text(st, v[9]!, 2), text(st, v[10]!, 4)], 15);
+    row(
+      [
+        text(st, v[0]!),
+        int(st, v[1]!),
+        text(st, v[2]!),
+        text(st, v[3]!),
+        text(st, v[4]!),
+        price(st, v[5]!),
+        price(st, v[6]!),
+        price(st, v[7]!),
+        text(st, v[8]!),
+        text(st, v[9]!, 2),
+        text(st, v[10]!, 4),
+      ],
+      15,
+    );
   });
 
   // Deals: no Cost column; Comment N:O; one-cell ranges on Fee (header) and Commission (rows), as the terminal writes them.
   blockTitle(labels.blocks[2], ST.dealsTitle);
   const dealsHeader = labels.dealsHeader.filter((_h, i) => i !== 8);
-  row(dealsHeader.map((t, i) => ({ ...str(ST.header, t, i === 13 ? 2 : 1), mergeAlone: i === 9 })), 20);
+  row(
+    dealsHeader.map((t, i) => ({ ...str(ST.header, t, i === 13 ? 2 : 1), mergeAlone: i === 9 })),
+    20,
+  );
   const firstDeal = rows.length + 1;
   d.deals.forEach((v, i) => {
     const st = band(i);
     const funding = v[4] === '';
     const cost = (x: string): XCell => (funding ? { s: st.money, num: '0' } : money(st, x));
-    row([text(st, v[0]!), int(st, v[1]!), text(st, v[2]!), text(st, v[3]!), text(st, v[4]!), text(st, v[5]!), price(st, v[6]!), v[7] ? int(st, v[7]) : { s: st.text }, { ...cost(v[8]!), mergeAlone: true }, cost(v[9]!), cost(v[10]!), money(st, v[11]!), money(st, v[12]!), text(st, v[13]!, 2)], 15);
+    row(
+      [
+        text(st, v[0]!),
+        int(st, v[1]!),
+        text(st, v[2]!),
+        text(st, v[3]!),
+        text(st, v[4]!),
+        text(st, v[5]!),
+        price(st, v[6]!),
+        v[7] ? int(st, v[7]) : { s: st.text },
+        { ...cost(v[8]!), mergeAlone: true },
+        cost(v[9]!),
+        cost(v[10]!),
+        money(st, v[11]!),
+        money(st, v[12]!),
+        text(st, v[13]!, 2),
+      ],
+      15,
+    );
   });
   const lastDeal = rows.length;
-  const sum = (col: string, a: number, b: number, value: string): XCell => ({ s: ST.totalsMoney, formula: `SUM(Sheet1!${col}${a}:${col}${b})`, num: Number(noSpaces(value)).toFixed(6) });
+  const sum = (col: string, a: number, b: number, value: string): XCell => ({
+    s: ST.totalsMoney,
+    formula: `SUM(Sheet1!${col}${a}:${col}${b})`,
+    num: Number(noSpaces(value)).toFixed(6),
+  });
   const [tc, tf, ts, tp, tb] = d.dealTotals as [string, string, string, string, string];
-  row([{ s: ST.totalsEmpty, span: 8 }, sum('I', firstDeal, lastDeal, tc), sum('J', firstDeal, lastDeal, tf), sum('K', firstDeal, lastDeal, ts), { s: ST.totalsMoney, num: noSpaces(tp) }, { s: ST.totalsMoney, num: noSpaces(tb) }, { s: ST.totalsEmpty, span: 2 }], 20);
+  row(
+    [
+      { s: ST.totalsEmpty, span: 8 },
+      sum('I', firstDeal, lastDeal, tc),
+      sum('J', firstDeal, lastDeal, tf),
+      sum('K', firstDeal, lastDeal, ts),
+      { s: ST.totalsMoney, num: noSpaces(tp) },
+      { s: ST.totalsMoney, num: noSpaces(tb) },
+      { s: ST.totalsEmpty, span: 2 },
+    ],
+    20,
+  );
 
   // Open Positions: Swap J:K, Profit L, Comment M:O; totals as SUM formulas over K and L.
   blockTitle(labels.blocks[3]);
@@ -571,17 +1199,56 @@ function terminalXlsx(labels: Labels, model: ReportModel): Uint8Array {
   const firstOpen = rows.length + 1;
   d.openPositions.forEach((v, i) => {
     const st = band(i, false);
-    row([text(st, v[0]!), int(st, v[1]!), text(st, v[2]!), text(st, v[3]!), text(st, v[4]!), price(st, v[5]!), price(st, v[6]!), price(st, v[7]!), price(st, v[8]!), money(st, v[9]!, 2), money(st, v[10]!), text(st, v[11]!, 3)], 15);
+    row(
+      [
+        text(st, v[0]!),
+        int(st, v[1]!),
+        text(st, v[2]!),
+        text(st, v[3]!),
+        text(st, v[4]!),
+        price(st, v[5]!),
+        price(st, v[6]!),
+        price(st, v[7]!),
+        price(st, v[8]!),
+        money(st, v[9]!, 2),
+        money(st, v[10]!),
+        text(st, v[11]!, 3),
+      ],
+      15,
+    );
   });
   const lastOpen = rows.length;
-  row([{ s: ST.totalsEmpty, span: 10 }, sum('K', firstOpen, lastOpen, d.openTotals[0]!), sum('L', firstOpen, lastOpen, d.openTotals[1]!), { s: ST.totalsEmpty, span: 3 }], 20);
+  row(
+    [
+      { s: ST.totalsEmpty, span: 10 },
+      sum('K', firstOpen, lastOpen, d.openTotals[0]!),
+      sum('L', firstOpen, lastOpen, d.openTotals[1]!),
+      { s: ST.totalsEmpty, span: 3 },
+    ],
+    20,
+  );
 
   // Working Orders: laid out as Orders (State J:K, Comment L:O). Assumed: the studied export had none.
   blockTitle(labels.blocks[4]);
   header(labels.workingHeader, [1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 4]);
   d.workingOrders.forEach((v, i) => {
     const st = band(i);
-    row([text(st, v[0]!), int(st, v[1]!), text(st, v[2]!), text(st, v[3]!), text(st, v[4]!), price(st, v[5]!), price(st, v[6]!), price(st, v[7]!), price(st, v[8]!), text(st, v[9]!, 2), text(st, v[10]!, 4)], 15);
+    row(
+      [
+        text(st, v[0]!),
+        int(st, v[1]!),
+        text(st, v[2]!),
+        text(st, v[3]!),
+        text(st, v[4]!),
+        price(st, v[5]!),
+        price(st, v[6]!),
+        price(st, v[7]!),
+        price(st, v[8]!),
+        text(st, v[9]!, 2),
+        text(st, v[10]!, 4),
+      ],
+      15,
+    );
   });
 
   // Summary: label A:C, value D:E, F empty, label G:I, value J:K; numbers with six decimals, Margin Level as a ratio.
@@ -590,7 +1257,11 @@ function terminalXlsx(labels: Labels, model: ReportModel): Uint8Array {
     line.forEach((p, i) => {
       if (i > 0) cells.push({ s: ST.none });
       cells.push(str(ST.white.text, p.label, 3));
-      cells.push(p.ratio !== undefined ? { s: ST.summaryPercent, num: p.ratio.toFixed(6), span: 2 } : { s: ST.summaryMoney, num: p.num.toFixed(6), span: 2 });
+      cells.push(
+        p.ratio !== undefined
+          ? { s: ST.summaryPercent, num: p.ratio.toFixed(6), span: 2 }
+          : { s: ST.summaryMoney, num: p.num.toFixed(6), span: 2 },
+      );
     });
     row(cells, 15);
   }
@@ -611,8 +1282,10 @@ function terminalXlsx(labels: Labels, model: ReportModel): Uint8Array {
       const col = cells.reduce((sum, x) => sum + (x.span ?? 1), 0);
       const span = col === 11 ? 3 : 1; // the value in L spans L:N
       const v = noSpaces(value);
-      if (!/^-?\d+(\.\d+)?$/.test(v)) cells.push({ s: ST.bold, str: value, span, mergeAlone: true }); // composite `2 (66.67%)`
-      else if (/^\d+$/.test(v)) cells.push({ s: ST.boldInt, num: last ? v : Number(v).toFixed(6), span, mergeAlone: true }); // counts
+      if (!/^-?\d+(\.\d+)?$/.test(v))
+        cells.push({ s: ST.bold, str: value, span, mergeAlone: true }); // composite `2 (66.67%)`
+      else if (/^\d+$/.test(v))
+        cells.push({ s: ST.boldInt, num: last ? v : Number(v).toFixed(6), span, mergeAlone: true }); // counts
       else cells.push({ s: ST.summaryMoney, num: Number(v).toFixed(6), span, mergeAlone: true });
     }
     row(cells, 15, ST.none, last ? COLS - 1 : COLS); // the last row stops at N
@@ -620,7 +1293,9 @@ function terminalXlsx(labels: Labels, model: ReportModel): Uint8Array {
 
   const nl = CRLF;
   const u16 = (xml: string) => new Uint8Array(utf16leWithBom(`<?xml version="1.0"?>${nl}${xml}`));
-  const cols = [18, 10, 10, 10, 10, 10, 10, 10, 18, 10, 10, 10, 10, 10, 1].map((w, i) => `  <col min="${i + 1}" max="${i + 1}" width="${w.toFixed(4)}" bestFit="1" customWidth="1"/>`);
+  const cols = [18, 10, 10, 10, 10, 10, 10, 10, 18, 10, 10, 10, 10, 10, 1].map(
+    (w, i) => `  <col min="${i + 1}" max="${i + 1}" width="${w.toFixed(4)}" bestFit="1" customWidth="1"/>`,
+  );
   const sheet = [
     `<worksheet xmlns="${SML}"${nl}           xmlns:r="${REL}">`,
     ` <dimension ref="A1:P${rows.length - 1}"/>`,
@@ -642,7 +1317,8 @@ function terminalXlsx(labels: Labels, model: ReportModel): Uint8Array {
     ' <drawing r:id="rId1"/>',
     '</worksheet>',
   ].join(nl);
-  const rel = (id: string, type: string, target: string) => ` <Relationship Id="${id}" Type="${type}" Target="${target}"/>`;
+  const rel = (id: string, type: string, target: string) =>
+    ` <Relationship Id="${id}" Type="${type}" Target="${target}"/>`;
   const rels = (...lines: string[]) => [`<Relationships xmlns="${PKG_REL}">`, ...lines, '</Relationships>'].join(nl);
   const ct = 'application/vnd.openxmlformats-officedocument';
   const empty = new Uint8Array(0);
@@ -680,7 +1356,13 @@ function terminalXlsx(labels: Labels, model: ReportModel): Uint8Array {
       ].join(nl),
     ),
     'xl/': empty,
-    'xl/calcChain.xml': u16([` <calcChain xmlns="${SML}">`, ...formulas.reverse().map((ref, i) => `  <c r="${ref}"${i === 0 ? ' i="1"' : ''}/>`), ' </calcChain>'].join(nl)),
+    'xl/calcChain.xml': u16(
+      [
+        ` <calcChain xmlns="${SML}">`,
+        ...formulas.reverse().map((ref, i) => `  <c r="${ref}"${i === 0 ? ' i="1"' : ''}/>`),
+        ' </calcChain>',
+      ].join(nl),
+    ),
     'xl/charts/': empty,
     'xl/charts/chart1.xml': u16(
       [
@@ -700,7 +1382,9 @@ function terminalXlsx(labels: Labels, model: ReportModel): Uint8Array {
     'xl/styles.xml': u16(STYLES_XML),
     'xl/sharedStrings.xml': u16(sstXml(sst.list, nl)),
     'xl/theme/': empty,
-    'xl/theme/theme1.xml': u16(`<a:theme xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" name="Office Theme"><a:themeElements/></a:theme>`),
+    'xl/theme/theme1.xml': u16(
+      `<a:theme xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" name="Office Theme"><a:themeElements/></a:theme>`,
+    ),
     'xl/workbook.xml': u16(
       [
         `<workbook xmlns="${SML}"`,

@@ -28,7 +28,10 @@ export async function openSse(url: string, headers: Record<string, string> = {})
       for (;;) {
         const hit = reader.events.find((e) => pred(e, reader.events));
         if (hit) return hit;
-        if (Date.now() > deadline) throw new Error(`no matching SSE event in ${timeoutMs} ms; got ${reader.events.map((e) => e.event).join(',')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no matching SSE event in ${timeoutMs} ms; got ${reader.events.map((e) => e.event).join(',')}`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     },

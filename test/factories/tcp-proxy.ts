@@ -3,8 +3,9 @@
  * server away from one Brymix stack — every connection cut, new ones refused — and bring it back,
  * without disturbing the tests that share the same server.
  */
-import net from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 
 export interface TcpProxy {
   port: number;

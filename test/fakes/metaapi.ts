@@ -83,7 +83,14 @@ export interface FakeMetaApi {
   provisioningUrl: string;
   clientUrl: string;
   marketDataUrl: string;
-  requests: Array<{ method: string; path: string; query: URLSearchParams; body: string; headers: IncomingMessage['headers']; status: number }>;
+  requests: Array<{
+    method: string;
+    path: string;
+    query: URLSearchParams;
+    body: string;
+    headers: IncomingMessage['headers'];
+    status: number;
+  }>;
   accounts: Map<string, FakeAccount>;
   /** The next `count` requests answer 429; with `recommendedInMs` the body carries recommendedRetryTime. */
   rateLimit(count: number, o?: { retryAfterSeconds?: number; recommendedInMs?: number }): void;
@@ -117,9 +124,12 @@ function brokerOffsetAt(clock: FakeBrokerClock, utcMs: number): number {
   const year = new Date(utcMs).getUTCFullYear();
   let summer = false;
   if (clock.dst === 'us') {
-    summer = utcMs >= Date.UTC(year, 2, nthSundayUtc(year, 2, 2), 7) && utcMs < Date.UTC(year, 10, nthSundayUtc(year, 10, 1), 6);
+    summer =
+      utcMs >= Date.UTC(year, 2, nthSundayUtc(year, 2, 2), 7) &&
+      utcMs < Date.UTC(year, 10, nthSundayUtc(year, 10, 1), 6);
   } else if (clock.dst === 'eu') {
-    summer = utcMs >= Date.UTC(year, 2, lastSundayUtc(year, 2), 1) && utcMs < Date.UTC(year, 9, lastSundayUtc(year, 9), 1);
+    summer =
+      utcMs >= Date.UTC(year, 2, lastSundayUtc(year, 2), 1) && utcMs < Date.UTC(year, 9, lastSundayUtc(year, 9), 1);
   }
   return clock.utc_offset_minutes + (summer ? 60 : 0);
 }
@@ -137,7 +147,11 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
   const now = o.now ?? Date.now;
   let limited = { count: 0, retryAfterSeconds: 1, recommendedInMs: undefined as number | undefined };
   let pending = { count: 0, retryAfterSeconds: 1 };
-  let createWait = { count: o.createAccepted?.count ?? 1, retryAfter: o.createAccepted?.retryAfter ?? '1', recommendedInMs: o.createAccepted?.recommendedInMs };
+  let createWait = {
+    count: o.createAccepted?.count ?? 1,
+    retryAfter: o.createAccepted?.retryAfter ?? '1',
+    recommendedInMs: o.createAccepted?.recommendedInMs,
+  };
   const delays: Array<{ pattern: RegExp; ms: number; count: number }> = [];
   /** transaction-id → the create request it identifies ([createAccount] "reuse the same transaction id value to poll the result"). */
   const transactions = new Map<string, { body: string; accepted: number; final?: { status: number; body: unknown } }>();
@@ -151,11 +165,27 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
   };
   // Error body {id, error, message, details?} (SDK lib/clients/errorHandler.ts; [managingAccounts] examples)
-  const error = (res: ServerResponse, status: number, name: string, message: string, details?: unknown) => send(res, status, { id: 1, error: name, message, ...(details !== undefined ? { details } : {}) });
-  const stamp = (record: Record<string, unknown>, clock: FakeBrokerClock) => ({ ...record, brokerTime: brokerTime(String(record.time), brokerOffsetAt(clock, Date.parse(String(record.time)))) });
+  const error = (res: ServerResponse, status: number, name: string, message: string, details?: unknown) =>
+    send(res, status, { id: 1, error: name, message, ...(details !== undefined ? { details } : {}) });
+  const stamp = (record: Record<string, unknown>, clock: FakeBrokerClock) => ({
+    ...record,
+    brokerTime: brokerTime(String(record.time), brokerOffsetAt(clock, Date.parse(String(record.time)))),
+  });
 
   // [readAccount] example: {"_id","login","name","server","magic","connectionStatus","state","type","region","reliability",…}
-  const accountDto = (a: FakeAccount) => ({ _id: a.id, login: a.login, name: a.name, server: a.server, magic: 0, connectionStatus: a.connectionStatus, state: a.state, type: 'cloud-g2', region: a.region, reliability: 'high', version: 5 });
+  const accountDto = (a: FakeAccount) => ({
+    _id: a.id,
+    login: a.login,
+    name: a.name,
+    server: a.server,
+    magic: 0,
+    connectionStatus: a.connectionStatus,
+    state: a.state,
+    type: 'cloud-g2',
+    region: a.region,
+    reliability: 'high',
+    version: 5,
+  });
 
   /** The final answer of a create transaction, decided once. */
   function createFinal(body: string): { status: number; body: unknown } {
@@ -165,24 +195,68 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
     } catch {
       return { status: 400, body: { id: 1, error: 'ValidationError', message: 'Invalid JSON' } };
     }
-    if (!b.name || !b.server) return { status: 400, body: { id: 1, error: 'ValidationError', message: 'Validation failed', details: [{ parameter: !b.name ? 'name' : 'server', message: 'required' }] } };
+    if (!b.name || !b.server)
+      return {
+        status: 400,
+        body: {
+          id: 1,
+          error: 'ValidationError',
+          message: 'Validation failed',
+          details: [{ parameter: !b.name ? 'name' : 'server', message: 'required' }],
+        },
+      };
     if (!o.brokers.some((x) => x.server === b.server)) {
       // [managingAccounts] "Server file not found" example
-      return { status: 400, body: { id: 3, error: 'ValidationError', message: `.dat file for server ${b.server} not found, please check the server name or use a provisioning profile instead. Suggested server names: FakeBroker-Demo.`, details: { code: 'E_SRV_NOT_FOUND', serversByBrokers: { 'Fake Broker Ltd': o.brokers.map((x) => x.server) } } } };
+      return {
+        status: 400,
+        body: {
+          id: 3,
+          error: 'ValidationError',
+          message: `.dat file for server ${b.server} not found, please check the server name or use a provisioning profile instead. Suggested server names: FakeBroker-Demo.`,
+          details: { code: 'E_SRV_NOT_FOUND', serversByBrokers: { 'Fake Broker Ltd': o.brokers.map((x) => x.server) } },
+        },
+      };
     }
     const acct = o.brokers.find((x) => x.server === b.server && x.login === String(b.login));
     if (acct?.settingsUndetectable) {
       // [managingAccounts] "Settings detection error" example: retry later or use a provisioning profile
-      return { status: 400, body: { id: 3, error: 'ValidationError', message: 'We were not able to retrieve server settings using credentials provided. Please try again later or configure the provisioning profile manually.', details: 'E_SERVER_TIMEZONE' } };
+      return {
+        status: 400,
+        body: {
+          id: 3,
+          error: 'ValidationError',
+          message:
+            'We were not able to retrieve server settings using credentials provided. Please try again later or configure the provisioning profile manually.',
+          details: 'E_SERVER_TIMEZONE',
+        },
+      };
     }
     if (!acct || acct.password !== b.password) {
       // [managingAccounts] "Authentication error" example: details is the string "E_AUTH"
-      return { status: 400, body: { id: 3, error: 'ValidationError', message: 'We failed to authenticate to your broker using credentials provided. Please check that your MetaTrader login, password and server name are correct.', details: 'E_AUTH' } };
+      return {
+        status: 400,
+        body: {
+          id: 3,
+          error: 'ValidationError',
+          message:
+            'We failed to authenticate to your broker using credentials provided. Please check that your MetaTrader login, password and server name are correct.',
+          details: 'E_AUTH',
+        },
+      };
     }
     const id = `acc${nextId++}`;
     // [createAccount] "Adds a trading account and starts a cloud API server for the trading account. It can
     // take some time for the API server and trading terminal to start and connect to broker" (connectionStatus).
-    accounts.set(id, { id, login: acct.login, server: acct.server, region: acct.region, name: b.name, state: 'DEPLOYED', connectionStatus: 'DISCONNECTED', polls: 0 });
+    accounts.set(id, {
+      id,
+      login: acct.login,
+      server: acct.server,
+      region: acct.region,
+      name: b.name,
+      state: 'DEPLOYED',
+      connectionStatus: 'DISCONNECTED',
+      polls: 0,
+    });
     return { status: 201, body: { id, state: 'DEPLOYED' } };
   }
 
@@ -201,16 +275,44 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
     }
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     // every route: header auth-token, 401 "Authorization failed" otherwise
-    if (req.headers['auth-token'] !== o.token) return error(res, 401, 'UnauthorizedError', 'Authorization token invalid');
+    if (req.headers['auth-token'] !== o.token)
+      return error(res, 401, 'UnauthorizedError', 'Authorization token invalid');
     if (limited.count > 0) {
       limited.count--;
       // [429] example body, plus a Retry-After header
-      const metadata = { total: 1000, available: 0, needed: 50, resourceId: 'user:userId', multiplierId: 'accountCount:userId', exceededConfig: 'perUser', exceededPeriod: '1s', method: 'getAccountInformation', ...(limited.recommendedInMs !== undefined ? { recommendedRetryTime: new Date(Date.now() + limited.recommendedInMs).toISOString() } : {}) };
-      return send(res, 429, { id: 1, error: 'TooManyRequestsError', message: 'The getAccountInformation API allows 1000 cpu credits per 1s', metadata }, { 'retry-after': String(limited.retryAfterSeconds) });
+      const metadata = {
+        total: 1000,
+        available: 0,
+        needed: 50,
+        resourceId: 'user:userId',
+        multiplierId: 'accountCount:userId',
+        exceededConfig: 'perUser',
+        exceededPeriod: '1s',
+        method: 'getAccountInformation',
+        ...(limited.recommendedInMs !== undefined
+          ? { recommendedRetryTime: new Date(Date.now() + limited.recommendedInMs).toISOString() }
+          : {}),
+      };
+      return send(
+        res,
+        429,
+        {
+          id: 1,
+          error: 'TooManyRequestsError',
+          message: 'The getAccountInformation API allows 1000 cpu credits per 1s',
+          metadata,
+        },
+        { 'retry-after': String(limited.retryAfterSeconds) },
+      );
     }
     if (pending.count > 0) {
       pending.count--;
-      return send(res, 202, { message: 'The data is being loaded, retry later' }, { 'retry-after': String(pending.retryAfterSeconds) });
+      return send(
+        res,
+        202,
+        { message: 'The data is being loaded, retry later' },
+        { 'retry-after': String(pending.retryAfterSeconds) },
+      );
     }
 
     // ---- provisioning
@@ -219,7 +321,10 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
       const q = u.searchParams.get('query') ?? '';
       const offset = Number(u.searchParams.get('offset') ?? 0);
       const limit = Number(u.searchParams.get('limit') ?? 1000);
-      if (!(limit >= 1 && limit <= 1000) || !(offset >= 0)) return error(res, 400, 'ValidationError', 'Validation failed', [{ parameter: 'limit', message: 'must be 1..1000' }]);
+      if (!(limit >= 1 && limit <= 1000) || !(offset >= 0))
+        return error(res, 400, 'ValidationError', 'Validation failed', [
+          { parameter: 'limit', message: 'must be 1..1000' },
+        ]);
       const found = [...accounts.values()].filter((a) => [a.id, a.name, a.server, a.login].some((f) => f.includes(q)));
       return send(res, 200, found.slice(offset, offset + limit).map(accountDto));
     }
@@ -229,7 +334,10 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
       // poll the result of the request you've sent earlier." The docs do not show the refusal's body; a missing or
       // malformed id is refused as the other missing required inputs are, with 400 ValidationError.
       const txId = req.headers['transaction-id'];
-      if (typeof txId !== 'string' || txId.length !== 32) return error(res, 400, 'ValidationError', 'Validation failed', [{ parameter: 'transaction-id', message: 'transaction-id header must be a 32-character string' }]);
+      if (typeof txId !== 'string' || txId.length !== 32)
+        return error(res, 400, 'ValidationError', 'Validation failed', [
+          { parameter: 'transaction-id', message: 'transaction-id header must be a 32-character string' },
+        ]);
       let tx = transactions.get(txId);
       if (!tx) {
         tx = { body, accepted: createWait.count };
@@ -241,8 +349,16 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
         tx.accepted--;
         // [managingAccounts] "Broker settings detection or connection validation might take some time. If so you will
         // receive response with request processing stage and wait time"; [sdk-http] retry-after header, else metadata.recommendedRetryTime
-        const metadata = createWait.recommendedInMs !== undefined ? { metadata: { recommendedRetryTime: new Date(Date.now() + createWait.recommendedInMs).toISOString() } } : {};
-        return send(res, 202, { message: 'Automatic broker settings detection is in progress, please retry in 60 seconds', ...metadata }, createWait.retryAfter ? { 'retry-after': createWait.retryAfter } : {});
+        const metadata =
+          createWait.recommendedInMs !== undefined
+            ? { metadata: { recommendedRetryTime: new Date(Date.now() + createWait.recommendedInMs).toISOString() } }
+            : {};
+        return send(
+          res,
+          202,
+          { message: 'Automatic broker settings detection is in progress, please retry in 60 seconds', ...metadata },
+          createWait.retryAfter ? { 'retry-after': createWait.retryAfter } : {},
+        );
       }
       // E_SRV_NOT_FOUND/E_AUTH are known once detection is done; the same transaction keeps answering the same result
       tx.final ??= createFinal(body);
@@ -273,7 +389,10 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
         return send(res, 204, null);
       }
       if (req.method === 'GET' && !accountPath[2]) {
-        if ((a.state === 'DEPLOYING' || (a.state === 'DEPLOYED' && a.connectionStatus !== 'CONNECTED')) && ++a.polls >= (o.deployPolls ?? 1)) {
+        if (
+          (a.state === 'DEPLOYING' || (a.state === 'DEPLOYED' && a.connectionStatus !== 'CONNECTED')) &&
+          ++a.polls >= (o.deployPolls ?? 1)
+        ) {
           a.state = 'DEPLOYED';
           a.connectionStatus = 'CONNECTED';
         }
@@ -287,19 +406,47 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
       const [, host, region, id, rest] = clientPath;
       const a = accounts.get(id!);
       // every client route: "404 - MetaTrader account not found or not provisioned yet"
-      if (!a || a.region !== region || a.state !== 'DEPLOYED') return error(res, 404, 'NotFoundError', `Trading account ${id} not found or not deployed`);
+      if (!a || a.region !== region || a.state !== 'DEPLOYED')
+        return error(res, 404, 'NotFoundError', `Trading account ${id} not found or not deployed`);
       const broker = o.brokers.find((x) => x.login === a.login && x.server === a.server)!;
       const clock = broker.clock ?? DEFAULT_CLOCK;
       if (host === 'client' && rest === 'account-information') {
         // [accountInformation] fields as in the docs example
-        return send(res, 200, { platform: 'mt5', broker: 'Fake Broker Ltd', currency: broker.currency, server: broker.server, balance: broker.balance, equity: broker.equity, margin: 0, freeMargin: broker.equity, leverage: 100, tradeAllowed: true, investorMode: true, marginMode: 'ACCOUNT_MARGIN_MODE_RETAIL_HEDGING', name: 'Trader', login: Number(broker.login), credit: broker.credit ?? 0, type: 'ACCOUNT_TRADE_MODE_DEMO' });
+        return send(res, 200, {
+          platform: 'mt5',
+          broker: 'Fake Broker Ltd',
+          currency: broker.currency,
+          server: broker.server,
+          balance: broker.balance,
+          equity: broker.equity,
+          margin: 0,
+          freeMargin: broker.equity,
+          leverage: 100,
+          tradeAllowed: true,
+          investorMode: true,
+          marginMode: 'ACCOUNT_MARGIN_MODE_RETAIL_HEDGING',
+          name: 'Trader',
+          login: Number(broker.login),
+          credit: broker.credit ?? 0,
+          type: 'ACCOUNT_TRADE_MODE_DEMO',
+        });
       }
-      if (host === 'client' && rest === 'positions') return send(res, 200, broker.positions.map((p) => stamp(p, clock)));
+      if (host === 'client' && rest === 'positions')
+        return send(
+          res,
+          200,
+          broker.positions.map((p) => stamp(p, clock)),
+        );
       if (host === 'client' && rest === 'server-time') {
         // [serverTime] {time, brokerTime, lastQuoteTime, lastQuoteBrokerTime}
         const t = new Date(now()).toISOString();
         const q = new Date(now() - 200).toISOString();
-        return send(res, 200, { time: t, brokerTime: brokerTime(t, brokerOffsetAt(clock, Date.parse(t))), lastQuoteTime: q, lastQuoteBrokerTime: brokerTime(q, brokerOffsetAt(clock, Date.parse(q))) });
+        return send(res, 200, {
+          time: t,
+          brokerTime: brokerTime(t, brokerOffsetAt(clock, Date.parse(t))),
+          lastQuoteTime: q,
+          lastQuoteBrokerTime: brokerTime(q, brokerOffsetAt(clock, Date.parse(q))),
+        });
       }
       const dealsByTime = host === 'client' ? /^history-deals\/time\/([^/]+)\/([^/]+)$/.exec(rest!) : null;
       if (dealsByTime) {
@@ -308,27 +455,56 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
         const to = Date.parse(dealsByTime[2]!);
         const offsetQ = Number(u.searchParams.get('offset') ?? 0);
         const limit = Number(u.searchParams.get('limit') ?? 1000);
-        if (!(limit >= 1 && limit <= 1000) || !(offsetQ >= 0)) return error(res, 400, 'ValidationError', 'Validation failed', [{ parameter: 'limit', message: 'must be 1..1000' }]);
-        const inRange = broker.deals.filter((d) => Date.parse(String(d.time)) >= from && Date.parse(String(d.time)) < to);
-        return send(res, 200, inRange.slice(offsetQ, offsetQ + limit).map((d) => stamp(d, clock)));
+        if (!(limit >= 1 && limit <= 1000) || !(offsetQ >= 0))
+          return error(res, 400, 'ValidationError', 'Validation failed', [
+            { parameter: 'limit', message: 'must be 1..1000' },
+          ]);
+        const inRange = broker.deals.filter(
+          (d) => Date.parse(String(d.time)) >= from && Date.parse(String(d.time)) < to,
+        );
+        return send(
+          res,
+          200,
+          inRange.slice(offsetQ, offsetQ + limit).map((d) => stamp(d, clock)),
+        );
       }
       const specification = host === 'client' ? /^symbols\/([^/]+)\/specification$/.exec(rest!) : null;
       if (specification) {
         // [specification] MetatraderSymbolSpecification: contractSize, point, digits, profitCurrency, …
         const symbol = specification[1]!;
         const gold = symbol === 'XAUUSD';
-        return send(res, 200, { symbol, tickSize: gold ? 0.01 : 0.00001, minVolume: 0.01, maxVolume: 100, volumeStep: 0.01, contractSize: gold ? 100 : 100_000, point: gold ? 0.01 : 0.00001, digits: gold ? 2 : 5, baseCurrency: symbol.slice(0, 3), profitCurrency: 'USD', marginCurrency: symbol.slice(0, 3) });
+        return send(res, 200, {
+          symbol,
+          tickSize: gold ? 0.01 : 0.00001,
+          minVolume: 0.01,
+          maxVolume: 100,
+          volumeStep: 0.01,
+          contractSize: gold ? 100 : 100_000,
+          point: gold ? 0.01 : 0.00001,
+          digits: gold ? 2 : 5,
+          baseCurrency: symbol.slice(0, 3),
+          profitCurrency: 'USD',
+          marginCurrency: symbol.slice(0, 3),
+        });
       }
-      const candles = host === 'md' ? /^historical-market-data\/symbols\/([^/]+)\/timeframes\/1m\/candles$/.exec(rest!) : null;
+      const candles =
+        host === 'md' ? /^historical-market-data\/symbols\/([^/]+)\/timeframes\/1m\/candles$/.exec(rest!) : null;
       if (candles) {
         // [candles] startTime: "candles are loaded in backwards direction, so this should be the latest time";
         // limit ≤ 1000
         const series = broker.candles?.[candles[1]!] ?? [];
         const start = u.searchParams.get('startTime') ? Date.parse(u.searchParams.get('startTime')!) : Infinity;
         const limit = Number(u.searchParams.get('limit') ?? 1000);
-        if (!(limit >= 1 && limit <= 1000)) return error(res, 400, 'ValidationError', 'Validation failed', [{ parameter: 'limit', message: 'must be ≤ 1000' }]);
+        if (!(limit >= 1 && limit <= 1000))
+          return error(res, 400, 'ValidationError', 'Validation failed', [
+            { parameter: 'limit', message: 'must be ≤ 1000' },
+          ]);
         const upTo = series.filter((c) => Date.parse(String(c.time)) <= start);
-        return send(res, 200, upTo.slice(Math.max(0, upTo.length - limit)).map((c) => stamp(c, clock)));
+        return send(
+          res,
+          200,
+          upTo.slice(Math.max(0, upTo.length - limit)).map((c) => stamp(c, clock)),
+        );
       }
     }
     return error(res, 404, 'NotFoundError', `no route ${req.method} ${path}`);
@@ -338,7 +514,9 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: Error) => error(res, 500, 'InternalError', err.message));
+      handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: Error) =>
+        error(res, 500, 'InternalError', err.message),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -378,14 +556,54 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
 export function metaApiDeals(n: number, startIso: string): Array<Record<string, unknown>> {
   const deals: Array<Record<string, unknown>> = [];
   const t0 = Date.parse(startIso);
-  deals.push({ id: '1', type: 'DEAL_TYPE_BALANCE', time: new Date(t0 - 3_600_000).toISOString(), profit: 100_000, comment: 'Deposit', platform: 'mt5' });
+  deals.push({
+    id: '1',
+    type: 'DEAL_TYPE_BALANCE',
+    time: new Date(t0 - 3_600_000).toISOString(),
+    profit: 100_000,
+    comment: 'Deposit',
+    platform: 'mt5',
+  });
   for (let i = 0; i < n; i++) {
     const open = new Date(t0 + i * 120_000).toISOString();
     const close = new Date(t0 + i * 120_000 + 60_000).toISOString();
     const pos = String(1000 + i);
     const profit = i % 3 === 0 ? -4 : 6;
-    deals.push({ id: String(10_000 + 2 * i), type: 'DEAL_TYPE_BUY', entryType: 'DEAL_ENTRY_IN', symbol: 'EURUSD', magic: 0, time: open, volume: 0.1, price: 1.1, commission: -0.35, swap: 0, profit: 0, positionId: pos, orderId: pos, platform: 'mt5', reason: 'DEAL_REASON_CLIENT', stopLoss: 1.09 });
-    deals.push({ id: String(10_001 + 2 * i), type: 'DEAL_TYPE_SELL', entryType: 'DEAL_ENTRY_OUT', symbol: 'EURUSD', magic: 0, time: close, volume: 0.1, price: 1.1 + profit / 10_000, commission: -0.35, swap: 0, profit, positionId: pos, orderId: String(5000 + i), platform: 'mt5', reason: 'DEAL_REASON_CLIENT' });
+    deals.push({
+      id: String(10_000 + 2 * i),
+      type: 'DEAL_TYPE_BUY',
+      entryType: 'DEAL_ENTRY_IN',
+      symbol: 'EURUSD',
+      magic: 0,
+      time: open,
+      volume: 0.1,
+      price: 1.1,
+      commission: -0.35,
+      swap: 0,
+      profit: 0,
+      positionId: pos,
+      orderId: pos,
+      platform: 'mt5',
+      reason: 'DEAL_REASON_CLIENT',
+      stopLoss: 1.09,
+    });
+    deals.push({
+      id: String(10_001 + 2 * i),
+      type: 'DEAL_TYPE_SELL',
+      entryType: 'DEAL_ENTRY_OUT',
+      symbol: 'EURUSD',
+      magic: 0,
+      time: close,
+      volume: 0.1,
+      price: 1.1 + profit / 10_000,
+      commission: -0.35,
+      swap: 0,
+      profit,
+      positionId: pos,
+      orderId: String(5000 + i),
+      platform: 'mt5',
+      reason: 'DEAL_REASON_CLIENT',
+    });
   }
   return deals;
 }

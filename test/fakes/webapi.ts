@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { utcToServer, type BrokerClock } from '../../src/mt5/broker-clock.ts';
+import { type BrokerClock, utcToServer } from '../../src/mt5/broker-clock.ts';
 import { passwordHash, randAnswer } from '../../src/mt5/webapi/auth.ts';
 
 type WireRecord = Record<string, string>;
@@ -75,7 +75,19 @@ function serverSeconds(clock: BrokerClock, utcMs: number): string {
  */
 export function dailyReport(
   clock: BrokerClock,
-  r: { login: string; group: string; currency: string; generatedAt: number; previousAt: number; balance: number; credit: number; equity: number; balancePrevDay: number; equityPrevDay: number; dailyProfit?: number },
+  r: {
+    login: string;
+    group: string;
+    currency: string;
+    generatedAt: number;
+    previousAt: number;
+    balance: number;
+    credit: number;
+    equity: number;
+    balancePrevDay: number;
+    equityPrevDay: number;
+    dailyProfit?: number;
+  },
 ): WireRecord {
   const f = (x: number) => x.toFixed(2);
   return {
@@ -139,12 +151,18 @@ export async function startFakeWebApi(o: {
   let connections = 0;
   const requests: FakeWebApi['requests'] = [];
   const delays: Array<{ pattern: RegExp; ms: number; count: number }> = [];
-  let limited = { count: 0, mode: 'retcode' as 'retcode' | 'http429', retryAfterSeconds: undefined as number | undefined };
+  let limited = {
+    count: 0,
+    mode: 'retcode' as 'retcode' | 'http429',
+    retryAfterSeconds: undefined as number | undefined,
+  };
   let failing = { count: 0, retcode: '', pattern: /./ };
   const substitutes: Array<{ pattern: RegExp; answer: unknown; count: number }> = [];
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
-    res.writeHead(status, { 'content-type': 'application/json', connection: 'keep-alive', ...headers }).end(JSON.stringify(body));
+    res
+      .writeHead(status, { 'content-type': 'application/json', connection: 'keep-alive', ...headers })
+      .end(JSON.stringify(body));
   const ok = (res: ServerResponse, answer: unknown) => send(res, 200, { retcode: '0 Done', answer });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
@@ -163,7 +181,13 @@ export async function startFakeWebApi(o: {
 
     // Authentication (webapi_rest_authentication): version ≥ 484, agent without spaces, type=manager.
     if (u.pathname === '/api/auth/start') {
-      if (Number(q.get('version')) < 484 || !q.get('agent') || /\s/.test(q.get('agent')!) || q.get('type') !== 'manager') return send(res, 200, { retcode: '3 Invalid parameters' });
+      if (
+        Number(q.get('version')) < 484 ||
+        !q.get('agent') ||
+        /\s/.test(q.get('agent')!) ||
+        q.get('type') !== 'manager'
+      )
+        return send(res, 200, { retcode: '3 Invalid parameters' });
       if (q.get('login') !== o.managerLogin) return send(res, 200, { retcode: '3006 Invalid account' });
       const srvRand = randomBytes(16).toString('hex');
       pending.set(socket, { srvRand, at: Date.now() });
@@ -173,21 +197,31 @@ export async function startFakeWebApi(o: {
     if (u.pathname === '/api/auth/answer') {
       const p = pending.get(socket);
       pending.delete(socket);
-      if (!p || Date.now() - p.at > 10_000 || q.get('srv_rand_answer') !== randAnswer(pw, p.srvRand)) return send(res, 403, { retcode: '3006 Invalid account' });
+      if (!p || Date.now() - p.at > 10_000 || q.get('srv_rand_answer') !== randAnswer(pw, p.srvRand))
+        return send(res, 403, { retcode: '3006 Invalid account' });
       const cliRand = q.get('cli_rand') ?? '';
       if (!/^[0-9a-f]{32}$/i.test(cliRand)) return send(res, 200, { retcode: '3 Invalid parameters' });
       const token = randomBytes(12).toString('hex');
       sessions.set(socket, token);
       const answer = fake.impostor ? randomBytes(16).toString('hex') : randAnswer(pw, cliRand);
-      return send(res, 200, { retcode: '0 Done', version_access: '1290', version_trade: '1290', cli_rand_answer: answer }, { 'set-cookie': `MT5Session=${token}; Path=/; HttpOnly` });
+      return send(
+        res,
+        200,
+        { retcode: '0 Done', version_access: '1290', version_trade: '1290', cli_rand_answer: answer },
+        { 'set-cookie': `MT5Session=${token}; Path=/; HttpOnly` },
+      );
     }
     // Everything else needs the session of this very connection (webapi_https: one kept-alive connection).
     const token = sessions.get(socket);
-    if (!token || !(req.headers.cookie ?? '').includes(`MT5Session=${token}`)) return send(res, 403, { retcode: '8 Access denied' });
+    if (!token || !(req.headers.cookie ?? '').includes(`MT5Session=${token}`))
+      return send(res, 403, { retcode: '8 Access denied' });
     if (limited.count > 0) {
       limited.count--;
-      const headers: Record<string, string> = limited.retryAfterSeconds !== undefined ? { 'retry-after': String(limited.retryAfterSeconds) } : {};
-      return limited.mode === 'http429' ? send(res, 429, { retcode: '12 Too frequent requests' }, headers) : send(res, 200, { retcode: '12 Too frequent requests' }, headers);
+      const headers: Record<string, string> =
+        limited.retryAfterSeconds !== undefined ? { 'retry-after': String(limited.retryAfterSeconds) } : {};
+      return limited.mode === 'http429'
+        ? send(res, 429, { retcode: '12 Too frequent requests' }, headers)
+        : send(res, 200, { retcode: '12 Too frequent requests' }, headers);
     }
     if (failing.count > 0 && failing.pattern.test(u.pathname)) {
       failing.count--;
@@ -205,7 +239,20 @@ export async function startFakeWebApi(o: {
       // Users / Get by Login (webapi_user_get): the user record; no currency on it (Users / Data Structure).
       case '/api/user/get':
         return user
-          ? ok(res, { Login: user.login, Group: user.group, CertSerialNumber: '0', Rights: '6627', MQID: 'F5986B14', Registration: '1527173711', LastAccess: '1527173713', LastPassChange: '1527173711', Name: 'Trader', Leverage: '100', Balance: user.balance, Credit: user.credit })
+          ? ok(res, {
+              Login: user.login,
+              Group: user.group,
+              CertSerialNumber: '0',
+              Rights: '6627',
+              MQID: 'F5986B14',
+              Registration: '1527173711',
+              LastAccess: '1527173713',
+              LastPassChange: '1527173711',
+              Name: 'Trader',
+              Leverage: '100',
+              Balance: user.balance,
+              Credit: user.credit,
+            })
           : notFound();
       // Users / Get Trade State (webapi_user_account_get): "only available if the account has open
       // orders/positions or trade activity since the last restart", else 13 Not found.
@@ -234,7 +281,12 @@ export async function startFakeWebApi(o: {
       }
       // Daily Reports / Get (webapi_daily_get): reports generated between from and to (server seconds).
       case '/api/daily/get':
-        return user ? ok(res, user.daily.filter((r) => within(Math.floor(utcToServer(o.clock, fileTimeMs(r.Timestamp!)) / 1000), q))) : notFound();
+        return user
+          ? ok(
+              res,
+              user.daily.filter((r) => within(Math.floor(utcToServer(o.clock, fileTimeMs(r.Timestamp!)) / 1000), q)),
+            )
+          : notFound();
     }
     return send(res, 404, { retcode: '13 Not found' });
   }
@@ -246,10 +298,12 @@ export async function startFakeWebApi(o: {
 
   const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     req.resume();
-    req.on('end', () =>
-      void handle(req, res)
-        .then(() => fake.afterCommand?.(new URL(req.url!, 'http://x').pathname))
-        .catch((err: Error) => send(res, 500, { retcode: `1 ${err.message}` })),
+    req.on(
+      'end',
+      () =>
+        void handle(req, res)
+          .then(() => fake.afterCommand?.(new URL(req.url!, 'http://x').pathname))
+          .catch((err: Error) => send(res, 500, { retcode: `1 ${err.message}` })),
     );
   });
   server.on('connection', (s: Socket) => {
@@ -295,4 +349,3 @@ export async function startFakeWebApi(o: {
 function fileTimeMs(ft: string): number {
   return Number(BigInt(ft) / 10_000n - 11_644_473_600_000n);
 }
-

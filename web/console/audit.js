@@ -15,7 +15,8 @@ async function load() {
       )
       .join('');
     const pages = Math.max(1, Math.ceil(r.total / r.pageSize));
-    document.getElementById('pageinfo').textContent = `Page ${r.page} of ${pages} · ${r.total} ${r.total === 1 ? 'entry' : 'entries'}`;
+    document.getElementById('pageinfo').textContent =
+      `Page ${r.page} of ${pages} · ${r.total} ${r.total === 1 ? 'entry' : 'entries'}`;
     document.getElementById('prev').disabled = r.page <= 1;
     document.getElementById('next').disabled = r.page >= pages;
   } catch (err) {
@@ -38,7 +39,9 @@ document.getElementById('next').onclick = () => {
 };
 document.getElementById('verify').onclick = async () => {
   const r = await api('/api/audit/verify');
-  document.getElementById('chain').innerHTML = r.ok ? `<span class="ok">Intact: ${r.checked} entries</span>` : `<span class="error">Broken at entry ${r.brokenAt}: ${esc(r.reason)}</span>`;
+  document.getElementById('chain').innerHTML = r.ok
+    ? `<span class="ok">Intact: ${r.checked} entries</span>`
+    : `<span class="error">Broken at entry ${r.brokenAt}: ${esc(r.reason)}</span>`;
 };
 await header();
 await load();

@@ -18,21 +18,51 @@ function accountRows(list, depth = 0) {
 async function loadProfile() {
   const c = await api(base);
   document.getElementById('name').textContent = [c.firstName, c.lastName].filter(Boolean).join(' ') || c.email;
-  const fields = { Email: c.email, Phone: c.phone, Country: c.country, 'Platform id': c.clientId, Status: c.status, KYC: c.kycStatus, 'KYC notes': c.kycNotes, Source: c.source, Created: when(c.createdAt), Updated: when(c.updatedAt) };
-  document.getElementById('profile').innerHTML = Object.entries(fields).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${k === 'KYC' ? badge(v) : esc(v)}</dd>`).join('');
+  const fields = {
+    Email: c.email,
+    Phone: c.phone,
+    Country: c.country,
+    'Platform id': c.clientId,
+    Status: c.status,
+    KYC: c.kycStatus,
+    'KYC notes': c.kycNotes,
+    Source: c.source,
+    Created: when(c.createdAt),
+    Updated: when(c.updatedAt),
+  };
+  document.getElementById('profile').innerHTML = Object.entries(fields)
+    .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${k === 'KYC' ? badge(v) : esc(v)}</dd>`)
+    .join('');
   document.getElementById('kycStatus').value = c.kycStatus;
-  document.getElementById('kycHistory').innerHTML = c.kycHistory.map((h) => `<tr><td>${when(h.at)}</td><td>${esc(h.from ?? '—')} → ${badge(h.to)}</td><td>${esc(h.by)}</td><td>${esc(h.notes)}</td></tr>`).join('') || '<tr><td colspan="4" class="muted">No changes yet.</td></tr>';
+  document.getElementById('kycHistory').innerHTML =
+    c.kycHistory
+      .map(
+        (h) =>
+          `<tr><td>${when(h.at)}</td><td>${esc(h.from ?? '—')} → ${badge(h.to)}</td><td>${esc(h.by)}</td><td>${esc(h.notes)}</td></tr>`,
+      )
+      .join('') || '<tr><td colspan="4" class="muted">No changes yet.</td></tr>';
 }
 
 async function loadNotes() {
   const n = await api(`${base}/notes`);
-  document.getElementById('notes').innerHTML = n.items.map((x) => `<li><div>${esc(x.comment)}</div><div class="when">${when(x.createdAt)} · ${esc(x.author.id)}</div></li>`).join('') || '<li class="muted">No notes yet.</li>';
+  document.getElementById('notes').innerHTML =
+    n.items
+      .map(
+        (x) =>
+          `<li><div>${esc(x.comment)}</div><div class="when">${when(x.createdAt)} · ${esc(x.author.id)}</div></li>`,
+      )
+      .join('') || '<li class="muted">No notes yet.</li>';
 }
 
 async function loadTimeline(reset = true) {
   if (reset) cursor = null;
   const r = await api(`${base}/activity?limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-  const html = r.items.map((a) => `<li data-type="${esc(a.type)}"><div>${badge(a.type)} ${esc(a.summary)}</div><div class="when">${when(a.at)} · ${esc(a.actor.type)}${a.actor.id ? `: ${esc(a.actor.id)}` : ''}</div></li>`).join('');
+  const html = r.items
+    .map(
+      (a) =>
+        `<li data-type="${esc(a.type)}"><div>${badge(a.type)} ${esc(a.summary)}</div><div class="when">${when(a.at)} · ${esc(a.actor.type)}${a.actor.id ? `: ${esc(a.actor.id)}` : ''}</div></li>`,
+    )
+    .join('');
   const ul = document.getElementById('timeline');
   ul.innerHTML = (reset ? '' : ul.innerHTML) + html;
   cursor = r.nextCursor;
@@ -41,9 +71,15 @@ async function loadTimeline(reset = true) {
 
 async function loadMoney() {
   const [a, t] = await Promise.all([api(`${base}/accounts`), api(`${base}/transactions`)]);
-  document.getElementById('accounts').innerHTML = accountRows(a.accounts) || '<tr><td colspan="6" class="muted">No accounts.</td></tr>';
+  document.getElementById('accounts').innerHTML =
+    accountRows(a.accounts) || '<tr><td colspan="6" class="muted">No accounts.</td></tr>';
   document.getElementById('transactions').innerHTML =
-    t.items.map((x) => `<tr><td>${when(x.completedAt)}</td><td>${badge(x.type)}</td><td class="num">${esc(x.amount)} ${esc(x.currency)}</td><td>${esc(x.method)}</td><td>${esc(x.accountId)}</td></tr>`).join('') || '<tr><td colspan="5" class="muted">No transactions.</td></tr>';
+    t.items
+      .map(
+        (x) =>
+          `<tr><td>${when(x.completedAt)}</td><td>${badge(x.type)}</td><td class="num">${esc(x.amount)} ${esc(x.currency)}</td><td>${esc(x.method)}</td><td>${esc(x.accountId)}</td></tr>`,
+      )
+      .join('') || '<tr><td colspan="5" class="muted">No transactions.</td></tr>';
 }
 
 document.getElementById('kyc').onsubmit = async (e) => {
@@ -71,7 +107,10 @@ document.getElementById('note').onsubmit = async (e) => {
 document.getElementById('impersonate').onsubmit = async (e) => {
   e.preventDefault();
   try {
-    const r = await api(`${base}/impersonate`, { method: 'POST', body: JSON.stringify(Object.fromEntries(new FormData(e.target))) });
+    const r = await api(`${base}/impersonate`, {
+      method: 'POST',
+      body: JSON.stringify(Object.fromEntries(new FormData(e.target))),
+    });
     const link = document.getElementById('sso');
     link.innerHTML = `<a id="sso-link" href="${esc(r.ssoUrl)}" target="_blank" rel="noopener noreferrer">Open the trader's dashboard</a> (single use, expires in ${Math.round(r.expiresIn / 60)} minutes)`;
     await loadTimeline();

@@ -14,11 +14,13 @@ async function load() {
     document.getElementById('rows').innerHTML =
       r.items
         .map(
-          (c) => `<tr><td><a href="/console/clients/${encodeURIComponent(c.id)}">${esc([c.firstName, c.lastName].filter(Boolean).join(' ') || '(no name)')}</a></td><td>${esc(c.email)}</td><td>${esc(c.phone)}</td><td>${esc(c.clientId)}</td><td>${badge(c.kycStatus)}</td><td>${esc(c.status)}</td><td>${when(c.createdAt)}</td></tr>`,
+          (c) =>
+            `<tr><td><a href="/console/clients/${encodeURIComponent(c.id)}">${esc([c.firstName, c.lastName].filter(Boolean).join(' ') || '(no name)')}</a></td><td>${esc(c.email)}</td><td>${esc(c.phone)}</td><td>${esc(c.clientId)}</td><td>${badge(c.kycStatus)}</td><td>${esc(c.status)}</td><td>${when(c.createdAt)}</td></tr>`,
         )
         .join('') || '<tr><td colspan="7" class="muted">No clients match.</td></tr>';
     const pages = Math.max(1, Math.ceil(r.total / r.pageSize));
-    document.getElementById('pageinfo').textContent = `Page ${r.page} of ${pages} · ${r.total} ${r.total === 1 ? 'client' : 'clients'}`;
+    document.getElementById('pageinfo').textContent =
+      `Page ${r.page} of ${pages} · ${r.total} ${r.total === 1 ? 'client' : 'clients'}`;
     document.getElementById('prev').disabled = r.page <= 1;
     document.getElementById('next').disabled = r.page >= pages;
   } catch (err) {

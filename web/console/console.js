@@ -3,7 +3,11 @@ export async function api(path, options = {}) {
   const res = await fetch(path, {
     ...options,
     credentials: 'same-origin',
-    headers: { 'x-requested-with': 'fetch', ...(options.body ? { 'content-type': 'application/json' } : {}), ...(options.headers || {}) },
+    headers: {
+      'x-requested-with': 'fetch',
+      ...(options.body ? { 'content-type': 'application/json' } : {}),
+      ...(options.headers || {}),
+    },
   });
   if (res.status === 401 && !path.startsWith('/api/auth/login')) {
     location.href = `/console/login?next=${encodeURIComponent(location.pathname + location.search)}`;
@@ -18,7 +22,10 @@ export async function api(path, options = {}) {
 }
 
 export function esc(value) {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  return String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
 }
 
 export function when(iso) {

@@ -3,7 +3,12 @@ const form = document.getElementById('form');
 form.onsubmit = async (e) => {
   e.preventDefault();
   const data = Object.fromEntries([...new FormData(form)].filter(([, v]) => v !== ''));
-  const res = await fetch(form.dataset.endpoint, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-requested-with': 'fetch' }, body: JSON.stringify(data) });
+  const res = await fetch(form.dataset.endpoint, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', 'x-requested-with': 'fetch' },
+    body: JSON.stringify(data),
+  });
   if (res.ok) {
     location.href = '/dashboard';
     return;

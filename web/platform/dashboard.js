@@ -1,9 +1,18 @@
 // Trader dashboard: accounts with challenge objectives (FTMO MetriX style) and a live equity chart.
-const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-const money = (n, cur = 'USD') => (n === null || n === undefined ? '—' : Number(n).toLocaleString(undefined, { style: 'currency', currency: cur }));
+const esc = (v) =>
+  String(v ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
+const money = (n, cur = 'USD') =>
+  n === null || n === undefined ? '—' : Number(n).toLocaleString(undefined, { style: 'currency', currency: cur });
 
 async function api(path, options = {}) {
-  const res = await fetch(path, { ...options, credentials: 'same-origin', headers: { 'x-requested-with': 'fetch', ...(options.body ? { 'content-type': 'application/json' } : {}) } });
+  const res = await fetch(path, {
+    ...options,
+    credentials: 'same-origin',
+    headers: { 'x-requested-with': 'fetch', ...(options.body ? { 'content-type': 'application/json' } : {}) },
+  });
   if (res.status === 401) {
     location.href = '/signin';
     // The page is going away to the sign-in page: nothing after this call should run, and nothing
@@ -22,7 +31,10 @@ function objectiveRow(o) {
   const limit = o.limit === null ? '' : ` / ${o.limit}${o.unit === '%' ? '%' : ''}`;
   // A <progress> element: no style attribute for the CSP to block (style-src 'self').
   const pct = o.progress === null ? null : Math.max(0, Math.min(100, o.progress));
-  const bar = pct === null ? '' : `<progress class="${esc(o.status)}" max="100" value="${pct}" aria-label="${esc(o.label)}: ${pct}%"></progress>`;
+  const bar =
+    pct === null
+      ? ''
+      : `<progress class="${esc(o.status)}" max="100" value="${pct}" aria-label="${esc(o.label)}: ${pct}%"></progress>`;
   return `<tr data-rule="${esc(o.rule)}"><td>${esc(o.label)}</td><td>${esc(value)}${esc(limit)}</td><td>${bar}</td><td><span class="badge ${esc(o.status)}">${esc(o.status)}</span></td></tr>`;
 }
 
@@ -46,9 +58,15 @@ async function chart(a) {
   const el = document.getElementById(`chart-${a.id}`);
   if (!window.LightweightCharts || !el) return;
   // The logo would inject a <style> element the CSP refuses; the attribution is the line below the chart.
-  const c = LightweightCharts.createChart(el, { autoSize: true, layout: { background: { color: '#171a21' }, textColor: '#e8eaf0', attributionLogo: false }, grid: { vertLines: { color: '#2a2f3a' }, horzLines: { color: '#2a2f3a' } }, timeScale: { timeVisible: true } });
+  const c = LightweightCharts.createChart(el, {
+    autoSize: true,
+    layout: { background: { color: '#171a21' }, textColor: '#e8eaf0', attributionLogo: false },
+    grid: { vertLines: { color: '#2a2f3a' }, horzLines: { color: '#2a2f3a' } },
+    timeScale: { timeVisible: true },
+  });
   const series = c.addSeries(LightweightCharts.LineSeries, { color: '#4f8cff', lineWidth: 2 });
-  if (a.equityFloor) series.createPriceLine({ price: a.equityFloor, color: '#ef4b4b', lineStyle: 2, title: 'max loss floor' });
+  if (a.equityFloor)
+    series.createPriceLine({ price: a.equityFloor, color: '#ef4b4b', lineStyle: 2, title: 'max loss floor' });
   const refresh = async () => {
     const r = await api(`/api/platform/accounts/${encodeURIComponent(a.id)}/equity`);
     series.setData(r.points);
@@ -59,7 +77,8 @@ async function chart(a) {
     };
     set('balance-', r.current.balance);
     set('equity-', r.current.equity);
-    if (a.equityFloor !== null) set('maxloss-', Math.max(0, Math.round((r.current.equity - a.equityFloor) * 100) / 100));
+    if (a.equityFloor !== null)
+      set('maxloss-', Math.max(0, Math.round((r.current.equity - a.equityFloor) * 100) / 100));
   };
   await refresh();
   c.timeScale().fitContent();
@@ -68,18 +87,22 @@ async function chart(a) {
 
 async function load() {
   const me = await api('/api/platform/me');
-  document.getElementById('who').textContent = `${me.trader.firstName} ${me.trader.lastName} · ${me.trader.email} · KYC ${me.trader.kycStatus}`;
+  document.getElementById('who').textContent =
+    `${me.trader.firstName} ${me.trader.lastName} · ${me.trader.email} · KYC ${me.trader.kycStatus}`;
   if (me.impersonation) {
     document.getElementById('banner').hidden = false;
-    document.getElementById('banner-text').textContent = `You are viewing this dashboard as ${me.trader.email}, impersonated by ${me.impersonation.by}. Deposits, withdrawals and password changes are disabled.`;
+    document.getElementById('banner-text').textContent =
+      `You are viewing this dashboard as ${me.trader.email}, impersonated by ${me.impersonation.by}. Deposits, withdrawals and password changes are disabled.`;
     for (const id of ['deposit', 'withdraw']) document.getElementById(id).disabled = true;
   }
   const { accounts } = await api('/api/platform/accounts');
   firstAccountId = accounts[0] ? accounts[0].id : null;
-  document.getElementById('accounts').innerHTML = accounts.map(accountPanel).join('') || '<p class="muted">No accounts yet.</p>';
+  document.getElementById('accounts').innerHTML =
+    accounts.map(accountPanel).join('') || '<p class="muted">No accounts yet.</p>';
   for (const a of accounts) chart(a).catch(() => undefined);
   // Re-read objectives while a check is still running.
-  if (accounts.some((a) => a.check.status === 'queued' || a.check.status === 'running')) setTimeout(() => load().catch(() => undefined), 1500);
+  if (accounts.some((a) => a.check.status === 'queued' || a.check.status === 'running'))
+    setTimeout(() => load().catch(() => undefined), 1500);
 }
 
 const fail = (err) => (document.getElementById('error').textContent = err.message);
@@ -98,7 +121,10 @@ for (const [id, path] of [
 ]) {
   document.getElementById(id).onclick = async () => {
     try {
-      const r = await api(path, { method: 'POST', body: JSON.stringify({ accountId: firstAccountId, amount: document.getElementById('amount').value }) });
+      const r = await api(path, {
+        method: 'POST',
+        body: JSON.stringify({ accountId: firstAccountId, amount: document.getElementById('amount').value }),
+      });
       document.getElementById('notice').textContent = `${r.type} of ${r.amount} ${r.currency} recorded.`;
       await load();
     } catch (err) {

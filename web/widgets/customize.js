@@ -14,7 +14,13 @@ function widgetUrl() {
   const q = new URLSearchParams({ token });
   const color = (name) => String(f.get(name) || '').replace('#', '');
   if (f.get('theme') === 'light') q.set('theme', 'light');
-  for (const [name, def] of [['fg', 'f4f6fb'], ['up', '2fbf71'], ['down', 'ef4b4b'], ['accent', '4f8cff']]) if (color(name) !== def) q.set(name, color(name));
+  for (const [name, def] of [
+    ['fg', 'f4f6fb'],
+    ['up', '2fbf71'],
+    ['down', 'ef4b4b'],
+    ['accent', '4f8cff'],
+  ])
+    if (color(name) !== def) q.set(name, color(name));
   if (f.get('nopanel')) q.set('panel', '0');
   else if (color('panel') !== '0f1115') q.set('panel', `${color('panel')}cc`);
   if (f.get('size') !== '16') q.set('size', String(f.get('size')));

@@ -37,9 +37,17 @@ function applyStyle() {
 applyStyle();
 
 const decimals = Math.min(4, Math.max(0, Number(params.get('decimals') ?? 2)));
-const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-const fmtMoney = (v, cur) => (v === null || v === undefined ? '—' : `${v < 0 ? '−' : ''}${Math.abs(v).toLocaleString(undefined, { minimumFractionDigits: decimals, maximumFractionDigits: decimals })}${cur ? ` ${cur}` : ''}`);
-const fmtPct = (v) => (v === null || v === undefined ? '—' : `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(2)} %`);
+const esc = (v) =>
+  String(v ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
+const fmtMoney = (v, cur) =>
+  v === null || v === undefined
+    ? '—'
+    : `${v < 0 ? '−' : ''}${Math.abs(v).toLocaleString(undefined, { minimumFractionDigits: decimals, maximumFractionDigits: decimals })}${cur ? ` ${cur}` : ''}`;
+const fmtPct = (v) =>
+  v === null || v === undefined ? '—' : `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(2)} %`;
 const tone = (v) => (v > 0 ? 'up' : v < 0 ? 'down' : '');
 
 function metric(field, label, text, cls = '', big = false) {
@@ -52,7 +60,7 @@ function renderCard(d) {
   body.innerHTML = `<div class="card">${
     pctOnly
       ? metric('gain', 'Gain', fmtPct(d.percent.gain), tone(d.percent.gain), true) +
-        metric('today_pnl', "Today", fmtPct(d.percent.today_pnl), tone(d.percent.today_pnl)) +
+        metric('today_pnl', 'Today', fmtPct(d.percent.today_pnl), tone(d.percent.today_pnl)) +
         metric('floating_pnl', 'Floating', fmtPct(d.percent.floating_pnl), tone(d.percent.floating_pnl)) +
         metric('drawdown', 'Drawdown', fmtPct(-d.percent.current_drawdown), tone(-d.percent.current_drawdown))
       : metric('equity', 'Equity', fmtMoney(d.equity, d.currency), '', true) +
@@ -101,7 +109,18 @@ function renderStats(d) {
     const v = d.stats[k];
     // A drawdown is a loss: shown below zero and in the loss colour, as the card shows it.
     if (type === 'drawdown') return metric(`stat-${k}`, label, fmtPct(-v), tone(-v));
-    const text = type === 'pct' ? fmtPct(v) : type === 'rate' ? `${Number(v).toFixed(1)} %` : type === 'money' ? fmtMoney(v) : type === 'int' ? String(v) : v === null ? '∞' : String(v);
+    const text =
+      type === 'pct'
+        ? fmtPct(v)
+        : type === 'rate'
+          ? `${Number(v).toFixed(1)} %`
+          : type === 'money'
+            ? fmtMoney(v)
+            : type === 'int'
+              ? String(v)
+              : v === null
+                ? '∞'
+                : String(v);
     return metric(`stat-${k}`, label, text, type === 'pct' || type === 'money' ? tone(v) : '');
   });
   body.innerHTML = `<div class="stats">${cells.join('')}</div>`;
@@ -120,13 +139,23 @@ function renderChart(d) {
     const fg = styles.getPropertyValue('--w-fg').trim() || '#f4f6fb';
     chart = LC.createChart(el, {
       autoSize: true,
-      layout: { background: { type: 'solid', color: 'transparent' }, textColor: fg, fontSize: 12, attributionLogo: params.get('attribution') !== '0' },
+      layout: {
+        background: { type: 'solid', color: 'transparent' },
+        textColor: fg,
+        fontSize: 12,
+        attributionLogo: params.get('attribution') !== '0',
+      },
       grid: { vertLines: { color: 'rgba(127,127,127,0.15)' }, horzLines: { color: 'rgba(127,127,127,0.15)' } },
       rightPriceScale: { borderVisible: false },
       timeScale: { borderVisible: false, timeVisible: true },
     });
     const accent = styles.getPropertyValue('--w-accent').trim() || '#4f8cff';
-    series = chart.addSeries(LC.AreaSeries, { lineColor: accent, topColor: `${accent}66`, bottomColor: `${accent}05`, lineWidth: 2 });
+    series = chart.addSeries(LC.AreaSeries, {
+      lineColor: accent,
+      topColor: `${accent}66`,
+      bottomColor: `${accent}05`,
+      lineWidth: 2,
+    });
   }
   series.setData(d.chart.points);
   for (const l of priceLines) series.removePriceLine(l);
@@ -134,7 +163,11 @@ function renderChart(d) {
   const f = d.chart.floors;
   const styles = getComputedStyle(root);
   if (f) {
-    const line = (price, title, color) => price !== null && priceLines.push(series.createPriceLine({ price, color, lineWidth: 2, lineStyle: 2, axisLabelVisible: true, title }));
+    const line = (price, title, color) =>
+      price !== null &&
+      priceLines.push(
+        series.createPriceLine({ price, color, lineWidth: 2, lineStyle: 2, axisLabelVisible: true, title }),
+      );
     line(f.max_loss, 'Max loss', styles.getPropertyValue('--w-down').trim());
     line(f.daily_loss, 'Daily loss', '#f2b134');
     line(f.profit_target, 'Target', styles.getPropertyValue('--w-up').trim());
@@ -146,10 +179,14 @@ const RENDER = { card: renderCard, positions: renderPositions, chart: renderChar
 
 function render(d) {
   nameEl.textContent = d.account.login ? `${d.account.name} · ${d.account.login}` : d.account.name;
-  const before = new Map([...body.querySelectorAll('.value[data-field]')].map((el) => [el.dataset.field, el.textContent]));
+  const before = new Map(
+    [...body.querySelectorAll('.value[data-field]')].map((el) => [el.dataset.field, el.textContent]),
+  );
   (RENDER[kind] || renderCard)(d);
   // Only a value that changed flashes; an unchanged one stays still on every update.
-  if (last && params.get('flash') !== '0') for (const el of body.querySelectorAll('.value[data-field]')) if (before.has(el.dataset.field) && before.get(el.dataset.field) !== el.textContent) el.classList.add('flash');
+  if (last && params.get('flash') !== '0')
+    for (const el of body.querySelectorAll('.value[data-field]'))
+      if (before.has(el.dataset.field) && before.get(el.dataset.field) !== el.textContent) el.classList.add('flash');
   last = d;
   widget.dataset.seq = String(d.seq);
 }
@@ -168,8 +205,10 @@ function showFreshness(d) {
   else setState('live', d.options.delay_seconds ? `Live · ${d.options.delay_seconds} s delay` : 'Live');
 }
 setInterval(() => {
-  if (state === 'stale' && ageBase) statusEl.textContent = `Stale · ${Math.round(ageBase.age + (Date.now() - ageBase.at) / 1000)} s`;
-  if (state === 'reconnecting' && ageBase) statusEl.textContent = `Reconnecting… (data ${Math.round(ageBase.age + (Date.now() - ageBase.at) / 1000)} s old)`;
+  if (state === 'stale' && ageBase)
+    statusEl.textContent = `Stale · ${Math.round(ageBase.age + (Date.now() - ageBase.at) / 1000)} s`;
+  if (state === 'reconnecting' && ageBase)
+    statusEl.textContent = `Reconnecting… (data ${Math.round(ageBase.age + (Date.now() - ageBase.at) / 1000)} s old)`;
 }, 1000);
 
 let es = null;
@@ -193,21 +232,24 @@ function reconnect(reason) {
   const base = Math.min(30_000, 1000 * 2 ** Math.min(attempt - 1, 5));
   const delay = base / 2 + Math.random() * (base / 2);
   clearTimeout(retryTimer);
-  retryTimer = setTimeout(async () => {
-    // A revoked token is final for the server; keep checking slowly in case it is restored.
-    try {
-      const probe = await fetch(`/api/widgets/data?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
-      if (probe.status === 404) {
-        setState('revoked', 'Widget link revoked');
-        body.innerHTML = '<div class="empty">This widget link was revoked.</div>';
-        attempt = 5;
-        return reconnect('revoked');
+  retryTimer = setTimeout(
+    async () => {
+      // A revoked token is final for the server; keep checking slowly in case it is restored.
+      try {
+        const probe = await fetch(`/api/widgets/data?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
+        if (probe.status === 404) {
+          setState('revoked', 'Widget link revoked');
+          body.innerHTML = '<div class="empty">This widget link was revoked.</div>';
+          attempt = 5;
+          return reconnect('revoked');
+        }
+      } catch {
+        return reconnect('offline');
       }
-    } catch {
-      return reconnect('offline');
-    }
-    connect();
-  }, reason === 'revoked' ? 60_000 : delay);
+      connect();
+    },
+    reason === 'revoked' ? 60_000 : delay,
+  );
 }
 
 function connect() {

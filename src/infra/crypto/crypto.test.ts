@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { newId, safeEqual, Sealer } from './index.ts';
+import { newId, Sealer, safeEqual } from './index.ts';
 
 describe('Sealer (AES-256-GCM)', () => {
   const sealer = new Sealer(randomBytes(32));

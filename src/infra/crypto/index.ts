@@ -1,5 +1,13 @@
 /** Small, audited crypto helpers: ids, hashes, constant-time compare, AES-256-GCM sealing. */
-import { createCipheriv, createDecipheriv, createHmac, hash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hash,
+  randomBytes,
+  randomFillSync,
+  timingSafeEqual,
+} from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 

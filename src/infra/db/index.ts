@@ -5,7 +5,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import {
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+} from 'kysely';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -61,7 +70,12 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
     }
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(opts.databaseUrl);
-    return { db, dialect: 'postgres', location: `postgresql://${u.hostname}:${u.port || 5432}${u.pathname}`, close: () => db.destroy() };
+    return {
+      db,
+      dialect: 'postgres',
+      location: `postgresql://${u.hostname}:${u.port || 5432}${u.pathname}`,
+      close: () => db.destroy(),
+    };
   }
   const Sqlite = (await import('better-sqlite3')).default;
   const file = opts.sqliteFile ?? 'brymix.sqlite';

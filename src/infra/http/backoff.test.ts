@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abortableSleep, retryWithBackoff, type Attempt, type BackoffPolicy } from './backoff.ts';
+import { type Attempt, abortableSleep, type BackoffPolicy, retryWithBackoff } from './backoff.ts';
 
 /** A policy whose sleeps are recorded, not slept. */
 function recording(over: Partial<BackoffPolicy> = {}) {

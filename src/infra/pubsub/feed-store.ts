@@ -83,7 +83,14 @@ export function createRedisFeedStore(redis: RedisConnections, prefix: string, lo
     async tryLock(id, ttlMs, now) {
       // The lock holds "busy until" on the app clock (Redis's own expiry is the backstop), so
       // every process agrees on the interval boundary: whoever holds it made this interval's read.
-      const ok = await client.eval(LOCK_LUA, 1, `${prefix}:acct:lock:${id}`, String(now), String(now + ttlMs), String(Math.max(1, Math.ceil(ttlMs))));
+      const ok = await client.eval(
+        LOCK_LUA,
+        1,
+        `${prefix}:acct:lock:${id}`,
+        String(now),
+        String(now + ttlMs),
+        String(Math.max(1, Math.ceil(ttlMs))),
+      );
       return ok === 1;
     },
     async publish(id, json) {
@@ -96,7 +103,8 @@ export function createRedisFeedStore(redis: RedisConnections, prefix: string, lo
       // Closed before Redis answered (a short-lived CLI process) or Redis away: not an error to
       // throw at nobody. ioredis subscribes again by itself when it reconnects.
       sub.subscribe(channel).catch((err: Error) => {
-        if (!closing) logger?.warn({ redis: 'account feed subscriber', err: err.message }, 'subscribe did not complete');
+        if (!closing)
+          logger?.warn({ redis: 'account feed subscriber', err: err.message }, 'subscribe did not complete');
       });
       sub.on('message', (_ch: string, message: string) => {
         const nl = message.indexOf('\n');

@@ -4,12 +4,20 @@
  * producers fail fast, completed jobs trimmed, payloads carry ids only. The producer shares the
  * process's Redis client; the worker blocks, so it gets a connection of its own (a duplicate).
  */
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import type { RedisConnections } from '../redis.ts';
 import { InvalidJobPayload } from './job.ts';
-import { retryDelayMs, type EnqueueOptions, type JobHandler, type JobKind, type JobPayload, type JobQueue, type QueueStats } from './types.ts';
+import {
+  type EnqueueOptions,
+  type JobHandler,
+  type JobKind,
+  type JobPayload,
+  type JobQueue,
+  type QueueStats,
+  retryDelayMs,
+} from './types.ts';
 
 export interface BullQueueOptions {
   redis: RedisConnections;
@@ -34,7 +42,11 @@ export class BullQueue implements JobQueue {
     this.#queue.on('error', (err) => options.logger.warn({ err: err.message }, 'bullmq queue error'));
   }
 
-  async enqueue<Payload extends JobPayload>(job: JobKind<Payload>, payload: Payload, opts: EnqueueOptions = {}): Promise<void> {
+  async enqueue<Payload extends JobPayload>(
+    job: JobKind<Payload>,
+    payload: Payload,
+    opts: EnqueueOptions = {},
+  ): Promise<void> {
     await this.#queue.add(job.name, payload, {
       ...(opts.id ? { jobId: opts.id } : {}),
       ...(opts.delayMs ? { delay: opts.delayMs } : {}),
@@ -76,7 +88,10 @@ export class BullQueue implements JobQueue {
     );
     this.#worker.on('error', (err) => this.#o.logger.warn({ err: err.message }, 'bullmq worker error'));
     this.#worker.on('failed', (job, err) =>
-      this.#o.logger.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, err: err.message }, 'job attempt failed'),
+      this.#o.logger.warn(
+        { jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, err: err.message },
+        'job attempt failed',
+      ),
     );
     await this.#worker.waitUntilReady();
   }
@@ -93,7 +108,12 @@ export class BullQueue implements JobQueue {
 
   async stats(): Promise<QueueStats> {
     const c = await this.#queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
-    return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+    return {
+      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      failed: c.failed ?? 0,
+    };
   }
 
   async ping(): Promise<boolean> {
@@ -119,7 +139,10 @@ export class BullQueue implements JobQueue {
     // Closing while the connection is still starting (a CLI command that enqueued nothing) cut
     // BullMQ's own start-up commands off, and their "Connection is closed" rejections went unhandled.
     // Bounded: with Redis away the connection never becomes ready, and shutdown must not wait for it.
-    await Promise.race([this.#queue.waitUntilReady().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await Promise.race([
+      this.#queue.waitUntilReady().catch(() => undefined),
+      new Promise((r) => setTimeout(r, 2000).unref()),
+    ]);
     // A queue on a shared connection leaves it open: src/deps.ts closes it last.
     await this.#queue.close();
   }

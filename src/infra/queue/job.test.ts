@@ -4,9 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { dropStorage, newStorage, servicesMode, testConfig, type StackStorage } from '../../../test/storage.ts';
+import { dropStorage, newStorage, type StackStorage, servicesMode, testConfig } from '../../../test/storage.ts';
 import { systemClock } from '../clock.ts';
-import { migrate, openDb, type DbHandle } from '../db/index.ts';
+import { type DbHandle, migrate, openDb } from '../db/index.ts';
 import { createLogger } from '../logger.ts';
 import { connectRedis, type RedisConnections } from '../redis.ts';
 import { BullQueue } from './bullmq.ts';

@@ -5,13 +5,21 @@
  * updates, so several processes on one PostgreSQL database never run a job twice at once.
  */
 import { hostname } from 'node:os';
-import type { Db } from '../db/index.ts';
-import { isUniqueViolation } from '../db/index.ts';
 import type { Clock } from '../clock.ts';
 import { newId } from '../crypto/index.ts';
+import type { Db } from '../db/index.ts';
+import { isUniqueViolation } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
 import { InvalidJobPayload } from './job.ts';
-import { retryDelayMs, type EnqueueOptions, type JobHandler, type JobKind, type JobPayload, type JobQueue, type QueueStats } from './types.ts';
+import {
+  type EnqueueOptions,
+  type JobHandler,
+  type JobKind,
+  type JobPayload,
+  type JobQueue,
+  type QueueStats,
+  retryDelayMs,
+} from './types.ts';
 
 export interface LocalQueueOptions {
   db: Db;
@@ -37,7 +45,11 @@ export class LocalQueue implements JobQueue {
     this.#o = options;
   }
 
-  async enqueue<Payload extends JobPayload>(job: JobKind<Payload>, payload: Payload, opts: EnqueueOptions = {}): Promise<void> {
+  async enqueue<Payload extends JobPayload>(
+    job: JobKind<Payload>,
+    payload: Payload,
+    opts: EnqueueOptions = {},
+  ): Promise<void> {
     const now = this.#o.clock.now();
     const id = opts.id ?? newId('qj');
     try {
@@ -63,7 +75,13 @@ export class LocalQueue implements JobQueue {
       if (!isUniqueViolation(err)) throw err;
       await this.#o.db
         .updateTable('queue_jobs')
-        .set({ status: 'waiting', run_at: now + (opts.delayMs ?? 0), attempts: 0, updated_at: now, payload: JSON.stringify(payload) })
+        .set({
+          status: 'waiting',
+          run_at: now + (opts.delayMs ?? 0),
+          attempts: 0,
+          updated_at: now,
+          payload: JSON.stringify(payload),
+        })
         .where('id', '=', id)
         .where('status', 'in', ['done', 'failed'])
         .execute();
@@ -110,7 +128,13 @@ export class LocalQueue implements JobQueue {
     }
   }
 
-  async #claim(): Promise<{ id: string; name: string; payload: string; attempts: number; max_attempts: number } | null> {
+  async #claim(): Promise<{
+    id: string;
+    name: string;
+    payload: string;
+    attempts: number;
+    max_attempts: number;
+  } | null> {
     const db = this.#o.db;
     for (let tries = 0; tries < 5; tries++) {
       const now = this.#o.clock.now();
@@ -130,7 +154,13 @@ export class LocalQueue implements JobQueue {
       for (const c of candidates) {
         const res = await db
           .updateTable('queue_jobs')
-          .set({ status: 'active', locked_until: now + this.#o.leaseMs, locked_by: this.#workerId, attempts: c.attempts + 1, updated_at: now })
+          .set({
+            status: 'active',
+            locked_until: now + this.#o.leaseMs,
+            locked_by: this.#workerId,
+            attempts: c.attempts + 1,
+            updated_at: now,
+          })
           .where('id', '=', c.id)
           .where('status', '=', c.status)
           .where('attempts', '=', c.attempts)
@@ -141,23 +171,36 @@ export class LocalQueue implements JobQueue {
     return null;
   }
 
-  async #run(job: { id: string; name: string; payload: string; attempts: number; max_attempts: number }): Promise<void> {
+  async #run(job: {
+    id: string;
+    name: string;
+    payload: string;
+    attempts: number;
+    max_attempts: number;
+  }): Promise<void> {
     const db = this.#o.db;
     const handler = this.#handlers[job.name];
     // Renew the lease while the handler runs, so a long check is not taken by another worker.
-    const renew = setInterval(() => {
-      void db
-        .updateTable('queue_jobs')
-        .set({ locked_until: this.#o.clock.now() + this.#o.leaseMs })
-        .where('id', '=', job.id)
-        .where('locked_by', '=', this.#workerId)
-        .execute()
-        .catch(() => undefined);
-    }, Math.max(250, Math.floor(this.#o.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        void db
+          .updateTable('queue_jobs')
+          .set({ locked_until: this.#o.clock.now() + this.#o.leaseMs })
+          .where('id', '=', job.id)
+          .where('locked_by', '=', this.#workerId)
+          .execute()
+          .catch(() => undefined);
+      },
+      Math.max(250, Math.floor(this.#o.leaseMs / 3)),
+    );
     renew.unref();
     try {
       if (!handler) throw new Error(`no handler for job ${job.name}`);
-      await handler(JSON.parse(job.payload) as unknown, { attempt: job.attempts, maxAttempts: job.max_attempts, jobId: job.id });
+      await handler(JSON.parse(job.payload) as unknown, {
+        attempt: job.attempts,
+        maxAttempts: job.max_attempts,
+        jobId: job.id,
+      });
       await db
         .updateTable('queue_jobs')
         .set({ status: 'done', locked_until: null, locked_by: null, updated_at: this.#o.clock.now() })
@@ -168,7 +211,10 @@ export class LocalQueue implements JobQueue {
       const now = this.#o.clock.now();
       const finalAttempt = job.attempts >= job.max_attempts || err instanceof InvalidJobPayload;
       const message = err instanceof Error ? err.message : String(err);
-      this.#o.logger.warn({ jobId: job.id, job: job.name, attempt: job.attempts, err: message }, finalAttempt ? 'job failed' : 'job attempt failed, will retry');
+      this.#o.logger.warn(
+        { jobId: job.id, job: job.name, attempt: job.attempts, err: message },
+        finalAttempt ? 'job failed' : 'job attempt failed, will retry',
+      );
       await db
         .updateTable('queue_jobs')
         .set({

@@ -4,9 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { dropStorage, newStorage, servicesMode, testConfig, type StackStorage } from '../../../test/storage.ts';
+import { dropStorage, newStorage, type StackStorage, servicesMode, testConfig } from '../../../test/storage.ts';
 import { systemClock } from '../clock.ts';
-import { migrate, openDb, type DbHandle } from '../db/index.ts';
+import { type DbHandle, migrate, openDb } from '../db/index.ts';
 import { createLogger } from '../logger.ts';
 import { connectRedis, type RedisConnections } from '../redis.ts';
 import { BullQueue } from './bullmq.ts';
@@ -17,7 +17,11 @@ const open: Array<{ queue: JobQueue; handle: DbHandle; storage: StackStorage; re
 
 async function makeQueue(backend: 'local' | 'bullmq', storage = newStorage(), leaseMs = 1000): Promise<JobQueue> {
   const config = testConfig({ DATA_DIR: storage.dataDir });
-  const handle = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: storage.dataDir, ...(servicesMode ? { pgSchema: storage.pgSchema } : {}) });
+  const handle = await openDb({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: storage.dataDir,
+    ...(servicesMode ? { pgSchema: storage.pgSchema } : {}),
+  });
   await migrate(handle.db);
   const logger = createLogger('silent');
   const redis = backend === 'bullmq' && config.REDIS_URL ? connectRedis(config.REDIS_URL) : null;
@@ -39,12 +43,18 @@ afterEach(async () => {
 });
 
 /** The backend contract is about names and stored payloads; typed jobs are tested in job.test.ts. */
-const kind = (name: string): JobKind<Record<string, string | number>> => ({ name, payload: z.record(z.string(), z.union([z.string(), z.number()])) });
+const kind = (name: string): JobKind<Record<string, string | number>> => ({
+  name,
+  payload: z.record(z.string(), z.union([z.string(), z.number()])),
+});
 const work = kind('work');
 
 function collector() {
   const seen: Array<{ payload: unknown; attempt: number }> = [];
-  return { seen, handler: async (payload: unknown, ctx: { attempt: number }) => void seen.push({ payload, attempt: ctx.attempt }) };
+  return {
+    seen,
+    handler: async (payload: unknown, ctx: { attempt: number }) => void seen.push({ payload, attempt: ctx.attempt }),
+  };
 }
 
 async function until(cond: () => boolean, timeoutMs = 8000): Promise<void> {
@@ -139,25 +149,33 @@ describe.each(backends)('JobQueue (%s)', (backend) => {
 
   // A CLI command builds the queue with everything else and closes it a few milliseconds later,
   // while the BullMQ connection may still be starting: closing must not leave a rejection behind.
-  it.skipIf(backend !== 'bullmq')('closes cleanly the moment it is made, while its connection is still starting', async () => {
-    const config = testConfig();
-    const rejections: unknown[] = [];
-    const onRejection = (err: unknown) => void rejections.push(err);
-    process.on('unhandledRejection', onRejection);
-    try {
-      for (let delayMs = 0; delayMs < 40; delayMs++) {
-        const redis = connectRedis(config.REDIS_URL!);
-        const q = new BullQueue({ redis, prefix: newStorage().redisPrefix, logger: createLogger('silent'), lockMs: 1000 });
-        await new Promise((r) => setTimeout(r, delayMs));
-        await q.close();
-        await redis.client.quit().catch(() => undefined);
+  it.skipIf(backend !== 'bullmq')(
+    'closes cleanly the moment it is made, while its connection is still starting',
+    async () => {
+      const config = testConfig();
+      const rejections: unknown[] = [];
+      const onRejection = (err: unknown) => void rejections.push(err);
+      process.on('unhandledRejection', onRejection);
+      try {
+        for (let delayMs = 0; delayMs < 40; delayMs++) {
+          const redis = connectRedis(config.REDIS_URL!);
+          const q = new BullQueue({
+            redis,
+            prefix: newStorage().redisPrefix,
+            logger: createLogger('silent'),
+            lockMs: 1000,
+          });
+          await new Promise((r) => setTimeout(r, delayMs));
+          await q.close();
+          await redis.client.quit().catch(() => undefined);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      } finally {
+        process.off('unhandledRejection', onRejection);
       }
-      await new Promise((r) => setTimeout(r, 200));
-    } finally {
-      process.off('unhandledRejection', onRejection);
-    }
-    expect(rejections.map((e) => String(e))).toEqual([]);
-  });
+      expect(rejections.map((e) => String(e))).toEqual([]);
+    },
+  );
 
   it.skipIf(backend === 'bullmq')('runs a job again when the worker that claimed it died (lease ran out)', async () => {
     const storage = newStorage();
@@ -167,7 +185,20 @@ describe.each(backends)('JobQueue (%s)', (backend) => {
     // The row a worker killed mid-job leaves behind: active, lease in the past.
     await handle.db
       .insertInto('queue_jobs')
-      .values({ id: 'orphan', name: 'work', payload: '{"id":"orphan"}', status: 'active', run_at: now - 5000, attempts: 1, max_attempts: 3, locked_until: now - 1, locked_by: 'dead-worker', last_error: null, created_at: now - 5000, updated_at: now - 5000 })
+      .values({
+        id: 'orphan',
+        name: 'work',
+        payload: '{"id":"orphan"}',
+        status: 'active',
+        run_at: now - 5000,
+        attempts: 1,
+        max_attempts: 3,
+        locked_until: now - 1,
+        locked_by: 'dead-worker',
+        last_error: null,
+        created_at: now - 5000,
+        updated_at: now - 5000,
+      })
       .execute();
     const c = collector();
     await q.start({ work: c.handler }, { concurrency: 1 });
@@ -182,7 +213,20 @@ describe.each(backends)('JobQueue (%s)', (backend) => {
     const now = Date.now();
     await handle.db
       .insertInto('queue_jobs')
-      .values({ id: 'held', name: 'work', payload: '{}', status: 'active', run_at: now, attempts: 1, max_attempts: 3, locked_until: now + 60_000, locked_by: 'live-worker', last_error: null, created_at: now, updated_at: now })
+      .values({
+        id: 'held',
+        name: 'work',
+        payload: '{}',
+        status: 'active',
+        run_at: now,
+        attempts: 1,
+        max_attempts: 3,
+        locked_until: now + 60_000,
+        locked_by: 'live-worker',
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+      })
       .execute();
     const c = collector();
     await q.start({ work: c.handler }, { concurrency: 1 });
@@ -196,8 +240,29 @@ describe('local queue housekeeping', () => {
     const q = (await makeQueue('local')) as LocalQueue;
     const handle = open.at(-1)!.handle;
     const now = Date.now();
-    const row = (id: string, status: string, age: number) => ({ id, name: 'w', payload: '{}', status, run_at: now - age, attempts: 1, max_attempts: 1, locked_until: null, locked_by: null, last_error: null, created_at: now - age, updated_at: now - age });
-    await handle.db.insertInto('queue_jobs').values([row('old-done', 'done', 2 * 86_400_000), row('new-done', 'done', 1000), row('old-failed', 'failed', 2 * 86_400_000), row('ancient-failed', 'failed', 8 * 86_400_000)]).execute();
+    const row = (id: string, status: string, age: number) => ({
+      id,
+      name: 'w',
+      payload: '{}',
+      status,
+      run_at: now - age,
+      attempts: 1,
+      max_attempts: 1,
+      locked_until: null,
+      locked_by: null,
+      last_error: null,
+      created_at: now - age,
+      updated_at: now - age,
+    });
+    await handle.db
+      .insertInto('queue_jobs')
+      .values([
+        row('old-done', 'done', 2 * 86_400_000),
+        row('new-done', 'done', 1000),
+        row('old-failed', 'failed', 2 * 86_400_000),
+        row('ancient-failed', 'failed', 8 * 86_400_000),
+      ])
+      .execute();
     expect(await q.prune()).toBe(2);
     const left = (await handle.db.selectFrom('queue_jobs').select('id').execute()).map((r) => r.id).sort();
     expect(left).toEqual(['new-done', 'old-failed']);

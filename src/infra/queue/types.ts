@@ -43,7 +43,11 @@ export interface QueueStats {
 
 export interface JobQueue {
   readonly kind: 'local' | 'bullmq';
-  enqueue<Payload extends JobPayload>(job: JobKind<Payload>, payload: NoInfer<Payload>, opts?: EnqueueOptions): Promise<void>;
+  enqueue<Payload extends JobPayload>(
+    job: JobKind<Payload>,
+    payload: NoInfer<Payload>,
+    opts?: EnqueueOptions,
+  ): Promise<void>;
   /** Starts processing; handlers (from jobHandlers()) are looked up by job name. */
   start(handlers: Record<string, JobHandler>, opts: { concurrency: number }): Promise<void>;
   /** Stops taking jobs and waits for running ones (at most timeoutMs). */

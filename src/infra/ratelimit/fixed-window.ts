@@ -44,7 +44,11 @@ export function createFixedWindow({ db, clock }: { db: Db; clock: Clock }) {
     /** The current state without counting (e.g. "is this login locked?"). */
     async peek(key: string, limit: number, windowMs: number): Promise<WindowState> {
       const now = clock.now();
-      const row = await db.selectFrom('rate_counters').select(['count', 'window_start']).where('key', '=', key).executeTakeFirst();
+      const row = await db
+        .selectFrom('rate_counters')
+        .select(['count', 'window_start'])
+        .where('key', '=', key)
+        .executeTakeFirst();
       if (!row || Number(row.window_start) <= now - windowMs) return state(0, now, limit, windowMs, now);
       // "allowed" here means one more event may happen.
       const s = state(Number(row.count), Number(row.window_start), limit, windowMs, now);
@@ -57,7 +61,10 @@ export function createFixedWindow({ db, clock }: { db: Db; clock: Clock }) {
 
     /** Housekeeping: forget windows that ended long ago. */
     async prune(olderThanMs: number): Promise<number> {
-      const r = await db.deleteFrom('rate_counters').where('window_start', '<', clock.now() - olderThanMs).executeTakeFirst();
+      const r = await db
+        .deleteFrom('rate_counters')
+        .where('window_start', '<', clock.now() - olderThanMs)
+        .executeTakeFirst();
       return Number(r.numDeletedRows);
     },
   };

@@ -17,8 +17,16 @@ describe.each(stores)('GCRA (%s)', (_name, make) => {
   it('lets a burst through, then one request per interval, with remaining and retry-after', async () => {
     const l = make();
     const t0 = 1_000_000;
-    const burst = [await l.hit('k', perSecondBurst3, t0), await l.hit('k', perSecondBurst3, t0), await l.hit('k', perSecondBurst3, t0)];
-    expect(burst.map((r) => [r.allowed, r.remaining])).toEqual([[true, 2], [true, 1], [true, 0]]);
+    const burst = [
+      await l.hit('k', perSecondBurst3, t0),
+      await l.hit('k', perSecondBurst3, t0),
+      await l.hit('k', perSecondBurst3, t0),
+    ];
+    expect(burst.map((r) => [r.allowed, r.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0],
+    ]);
     const denied = await l.hit('k', perSecondBurst3, t0 + 400);
     expect(denied).toMatchObject({ allowed: false, remaining: 0, retryAfterMs: 600 });
     expect((await l.hit('k', perSecondBurst3, t0 + 1000)).allowed).toBe(true);

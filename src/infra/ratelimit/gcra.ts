@@ -40,7 +40,11 @@ export interface RateLimiter {
 }
 
 /** The arithmetic both stores share: `tat` is the stored theoretical arrival time (or null). */
-export function gcraStep(tat: number | null, policy: GcraPolicy, now: number): { result: GcraResult; newTat: number | null } {
+export function gcraStep(
+  tat: number | null,
+  policy: GcraPolicy,
+  now: number,
+): { result: GcraResult; newTat: number | null } {
   const T = policy.intervalMs;
   const capacity = T * policy.burst;
   const base = tat === null || tat < now ? now : tat;
@@ -49,7 +53,15 @@ export function gcraStep(tat: number | null, policy: GcraPolicy, now: number): {
   if (now < allowAt) {
     return { result: { allowed: false, remaining: 0, resetMs: base - now, retryAfterMs: allowAt - now }, newTat: null };
   }
-  return { result: { allowed: true, remaining: Math.floor((capacity - (newTat - now)) / T), resetMs: newTat - now, retryAfterMs: 0 }, newTat };
+  return {
+    result: {
+      allowed: true,
+      remaining: Math.floor((capacity - (newTat - now)) / T),
+      resetMs: newTat - now,
+      retryAfterMs: 0,
+    },
+    newTat,
+  };
 }
 
 export function createMemoryRateLimiter(maxKeys = 100_000): RateLimiter {
@@ -107,7 +119,8 @@ function fromRedis(allowed: number, tatText: string, policy: GcraPolicy, now: nu
   const tat = Number(tatText);
   const T = policy.intervalMs;
   const capacity = T * policy.burst;
-  if (allowed === 1) return { allowed: true, remaining: Math.floor((capacity - (tat - now)) / T), resetMs: tat - now, retryAfterMs: 0 };
+  if (allowed === 1)
+    return { allowed: true, remaining: Math.floor((capacity - (tat - now)) / T), resetMs: tat - now, retryAfterMs: 0 };
   return { allowed: false, remaining: 0, resetMs: tat - now, retryAfterMs: tat + T - capacity - now };
 }
 
@@ -123,7 +136,16 @@ export function createRedisRateLimiter(redis: Redis, prefix: string): RateLimite
       return fromRedis(Number(allowed), String(tat), policy, now);
     },
     async hitBoth(first, second, now) {
-      const out = await run(2, `${prefix}:rl:${first.key}`, `${prefix}:rl:${second.key}`, now, first.policy.intervalMs, first.policy.burst, second.policy.intervalMs, second.policy.burst);
+      const out = await run(
+        2,
+        `${prefix}:rl:${first.key}`,
+        `${prefix}:rl:${second.key}`,
+        now,
+        first.policy.intervalMs,
+        first.policy.burst,
+        second.policy.intervalMs,
+        second.policy.burst,
+      );
       const a = fromRedis(Number(out[0]), String(out[1]), first.policy, now);
       return [a, out.length > 2 ? fromRedis(Number(out[2]), String(out[3]), second.policy, now) : null];
     },

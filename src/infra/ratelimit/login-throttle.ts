@@ -7,13 +7,26 @@ import type { FixedWindow } from './fixed-window.ts';
 
 export type ThrottleCheck = { ok: true } | { ok: false; retryAfterSeconds: number };
 
-export function createLoginThrottle({ window, scope, maxFailures, windowMs }: { window: FixedWindow; scope: string; maxFailures: number; windowMs: number }) {
+export function createLoginThrottle({
+  window,
+  scope,
+  maxFailures,
+  windowMs,
+}: {
+  window: FixedWindow;
+  scope: string;
+  maxFailures: number;
+  windowMs: number;
+}) {
   const accountKey = (email: string) => `login:${scope}:acct:${email.toLowerCase()}`;
   const ipKey = (ip: string) => `login:${scope}:ip:${ip}`;
   const ipLimit = maxFailures * 4;
   return {
     async check(email: string, ip: string): Promise<ThrottleCheck> {
-      const [a, b] = await Promise.all([window.peek(accountKey(email), maxFailures, windowMs), window.peek(ipKey(ip), ipLimit, windowMs)]);
+      const [a, b] = await Promise.all([
+        window.peek(accountKey(email), maxFailures, windowMs),
+        window.peek(ipKey(ip), ipLimit, windowMs),
+      ]);
       if (a.allowed && b.allowed) return { ok: true };
       return { ok: false, retryAfterSeconds: Math.max(a.allowed ? 0 : a.resetSeconds, b.allowed ? 0 : b.resetSeconds) };
     },

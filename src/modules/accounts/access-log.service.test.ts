@@ -21,9 +21,31 @@ describe('account API access log', () => {
     expect(gone).toBeUndefined();
 
     expect(() =>
-      log.record({ at: 1_764_547_200_000, request_id: 'req_hungup_0001', actor: 'widget', key_id: null, tenant_id: null, widget_id: null, account_id: null, method: 'GET', route: '/api/widgets/stream', status: 404, ip: gone as unknown as string, forwarded_for: null, latency_ms: 0, reason: 'unknown or revoked widget token' }),
+      log.record({
+        at: 1_764_547_200_000,
+        request_id: 'req_hungup_0001',
+        actor: 'widget',
+        key_id: null,
+        tenant_id: null,
+        widget_id: null,
+        account_id: null,
+        method: 'GET',
+        route: '/api/widgets/stream',
+        status: 404,
+        ip: gone as unknown as string,
+        forwarded_for: null,
+        latency_ms: 0,
+        reason: 'unknown or revoked widget token',
+      }),
     ).not.toThrow();
     const { items } = await log.query({ route: '/api/widgets/stream' });
-    expect(items).toEqual([expect.objectContaining({ request_id: 'req_hungup_0001', ip: '', status: 404, reason: 'unknown or revoked widget token' })]);
+    expect(items).toEqual([
+      expect.objectContaining({
+        request_id: 'req_hungup_0001',
+        ip: '',
+        status: 404,
+        reason: 'unknown or revoked widget token',
+      }),
+    ]);
   });
 });

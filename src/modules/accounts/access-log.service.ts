@@ -8,7 +8,7 @@
 import type { Clock } from '../../infra/clock.ts';
 import type { Db } from '../../infra/db/index.ts';
 import type { Logger } from '../../infra/logger.ts';
-import { createAccessLogRepository, type AccessEntry, type AccessLogFilter } from './access-log.repository.ts';
+import { type AccessEntry, type AccessLogFilter, createAccessLogRepository } from './access-log.repository.ts';
 
 export interface AccessLogView {
   id: number;
@@ -28,9 +28,22 @@ export interface AccessLogView {
 }
 
 /** Control characters out (log injection), length capped. */
-const clean = (s: string | null | undefined, max = 200) => (s === null || s === undefined ? null : s.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max));
+const clean = (s: string | null | undefined, max = 200) =>
+  s === null || s === undefined ? null : s.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max);
 
-export function createAccessLog({ db, clock, logger, flushMs = 250, maxBatch = 500 }: { db: Db; clock: Clock; logger: Logger; flushMs?: number; maxBatch?: number }) {
+export function createAccessLog({
+  db,
+  clock,
+  logger,
+  flushMs = 250,
+  maxBatch = 500,
+}: {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  flushMs?: number;
+  maxBatch?: number;
+}) {
   const repo = createAccessLogRepository(db);
   let buffer: AccessEntry[] = [];
   let timer: NodeJS.Timeout | null = null;
@@ -57,7 +70,14 @@ export function createAccessLog({ db, clock, logger, flushMs = 250, maxBatch = 5
   return {
     record(e: AccessEntry): void {
       // Fastify's request.ip is undefined once the client has hung up: recorded as ''.
-      buffer.push({ ...e, route: clean(e.route)!, forwarded_for: clean(e.forwarded_for), reason: clean(e.reason), ip: clean(e.ip, 64) ?? '', at: e.at ?? clock.now() });
+      buffer.push({
+        ...e,
+        route: clean(e.route)!,
+        forwarded_for: clean(e.forwarded_for),
+        reason: clean(e.reason),
+        ip: clean(e.ip, 64) ?? '',
+        at: e.at ?? clock.now(),
+      });
       if (buffer.length >= maxBatch) void flush();
       else if (!timer) {
         timer = setTimeout(() => void flush(), flushMs);

@@ -5,13 +5,13 @@
  * per-key rate limit (429 with Retry-After and RateLimit headers), and an access-log row.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Clock } from '../../infra/clock.ts';
-import type { Mt5AccountRow } from './account.table.ts';
-import type { GcraPolicy, GcraResult, RateLimiter } from '../../infra/ratelimit/gcra.ts';
-import { AppError } from '../../http/errors.ts';
 import { requireApiKey } from '../../http/api-key-auth.ts';
+import { AppError } from '../../http/errors.ts';
+import type { Clock } from '../../infra/clock.ts';
+import type { GcraPolicy, GcraResult, RateLimiter } from '../../infra/ratelimit/gcra.ts';
 import type { AccessLog } from './access-log.service.ts';
 import type { AccountService, KeyLimits } from './account.service.ts';
+import type { Mt5AccountRow } from './account.table.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -67,7 +67,12 @@ export class TtlCache<V> {
   }
 }
 
-export function createAccountAccess(d: { accounts: AccountService; limiter: RateLimiter; clock: Clock; accessLog: AccessLog }) {
+export function createAccountAccess(d: {
+  accounts: AccountService;
+  limiter: RateLimiter;
+  clock: Clock;
+  accessLog: AccessLog;
+}) {
   const limitsCache = new Map<string, { at: number; limits: KeyLimits }>();
   const accountCache = new TtlCache<Mt5AccountRow>(AUTH_CACHE_MS, () => d.clock.now());
 
@@ -89,16 +94,24 @@ export function createAccountAccess(d: { accounts: AccountService; limiter: Rate
 
   /** Set once per request, when both limits (or the one that stopped it) are known. */
   function headers(reply: FastifyReply, l: KeyLimits, key: GcraResult, account: GcraResult | null): void {
-    reply.header('ratelimit-policy', `"per-key";q=${l.per_minute};w=60, "per-account";q=1;w=${Number(l.account_interval_seconds.toFixed(3))}`);
+    reply.header(
+      'ratelimit-policy',
+      `"per-key";q=${l.per_minute};w=60, "per-account";q=1;w=${Number(l.account_interval_seconds.toFixed(3))}`,
+    );
     // RateLimit names the policy closest to its limit (draft-ietf-httpapi-ratelimit-headers).
     const perAccount = account !== null && account.remaining <= key.remaining;
     const r = perAccount ? account : key;
-    reply.header('ratelimit', `"${perAccount ? 'per-account' : 'per-key'}";r=${r.remaining};t=${Math.max(0, Math.ceil((r.allowed ? r.resetMs : r.retryAfterMs) / 1000))}`);
+    reply.header(
+      'ratelimit',
+      `"${perAccount ? 'per-account' : 'per-key'}";r=${r.remaining};t=${Math.max(0, Math.ceil((r.allowed ? r.resetMs : r.retryAfterMs) / 1000))}`,
+    );
   }
 
   function limited(r: GcraResult, which: string): AppError {
     const retry = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
-    return new AppError('rate_limited', `Rate limit of this ${which} reached; retry in ${retry} s`, { retryAfterSeconds: retry });
+    return new AppError('rate_limited', `Rate limit of this ${which} reached; retry in ${retry} s`, {
+      retryAfterSeconds: retry,
+    });
   }
 
   return {
@@ -117,7 +130,11 @@ export function createAccountAccess(d: { accounts: AccountService; limiter: Rate
       let keyRate: GcraResult;
       let accountRate: GcraResult | null;
       if (row) {
-        [keyRate, accountRate] = await d.limiter.hitBoth(keyHit, { key: `{${key.keyId}}:acct:${row.id}`, policy: accountPolicy(l) }, d.clock.now());
+        [keyRate, accountRate] = await d.limiter.hitBoth(
+          keyHit,
+          { key: `{${key.keyId}}:acct:${row.id}`, policy: accountPolicy(l) },
+          d.clock.now(),
+        );
       } else {
         keyRate = await d.limiter.hit(keyHit.key, keyHit.policy, d.clock.now());
         accountRate = null;

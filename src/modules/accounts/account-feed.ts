@@ -5,16 +5,26 @@
  * published to every process, whose SSE subscribers get it from there. When upstream fails the last
  * good data is kept and marked stale with its age; it is never served older than the cache TTL.
  */
+
+import { AppError } from '../../http/errors.ts';
 import type { Clock } from '../../infra/clock.ts';
-import type { Mt5AccountRow } from './account.table.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { FeedStore } from '../../infra/pubsub/feed-store.ts';
 import { isConnectorError, type Mt5Connector } from '../../mt5/connector.ts';
 import type { AccountHistory } from '../../mt5/history.ts';
 import type { FlatRules } from '../../rules/flat.ts';
-import { AppError } from '../../http/errors.ts';
-import { appendPoint, buildSummary, CHART_POINTS, deriveFromHistory, infoView, positionView, type AccountSnapshot, type HistoryDerived } from './account.ts';
 import type { AccountService } from './account.service.ts';
+import type { Mt5AccountRow } from './account.table.ts';
+import {
+  type AccountSnapshot,
+  appendPoint,
+  buildSummary,
+  CHART_POINTS,
+  deriveFromHistory,
+  type HistoryDerived,
+  infoView,
+  positionView,
+} from './account.ts';
 
 export type SnapshotListener = (next: AccountSnapshot, prev: AccountSnapshot | null) => void;
 
@@ -49,7 +59,10 @@ export function createAccountFeed(o: FeedOptions) {
   const watches = new Map<string, Watch>();
   const inflight = new Map<string, Promise<void>>();
   /** Deal history is heavier than info/positions: re-read every historyIntervalMs or when the positions change. */
-  const histories = new Map<string, { at: number; history: AccountHistory; derived: HistoryDerived; tickets: string }>();
+  const histories = new Map<
+    string,
+    { at: number; history: AccountHistory; derived: HistoryDerived; tickets: string }
+  >();
   let upstreamReads = 0;
 
   function accept(json: string): void {
@@ -63,13 +76,14 @@ export function createAccountFeed(o: FeedOptions) {
     failures.delete(parsed.account_id);
     latest.set(parsed.account_id, parsed);
     const w = watches.get(parsed.account_id);
-    if (w) for (const l of [...w.listeners]) {
-      try {
-        l(parsed, prev);
-      } catch (err) {
-        o.logger.warn({ err, account: parsed.account_id }, 'snapshot listener failed');
+    if (w)
+      for (const l of [...w.listeners]) {
+        try {
+          l(parsed, prev);
+        } catch (err) {
+          o.logger.warn({ err, account: parsed.account_id }, 'snapshot listener failed');
+        }
       }
-    }
   }
   o.store.onMessage((_id, json) => accept(json));
 
@@ -78,13 +92,24 @@ export function createAccountFeed(o: FeedOptions) {
     const signal = AbortSignal.timeout(o.timeoutMs);
     const now = o.clock.now();
     upstreamReads++;
-    const [info, positions] = await Promise.all([o.connectors.getAccountInfo(creds, { signal }), o.connectors.getPositions(creds, { signal })]);
-    const tickets = positions.map((p) => p.ticket).sort().join(',');
+    const [info, positions] = await Promise.all([
+      o.connectors.getAccountInfo(creds, { signal }),
+      o.connectors.getPositions(creds, { signal }),
+    ]);
+    const tickets = positions
+      .map((p) => p.ticket)
+      .sort()
+      .join(',');
     let h = histories.get(row.id);
     if (!h || now - h.at >= o.historyIntervalMs || h.tickets !== tickets) {
       const history = await o.connectors.fetchHistory(creds, { signal });
       const rules = row.rules ? (JSON.parse(row.rules) as FlatRules) : null;
-      h = { at: now, history, tickets, derived: deriveFromHistory(history, { rules, initialBalance: row.initial_balance, now }) };
+      h = {
+        at: now,
+        history,
+        tickets,
+        derived: deriveFromHistory(history, { rules, initialBalance: row.initial_balance, now }),
+      };
       histories.set(row.id, h);
     }
     const iv = infoView(info);
@@ -128,9 +153,15 @@ export function createAccountFeed(o: FeedOptions) {
       } catch (err) {
         const code = isConnectorError(err) ? err.code : 'unreachable';
         const message = isConnectorError(err) ? err.message : 'MT5 server did not respond';
-        if (!isConnectorError(err)) o.logger.warn({ err: (err as Error).message, account: row.id }, 'account read failed');
+        if (!isConnectorError(err))
+          o.logger.warn({ err: (err as Error).message, account: row.id }, 'account read failed');
         const failed = { code, message, at: now };
-        next = prev && !prev.error ? { ...prev, seq: prev.seq + 1, error: failed } : prev ? { ...prev, error: failed } : { account_id: row.id, failed };
+        next =
+          prev && !prev.error
+            ? { ...prev, seq: prev.seq + 1, error: failed }
+            : prev
+              ? { ...prev, error: failed }
+              : { account_id: row.id, failed };
       }
       const json = JSON.stringify(next);
       // The stored copy expires with the cache TTL counted from the last good read.
@@ -167,7 +198,10 @@ export function createAccountFeed(o: FeedOptions) {
       }
       if (s && usable(s)) return s;
       const failed = failures.get(row.id) ?? s?.error;
-      throw new AppError('unavailable', failed ? `Account data is unavailable: ${failed.message}` : 'Account data is unavailable right now');
+      throw new AppError(
+        'unavailable',
+        failed ? `Account data is unavailable: ${failed.message}` : 'Account data is unavailable right now',
+      );
     },
 
     /** The latest snapshot without reading upstream (null when none within the cache TTL). */
@@ -187,7 +221,9 @@ export function createAccountFeed(o: FeedOptions) {
         w = { listeners: new Set(), timer: null, row };
         watches.set(row.id, w);
         const tick = () => {
-          void refresh(w!.row).catch((err: Error) => o.logger.warn({ err: err.message, account: row.id }, 'poll failed'));
+          void refresh(w!.row).catch((err: Error) =>
+            o.logger.warn({ err: err.message, account: row.id }, 'poll failed'),
+          );
         };
         w.timer = setInterval(tick, o.intervalMs);
         w.timer.unref();
@@ -205,14 +241,33 @@ export function createAccountFeed(o: FeedOptions) {
     },
 
     /** Health of the feeds this process knows (admin panel). */
-    health(accountId: string): { state: 'live' | 'stale' | 'failing' | 'idle'; fetched_at: string | null; age_seconds: number | null; error: string | null; watchers: number } {
+    health(accountId: string): {
+      state: 'live' | 'stale' | 'failing' | 'idle';
+      fetched_at: string | null;
+      age_seconds: number | null;
+      error: string | null;
+      watchers: number;
+    } {
       const s = latest.get(accountId) ?? null;
       const f = failures.get(accountId) ?? null;
       const watchers = watches.get(accountId)?.listeners.size ?? 0;
-      if (!s) return { state: f ? 'failing' : 'idle', fetched_at: null, age_seconds: null, error: f?.message ?? null, watchers };
+      if (!s)
+        return {
+          state: f ? 'failing' : 'idle',
+          fetched_at: null,
+          age_seconds: null,
+          error: f?.message ?? null,
+          watchers,
+        };
       const age = o.clock.now() - s.fetched_at;
       const state = s.error ? 'stale' : age > o.intervalMs * 3 ? (watchers ? 'stale' : 'idle') : 'live';
-      return { state, fetched_at: new Date(s.fetched_at).toISOString(), age_seconds: Math.round(age / 1000), error: s.error?.message ?? null, watchers };
+      return {
+        state,
+        fetched_at: new Date(s.fetched_at).toISOString(),
+        age_seconds: Math.round(age / 1000),
+        error: s.error?.message ?? null,
+        watchers,
+      };
     },
 
     /** Forgets an account (removed from the registry). */

@@ -45,27 +45,53 @@ export function createAccountRepository(db: Db) {
         .execute();
     },
     async unlink(accountId: string, tenantId: string): Promise<boolean> {
-      const r = await db.deleteFrom('mt5_account_links').where('account_id', '=', accountId).where('tenant_id', '=', tenantId).executeTakeFirst();
+      const r = await db
+        .deleteFrom('mt5_account_links')
+        .where('account_id', '=', accountId)
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst();
       return Number(r.numDeletedRows) === 1;
     },
     linksOf(accountIds: string[]): Promise<Array<{ account_id: string; tenant_id: string }>> {
       if (accountIds.length === 0) return Promise.resolve([]);
-      return db.selectFrom('mt5_account_links').select(['account_id', 'tenant_id']).where('account_id', 'in', accountIds).execute();
+      return db
+        .selectFrom('mt5_account_links')
+        .select(['account_id', 'tenant_id'])
+        .where('account_id', 'in', accountIds)
+        .execute();
     },
     updateRules(id: string, rules: string | null, initialBalance: number | null): Promise<unknown> {
-      return db.updateTable('mt5_accounts').set({ rules, initial_balance: initialBalance }).where('id', '=', id).execute();
+      return db
+        .updateTable('mt5_accounts')
+        .set({ rules, initial_balance: initialBalance })
+        .where('id', '=', id)
+        .execute();
     },
     limitsOf(tenantId: string): Promise<KeyLimitsRow | undefined> {
-      return db.selectFrom('api_key_limits').select(['tenant_id', 'per_minute', 'account_interval_ms', 'account_burst']).where('tenant_id', '=', tenantId).executeTakeFirst();
+      return db
+        .selectFrom('api_key_limits')
+        .select(['tenant_id', 'per_minute', 'account_interval_ms', 'account_burst'])
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst();
     },
     allLimits(): Promise<KeyLimitsRow[]> {
-      return db.selectFrom('api_key_limits').select(['tenant_id', 'per_minute', 'account_interval_ms', 'account_burst']).execute();
+      return db
+        .selectFrom('api_key_limits')
+        .select(['tenant_id', 'per_minute', 'account_interval_ms', 'account_burst'])
+        .execute();
     },
     async setLimits(row: KeyLimitsRow, at: number): Promise<void> {
       await db
         .insertInto('api_key_limits')
         .values({ ...row, updated_at: at })
-        .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ per_minute: row.per_minute, account_interval_ms: row.account_interval_ms, account_burst: row.account_burst, updated_at: at }))
+        .onConflict((oc) =>
+          oc.column('tenant_id').doUpdateSet({
+            per_minute: row.per_minute,
+            account_interval_ms: row.account_interval_ms,
+            account_burst: row.account_burst,
+            updated_at: at,
+          }),
+        )
         .execute();
     },
   };

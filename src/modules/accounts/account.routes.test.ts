@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type TestStack } from '../../../test/harness.ts';
 import { createLiveConnector, liveRouter } from '../../../test/factories/live-connector.ts';
+import { startStack, type TestStack } from '../../../test/harness.ts';
 import { FakeClock } from '../../infra/clock.ts';
 import { createLogger } from '../../infra/logger.ts';
 
@@ -17,17 +17,35 @@ let acc2: string;
 let accB: string;
 
 beforeAll(async () => {
-  stack = await startStack({ clock, connectors: liveRouter(upstream), logger, workers: false, env: { LOG_LEVEL: 'trace' } });
+  stack = await startStack({
+    clock,
+    connectors: liveRouter(upstream),
+    logger,
+    workers: false,
+    env: { LOG_LEVEL: 'trace' },
+  });
   keyA = await stack.createKey('Firm A');
   keyB = await stack.createKey('Firm B');
   const accounts = stack.deps.accounts;
-  acc1 = (await accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', name: 'Trader One', key_id: keyA.id })).id;
-  acc2 = (await accounts.add({ login: '1002', server: 'Brymix-Demo', password: 'demo', key_id: keyA.id, initial_balance: 100_000, rules: { max_drawdown_percent: 10, max_daily_loss_percent: 5 } })).id;
+  acc1 = (
+    await accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', name: 'Trader One', key_id: keyA.id })
+  ).id;
+  acc2 = (
+    await accounts.add({
+      login: '1002',
+      server: 'Brymix-Demo',
+      password: 'demo',
+      key_id: keyA.id,
+      initial_balance: 100_000,
+      rules: { max_drawdown_percent: 10, max_daily_loss_percent: 5 },
+    })
+  ).id;
   accB = (await accounts.add({ login: '1003', server: 'Brymix-Demo', password: 'demo', key_id: keyB.id })).id;
 });
 afterAll(() => stack.close());
 
-const get = (url: string, key: string, extra: Record<string, unknown> = {}) => stack.app.inject({ url, headers: { 'x-api-key': key }, ...extra });
+const get = (url: string, key: string, extra: Record<string, unknown> = {}) =>
+  stack.app.inject({ url, headers: { 'x-api-key': key }, ...extra });
 /** Lets a new polling interval and rate-limit window begin. */
 const nextInterval = () => clock.advance(5_001);
 
@@ -36,8 +54,28 @@ describe('account API', () => {
     const res = await get(`/api/account/${acc1}/info`, keyA.key);
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(Object.keys(body)).toEqual(expect.arrayContaining(['balance', 'equity', 'margin', 'free_margin', 'margin_level', 'currency', 'leverage', 'as_of', 'stale', 'age_seconds']));
-    expect(body).toMatchObject({ account_id: acc1, login: '1001', currency: 'USD', leverage: 100, balance: 110_452.4, stale: false });
+    expect(Object.keys(body)).toEqual(
+      expect.arrayContaining([
+        'balance',
+        'equity',
+        'margin',
+        'free_margin',
+        'margin_level',
+        'currency',
+        'leverage',
+        'as_of',
+        'stale',
+        'age_seconds',
+      ]),
+    );
+    expect(body).toMatchObject({
+      account_id: acc1,
+      login: '1001',
+      currency: 'USD',
+      leverage: 100,
+      balance: 110_452.4,
+      stale: false,
+    });
     nextInterval();
     const byLogin = await get('/api/account/1001/info', keyA.key);
     expect(byLogin.statusCode).toBe(200);
@@ -49,7 +87,19 @@ describe('account API', () => {
     const res = await get(`/api/account/${acc1}/positions`, keyA.key);
     expect(res.statusCode).toBe(200);
     const p = res.json().positions[0];
-    expect(Object.keys(p).sort()).toEqual(['current_price', 'open_price', 'open_time', 'profit', 'sl', 'swap', 'symbol', 'ticket', 'tp', 'type', 'volume']);
+    expect(Object.keys(p).sort()).toEqual([
+      'current_price',
+      'open_price',
+      'open_time',
+      'profit',
+      'sl',
+      'swap',
+      'symbol',
+      'ticket',
+      'tp',
+      'type',
+      'volume',
+    ]);
     expect(res.json().count).toBe(res.json().positions.length);
   });
 
@@ -59,8 +109,19 @@ describe('account API', () => {
     expect(res.statusCode).toBe(200);
     const s = res.json();
     expect(s).toMatchObject({ account_id: acc2, open_positions: 1, currency: 'USD' });
-    for (const k of ['balance', 'equity', 'floating_pnl', 'today_pnl', 'gain', 'drawdown', 'current_drawdown']) expect(typeof s[k]).toBe('number');
-    for (const k of ['absoluteGain', 'equityPercent', 'profitFactor', 'expectancy', 'wonTradesPercent', 'maxDrawdown', 'trades', 'highestBalance']) expect(s.statistics).toHaveProperty(k);
+    for (const k of ['balance', 'equity', 'floating_pnl', 'today_pnl', 'gain', 'drawdown', 'current_drawdown'])
+      expect(typeof s[k]).toBe('number');
+    for (const k of [
+      'absoluteGain',
+      'equityPercent',
+      'profitFactor',
+      'expectancy',
+      'wonTradesPercent',
+      'maxDrawdown',
+      'trades',
+      'highestBalance',
+    ])
+      expect(s.statistics).toHaveProperty(k);
     expect(s.floating_pnl).toBeCloseTo(s.equity - s.balance, 2);
     expect(s.challenge).toMatchObject({ max_loss_floor: 90_000, initial_balance: 100_000 });
     expect(s.challenge.daily_loss_floor).toBeCloseTo(s.balance - 5_000, 2);
@@ -116,7 +177,10 @@ describe('account API', () => {
 
   it('has no route that writes: POST, PUT and DELETE on account routes are not found', async () => {
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH'] as const) {
-      expect((await stack.app.inject({ method, url: `/api/account/${acc1}/info`, headers: { 'x-api-key': keyA.key } })).statusCode).toBe(404);
+      expect(
+        (await stack.app.inject({ method, url: `/api/account/${acc1}/info`, headers: { 'x-api-key': keyA.key } }))
+          .statusCode,
+      ).toBe(404);
     }
   });
 });
@@ -130,7 +194,11 @@ describe('one upstream read per account per interval', () => {
     await stack.deps.accounts.setLimits(keyA.id, { account_burst: 100 });
     stack.deps.accountAccess.invalidateLimits();
     const before = upstream.reads.info;
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => get(`/api/account/${i % 2 ? acc1 : '1001'}/${['info', 'positions', 'summary'][i % 3]}`, keys[i % 3]!.key)));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        get(`/api/account/${i % 2 ? acc1 : '1001'}/${['info', 'positions', 'summary'][i % 3]}`, keys[i % 3]!.key),
+      ),
+    );
     expect(answers.every((r) => r.statusCode === 200)).toBe(true);
     expect(upstream.reads.info - before).toBe(1);
     expect(new Set(answers.map((r) => r.json().fetched_at)).size).toBe(1);
@@ -180,7 +248,7 @@ describe('rate limits', () => {
     expect(codes).toEqual([200, 200, 200, 429]);
     expect(last!.headers['retry-after']).toBe('5');
     expect(last!.headers['ratelimit-policy']).toBe('"per-key";q=100;w=60, "per-account";q=1;w=5');
-    expect(last!.headers['ratelimit']).toMatch(/^"per-account";r=0;t=5$/);
+    expect(last!.headers.ratelimit).toMatch(/^"per-account";r=0;t=5$/);
     expect(last!.json().code).toBe('rate_limited');
     // The same account by its login shares the bucket; another account of the key does not.
     expect((await get('/api/account/1001/info', k.key)).statusCode).toBe(429);
@@ -200,7 +268,7 @@ describe('rate limits', () => {
     expect(codes.filter((c) => c === 200)).toHaveLength(100);
     expect(codes.slice(100).every((c) => c === 429)).toBe(true);
     const blocked = await get(`/api/account/${acc1}/info`, flood.key);
-    expect(blocked.headers['ratelimit']).toMatch(/^"per-key";r=0;t=\d+$/);
+    expect(blocked.headers.ratelimit).toMatch(/^"per-key";r=0;t=\d+$/);
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect((await get(`/api/account/${acc1}/info`, calm.key)).statusCode).toBe(200);
   });
@@ -218,9 +286,15 @@ describe('rate limits', () => {
 describe('IP allowlist', () => {
   it('answers 403 outside the allowlist and serves inside it; a spoofed X-Forwarded-For changes nothing', async () => {
     nextInterval();
-    const created = await stack.deps.keys.create('Allowlisted Firm', { allowedCidrs: ['203.0.113.0/24', '2001:db8::/32'] });
+    const created = await stack.deps.keys.create('Allowlisted Firm', {
+      allowedCidrs: ['203.0.113.0/24', '2001:db8::/32'],
+    });
     await stack.deps.accounts.link(acc1, created.id);
-    const from = (ip: string, xff?: string) => get(`/api/account/${acc1}/info`, created.key, { remoteAddress: ip, ...(xff ? { headers: { 'x-api-key': created.key, 'x-forwarded-for': xff } } : {}) });
+    const from = (ip: string, xff?: string) =>
+      get(`/api/account/${acc1}/info`, created.key, {
+        remoteAddress: ip,
+        ...(xff ? { headers: { 'x-api-key': created.key, 'x-forwarded-for': xff } } : {}),
+      });
     expect((await from('203.0.113.7')).statusCode).toBe(200);
     clock.advance(5_000);
     expect((await from('::ffff:203.0.113.8')).statusCode).toBe(200);
@@ -242,7 +316,14 @@ describe('access log', () => {
     const { items } = await stack.deps.accessLog.query({ key_id: k.id });
     expect(items.map((i) => i.status).sort()).toEqual([200, 404]);
     const ok = items.find((i) => i.status === 200)!;
-    expect(ok).toMatchObject({ key_id: k.id, account_id: acc1, route: '/api/account/:account_id/info', method: 'GET', ip: '192.0.2.10', actor: 'api_key' });
+    expect(ok).toMatchObject({
+      key_id: k.id,
+      account_id: acc1,
+      route: '/api/account/:account_id/info',
+      method: 'GET',
+      ip: '192.0.2.10',
+      actor: 'api_key',
+    });
     expect(ok.latency_ms).toBeGreaterThanOrEqual(0);
     const secret = k.key.split('_')[2]!;
     const rows = await stack.deps.dbHandle.db.selectFrom('api_access_log').selectAll().execute();
@@ -253,7 +334,12 @@ describe('access log', () => {
   });
 
   it('never stores or logs the investor password in plain text', async () => {
-    await stack.deps.accounts.add({ login: '5550123', server: 'Brymix-Demo', password: 'Inv3stor-Canary-Pw', key_id: keyA.id });
+    await stack.deps.accounts.add({
+      login: '5550123',
+      server: 'Brymix-Demo',
+      password: 'Inv3stor-Canary-Pw',
+      key_id: keyA.id,
+    });
     const rows = await stack.deps.dbHandle.db.selectFrom('mt5_accounts').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain('Inv3stor-Canary-Pw');
     nextInterval();

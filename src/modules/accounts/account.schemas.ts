@@ -6,7 +6,9 @@ export const accountParams = z.object({
 });
 
 const freshness = {
-  stale: z.boolean().describe('true while the latest upstream read failed (the data is the last good one) or is overdue'),
+  stale: z
+    .boolean()
+    .describe('true while the latest upstream read failed (the data is the last good one) or is overdue'),
   age_seconds: z.number().describe('Seconds since Brymix last read the account upstream'),
   fetched_at: z.string().describe('When Brymix last read the account upstream (UTC)'),
 };
@@ -61,7 +63,9 @@ export const summaryResponse = z.object({
   current_drawdown: z.number().describe('Equity below its high-water mark now, %'),
   currency: z.string(),
   as_of: z.string(),
-  statistics: z.record(z.string(), z.unknown()).describe('MetaStats / Myfxbook names: absoluteGain, equityPercent, profitFactor, expectancy, wonTradesPercent, …'),
+  statistics: z
+    .record(z.string(), z.unknown())
+    .describe('MetaStats / Myfxbook names: absoluteGain, equityPercent, profitFactor, expectancy, wonTradesPercent, …'),
   challenge: z
     .object({
       max_loss_floor: z.number().nullable(),

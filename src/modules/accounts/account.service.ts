@@ -4,18 +4,18 @@
  * linked accounts. Also the per-key limits of the account API. Staff actions go to the audit log.
  */
 import { z } from 'zod';
+import { AppError } from '../../http/errors.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { newId, type Sealer } from '../../infra/crypto/index.ts';
-import { isUniqueViolation, type Db } from '../../infra/db/index.ts';
-import type { Mt5AccountRow } from './account.table.ts';
-import { AppError } from '../../http/errors.ts';
+import { type Db, isUniqueViolation } from '../../infra/db/index.ts';
 import type { Mt5Credentials } from '../../mt5/connector.ts';
 import { mt5LoginSchema, mt5ServerSchema } from '../../mt5/identifiers.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
-import { flatRulesSchema, type FlatRules } from '../../rules/flat.ts';
+import { type FlatRules, flatRulesSchema } from '../../rules/flat.ts';
 import type { ApiKeyService } from '../api-keys/api-key.service.ts';
 import type { Actor, AuditEntry, RequestMeta } from '../audit/audit.ts';
 import { createAccountRepository, type KeyLimitsRow } from './account.repository.ts';
+import type { Mt5AccountRow } from './account.table.ts';
 
 export interface AccountView {
   id: string;
@@ -60,9 +60,23 @@ interface Audit {
   tryRecord(entry: AuditEntry): Promise<void>;
 }
 
-export function createAccountService(d: { db: Db; clock: Clock; sealer: Sealer; keys: ApiKeyService; connectors: ConnectorRouter; audit?: Audit; defaults: KeyLimits }) {
+export function createAccountService(d: {
+  db: Db;
+  clock: Clock;
+  sealer: Sealer;
+  keys: ApiKeyService;
+  connectors: ConnectorRouter;
+  audit?: Audit;
+  defaults: KeyLimits;
+}) {
   const repo = createAccountRepository(d.db);
-  const audit = async (actor: Actor | undefined, request: RequestMeta | undefined, action: string, targetId: string, meta: Record<string, unknown> = {}) =>
+  const audit = async (
+    actor: Actor | undefined,
+    request: RequestMeta | undefined,
+    action: string,
+    targetId: string,
+    meta: Record<string, unknown> = {},
+  ) =>
     d.audit?.tryRecord({
       actorType: actor?.type ?? 'system',
       actorId: actor?.id ?? 'cli',
@@ -99,7 +113,9 @@ export function createAccountService(d: { db: Db; clock: Clock; sealer: Sealer; 
         initial_balance: r.initial_balance,
         rules: r.rules ? (JSON.parse(r.rules) as FlatRules) : null,
         created_at: new Date(Number(r.created_at)).toISOString(),
-        key_ids: keys.filter((k) => tenants.has(k.tenant_id) && (k.status === 'active' || k.status === 'expiring')).map((k) => k.id),
+        key_ids: keys
+          .filter((k) => tenants.has(k.tenant_id) && (k.status === 'active' || k.status === 'expiring'))
+          .map((k) => k.id),
       };
     });
   }
@@ -114,7 +130,11 @@ export function createAccountService(d: { db: Db; clock: Clock; sealer: Sealer; 
       const input = parsed.data;
       // serves(), not servers(): the list leaves out the servers file's "*" fallback.
       if (!d.connectors.serves(input.server)) {
-        throw new AppError('validation_failed', `server: no connector serves "${input.server.slice(0, 100)}" (known: ${d.connectors.servers().join(', ')})`, { errors: [{ field: 'server', message: 'is not a known MT5 server' }] });
+        throw new AppError(
+          'validation_failed',
+          `server: no connector serves "${input.server.slice(0, 100)}" (known: ${d.connectors.servers().join(', ')})`,
+          { errors: [{ field: 'server', message: 'is not a known MT5 server' }] },
+        );
       }
       const key = input.key_id ? await keyById(input.key_id) : null;
       const id = newId('acc', 16);
@@ -131,11 +151,16 @@ export function createAccountService(d: { db: Db; clock: Clock; sealer: Sealer; 
           created_at: now,
         });
       } catch (err) {
-        if (isUniqueViolation(err)) throw new AppError('conflict', `Account ${input.login} on ${input.server} is already registered`);
+        if (isUniqueViolation(err))
+          throw new AppError('conflict', `Account ${input.login} on ${input.server} is already registered`);
         throw err;
       }
       if (key) await repo.link(id, key.tenant_id, now);
-      await audit(actor, request, 'account.created', id, { login: input.login, server: input.server, key_id: key?.id ?? null });
+      await audit(actor, request, 'account.created', id, {
+        login: input.login,
+        server: input.server,
+        key_id: key?.id ?? null,
+      });
       return (await views([(await repo.findById(id))!]))[0]!;
     },
 
@@ -169,7 +194,13 @@ export function createAccountService(d: { db: Db; clock: Clock; sealer: Sealer; 
       await audit(actor, request, 'account.removed', id);
     },
 
-    async setRules(id: string, rules: FlatRules | null, initialBalance: number | null, actor?: Actor, request?: RequestMeta): Promise<AccountView> {
+    async setRules(
+      id: string,
+      rules: FlatRules | null,
+      initialBalance: number | null,
+      actor?: Actor,
+      request?: RequestMeta,
+    ): Promise<AccountView> {
       const row = await requireAccount(id);
       if (rules) flatRulesSchema.parse(rules);
       await repo.updateRules(id, rules ? JSON.stringify(rules) : null, initialBalance);
@@ -187,14 +218,19 @@ export function createAccountService(d: { db: Db; clock: Clock; sealer: Sealer; 
     findById: (id: string) => repo.findById(id),
 
     credentials(row: Mt5AccountRow): Mt5Credentials {
-      return { login: row.login, server: row.server, password: d.sealer.open(row.password_enc, `mt5_account:${row.id}`) };
+      return {
+        login: row.login,
+        server: row.server,
+        password: d.sealer.open(row.password_enc, `mt5_account:${row.id}`),
+      };
     },
 
     async limitsOf(tenantId: string): Promise<KeyLimits> {
       const r = await repo.limitsOf(tenantId);
       return {
         per_minute: r?.per_minute ?? d.defaults.per_minute,
-        account_interval_seconds: r?.account_interval_ms != null ? r.account_interval_ms / 1000 : d.defaults.account_interval_seconds,
+        account_interval_seconds:
+          r?.account_interval_ms != null ? r.account_interval_ms / 1000 : d.defaults.account_interval_seconds,
         account_burst: r?.account_burst ?? d.defaults.account_burst,
       };
     },
@@ -206,11 +242,23 @@ export function createAccountService(d: { db: Db; clock: Clock; sealer: Sealer; 
       const row: KeyLimitsRow = {
         tenant_id: key.tenant_id,
         per_minute: input.per_minute !== undefined ? input.per_minute : (current?.per_minute ?? null),
-        account_interval_ms: input.account_interval_seconds !== undefined ? (input.account_interval_seconds === null ? null : Math.round(input.account_interval_seconds * 1000)) : (current?.account_interval_ms ?? null),
+        account_interval_ms:
+          input.account_interval_seconds !== undefined
+            ? input.account_interval_seconds === null
+              ? null
+              : Math.round(input.account_interval_seconds * 1000)
+            : (current?.account_interval_ms ?? null),
         account_burst: input.account_burst !== undefined ? input.account_burst : (current?.account_burst ?? null),
       };
       await repo.setLimits(row, d.clock.now());
-      await d.audit?.tryRecord({ actorType: actor?.type ?? 'system', actorId: actor?.id ?? 'cli', action: 'api_key.limits_set', targetType: 'api_key', targetId: key.id, meta: input });
+      await d.audit?.tryRecord({
+        actorType: actor?.type ?? 'system',
+        actorId: actor?.id ?? 'cli',
+        action: 'api_key.limits_set',
+        targetType: 'api_key',
+        targetId: key.id,
+        meta: input,
+      });
       return this.limitsOf(key.tenant_id);
     },
   };

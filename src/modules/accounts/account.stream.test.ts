@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type TestStack } from '../../../test/harness.ts';
 import { createLiveConnector, liveRouter } from '../../../test/factories/live-connector.ts';
 import { openSse } from '../../../test/factories/sse.ts';
+import { startStack, type TestStack } from '../../../test/harness.ts';
 
 const upstream = createLiveConnector();
 let stack: TestStack;
@@ -9,14 +9,20 @@ let key: { id: string; key: string };
 let acc: string;
 
 beforeAll(async () => {
-  stack = await startStack({ listen: true, workers: false, connectors: liveRouter(upstream), env: { ACCOUNT_POLL_INTERVAL_MS: '250', SSE_HEARTBEAT_MS: '1000' } });
+  stack = await startStack({
+    listen: true,
+    workers: false,
+    connectors: liveRouter(upstream),
+    env: { ACCOUNT_POLL_INTERVAL_MS: '250', SSE_HEARTBEAT_MS: '1000' },
+  });
   key = await stack.createKey('Streaming Firm');
   acc = (await stack.deps.accounts.add({ login: '1004', server: 'Brymix-Demo', password: 'demo', key_id: key.id })).id;
   await stack.deps.accounts.setLimits(key.id, { account_burst: 1000, per_minute: 10_000 });
 });
 afterAll(() => stack.close());
 
-const stream = (headers: Record<string, string> = {}) => openSse(`${stack.url}/api/account/${acc}/stream`, { 'x-api-key': key.key, ...headers });
+const stream = (headers: Record<string, string> = {}) =>
+  openSse(`${stack.url}/api/account/${acc}/stream`, { 'x-api-key': key.key, ...headers });
 
 describe('account stream (SSE)', () => {
   it('sends a full snapshot with an event id on connect, then updates with what changed', async () => {
@@ -65,7 +71,9 @@ describe('account stream (SSE)', () => {
       // intervals elapsed (+1 for the one in flight), and the polling goes on.
       const before = upstream.reads.info;
       const t0 = Date.now();
-      await expect.poll(() => upstream.reads.info - before, { timeout: 10_000, interval: 50 }).toBeGreaterThanOrEqual(3);
+      await expect
+        .poll(() => upstream.reads.info - before, { timeout: 10_000, interval: 50 })
+        .toBeGreaterThanOrEqual(3);
       await new Promise((r) => setTimeout(r, 500));
       const polls = upstream.reads.info - before;
       expect(polls).toBeLessThanOrEqual(Math.floor((Date.now() - t0) / 250) + 1);
@@ -73,7 +81,9 @@ describe('account stream (SSE)', () => {
       const stale = await streams[0]!.waitFor((e) => e.event === 'update' && e.data.stale === true);
       expect(stale.data.error).toEqual({ code: 'unreachable', message: 'MT5 server did not respond' });
       upstream.failing = false;
-      await streams[0]!.waitFor((e, all) => e.event === 'update' && e.data.stale === false && all.indexOf(e) > all.indexOf(stale));
+      await streams[0]!.waitFor(
+        (e, all) => e.event === 'update' && e.data.stale === false && all.indexOf(e) > all.indexOf(stale),
+      );
       expect(streams[5]!.comments).toBeGreaterThanOrEqual(0);
     } finally {
       upstream.failing = false;

@@ -5,8 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +33,13 @@ let accountId: string;
 function get(path: string, headers: Record<string, string>, tls: boolean): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = (tls ? httpsRequest : httpRequest)(
-      { host: '127.0.0.1', port, path, headers, ...(tls ? { ca: readFileSync(certFile), servername: 'localhost' } : {}) },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        headers,
+        ...(tls ? { ca: readFileSync(certFile), servername: 'localhost' } : {}),
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -49,13 +55,37 @@ function get(path: string, headers: Record<string, string>, tls: boolean): Promi
 
 describe.skipIf(!hasOpenssl())('HTTPS with TLS_CERT_FILE / TLS_KEY_FILE', () => {
   beforeAll(async () => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
+      { stdio: 'ignore' },
+    );
     stack = await startStack({ workers: false, env: { TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile } });
     await stack.app.listen({ host: '127.0.0.1', port: 0 });
     port = (stack.app.server.address() as AddressInfo).port;
     const key = await stack.deps.keys.create('TLS Firm');
     apiKey = key.key;
-    accountId = (await stack.deps.accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', key_id: key.id })).id;
+    accountId = (
+      await stack.deps.accounts.add({ login: '1001', server: 'Brymix-Demo', password: 'demo', key_id: key.id })
+    ).id;
   });
   afterAll(async () => {
     await stack?.close();

@@ -5,12 +5,12 @@
  * (reference/ecosystem.md §1.1, §1.4).
  */
 import type { AccountHistory, AccountInfo, OpenPosition } from '../../mt5/history.ts';
-import { decodeHistory, DEFAULT_DAY_BASIS, evaluateDecoded } from '../../rules/index.ts';
 import { dayClock } from '../../rules/days.ts';
-import { flatRulesToSpecs, resolveFlatRules, type FlatRules } from '../../rules/flat.ts';
+import { type FlatRules, flatRulesToSpecs, resolveFlatRules } from '../../rules/flat.ts';
+import { DEFAULT_DAY_BASIS, decodeHistory, evaluateDecoded } from '../../rules/index.ts';
 import { pct2 } from '../../rules/money.ts';
+import { type Statistics, statistics } from '../../rules/statistics.ts';
 import { timelineOf } from '../../rules/timeline-pass.ts';
-import { statistics, type Statistics } from '../../rules/statistics.ts';
 
 export interface InfoView {
   balance: number;
@@ -24,7 +24,10 @@ export interface InfoView {
 }
 
 /** The API always answers `sl`/`tp`, null when the position has none (the history may omit them). */
-export type PositionView = Pick<OpenPosition, 'ticket' | 'symbol' | 'type' | 'volume' | 'open_price' | 'current_price' | 'swap' | 'profit' | 'open_time'> & { sl: number | null; tp: number | null };
+export type PositionView = Pick<
+  OpenPosition,
+  'ticket' | 'symbol' | 'type' | 'volume' | 'open_price' | 'current_price' | 'swap' | 'profit' | 'open_time'
+> & { sl: number | null; tp: number | null };
 
 export interface ChallengeView {
   /** Equity may not fall below these (the loss floors drawn on the equity chart). */
@@ -101,7 +104,19 @@ export function infoView(i: AccountInfo): InfoView {
 }
 
 export function positionView(p: OpenPosition): PositionView {
-  return { ticket: p.ticket, symbol: p.symbol, type: p.type, volume: p.volume, open_price: p.open_price, current_price: p.current_price, sl: p.sl ?? null, tp: p.tp ?? null, swap: p.swap, profit: p.profit, open_time: p.open_time };
+  return {
+    ticket: p.ticket,
+    symbol: p.symbol,
+    type: p.type,
+    volume: p.volume,
+    open_price: p.open_price,
+    current_price: p.current_price,
+    sl: p.sl ?? null,
+    tp: p.tp ?? null,
+    swap: p.swap,
+    profit: p.profit,
+    open_time: p.open_time,
+  };
 }
 
 const ADJUSTMENTS = new Set(['balance', 'credit', 'charge', 'correction', 'bonus']);
@@ -139,19 +154,26 @@ export function downsample(points: EquityPoint[], max: number): EquityPoint[] {
 /** Appends a point keeping times strictly increasing (the chart library requires it). */
 export function appendPoint(series: EquityPoint[], p: EquityPoint, max: number): EquityPoint[] {
   const last = series.at(-1);
-  const next = last && last.time >= p.time ? [...series.slice(0, -1), { time: last.time, value: p.value }] : [...series, p];
+  const next =
+    last && last.time >= p.time ? [...series.slice(0, -1), { time: last.time, value: p.value }] : [...series, p];
   return next.length > max ? next.slice(next.length - max) : next;
 }
 
 export const CHART_POINTS = 400;
 
-export function deriveFromHistory(history: AccountHistory, opts: { rules: FlatRules | null; initialBalance: number | null; now: number }): HistoryDerived {
+export function deriveFromHistory(
+  history: AccountHistory,
+  opts: { rules: FlatRules | null; initialBalance: number | null; now: number },
+): HistoryDerived {
   // Decoded once for the statistics and the challenge evaluation.
   const decoded = decodeHistory(history);
   const tl = timelineOf(decoded, opts.initialBalance ?? undefined);
   const resolved = opts.rules ? resolveFlatRules(opts.rules) : null;
   // The firm's day (its daily-loss reset) splits every day figure, as the check does.
-  const day = { tz: resolved?.daily_reset_tz ?? DEFAULT_DAY_BASIS.tz, time: resolved?.daily_reset_time ?? DEFAULT_DAY_BASIS.time };
+  const day = {
+    tz: resolved?.daily_reset_tz ?? DEFAULT_DAY_BASIS.tz,
+    time: resolved?.daily_reset_time ?? DEFAULT_DAY_BASIS.time,
+  };
   const stats = statistics(tl, day.tz, day.time);
   const clock = dayClock(day.tz, day.time);
   const todayStart = clock.startOf(clock.dayOf(opts.now));
@@ -169,7 +191,11 @@ export function deriveFromHistory(history: AccountHistory, opts: { rules: FlatRu
 
   let challenge: ChallengeView | null = null;
   if (opts.rules) {
-    const ev = evaluateDecoded(decoded, flatRulesToSpecs(opts.rules), { initialBalance: opts.initialBalance ?? undefined, hash: false, day });
+    const ev = evaluateDecoded(decoded, flatRulesToSpecs(opts.rules), {
+      initialBalance: opts.initialBalance ?? undefined,
+      hash: false,
+      day,
+    });
     const initial = ev.metrics.initial_balance;
     const dailyPct = resolved?.max_daily_loss_percent as number | null;
     const target = resolved?.profit_target_percent as number | null;
@@ -182,17 +208,32 @@ export function deriveFromHistory(history: AccountHistory, opts: { rules: FlatRu
     };
   }
 
-  const raw: EquityPoint[] = (history.equity ?? []).map((e) => ({ time: Math.floor(Date.parse(e.time) / 1000), value: e.equity }));
+  const raw: EquityPoint[] = (history.equity ?? []).map((e) => ({
+    time: Math.floor(Date.parse(e.time) / 1000),
+    value: e.equity,
+  }));
   const dedup: EquityPoint[] = [];
   for (const p of raw) {
     const last = dedup.at(-1);
     if (last && last.time >= p.time) last.value = Math.min(last.value, p.value);
     else dedup.push(p);
   }
-  return { stats, dayStartBalance, dayAdjustments, challenge, equity: downsample(dedup, CHART_POINTS - 50), dealCount: history.deals.length };
+  return {
+    stats,
+    dayStartBalance,
+    dayAdjustments,
+    challenge,
+    equity: downsample(dedup, CHART_POINTS - 50),
+    dealCount: history.deals.length,
+  };
 }
 
-export function buildSummary(info: InfoView, positions: PositionView[], h: HistoryDerived, history: AccountHistory): SummaryView {
+export function buildSummary(
+  info: InfoView,
+  positions: PositionView[],
+  h: HistoryDerived,
+  history: AccountHistory,
+): SummaryView {
   const s = h.stats;
   const peak = Math.max(s.highestBalance, info.balance);
   return {
@@ -235,14 +276,19 @@ export function buildSummary(info: InfoView, positions: PositionView[], h: Histo
       worstTrade: s.worstTrade,
       lots: s.lots,
       averageTradeLengthInMilliseconds: s.averageTradeLengthInMilliseconds,
-      dailyGain: s.dailyGrowth.length ? pct2(((1 + timeWeightedGain(history, info.equity) / 100) ** (1 / s.dailyGrowth.length) - 1) * 100) : 0,
+      dailyGain: s.dailyGrowth.length
+        ? pct2(((1 + timeWeightedGain(history, info.equity) / 100) ** (1 / s.dailyGrowth.length) - 1) * 100)
+        : 0,
     },
     challenge: h.challenge,
   };
 }
 
 /** Sections of a snapshot that differ (what an SSE `update` event carries). */
-export function changedSections(prev: AccountSnapshot | null, next: AccountSnapshot): Partial<Pick<AccountSnapshot, 'info' | 'positions' | 'summary'>> {
+export function changedSections(
+  prev: AccountSnapshot | null,
+  next: AccountSnapshot,
+): Partial<Pick<AccountSnapshot, 'info' | 'positions' | 'summary'>> {
   if (!prev) return { info: next.info, positions: next.positions, summary: next.summary };
   const out: Partial<Pick<AccountSnapshot, 'info' | 'positions' | 'summary'>> = {};
   if (JSON.stringify(prev.info) !== JSON.stringify(next.info)) out.info = next.info;
@@ -252,9 +298,17 @@ export function changedSections(prev: AccountSnapshot | null, next: AccountSnaps
 }
 
 /** Freshness fields every answer carries. */
-export function freshness(s: AccountSnapshot, now: number, intervalMs: number): { stale: boolean; age_seconds: number; fetched_at: string } {
+export function freshness(
+  s: AccountSnapshot,
+  now: number,
+  intervalMs: number,
+): { stale: boolean; age_seconds: number; fetched_at: string } {
   const age = Math.max(0, now - s.fetched_at);
-  return { stale: s.error !== null || age > intervalMs * 3, age_seconds: Math.round(age / 100) / 10, fetched_at: isoOf(s.fetched_at) };
+  return {
+    stale: s.error !== null || age > intervalMs * 3,
+    age_seconds: Math.round(age / 100) / 10,
+    fetched_at: isoOf(s.fetched_at),
+  };
 }
 
 // Every answer of a polling interval carries the same fetched_at: format it once.

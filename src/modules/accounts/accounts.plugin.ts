@@ -7,12 +7,12 @@ import type { Clock } from '../../infra/clock.ts';
 import type { ApiKeyService } from '../api-keys/api-key.service.ts';
 import type { WidgetService } from '../widgets/widget.service.ts';
 import type { AccessLog } from './access-log.service.ts';
-import type { AccountAccess } from './account-access.ts';
-import type { AccountFeed } from './account-feed.ts';
 import { accountRoutes } from './account.routes.ts';
 import type { AccountService } from './account.service.ts';
-import { adminPageRoutes } from './admin-pages.routes.ts';
+import type { AccountAccess } from './account-access.ts';
+import type { AccountFeed } from './account-feed.ts';
 import { adminRoutes } from './admin.routes.ts';
+import { adminPageRoutes } from './admin-pages.routes.ts';
 
 export interface AccountsPluginDeps {
   keys: ApiKeyService;

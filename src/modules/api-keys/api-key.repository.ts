@@ -17,7 +17,12 @@ export function createApiKeyRepository(db: Db) {
       return db.selectFrom('api_keys').selectAll().orderBy('created_at').orderBy('id').execute();
     },
     async revoke(id: string, at: number): Promise<boolean> {
-      const r = await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+      const r = await db
+        .updateTable('api_keys')
+        .set({ revoked_at: at })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
     setExpiry(id: string, at: number): Promise<unknown> {

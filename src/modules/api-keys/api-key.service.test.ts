@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkBody, startStack, waitForJob, type TestStack } from '../../../test/harness.ts';
+import { checkBody, startStack, type TestStack, waitForJob } from '../../../test/harness.ts';
 import { FakeClock } from '../../infra/clock.ts';
 import { sha256Hex } from '../../infra/crypto/index.ts';
 
@@ -31,7 +31,12 @@ describe('API keys', () => {
 
   it('the rotated key sees the jobs of the key it replaced (same tenant)', async () => {
     const old = await stack.deps.keys.create('Tenant Firm');
-    const submit = await stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': old.key }, payload: checkBody({ mt5_login: '1005' }) });
+    const submit = await stack.app.inject({
+      method: 'POST',
+      url: '/api/v1/check',
+      headers: { 'x-api-key': old.key },
+      payload: checkBody({ mt5_login: '1005' }),
+    });
     const jobId = submit.json().job_id as string;
     const { created } = await stack.deps.keys.rotate(old.id, 0);
     expect((await get(old.key, `/api/v1/job/${jobId}`)).statusCode).toBe(401);
@@ -43,7 +48,20 @@ describe('API keys', () => {
     const id = 'key_EarlierFormat1';
     await stack.deps.dbHandle.db
       .insertInto('api_keys')
-      .values({ id, tenant_id: id, name: 'Earlier Firm', kid: 'Earl1erKid01', secret_hash: sha256Hex(secret), created_at: clock.now(), expires_at: null, revoked_at: null, last_used_at: null, rotated_from: null, rule_defaults: null, allowed_cidrs: null })
+      .values({
+        id,
+        tenant_id: id,
+        name: 'Earlier Firm',
+        kid: 'Earl1erKid01',
+        secret_hash: sha256Hex(secret),
+        created_at: clock.now(),
+        expires_at: null,
+        revoked_at: null,
+        last_used_at: null,
+        rotated_from: null,
+        rule_defaults: null,
+        allowed_cidrs: null,
+      })
       .execute();
     expect((await get(`bmx_Earl1erKid01_${secret}`)).statusCode).toBe(404); // authenticated; the job just doesn't exist
     expect((await get(`bmx_Earl1erKid01_${'A'.repeat(43)}`)).statusCode).toBe(401);
@@ -60,12 +78,30 @@ describe('API keys', () => {
     const k = await stack.deps.keys.create('Strict Daily Firm');
     // 1003's worst day loses 5,869.64 — under a firm default of 6 % daily loss it passes that rule.
     await stack.deps.keys.setRuleDefaults(k.id, { max_daily_loss_percent: 6 });
-    const res = await stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': k.key }, payload: checkBody({ mt5_login: '1003' }) });
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/api/v1/check',
+      headers: { 'x-api-key': k.key },
+      payload: checkBody({ mt5_login: '1003' }),
+    });
     const job = await waitForJob(stack.app, k.key, res.json().job_id);
     expect(job.violations).toEqual([]);
-    expect(job.rules).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'daily_loss', pct: 6 }), expect.objectContaining({ type: 'max_loss', pct: 10 })]));
+    expect(job.rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'daily_loss', pct: 6 }),
+        expect.objectContaining({ type: 'max_loss', pct: 10 }),
+      ]),
+    );
     // An explicit field in the request wins over the default.
-    const strict = await stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': k.key }, payload: checkBody({ mt5_login: '1003', rules: { max_drawdown_percent: 10, profit_target_percent: 10, max_daily_loss_percent: 5 } }) });
+    const strict = await stack.app.inject({
+      method: 'POST',
+      url: '/api/v1/check',
+      headers: { 'x-api-key': k.key },
+      payload: checkBody({
+        mt5_login: '1003',
+        rules: { max_drawdown_percent: 10, profit_target_percent: 10, max_daily_loss_percent: 5 },
+      }),
+    });
     const job2 = await waitForJob(stack.app, k.key, strict.json().job_id);
     expect((job2.violations as Array<{ rule: string }>).map((v) => v.rule)).toEqual(['maximum_daily_loss']);
   });

@@ -1,13 +1,19 @@
 /** API keys: create (shown once), list, revoke, rotate with overlap, authenticate. Each key chain is a tenant. */
+
+import { AppError } from '../../http/errors.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { newId } from '../../infra/crypto/index.ts';
-import { isTouchDue, MAX_ROTATION_OVERLAP_MS, secretTokenStatus, type SecretTokenStatus } from '../../infra/crypto/secret-token.ts';
+import {
+  isTouchDue,
+  MAX_ROTATION_OVERLAP_MS,
+  type SecretTokenStatus,
+  secretTokenStatus,
+} from '../../infra/crypto/secret-token.ts';
 import type { Db } from '../../infra/db/index.ts';
-import type { ApiKeyRow } from './api-key.table.ts';
-import { AppError } from '../../http/errors.ts';
 import { parseCidr } from '../../infra/net/cidr.ts';
-import { apiKeyFormat } from './api-key.ts';
 import { createApiKeyRepository } from './api-key.repository.ts';
+import type { ApiKeyRow } from './api-key.table.ts';
+import { apiKeyFormat } from './api-key.ts';
 
 export interface CreatedKey {
   id: string;
@@ -100,7 +106,10 @@ export function createApiKeyService({ db, clock }: { db: Db; clock: Clock }) {
   return {
     async create(name: string, opts: { allowedCidrs?: string[] } = {}): Promise<CreatedKey> {
       const trimmed = name.trim();
-      if (!trimmed || trimmed.length > 200) throw new AppError('validation_failed', 'name must be 1–200 characters', { errors: [{ field: 'name', message: 'must be 1–200 characters' }] });
+      if (!trimmed || trimmed.length > 200)
+        throw new AppError('validation_failed', 'name must be 1–200 characters', {
+          errors: [{ field: 'name', message: 'must be 1–200 characters' }],
+        });
       const cidrs = opts.allowedCidrs?.length ? validCidrs(opts.allowedCidrs) : null;
       const created = await insertKey(trimmed, null, null);
       if (cidrs) await repo.setAllowedCidrs(created.id, JSON.stringify(cidrs));
@@ -134,7 +143,9 @@ export function createApiKeyService({ db, clock }: { db: Db; clock: Clock }) {
     /** Issues a new key for the same tenant; the old one keeps working for `overlapMs`. */
     async rotate(id: string, overlapMs: number): Promise<{ created: CreatedKey; old: KeySummary }> {
       if (!Number.isFinite(overlapMs) || overlapMs < 0 || overlapMs > MAX_ROTATION_OVERLAP_MS) {
-        throw new AppError('validation_failed', 'overlap must be between 0 and 7d', { errors: [{ field: 'overlap', message: 'must be between 0 and 7d' }] });
+        throw new AppError('validation_failed', 'overlap must be between 0 and 7d', {
+          errors: [{ field: 'overlap', message: 'must be between 0 and 7d' }],
+        });
       }
       const old = await requireKey(id);
       if (secretTokenStatus(old, clock.now()) === 'revoked' || secretTokenStatus(old, clock.now()) === 'expired') {

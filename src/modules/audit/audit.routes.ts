@@ -1,11 +1,16 @@
 /** The audit log for admins: GET /api/audit (filter, paginate) and GET /api/audit/verify (walk the hash chain). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { staffAuth, type StaffAuthenticator } from '../../http/staff-auth.ts';
+import { type StaffAuthenticator, staffAuth } from '../../http/staff-auth.ts';
 import type { AuditService } from './audit.service.ts';
 
-
-export function auditRoutes({ audit, staff }: { audit: AuditService; staff: StaffAuthenticator }): FastifyPluginAsyncZod {
+export function auditRoutes({
+  audit,
+  staff,
+}: {
+  audit: AuditService;
+  staff: StaffAuthenticator;
+}): FastifyPluginAsyncZod {
   return async (app) => {
     app.addHook('onRequest', staffAuth(staff, { role: 'admin' }));
 
@@ -27,10 +32,23 @@ export function auditRoutes({ audit, staff }: { audit: AuditService; staff: Staf
       },
       async (request) => {
         const { page, pageSize, ...filter } = request.query;
-        return audit.list({ action: filter.action || undefined, actorId: filter.actorId || undefined, targetId: filter.targetId || undefined, outcome: filter.outcome }, page, pageSize);
+        return audit.list(
+          {
+            action: filter.action || undefined,
+            actorId: filter.actorId || undefined,
+            targetId: filter.targetId || undefined,
+            outcome: filter.outcome,
+          },
+          page,
+          pageSize,
+        );
       },
     );
 
-    app.get('/api/audit/verify', { schema: { tags: ['audit'], summary: 'Verify the hash chain (names the first broken entry)' } }, async () => audit.verify());
+    app.get(
+      '/api/audit/verify',
+      { schema: { tags: ['audit'], summary: 'Verify the hash chain (names the first broken entry)' } },
+      async () => audit.verify(),
+    );
   };
 }

@@ -5,11 +5,11 @@
  */
 import type { Clock } from '../../infra/clock.ts';
 import { newId } from '../../infra/crypto/index.ts';
-import { isUniqueViolation, type Db } from '../../infra/db/index.ts';
+import { type Db, isUniqueViolation } from '../../infra/db/index.ts';
 import type { Logger } from '../../infra/logger.ts';
-import { chainHash, clean, GENESIS_HASH, scrubMeta, type AuditEntry } from './audit.ts';
-import { createAuditRepository, type AuditFilter } from './audit.repository.ts';
+import { type AuditFilter, createAuditRepository } from './audit.repository.ts';
 import type { AuditRow } from './audit.table.ts';
+import { type AuditEntry, chainHash, clean, GENESIS_HASH, scrubMeta } from './audit.ts';
 
 export interface AuditView {
   seq: number;
@@ -27,7 +27,9 @@ export interface AuditView {
   hash: string;
 }
 
-export type ChainCheck = { ok: true; checked: number; head: string } | { ok: false; checked: number; brokenAt: number; reason: string };
+export type ChainCheck =
+  | { ok: true; checked: number; head: string }
+  | { ok: false; checked: number; brokenAt: number; reason: string };
 
 function view(r: AuditRow): AuditView {
   return {
@@ -97,7 +99,11 @@ export function createAuditService({ db, clock, logger }: { db: Db; clock: Clock
       }
     },
 
-    async list(filter: AuditFilter, page: number, pageSize: number): Promise<{ items: AuditView[]; total: number; page: number; pageSize: number }> {
+    async list(
+      filter: AuditFilter,
+      page: number,
+      pageSize: number,
+    ): Promise<{ items: AuditView[]; total: number; page: number; pageSize: number }> {
       const { rows, total } = await repo.page(filter, pageSize, (page - 1) * pageSize);
       return { items: rows.map(view), total, page, pageSize };
     },
@@ -112,9 +118,12 @@ export function createAuditService({ db, clock, logger }: { db: Db; clock: Clock
         if (rows.length === 0) break;
         for (const r of rows) {
           const seq = Number(r.seq);
-          if (seq !== expectedSeq) return { ok: false, checked, brokenAt: expectedSeq, reason: `row ${expectedSeq} is missing` };
-          if (r.prev_hash !== prev) return { ok: false, checked, brokenAt: seq, reason: 'prev_hash does not match the row before' };
-          if (chainHash(prev, r) !== r.hash) return { ok: false, checked, brokenAt: seq, reason: 'row content does not match its hash' };
+          if (seq !== expectedSeq)
+            return { ok: false, checked, brokenAt: expectedSeq, reason: `row ${expectedSeq} is missing` };
+          if (r.prev_hash !== prev)
+            return { ok: false, checked, brokenAt: seq, reason: 'prev_hash does not match the row before' };
+          if (chainHash(prev, r) !== r.hash)
+            return { ok: false, checked, brokenAt: seq, reason: 'row content does not match its hash' };
           prev = r.hash;
           expectedSeq++;
           checked++;

@@ -14,25 +14,50 @@ export function createCheckRepository(db: Db) {
       return tx.selectFrom('check_jobs').selectAll().where('id', '=', id).executeTakeFirst();
     },
     findForTenant(id: string, tenantId: string): Promise<CheckJobRow | undefined> {
-      return db.selectFrom('check_jobs').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
+      return db
+        .selectFrom('check_jobs')
+        .selectAll()
+        .where('id', '=', id)
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst();
     },
     /** Updates a job that has not finished yet; returns whether it did. */
     async updateUnfinished(id: string, patch: Updateable<CheckJobsTable>, tx: Db = db): Promise<boolean> {
-      const r = await tx.updateTable('check_jobs').set(patch).where('id', '=', id).where('status', 'not in', [...TERMINAL_STATUSES]).executeTakeFirst();
+      const r = await tx
+        .updateTable('check_jobs')
+        .set(patch)
+        .where('id', '=', id)
+        .where('status', 'not in', [...TERMINAL_STATUSES])
+        .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
-    insertIdempotencyKey(row: { tenant_id: string; key: string; request_hash: string; job_id: string; created_at: number }, tx: Db): Promise<unknown> {
+    insertIdempotencyKey(
+      row: { tenant_id: string; key: string; request_hash: string; job_id: string; created_at: number },
+      tx: Db,
+    ): Promise<unknown> {
       return tx.insertInto('idempotency_keys').values(row).execute();
     },
     findIdempotencyKey(tenantId: string, key: string): Promise<{ request_hash: string; job_id: string } | undefined> {
-      return db.selectFrom('idempotency_keys').select(['request_hash', 'job_id']).where('tenant_id', '=', tenantId).where('key', '=', key).executeTakeFirst();
+      return db
+        .selectFrom('idempotency_keys')
+        .select(['request_hash', 'job_id'])
+        .where('tenant_id', '=', tenantId)
+        .where('key', '=', key)
+        .executeTakeFirst();
     },
     pruneIdempotencyKeys(before: number): Promise<unknown> {
       return db.deleteFrom('idempotency_keys').where('created_at', '<', before).execute();
     },
     /** Jobs that should be in the queue but may have lost their queue job (crash between commit and enqueue). */
     unfinishedOlderThan(before: number, limit: number): Promise<Pick<CheckJobRow, 'id'>[]> {
-      return db.selectFrom('check_jobs').select('id').where('status', 'in', ['queued', 'running']).where('created_at', '<', before).orderBy('created_at').limit(limit).execute();
+      return db
+        .selectFrom('check_jobs')
+        .select('id')
+        .where('status', 'in', ['queued', 'running'])
+        .where('created_at', '<', before)
+        .orderBy('created_at')
+        .limit(limit)
+        .execute();
     },
   };
 }

@@ -2,7 +2,15 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkBody, startReceiver, startStack, TEST_WEBHOOK_SECRET, waitForJob, type Receiver, type TestStack } from '../../../test/harness.ts';
+import {
+  checkBody,
+  type Receiver,
+  startReceiver,
+  startStack,
+  TEST_WEBHOOK_SECRET,
+  type TestStack,
+  waitForJob,
+} from '../../../test/harness.ts';
 import { verifyStandardSignature } from '../webhooks/signing.ts';
 
 let stack: TestStack;
@@ -23,7 +31,12 @@ afterAll(async () => {
 });
 
 function post(body: unknown, headers: Record<string, string> = {}) {
-  return stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': key, 'content-type': 'application/json', ...headers }, payload: JSON.stringify(body) });
+  return stack.app.inject({
+    method: 'POST',
+    url: '/api/v1/check',
+    headers: { 'x-api-key': key, 'content-type': 'application/json', ...headers },
+    payload: JSON.stringify(body),
+  });
 }
 
 /** The guide's Express receiver's verifySignature(), unchanged apart from the secret. */
@@ -44,7 +57,12 @@ describe('POST /api/v1/check', () => {
 
   it('answers 401 problem+json without a key, with a malformed key and with an unknown key', async () => {
     for (const headers of [{}, { 'x-api-key': 'nope' }, { 'x-api-key': `bmx_${'a'.repeat(12)}_${'b'.repeat(43)}` }]) {
-      const res = await stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(checkBody()) });
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/api/v1/check',
+        headers: { 'content-type': 'application/json', ...headers },
+        payload: JSON.stringify(checkBody()),
+      });
       expect(res.statusCode).toBe(401);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json()).toMatchObject({ status: 401, code: 'unauthorized' });
@@ -99,10 +117,20 @@ describe('POST /api/v1/check', () => {
   });
 
   it('answers 400 for malformed JSON and 400 for an empty body', async () => {
-    const bad = await stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': key, 'content-type': 'application/json' }, payload: '{"user_id":' });
+    const bad = await stack.app.inject({
+      method: 'POST',
+      url: '/api/v1/check',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      payload: '{"user_id":',
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().code).toBe('invalid_json');
-    const empty = await stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': key, 'content-type': 'application/json' }, payload: '' });
+    const empty = await stack.app.inject({
+      method: 'POST',
+      url: '/api/v1/check',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      payload: '',
+    });
     expect(empty.statusCode).toBe(400);
   });
 
@@ -123,12 +151,17 @@ describe('POST /api/v1/check', () => {
     expect(c.statusCode).toBe(422);
     expect(c.json().code).toBe('idempotency_mismatch');
     // Another tenant may use the same key string independently.
-    const d = await post(checkBody({ challenge_id: 'idem-1' }), { 'idempotency-key': 'abc-123', 'x-api-key': otherKey });
+    const d = await post(checkBody({ challenge_id: 'idem-1' }), {
+      'idempotency-key': 'abc-123',
+      'x-api-key': otherKey,
+    });
     expect(d.json().job_id).not.toBe(a.json().job_id);
   });
 
   it('gives one job to concurrent requests with the same Idempotency-Key', async () => {
-    const results = await Promise.all(Array.from({ length: 8 }, () => post(checkBody({ challenge_id: 'race' }), { 'idempotency-key': 'race-key' })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => post(checkBody({ challenge_id: 'race' }), { 'idempotency-key': 'race-key' })),
+    );
     expect(results.every((r) => r.statusCode === 200)).toBe(true);
     expect(new Set(results.map((r) => r.json().job_id)).size).toBe(1);
   });
@@ -137,12 +170,18 @@ describe('POST /api/v1/check', () => {
 /** Multipart bodies written byte by byte, the way a broken client or an attacker sends them. */
 describe('POST /api/v1/check with a malformed multipart body', () => {
   const B = 'brymixB0undary';
-  const field = (name: string, value: string) => `--${B}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const field = (name: string, value: string) =>
+    `--${B}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
   const reportHead = `--${B}\r\nContent-Disposition: form-data; name="report"; filename="ReportHistory-1.html"\r\nContent-Type: text/html\r\n\r\n`;
   const fields = field('user_id', 'user_mp') + field('challenge_id', 'ch_mp') + field('initial_balance', '10000');
 
   function postRaw(contentType: string, payload: Buffer | string) {
-    return stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': key, 'content-type': contentType }, payload });
+    return stack.app.inject({
+      method: 'POST',
+      url: '/api/v1/check',
+      headers: { 'x-api-key': key, 'content-type': contentType },
+      payload,
+    });
   }
 
   function expectBodyProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status = 400) {
@@ -154,14 +193,54 @@ describe('POST /api/v1/check with a malformed multipart body', () => {
   }
 
   it.each([
-    ['no boundary parameter', 'multipart/form-data', `${fields}--${B}--\r\n`, 'is not a well-formed multipart/form-data body (Multipart: Boundary not found)'],
-    ['a boundary the body never uses', 'multipart/form-data; boundary=somethingElse', `${fields}--${B}--\r\n`, 'is not a well-formed multipart/form-data body (Unexpected end of multipart data)'],
-    ['garbage bytes', `multipart/form-data; boundary=${B}`, Buffer.from([0x00, 0xff, 0xfe, 0x0d, 0x0a, 0x2d, 0x2d, 0x41, 0x80, 0x0d]), 'is not a well-formed multipart/form-data body (Unexpected end of multipart data)'],
-    ['a file part cut off before its closing boundary', `multipart/form-data; boundary=${B}`, `${fields}${reportHead}<html><body><table>`, 'is not a well-formed multipart/form-data body (Unexpected end of multipart data)'],
-    ['a part header cut off', `multipart/form-data; boundary=${B}`, `${fields}--${B}\r\nContent-Dispos`, 'is not a well-formed multipart/form-data body (Unexpected end of multipart data)'],
-    ['two file parts', `multipart/form-data; boundary=${B}`, `${fields}${reportHead}<html></html>\r\n${reportHead}<html></html>\r\n--${B}--\r\n`, 'must hold at most 1 file part (report)'],
-    ['more than 20 fields', `multipart/form-data; boundary=${B}`, `${Array.from({ length: 25 }, (_, i) => field(`f${i}`, 'x')).join('')}--${B}--\r\n`, 'must hold at most 20 form fields'],
-    ['a part named __proto__', `multipart/form-data; boundary=${B}`, `${field('__proto__', '{"polluted":true}')}--${B}--\r\n`, 'has a part whose name is a reserved property name'],
+    [
+      'no boundary parameter',
+      'multipart/form-data',
+      `${fields}--${B}--\r\n`,
+      'is not a well-formed multipart/form-data body (Multipart: Boundary not found)',
+    ],
+    [
+      'a boundary the body never uses',
+      'multipart/form-data; boundary=somethingElse',
+      `${fields}--${B}--\r\n`,
+      'is not a well-formed multipart/form-data body (Unexpected end of multipart data)',
+    ],
+    [
+      'garbage bytes',
+      `multipart/form-data; boundary=${B}`,
+      Buffer.from([0x00, 0xff, 0xfe, 0x0d, 0x0a, 0x2d, 0x2d, 0x41, 0x80, 0x0d]),
+      'is not a well-formed multipart/form-data body (Unexpected end of multipart data)',
+    ],
+    [
+      'a file part cut off before its closing boundary',
+      `multipart/form-data; boundary=${B}`,
+      `${fields}${reportHead}<html><body><table>`,
+      'is not a well-formed multipart/form-data body (Unexpected end of multipart data)',
+    ],
+    [
+      'a part header cut off',
+      `multipart/form-data; boundary=${B}`,
+      `${fields}--${B}\r\nContent-Dispos`,
+      'is not a well-formed multipart/form-data body (Unexpected end of multipart data)',
+    ],
+    [
+      'two file parts',
+      `multipart/form-data; boundary=${B}`,
+      `${fields}${reportHead}<html></html>\r\n${reportHead}<html></html>\r\n--${B}--\r\n`,
+      'must hold at most 1 file part (report)',
+    ],
+    [
+      'more than 20 fields',
+      `multipart/form-data; boundary=${B}`,
+      `${Array.from({ length: 25 }, (_, i) => field(`f${i}`, 'x')).join('')}--${B}--\r\n`,
+      'must hold at most 20 form fields',
+    ],
+    [
+      'a part named __proto__',
+      `multipart/form-data; boundary=${B}`,
+      `${field('__proto__', '{"polluted":true}')}--${B}--\r\n`,
+      'has a part whose name is a reserved property name',
+    ],
   ])('answers 400 naming the body for %s', async (_name, contentType, payload, message) => {
     const problem = expectBodyProblem(await postRaw(contentType, payload));
     expect(problem.errors).toEqual([{ field: 'body', message }]);
@@ -169,15 +248,25 @@ describe('POST /api/v1/check with a malformed multipart body', () => {
   });
 
   it('answers 400 naming user_id for a form field carrying CR LF', async () => {
-    const res = await postRaw(`multipart/form-data; boundary=${B}`, `${field('user_id', 'u\r\nX: y')}${field('challenge_id', 'ch_mp')}${field('initial_balance', '10000')}${reportHead}<html></html>\r\n--${B}--\r\n`);
+    const res = await postRaw(
+      `multipart/form-data; boundary=${B}`,
+      `${field('user_id', 'u\r\nX: y')}${field('challenge_id', 'ch_mp')}${field('initial_balance', '10000')}${reportHead}<html></html>\r\n--${B}--\r\n`,
+    );
     expect(res.statusCode).toBe(400);
-    expect(res.json().errors).toEqual([{ field: 'user_id', message: 'must be printable text (no control characters such as CR, LF, NUL or tab)' }]);
+    expect(res.json().errors).toEqual([
+      { field: 'user_id', message: 'must be printable text (no control characters such as CR, LF, NUL or tab)' },
+    ]);
   });
 
   it('answers 400 naming a form field carrying NUL, as for a JSON body', async () => {
-    const res = await postRaw(`multipart/form-data; boundary=${B}`, `${fields}${field('server_time_zone', 'Europe/Prague\u0000')}${reportHead}<html></html>\r\n--${B}--\r\n`);
+    const res = await postRaw(
+      `multipart/form-data; boundary=${B}`,
+      `${fields}${field('server_time_zone', 'Europe/Prague\u0000')}${reportHead}<html></html>\r\n--${B}--\r\n`,
+    );
     expect(res.statusCode).toBe(400);
-    expect(res.json().errors).toEqual([{ field: 'server_time_zone', message: 'must not contain NUL characters (\\u0000)' }]);
+    expect(res.json().errors).toEqual([
+      { field: 'server_time_zone', message: 'must not contain NUL characters (\\u0000)' },
+    ]);
   });
 
   it('answers 413 naming the report when the file is over REPORT_MAX_BYTES', async () => {
@@ -188,7 +277,10 @@ describe('POST /api/v1/check with a malformed multipart body', () => {
 
   it('reads a rules part sent as application/json like one sent as text', async () => {
     const rules = `--${B}\r\nContent-Disposition: form-data; name="rules"\r\nContent-Type: application/json\r\n\r\n{"max_drawdown_percent":"ten"}\r\n`;
-    const res = await postRaw(`multipart/form-data; boundary=${B}`, `${fields}${rules}${reportHead}<html></html>\r\n--${B}--\r\n`);
+    const res = await postRaw(
+      `multipart/form-data; boundary=${B}`,
+      `${fields}${rules}${reportHead}<html></html>\r\n--${B}--\r\n`,
+    );
     expect(res.statusCode).toBe(400);
     expect(JSON.stringify(res.json().errors)).toContain('max_drawdown_percent');
   });
@@ -216,13 +308,23 @@ describe('POST /api/v1/check with a malformed multipart body', () => {
     const truncated = `${fields}${reportHead}<html><body><table><tr><td>Deals`;
     for (const answer of [
       await rawRequest(requestHead(`Content-Length: ${Buffer.byteLength(truncated)}\r\n`), truncated),
-      await rawRequest(requestHead('Transfer-Encoding: chunked\r\n'), `${Buffer.byteLength(truncated).toString(16)}\r\n${truncated}\r\n0\r\n\r\n`),
+      await rawRequest(
+        requestHead('Transfer-Encoding: chunked\r\n'),
+        `${Buffer.byteLength(truncated).toString(16)}\r\n${truncated}\r\n0\r\n\r\n`,
+      ),
     ]) {
       expect(answer).toMatch(/^HTTP\/1\.1 400 /);
       expect(answer).toContain('content-type: application/problem+json');
       const problem = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
       // busboy words it by where the bytes stop: "Unexpected end…" or "Part terminated early due to unexpected end…"
-      expect(problem.errors).toEqual([{ field: 'body', message: expect.stringMatching(/^is not a well-formed multipart\/form-data body \(.*nexpected end of multipart data\)$/) }]);
+      expect(problem.errors).toEqual([
+        {
+          field: 'body',
+          message: expect.stringMatching(
+            /^is not a well-formed multipart\/form-data body \(.*nexpected end of multipart data\)$/,
+          ),
+        },
+      ]);
     }
   });
 
@@ -238,8 +340,16 @@ describe('POST /api/v1/check with a malformed multipart body', () => {
 
   it('answers 400 to a client that hangs up before the promised bytes arrive, and keeps serving', async () => {
     const part = `${fields}${reportHead}<html>`;
-    expect(await rawRequest(requestHead('Content-Length: 100000\r\n'), part, { halfClose: true })).toMatch(/^HTTP\/1\.1 400 /);
-    expect(await rawRequest(requestHead('Transfer-Encoding: chunked\r\n'), `${Buffer.byteLength(part).toString(16)}\r\n${part}\r\n`, { halfClose: true })).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await rawRequest(requestHead('Content-Length: 100000\r\n'), part, { halfClose: true })).toMatch(
+      /^HTTP\/1\.1 400 /,
+    );
+    expect(
+      await rawRequest(
+        requestHead('Transfer-Encoding: chunked\r\n'),
+        `${Buffer.byteLength(part).toString(16)}\r\n${part}\r\n`,
+        { halfClose: true },
+      ),
+    ).toMatch(/^HTTP\/1\.1 400 /);
     const health = await fetch(`${stack.url}/healthz`);
     expect(health.status).toBe(200);
     const after = await post(checkBody({ challenge_id: 'after-broken-uploads' }));
@@ -251,13 +361,25 @@ describe('GET /api/v1/job/{job_id}', () => {
   it('answers 404 for another tenant’s job and for an unknown job', async () => {
     const res = await post(checkBody());
     const jobId = res.json().job_id;
-    const foreign = await stack.app.inject({ method: 'GET', url: `/api/v1/job/${jobId}`, headers: { 'x-api-key': otherKey } });
+    const foreign = await stack.app.inject({
+      method: 'GET',
+      url: `/api/v1/job/${jobId}`,
+      headers: { 'x-api-key': otherKey },
+    });
     expect(foreign.statusCode).toBe(404);
     expect(foreign.json().code).toBe('not_found');
-    const unknown = await stack.app.inject({ method: 'GET', url: '/api/v1/job/job_doesnotexist', headers: { 'x-api-key': key } });
+    const unknown = await stack.app.inject({
+      method: 'GET',
+      url: '/api/v1/job/job_doesnotexist',
+      headers: { 'x-api-key': key },
+    });
     expect(unknown.statusCode).toBe(404);
     for (const path of ['deliveries', 'redeliver']) {
-      const r = await stack.app.inject({ method: path === 'redeliver' ? 'POST' : 'GET', url: `/api/v1/job/${jobId}/${path}`, headers: { 'x-api-key': otherKey } });
+      const r = await stack.app.inject({
+        method: path === 'redeliver' ? 'POST' : 'GET',
+        url: `/api/v1/job/${jobId}/${path}`,
+        headers: { 'x-api-key': otherKey },
+      });
       expect(r.statusCode).toBe(404);
     }
   });
@@ -265,9 +387,27 @@ describe('GET /api/v1/job/{job_id}', () => {
   it('returns the guide’s result object with every metric once the check is done', async () => {
     const res = await post(checkBody({ mt5_login: '1001' }));
     const job = await waitForJob(stack.app, key, res.json().job_id);
-    expect(job).toMatchObject({ job_id: res.json().job_id, user_id: 'user_123', challenge_id: 'challenge_456', status: 'passed', outcome: 'passed', violations: [] });
+    expect(job).toMatchObject({
+      job_id: res.json().job_id,
+      user_id: 'user_123',
+      challenge_id: 'challenge_456',
+      status: 'passed',
+      outcome: 'passed',
+      violations: [],
+    });
     expect(Object.keys(job.metrics as object)).toEqual(
-      expect.arrayContaining(['initial_balance', 'current_balance', 'current_equity', 'profit_percent', 'profit_target_percent', 'profit_target_met', 'max_drawdown_percent', 'max_drawdown_limit', 'total_trades', 'trades_under_4min']),
+      expect.arrayContaining([
+        'initial_balance',
+        'current_balance',
+        'current_equity',
+        'profit_percent',
+        'profit_target_percent',
+        'profit_target_met',
+        'max_drawdown_percent',
+        'max_drawdown_limit',
+        'total_trades',
+        'trades_under_4min',
+      ]),
     );
     expect(job.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
@@ -282,41 +422,58 @@ describe('verdicts of the demo accounts, delivered by signed webhook', () => {
     { login: '1005', status: 'failed', outcome: 'objectives_not_met', rules: [] as string[] },
   ];
 
-  it.each(cases)('login $login → $status ($outcome) with violations $rules', async ({ login, status, outcome, rules }) => {
-    const before = receiver.received.length;
-    const res = await post(checkBody({ mt5_login: login, challenge_id: `demo-${login}`, callback_url: receiver.url }));
-    expect(res.statusCode).toBe(200);
-    const jobId = res.json().job_id;
-    const deadline = Date.now() + 15_000;
-    let hook = receiver.received.find((h) => h.json.job_id === jobId);
-    while (!hook && Date.now() < deadline) {
-      await receiver.waitFor(receiver.received.length + 1, 15_000).catch(() => undefined);
-      hook = receiver.received.find((h) => h.json.job_id === jobId);
-    }
-    expect(receiver.received.length).toBeGreaterThan(before);
-    expect(hook).toBeDefined();
-    expect(guideVerifySignature(hook!.raw, String(hook!.headers['x-signature']))).toBe(true);
-    expect(
-      verifyStandardSignature(TEST_WEBHOOK_SECRET, { id: String(hook!.headers['webhook-id']), timestamp: String(hook!.headers['webhook-timestamp']), signature: String(hook!.headers['webhook-signature']) }, hook!.raw, Math.floor(Date.now() / 1000)),
-    ).toBe(true);
-    expect(hook!.json).toMatchObject({ job_id: jobId, challenge_id: `demo-${login}`, status, outcome });
-    const violations = hook!.json.violations as Array<{ rule: string }>;
-    expect([...new Set(violations.map((v) => v.rule))].sort()).toEqual([...rules].sort());
-    if (login === '1004') {
-      expect(violations).toHaveLength(3);
-      expect((hook!.json.metrics as { trades_under_4min: number }).trades_under_4min).toBe(3);
-    }
-    const polled = await waitForJob(stack.app, key, jobId);
-    expect(polled.status).toBe(status);
-    expect(JSON.stringify(hook!.json)).not.toContain('"mt5_password"');
-  });
+  it.each(cases)(
+    'login $login → $status ($outcome) with violations $rules',
+    async ({ login, status, outcome, rules }) => {
+      const before = receiver.received.length;
+      const res = await post(
+        checkBody({ mt5_login: login, challenge_id: `demo-${login}`, callback_url: receiver.url }),
+      );
+      expect(res.statusCode).toBe(200);
+      const jobId = res.json().job_id;
+      const deadline = Date.now() + 15_000;
+      let hook = receiver.received.find((h) => h.json.job_id === jobId);
+      while (!hook && Date.now() < deadline) {
+        await receiver.waitFor(receiver.received.length + 1, 15_000).catch(() => undefined);
+        hook = receiver.received.find((h) => h.json.job_id === jobId);
+      }
+      expect(receiver.received.length).toBeGreaterThan(before);
+      expect(hook).toBeDefined();
+      expect(guideVerifySignature(hook!.raw, String(hook!.headers['x-signature']))).toBe(true);
+      expect(
+        verifyStandardSignature(
+          TEST_WEBHOOK_SECRET,
+          {
+            id: String(hook!.headers['webhook-id']),
+            timestamp: String(hook!.headers['webhook-timestamp']),
+            signature: String(hook!.headers['webhook-signature']),
+          },
+          hook!.raw,
+          Math.floor(Date.now() / 1000),
+        ),
+      ).toBe(true);
+      expect(hook!.json).toMatchObject({ job_id: jobId, challenge_id: `demo-${login}`, status, outcome });
+      const violations = hook!.json.violations as Array<{ rule: string }>;
+      expect([...new Set(violations.map((v) => v.rule))].sort()).toEqual([...rules].sort());
+      if (login === '1004') {
+        expect(violations).toHaveLength(3);
+        expect((hook!.json.metrics as { trades_under_4min: number }).trades_under_4min).toBe(3);
+      }
+      const polled = await waitForJob(stack.app, key, jobId);
+      expect(polled.status).toBe(status);
+      expect(JSON.stringify(hook!.json)).not.toContain('"mt5_password"');
+    },
+  );
 
   it('ends with status error and an error object for a wrong password, in the job and the webhook', async () => {
-    const res = await post(checkBody({ mt5_password: 'wrong-password-xyz', callback_url: receiver.url, challenge_id: 'bad-pw' }));
+    const res = await post(
+      checkBody({ mt5_password: 'wrong-password-xyz', callback_url: receiver.url, challenge_id: 'bad-pw' }),
+    );
     const job = await waitForJob(stack.app, key, res.json().job_id);
     expect(job).toMatchObject({ status: 'error', error: { code: 'invalid_credentials' } });
     const deadline = Date.now() + 10_000;
-    while (!receiver.received.some((h) => h.json.job_id === job.job_id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 30));
+    while (!receiver.received.some((h) => h.json.job_id === job.job_id) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 30));
     const hook = receiver.received.find((h) => h.json.job_id === job.job_id)!;
     expect(hook.json).toMatchObject({ status: 'error', error: { code: 'invalid_credentials' } });
     expect(hook.raw).not.toContain('wrong-password-xyz');
@@ -335,19 +492,32 @@ describe('webhook delivery log and redelivery', () => {
     const jobId = res.json().job_id;
     await waitForJob(stack.app, key, jobId);
     const deadline = Date.now() + 10_000;
-    let log = await stack.app.inject({ method: 'GET', url: `/api/v1/job/${jobId}/deliveries`, headers: { 'x-api-key': key } });
+    let log = await stack.app.inject({
+      method: 'GET',
+      url: `/api/v1/job/${jobId}/deliveries`,
+      headers: { 'x-api-key': key },
+    });
     while (log.json().deliveries[0]?.status !== 'succeeded' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 30));
-      log = await stack.app.inject({ method: 'GET', url: `/api/v1/job/${jobId}/deliveries`, headers: { 'x-api-key': key } });
+      log = await stack.app.inject({
+        method: 'GET',
+        url: `/api/v1/job/${jobId}/deliveries`,
+        headers: { 'x-api-key': key },
+      });
     }
     const d = log.json().deliveries[0];
     expect(d).toMatchObject({ status: 'succeeded', attempts: 1, last_status_code: 200 });
     expect(d.attempt_log).toHaveLength(1);
     const first = receiver.received.filter((h) => h.json.job_id === jobId);
-    const again = await stack.app.inject({ method: 'POST', url: `/api/v1/job/${jobId}/redeliver`, headers: { 'x-api-key': key } });
+    const again = await stack.app.inject({
+      method: 'POST',
+      url: `/api/v1/job/${jobId}/redeliver`,
+      headers: { 'x-api-key': key },
+    });
     expect(again.statusCode).toBe(202);
     const until = Date.now() + 10_000;
-    while (receiver.received.filter((h) => h.json.job_id === jobId).length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 30));
+    while (receiver.received.filter((h) => h.json.job_id === jobId).length < 2 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 30));
     const both = receiver.received.filter((h) => h.json.job_id === jobId);
     expect(both).toHaveLength(first.length + 1);
     expect(both[1]!.headers['webhook-id']).toBe(both[0]!.headers['webhook-id']);
@@ -370,11 +540,17 @@ describe('rule sets in the list and preset forms', () => {
     expect(res.statusCode).toBe(200);
     const job = await waitForJob(stack.app, key, res.json().job_id);
     expect(job).toMatchObject({ status: 'failed', outcome: 'objectives_not_met', violations: [] });
-    expect((job.rules as Array<{ type: string }>).map((r) => r.type)).toEqual(['max_loss', 'daily_loss', 'profit_target']);
+    expect((job.rules as Array<{ type: string }>).map((r) => r.type)).toEqual([
+      'max_loss',
+      'daily_loss',
+      'profit_target',
+    ]);
   });
 
   it('accepts a preset with overrides', async () => {
-    const res = await post(checkBody({ mt5_login: '1001', rules: { preset: 'ftmo-2step', overrides: { min_trading_days: { days: 3 } } } }));
+    const res = await post(
+      checkBody({ mt5_login: '1001', rules: { preset: 'ftmo-2step', overrides: { min_trading_days: { days: 3 } } } }),
+    );
     expect(res.statusCode).toBe(200);
     const job = await waitForJob(stack.app, key, res.json().job_id);
     expect(job.rules).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'min_trading_days', days: 3 })]));
@@ -383,7 +559,13 @@ describe('rule sets in the list and preset forms', () => {
 
   it.each([
     ['rules.0.pct', [{ type: 'max_loss', pct: -1 }]],
-    ['rules.1.type', [{ type: 'max_loss', pct: 10 }, { type: 'max_lose', pct: 10 }]],
+    [
+      'rules.1.type',
+      [
+        { type: 'max_loss', pct: 10 },
+        { type: 'max_lose', pct: 10 },
+      ],
+    ],
     ['rules.0.basis', [{ type: 'max_loss', pct: 10, basis: 'weekly' }]],
     ['rules.preset', { preset: 'nobody-5step' }],
     ['rules.overrides.news_window', { preset: 'ftmo-2step', overrides: { news_window: { minutes_before: 2 } } }],

@@ -1,17 +1,32 @@
 /** HTTP routes of the challenge checker (the integration guide's contract). */
 import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { validatorCompiler, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AppError } from '../../http/errors.ts';
-import { findNul, nulProblem } from '../../http/nul-guard.ts';
+import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { apiKeyAuth, requireApiKey } from '../../http/api-key-auth.ts';
+import { AppError } from '../../http/errors.ts';
+import { findNul, nulProblem } from '../../http/nul-guard.ts';
 import type { ApiKeyService } from '../api-keys/api-key.service.ts';
-import type { CheckService } from './check.service.ts';
 import type { CheckSubmission } from './check.schemas.ts';
-import { checkRequestSchema, checkSubmitSchema, jobIdParams, jobResponseSchema, submitResponseSchema } from './check.schemas.ts';
+import {
+  checkRequestSchema,
+  checkSubmitSchema,
+  jobIdParams,
+  jobResponseSchema,
+  submitResponseSchema,
+} from './check.schemas.ts';
+import type { CheckService } from './check.service.ts';
 
-const problem = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string().optional(), code: z.string(), request_id: z.string() }).passthrough();
+const problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number(),
+    detail: z.string().optional(),
+    code: z.string(),
+    request_id: z.string(),
+  })
+  .passthrough();
 const security = [{ apiKey: [] }];
 
 const NUMERIC_FIELDS = new Set(['initial_balance', 'server_utc_offset_minutes']);
@@ -19,8 +34,11 @@ const NUMERIC_FIELDS = new Set(['initial_balance', 'server_utc_offset_minutes'])
 /** Limits of a multipart upload besides the file size (REPORT_MAX_BYTES). */
 const MULTIPART_LIMITS = { files: 1, fields: 20, fieldSize: 1_048_576, parts: 21, headerPairs: 50 } as const;
 
-const bodyProblem = (message: string, code: 'validation_failed' | 'payload_too_large' = 'validation_failed', field = 'body') =>
-  new AppError(code, `${field}: ${message}`, { errors: [{ field, message }] });
+const bodyProblem = (
+  message: string,
+  code: 'validation_failed' | 'payload_too_large' = 'validation_failed',
+  field = 'body',
+) => new AppError(code, `${field}: ${message}`, { errors: [{ field, message }] });
 
 /**
  * What went wrong while reading a multipart body, as a problem naming it. @fastify/busboy throws
@@ -63,7 +81,9 @@ function multipartToBody(reportMaxBytes: number) {
         if (part.type === 'file') {
           if (part.fieldname !== 'report') {
             await part.toBuffer().catch(() => undefined);
-            throw new AppError('validation_failed', `${part.fieldname}: only a "report" file part is accepted`, { errors: [{ field: part.fieldname, message: 'is not a known file part' }] });
+            throw new AppError('validation_failed', `${part.fieldname}: only a "report" file part is accepted`, {
+              errors: [{ field: part.fieldname, message: 'is not a known file part' }],
+            });
           }
           const bytes = await part.toBuffer();
           body.report_base64 = bytes.toString('base64');
@@ -73,19 +93,23 @@ function multipartToBody(reportMaxBytes: number) {
         const name = part.fieldname;
         if (seen.has(name)) continue;
         seen.add(name);
-        if (part.valueTruncated) throw bodyProblem(`must be at most ${MULTIPART_LIMITS.fieldSize} bytes`, 'payload_too_large', name);
+        if (part.valueTruncated)
+          throw bodyProblem(`must be at most ${MULTIPART_LIMITS.fieldSize} bytes`, 'payload_too_large', name);
         // A part sent as application/json arrives parsed; anything else is text.
         if (typeof part.value !== 'string') {
           body[name] = part.value;
           continue;
         }
         const value = part.value;
-        if (NUMERIC_FIELDS.has(name)) body[name] = value.trim() === '' || Number.isNaN(Number(value)) ? value : Number(value);
+        if (NUMERIC_FIELDS.has(name))
+          body[name] = value.trim() === '' || Number.isNaN(Number(value)) ? value : Number(value);
         else if (name === 'rules') {
           try {
             body.rules = JSON.parse(value);
           } catch {
-            throw new AppError('validation_failed', 'rules: is not valid JSON', { errors: [{ field: 'rules', message: 'is not valid JSON' }] });
+            throw new AppError('validation_failed', 'rules: is not valid JSON', {
+              errors: [{ field: 'rules', message: 'is not valid JSON' }],
+            });
           }
         } else body[name] = value;
       }
@@ -99,7 +123,15 @@ function multipartToBody(reportMaxBytes: number) {
   };
 }
 
-export function checkRoutes({ checks, keys, reportMaxBytes = 10_485_760 }: { checks: CheckService; keys: ApiKeyService; reportMaxBytes?: number }): FastifyPluginAsyncZod {
+export function checkRoutes({
+  checks,
+  keys,
+  reportMaxBytes = 10_485_760,
+}: {
+  checks: CheckService;
+  keys: ApiKeyService;
+  reportMaxBytes?: number;
+}): FastifyPluginAsyncZod {
   return async (app) => {
     app.addHook('onRequest', apiKeyAuth(keys));
 
@@ -123,11 +155,21 @@ export function checkRoutes({ checks, keys, reportMaxBytes = 10_485_760 }: { che
         // limited by REPORT_MAX_BYTES per file instead.
         preValidation: multipartToBody(reportMaxBytes),
         // The documented body is the guide's (credentials); the validator also accepts a report.
-        validatorCompiler: ({ schema, method, url, httpPart }) => validatorCompiler({ schema: (httpPart === 'body' ? checkSubmitSchema : schema) as never, method, url, ...(httpPart ? { httpPart } : {}) }),
+        validatorCompiler: ({ schema, method, url, httpPart }) =>
+          validatorCompiler({
+            schema: (httpPart === 'body' ? checkSubmitSchema : schema) as never,
+            method,
+            url,
+            ...(httpPart ? { httpPart } : {}),
+          }),
       },
       async (request) => {
         const key = request.headers['idempotency-key'];
-        return checks.submit(requireApiKey(request), request.body as CheckSubmission, Array.isArray(key) ? key[0] : key);
+        return checks.submit(
+          requireApiKey(request),
+          request.body as CheckSubmission,
+          Array.isArray(key) ? key[0] : key,
+        );
       },
     );
 
@@ -153,8 +195,16 @@ export function checkRoutes({ checks, keys, reportMaxBytes = 10_485_760 }: { che
 
     app.post(
       '/api/v1/job/:job_id/redeliver',
-      { schema: { tags: ['checks'], summary: 'Send the result webhook again (same webhook-id)', security, params: jobIdParams } },
-      async (request, reply) => reply.code(202).send(await checks.redeliver(requireApiKey(request), request.params.job_id)),
+      {
+        schema: {
+          tags: ['checks'],
+          summary: 'Send the result webhook again (same webhook-id)',
+          security,
+          params: jobIdParams,
+        },
+      },
+      async (request, reply) =>
+        reply.code(202).send(await checks.redeliver(requireApiKey(request), request.params.job_id)),
     );
   };
 }

@@ -9,11 +9,18 @@ import { isValidZone } from '../../rules/days.ts';
  */
 const idLike = (max: number) =>
   z
-    .union([z.string(), z.number().int().nonnegative()], { error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string or a non-negative integer') })
+    .union([z.string(), z.number().int().nonnegative()], {
+      error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string or a non-negative integer'),
+    })
     .transform((v) => String(v))
     .pipe(printableText(max));
 
-const reportFilename = z.string().trim().min(1, 'must not be empty').max(255).regex(/\.(html?|xlsx)$/i, 'must end in .html, .htm or .xlsx');
+const reportFilename = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(255)
+  .regex(/\.(html?|xlsx)$/i, 'must end in .html, .htm or .xlsx');
 
 /** The guide's request (MT5 credentials): the documented body of POST /api/v1/check. */
 export const checkRequestSchema = z
@@ -53,7 +60,12 @@ export const checkSubmitSchema = z
     report_filename: reportFilename.optional(),
     /** The report's broker clock: minutes east of UTC, or an IANA zone (wins). Default 0. */
     server_utc_offset_minutes: z.number().int().min(-720).max(840).optional(),
-    server_time_zone: z.string().min(1).max(64).refine(isValidZone, 'must be an IANA time zone such as Europe/Athens').optional(),
+    server_time_zone: z
+      .string()
+      .min(1)
+      .max(64)
+      .refine(isValidZone, 'must be an IANA time zone such as Europe/Athens')
+      .optional(),
     initial_balance: z.number().finite().positive('must be greater than 0').max(1e12),
     /**
      * The guide's flat object ({max_drawdown_percent, profit_target_percent, …}), a list of rule

@@ -1,13 +1,19 @@
 /** Domain of a challenge check: statuses, the result object of the guide, job error codes. */
-import type { CheckJobRow } from './check.table.ts';
-import { metricsWithoutEvaluation, type Evaluation, type RuleSpec } from '../../rules/index.ts';
+
+import { type Evaluation, metricsWithoutEvaluation, type RuleSpec } from '../../rules/index.ts';
 import { resolveRuleSet } from '../../rules/ruleset.ts';
+import type { CheckJobRow } from './check.table.ts';
 
 export type JobStatus = 'queued' | 'running' | 'passed' | 'failed' | 'error';
 
-
 /** Why a check could not be evaluated; the README lists these for integrators. */
-export type JobErrorCode = 'invalid_credentials' | 'unknown_server' | 'mt5_unreachable' | 'bad_data' | 'credentials_unavailable' | 'internal';
+export type JobErrorCode =
+  | 'invalid_credentials'
+  | 'unknown_server'
+  | 'mt5_unreachable'
+  | 'bad_data'
+  | 'credentials_unavailable'
+  | 'internal';
 
 export interface JobError {
   code: JobErrorCode;
@@ -80,7 +86,14 @@ export function buildErrorResult(job: CheckJobRow, error: JobError, at: number):
 export function jobView(job: CheckJobRow): Record<string, unknown> {
   const base = job.result
     ? (JSON.parse(job.result) as Record<string, unknown>)
-    : { job_id: job.id, user_id: job.user_id, challenge_id: job.challenge_id, status: job.status, mt5_login: job.mt5_login, mt5_server: job.mt5_server };
+    : {
+        job_id: job.id,
+        user_id: job.user_id,
+        challenge_id: job.challenge_id,
+        status: job.status,
+        mt5_login: job.mt5_login,
+        mt5_server: job.mt5_server,
+      };
   // A job still running, or an error stored before error results carried them, has no metrics or
   // violations of its own: the same empty shape, so a poller reading them never finds them missing.
   if (base.metrics === undefined) base.metrics = unmeasuredMetrics(job);

@@ -8,26 +8,51 @@ import { hmacSha256Hex } from '../../infra/crypto/index.ts';
 
 async function adminOf(stack: TestStack): Promise<string> {
   await stack.deps.staff.create({ email: 'boss@firm.test', role: 'admin', password: 'boss-password-1' });
-  return (await stack.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'boss@firm.test', password: 'boss-password-1' } })).json().token as string;
+  return (
+    await stack.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: 'boss@firm.test', password: 'boss-password-1' },
+    })
+  ).json().token as string;
 }
 
 /** A signed site event, as the trading platform posts it (seed 002). */
 async function siteEvent(stack: TestStack, event: string, data: Record<string, unknown>): Promise<void> {
   const body = JSON.stringify({ event, data, timestamp: '2026-01-16T10:00:00Z' });
-  const res = await stack.app.inject({ method: 'POST', url: '/api/webhooks/site', payload: body, headers: { 'content-type': 'application/json', 'x-webhook-signature': hmacSha256Hex(stack.config.SITE_WEBHOOK_SECRET, body) } });
+  const res = await stack.app.inject({
+    method: 'POST',
+    url: '/api/webhooks/site',
+    payload: body,
+    headers: {
+      'content-type': 'application/json',
+      'x-webhook-signature': hmacSha256Hex(stack.config.SITE_WEBHOOK_SECRET, body),
+    },
+  });
   expect(res.statusCode).toBe(200);
 }
 
 async function clientIdOf(stack: TestStack, admin: string, email: string): Promise<string> {
   const list = await eventually(
-    async () => (await stack.app.inject({ url: `/api/clients?q=${encodeURIComponent(email)}`, headers: { authorization: `Bearer ${admin}` } })).json(),
+    async () =>
+      (
+        await stack.app.inject({
+          url: `/api/clients?q=${encodeURIComponent(email)}`,
+          headers: { authorization: `Bearer ${admin}` },
+        })
+      ).json(),
     (l: { total: number; items: unknown[] }) => l.total === 1 && l.items.length === 1,
   );
   return list.items[0].id as string;
 }
 
 const impersonate = (stack: TestStack, admin: string, id: string) =>
-  stack.app.inject({ method: 'POST', url: `/api/clients/${id}/impersonate`, headers: { authorization: `Bearer ${admin}` }, payload: { reason: 'support ticket 42' } });
+  stack.app.inject({
+    method: 'POST',
+    url: `/api/clients/${id}/impersonate`,
+    headers: { authorization: `Bearer ${admin}` },
+    payload: { reason: 'support ticket 42' },
+  });
 
 describe('impersonation with the trading platform in this process', () => {
   let stack: TestStack;
@@ -43,7 +68,12 @@ describe('impersonation with the trading platform in this process', () => {
 
   it('refuses a client who never signed up on the platform with a 409 problem whose detail says why, and issues no link', async () => {
     // Known to the CRM from the platform's events, but without a trader account here.
-    await siteEvent(stack, 'client.registered', { clientId: 'EXT-7', email: 'ghost@example.com', firstName: 'Gus', lastName: 'Host' });
+    await siteEvent(stack, 'client.registered', {
+      clientId: 'EXT-7',
+      email: 'ghost@example.com',
+      firstName: 'Gus',
+      lastName: 'Host',
+    });
     const id = await clientIdOf(stack, admin, 'ghost@example.com');
     const res = await impersonate(stack, admin, id);
     expect(res.statusCode).toBe(409);
@@ -54,14 +84,20 @@ describe('impersonation with the trading platform in this process', () => {
       "ghost@example.com has no account on the trading platform, so there is no dashboard to open: impersonation signs in to a trader's existing account. Ask the client to sign up on the trading platform first.",
     );
     expect(res.body).not.toContain('ssoToken');
-    const activity = (await stack.app.inject({ url: `/api/clients/${id}/activity`, headers: { authorization: `Bearer ${admin}` } })).json();
+    const activity = (
+      await stack.app.inject({ url: `/api/clients/${id}/activity`, headers: { authorization: `Bearer ${admin}` } })
+    ).json();
     expect(activity.items.map((i: { type: string }) => i.type)).not.toContain('impersonation.started');
     const audit = await stack.deps.audit.list({ action: 'client.impersonate' }, 1, 10);
     expect(audit.items.map((i) => [i.action, i.outcome, i.targetId])).toEqual([['client.impersonate', 'denied', id]]);
   });
 
   it('issues a link for a trader who signed up, and the link opens the dashboard', async () => {
-    const signup = await stack.app.inject({ method: 'POST', url: '/api/platform/signup', payload: { email: 'real@example.com', password: 'trader-password-1', firstName: 'Rea', lastName: 'Trader' } });
+    const signup = await stack.app.inject({
+      method: 'POST',
+      url: '/api/platform/signup',
+      payload: { email: 'real@example.com', password: 'trader-password-1', firstName: 'Rea', lastName: 'Trader' },
+    });
     expect(signup.statusCode).toBe(201);
     const id = await clientIdOf(stack, admin, 'real@example.com');
     const res = await impersonate(stack, admin, id);
@@ -83,7 +119,12 @@ describe('impersonation with the trading platform elsewhere (TRADING_PLATFORM_UR
   afterAll(() => stack.close());
 
   it('refuses a client the platform never registered (known only from a deposit) with 409', async () => {
-    await siteEvent(stack, 'deposit.completed', { transactionId: 'TX-1', email: 'walkin@example.com', amount: 250, currency: 'USD' });
+    await siteEvent(stack, 'deposit.completed', {
+      transactionId: 'TX-1',
+      email: 'walkin@example.com',
+      amount: 250,
+      currency: 'USD',
+    });
     const res = await impersonate(stack, admin, await clientIdOf(stack, admin, 'walkin@example.com'));
     expect(res.statusCode).toBe(409);
     expect(res.json().detail).toMatch(/^walkin@example\.com has no account on the trading platform/);

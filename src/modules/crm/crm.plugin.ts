@@ -6,10 +6,10 @@ import type { AuditService } from '../audit/audit.service.ts';
 import { consoleApiRoutes } from './console-api.routes.ts';
 import { consolePageRoutes } from './console-pages.routes.ts';
 import type { CrmService } from './crm.service.ts';
-import type { ServiceTokenService } from './service-token.service.ts';
 import { serviceRoutes } from './service.routes.ts';
-import type { SiteWebhookReceiver } from './site-webhook.ts';
+import type { ServiceTokenService } from './service-token.service.ts';
 import { siteWebhookRoutes } from './site-webhook.routes.ts';
+import type { SiteWebhookReceiver } from './site-webhook.ts';
 
 export interface CrmPluginDeps {
   crm: CrmService;

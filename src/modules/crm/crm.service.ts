@@ -3,6 +3,8 @@
  * withdrawals, notes, one activity timeline per client, applying the platform's site events, and
  * SSO impersonation. Every change writes the timeline and the audit log in the same use case.
  */
+
+import { AppError } from '../../http/errors.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { newId } from '../../infra/crypto/index.ts';
 import type { Db } from '../../infra/db/index.ts';
@@ -10,13 +12,11 @@ import type { Logger } from '../../infra/logger.ts';
 import { formatCents } from '../../infra/money.ts';
 import type { JobContext } from '../../infra/queue/types.ts';
 import type { SiteEventPayload } from '../../jobs.ts';
-import { AppError } from '../../http/errors.ts';
-import type { Actor, RequestMeta } from '../audit/audit.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import { eventDataSchemas, type KycStatus, type SiteEventData, type SiteEventName } from './crm.ts';
-import { createCrmRepository, type ClientFilter } from './crm.repository.ts';
+import type { Actor, RequestMeta } from '../audit/audit.ts';
+import { type ClientFilter, createCrmRepository } from './crm.repository.ts';
 import type { ClientRow } from './crm.table.ts';
-import { signSsoToken, SSO_TTL_SECONDS } from './sso.ts';
+import { eventDataSchemas, type KycStatus, type SiteEventData, type SiteEventName } from './crm.ts';
 import {
   type AccountView,
   type ActivityView,
@@ -27,6 +27,7 @@ import {
   iso,
   nestAccounts,
 } from './crm.views.ts';
+import { SSO_TTL_SECONDS, signSsoToken } from './sso.ts';
 
 export interface CrmServiceDeps {
   db: Db;
@@ -58,8 +59,28 @@ export function createCrmService(deps: CrmServiceDeps) {
     return row;
   }
 
-  function activity(tx: Db, clientId: string, type: string, summary: string, actor: Actor, data: Record<string, unknown> | null, at: number): Promise<unknown> {
-    return repo.insertActivity({ id: newId('act', 20), client_id: clientId, type, summary, data: data ? JSON.stringify(data) : null, actor_type: actor.type, actor_id: actor.label ?? actor.id, at }, tx);
+  function activity(
+    tx: Db,
+    clientId: string,
+    type: string,
+    summary: string,
+    actor: Actor,
+    data: Record<string, unknown> | null,
+    at: number,
+  ): Promise<unknown> {
+    return repo.insertActivity(
+      {
+        id: newId('act', 20),
+        client_id: clientId,
+        type,
+        summary,
+        data: data ? JSON.stringify(data) : null,
+        actor_type: actor.type,
+        actor_id: actor.label ?? actor.id,
+        at,
+      },
+      tx,
+    );
   }
 
   /** A client known only by email: what an event creates when it outruns client.registered. */
@@ -149,7 +170,13 @@ export function createCrmService(deps: CrmServiceDeps) {
    * holds (`*_state_at`, the time of the event that set it) joins the timeline, marked `superseded`,
    * and changes nothing; of two events of the same time, the one applied last wins.
    */
-  async function apply(tx: Db, event: SiteEventName, raw: unknown, happenedAt: number, eventId: string): Promise<string> {
+  async function apply(
+    tx: Db,
+    event: SiteEventName,
+    raw: unknown,
+    happenedAt: number,
+    eventId: string,
+  ): Promise<string> {
     const now = clock.now();
     const superseded = (applied: boolean) => (applied ? {} : { superseded: true });
     switch (event) {
@@ -180,11 +207,36 @@ export function createCrmService(deps: CrmServiceDeps) {
         const type = event === 'deposit.completed' ? 'deposit' : 'withdrawal';
         const completedAt = d.completedAt ? Date.parse(d.completedAt) : happenedAt;
         const inserted = await repo.insertTransaction(
-          { id: newId('txn', 16), client_id: client.id, external_id: `${type}:${d.transactionId}`, account_external_id: d.accountId ?? null, type, amount_cents: d.amount, currency: d.currency, method: d.method ?? null, completed_at: completedAt, created_at: now },
+          {
+            id: newId('txn', 16),
+            client_id: client.id,
+            external_id: `${type}:${d.transactionId}`,
+            account_external_id: d.accountId ?? null,
+            type,
+            amount_cents: d.amount,
+            currency: d.currency,
+            method: d.method ?? null,
+            completed_at: completedAt,
+            created_at: now,
+          },
           tx,
         );
         if (inserted) {
-          await activity(tx, client.id, event, `${type === 'deposit' ? 'Deposit' : 'Withdrawal'} of ${formatCents(d.amount)} ${d.currency}${d.method ? ` by ${d.method}` : ''}`, platformActor, { transactionId: d.transactionId, amount: formatCents(d.amount), currency: d.currency, accountId: d.accountId ?? null, eventId }, completedAt);
+          await activity(
+            tx,
+            client.id,
+            event,
+            `${type === 'deposit' ? 'Deposit' : 'Withdrawal'} of ${formatCents(d.amount)} ${d.currency}${d.method ? ` by ${d.method}` : ''}`,
+            platformActor,
+            {
+              transactionId: d.transactionId,
+              amount: formatCents(d.amount),
+              currency: d.currency,
+              accountId: d.accountId ?? null,
+              eventId,
+            },
+            completedAt,
+          );
         }
         return client.id;
       }
@@ -233,7 +285,13 @@ export function createCrmService(deps: CrmServiceDeps) {
         const change = d.change ?? (inserted ? 'created' : 'updated');
         const label = `Account ${d.login ?? d.accountId}${d.phase ? ` (${d.phase})` : ''}`;
         const summary =
-          change === 'challenge_passed' ? `${label} passed its challenge` : change === 'challenge_failed' ? `${label} failed its challenge` : change === 'created' ? `${label} opened` : `${label} ${d.status}`;
+          change === 'challenge_passed'
+            ? `${label} passed its challenge`
+            : change === 'challenge_failed'
+              ? `${label} failed its challenge`
+              : change === 'created'
+                ? `${label} opened`
+                : `${label} ${d.status}`;
         const data = { accountId: d.accountId, status: d.status, change, eventId, ...superseded(applied) };
         await activity(tx, client.id, 'account.updated', summary, platformActor, data, happenedAt);
         return client.id;
@@ -245,7 +303,7 @@ export function createCrmService(deps: CrmServiceDeps) {
     /** Queue handler of `crm.site-event`: applies a received event once. */
     async processSiteEvent(payload: SiteEventPayload, ctx: JobContext): Promise<void> {
       const row = await repo.findEvent(payload.event_id);
-      if (!row || row.status !== 'received') return;
+      if (row?.status !== 'received') return;
       try {
         const body = JSON.parse(row.payload) as { event: SiteEventName; data: unknown; timestamp: string };
         const happenedAt = Date.parse(body.timestamp);
@@ -255,11 +313,29 @@ export function createCrmService(deps: CrmServiceDeps) {
           await repo.finishEvent(row.id, { status: 'processed', processed_at: clock.now() }, tx);
           return id;
         });
-        if (clientId) await audit.tryRecord({ actorType: 'platform', actorId: 'site-webhook', action: 'webhook.processed', targetType: 'client', targetId: clientId, meta: { event: body.event, eventId: row.id } });
+        if (clientId)
+          await audit.tryRecord({
+            actorType: 'platform',
+            actorId: 'site-webhook',
+            action: 'webhook.processed',
+            targetType: 'client',
+            targetId: clientId,
+            meta: { event: body.event, eventId: row.id },
+          });
       } catch (err) {
         if (ctx.attempt < ctx.maxAttempts) throw err;
-        await repo.finishEvent(row.id, { status: 'failed', error: (err as Error).message.slice(0, 500), processed_at: clock.now() });
-        await audit.tryRecord({ actorType: 'platform', actorId: 'site-webhook', action: 'webhook.processed', outcome: 'failure', meta: { event: row.event, eventId: row.id, error: (err as Error).message.slice(0, 200) } });
+        await repo.finishEvent(row.id, {
+          status: 'failed',
+          error: (err as Error).message.slice(0, 500),
+          processed_at: clock.now(),
+        });
+        await audit.tryRecord({
+          actorType: 'platform',
+          actorId: 'site-webhook',
+          action: 'webhook.processed',
+          outcome: 'failure',
+          meta: { event: row.event, eventId: row.id, error: (err as Error).message.slice(0, 200) },
+        });
       }
     },
 
@@ -271,15 +347,32 @@ export function createCrmService(deps: CrmServiceDeps) {
       return repo.pruneEvents(clock.now() - keepMs);
     },
 
-    async listClients(filter: ClientFilter, page: number, pageSize: number): Promise<{ items: ClientView[]; total: number; page: number; pageSize: number }> {
+    async listClients(
+      filter: ClientFilter,
+      page: number,
+      pageSize: number,
+    ): Promise<{ items: ClientView[]; total: number; page: number; pageSize: number }> {
       const { rows, total } = await repo.listClients(filter, pageSize, (page - 1) * pageSize);
       return { items: rows.map(clientView), total, page, pageSize };
     },
 
-    async getClient(id: string): Promise<ClientView & { kycHistory: Array<{ from: string | null; to: string; notes: string | null; by: string; at: string }> }> {
+    async getClient(id: string): Promise<
+      ClientView & {
+        kycHistory: Array<{ from: string | null; to: string; notes: string | null; by: string; at: string }>;
+      }
+    > {
       const row = await clientById(id);
       const history = await repo.kycHistory(row.id);
-      return { ...clientView(row), kycHistory: history.map((h) => ({ from: h.from_status, to: h.to_status, notes: h.notes, by: `${h.actor_type}:${h.actor_id ?? ''}`, at: iso(h.at)! })) };
+      return {
+        ...clientView(row),
+        kycHistory: history.map((h) => ({
+          from: h.from_status,
+          to: h.to_status,
+          notes: h.notes,
+          by: `${h.actor_type}:${h.actor_id ?? ''}`,
+          at: iso(h.at)!,
+        })),
+      };
     },
 
     async getClientByEmail(email: string): Promise<ClientView> {
@@ -291,7 +384,9 @@ export function createCrmService(deps: CrmServiceDeps) {
       return clientView('id' in ref ? await clientById(ref.id) : await clientByEmail(ref.email));
     },
 
-    async accounts(ref: { id: string } | { email: string }): Promise<{ clientId: string; clientEmail: string; accounts: AccountView[] }> {
+    async accounts(
+      ref: { id: string } | { email: string },
+    ): Promise<{ clientId: string; clientEmail: string; accounts: AccountView[] }> {
       const client = 'id' in ref ? await clientById(ref.id) : await clientByEmail(ref.email);
       return { clientId: client.id, clientEmail: client.email, accounts: nestAccounts(await repo.accounts(client.id)) };
     },
@@ -299,11 +394,25 @@ export function createCrmService(deps: CrmServiceDeps) {
     async transactions(id: string) {
       const client = await clientById(id);
       return {
-        items: (await repo.transactions(client.id)).map((t) => ({ id: t.id, transactionId: t.external_id.replace(/^(deposit|withdrawal):/, ''), type: t.type, amount: formatCents(Number(t.amount_cents)), currency: t.currency, accountId: t.account_external_id, method: t.method, completedAt: iso(t.completed_at)! })),
+        items: (await repo.transactions(client.id)).map((t) => ({
+          id: t.id,
+          transactionId: t.external_id.replace(/^(deposit|withdrawal):/, ''),
+          type: t.type,
+          amount: formatCents(Number(t.amount_cents)),
+          currency: t.currency,
+          accountId: t.account_external_id,
+          method: t.method,
+          completedAt: iso(t.completed_at)!,
+        })),
       };
     },
 
-    async updateKyc(ref: { id: string } | { email: string }, input: { kycStatus: KycStatus; kycNotes?: string | undefined }, actor: Actor, meta: RequestMeta): Promise<ClientView> {
+    async updateKyc(
+      ref: { id: string } | { email: string },
+      input: { kycStatus: KycStatus; kycNotes?: string | undefined },
+      actor: Actor,
+      meta: RequestMeta,
+    ): Promise<ClientView> {
       const client = 'id' in ref ? await clientById(ref.id) : await clientByEmail(ref.email);
       const at = clock.now();
       const change = { status: input.kycStatus, notes: input.kycNotes, fromSiteEvent: false };
@@ -326,19 +435,63 @@ export function createCrmService(deps: CrmServiceDeps) {
       const at = clock.now();
       const id = newId('note', 16);
       await db.transaction().execute(async (tx) => {
-        await repo.insertNote({ id, client_id: client.id, body: comment, author_type: actor.type, author_id: actor.label ?? actor.id, created_at: at }, tx);
-        await activity(tx, client.id, 'note.added', comment.length > 140 ? `${comment.slice(0, 139)}…` : comment, actor, { noteId: id }, at);
+        await repo.insertNote(
+          {
+            id,
+            client_id: client.id,
+            body: comment,
+            author_type: actor.type,
+            author_id: actor.label ?? actor.id,
+            created_at: at,
+          },
+          tx,
+        );
+        await activity(
+          tx,
+          client.id,
+          'note.added',
+          comment.length > 140 ? `${comment.slice(0, 139)}…` : comment,
+          actor,
+          { noteId: id },
+          at,
+        );
       });
-      await audit.record({ actorType: actor.type, actorId: actor.id, action: 'client.note_added', targetType: 'client', targetId: client.id, ip: meta.ip, requestId: meta.requestId, meta: { noteId: id } });
-      return { id, clientId: client.id, comment, author: { type: actor.type, id: actor.label ?? actor.id }, createdAt: iso(at)! };
+      await audit.record({
+        actorType: actor.type,
+        actorId: actor.id,
+        action: 'client.note_added',
+        targetType: 'client',
+        targetId: client.id,
+        ip: meta.ip,
+        requestId: meta.requestId,
+        meta: { noteId: id },
+      });
+      return {
+        id,
+        clientId: client.id,
+        comment,
+        author: { type: actor.type, id: actor.label ?? actor.id },
+        createdAt: iso(at)!,
+      };
     },
 
     async notes(id: string) {
       const client = await clientById(id);
-      return { items: (await repo.notes(client.id)).map((n) => ({ id: n.id, comment: n.body, author: { type: n.author_type, id: n.author_id }, createdAt: iso(n.created_at)! })) };
+      return {
+        items: (await repo.notes(client.id)).map((n) => ({
+          id: n.id,
+          comment: n.body,
+          author: { type: n.author_type, id: n.author_id },
+          createdAt: iso(n.created_at)!,
+        })),
+      };
     },
 
-    async activity(ref: { id: string } | { email: string }, limit: number, cursor: string | undefined): Promise<{ clientId: string; clientEmail: string; items: ActivityView[]; nextCursor: string | null }> {
+    async activity(
+      ref: { id: string } | { email: string },
+      limit: number,
+      cursor: string | undefined,
+    ): Promise<{ clientId: string; clientEmail: string; items: ActivityView[]; nextCursor: string | null }> {
       const client = 'id' in ref ? await clientById(ref.id) : await clientByEmail(ref.email);
       const rows = await repo.activity(client.id, limit + 1, decodeCursor(cursor));
       const page = rows.slice(0, limit);
@@ -346,29 +499,87 @@ export function createCrmService(deps: CrmServiceDeps) {
       return {
         clientId: client.id,
         clientEmail: client.email,
-        items: page.map((a) => ({ id: a.id, type: a.type, summary: a.summary, data: a.data ? (JSON.parse(a.data) as Record<string, unknown>) : null, actor: { type: a.actor_type, id: a.actor_id }, at: iso(a.at)! })),
+        items: page.map((a) => ({
+          id: a.id,
+          type: a.type,
+          summary: a.summary,
+          data: a.data ? (JSON.parse(a.data) as Record<string, unknown>) : null,
+          actor: { type: a.actor_type, id: a.actor_id },
+          at: iso(a.at)!,
+        })),
         nextCursor: rows.length > limit && last ? encodeCursor(Number(last.at), last.id) : null,
       };
     },
 
     /** Admin impersonation: a 15-minute single-use SSO token into the trading platform. */
-    async impersonate(clientId: string, staff: { id: string; email: string }, reason: string, meta: RequestMeta): Promise<{ ssoToken: string; ssoUrl: string; expiresIn: number }> {
+    async impersonate(
+      clientId: string,
+      staff: { id: string; email: string },
+      reason: string,
+      meta: RequestMeta,
+    ): Promise<{ ssoToken: string; ssoUrl: string; expiresIn: number }> {
       const client = await clientById(clientId);
       // A link for someone the platform does not know could only answer 401 there: refuse here, saying why.
-      const hasAccount = deps.tradingPlatformHasTrader ? await deps.tradingPlatformHasTrader(client.email) : client.external_id !== null;
+      const hasAccount = deps.tradingPlatformHasTrader
+        ? await deps.tradingPlatformHasTrader(client.email)
+        : client.external_id !== null;
       if (!hasAccount) {
-        await audit.record({ actorType: 'staff', actorId: staff.id, action: 'client.impersonate', outcome: 'denied', targetType: 'client', targetId: client.id, ip: meta.ip, requestId: meta.requestId, meta: { reason, clientEmail: client.email, refused: 'no_platform_account' } });
+        await audit.record({
+          actorType: 'staff',
+          actorId: staff.id,
+          action: 'client.impersonate',
+          outcome: 'denied',
+          targetType: 'client',
+          targetId: client.id,
+          ip: meta.ip,
+          requestId: meta.requestId,
+          meta: { reason, clientEmail: client.email, refused: 'no_platform_account' },
+        });
         throw new AppError(
           'conflict',
           `${client.email} has no account on the trading platform, so there is no dashboard to open: impersonation signs in to a trader's existing account. Ask the client to sign up on the trading platform first.`,
         );
       }
-      const signed = await signSsoToken(deps.ssoSecret, { clientEmail: client.email, impersonatedBy: staff.email, reason, nowMs: clock.now() });
-      await db.transaction().execute((tx) => activity(tx, client.id, 'impersonation.started', `${staff.email} opened the trader's dashboard: ${reason}`, { type: 'staff', id: staff.id, label: staff.email }, { reason, jti: signed.jti }, clock.now()));
-      await audit.record({ actorType: 'staff', actorId: staff.id, action: 'client.impersonate', targetType: 'client', targetId: client.id, ip: meta.ip, requestId: meta.requestId, meta: { reason, jti: signed.jti, clientEmail: client.email, expiresAt: new Date(signed.exp * 1000).toISOString() } });
-      return { ssoToken: signed.token, ssoUrl: `${deps.tradingPlatformUrl}/sso/impersonate?token=${encodeURIComponent(signed.token)}`, expiresIn: SSO_TTL_SECONDS };
+      const signed = await signSsoToken(deps.ssoSecret, {
+        clientEmail: client.email,
+        impersonatedBy: staff.email,
+        reason,
+        nowMs: clock.now(),
+      });
+      await db
+        .transaction()
+        .execute((tx) =>
+          activity(
+            tx,
+            client.id,
+            'impersonation.started',
+            `${staff.email} opened the trader's dashboard: ${reason}`,
+            { type: 'staff', id: staff.id, label: staff.email },
+            { reason, jti: signed.jti },
+            clock.now(),
+          ),
+        );
+      await audit.record({
+        actorType: 'staff',
+        actorId: staff.id,
+        action: 'client.impersonate',
+        targetType: 'client',
+        targetId: client.id,
+        ip: meta.ip,
+        requestId: meta.requestId,
+        meta: {
+          reason,
+          jti: signed.jti,
+          clientEmail: client.email,
+          expiresAt: new Date(signed.exp * 1000).toISOString(),
+        },
+      });
+      return {
+        ssoToken: signed.token,
+        ssoUrl: `${deps.tradingPlatformUrl}/sso/impersonate?token=${encodeURIComponent(signed.token)}`,
+        expiresIn: SSO_TTL_SECONDS,
+      };
     },
-
   };
 }
 

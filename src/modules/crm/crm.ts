@@ -10,7 +10,13 @@ export const KYC_STATUSES = ['not_started', 'pending', 'in_review', 'approved', 
 export type KycStatus = (typeof KYC_STATUSES)[number];
 export const kycStatusSchema = z.enum(KYC_STATUSES);
 
-export const SITE_EVENTS = ['client.registered', 'deposit.completed', 'withdrawal.completed', 'kyc.updated', 'account.updated'] as const;
+export const SITE_EVENTS = [
+  'client.registered',
+  'deposit.completed',
+  'withdrawal.completed',
+  'kyc.updated',
+  'account.updated',
+] as const;
 export type SiteEventName = (typeof SITE_EVENTS)[number];
 
 const email = z.string().trim().toLowerCase().email().max(254);
@@ -27,7 +33,10 @@ const money = z.union([z.number(), z.string().max(32)]).transform((v, ctx) => {
   return c;
 });
 const positiveMoney = money.refine((c) => c > 0, 'must be greater than 0');
-const instant = z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date-time');
+const instant = z
+  .string()
+  .max(64)
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date-time');
 
 /** `data` of each event. Extra fields are kept (a platform may send more than we read). */
 export const eventDataSchemas = {
@@ -46,7 +55,11 @@ export const eventDataSchemas = {
     email,
     accountId: id.optional(),
     amount: positiveMoney,
-    currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
+    currency: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
     method: text(50).optional(),
     completedAt: instant.optional(),
   }),
@@ -56,7 +69,11 @@ export const eventDataSchemas = {
     email,
     accountId: id.optional(),
     amount: positiveMoney,
-    currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
+    currency: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
     method: text(50).optional(),
     completedAt: instant.optional(),
   }),
@@ -76,7 +93,12 @@ export const eventDataSchemas = {
     type: text(40).optional(),
     phase: text(40).optional(),
     status: text(40),
-    currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/).optional(),
+    currency: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^[A-Z]{3}$/)
+      .optional(),
     balance: money.optional(),
     equity: money.optional(),
     /** What changed: created, status_changed, challenge_passed, challenge_failed, balance_changed, … */

@@ -20,11 +20,18 @@ export interface SsoClaims {
   reason: string | null;
 }
 
-export async function signSsoToken(secret: string, input: { clientEmail: string; impersonatedBy: string; reason: string; nowMs: number }): Promise<{ token: string; jti: string; exp: number }> {
+export async function signSsoToken(
+  secret: string,
+  input: { clientEmail: string; impersonatedBy: string; reason: string; nowMs: number },
+): Promise<{ token: string; jti: string; exp: number }> {
   const iat = Math.floor(input.nowMs / 1000);
   const jti = randomBase62(22);
   const exp = iat + SSO_TTL_SECONDS;
-  const token = await new SignJWT({ clientEmail: input.clientEmail, impersonatedBy: input.impersonatedBy, reason: input.reason })
+  const token = await new SignJWT({
+    clientEmail: input.clientEmail,
+    impersonatedBy: input.impersonatedBy,
+    reason: input.reason,
+  })
     .setProtectedHeader({ alg: 'HS256', typ: SSO_TYP })
     .setAudience(SSO_AUDIENCE)
     .setIssuer(SSO_ISSUER)
@@ -50,7 +57,13 @@ export async function verifySsoToken(secret: string, token: string, nowMs: numbe
       currentDate: new Date(nowMs),
     });
     if (typeof payload.clientEmail !== 'string' || typeof payload.impersonatedBy !== 'string') return null;
-    return { clientEmail: payload.clientEmail, impersonatedBy: payload.impersonatedBy, jti: payload.jti!, exp: payload.exp!, reason: typeof payload.reason === 'string' ? payload.reason : null };
+    return {
+      clientEmail: payload.clientEmail,
+      impersonatedBy: payload.impersonatedBy,
+      jti: payload.jti!,
+      exp: payload.exp!,
+      reason: typeof payload.reason === 'string' ? payload.reason : null,
+    };
   } catch (err) {
     if (err instanceof errors.JOSEError || err instanceof TypeError) return null;
     throw err;

@@ -27,7 +27,13 @@ export interface AccountObjectives {
   currency: string;
   initialBalance: string;
   balance: string;
-  check: { jobId: string | null; status: string; outcome: string | null; evaluatedAt: string | null; error: string | null };
+  check: {
+    jobId: string | null;
+    status: string;
+    outcome: string | null;
+    evaluatedAt: string | null;
+    error: string | null;
+  };
   equity: number | null;
   todaysPermittedLoss: number | null;
   maxPermittedLoss: number | null;
@@ -38,14 +44,33 @@ export interface AccountObjectives {
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-function lossRow(rule: string, label: string, used: number | null, limit: number | null, breached: boolean): ObjectiveRow {
-  if (used === null || limit === null) return { rule, label, value: used, limit, unit: '%', progress: null, status: 'pending' };
+function lossRow(
+  rule: string,
+  label: string,
+  used: number | null,
+  limit: number | null,
+  breached: boolean,
+): ObjectiveRow {
+  if (used === null || limit === null)
+    return { rule, label, value: used, limit, unit: '%', progress: null, status: 'pending' };
   const progress = Math.min(100, round2((used / limit) * 100));
-  return { rule, label, value: used, limit, unit: '%', progress, status: breached ? 'breached' : progress >= 80 ? 'at_risk' : 'passing' };
+  return {
+    rule,
+    label,
+    value: used,
+    limit,
+    unit: '%',
+    progress,
+    status: breached ? 'breached' : progress >= 80 ? 'at_risk' : 'passing',
+  };
 }
 
 export function buildObjectives(a: PlatformAccountRow, job: Record<string, unknown> | null): AccountObjectives {
-  const rules = JSON.parse(a.rules) as { max_drawdown_percent?: number; profit_target_percent?: number; max_daily_loss_percent?: number };
+  const rules = JSON.parse(a.rules) as {
+    max_drawdown_percent?: number;
+    profit_target_percent?: number;
+    max_daily_loss_percent?: number;
+  };
   const metrics = (job?.metrics ?? null) as Record<string, unknown> | null;
   const num = (k: string): number | null => (metrics && typeof metrics[k] === 'number' ? (metrics[k] as number) : null);
   const violations = (Array.isArray(job?.violations) ? job!.violations : []) as Array<Record<string, unknown>>;
@@ -55,7 +80,8 @@ export function buildObjectives(a: PlatformAccountRow, job: Record<string, unkno
   // before any check there is only the balance the platform opened the account with.
   const equity = num('current_equity');
   const readBalance = num('current_balance');
-  const floor = num('max_loss_floor') ?? (rules.max_drawdown_percent ? initial * (1 - rules.max_drawdown_percent / 100) : null);
+  const floor =
+    num('max_loss_floor') ?? (rules.max_drawdown_percent ? initial * (1 - rules.max_drawdown_percent / 100) : null);
   const dailyLimitAmount = rules.max_daily_loss_percent ? round2((initial * rules.max_daily_loss_percent) / 100) : null;
   const profitPct = num('profit_percent');
   const target = rules.profit_target_percent ?? null;
@@ -72,10 +98,37 @@ export function buildObjectives(a: PlatformAccountRow, job: Record<string, unkno
       status: profitPct === null ? 'pending' : profitPct >= target ? 'met' : 'passing',
     });
   }
-  if (rules.max_daily_loss_percent) objectives.push(lossRow('max_daily_loss', `Max daily loss ${rules.max_daily_loss_percent}%`, num('max_daily_loss_percent'), rules.max_daily_loss_percent, broke('daily')));
-  if (rules.max_drawdown_percent) objectives.push(lossRow('max_loss', `Max loss ${rules.max_drawdown_percent}%`, num('max_drawdown_percent'), rules.max_drawdown_percent, broke('drawdown') || broke('max_loss')));
+  if (rules.max_daily_loss_percent)
+    objectives.push(
+      lossRow(
+        'max_daily_loss',
+        `Max daily loss ${rules.max_daily_loss_percent}%`,
+        num('max_daily_loss_percent'),
+        rules.max_daily_loss_percent,
+        broke('daily'),
+      ),
+    );
+  if (rules.max_drawdown_percent)
+    objectives.push(
+      lossRow(
+        'max_loss',
+        `Max loss ${rules.max_drawdown_percent}%`,
+        num('max_drawdown_percent'),
+        rules.max_drawdown_percent,
+        broke('drawdown') || broke('max_loss'),
+      ),
+    );
   const days = num('trading_days');
-  if (days !== null) objectives.push({ rule: 'trading_days', label: 'Trading days', value: days, limit: null, unit: 'days', progress: null, status: days > 0 ? 'met' : 'pending' });
+  if (days !== null)
+    objectives.push({
+      rule: 'trading_days',
+      label: 'Trading days',
+      value: days,
+      limit: null,
+      unit: 'days',
+      progress: null,
+      status: days > 0 ? 'met' : 'pending',
+    });
 
   return {
     id: a.id,
@@ -86,13 +139,16 @@ export function buildObjectives(a: PlatformAccountRow, job: Record<string, unkno
     status: a.status,
     currency: a.currency,
     initialBalance: formatCents(Number(a.initial_balance_cents)),
-    balance: formatCents(readBalance !== null && equity !== null ? amountToCents(readBalance) : Number(a.balance_cents)),
+    balance: formatCents(
+      readBalance !== null && equity !== null ? amountToCents(readBalance) : Number(a.balance_cents),
+    ),
     check: {
       jobId: a.check_job_id,
       status: typeof job?.status === 'string' ? job.status : a.check_job_id ? 'queued' : 'not_started',
       outcome: typeof job?.outcome === 'string' ? job.outcome : null,
       evaluatedAt: typeof job?.timestamp === 'string' ? job.timestamp : null,
-      error: job?.error && typeof job.error === 'object' ? String((job.error as { message?: string }).message ?? '') : null,
+      error:
+        job?.error && typeof job.error === 'object' ? String((job.error as { message?: string }).message ?? '') : null,
     },
     equity,
     // FTMO: the daily limit is a fixed share of the initial balance; the max loss is the distance to the floor.

@@ -4,24 +4,25 @@
  * the outbox. Staff arrive through single-use SSO links; such sessions are flagged, and actions that
  * change money or credentials are refused while impersonating.
  */
+
+import { AppError } from '../../http/errors.ts';
 import type { Clock } from '../../infra/clock.ts';
-import { newId, randomBase62, sha256Hex, type Sealer } from '../../infra/crypto/index.ts';
-import { isUniqueViolation, type Db } from '../../infra/db/index.ts';
+import { newId, randomBase62, type Sealer, sha256Hex } from '../../infra/crypto/index.ts';
+import { type Db, isUniqueViolation } from '../../infra/db/index.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { centsToAmount, formatCents, parseCents } from '../../infra/money.ts';
 import type { JobQueue } from '../../infra/queue/types.ts';
-import { accountSyncJob, type AccountSyncPayload } from '../../jobs.ts';
 import type { LoginThrottle } from '../../infra/ratelimit/login-throttle.ts';
+import { type AccountSyncPayload, accountSyncJob } from '../../jobs.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
-import { AppError } from '../../http/errors.ts';
-import type { RequestMeta } from '../audit/audit.ts';
-import type { AuditService } from '../audit/audit.service.ts';
 import type { AuthenticatedKey } from '../api-keys/api-key.service.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { RequestMeta } from '../audit/audit.ts';
 import type { CheckService } from '../checks/check.service.ts';
 import { verifySsoToken } from '../crm/sso.ts';
 import { dummyHash, hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from '../staff/password.ts';
+import { type AccountObjectives, buildObjectives } from './objectives.ts';
 import type { PlatformOutbox } from './outbox.ts';
-import { buildObjectives, type AccountObjectives } from './objectives.ts';
 import { createPlatformRepository } from './platform.repository.ts';
 import type { PlatformAccountRow, PlatformTraderRow } from './platform.table.ts';
 
@@ -34,7 +35,13 @@ const CHALLENGE_RULES = { max_drawdown_percent: 10, profit_target_percent: 10, m
 const INITIAL_BALANCE_CENTS = 10_000_000;
 
 /** The checker is used through its service, as the platform's own tenant. */
-const PLATFORM_TENANT: AuthenticatedKey = { keyId: 'platform', tenantId: 'platform', kid: 'platform', ruleDefaults: null, allowedCidrs: null };
+const PLATFORM_TENANT: AuthenticatedKey = {
+  keyId: 'platform',
+  tenantId: 'platform',
+  kid: 'platform',
+  ruleDefaults: null,
+  allowedCidrs: null,
+};
 
 export interface Session {
   tokenHash: string;
@@ -66,20 +73,42 @@ export function createPlatformService(deps: PlatformServiceDeps) {
   const { db, clock, audit, outbox } = deps;
   const repo = createPlatformRepository(db);
 
-  async function newSession(traderId: string, impersonatedBy: string | null): Promise<{ token: string; maxAgeSeconds: number }> {
+  async function newSession(
+    traderId: string,
+    impersonatedBy: string | null,
+  ): Promise<{ token: string; maxAgeSeconds: number }> {
     const token = randomBase62(43);
     const now = clock.now();
-    const ttlMs = impersonatedBy ? Math.min(IMPERSONATION_MAX_MS, deps.sessionTtlSeconds * 1000) : deps.sessionTtlSeconds * 1000;
-    await repo.insertSession({ token_hash: sha256Hex(token), trader_id: traderId, impersonated_by: impersonatedBy, created_at: now, expires_at: now + ttlMs, ended_at: null });
+    const ttlMs = impersonatedBy
+      ? Math.min(IMPERSONATION_MAX_MS, deps.sessionTtlSeconds * 1000)
+      : deps.sessionTtlSeconds * 1000;
+    await repo.insertSession({
+      token_hash: sha256Hex(token),
+      trader_id: traderId,
+      impersonated_by: impersonatedBy,
+      created_at: now,
+      expires_at: now + ttlMs,
+      ended_at: null,
+    });
     return { token, maxAgeSeconds: Math.floor(ttlMs / 1000) };
   }
 
   function refuseWhileImpersonating(session: Session, what: string): void {
-    if (session.impersonatedBy) throw new AppError('forbidden', `${what} is not allowed while ${session.impersonatedBy} is impersonating this trader`);
+    if (session.impersonatedBy)
+      throw new AppError(
+        'forbidden',
+        `${what} is not allowed while ${session.impersonatedBy} is impersonating this trader`,
+      );
   }
 
   function traderData(t: PlatformTraderRow) {
-    return { clientId: t.id, email: t.email, firstName: t.first_name, lastName: t.last_name, ...(t.phone ? { phone: t.phone } : {}) };
+    return {
+      clientId: t.id,
+      email: t.email,
+      firstName: t.first_name,
+      lastName: t.last_name,
+      ...(t.phone ? { phone: t.phone } : {}),
+    };
   }
 
   function accountEventData(t: PlatformTraderRow, a: PlatformAccountRow, change: string) {
@@ -100,17 +129,25 @@ export function createPlatformService(deps: PlatformServiceDeps) {
   }
 
   async function submitCheck(account: PlatformAccountRow): Promise<void> {
-    const { job_id } = await deps.checks.submit(PLATFORM_TENANT, {
-      user_id: account.trader_id,
-      challenge_id: account.id,
-      mt5_login: account.login,
-      mt5_password: deps.sealer.open(account.password_enc, account.id),
-      mt5_server: account.server,
-      initial_balance: centsToAmount(Number(account.initial_balance_cents)),
-      rules: JSON.parse(account.rules) as Record<string, unknown>,
-    }, undefined);
+    const { job_id } = await deps.checks.submit(
+      PLATFORM_TENANT,
+      {
+        user_id: account.trader_id,
+        challenge_id: account.id,
+        mt5_login: account.login,
+        mt5_password: deps.sealer.open(account.password_enc, account.id),
+        mt5_server: account.server,
+        initial_balance: centsToAmount(Number(account.initial_balance_cents)),
+        rules: JSON.parse(account.rules) as Record<string, unknown>,
+      },
+      undefined,
+    );
     await repo.setCheckJob(account.id, job_id, clock.now());
-    await deps.queue.enqueue(accountSyncJob, { account_id: account.id, round: 1 }, { id: `sync-${account.id}-${job_id}-1`, delayMs: 200, maxAttempts: 3 });
+    await deps.queue.enqueue(
+      accountSyncJob,
+      { account_id: account.id, round: 1 },
+      { id: `sync-${account.id}-${job_id}-1`, delayMs: 200, maxAttempts: 3 },
+    );
   }
 
   async function ownAccount(session: Session, accountId: string): Promise<PlatformAccountRow> {
@@ -119,25 +156,73 @@ export function createPlatformService(deps: PlatformServiceDeps) {
     return a;
   }
 
-  async function moveMoney(session: Session, kind: 'deposit' | 'withdrawal', input: { accountId: string; amount: number | string; method?: string | undefined }, meta: RequestMeta) {
+  async function moveMoney(
+    session: Session,
+    kind: 'deposit' | 'withdrawal',
+    input: { accountId: string; amount: number | string; method?: string | undefined },
+    meta: RequestMeta,
+  ) {
     refuseWhileImpersonating(session, kind === 'deposit' ? 'A deposit' : 'A withdrawal');
     const cents = parseCents(input.amount);
     if (cents === null || cents <= 0) throw invalid('amount', 'must be a positive amount with at most two decimals');
     const account = await ownAccount(session, input.accountId);
-    if (kind === 'withdrawal' && cents > Number(account.balance_cents)) throw new AppError('conflict', 'The withdrawal is larger than the balance');
+    if (kind === 'withdrawal' && cents > Number(account.balance_cents))
+      throw new AppError('conflict', 'The withdrawal is larger than the balance');
     const now = clock.now();
     const txId = newId('ptx', 16);
     const method = input.method ?? (kind === 'deposit' ? 'card' : 'bank_transfer');
     const ids = await db.transaction().execute(async (tx) => {
       await repo.addToBalance(account.id, kind === 'deposit' ? cents : -cents, now, tx);
-      await repo.insertTransaction({ id: txId, trader_id: session.trader.id, account_id: account.id, type: kind, amount_cents: cents, currency: account.currency, method, created_at: now }, tx);
+      await repo.insertTransaction(
+        {
+          id: txId,
+          trader_id: session.trader.id,
+          account_id: account.id,
+          type: kind,
+          amount_cents: cents,
+          currency: account.currency,
+          method,
+          created_at: now,
+        },
+        tx,
+      );
       return [
-        await outbox.add(tx, kind === 'deposit' ? 'deposit.completed' : 'withdrawal.completed', { transactionId: txId, clientId: session.trader.id, email: session.trader.email, accountId: account.id, amount: formatCents(cents), currency: account.currency, method, completedAt: new Date(now).toISOString() }, now),
+        await outbox.add(
+          tx,
+          kind === 'deposit' ? 'deposit.completed' : 'withdrawal.completed',
+          {
+            transactionId: txId,
+            clientId: session.trader.id,
+            email: session.trader.email,
+            accountId: account.id,
+            amount: formatCents(cents),
+            currency: account.currency,
+            method,
+            completedAt: new Date(now).toISOString(),
+          },
+          now,
+        ),
       ];
     });
     await outbox.dispatch(ids);
-    await audit.record({ actorType: 'trader', actorId: session.trader.id, action: `platform.${kind}`, targetType: 'platform_account', targetId: account.id, ip: meta.ip, requestId: meta.requestId, meta: { amount: formatCents(cents), currency: account.currency } });
-    return { transactionId: txId, type: kind, amount: formatCents(cents), currency: account.currency, accountId: account.id, balance: formatCents(Number(account.balance_cents) + (kind === 'deposit' ? cents : -cents)) };
+    await audit.record({
+      actorType: 'trader',
+      actorId: session.trader.id,
+      action: `platform.${kind}`,
+      targetType: 'platform_account',
+      targetId: account.id,
+      ip: meta.ip,
+      requestId: meta.requestId,
+      meta: { amount: formatCents(cents), currency: account.currency },
+    });
+    return {
+      transactionId: txId,
+      type: kind,
+      amount: formatCents(cents),
+      currency: account.currency,
+      accountId: account.id,
+      balance: formatCents(Number(account.balance_cents) + (kind === 'deposit' ? cents : -cents)),
+    };
   }
 
   return {
@@ -146,12 +231,27 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       return repo.hasTraderWithEmail(email.trim().toLowerCase());
     },
 
-    async signUp(input: { email: string; password: string; firstName: string; lastName: string; phone?: string | undefined }, meta: RequestMeta): Promise<{ token: string; maxAgeSeconds: number; traderId: string }> {
+    async signUp(
+      input: { email: string; password: string; firstName: string; lastName: string; phone?: string | undefined },
+      meta: RequestMeta,
+    ): Promise<{ token: string; maxAgeSeconds: number; traderId: string }> {
       const email = input.email.trim().toLowerCase();
-      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) throw invalid('email', 'is not an email address');
-      if (input.password.length < PASSWORD_MIN || input.password.length > PASSWORD_MAX) throw invalid('password', `must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters`);
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254)
+        throw invalid('email', 'is not an email address');
+      if (input.password.length < PASSWORD_MIN || input.password.length > PASSWORD_MAX)
+        throw invalid('password', `must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters`);
       const now = clock.now();
-      const trader: PlatformTraderRow = { id: newId('trd', 16), email, password_hash: await hashPassword(input.password), first_name: input.firstName.trim(), last_name: input.lastName.trim(), phone: input.phone?.trim() || null, kyc_status: 'not_started', created_at: now, updated_at: now };
+      const trader: PlatformTraderRow = {
+        id: newId('trd', 16),
+        email,
+        password_hash: await hashPassword(input.password),
+        first_name: input.firstName.trim(),
+        last_name: input.lastName.trim(),
+        phone: input.phone?.trim() || null,
+        kyc_status: 'not_started',
+        created_at: now,
+        updated_at: now,
+      };
       const accountCount = await repo.countAccounts();
       const accountId = newId('pac', 16);
       const account: PlatformAccountRow = {
@@ -177,31 +277,65 @@ export function createPlatformService(deps: PlatformServiceDeps) {
         ids = await db.transaction().execute(async (tx) => {
           await repo.insertTrader(trader, tx);
           await repo.insertAccount(account, tx);
-          return [await outbox.add(tx, 'client.registered', traderData(trader), now), await outbox.add(tx, 'account.updated', accountEventData(trader, account, 'created'), now)];
+          return [
+            await outbox.add(tx, 'client.registered', traderData(trader), now),
+            await outbox.add(tx, 'account.updated', accountEventData(trader, account, 'created'), now),
+          ];
         });
       } catch (err) {
-        if (isUniqueViolation(err)) throw new AppError('conflict', 'An account with this email already exists; sign in instead');
+        if (isUniqueViolation(err))
+          throw new AppError('conflict', 'An account with this email already exists; sign in instead');
         throw err;
       }
       await outbox.dispatch(ids);
-      await audit.record({ actorType: 'trader', actorId: trader.id, action: 'platform.signup', targetType: 'trader', targetId: trader.id, ip: meta.ip, requestId: meta.requestId, meta: { email } });
-      await submitCheck(account).catch((err: Error) => deps.logger.error({ err: err.message, accountId }, 'could not submit the challenge check'));
+      await audit.record({
+        actorType: 'trader',
+        actorId: trader.id,
+        action: 'platform.signup',
+        targetType: 'trader',
+        targetId: trader.id,
+        ip: meta.ip,
+        requestId: meta.requestId,
+        meta: { email },
+      });
+      await submitCheck(account).catch((err: Error) =>
+        deps.logger.error({ err: err.message, accountId }, 'could not submit the challenge check'),
+      );
       return { ...(await newSession(trader.id, null)), traderId: trader.id };
     },
 
-    async signIn(input: { email: string; password: string }, meta: RequestMeta): Promise<{ token: string; maxAgeSeconds: number }> {
+    async signIn(
+      input: { email: string; password: string },
+      meta: RequestMeta,
+    ): Promise<{ token: string; maxAgeSeconds: number }> {
       const email = input.email.trim().toLowerCase();
       const gate = await deps.throttle.check(email, meta.ip);
-      if (!gate.ok) throw new AppError('rate_limited', 'Too many failed sign-ins; try again later', { retryAfterSeconds: gate.retryAfterSeconds });
+      if (!gate.ok)
+        throw new AppError('rate_limited', 'Too many failed sign-ins; try again later', {
+          retryAfterSeconds: gate.retryAfterSeconds,
+        });
       const t = await repo.findTraderByEmail(email);
       const ok = await verifyPassword(input.password, t?.password_hash ?? (await dummyHash()));
       if (!t || !ok) {
         await deps.throttle.failed(email, meta.ip);
-        await audit.record({ actorType: 'anonymous', action: 'platform.signin', outcome: 'failure', ip: meta.ip, requestId: meta.requestId, meta: { email } });
+        await audit.record({
+          actorType: 'anonymous',
+          action: 'platform.signin',
+          outcome: 'failure',
+          ip: meta.ip,
+          requestId: meta.requestId,
+          meta: { email },
+        });
         throw new AppError('unauthorized', 'Invalid email or password');
       }
       await deps.throttle.succeeded(email);
-      await audit.record({ actorType: 'trader', actorId: t.id, action: 'platform.signin', ip: meta.ip, requestId: meta.requestId });
+      await audit.record({
+        actorType: 'trader',
+        actorId: t.id,
+        action: 'platform.signin',
+        ip: meta.ip,
+        requestId: meta.requestId,
+      });
       return newSession(t.id, null);
     },
 
@@ -233,10 +367,20 @@ export function createPlatformService(deps: PlatformServiceDeps) {
      * GET /sso/impersonate: verifies the token (algorithm, type, audience, issuer, expiry, age),
      * burns its jti (a second use fails), and opens an impersonation session. Null on any failure.
      */
-    async consumeSso(token: string | undefined, meta: RequestMeta): Promise<{ token: string; maxAgeSeconds: number } | null> {
+    async consumeSso(
+      token: string | undefined,
+      meta: RequestMeta,
+    ): Promise<{ token: string; maxAgeSeconds: number } | null> {
       const claims = token ? await verifySsoToken(deps.ssoSecret, token, clock.now()) : null;
       const reject = async (reason: string) => {
-        await audit.tryRecord({ actorType: 'anonymous', action: 'sso.rejected', outcome: 'denied', ip: meta.ip, requestId: meta.requestId, meta: { reason, jti: claims?.jti ?? null } });
+        await audit.tryRecord({
+          actorType: 'anonymous',
+          action: 'sso.rejected',
+          outcome: 'denied',
+          ip: meta.ip,
+          requestId: meta.requestId,
+          meta: { reason, jti: claims?.jti ?? null },
+        });
         return null;
       };
       if (!claims) return reject('invalid_token');
@@ -250,7 +394,16 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       const trader = await repo.findTraderByEmail(claims.clientEmail.toLowerCase());
       if (!trader) return reject('unknown_client');
       const session = await newSession(trader.id, claims.impersonatedBy);
-      await audit.record({ actorType: 'staff', actorId: claims.impersonatedBy, action: 'sso.consumed', targetType: 'trader', targetId: trader.id, ip: meta.ip, requestId: meta.requestId, meta: { jti: claims.jti, reason: claims.reason } });
+      await audit.record({
+        actorType: 'staff',
+        actorId: claims.impersonatedBy,
+        action: 'sso.consumed',
+        targetType: 'trader',
+        targetId: trader.id,
+        ip: meta.ip,
+        requestId: meta.requestId,
+        meta: { jti: claims.jti, reason: claims.reason },
+      });
       return session;
     },
 
@@ -275,10 +428,20 @@ export function createPlatformService(deps: PlatformServiceDeps) {
     },
 
     /** Equity points for the chart (at most ~600) and the account's current equity. */
-    async equity(session: Session, accountId: string): Promise<{ accountId: string; points: Array<{ time: number; value: number }>; current: { equity: number; balance: number; at: string } }> {
+    async equity(
+      session: Session,
+      accountId: string,
+    ): Promise<{
+      accountId: string;
+      points: Array<{ time: number; value: number }>;
+      current: { equity: number; balance: number; at: string };
+    }> {
       const a = await ownAccount(session, accountId);
       const creds = { login: a.login, server: a.server, password: deps.sealer.open(a.password_enc, a.id) };
-      const [history, info] = await Promise.all([deps.connectors.fetchHistory(creds), deps.connectors.getAccountInfo(creds)]);
+      const [history, info] = await Promise.all([
+        deps.connectors.fetchHistory(creds),
+        deps.connectors.getAccountInfo(creds),
+      ]);
       const snaps = history.equity ?? [];
       const step = Math.max(1, Math.ceil(snaps.length / 600));
       const points: Array<{ time: number; value: number }> = [];
@@ -291,18 +454,42 @@ export function createPlatformService(deps: PlatformServiceDeps) {
         else if (time === lastTime) points[points.length - 1] = { time, value: snap.equity };
         lastTime = Math.max(lastTime, time);
       }
-      return { accountId: a.id, points, current: { equity: info.equity, balance: info.balance, at: new Date(clock.now()).toISOString() } };
+      return {
+        accountId: a.id,
+        points,
+        current: { equity: info.equity, balance: info.balance, at: new Date(clock.now()).toISOString() },
+      };
     },
 
-    deposit: (session: Session, input: { accountId: string; amount: number | string; method?: string | undefined }, meta: RequestMeta) => moveMoney(session, 'deposit', input, meta),
-    withdraw: (session: Session, input: { accountId: string; amount: number | string; method?: string | undefined }, meta: RequestMeta) => moveMoney(session, 'withdrawal', input, meta),
+    deposit: (
+      session: Session,
+      input: { accountId: string; amount: number | string; method?: string | undefined },
+      meta: RequestMeta,
+    ) => moveMoney(session, 'deposit', input, meta),
+    withdraw: (
+      session: Session,
+      input: { accountId: string; amount: number | string; method?: string | undefined },
+      meta: RequestMeta,
+    ) => moveMoney(session, 'withdrawal', input, meta),
 
-    async changePassword(session: Session, input: { currentPassword: string; newPassword: string }, meta: RequestMeta): Promise<void> {
+    async changePassword(
+      session: Session,
+      input: { currentPassword: string; newPassword: string },
+      meta: RequestMeta,
+    ): Promise<void> {
       refuseWhileImpersonating(session, 'Changing the password');
-      if (!(await verifyPassword(input.currentPassword, session.trader.password_hash))) throw new AppError('unauthorized', 'The current password is wrong');
-      if (input.newPassword.length < PASSWORD_MIN || input.newPassword.length > PASSWORD_MAX) throw invalid('newPassword', `must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters`);
+      if (!(await verifyPassword(input.currentPassword, session.trader.password_hash)))
+        throw new AppError('unauthorized', 'The current password is wrong');
+      if (input.newPassword.length < PASSWORD_MIN || input.newPassword.length > PASSWORD_MAX)
+        throw invalid('newPassword', `must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters`);
       await repo.setPassword(session.trader.id, await hashPassword(input.newPassword), clock.now());
-      await audit.record({ actorType: 'trader', actorId: session.trader.id, action: 'platform.password_changed', ip: meta.ip, requestId: meta.requestId });
+      await audit.record({
+        actorType: 'trader',
+        actorId: session.trader.id,
+        action: 'platform.password_changed',
+        ip: meta.ip,
+        requestId: meta.requestId,
+      });
     },
 
     /** The trader sends KYC documents: status becomes pending and the CRM hears of it. */
@@ -310,10 +497,30 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       const now = clock.now();
       const ids = await db.transaction().execute(async (tx) => {
         await repo.setKycStatus(session.trader.id, 'pending', now, tx);
-        return [await outbox.add(tx, 'kyc.updated', { clientId: session.trader.id, email: session.trader.email, kycStatus: 'pending', kycNotes: 'Documents submitted on the platform' }, now)];
+        return [
+          await outbox.add(
+            tx,
+            'kyc.updated',
+            {
+              clientId: session.trader.id,
+              email: session.trader.email,
+              kycStatus: 'pending',
+              kycNotes: 'Documents submitted on the platform',
+            },
+            now,
+          ),
+        ];
       });
       await outbox.dispatch(ids);
-      await audit.record({ actorType: session.impersonatedBy ? 'staff' : 'trader', actorId: session.impersonatedBy ?? session.trader.id, action: 'platform.kyc_submitted', targetType: 'trader', targetId: session.trader.id, ip: meta.ip, requestId: meta.requestId });
+      await audit.record({
+        actorType: session.impersonatedBy ? 'staff' : 'trader',
+        actorId: session.impersonatedBy ?? session.trader.id,
+        action: 'platform.kyc_submitted',
+        targetType: 'trader',
+        targetId: session.trader.id,
+        ip: meta.ip,
+        requestId: meta.requestId,
+      });
       return { kycStatus: 'pending' };
     },
 
@@ -324,7 +531,16 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       if (!a?.check_job_id || a.status !== 'active') return;
       const job = await deps.checks.get(PLATFORM_TENANT, a.check_job_id);
       if (job.status === 'queued' || job.status === 'running') {
-        if (round < 60) await deps.queue.enqueue(accountSyncJob, { account_id: accountId, round: round + 1 }, { id: `sync-${accountId}-${a.check_job_id}-${round + 1}`, delayMs: Math.min(30_000, 250 * 2 ** Math.min(round, 7)), maxAttempts: 3 });
+        if (round < 60)
+          await deps.queue.enqueue(
+            accountSyncJob,
+            { account_id: accountId, round: round + 1 },
+            {
+              id: `sync-${accountId}-${a.check_job_id}-${round + 1}`,
+              delayMs: Math.min(30_000, 250 * 2 ** Math.min(round, 7)),
+              maxAttempts: 3,
+            },
+          );
         return;
       }
       const status = job.status === 'passed' ? 'passed' : job.status === 'failed' ? 'failed' : null;
@@ -338,7 +554,18 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       const balance_cents = readCents ?? Number(a.balance_cents);
       const ids = await db.transaction().execute(async (tx) => {
         if (!(await repo.finishActiveAccount(a.id, { status, balance_cents }, now, tx))) return [];
-        return [await outbox.add(tx, 'account.updated', accountEventData(trader, { ...a, status, balance_cents }, status === 'passed' ? 'challenge_passed' : 'challenge_failed'), now)];
+        return [
+          await outbox.add(
+            tx,
+            'account.updated',
+            accountEventData(
+              trader,
+              { ...a, status, balance_cents },
+              status === 'passed' ? 'challenge_passed' : 'challenge_failed',
+            ),
+            now,
+          ),
+        ];
       });
       await outbox.dispatch(ids);
     },

@@ -20,11 +20,23 @@ export interface StaffClaims {
   exp: number;
 }
 
-export function createStaffTokens({ secret, ttlSeconds, now }: { secret: string; ttlSeconds: number; now: () => number }) {
+export function createStaffTokens({
+  secret,
+  ttlSeconds,
+  now,
+}: {
+  secret: string;
+  ttlSeconds: number;
+  now: () => number;
+}) {
   const key = new TextEncoder().encode(secret);
   return {
     ttlSeconds,
-    async sign(user: { id: string; email: string; role: StaffRole }): Promise<{ token: string; jti: string; exp: number }> {
+    async sign(user: {
+      id: string;
+      email: string;
+      role: StaffRole;
+    }): Promise<{ token: string; jti: string; exp: number }> {
       const iat = Math.floor(now() / 1000);
       const jti = randomBase62(22);
       const exp = iat + ttlSeconds;

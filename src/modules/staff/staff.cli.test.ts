@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropStorage, ensureSchema, newStorage, schemaDatabaseUrl, servicesMode, type StackStorage } from '../../../test/storage.ts';
+import {
+  dropStorage,
+  ensureSchema,
+  newStorage,
+  type StackStorage,
+  schemaDatabaseUrl,
+  servicesMode,
+} from '../../../test/storage.ts';
 
 const run = promisify(execFile);
 const BIN = resolve('bin/brymix');
@@ -33,13 +40,28 @@ afterAll(() => dropStorage(storage));
 
 describe('brymix staff, service-tokens, audit', () => {
   it('creates staff users; refuses a bad role and a duplicate email', async () => {
-    const ok = await brymix('staff', 'create', '--email', 'ops@firm.test', '--role', 'admin', '--password', 'ops-password-1');
+    const ok = await brymix(
+      'staff',
+      'create',
+      '--email',
+      'ops@firm.test',
+      '--role',
+      'admin',
+      '--password',
+      'ops-password-1',
+    );
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('Created admin ops@firm.test');
     expect(ok.stderr).toContain('JWT_SECRET');
     expect(readFileSync(join(cwd, '.env'), 'utf8')).toMatch(/^SITE_WEBHOOK_SECRET=[0-9a-f]{64}$/m);
-    expect((await brymix('staff', 'create', '--email', 'x@firm.test', '--role', 'owner', '--password', 'ops-password-1')).code).toBe(2);
-    expect((await brymix('staff', 'create', '--email', 'ops@firm.test', '--role', 'agent', '--password', 'ops-password-1')).code).toBe(1);
+    expect(
+      (await brymix('staff', 'create', '--email', 'x@firm.test', '--role', 'owner', '--password', 'ops-password-1'))
+        .code,
+    ).toBe(2);
+    expect(
+      (await brymix('staff', 'create', '--email', 'ops@firm.test', '--role', 'agent', '--password', 'ops-password-1'))
+        .code,
+    ).toBe(1);
   });
 
   it('creates a service token alone on the last line; the same name rotates it', async () => {

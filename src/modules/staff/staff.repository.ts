@@ -20,10 +20,17 @@ export function createStaffRepository(db: Db) {
       return db.updateTable('staff_users').set(values).where('id', '=', id).execute();
     },
     revokeToken(jti: string, expiresAt: number): Promise<unknown> {
-      return db.insertInto('staff_token_revocations').values({ jti, expires_at: expiresAt }).onConflict((oc) => oc.column('jti').doNothing()).execute();
+      return db
+        .insertInto('staff_token_revocations')
+        .values({ jti, expires_at: expiresAt })
+        .onConflict((oc) => oc.column('jti').doNothing())
+        .execute();
     },
     async isRevoked(jti: string): Promise<boolean> {
-      return (await db.selectFrom('staff_token_revocations').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined;
+      return (
+        (await db.selectFrom('staff_token_revocations').select('jti').where('jti', '=', jti).executeTakeFirst()) !==
+        undefined
+      );
     },
     pruneRevocations(before: number): Promise<unknown> {
       return db.deleteFrom('staff_token_revocations').where('expires_at', '<', before).execute();

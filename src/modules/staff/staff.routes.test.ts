@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type TestStack } from '../../../test/harness.ts';
 import { algNone, signHs256 } from '../../../test/factories/jwt.ts';
+import { startStack, type TestStack } from '../../../test/harness.ts';
 import { registerErrorHandling } from '../../http/error-handler.ts';
 import { requireStaff, staffAuth } from '../../http/staff-auth.ts';
 
@@ -16,7 +16,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const login = (body: Record<string, unknown>, ip = '10.0.0.1') => stack.app.inject({ method: 'POST', url: '/api/auth/login', payload: body, remoteAddress: ip });
+const login = (body: Record<string, unknown>, ip = '10.0.0.1') =>
+  stack.app.inject({ method: 'POST', url: '/api/auth/login', payload: body, remoteAddress: ip });
 const me = (token: string) => stack.app.inject({ url: '/api/auth/me', headers: { authorization: `Bearer ${token}` } });
 
 describe('staff login', () => {
@@ -40,7 +41,8 @@ describe('staff login', () => {
   });
 
   it('throttles an account after repeated failures: 429 with Retry-After, even with the right password', async () => {
-    for (let i = 0; i < 3; i++) expect((await login({ email: AGENT.email, password: 'wrong-password!' }, '10.0.0.3')).statusCode).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await login({ email: AGENT.email, password: 'wrong-password!' }, '10.0.0.3')).statusCode).toBe(401);
     const blocked = await login(AGENT, '10.0.0.4');
     expect(blocked.statusCode).toBe(429);
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
@@ -71,13 +73,22 @@ describe('staff tokens', () => {
   it('rejects an expired token', async () => {
     const c = await claimsFor();
     const now = Math.floor(Date.now() / 1000);
-    const expired = await signHs256(stack.config.JWT_SECRET, { ...c }, { typ: 'staff-access+jwt' }, { iat: now - 7200, exp: now - 3600 });
+    const expired = await signHs256(
+      stack.config.JWT_SECRET,
+      { ...c },
+      { typ: 'staff-access+jwt' },
+      { iat: now - 7200, exp: now - 3600 },
+    );
     expect((await me(expired)).statusCode).toBe(401);
   });
 
   it('rejects a token for another audience (an SSO token is not a staff token)', async () => {
     const c = await claimsFor();
-    const other = await signHs256(stack.config.JWT_SECRET, { ...c, aud: 'trading-platform' }, { typ: 'staff-access+jwt' });
+    const other = await signHs256(
+      stack.config.JWT_SECRET,
+      { ...c, aud: 'trading-platform' },
+      { typ: 'staff-access+jwt' },
+    );
     expect((await me(other)).statusCode).toBe(401);
     const ssoKind = await signHs256(stack.config.SSO_SECRET, { ...c }, { typ: 'sso-impersonation+jwt' });
     expect((await me(ssoKind)).statusCode).toBe(401);
@@ -87,13 +98,20 @@ describe('staff tokens', () => {
     const c = await claimsFor();
     expect((await me(algNone(c, { typ: 'staff-access+jwt' }))).statusCode).toBe(401);
     const { exp: _exp, ...noExp } = c;
-    expect((await me(await signHs256(stack.config.JWT_SECRET, noExp, { typ: 'staff-access+jwt' }, { exp: null }))).statusCode).toBe(401);
+    expect(
+      (await me(await signHs256(stack.config.JWT_SECRET, noExp, { typ: 'staff-access+jwt' }, { exp: null })))
+        .statusCode,
+    ).toBe(401);
   });
 
   it('rejects a token reused after logout', async () => {
     const { token } = (await login(ADMIN, '10.0.1.2')).json();
     expect((await me(token)).statusCode).toBe(200);
-    const out = await stack.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { authorization: `Bearer ${token}` } });
+    const out = await stack.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(out.statusCode).toBe(204);
     const again = await me(token);
     expect(again.statusCode).toBe(401);
@@ -104,8 +122,18 @@ describe('staff tokens', () => {
     const res = await login(ADMIN, '10.0.1.3');
     const cookie = String(res.headers['set-cookie']).split(';')[0]!;
     expect((await stack.app.inject({ url: '/api/auth/me', headers: { cookie } })).statusCode).toBe(200);
-    expect((await stack.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } })).statusCode).toBe(403);
-    expect((await stack.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie, 'x-requested-with': 'fetch' } })).statusCode).toBe(204);
+    expect((await stack.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } })).statusCode).toBe(
+      403,
+    );
+    expect(
+      (
+        await stack.app.inject({
+          method: 'POST',
+          url: '/api/auth/logout',
+          headers: { cookie, 'x-requested-with': 'fetch' },
+        })
+      ).statusCode,
+    ).toBe(204);
   });
 });
 
@@ -113,14 +141,23 @@ describe('staffAuth hook for other modules', () => {
   it("admits admins to { role: 'admin' } routes and answers 403 to agents", async () => {
     const app = Fastify();
     registerErrorHandling(app);
-    app.get('/admin-only', { onRequest: staffAuth(stack.deps.staff, { role: 'admin' }) }, async (req) => ({ who: requireStaff(req).email }));
+    app.get('/admin-only', { onRequest: staffAuth(stack.deps.staff, { role: 'admin' }) }, async (req) => ({
+      who: requireStaff(req).email,
+    }));
     const admin = (await login(ADMIN, '10.0.2.1')).json().token;
-    const agent = await stack.deps.staff.login({ email: 'agent2@firm.test', password: 'x' }, { ip: '1', requestId: 'r' }).catch(() => null);
+    const agent = await stack.deps.staff
+      .login({ email: 'agent2@firm.test', password: 'x' }, { ip: '1', requestId: 'r' })
+      .catch(() => null);
     expect(agent).toBeNull();
     await stack.deps.staff.create({ email: 'agent2@firm.test', role: 'agent', password: 'agent2-password' });
-    const agentToken = (await login({ email: 'agent2@firm.test', password: 'agent2-password' }, '10.0.2.2')).json().token;
-    expect((await app.inject({ url: '/admin-only', headers: { authorization: `Bearer ${admin}` } })).json()).toEqual({ who: ADMIN.email });
-    expect((await app.inject({ url: '/admin-only', headers: { authorization: `Bearer ${agentToken}` } })).statusCode).toBe(403);
+    const agentToken = (await login({ email: 'agent2@firm.test', password: 'agent2-password' }, '10.0.2.2')).json()
+      .token;
+    expect((await app.inject({ url: '/admin-only', headers: { authorization: `Bearer ${admin}` } })).json()).toEqual({
+      who: ADMIN.email,
+    });
+    expect(
+      (await app.inject({ url: '/admin-only', headers: { authorization: `Bearer ${agentToken}` } })).statusCode,
+    ).toBe(403);
     expect((await app.inject({ url: '/admin-only' })).statusCode).toBe(401);
     await app.close();
   });

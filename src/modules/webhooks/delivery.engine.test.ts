@@ -4,7 +4,14 @@
  * The platform → CRM channel's own tests are in platform/outbox.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkBody, startReceiver, startStack, waitForJob, type Receiver, type TestStack } from '../../../test/harness.ts';
+import {
+  checkBody,
+  type Receiver,
+  startReceiver,
+  startStack,
+  type TestStack,
+  waitForJob,
+} from '../../../test/harness.ts';
 import { FakeClock } from '../../infra/clock.ts';
 import { RETRY_DELAYS_MS } from './schedule.ts';
 
@@ -16,19 +23,32 @@ afterEach(async () => {
 async function setup(respond: Receiver['respond'], env: Record<string, string> = {}) {
   const clock = new FakeClock(Date.parse('2026-02-02T10:00:00Z'));
   // The local queue takes its due times from the fake clock, so the schedule can be walked quickly.
-  const stack: TestStack = await startStack({ clock, random: () => 0.5, env: { REDIS_URL: '', WEBHOOK_TIMEOUT_MS: '400', ...env } });
+  const stack: TestStack = await startStack({
+    clock,
+    random: () => 0.5,
+    env: { REDIS_URL: '', WEBHOOK_TIMEOUT_MS: '400', ...env },
+  });
   const receiver = await startReceiver();
   receiver.respond = respond;
   open.push(stack, receiver);
   const { key } = await stack.createKey();
-  const res = await stack.app.inject({ method: 'POST', url: '/api/v1/check', headers: { 'x-api-key': key }, payload: checkBody({ mt5_login: '1005', callback_url: receiver.url }) });
+  const res = await stack.app.inject({
+    method: 'POST',
+    url: '/api/v1/check',
+    headers: { 'x-api-key': key },
+    payload: checkBody({ mt5_login: '1005', callback_url: receiver.url }),
+  });
   const jobId = res.json().job_id as string;
   await waitForJob(stack.app, key, jobId);
   return { stack, receiver, clock, key, jobId };
 }
 
 async function deliveries(stack: TestStack, key: string, jobId: string) {
-  const r = await stack.app.inject({ method: 'GET', url: `/api/v1/job/${jobId}/deliveries`, headers: { 'x-api-key': key } });
+  const r = await stack.app.inject({
+    method: 'GET',
+    url: `/api/v1/job/${jobId}/deliveries`,
+    headers: { 'x-api-key': key },
+  });
   return r.json().deliveries[0];
 }
 

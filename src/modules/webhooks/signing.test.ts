@@ -1,15 +1,28 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { resultWebhookScheme, siteWebhookScheme, standardSignature, verifyStandardSignature, xSignature } from './signing.ts';
+import {
+  resultWebhookScheme,
+  siteWebhookScheme,
+  standardSignature,
+  verifyStandardSignature,
+  xSignature,
+} from './signing.ts';
 
 describe('webhook signing', () => {
   it('matches the GitHub HMAC-SHA256 hex test vector for X-Signature', () => {
     // docs.github.com "Testing the webhook payload validation"
-    expect(xSignature("It's a Secret to Everybody", 'Hello, World!')).toBe('757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17');
+    expect(xSignature("It's a Secret to Everybody", 'Hello, World!')).toBe(
+      '757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
+    );
   });
 
   it('matches the Standard Webhooks sign vector', () => {
-    const sig = standardSignature('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}');
+    const sig = standardSignature(
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      'msg_p5jXN8AQM9LWM0D4loKWxJek',
+      1614265330,
+      '{"test": 2432232314}',
+    );
     expect(sig).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
   });
 
@@ -36,11 +49,22 @@ describe('webhook signing', () => {
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
     const ts = 1_700_000_000;
     const sig = standardSignature(secret, 'msg_1', ts, '{"a":1}');
-    expect(verifyStandardSignature(secret, { id: 'msg_1', timestamp: String(ts), signature: sig }, '{"a":2}', ts)).toBe(false);
+    expect(verifyStandardSignature(secret, { id: 'msg_1', timestamp: String(ts), signature: sig }, '{"a":2}', ts)).toBe(
+      false,
+    );
     const other = standardSignature('whsec_b3RoZXJzZWNyZXRvdGhlcnNlY3JldA==', 'msg_1', ts, '{"a":1}');
-    expect(verifyStandardSignature(secret, { id: 'msg_1', timestamp: String(ts), signature: other }, '{"a":1}', ts)).toBe(false);
+    expect(
+      verifyStandardSignature(secret, { id: 'msg_1', timestamp: String(ts), signature: other }, '{"a":1}', ts),
+    ).toBe(false);
     // a multi-signature header where one entry is valid passes
-    expect(verifyStandardSignature(secret, { id: 'msg_1', timestamp: String(ts), signature: `v1,bogus ${sig}` }, '{"a":1}', ts)).toBe(true);
+    expect(
+      verifyStandardSignature(
+        secret,
+        { id: 'msg_1', timestamp: String(ts), signature: `v1,bogus ${sig}` },
+        '{"a":1}',
+        ts,
+      ),
+    ).toBe(true);
   });
 });
 

@@ -27,7 +27,10 @@ describe('callback URL SSRF guard', () => {
 
   it('accepts public https URLs and refuses other schemes and embedded credentials', () => {
     expect(checkCallbackUrl('https://yourpropfirm.com/api/webhook/challenge-result', none).ok).toBe(true);
-    expect(checkCallbackUrl('ftp://example.com/x', none)).toMatchObject({ ok: false, reason: 'must use http or https' });
+    expect(checkCallbackUrl('ftp://example.com/x', none)).toMatchObject({
+      ok: false,
+      reason: 'must use http or https',
+    });
     expect(checkCallbackUrl('https://user:pw@example.com/x', none)).toMatchObject({ ok: false });
     expect(checkCallbackUrl('not a url', none)).toMatchObject({ ok: false, reason: 'is not an absolute URL' });
   });
@@ -84,7 +87,10 @@ describe('callback URL SSRF guard', () => {
     ['255.255.255.255', 'IPv4 broadcast'],
   ])('refuses %s (%s) in production, as a URL and at connect time', (literal) => {
     const host = literal.includes(':') ? `[${literal}]` : literal;
-    expect(checkCallbackUrl(`http://${host}/hook`, none)).toMatchObject({ ok: false, reason: expect.stringContaining('non-public address') });
+    expect(checkCallbackUrl(`http://${host}/hook`, none)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('non-public address'),
+    });
     expect(isNonPublicAddress(literal)).toBe(true);
   });
 
@@ -105,15 +111,22 @@ describe('callback URL SSRF guard', () => {
 
   it('stores http://[::127.0.0.1]/ as ::7f00:1 and refuses it unless that exact range is allowed', () => {
     expect(new URL('http://[::127.0.0.1]/').hostname).toBe('[::7f00:1]');
-    expect(checkCallbackUrl('http://[::127.0.0.1]/', loopbackOnly)).toMatchObject({ ok: false, reason: 'resolves to a non-public address (::7f00:1)' });
+    expect(checkCallbackUrl('http://[::127.0.0.1]/', loopbackOnly)).toMatchObject({
+      ok: false,
+      reason: 'resolves to a non-public address (::7f00:1)',
+    });
     expect(checkCallbackUrl('http://[::127.0.0.1]/', parseCidrs(['::/96'])).ok).toBe(true);
   });
 
   it('fails the connection when a name resolves to a refused address (rebinding-safe connect path)', async () => {
     const lookup = guardedLookup(none);
-    const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => lookup('localhost', {}, (e) => resolve(e)));
+    const err = await new Promise<NodeJS.ErrnoException | null>((resolve) =>
+      lookup('localhost', {}, (e) => resolve(e)),
+    );
     expect(err?.code).toBe('ESSRFBLOCKED');
-    const ok = await new Promise<string>((resolve) => guardedLookup(loopbackOnly)('localhost', {}, (_e, addr) => resolve(String(addr))));
+    const ok = await new Promise<string>((resolve) =>
+      guardedLookup(loopbackOnly)('localhost', {}, (_e, addr) => resolve(String(addr))),
+    );
     expect(['127.0.0.1', '::1']).toContain(ok);
   });
 });

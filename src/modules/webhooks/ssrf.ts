@@ -17,7 +17,9 @@ const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
  * 2001::/23 IETF protocol assignments (Teredo 2001::/32, benchmarking, ORCHID, AMT, AS112),
  * 2001:db8::/32 and 3fff::/20 documentation (RFC 3849, RFC 9637), 2620:4f:8000::/48 AS112 (RFC 7534).
  */
-const SPECIAL_V6 = ['2001::/23', '2001:db8::/32', '3fff::/20', '2620:4f:8000::/48'].map((c) => ipaddr.parseCIDR(c) as [ipaddr.IPv6, number]);
+const SPECIAL_V6 = ['2001::/23', '2001:db8::/32', '3fff::/20', '2620:4f:8000::/48'].map(
+  (c) => ipaddr.parseCIDR(c) as [ipaddr.IPv6, number],
+);
 
 /** 6to4 (RFC 3056) carries the IPv4 address in bits 16–47; NAT64's well-known prefix (RFC 6052) in the last 32. */
 const SIX_TO_FOUR = ipaddr.parseCIDR('2002::/16') as [ipaddr.IPv6, number];
@@ -34,7 +36,8 @@ function isPublicV4(addr: ipaddr.IPv4): boolean {
 function isPublicV6(addr: ipaddr.IPv6): boolean {
   const p = addr.parts;
   // A NAT64 address is the IPv4 host it translates to (DNS64 answers these on IPv6-only networks).
-  if (addr.match(NAT64_WELL_KNOWN)) return isPublicV4(new ipaddr.IPv4([p[6]! >> 8, p[6]! & 0xff, p[7]! >> 8, p[7]! & 0xff]));
+  if (addr.match(NAT64_WELL_KNOWN))
+    return isPublicV4(new ipaddr.IPv4([p[6]! >> 8, p[6]! & 0xff, p[7]! >> 8, p[7]! & 0xff]));
   // Only global unicast: refuses ::/96 IPv4-compatible (::127.0.0.1 is ::7f00:1), ::1, ULA fc00::/7,
   // link-local fe80::/10, multicast ff00::/8, discard 100::/64, 64:ff9b:1::/48 local NAT64, …
   if (!addr.match(GLOBAL_UNICAST_V6 as [ipaddr.IPv6, number])) return false;
@@ -81,7 +84,8 @@ export function checkCallbackUrl(raw: string, allow: CidrList): UrlCheck {
   if (ipaddr.isValid(host)) {
     if (!isAddressAllowed(host, allow)) return { ok: false, reason: `resolves to a non-public address (${host})` };
   } else if (host === 'localhost' || host.endsWith('.localhost')) {
-    if (!allow.contains('127.0.0.1') && !allow.contains('::1')) return { ok: false, reason: 'resolves to a loopback address' };
+    if (!allow.contains('127.0.0.1') && !allow.contains('::1'))
+      return { ok: false, reason: 'resolves to a loopback address' };
   }
   return { ok: true, url };
 }
@@ -90,12 +94,18 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
 
 /** A dns.lookup replacement for the HTTP agent: fails the connection if any address is refused. */
 export function guardedLookup(allow: CidrList) {
-  return (hostname: string, options: { all?: boolean; family?: number } | undefined, callback: LookupCallback): void => {
+  return (
+    hostname: string,
+    options: { all?: boolean; family?: number } | undefined,
+    callback: LookupCallback,
+  ): void => {
     dnsLookup(hostname, { all: true, family: options?.family ?? 0 }, (err, addresses) => {
       if (err) return callback(err, '');
       const refused = addresses.find((a) => !isAddressAllowed(a.address, allow));
       if (refused || addresses.length === 0) {
-        const e: NodeJS.ErrnoException = new Error(`callback host ${hostname} resolves to a refused address ${refused?.address ?? ''}`.trim());
+        const e: NodeJS.ErrnoException = new Error(
+          `callback host ${hostname} resolves to a refused address ${refused?.address ?? ''}`.trim(),
+        );
         e.code = 'ESSRFBLOCKED';
         return callback(e, '');
       }

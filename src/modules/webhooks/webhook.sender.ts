@@ -31,7 +31,14 @@ export function createWebhookSender({ allow, timeoutMs }: { allow: CidrList; tim
       const started = performance.now();
       const signal = AbortSignal.timeout(timeoutMs);
       try {
-        const res = await request(url, { method: 'POST', headers, body, dispatcher: agent, signal, maxRedirections: 0 } as never);
+        const res = await request(url, {
+          method: 'POST',
+          headers,
+          body,
+          dispatcher: agent,
+          signal,
+          maxRedirections: 0,
+        } as never);
         const chunks: Buffer[] = [];
         let size = 0;
         for await (const chunk of res.body as AsyncIterable<Buffer>) {
@@ -56,7 +63,13 @@ export function createWebhookSender({ allow, timeoutMs }: { allow: CidrList; tim
         const reason = signal.aborted
           ? `timed out after ${timeoutMs} ms`
           : `${e.cause?.code ?? e.code ?? 'error'}: ${e.cause?.message ?? e.message}`;
-        return { statusCode: null, responseBody: null, error: reason.slice(0, 500), retryAfter: undefined, durationMs: Math.round(performance.now() - started) };
+        return {
+          statusCode: null,
+          responseBody: null,
+          error: reason.slice(0, 500),
+          retryAfter: undefined,
+          durationMs: Math.round(performance.now() - started),
+        };
       }
     },
     close: () => agent.close(),

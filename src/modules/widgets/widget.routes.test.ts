@@ -1,15 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type TestStack } from '../../../test/harness.ts';
 import { createLiveConnector, liveRouter } from '../../../test/factories/live-connector.ts';
 import { openSse } from '../../../test/factories/sse.ts';
+import { startStack, type TestStack } from '../../../test/harness.ts';
 import { sha256Hex } from '../../infra/crypto/index.ts';
 
 let stack: TestStack;
 let accountId: string;
 
 beforeAll(async () => {
-  stack = await startStack({ listen: true, workers: false, connectors: liveRouter(createLiveConnector()), env: { ACCOUNT_POLL_INTERVAL_MS: '300', PUBLIC_URL: 'https://widgets.example.test' } });
-  accountId = (await stack.deps.accounts.add({ login: '1005', server: 'Brymix-Demo', password: 'demo', name: 'Demo Five' })).id;
+  stack = await startStack({
+    listen: true,
+    workers: false,
+    connectors: liveRouter(createLiveConnector()),
+    env: { ACCOUNT_POLL_INTERVAL_MS: '300', PUBLIC_URL: 'https://widgets.example.test' },
+  });
+  accountId = (
+    await stack.deps.accounts.add({ login: '1005', server: 'Brymix-Demo', password: 'demo', name: 'Demo Five' })
+  ).id;
 });
 afterAll(() => stack.close());
 
@@ -22,10 +29,18 @@ describe('widget tokens', () => {
     expect(w.url).toMatch(/^https:\/\/widgets\.example\.test\/widgets\/card\?token=wgt_[0-9A-Za-z]{43}$/);
     const res = await data(tokenOf(w.url));
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ kind: 'card', account: { name: 'Demo Five', login: null }, currency: 'USD', stale: false });
+    expect(res.json()).toMatchObject({
+      kind: 'card',
+      account: { name: 'Demo Five', login: null },
+      currency: 'USD',
+      stale: false,
+    });
     expect(typeof res.json().equity).toBe('number');
     // The token is not an API key.
-    expect((await stack.app.inject({ url: `/api/account/${accountId}/info`, headers: { 'x-api-key': tokenOf(w.url) } })).statusCode).toBe(401);
+    expect(
+      (await stack.app.inject({ url: `/api/account/${accountId}/info`, headers: { 'x-api-key': tokenOf(w.url) } }))
+        .statusCode,
+    ).toBe(401);
     const rows = await stack.deps.dbHandle.db.selectFrom('widget_tokens').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(tokenOf(w.url));
   });
@@ -34,7 +49,17 @@ describe('widget tokens', () => {
     const token = 'wgt_Zq7dK2mP9xW4vB1nR8tY3uH6jL0sA5cE2fG9iO4kM7p';
     await stack.deps.dbHandle.db
       .insertInto('widget_tokens')
-      .values({ id: 'wdg_EarlierFormat1', account_id: accountId, kind: 'card', name: 'Earlier card', token_hash: sha256Hex(token), options: '{}', created_at: Date.now(), revoked_at: null, last_seen_at: null })
+      .values({
+        id: 'wdg_EarlierFormat1',
+        account_id: accountId,
+        kind: 'card',
+        name: 'Earlier card',
+        token_hash: sha256Hex(token),
+        options: '{}',
+        created_at: Date.now(),
+        revoked_at: null,
+        last_seen_at: null,
+      })
       .execute();
     const res = await data(token);
     expect(res.statusCode).toBe(200);
@@ -50,15 +75,26 @@ describe('widget tokens', () => {
     await stack.deps.widgets.revoke(w.id);
     expect((await data(token)).statusCode).toBe(404);
     expect((await openSse(`${stack.url}/api/widgets/stream?token=${token}`)).status).toBe(404);
-    expect((await data('wgt_' + 'x'.repeat(43))).statusCode).toBe(404);
+    expect((await data(`wgt_${'x'.repeat(43)}`)).statusCode).toBe(404);
   });
 
   it('enforce the privacy bound to the token; the URL can hide more but never reveal', async () => {
-    const w = await stack.deps.widgets.create({ account_id: accountId, kind: 'positions', options: { percent_only: true, hide_entry: true } });
+    const w = await stack.deps.widgets.create({
+      account_id: accountId,
+      kind: 'positions',
+      options: { percent_only: true, hide_entry: true },
+    });
     const body = (await data(tokenOf(w.url), '&streamer=0')).json();
     expect(body).toMatchObject({ balance: null, equity: null, floating_pnl: null, today_pnl: null, currency: null });
     expect(typeof body.percent.gain).toBe('number');
-    expect(body.positions[0]).toMatchObject({ open_price: null, sl: null, tp: null, open_time: null, profit: null, volume: null });
+    expect(body.positions[0]).toMatchObject({
+      open_price: null,
+      sl: null,
+      tp: null,
+      open_time: null,
+      profit: null,
+      volume: null,
+    });
     expect(body.chart.unit).toBe('percent');
     const open = await stack.deps.widgets.create({ account_id: accountId, kind: 'positions' });
     const hidden = (await data(tokenOf(open.url), '&hide=positions,entry&streamer=1')).json();

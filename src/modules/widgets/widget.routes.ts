@@ -7,32 +7,67 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Clock } from '../../infra/clock.ts';
 import { AppError } from '../../http/errors.ts';
-import { openSse, safeWrite, sseEvent, type SseHub } from '../../http/sse.ts';
-import { freshness, type AccountSnapshot } from '../accounts/account.ts';
+import { openSse, type SseHub, safeWrite, sseEvent } from '../../http/sse.ts';
+import type { Clock } from '../../infra/clock.ts';
 import type { AccessLog } from '../accounts/access-log.service.ts';
+import { type AccountSnapshot, freshness } from '../accounts/account.ts';
 import type { AccountFeed } from '../accounts/account-feed.ts';
-import { effectiveOptions, WIDGET_KINDS, widgetPayload, type WidgetOptions } from './widget.ts';
 import type { WidgetService } from './widget.service.ts';
+import { effectiveOptions, WIDGET_KINDS, type WidgetOptions, widgetPayload } from './widget.ts';
 
 // Colours from the URL are set through CSSOM (style.setProperty), which style-src 'self' allows; no
 // inline style attribute or element is needed. The one exception is the <style> element Lightweight
 // Charts adds for its attribution logo (lightweight-charts 5.x, `a#tv-attr-logo{…}`), allowed by its hash.
 const ATTRIBUTION_STYLE_HASH = "'sha256-3pRED1tOXas1FXFoPb9TGCjmYe9XQsmO9OV23khV2nY='";
 const PAGE_CSP = `default-src 'self'; img-src 'self' data:; style-src 'self' ${ATTRIBUTION_STYLE_HASH}; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'`;
-const tokenQuery = z.object({ token: z.string().max(100), streamer: z.string().max(10).optional(), hide: z.string().max(100).optional() }).passthrough();
+const tokenQuery = z
+  .object({ token: z.string().max(100), streamer: z.string().max(10).optional(), hide: z.string().max(100).optional() })
+  .passthrough();
 
-export function widgetRoutes(d: { widgets: WidgetService; feed: AccountFeed; hub: SseHub; clock: Clock; accessLog: AccessLog }): FastifyPluginAsync {
+export function widgetRoutes(d: {
+  widgets: WidgetService;
+  feed: AccountFeed;
+  hub: SseHub;
+  clock: Clock;
+  accessLog: AccessLog;
+}): FastifyPluginAsync {
   return async (root) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
 
-    const logAccess = (request: FastifyRequest, status: number, latency: number, widgetId: string | null, accountId: string | null, reason: string | null = null) =>
-      d.accessLog.record({ at: d.clock.now(), request_id: request.id, actor: 'widget', key_id: null, tenant_id: null, widget_id: widgetId, account_id: accountId, method: request.method, route: request.routeOptions.url ?? 'unmatched', status, ip: request.ip, forwarded_for: null, latency_ms: Math.round(latency * 100) / 100, reason });
+    const logAccess = (
+      request: FastifyRequest,
+      status: number,
+      latency: number,
+      widgetId: string | null,
+      accountId: string | null,
+      reason: string | null = null,
+    ) =>
+      d.accessLog.record({
+        at: d.clock.now(),
+        request_id: request.id,
+        actor: 'widget',
+        key_id: null,
+        tenant_id: null,
+        widget_id: widgetId,
+        account_id: accountId,
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status,
+        ip: request.ip,
+        forwarded_for: null,
+        latency_ms: Math.round(latency * 100) / 100,
+        reason,
+      });
 
     const page = (file: string) => async (_request: FastifyRequest, reply: FastifyReply) =>
-      reply.header('content-security-policy', PAGE_CSP).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').sendFile(`widgets/${file}`);
-    for (const kind of WIDGET_KINDS) app.get(`/widgets/${kind}`, { schema: { hide: true }, logLevel: 'warn' }, page('widget.html'));
+      reply
+        .header('content-security-policy', PAGE_CSP)
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .sendFile(`widgets/${file}`);
+    for (const kind of WIDGET_KINDS)
+      app.get(`/widgets/${kind}`, { schema: { hide: true }, logLevel: 'warn' }, page('widget.html'));
     app.get('/widgets/customize', { schema: { hide: true }, logLevel: 'warn' }, page('customize.html'));
 
     async function auth(request: FastifyRequest) {
@@ -47,51 +82,74 @@ export function widgetRoutes(d: { widgets: WidgetService; feed: AccountFeed; hub
     const payload = (s: AccountSnapshot, o: WidgetOptions, meta: { name: string; login: string; kind: string }) =>
       widgetPayload(s, o, meta, freshness(s, d.clock.now(), d.feed.intervalMs), d.feed.intervalMs);
 
-    app.get('/api/widgets/data', { schema: { tags: ['Widgets'], summary: 'The widget data of a widget token (JSON)', querystring: tokenQuery }, logLevel: 'warn' }, async (request, reply) => {
-      const { widget, account, options } = await auth(request);
-      const s = await d.feed.read(account);
-      logAccess(request, 200, reply.elapsedTime, widget.id, account.id);
-      reply.header('cache-control', 'no-store');
-      if (options.delay_seconds > 0) throw new AppError('conflict', 'This widget publishes with a delay: use the stream');
-      return { kind: widget.kind, ...payload(s, options, { name: account.name, login: account.login, kind: widget.kind }) };
-    });
+    app.get(
+      '/api/widgets/data',
+      {
+        schema: { tags: ['Widgets'], summary: 'The widget data of a widget token (JSON)', querystring: tokenQuery },
+        logLevel: 'warn',
+      },
+      async (request, reply) => {
+        const { widget, account, options } = await auth(request);
+        const s = await d.feed.read(account);
+        logAccess(request, 200, reply.elapsedTime, widget.id, account.id);
+        reply.header('cache-control', 'no-store');
+        if (options.delay_seconds > 0)
+          throw new AppError('conflict', 'This widget publishes with a delay: use the stream');
+        return {
+          kind: widget.kind,
+          ...payload(s, options, { name: account.name, login: account.login, kind: widget.kind }),
+        };
+      },
+    );
 
-    app.get('/api/widgets/stream', { schema: { tags: ['Widgets'], summary: 'Server-Sent Events of a widget: `snapshot` on every (re)connect, then `snapshot` per update', querystring: tokenQuery }, logLevel: 'warn' }, async (request, reply) => {
-      const { widget, account, options } = await auth(request);
-      let first: AccountSnapshot | null = null;
-      try {
-        first = await d.feed.read(account);
-      } catch {
-        first = await d.feed.peek(account.id);
-      }
-      logAccess(request, 200, reply.elapsedTime, widget.id, account.id, 'stream opened');
-      reply.hijack();
-      const res = reply.raw;
-      openSse(res, { 'x-request-id': request.id, 'referrer-policy': 'no-referrer' });
-      const meta = { name: account.name, login: account.login, kind: widget.kind };
-      const delayMs = options.delay_seconds * 1000;
-      const timers = new Set<NodeJS.Timeout>();
-      const write = (chunk: string) => {
-        if (delayMs === 0) return safeWrite(res, chunk);
-        const t = setTimeout(() => {
-          timers.delete(t);
-          safeWrite(res, chunk);
-        }, delayMs);
-        timers.add(t);
-      };
-      const status = (state: string, message: string | null) => safeWrite(res, sseEvent('status', { state, message, delay_seconds: options.delay_seconds }));
-      if (first) write(sseEvent('snapshot', payload(first, options, meta), first.seq));
-      else status('unavailable', d.feed.failureOf(account.id)?.message ?? 'Account data is unavailable right now');
-      if (delayMs > 0) status('delayed', null);
-      // One group per account and privacy variant: the payload is built once per update for all of them.
-      const group = `wdg:${account.id}:${JSON.stringify(options)}:${widget.kind}`;
-      const leave = d.hub.add(group, { res, write }, (send) =>
-        d.feed.subscribe(account, (next) => send(sseEvent('snapshot', payload(next, options, meta), next.seq))),
-      );
-      res.on('close', () => {
-        leave();
-        for (const t of timers) clearTimeout(t);
-      });
-    });
+    app.get(
+      '/api/widgets/stream',
+      {
+        schema: {
+          tags: ['Widgets'],
+          summary: 'Server-Sent Events of a widget: `snapshot` on every (re)connect, then `snapshot` per update',
+          querystring: tokenQuery,
+        },
+        logLevel: 'warn',
+      },
+      async (request, reply) => {
+        const { widget, account, options } = await auth(request);
+        let first: AccountSnapshot | null = null;
+        try {
+          first = await d.feed.read(account);
+        } catch {
+          first = await d.feed.peek(account.id);
+        }
+        logAccess(request, 200, reply.elapsedTime, widget.id, account.id, 'stream opened');
+        reply.hijack();
+        const res = reply.raw;
+        openSse(res, { 'x-request-id': request.id, 'referrer-policy': 'no-referrer' });
+        const meta = { name: account.name, login: account.login, kind: widget.kind };
+        const delayMs = options.delay_seconds * 1000;
+        const timers = new Set<NodeJS.Timeout>();
+        const write = (chunk: string) => {
+          if (delayMs === 0) return safeWrite(res, chunk);
+          const t = setTimeout(() => {
+            timers.delete(t);
+            safeWrite(res, chunk);
+          }, delayMs);
+          timers.add(t);
+        };
+        const status = (state: string, message: string | null) =>
+          safeWrite(res, sseEvent('status', { state, message, delay_seconds: options.delay_seconds }));
+        if (first) write(sseEvent('snapshot', payload(first, options, meta), first.seq));
+        else status('unavailable', d.feed.failureOf(account.id)?.message ?? 'Account data is unavailable right now');
+        if (delayMs > 0) status('delayed', null);
+        // One group per account and privacy variant: the payload is built once per update for all of them.
+        const group = `wdg:${account.id}:${JSON.stringify(options)}:${widget.kind}`;
+        const leave = d.hub.add(group, { res, write }, (send) =>
+          d.feed.subscribe(account, (next) => send(sseEvent('snapshot', payload(next, options, meta), next.seq))),
+        );
+        res.on('close', () => {
+          leave();
+          for (const t of timers) clearTimeout(t);
+        });
+      },
+    );
   };
 }

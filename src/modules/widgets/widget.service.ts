@@ -3,17 +3,18 @@
  * base62). The token goes in the widget's URL (OBS browser sources cannot send headers); it can
  * read nothing but its account's widget data, with the privacy options bound to it.
  */
+
+import { AppError } from '../../http/errors.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { newId } from '../../infra/crypto/index.ts';
 import { isTouchDue, secretTokenFormat } from '../../infra/crypto/secret-token.ts';
 import type { Db } from '../../infra/db/index.ts';
-import type { Mt5AccountRow } from '../accounts/account.table.ts';
-import type { WidgetTokenRow } from './widget.table.ts';
-import { AppError } from '../../http/errors.ts';
-import type { Actor, AuditEntry, RequestMeta } from '../audit/audit.ts';
 import type { AccountService } from '../accounts/account.service.ts';
-import { WIDGET_KINDS, widgetOptionsSchema, type WidgetKind, type WidgetOptions } from './widget.ts';
+import type { Mt5AccountRow } from '../accounts/account.table.ts';
+import type { Actor, AuditEntry, RequestMeta } from '../audit/audit.ts';
 import { createWidgetRepository } from './widget.repository.ts';
+import type { WidgetTokenRow } from './widget.table.ts';
+import { WIDGET_KINDS, type WidgetKind, type WidgetOptions, widgetOptionsSchema } from './widget.ts';
 
 /** No kid: a widget token is looked up by its hash. */
 const widgetTokenFormat = secretTokenFormat({ prefix: 'wgt', kidLength: 0, secretLength: 43 });
@@ -46,7 +47,13 @@ function view(r: WidgetTokenRow): WidgetView {
   };
 }
 
-export function createWidgetService(d: { db: Db; clock: Clock; accounts: AccountService; audit?: { tryRecord(e: AuditEntry): Promise<void> }; publicUrl: string }) {
+export function createWidgetService(d: {
+  db: Db;
+  clock: Clock;
+  accounts: AccountService;
+  audit?: { tryRecord(e: AuditEntry): Promise<void> };
+  publicUrl: string;
+}) {
   const repo = createWidgetRepository(d.db);
   const base = d.publicUrl.replace(/\/+$/, '');
   const urlFor = (token: string, kind: string) => `${base}/widgets/${kind}?token=${token}`;
@@ -55,17 +62,51 @@ export function createWidgetService(d: { db: Db; clock: Clock; accounts: Account
     urlFor,
     customizerUrl: (token: string) => `${base}/widgets/customize?token=${token}`,
 
-    async create(input: { account_id: string; kind?: string; name?: string; options?: unknown }, actor?: Actor, request?: RequestMeta): Promise<WidgetView & { token: string; url: string; customizer_url: string }> {
+    async create(
+      input: { account_id: string; kind?: string; name?: string; options?: unknown },
+      actor?: Actor,
+      request?: RequestMeta,
+    ): Promise<WidgetView & { token: string; url: string; customizer_url: string }> {
       const account = await d.accounts.get(input.account_id);
       const kind = (input.kind ?? 'card') as WidgetKind;
-      if (!WIDGET_KINDS.includes(kind)) throw new AppError('validation_failed', `kind: must be one of ${WIDGET_KINDS.join(', ')}`, { errors: [{ field: 'kind', message: `must be one of ${WIDGET_KINDS.join(', ')}` }] });
+      if (!WIDGET_KINDS.includes(kind))
+        throw new AppError('validation_failed', `kind: must be one of ${WIDGET_KINDS.join(', ')}`, {
+          errors: [{ field: 'kind', message: `must be one of ${WIDGET_KINDS.join(', ')}` }],
+        });
       const parsed = widgetOptionsSchema.safeParse(input.options ?? {});
-      if (!parsed.success) throw new AppError('validation_failed', parsed.error.issues.map((i) => `options.${i.path.join('.')}: ${i.message}`).join('; '));
+      if (!parsed.success)
+        throw new AppError(
+          'validation_failed',
+          parsed.error.issues.map((i) => `options.${i.path.join('.')}: ${i.message}`).join('; '),
+        );
       const { token, hash } = widgetTokenFormat.issue();
       const id = newId('wdg', 16);
-      await repo.insert({ id, account_id: account.id, kind, name: input.name?.trim().slice(0, 200) || `${account.name} ${kind}`, token_hash: hash, options: JSON.stringify(parsed.data), created_at: d.clock.now(), revoked_at: null, last_seen_at: null });
-      await d.audit?.tryRecord({ actorType: actor?.type ?? 'system', actorId: actor?.id ?? 'cli', action: 'widget.created', targetType: 'widget', targetId: id, ip: request?.ip ?? null, meta: { account_id: account.id, kind, options: parsed.data } });
-      return { ...view((await repo.findById(id))!), token, url: urlFor(token, kind), customizer_url: `${base}/widgets/customize?token=${token}` };
+      await repo.insert({
+        id,
+        account_id: account.id,
+        kind,
+        name: input.name?.trim().slice(0, 200) || `${account.name} ${kind}`,
+        token_hash: hash,
+        options: JSON.stringify(parsed.data),
+        created_at: d.clock.now(),
+        revoked_at: null,
+        last_seen_at: null,
+      });
+      await d.audit?.tryRecord({
+        actorType: actor?.type ?? 'system',
+        actorId: actor?.id ?? 'cli',
+        action: 'widget.created',
+        targetType: 'widget',
+        targetId: id,
+        ip: request?.ip ?? null,
+        meta: { account_id: account.id, kind, options: parsed.data },
+      });
+      return {
+        ...view((await repo.findById(id))!),
+        token,
+        url: urlFor(token, kind),
+        customizer_url: `${base}/widgets/customize?token=${token}`,
+      };
     },
 
     async list(accountId?: string): Promise<WidgetView[]> {
@@ -76,7 +117,14 @@ export function createWidgetService(d: { db: Db; clock: Clock; accounts: Account
       const row = await repo.findById(id);
       if (!row) throw new AppError('not_found', `No widget with id ${id}`);
       await repo.revoke(id, d.clock.now());
-      await d.audit?.tryRecord({ actorType: actor?.type ?? 'system', actorId: actor?.id ?? 'cli', action: 'widget.revoked', targetType: 'widget', targetId: id, ip: request?.ip ?? null });
+      await d.audit?.tryRecord({
+        actorType: actor?.type ?? 'system',
+        actorId: actor?.id ?? 'cli',
+        action: 'widget.revoked',
+        targetType: 'widget',
+        targetId: id,
+        ip: request?.ip ?? null,
+      });
       return view((await repo.findById(id))!);
     },
 

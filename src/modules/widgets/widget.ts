@@ -46,7 +46,13 @@ export interface WidgetMeta {
   kind: string;
 }
 
-export function widgetPayload(s: AccountSnapshot, o: WidgetOptions, meta: WidgetMeta, fresh: { stale: boolean; age_seconds: number; fetched_at: string }, intervalMs: number) {
+export function widgetPayload(
+  s: AccountSnapshot,
+  o: WidgetOptions,
+  meta: WidgetMeta,
+  fresh: { stale: boolean; age_seconds: number; fetched_at: string },
+  intervalMs: number,
+) {
   const sum = s.summary;
   const base = sum.challenge?.initial_balance ?? s.equity[0]?.value ?? s.info.balance;
   const money = (v: number | null) => (o.percent_only ? null : v);
@@ -78,7 +84,12 @@ export function widgetPayload(s: AccountSnapshot, o: WidgetOptions, meta: Widget
     seq: s.seq,
     interval_ms: intervalMs,
     account: { name: meta.name, login: o.hide_login ? null : meta.login },
-    options: { percent_only: o.percent_only, hide_positions: o.hide_positions, hide_entry: o.hide_entry, delay_seconds: o.delay_seconds },
+    options: {
+      percent_only: o.percent_only,
+      hide_positions: o.hide_positions,
+      hide_entry: o.hide_entry,
+      delay_seconds: o.delay_seconds,
+    },
     currency: o.percent_only ? null : sum.currency,
     balance: money(sum.balance),
     equity: money(sum.equity),
@@ -114,7 +125,8 @@ export function widgetPayload(s: AccountSnapshot, o: WidgetOptions, meta: Widget
       floors: floors && {
         max_loss: floors.max_loss === null ? null : o.percent_only ? asPct(floors.max_loss) : floors.max_loss,
         daily_loss: floors.daily_loss === null ? null : o.percent_only ? asPct(floors.daily_loss) : floors.daily_loss,
-        profit_target: floors.profit_target === null ? null : o.percent_only ? asPct(floors.profit_target) : floors.profit_target,
+        profit_target:
+          floors.profit_target === null ? null : o.percent_only ? asPct(floors.profit_target) : floors.profit_target,
       },
     },
     error: s.error ? s.error.message : null,

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Sleep } from '../../infra/http/backoff.ts';
 import { ConnectorError, type Mt5Credentials } from '../connector.ts';
-import { MetaApiHttpError, type MetaApiHttp } from './http.ts';
+import { type MetaApiHttp, MetaApiHttpError } from './http.ts';
 
 /** MetatraderAccountDto (https://metaapi.cloud/docs/provisioning/api/account/readAccount/), the fields we read. */
 interface MetaApiAccount {

@@ -7,8 +7,8 @@
 import { ConnectorError } from '../connector.ts';
 import type { AccountInfo, Bar, OpenPosition, SymbolSpec } from '../history.ts';
 import type { ResolvedAccount } from './accounts.ts';
-import { brokerOffsetMinutes, decodePosition, numberOf, type MetaApiDeal, type MetaApiPosition } from './decode.ts';
-import { MetaApiHttpError, type MetaApiHttp } from './http.ts';
+import { brokerOffsetMinutes, decodePosition, type MetaApiDeal, type MetaApiPosition, numberOf } from './decode.ts';
+import { type MetaApiHttp, MetaApiHttpError } from './http.ts';
 
 /** Rows per page of deals and candles: MetaApi answers at most 1000. */
 const PAGE_ROWS = 1000;

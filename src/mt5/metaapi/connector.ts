@@ -10,7 +10,7 @@ import { ConnectorError, type FetchOptions, type Mt5Connector, type Mt5Credentia
 import type { AccountHistory, AccountInfo, Bar, Deal, OpenPosition, SymbolSpec } from '../history.ts';
 import { foldFundingDeposits } from '../normalize.ts';
 import { MetaApiAccounts, type ResolvedAccount } from './accounts.ts';
-import { createClientApi, type ClientApi } from './client-api.ts';
+import { type ClientApi, createClientApi } from './client-api.ts';
 import { decodeDeal } from './decode.ts';
 import { createMetaApiHttp, MetaApiHttpError } from './http.ts';
 

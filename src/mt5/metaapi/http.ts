@@ -15,7 +15,7 @@
  * The waits and retries are infra/http/backoff.ts's; Retry-After is read by infra/http/retry-after.ts.
  * Errors never contain the trader's password.
  */
-import { retryWithBackoff, type Attempt, type Sleep } from '../../infra/http/backoff.ts';
+import { type Attempt, retryWithBackoff, type Sleep } from '../../infra/http/backoff.ts';
 import { parseRetryAfter } from '../../infra/http/retry-after.ts';
 import { ConnectorError } from '../connector.ts';
 

@@ -1,1 +1,1 @@
-export { MetaApiConnector, type MetaApiConfig } from './connector.ts';
+export { type MetaApiConfig, MetaApiConnector } from './connector.ts';

@@ -4,7 +4,16 @@ import type { Pair } from './sections.ts';
 import { reportTime } from './values.ts';
 
 export function readAccount(list: Pair[], title: string, warnings: string[]): ReportAccount {
-  const account: ReportAccount = { login: '', currency: '', server: '', name: '', company: '', trade_mode: null, margin_mode: null, generated_at: null };
+  const account: ReportAccount = {
+    login: '',
+    currency: '',
+    server: '',
+    name: '',
+    company: '',
+    trade_mode: null,
+    margin_mode: null,
+    generated_at: null,
+  };
   const valued = list.filter((p) => p.value !== '');
   const accountPattern = /^(\d+)\s*\((.*)\)\s*$/;
   const accountPair = valued.find((p) => accountPattern.test(p.value));

@@ -28,10 +28,7 @@ interface CrossCheckInput {
 }
 
 /** The figures computed from the deals and the mismatches; a running Balance that does not add up is a warning. */
-export function crossCheck(
-  input: CrossCheckInput,
-  warnings: string[],
-): Pick<ParsedReport, 'computed' | 'mismatches'> {
+export function crossCheck(input: CrossCheckInput, warnings: string[]): Pick<ParsedReport, 'computed' | 'mismatches'> {
   const { deals, openPositions, summary, results } = input;
   const mismatches: ReportMismatch[] = [];
   const compare = (check: string, report: number | null | undefined, computed: number, message: string) => {
@@ -77,7 +74,9 @@ export function crossCheck(
     running = amountToCents(d.balance);
   }
   if (firstBreak) {
-    warnings.push(`the running Balance column does not add up at ${balanceBreaks} deal(s), first at deal ${firstBreak.deal} (${firstBreak.time})`);
+    warnings.push(
+      `the running Balance column does not add up at ${balanceBreaks} deal(s), first at deal ${firstBreak.deal} (${firstBreak.time})`,
+    );
   }
 
   const computed = {
@@ -92,35 +91,97 @@ export function crossCheck(
   };
 
   if (deals.length > 0) {
-    compare('total_net_profit', results.total_net_profit, computed.total_net_profit, 'Results "Total Net Profit" differs from the sum of profit, swap, commission and fee of the trading deals');
-    compare('gross_profit', results.gross_profit, computed.gross_profit, 'Results "Gross Profit" differs from the sum of the winning closing deals');
-    compare('gross_loss', results.gross_loss, computed.gross_loss, 'Results "Gross Loss" differs from the sum of the losing deals');
-    compare('total_trades', results.total_trades, trades, 'Results "Total Trades" differs from the number of closing deals (out, in/out, out by)');
+    compare(
+      'total_net_profit',
+      results.total_net_profit,
+      computed.total_net_profit,
+      'Results "Total Net Profit" differs from the sum of profit, swap, commission and fee of the trading deals',
+    );
+    compare(
+      'gross_profit',
+      results.gross_profit,
+      computed.gross_profit,
+      'Results "Gross Profit" differs from the sum of the winning closing deals',
+    );
+    compare(
+      'gross_loss',
+      results.gross_loss,
+      computed.gross_loss,
+      'Results "Gross Loss" differs from the sum of the losing deals',
+    );
+    compare(
+      'total_trades',
+      results.total_trades,
+      trades,
+      'Results "Total Trades" differs from the number of closing deals (out, in/out, out by)',
+    );
     if (summary.balance !== null && running !== null) {
-      compare('balance', summary.balance, (running - creditCents) / 100, 'Summary "Balance" differs from the last running balance of the Deals block less credit');
+      compare(
+        'balance',
+        summary.balance,
+        (running - creditCents) / 100,
+        'Summary "Balance" differs from the last running balance of the Deals block less credit',
+      );
     }
   }
   const dealTotal = totalsReader(input.dealsBlock);
   if (dealTotal) {
-    compare('deals_commission', dealTotal('commission'), sums.commission / 100, 'Deals totals row: Commission differs from the column sum');
+    compare(
+      'deals_commission',
+      dealTotal('commission'),
+      sums.commission / 100,
+      'Deals totals row: Commission differs from the column sum',
+    );
     compare('deals_fee', dealTotal('fee'), sums.fee / 100, 'Deals totals row: Fee differs from the column sum');
     compare('deals_swap', dealTotal('swap'), sums.swap / 100, 'Deals totals row: Swap differs from the column sum');
-    compare('deals_profit', dealTotal('profit'), sums.profit / 100, 'Deals totals row: Profit differs from the column sum');
-    if (running !== null) compare('deals_balance', dealTotal('balance'), running / 100, 'Deals totals row: Balance differs from the last running balance');
+    compare(
+      'deals_profit',
+      dealTotal('profit'),
+      sums.profit / 100,
+      'Deals totals row: Profit differs from the column sum',
+    );
+    if (running !== null)
+      compare(
+        'deals_balance',
+        dealTotal('balance'),
+        running / 100,
+        'Deals totals row: Balance differs from the last running balance',
+      );
   }
   const openSwap = openPositions.reduce((s, p) => s + amountToCents(p.swap), 0);
   const openProfit = openPositions.reduce((s, p) => s + amountToCents(p.profit), 0);
   const openTotal = totalsReader(input.openPositionsBlock);
   if (openTotal) {
-    compare('open_positions_swap', openTotal('swap'), openSwap / 100, 'Open Positions totals row: Swap differs from the column sum');
-    compare('open_positions_profit', openTotal('profit'), openProfit / 100, 'Open Positions totals row: Profit differs from the column sum');
+    compare(
+      'open_positions_swap',
+      openTotal('swap'),
+      openSwap / 100,
+      'Open Positions totals row: Swap differs from the column sum',
+    );
+    compare(
+      'open_positions_profit',
+      openTotal('profit'),
+      openProfit / 100,
+      'Open Positions totals row: Profit differs from the column sum',
+    );
   }
   const floating = summary.floating_pl;
-  if (floating !== null && openPositions.length > 0 && amountToCents(floating) !== openProfit && amountToCents(floating) !== openProfit + openSwap) {
-    compare('floating_pl', floating, openProfit / 100, 'Summary "Floating P/L" differs from the profit of the open positions');
+  if (
+    floating !== null &&
+    openPositions.length > 0 &&
+    amountToCents(floating) !== openProfit &&
+    amountToCents(floating) !== openProfit + openSwap
+  ) {
+    compare(
+      'floating_pl',
+      floating,
+      openProfit / 100,
+      'Summary "Floating P/L" differs from the profit of the open positions',
+    );
   }
   if (summary.equity !== null && summary.balance !== null) {
-    const base = amountToCents(summary.balance) + amountToCents(summary.credit ?? 0) + amountToCents(summary.floating_pl ?? 0);
+    const base =
+      amountToCents(summary.balance) + amountToCents(summary.credit ?? 0) + amountToCents(summary.floating_pl ?? 0);
     // Some builds show Floating P/L without the open positions' swap; equity includes it.
     if (amountToCents(summary.equity) !== base && amountToCents(summary.equity) !== base + openSwap) {
       compare('equity', summary.equity, base / 100, 'Summary "Equity" differs from Balance + Credit + Floating P/L');

@@ -93,14 +93,40 @@ function matchClosingDeals(report: ParsedReport): { byDeal: Map<number, number>;
     if (list) list.push(c);
     else bySymbolSide.set(key, [c]);
   };
-  for (const p of report.positions) add({ id: p.position, symbol: p.symbol, side: p.type, open: p.time, close: p.close_time, closePrice: p.close_price, profit: p.profit, volume: p.volume, remaining: p.volume });
+  for (const p of report.positions)
+    add({
+      id: p.position,
+      symbol: p.symbol,
+      side: p.type,
+      open: p.time,
+      close: p.close_time,
+      closePrice: p.close_price,
+      profit: p.profit,
+      volume: p.volume,
+      remaining: p.volume,
+    });
   // Still-open positions may have been partly closed; their original volume is unknown.
-  for (const p of report.open_positions) add({ id: p.position, symbol: p.symbol, side: p.type, open: p.time, close: null, closePrice: null, profit: null, volume: null, remaining: Infinity });
+  for (const p of report.open_positions)
+    add({
+      id: p.position,
+      symbol: p.symbol,
+      side: p.type,
+      open: p.time,
+      close: null,
+      closePrice: null,
+      profit: null,
+      volume: null,
+      remaining: Infinity,
+    });
 
   const byDeal = new Map<number, number>();
   let unmatched = 0;
   for (const d of report.deals) {
-    if ((d.type !== 'buy' && d.type !== 'sell') || !(d.direction === 'out' || d.direction === 'out by' || d.direction === 'in/out')) continue;
+    if (
+      (d.type !== 'buy' && d.type !== 'sell') ||
+      !(d.direction === 'out' || d.direction === 'out by' || d.direction === 'in/out')
+    )
+      continue;
     const positionSide = d.type === 'buy' ? 'sell' : 'buy';
     const list = bySymbolSide.get(`${d.symbol}|${positionSide}`) ?? [];
     let best: Candidate | null = null;
@@ -110,7 +136,13 @@ function matchClosingDeals(report: ParsedReport): { byDeal: Map<number, number>;
       let score = 0;
       if (c.close === d.time) score += 4;
       if (c.closePrice !== null && Math.abs(c.closePrice - d.price) < EPS) score += 2;
-      if (c.profit !== null && c.volume !== null && Math.abs(c.volume - d.volume) < EPS && Math.round(c.profit * 100) === Math.round(d.profit * 100)) score += 8;
+      if (
+        c.profit !== null &&
+        c.volume !== null &&
+        Math.abs(c.volume - d.volume) < EPS &&
+        Math.round(c.profit * 100) === Math.round(d.profit * 100)
+      )
+        score += 8;
       if (c.close !== null) score += 1; // a closed position needs its closing deals
       if (score > bestScore) {
         best = c;

@@ -43,17 +43,28 @@ describe('parsing reports off the event loop', () => {
   it('refuses a parse past its time budget with a ReportError, and parses again afterwards', async () => {
     const hasty = createReportParser({ timeoutMs: 1 });
     try {
-      await expect(hasty.parse(bigReport(8), { filename: 'big.html' })).rejects.toThrow(new ReportError('the report took longer than 1 ms to read'));
+      await expect(hasty.parse(bigReport(8), { filename: 'big.html' })).rejects.toThrow(
+        new ReportError('the report took longer than 1 ms to read'),
+      );
     } finally {
       await hasty.close();
     }
-    expect((await parser.parse(Buffer.from(reportHtml(ENGLISH, MODEL)), { filename: 'r.html' })).deals).toHaveLength(EXPECTED.deals);
+    expect((await parser.parse(Buffer.from(reportHtml(ENGLISH, MODEL)), { filename: 'r.html' })).deals).toHaveLength(
+      EXPECTED.deals,
+    );
   });
 
   it('carries a zip bomb’s ReportTooLargeError across the thread, limit and entry included', async () => {
-    const small = createReportParser({ timeoutMs: 20_000, zipLimits: { maxEntryBytes: 1024 * 1024, maxTotalBytes: 2 * 1024 * 1024 } });
+    const small = createReportParser({
+      timeoutMs: 20_000,
+      zipLimits: { maxEntryBytes: 1024 * 1024, maxTotalBytes: 2 * 1024 * 1024 },
+    });
     try {
-      const bomb = zipSync({ '[Content_Types].xml': new Uint8Array(10), 'xl/workbook.xml': new Uint8Array(10), 'xl/worksheets/sheet1.xml': new Uint8Array(8 * 1024 * 1024) });
+      const bomb = zipSync({
+        '[Content_Types].xml': new Uint8Array(10),
+        'xl/workbook.xml': new Uint8Array(10),
+        'xl/worksheets/sheet1.xml': new Uint8Array(8 * 1024 * 1024),
+      });
       const err = await small.parse(bomb, { filename: 'bomb.xlsx' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ReportTooLargeError);
       expect(err).toMatchObject({ limit: 'entry', limitBytes: 1024 * 1024, entry: 'xl/worksheets/sheet1.xml' });

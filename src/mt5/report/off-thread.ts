@@ -10,8 +10,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ReportError } from './errors.ts';
-import type { ParsedReport, ParseReportOptions } from './parsed-report.ts';
 import type { ParseRequest } from './parse.worker.ts';
+import type { ParsedReport, ParseReportOptions } from './parsed-report.ts';
 import { ReportTooLargeError, type ZipLimits } from './zip.ts';
 
 export interface ReportParser {
@@ -28,7 +28,19 @@ export interface ReportParserOptions {
   zipLimits?: Partial<ZipLimits>;
 }
 
-type Answer = { id: number; ok: true; report: ParsedReport } | { id: number; ok: false; error: { kind: 'too_large' | 'report' | 'internal'; message: string; limit?: 'entry' | 'total'; limitBytes?: number; entry?: string } };
+type Answer =
+  | { id: number; ok: true; report: ParsedReport }
+  | {
+      id: number;
+      ok: false;
+      error: {
+        kind: 'too_large' | 'report' | 'internal';
+        message: string;
+        limit?: 'entry' | 'total';
+        limitBytes?: number;
+        entry?: string;
+      };
+    };
 
 interface Slot {
   worker: Worker | null;
@@ -46,7 +58,9 @@ const WORKER_URL = new URL(FROM_SOURCE ? './parse.worker.ts' : './parse.worker.j
  */
 function tsxEsmApiUrl(): string {
   const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: string | { default: string } }> };
+  const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
+    exports: Record<string, { import: string | { default: string } }>;
+  };
   const target = pkg.exports['./esm/api']!.import;
   return pathToFileURL(join(dirname(manifest), typeof target === 'string' ? target : target.default)).href;
 }
@@ -101,7 +115,8 @@ export function createReportParser(o: ReportParserOptions): ReportParser {
         if (a.id !== id) return;
         done();
         if (a.ok) return resolve(a.report);
-        if (a.error.kind === 'too_large') return reject(new ReportTooLargeError(a.error.limit!, a.error.limitBytes!, a.error.entry!));
+        if (a.error.kind === 'too_large')
+          return reject(new ReportTooLargeError(a.error.limit!, a.error.limitBytes!, a.error.entry!));
         if (a.error.kind === 'report') return reject(new ReportError(a.error.message));
         reject(new Error(`report parser failed: ${a.error.message}`));
       };
@@ -124,7 +139,11 @@ export function createReportParser(o: ReportParserOptions): ReportParser {
       worker.on('error', onError);
       worker.on('exit', onExit);
       // The bytes are copied (not transferred): the caller's Buffer may be a view of a pooled slab.
-      const req: ParseRequest = { id, bytes, opts: o.zipLimits && !opts.zipLimits ? { ...opts, zipLimits: o.zipLimits } : opts };
+      const req: ParseRequest = {
+        id,
+        bytes,
+        opts: o.zipLimits && !opts.zipLimits ? { ...opts, zipLimits: o.zipLimits } : opts,
+      };
       worker.postMessage(req);
     });
   }

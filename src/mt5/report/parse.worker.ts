@@ -22,7 +22,9 @@ parentPort!.on('message', (req: ParseRequest) => {
       error: {
         kind: err instanceof ReportTooLargeError ? 'too_large' : err instanceof ReportError ? 'report' : 'internal',
         message: e.message,
-        ...(err instanceof ReportTooLargeError ? { limit: err.limit, limitBytes: err.limitBytes, entry: err.entry } : {}),
+        ...(err instanceof ReportTooLargeError
+          ? { limit: err.limit, limitBytes: err.limitBytes, entry: err.entry }
+          : {}),
       },
     });
   }

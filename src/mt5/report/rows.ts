@@ -16,7 +16,7 @@ export function decodeText(bytes: Uint8Array): string {
   const probe = buf.subarray(0, Math.min(buf.length, 512));
   let evenNul = 0;
   let oddNul = 0;
-  for (let i = 0; i < probe.length; i++) if (probe[i] === 0) (i % 2 === 0 ? evenNul++ : oddNul++);
+  for (let i = 0; i < probe.length; i++) if (probe[i] === 0) i % 2 === 0 ? evenNul++ : oddNul++;
   if (oddNul > probe.length / 4) return utf16le(buf);
   if (evenNul > probe.length / 4) return utf16be(buf);
   return utf8(buf);
@@ -60,7 +60,15 @@ export function decodeEntities(s: string): string {
  * ends trimmed. One pass to see whether anything needs doing (most cells: `0.00`, `buy`).
  */
 const isUnicodeSpace = (c: number) =>
-  c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  c === 0xa0 ||
+  c === 0x1680 ||
+  (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x2028 ||
+  c === 0x2029 ||
+  c === 0x202f ||
+  c === 0x205f ||
+  c === 0x3000 ||
+  c === 0xfeff;
 
 function tidyText(s: string): string {
   let dirty = false;
@@ -91,7 +99,6 @@ export interface RowSink {
   /** The current row ended. */
   endRow(): void;
 }
-
 
 // biome-ignore lint/suspicious/noConstEnum: the scanner's hot loop compares tags; a const enum is inlined as numbers
 const enum Tag {

@@ -79,7 +79,13 @@ export class Sections implements RowSink {
   readonly results: Pair[] = [];
   readonly blocks: Block[] = [];
   /** Records of each block kind, built as the rows arrive. */
-  readonly records: { [K in BlockKind]: BlockRecords[K][] } = { positions: [], orders: [], deals: [], open_positions: [], working_orders: [] };
+  readonly records: { [K in BlockKind]: BlockRecords[K][] } = {
+    positions: [],
+    orders: [],
+    deals: [],
+    open_positions: [],
+    working_orders: [],
+  };
   readonly blockOf: Partial<Record<BlockKind, Block>> = {};
   readonly blockWarnings: string[] = [];
   private cursor = 0;
@@ -171,7 +177,17 @@ export class Sections implements RowSink {
       if (nonEmpty >= 10) {
         const starts: number[] = [];
         for (let i = 0; i < n; i++) if (!hid[i]) starts.push(this.cols[i]!);
-        const block: Block = { title, starts, slotOf: slotTable(starts), layout: undefined, pending: [], records: null, looksLikeDeals: false, rowCount: 0, totals: null };
+        const block: Block = {
+          title,
+          starts,
+          slotOf: slotTable(starts),
+          layout: undefined,
+          pending: [],
+          records: null,
+          looksLikeDeals: false,
+          rowCount: 0,
+          totals: null,
+        };
         this.blocks.push(block);
         this.current = block;
         // only a 13-wide block needs its rows to tell Positions from Deals

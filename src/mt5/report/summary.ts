@@ -6,7 +6,15 @@ import type { ReportResults, ReportSummary } from './parsed-report.ts';
 import type { Pair } from './sections.ts';
 import { parseComposite, parseNumber } from './values.ts';
 
-const SUMMARY_ORDER: (keyof ReportSummary)[] = ['balance', 'free_margin', 'credit', 'margin', 'floating_pl', 'margin_level', 'equity'];
+const SUMMARY_ORDER: (keyof ReportSummary)[] = [
+  'balance',
+  'free_margin',
+  'credit',
+  'margin',
+  'floating_pl',
+  'margin_level',
+  'equity',
+];
 const SUMMARY_LABELS: Record<string, keyof ReportSummary> = {
   balance: 'balance',
   'free margin': 'free_margin',
@@ -77,7 +85,15 @@ const RESULTS_LABELS: Record<string, number> = Object.fromEntries(
 );
 
 export function readSummary(list: Pair[], warnings: string[]): ReportSummary {
-  const summary: ReportSummary = { balance: null, credit: null, floating_pl: null, equity: null, free_margin: null, margin: null, margin_level: null };
+  const summary: ReportSummary = {
+    balance: null,
+    credit: null,
+    floating_pl: null,
+    equity: null,
+    free_margin: null,
+    margin: null,
+    margin_level: null,
+  };
   const valued = list.filter((p) => p.value !== '');
   const byLabel = valued.map((p) => SUMMARY_LABELS[p.label.toLowerCase()]);
   const english = byLabel.every((k) => k !== undefined) && valued.length > 0;
@@ -89,8 +105,7 @@ export function readSummary(list: Pair[], warnings: string[]): ReportSummary {
     valued.forEach((p, i) => {
       summary[SUMMARY_ORDER[i]!] = parseNumber(p.value);
     });
-  }
-  else if (valued.length > 0) {
+  } else if (valued.length > 0) {
     valued.forEach((p, i) => {
       const k = byLabel[i];
       if (k) summary[k] = parseNumber(p.value);
@@ -127,7 +142,9 @@ export function readResults(list: Pair[], warnings: string[]): ReportResults {
     valued.forEach((p, i) => {
       if (indexes[i] !== undefined) put(indexes[i]!, p.value);
     });
-    warnings.push(`results: ${valued.length} values where ${RESULTS_ORDER.length} were expected; only English labels were read`);
+    warnings.push(
+      `results: ${valued.length} values where ${RESULTS_ORDER.length} were expected; only English labels were read`,
+    );
   }
   return results;
 }

@@ -75,7 +75,14 @@ export const int = (s: string | undefined): number => {
 export function reportTime(raw: string | undefined): string {
   const r = raw ?? '';
   // the usual `YYYY.MM.DD HH:MM:SS`, without a regex
-  if (r.length === 19 && r.charCodeAt(4) === 0x2e && r.charCodeAt(7) === 0x2e && r.charCodeAt(10) === 0x20 && r.charCodeAt(13) === 0x3a && r.charCodeAt(16) === 0x3a)
+  if (
+    r.length === 19 &&
+    r.charCodeAt(4) === 0x2e &&
+    r.charCodeAt(7) === 0x2e &&
+    r.charCodeAt(10) === 0x20 &&
+    r.charCodeAt(13) === 0x3a &&
+    r.charCodeAt(16) === 0x3a
+  )
     return `${r.slice(0, 4)}-${r.slice(5, 7)}-${r.slice(8)}`;
   const s = r.trim();
   const m = /^(\d{4})[.\-/](\d\d)[.\-/](\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d))?)?/.exec(s);
@@ -91,7 +98,8 @@ export function reportTime(raw: string | undefined): string {
 /** A block row's first cell: `2023.06.23 07:53:00`, or an Excel serial date from a re-saved xlsx. */
 export function isTime(text: string): boolean {
   const c = text.charCodeAt(0);
-  if (text.length >= 10 && text.charCodeAt(4) === 0x2e && text.charCodeAt(7) === 0x2e && c >= 0x30 && c <= 0x39) return true;
+  if (text.length >= 10 && text.charCodeAt(4) === 0x2e && text.charCodeAt(7) === 0x2e && c >= 0x30 && c <= 0x39)
+    return true;
   return /^\d{4}[.\-/]\d\d[.\-/]\d\d/.test(text) || /^\d{4,6}(\.\d+)?$/.test(text);
 }
 

@@ -17,7 +17,7 @@
 import { decodeEntities, decodeText, type RowSink } from './rows.ts';
 import { sheetRows } from './xlsx-sheet.ts';
 import { attr, XmlScanner } from './xml-scanner.ts';
-import { DEFAULT_ZIP_LIMITS, readZip, ZipError, zipEntryNames, type ZipLimits } from './zip.ts';
+import { DEFAULT_ZIP_LIMITS, readZip, ZipError, type ZipLimits, zipEntryNames } from './zip.ts';
 
 export class XlsxError extends Error {}
 

@@ -26,7 +26,13 @@ export class XmlScanner {
     this.start = lt;
     const c1 = xml.charCodeAt(lt + 1);
     if (c1 === 0x21 /* ! */ || c1 === 0x3f /* ? */) {
-      const closer = xml.startsWith('<!--', lt) ? '-->' : xml.startsWith('<![CDATA[', lt) ? ']]>' : c1 === 0x3f ? '?>' : '>';
+      const closer = xml.startsWith('<!--', lt)
+        ? '-->'
+        : xml.startsWith('<![CDATA[', lt)
+          ? ']]>'
+          : c1 === 0x3f
+            ? '?>'
+            : '>';
       const e = xml.indexOf(closer, lt + 2);
       if (e < 0) return false;
       this.name = '';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ENGLISH, MODEL, reportXlsx } from '../../../test/factories/mt5-report.ts';
 import { ReportError } from './errors.ts';
 import { parseReport } from './parse.ts';
-import { DEFAULT_ZIP_LIMITS, readZip, ReportTooLargeError, ZipError } from './zip.ts';
+import { DEFAULT_ZIP_LIMITS, ReportTooLargeError, readZip, ZipError } from './zip.ts';
 
 const MiB = 1024 * 1024;
 const SHEET = 'xl/worksheets/sheet1.xml';
@@ -69,21 +69,33 @@ describe('the xlsx zip reader', () => {
     }
     expect(err).toBeInstanceOf(ReportTooLargeError);
     expect(err).toMatchObject({ limit: 'entry', limitBytes: MiB, entry: SHEET });
-    expect((err as Error).message).toBe(`the xlsx entry ${SHEET} inflates to more than ${MiB} bytes (the limit for one entry)`);
+    expect((err as Error).message).toBe(
+      `the xlsx entry ${SHEET} inflates to more than ${MiB} bytes (the limit for one entry)`,
+    );
   });
 
   it('refuses entries that together declare more than the total limit', () => {
     const bytes = zipSync({ [SHEET]: new Uint8Array(600 * 1024), 'xl/sharedStrings.xml': new Uint8Array(600 * 1024) });
-    expect(() => readZip(bytes, () => true, { maxEntryBytes: MiB, maxTotalBytes: MiB })).toThrow(expect.objectContaining({ limit: 'total', limitBytes: MiB, entry: 'xl/sharedStrings.xml' }));
+    expect(() => readZip(bytes, () => true, { maxEntryBytes: MiB, maxTotalBytes: MiB })).toThrow(
+      expect.objectContaining({ limit: 'total', limitBytes: MiB, entry: 'xl/sharedStrings.xml' }),
+    );
     // entries it is not asked for do not count
-    expect(Object.keys(readZip(bytes, (n) => n === SHEET, { maxEntryBytes: MiB, maxTotalBytes: MiB }))).toEqual([SHEET]);
+    expect(Object.keys(readZip(bytes, (n) => n === SHEET, { maxEntryBytes: MiB, maxTotalBytes: MiB }))).toEqual([
+      SHEET,
+    ]);
   });
 
   it('refuses by default a 50 MiB sheet that zips to under 100 KiB, without inflating it', () => {
     const bytes = handZip([{ name: SHEET, data: new Uint8Array(50 * MiB) }]);
     expect(bytes.length).toBeLessThan(100 * 1024);
     const t0 = performance.now();
-    expect(() => parseReport(Buffer.from(bytes), { filename: 'ReportHistory-1.xlsx' })).toThrow(expect.objectContaining({ name: 'ReportTooLargeError', limit: 'entry', limitBytes: DEFAULT_ZIP_LIMITS.maxEntryBytes }));
+    expect(() => parseReport(Buffer.from(bytes), { filename: 'ReportHistory-1.xlsx' })).toThrow(
+      expect.objectContaining({
+        name: 'ReportTooLargeError',
+        limit: 'entry',
+        limitBytes: DEFAULT_ZIP_LIMITS.maxEntryBytes,
+      }),
+    );
     expect(performance.now() - t0).toBeLessThan(500);
   });
 
@@ -91,7 +103,9 @@ describe('the xlsx zip reader', () => {
     const bytes = handZip([{ name: SHEET, data: new Uint8Array(20 * MiB), declared: 1000 }]);
     expect(bytes.length).toBeLessThan(30 * 1024);
     const t0 = performance.now();
-    expect(() => readZip(bytes, () => true)).toThrow(new ZipError(`${SHEET} inflates past the 1000 bytes its directory entry declares`));
+    expect(() => readZip(bytes, () => true)).toThrow(
+      new ZipError(`${SHEET} inflates past the 1000 bytes its directory entry declares`),
+    );
     expect(performance.now() - t0).toBeLessThan(200);
   });
 
@@ -115,7 +129,10 @@ describe('the xlsx zip reader', () => {
   it('reaches the parser as a ReportError subclass, so code that does not know the limit still refuses the file', () => {
     const err = (() => {
       try {
-        parseReport(Buffer.from(reportXlsx(ENGLISH, MODEL)), { filename: 'r.xlsx', zipLimits: { maxEntryBytes: 16 * 1024 } });
+        parseReport(Buffer.from(reportXlsx(ENGLISH, MODEL)), {
+          filename: 'r.xlsx',
+          zipLimits: { maxEntryBytes: 16 * 1024 },
+        });
       } catch (e) {
         return e;
       }

@@ -103,7 +103,8 @@ function directory(b: Uint8Array): { offset: number; size: number; count: number
     const locator = at - 20;
     if (locator < 0 || u32(b, locator) !== ZIP64_LOCATOR) throw new ZipError('ZIP64 values without a ZIP64 locator');
     const record = u64(b, locator + 8);
-    if (record + 56 > b.length || u32(b, record) !== ZIP64_EOCD) throw new ZipError('bad ZIP64 end of central directory');
+    if (record + 56 > b.length || u32(b, record) !== ZIP64_EOCD)
+      throw new ZipError('bad ZIP64 end of central directory');
     count = u64(b, record + 32);
     size = u64(b, record + 40);
     offset = u64(b, record + 48);
@@ -130,7 +131,9 @@ function entries(b: Uint8Array): Entry[] {
     let localOffset = u32(b, at + 42);
     const nameStart = at + 46;
     if (nameStart + nameLength + extraLength > b.length) throw new ZipError('truncated central directory entry');
-    const name = Buffer.from(b.buffer, b.byteOffset + nameStart, nameLength).toString(flags & 0x800 ? 'utf8' : 'latin1');
+    const name = Buffer.from(b.buffer, b.byteOffset + nameStart, nameLength).toString(
+      flags & 0x800 ? 'utf8' : 'latin1',
+    );
     // ZIP64 extended information (header 0x0001): the 64-bit values, in order, of those set to all ones.
     for (let x = nameStart + nameLength; x + 4 <= nameStart + nameLength + extraLength; ) {
       const id = u16(b, x);
@@ -159,7 +162,8 @@ function entries(b: Uint8Array): Entry[] {
   // Entries may not share bytes: one compressed stream referenced by many entries is a known bomb.
   const bySpan = [...out].sort((x, y) => x.spanStart - y.spanStart);
   for (let i = 1; i < bySpan.length; i++)
-    if (bySpan[i]!.spanStart < bySpan[i - 1]!.spanEnd) throw new ZipError(`overlapping zip entries ${bySpan[i - 1]!.name} and ${bySpan[i]!.name}`);
+    if (bySpan[i]!.spanStart < bySpan[i - 1]!.spanEnd)
+      throw new ZipError(`overlapping zip entries ${bySpan[i - 1]!.name} and ${bySpan[i]!.name}`);
   return out;
 }
 
@@ -172,7 +176,11 @@ export function zipEntryNames(bytes: Uint8Array): string[] {
  * Inflates the entries whose names `want` accepts, within `limits`. Throws `ReportTooLargeError`
  * past a limit and `ZipError` for an archive that cannot be read.
  */
-export function readZip(bytes: Uint8Array, want: (name: string) => boolean, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Record<string, Uint8Array> {
+export function readZip(
+  bytes: Uint8Array,
+  want: (name: string) => boolean,
+  limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+): Record<string, Uint8Array> {
   const chosen = entries(bytes).filter((e) => want(e.name) && !e.name.endsWith('/'));
   let declared = 0;
   for (const e of chosen) {
@@ -192,11 +200,15 @@ export function readZip(bytes: Uint8Array, want: (name: string) => boolean, limi
       try {
         inflated = inflateRawSync(data, { maxOutputLength: e.size + 1 });
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new ZipError(`${e.name} inflates past the ${e.size} bytes its directory entry declares`);
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+          throw new ZipError(`${e.name} inflates past the ${e.size} bytes its directory entry declares`);
         throw new ZipError(`${e.name} does not inflate (${(err as Error).message})`);
       }
     } else throw new ZipError(`${e.name} uses compression method ${e.method}`);
-    if (inflated.length !== e.size) throw new ZipError(`${e.name} inflates to ${inflated.length} bytes, not the ${e.size} its directory entry declares`);
+    if (inflated.length !== e.size)
+      throw new ZipError(
+        `${e.name} inflates to ${inflated.length} bytes, not the ${e.size} its directory entry declares`,
+      );
     out[e.name] = inflated;
   }
   return out;

@@ -15,7 +15,10 @@ const year2026 = fc.integer({ min: Date.UTC(2025, 0, 1), max: Date.UTC(2027, 11,
 
 describe('simulator calendar', () => {
   it('formats instants exactly like Date#toISOString', () => {
-    fc.assert(fc.property(year2026, (ms) => isoUtc(ms) === new Date(ms).toISOString()), { numRuns: 2_000 });
+    fc.assert(
+      fc.property(year2026, (ms) => isoUtc(ms) === new Date(ms).toISOString()),
+      { numRuns: 2_000 },
+    );
   });
 
   it('agrees with luxon on the Prague date and the server (EET/EEST) offset', () => {

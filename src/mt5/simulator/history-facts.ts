@@ -57,7 +57,13 @@ export function dayStats(h: AccountHistory, dayOf: (iso: string) => string = pra
   const touch = (day: string): DayStats => {
     let s = days.get(day);
     if (!s) {
-      s = { day, startBalance: centsToAmount(balance), endBalance: centsToAmount(balance), minEquity: centsToAmount(balance), worstDrop: 0 };
+      s = {
+        day,
+        startBalance: centsToAmount(balance),
+        endBalance: centsToAmount(balance),
+        minEquity: centsToAmount(balance),
+        worstDrop: 0,
+      };
       days.set(day, s);
     }
     return s;

@@ -9,8 +9,8 @@
  */
 import { centsToAmount } from '../../infra/money.ts';
 import type { AccountHistory, AccountInfo, Bar, Deal, EquitySnapshot, OpenPosition, SymbolSpec } from '../history.ts';
-import { MINUTE_MS, isoUtc, rolloversBetween, serverUtcOffsetMinutes } from './calendar.ts';
-import { SYMBOLS, type Market, type SymbolName, pointsToPrice, symbolSpec } from './market.ts';
+import { isoUtc, MINUTE_MS, rolloversBetween, serverUtcOffsetMinutes } from './calendar.ts';
+import { type Market, pointsToPrice, SYMBOLS, type SymbolName, symbolSpec } from './market.ts';
 import { mulberry32 } from './prng.ts';
 
 export interface LegPlan {
@@ -169,8 +169,14 @@ export function bookPositions(market: Market, plans: readonly PositionPlan[], op
         if (open.length === 0) nextBoundary = Math.ceil(ev.timeMs / MINUTE_MS) * MINUTE_MS;
         positionIds.set(ev.planIndex, ticket);
         state = {
-          planIndex: ev.planIndex, id: ticket, symbol: plan.symbol, dir,
-          centiLots: 0, avgPoints: pricePoints, swapCents: 0, openMs: ev.timeMs,
+          planIndex: ev.planIndex,
+          id: ticket,
+          symbol: plan.symbol,
+          dir,
+          centiLots: 0,
+          avgPoints: pricePoints,
+          swapCents: 0,
+          openMs: ev.timeMs,
         };
         open.push(state);
       }
@@ -181,9 +187,10 @@ export function bookPositions(market: Market, plans: readonly PositionPlan[], op
       if (!state) throw new Error('out deal for a position that is not open');
       pricePoints = dir > 0 ? bid : ask;
       profit = profitCents(plan.symbol, (pricePoints - state.avgPoints) * dir, leg.centiLots);
-      swap = leg.centiLots === state.centiLots
-        ? state.swapCents
-        : roundHalfAway((state.swapCents * leg.centiLots) / state.centiLots);
+      swap =
+        leg.centiLots === state.centiLots
+          ? state.swapCents
+          : roundHalfAway((state.swapCents * leg.centiLots) / state.centiLots);
       state.swapCents -= swap;
       state.centiLots -= leg.centiLots;
       if (state.centiLots === 0) open.splice(open.indexOf(state), 1);
@@ -194,7 +201,7 @@ export function bookPositions(market: Market, plans: readonly PositionPlan[], op
       ticket,
       order: ticket + 3_000_000,
       time: isoUtc(ev.timeMs),
-      type: (leg.entry === 'in') === (dir > 0) ? 'buy' : 'sell',
+      type: (leg.entry === 'in') === dir > 0 ? 'buy' : 'sell',
       entry: leg.entry,
       position_id: positionId + 3_000_000,
       symbol: plan.symbol,
@@ -239,7 +246,9 @@ export function bookPositions(market: Market, plans: readonly PositionPlan[], op
   for (const p of open) {
     const cfg = SYMBOLS[p.symbol];
     // Forex/CFD margin: lots × contract × price / leverage (all margin currencies are USD-quoted).
-    marginCents += roundHalfAway((p.centiLots * cfg.contractSize * market.bid(p.symbol, asOf)) / 10 ** cfg.digits / opts.leverage);
+    marginCents += roundHalfAway(
+      (p.centiLots * cfg.contractSize * market.bid(p.symbol, asOf)) / 10 ** cfg.digits / opts.leverage,
+    );
   }
   const finalEquityCents = equityCents(asOf);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MINUTE_MS } from './calendar.ts';
-import { Market, SYMBOL_NAMES, demoMarket } from './market.ts';
+import { demoMarket, Market, SYMBOL_NAMES } from './market.ts';
 
 describe('simulated price feed', () => {
   const market = demoMarket();
@@ -29,7 +29,12 @@ describe('simulated price feed', () => {
   });
 
   it('keeps each symbol in a plausible January 2026 range', () => {
-    const ranges = { EURUSD: [1.1, 1.25], GBPUSD: [1.25, 1.45], XAUUSD: [4_000, 5_000], US30: [44_000, 53_000] } as const;
+    const ranges = {
+      EURUSD: [1.1, 1.25],
+      GBPUSD: [1.25, 1.45],
+      XAUUSD: [4_000, 5_000],
+      US30: [44_000, 53_000],
+    } as const;
     for (const s of SYMBOL_NAMES) {
       for (let t = market.startMs; t <= market.endMs; t += 60 * MINUTE_MS) {
         const price = market.bid(s, t) / 10 ** (s === 'EURUSD' || s === 'GBPUSD' ? 5 : 2);

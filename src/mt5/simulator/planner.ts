@@ -5,8 +5,8 @@
  * target. Results are exact bookings of the feed, never invented P/L.
  */
 import { MINUTE_MS, pragueToUtcMs } from './calendar.ts';
-import { SYMBOLS, pointsToPrice, type Market, type SymbolName } from './market.ts';
 import type { PositionPlan } from './ledger.ts';
+import { type Market, pointsToPrice, SYMBOLS, type SymbolName } from './market.ts';
 import type { Rng } from './prng.ts';
 
 type Side = 'buy' | 'sell';
@@ -98,7 +98,12 @@ function stopLoss(market: Market, symbol: SymbolName, side: Side, t0: number, wo
  * Finds the entry (at `at`, or up to `maxDelayMinutes` later: the trader waits for a setup), side,
  * exit and volume whose gross profit is closest to the target at a typical size.
  */
-export function planTarget(market: Market, spec: Omit<TargetTrade, 'kind'>, jitter: Jitter, withSl: boolean): PositionPlan {
+export function planTarget(
+  market: Market,
+  spec: Omit<TargetTrade, 'kind'>,
+  jitter: Jitter,
+  withSl: boolean,
+): PositionPlan {
   const base = pragueToUtcMs(spec.at) + jitter.entryMs;
   for (let delay = 0; delay <= (spec.maxDelayMinutes ?? 45); delay++) {
     const t0 = base + delay * MINUTE_MS;
@@ -120,7 +125,8 @@ function planTargetAt(
   const pv = centsPerPoint(spec.symbol);
   const [holdMin, holdMax] = spec.holdMinutes ?? [8, 75];
   const exitLimit = spec.exitBefore ? pragueToUtcMs(spec.exitBefore) : Number.POSITIVE_INFINITY;
-  const maxAdverse = spec.maxAdverse ?? (spec.target > 0 ? Math.max(600, 0.9 * spec.target) : Math.abs(spec.target) + 500);
+  const maxAdverse =
+    spec.maxAdverse ?? (spec.target > 0 ? Math.max(600, 0.9 * spec.target) : Math.abs(spec.target) + 500);
   let best: { score: number; plan: PositionPlan } | undefined;
   for (const side of spec.side ? [spec.side] : (['buy', 'sell'] as const)) {
     let worst = moveAt(market, spec.symbol, side, t0, t0);
@@ -151,7 +157,10 @@ function planTargetAt(
       if (best && best.score <= score) continue;
       const legs: PositionPlan['legs'] =
         tm === undefined
-          ? [{ timeMs: t0, centiLots, entry: 'in' }, { timeMs: te, centiLots, entry: 'out' }]
+          ? [
+              { timeMs: t0, centiLots, entry: 'in' },
+              { timeMs: te, centiLots, entry: 'out' },
+            ]
           : [
               { timeMs: t0, centiLots, entry: 'in' },
               { timeMs: tm, centiLots: centiLots / 2, entry: 'out' },
@@ -159,7 +168,13 @@ function planTargetAt(
             ];
       best = {
         score,
-        plan: { symbol: spec.symbol, side, legs, sl: withSl ? stopLoss(market, spec.symbol, side, t0, worst) : null, tp: null },
+        plan: {
+          symbol: spec.symbol,
+          side,
+          legs,
+          sl: withSl ? stopLoss(market, spec.symbol, side, t0, worst) : null,
+          tp: null,
+        },
       };
     }
   }

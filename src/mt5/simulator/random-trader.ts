@@ -6,7 +6,7 @@
  */
 import { AS_OF_MS, DAY_MS, MINUTE_MS, pragueToUtcMs } from './calendar.ts';
 import type { PositionPlan } from './ledger.ts';
-import { SYMBOLS, type Market, type SymbolName } from './market.ts';
+import { type Market, SYMBOLS, type SymbolName } from './market.ts';
 import { mulberry32 } from './prng.ts';
 
 export type TraderStyle = 'swing' | 'day' | 'scalper';
@@ -24,8 +24,16 @@ export interface TraderProfile {
 
 /** The challenge's trading days: Mon 2026-01-12 … Fri 2026-01-23. */
 const CHALLENGE_DAYS = [
-  '2026-01-12', '2026-01-13', '2026-01-14', '2026-01-15', '2026-01-16',
-  '2026-01-19', '2026-01-20', '2026-01-21', '2026-01-22', '2026-01-23',
+  '2026-01-12',
+  '2026-01-13',
+  '2026-01-14',
+  '2026-01-15',
+  '2026-01-16',
+  '2026-01-19',
+  '2026-01-20',
+  '2026-01-21',
+  '2026-01-22',
+  '2026-01-23',
 ];
 
 const SYMBOL_WEIGHTS: readonly (readonly [SymbolName, number])[] = [

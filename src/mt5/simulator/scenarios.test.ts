@@ -94,7 +94,11 @@ describe('demo login 1004 (minimum trade duration only)', () => {
   const { history } = account('1004');
 
   it('has exactly 3 positions held under 240 s: 90 s, 225 s and 239.5 s', () => {
-    expect(shortPositions('1004').map((p) => p.durationMs).sort((a, b) => a! - b!)).toEqual([90_000, 225_000, 239_500]);
+    expect(
+      shortPositions('1004')
+        .map((p) => p.durationMs)
+        .sort((a, b) => a! - b!),
+    ).toEqual([90_000, 225_000, 239_500]);
   });
 
   it('measures a partially closed position from first entry to last exit (first exit after 2 min)', () => {
@@ -178,7 +182,12 @@ describe('demo logins under the firm’s rules', () => {
 
   it('reports the demo accounts’ headline metrics', async () => {
     const passed = evaluate(await history('1001'), rules);
-    expect(passed.metrics).toMatchObject({ initial_balance: 100_000, current_balance: 110_452.4, total_trades: 21, profit_target_met: true });
+    expect(passed.metrics).toMatchObject({
+      initial_balance: 100_000,
+      current_balance: 110_452.4,
+      total_trades: 21,
+      profit_target_met: true,
+    });
     const drawdown = evaluate(await history('1002'), rules);
     expect(drawdown.metrics.max_drawdown_percent).toBeGreaterThan(10);
     expect(drawdown.metrics.max_drawdown_percent).toBeLessThan(11);

@@ -31,8 +31,12 @@ export const DEMO_LOGINS: readonly DemoLogin[] = Object.freeze([
   { login: 'any other', expect: 'seeded random trader, deterministic per login' },
 ]);
 
-const t = (symbol: 'EURUSD' | 'GBPUSD' | 'XAUUSD' | 'US30', at: string, target: number, extra: Partial<TradeSpec> = {}): TradeSpec =>
-  ({ kind: 'target', symbol, at, target, ...extra }) as TradeSpec;
+const t = (
+  symbol: 'EURUSD' | 'GBPUSD' | 'XAUUSD' | 'US30',
+  at: string,
+  target: number,
+  extra: Partial<TradeSpec> = {},
+): TradeSpec => ({ kind: 'target', symbol, at, target, ...extra }) as TradeSpec;
 
 export const SCRIPTS: Readonly<Record<string, readonly TradeSpec[]>> = {
   // Passes: ~20 trades over 6 days, one overnight gold short (swap), one partial close, overlaps.
@@ -71,7 +75,17 @@ export const SCRIPTS: Readonly<Record<string, readonly TradeSpec[]>> = {
     t('GBPUSD', '2026-01-13T15:50', 300),
     t('EURUSD', '2026-01-14T10:20', -800),
     t('US30', '2026-01-14T15:40', -650),
-    { kind: 'dip', symbol: 'XAUUSD', at: '2026-01-15T09:30', side: 'buy', equityLow: 89_430, searchMinutes: 240, maxHoldMinutes: 480, recover: [40, 700], exitBefore: '2026-01-15T21:30' },
+    {
+      kind: 'dip',
+      symbol: 'XAUUSD',
+      at: '2026-01-15T09:30',
+      side: 'buy',
+      equityLow: 89_430,
+      searchMinutes: 240,
+      maxHoldMinutes: 480,
+      recover: [40, 700],
+      exitBefore: '2026-01-15T21:30',
+    },
     t('XAUUSD', '2026-01-15T16:30', 300),
     t('EURUSD', '2026-01-16T10:15', 400),
     t('US30', '2026-01-16T15:45', -200),

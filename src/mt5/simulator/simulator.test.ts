@@ -6,9 +6,13 @@ import { isMarketOpen } from './calendar.ts';
 import { finalBalance, positions } from './history-facts.ts';
 import { hashString } from './prng.ts';
 import { traderProfile } from './random-trader.ts';
-import { SimulatorConnector, generateAccount } from './simulator.ts';
+import { generateAccount, SimulatorConnector } from './simulator.ts';
 
-const creds = (login: string, password = 'demo', server = 'Brymix-Demo'): Mt5Credentials => ({ login, password, server });
+const creds = (login: string, password = 'demo', server = 'Brymix-Demo'): Mt5Credentials => ({
+  login,
+  password,
+  server,
+});
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -48,19 +52,30 @@ describe('SimulatorConnector', () => {
   it('rejects a wrong password with invalid_credentials, not retryable, without echoing it', async () => {
     const err = await rejection(new SimulatorConnector().fetchHistory(creds('1001', 'hunter2-secret')));
     expect(err).toBeInstanceOf(ConnectorError);
-    expect(err).toMatchObject({ code: 'invalid_credentials', retryable: false, message: 'Invalid MT5 login or password' });
+    expect(err).toMatchObject({
+      code: 'invalid_credentials',
+      retryable: false,
+      message: 'Invalid MT5 login or password',
+    });
     expect(JSON.stringify(err) + String(err) + (err as Error).stack).not.toContain('hunter2-secret');
   });
 
   it('rejects an empty login as invalid credentials', async () => {
-    await expect(new SimulatorConnector().getAccountInfo(creds(''))).rejects.toMatchObject({ code: 'invalid_credentials' });
+    await expect(new SimulatorConnector().getAccountInfo(creds(''))).rejects.toMatchObject({
+      code: 'invalid_credentials',
+    });
   });
 
   it('answers login 1099 with a retryable unreachable error, whatever the password', async () => {
     const sim = new SimulatorConnector();
     for (const password of ['demo', 'wrong']) {
       const err = await rejection(sim.fetchHistory(creds('1099', password)));
-      expect(err).toMatchObject({ name: 'ConnectorError', code: 'unreachable', retryable: true, message: 'MT5 server did not respond' });
+      expect(err).toMatchObject({
+        name: 'ConnectorError',
+        code: 'unreachable',
+        retryable: true,
+        message: 'MT5 server did not respond',
+      });
     }
   });
 
@@ -106,7 +121,9 @@ describe('SimulatorConnector', () => {
     const pending = sim.fetchHistory(creds('1001'), { signal: controller.signal });
     setTimeout(() => controller.abort(), 10);
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
-    await expect(sim.fetchHistory(creds('1001'), { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(sim.fetchHistory(creds('1001'), { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 
   it('turns an AbortSignal.timeout into a retryable timeout error', async () => {
@@ -126,14 +143,21 @@ describe('SimulatorConnector', () => {
       margin_mode: 'hedging',
     });
     expect(h.deals[0]!.time.startsWith('2026-01-12T')).toBe(true);
-    expect(h.symbols?.['EURUSD']).toEqual({ contract_size: 100_000, point: 0.00001, profit_currency: 'USD' });
-    expect(h.symbols?.['XAUUSD']).toEqual({ contract_size: 100, point: 0.01, profit_currency: 'USD' });
+    expect(h.symbols?.EURUSD).toEqual({ contract_size: 100_000, point: 0.00001, profit_currency: 'USD' });
+    expect(h.symbols?.XAUUSD).toEqual({ contract_size: 100, point: 0.01, profit_currency: 'USD' });
     expect(h.bars).toBeUndefined();
   });
 
   it('reports a flat account with no margin and a null margin level', async () => {
     const info = await new SimulatorConnector().getAccountInfo(creds('1001'));
-    expect(info).toMatchObject({ login: '1001', currency: 'USD', leverage: 100, credit: 0, margin: 0, margin_level: null });
+    expect(info).toMatchObject({
+      login: '1001',
+      currency: 'USD',
+      leverage: 100,
+      credit: 0,
+      margin: 0,
+      margin_level: null,
+    });
     expect(info.equity).toBe(info.balance);
     expect(info.free_margin).toBe(info.equity);
     expect(info.as_of).toBe('2026-01-23T21:00:00.000Z');
@@ -162,7 +186,7 @@ describe('SimulatorConnector', () => {
   it('includes M1 bars for the traded symbols when asked', async () => {
     const h = await new SimulatorConnector({ includeBars: true }).fetchHistory(creds('1005'));
     expect(Object.keys(h.bars ?? {}).sort()).toEqual(Object.keys(h.symbols ?? {}).sort());
-    expect(h.bars?.['EURUSD']?.length).toBeGreaterThan(1_000);
+    expect(h.bars?.EURUSD?.length).toBeGreaterThan(1_000);
   });
 
   it('generates a scalper with thousands of deals in well under a second', () => {
@@ -191,7 +215,10 @@ function inconsistencies(h: AccountHistory, info: AccountInfo): string[] {
 
   // Final balance = initial + Σ(profit + commission + swap + fee), to the cent.
   const sum = h.deals.reduce((s, d) => s + cents(d.profit) + cents(d.commission) + cents(d.swap) + cents(d.fee), 0);
-  check(cents(info.balance) === cents(h.account.initial_balance) + sum, () => `final balance ${info.balance} ≠ initial + Σ deals`);
+  check(
+    cents(info.balance) === cents(h.account.initial_balance) + sum,
+    () => `final balance ${info.balance} ≠ initial + Σ deals`,
+  );
   check(finalBalance(h) === info.balance, () => 'finalBalance() disagrees with account info');
 
   // Deals: time-ordered, unique increasing tickets, money in cents, prices on the point grid.
@@ -202,7 +229,8 @@ function inconsistencies(h: AccountHistory, info: AccountInfo): string[] {
       check(d.time >= prev.time, () => `deal ${d.ticket} out of time order`);
       check(d.ticket > prev.ticket, () => `deal ticket ${d.ticket} not increasing`);
     }
-    for (const x of [d.profit, d.commission, d.swap, d.fee]) check(isCents(x), () => `deal ${d.ticket}: ${x} is not in cents`);
+    for (const x of [d.profit, d.commission, d.swap, d.fee])
+      check(isCents(x), () => `deal ${d.ticket}: ${x} is not in cents`);
     const spec = h.symbols?.[d.symbol];
     check(spec !== undefined, () => `no symbol spec for ${d.symbol}`);
     if (spec) {
@@ -242,7 +270,10 @@ function inconsistencies(h: AccountHistory, info: AccountInfo): string[] {
       const contract = h.symbols![entry.symbol]!.contract_size;
       for (const out of deals.filter((d) => d.entry === 'out')) {
         const expected = Math.round((out.price - entry.price) * dir * out.volume * contract * 100) / 100;
-        check(Math.abs(out.profit - expected) <= 0.011, () => `deal ${out.ticket}: profit ${out.profit}, expected ${expected}`);
+        check(
+          Math.abs(out.profit - expected) <= 0.011,
+          () => `deal ${out.ticket}: profit ${out.profit}, expected ${expected}`,
+        );
       }
     }
   }
@@ -264,7 +295,10 @@ function inconsistencies(h: AccountHistory, info: AccountInfo): string[] {
       check(s.time > prev.time, () => `snapshot ${s.time} not after ${prev.time}`);
       const gap = Date.parse(s.time) - Date.parse(prev.time);
       const nextMinute = Math.floor(Date.parse(prev.time) / 60_000) * 60_000 + 60_000;
-      check(open === 0 || gap <= 60_000 || !isMarketOpen(nextMinute), () => `snapshot gap after ${prev.time} with positions open`);
+      check(
+        open === 0 || gap <= 60_000 || !isMarketOpen(nextMinute),
+        () => `snapshot gap after ${prev.time} with positions open`,
+      );
     }
     for (let deal = h.deals[next]; deal && deal.time <= s.time; deal = h.deals[++next]) {
       balance += cents(deal.profit) + cents(deal.commission) + cents(deal.swap) + cents(deal.fee);
@@ -292,10 +326,13 @@ function loginsOfEachStyle(): string[] {
 }
 
 describe('simulated histories are internally consistent', () => {
-  it.each(['1001', '1002', '1003', '1004', '1005', 'alice', 'TRADER_9', ...loginsOfEachStyle()])('login %s', (login) => {
-    const { history, info } = generateAccount(login);
-    expect(inconsistencies(history, info)).toEqual([]);
-  });
+  it.each(['1001', '1002', '1003', '1004', '1005', 'alice', 'TRADER_9', ...loginsOfEachStyle()])(
+    'login %s',
+    (login) => {
+      const { history, info } = generateAccount(login);
+      expect(inconsistencies(history, info)).toEqual([]);
+    },
+  );
 
   it('holds for arbitrary logins', () => {
     fc.assert(

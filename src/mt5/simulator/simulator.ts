@@ -9,7 +9,7 @@ import { bookPositions } from './ledger.ts';
 import { demoMarket } from './market.ts';
 import { hashString } from './prng.ts';
 import { planRandomTrader } from './random-trader.ts';
-import { INITIAL_BALANCE, SCRIPTS, planScript } from './scenarios.ts';
+import { INITIAL_BALANCE, planScript, SCRIPTS } from './scenarios.ts';
 
 export const DEMO_SERVER = 'Brymix-Demo';
 export const DEMO_PASSWORD = 'demo';
@@ -36,7 +36,8 @@ export function generateAccount(login: string, opts: GenerateOptions = {}): Simu
   const market = demoMarket();
   const seed = hashString(`${DEMO_SERVER}:${login}`);
   const script = SCRIPTS[login];
-  const plans = script && Object.hasOwn(SCRIPTS, login) ? planScript(market, script, seed) : planRandomTrader(market, seed);
+  const plans =
+    script && Object.hasOwn(SCRIPTS, login) ? planScript(market, script, seed) : planRandomTrader(market, seed);
   return bookPositions(market, plans, {
     login,
     server: opts.server ?? DEMO_SERVER,

@@ -10,7 +10,9 @@ describe('Web API authentication hash (official test vectors, reference/mt5.md Â
   });
 
   it('answers srv_rand 73007dc7184747ce0f7c98516ef1c851 with 77fe51827f7fa69dd80fbec9aa33f1bb', () => {
-    expect(randAnswer(passwordHash('Password1'), '73007dc7184747ce0f7c98516ef1c851')).toBe('77fe51827f7fa69dd80fbec9aa33f1bb');
+    expect(randAnswer(passwordHash('Password1'), '73007dc7184747ce0f7c98516ef1c851')).toBe(
+      '77fe51827f7fa69dd80fbec9aa33f1bb',
+    );
   });
 
   it('expects cli_rand_answer 1732021b1b332f51660b2b315eed3a35 for cli_rand 4db98fec17aab4dc5a240bdc659e8395', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeWebApi, type FakeWebApi } from '../../../test/fakes/webapi.ts';
+import { type FakeWebApi, startFakeWebApi } from '../../../test/fakes/webapi.ts';
 import type { Sleep } from '../../infra/http/backoff.ts';
-import { createWebApiCommands, type CommandRetryOptions } from './commands.ts';
+import { type CommandRetryOptions, createWebApiCommands } from './commands.ts';
 import { WebApiSession } from './session.ts';
 
 const MANAGER = { managerLogin: '1005', managerPassword: 'Manager-Pa55' };
@@ -27,8 +27,17 @@ function recorder(): { waits: number[]; sleep: Sleep } {
 
 beforeAll(async () => {
   const position = {
-    Position: '7777', Login: LOGIN, Symbol: 'GBPUSD', Action: '1', Volume: '25000', PriceOpen: '1.27000',
-    PriceCurrent: '1.27080', PriceSL: '1.28000', PriceTP: '0', Storage: '-0.40', Profit: '-20.00',
+    Position: '7777',
+    Login: LOGIN,
+    Symbol: 'GBPUSD',
+    Action: '1',
+    Volume: '25000',
+    PriceOpen: '1.27000',
+    PriceCurrent: '1.27080',
+    PriceSL: '1.28000',
+    PriceTP: '0',
+    Storage: '-0.40',
+    Profit: '-20.00',
     TimeCreate: '1768294800',
   };
   const account = { login: LOGIN, group: 'demo\\prop', balance: '10000.00', credit: '0.00', trade: null, daily: [] };

@@ -5,7 +5,7 @@
  * the server's transient retcodes (network, timeout, no connection, no service, shutdown) end the
  * read with a retryable error so the job queue tries again later.
  */
-import { retryWithBackoff, type Attempt, type Sleep } from '../../infra/http/backoff.ts';
+import { type Attempt, retryWithBackoff, type Sleep } from '../../infra/http/backoff.ts';
 import { ConnectorError } from '../connector.ts';
 import { MT_RET_ERR_FREQUENT, MT_RET_ERR_TIMEOUT, RetcodeError, TRANSIENT_RETCODES } from './retcodes.ts';
 import type { WebApiQuery, WebApiRecord, WebApiSession } from './session.ts';

@@ -9,16 +9,16 @@
  * announced `Total`s, the balance and credit, the open positions; an account that trades while it
  * is read is read again.
  */
-import { offsetAt, serverToUtc, utcToServer, type BrokerClock } from '../broker-clock.ts';
-import { assertConsistent, findInconsistencies, type ReportedFigures } from '../consistency.ts';
+import { type BrokerClock, offsetAt, serverToUtc, utcToServer } from '../broker-clock.ts';
 import { ConnectorError, type FetchOptions, type Mt5Connector, type Mt5Credentials } from '../connector.ts';
+import { assertConsistent, findInconsistencies, type ReportedFigures } from '../consistency.ts';
 import type { AccountHistory, AccountInfo, Deal, OpenPosition } from '../history.ts';
 import { foldFundingDeposits } from '../normalize.ts';
-import { createWebApiCommands, type CommandRetryOptions, type WebApiCommands } from './commands.ts';
+import { type CommandRetryOptions, createWebApiCommands, type WebApiCommands } from './commands.ts';
 import { readDailyReports } from './daily-reports.ts';
-import { decodeDeal, decodePosition, numberOf, readGroup, type GroupInfo } from './decode.ts';
+import { decodeDeal, decodePosition, type GroupInfo, numberOf, readGroup } from './decode.ts';
 import { isNotFound, RetcodeError } from './retcodes.ts';
-import { WebApiSession, type WebApiQuery, type WebApiRecord, type WebApiSessionOptions } from './session.ts';
+import { type WebApiQuery, type WebApiRecord, WebApiSession, type WebApiSessionOptions } from './session.ts';
 
 export interface WebApiConfig extends Omit<WebApiSessionOptions, 'now'>, CommandRetryOptions {
   /** The trade server's clock: every server time (deals, positions, daily reports) is converted with it. */

@@ -6,7 +6,7 @@
  * `BalancePrevDay`/`EquityPrevDay`. One report's `DatetimePrev` is the previous one's `Timestamp`
  * read on the server clock, which proves the configured clock right or wrong.
  */
-import { describeClock, offsetAt, serverToUtc, type BrokerClock } from '../broker-clock.ts';
+import { type BrokerClock, describeClock, offsetAt, serverToUtc } from '../broker-clock.ts';
 import { ConnectorError } from '../connector.ts';
 import type { EquitySnapshot } from '../history.ts';
 import { fileTimeMs, numberOf } from './decode.ts';

@@ -23,8 +23,25 @@ export function numberOf(value: unknown, fallback = 0): number {
 
 /** Manager `IMTDeal::EnDealReason` (not the MQL5 numbering). */
 const MANAGER_DEAL_REASONS = [
-  'client', 'expert', 'dealer', 'sl', 'tp', 'so', 'rollover', 'external_client', 'vmargin', 'gateway',
-  'signal', 'settlement', 'transfer', 'sync', 'external_service', 'migration', 'mobile', 'web', 'split',
+  'client',
+  'expert',
+  'dealer',
+  'sl',
+  'tp',
+  'so',
+  'rollover',
+  'external_client',
+  'vmargin',
+  'gateway',
+  'signal',
+  'settlement',
+  'transfer',
+  'sync',
+  'external_service',
+  'migration',
+  'mobile',
+  'web',
+  'split',
 ] as const;
 
 export function managerDealReason(reason: number): string {
@@ -33,9 +50,27 @@ export function managerDealReason(reason: number): string {
 
 /** `IMTDeal::EnDealAction` → normalized type; 18–20 (agent, SO compensation) are balance-like corrections. */
 const DEAL_ACTIONS: DealType[] = [
-  'buy', 'sell', 'balance', 'credit', 'charge', 'correction', 'bonus', 'commission', 'commission_daily',
-  'commission_monthly', 'commission_agent_daily', 'commission_agent_monthly', 'interest', 'buy_canceled',
-  'sell_canceled', 'dividend', 'dividend_franked', 'tax', 'commission', 'correction', 'credit',
+  'buy',
+  'sell',
+  'balance',
+  'credit',
+  'charge',
+  'correction',
+  'bonus',
+  'commission',
+  'commission_daily',
+  'commission_monthly',
+  'commission_agent_daily',
+  'commission_agent_monthly',
+  'interest',
+  'buy_canceled',
+  'sell_canceled',
+  'dividend',
+  'dividend_franked',
+  'tax',
+  'commission',
+  'correction',
+  'credit',
 ];
 /** `IMTDeal::EnDealEntry`; 255 (ENTRY_STATE) is a service record, not a deal. */
 const DEAL_ENTRIES: Record<number, DealEntry> = { 0: 'in', 1: 'out', 2: 'inout', 3: 'out_by' };

@@ -1,23 +1,32 @@
 /** Best day / consistency (rules.md §3.5, T5, T6): an objective that stays pending, never a violation. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { balanceOp, history, roundTrip } from '../../../test/factories/history.ts';
 import { runFamily } from '../../../test/factories/family.ts';
+import { balanceOp, history, roundTrip } from '../../../test/factories/history.ts';
 import { evaluate } from '../index.ts';
 import { parseRule } from '../registry.ts';
 
 /** One closed trade per day from 2026-01-12, closing at 15:00 UTC with the given profit. */
 function days(profits: number[]) {
-  return history(profits.flatMap((p, i) => roundTrip(i + 1, `2026-01-${12 + i}T09:00:00.000Z`, `2026-01-${12 + i}T15:00:00.000Z`, p)));
+  return history(
+    profits.flatMap((p, i) =>
+      roundTrip(i + 1, `2026-01-${12 + i}T09:00:00.000Z`, `2026-01-${12 + i}T15:00:00.000Z`, p),
+    ),
+  );
 }
-const bestDay = (profits: number[], spec: Record<string, unknown> = {}) => runFamily(days(profits), { type: 'best_day', cap_pct: 50, ...spec });
+const bestDay = (profits: number[], spec: Record<string, unknown> = {}) =>
+  runFamily(days(profits), { type: 'best_day', cap_pct: 50, ...spec });
 
 describe('best_day (T5: FTMO 50 %)', () => {
   it('+5,000 on one day and nothing else is 100 % of the profit: pending, not a violation', () => {
     const r = bestDay([5000]);
     expect(r.violations).toEqual([]);
     expect(r.objectives).toEqual([{ rule: 'best_day', target: 50, current: 100, met: false }]);
-    expect(r.metrics).toMatchObject({ best_day_profit: 5000, best_day_date: '2026-01-12', best_day_ratio_percent: 100 });
+    expect(r.metrics).toMatchObject({
+      best_day_profit: 5000,
+      best_day_date: '2026-01-12',
+      best_day_ratio_percent: 100,
+    });
   });
 
   it('adding +2,500 and +2,500 on other days brings it to exactly 50 %: met', () => {
@@ -38,12 +47,21 @@ describe('best_day (T5: FTMO 50 %)', () => {
   });
 
   it('profit-target denominator: 5,000 of a 10 % target is 50 % (met); 5,000.01 is not', () => {
-    expect(bestDay([5000], { denominator: 'profit_target', profit_target_pct: 10 }).objectives[0]).toEqual({ rule: 'best_day', target: 50, current: 50, met: true });
-    expect(bestDay([5000.01], { denominator: 'profit_target', profit_target_pct: 10 }).objectives[0]).toMatchObject({ met: false });
+    expect(bestDay([5000], { denominator: 'profit_target', profit_target_pct: 10 }).objectives[0]).toEqual({
+      rule: 'best_day',
+      target: 50,
+      current: 50,
+      met: true,
+    });
+    expect(bestDay([5000.01], { denominator: 'profit_target', profit_target_pct: 10 }).objectives[0]).toMatchObject({
+      met: false,
+    });
   });
 
   it('the profit-target denominator needs profit_target_pct', () => {
-    expect(() => parseRule({ type: 'best_day', cap_pct: 50, denominator: 'profit_target' })).toThrow(/profit_target_pct/);
+    expect(() => parseRule({ type: 'best_day', cap_pct: 50, denominator: 'profit_target' })).toThrow(
+      /profit_target_pct/,
+    );
   });
 });
 
@@ -51,7 +69,11 @@ describe('best_day (T6: E8 40 %)', () => {
   it('A: +500 +550 −150 +600 +400 → best 600 ≤ 40 % of 1,900 = 760: eligible', () => {
     const r = bestDay([500, 550, -150, 600, 400], { cap_pct: 40 });
     expect(r.objectives[0]).toEqual({ rule: 'best_day', target: 40, current: 31.58, met: true });
-    expect(r.metrics).toMatchObject({ best_day_profit: 600, best_day_date: '2026-01-15', best_day_denominator_amount: 1900 });
+    expect(r.metrics).toMatchObject({
+      best_day_profit: 600,
+      best_day_date: '2026-01-15',
+      best_day_denominator_amount: 1900,
+    });
   });
 
   it('B: +1,100 +1,500 +900 −400 → best 1,500 > 40 % of 3,100 = 1,240: not eligible; a total of 3,750 is needed', () => {
@@ -63,20 +85,35 @@ describe('best_day (T6: E8 40 %)', () => {
 
 describe('best_day edges', () => {
   it('days follow the reset zone: 23:30 and 00:30 Prague are two days, one UTC day', () => {
-    const h = history([...roundTrip(1, '2026-01-12T20:00:00.000Z', '2026-01-12T22:30:00.000Z', 2500), ...roundTrip(2, '2026-01-12T22:45:00.000Z', '2026-01-12T23:30:00.000Z', 2500)]);
-    expect(runFamily(h, { type: 'best_day', cap_pct: 50, reset_tz: 'Europe/Prague' }).objectives[0]).toMatchObject({ current: 50, met: true });
-    expect(runFamily(h, { type: 'best_day', cap_pct: 50, reset_tz: 'UTC' }).objectives[0]).toMatchObject({ current: 100, met: false });
+    const h = history([
+      ...roundTrip(1, '2026-01-12T20:00:00.000Z', '2026-01-12T22:30:00.000Z', 2500),
+      ...roundTrip(2, '2026-01-12T22:45:00.000Z', '2026-01-12T23:30:00.000Z', 2500),
+    ]);
+    expect(runFamily(h, { type: 'best_day', cap_pct: 50, reset_tz: 'Europe/Prague' }).objectives[0]).toMatchObject({
+      current: 50,
+      met: true,
+    });
+    expect(runFamily(h, { type: 'best_day', cap_pct: 50, reset_tz: 'UTC' }).objectives[0]).toMatchObject({
+      current: 100,
+      met: false,
+    });
   });
 
   it('a deposit is never a best day', () => {
-    const h = history([balanceOp('2026-01-12T08:00:00.000Z', 50_000), ...roundTrip(1, '2026-01-13T09:00:00.000Z', '2026-01-13T10:00:00.000Z', 1000), ...roundTrip(2, '2026-01-14T09:00:00.000Z', '2026-01-14T10:00:00.000Z', 1000)]);
+    const h = history([
+      balanceOp('2026-01-12T08:00:00.000Z', 50_000),
+      ...roundTrip(1, '2026-01-13T09:00:00.000Z', '2026-01-13T10:00:00.000Z', 1000),
+      ...roundTrip(2, '2026-01-14T09:00:00.000Z', '2026-01-14T10:00:00.000Z', 1000),
+    ]);
     const r = runFamily(h, { type: 'best_day', cap_pct: 50 });
     expect(r.metrics).toMatchObject({ best_day_profit: 1000, best_day_denominator_amount: 2000 });
     expect(r.objectives[0]).toMatchObject({ current: 50, met: true });
   });
 
   it('commissions count on the day they are booked', () => {
-    const h = history([...roundTrip(1, '2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z', 1000, { commission: -5 })]);
+    const h = history([
+      ...roundTrip(1, '2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z', 1000, { commission: -5 }),
+    ]);
     expect(runFamily(h, { type: 'best_day', cap_pct: 50 }).metrics.best_day_profit).toBe(990);
   });
 
@@ -92,14 +129,20 @@ describe('best_day edges', () => {
   });
 
   it('keeps the challenge pending, never breached, when combined with a met profit target', () => {
-    const r = evaluate(days([11_000]), [parseRule({ type: 'profit_target', pct: 10 }), parseRule({ type: 'best_day', cap_pct: 50 })]);
+    const r = evaluate(days([11_000]), [
+      parseRule({ type: 'profit_target', pct: 10 }),
+      parseRule({ type: 'best_day', cap_pct: 50 }),
+    ]);
     expect(r.outcome).toBe('objectives_not_met');
     expect(r.violations).toEqual([]);
   });
 });
 
 describe('best_day properties', () => {
-  const profitsArb = fc.array(fc.integer({ min: -500_000, max: 500_000 }).map((c) => c / 100), { minLength: 1, maxLength: 8 });
+  const profitsArb = fc.array(
+    fc.integer({ min: -500_000, max: 500_000 }).map((c) => c / 100),
+    { minLength: 1, maxLength: 8 },
+  );
   it('met on net profit implies met on the positive-days sum (net ≤ positive sum)', () => {
     fc.assert(
       fc.property(profitsArb, fc.integer({ min: 10, max: 100 }), (profits, cap) => {

@@ -11,7 +11,7 @@
  * allowed under `comparator` `gt` ("at most 50 %"), not under `gte` ("less than 50 %").
  */
 import { z } from 'zod';
-import { dailyClosedPnl, type DayPnl } from '../day-figures.ts';
+import { type DayPnl, dailyClosedPnl } from '../day-figures.ts';
 import { fromCents, pct2 } from '../money.ts';
 import { ceilingComparator, exceeds, pct, resetTime, resetTz } from '../spec-fields.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
@@ -31,7 +31,12 @@ const bestDaySchema = z
   })
   .strict()
   .superRefine((r, ctx) => {
-    if (r.denominator === 'profit_target' && r.profit_target_pct === undefined) ctx.addIssue({ code: 'custom', path: ['profit_target_pct'], message: 'is required when denominator is profit_target' });
+    if (r.denominator === 'profit_target' && r.profit_target_pct === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['profit_target_pct'],
+        message: 'is required when denominator is profit_target',
+      });
   });
 export type BestDayRule = z.infer<typeof bestDaySchema>;
 
@@ -72,4 +77,8 @@ function evaluateBestDay(rule: BestDayRule, { timeline }: FamilyContext): Family
   };
 }
 
-export const bestDayFamily: RuleFamily<BestDayRule> = { type: 'best_day', schema: bestDaySchema as z.ZodType<BestDayRule>, evaluate: evaluateBestDay };
+export const bestDayFamily: RuleFamily<BestDayRule> = {
+  type: 'best_day',
+  schema: bestDaySchema as z.ZodType<BestDayRule>,
+  evaluate: evaluateBestDay,
+};

@@ -1,17 +1,23 @@
 /** Cross-account hedging (rules.md §2.8): opposite positions on one symbol in two of the trader's accounts, open together. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AccountHistory } from '../../mt5/history.ts';
-import { deal, history, roundTrip } from '../../../test/factories/history.ts';
 import { runFamily } from '../../../test/factories/family.ts';
+import { deal, history, roundTrip } from '../../../test/factories/history.ts';
+import type { AccountHistory } from '../../mt5/history.ts';
 
 const account = (login: string, deals: ReturnType<typeof roundTrip>): AccountHistory => {
   const h = history(deals);
   return { ...h, account: { ...h.account, login } };
 };
-const buy = (id: number, open: string, close: string, patch = {}) => roundTrip(id, open, close, 0, { type: 'buy', ...patch }).map((d, i) => ({ ...d, type: i === 0 ? ('buy' as const) : ('sell' as const) }));
-const sell = (id: number, open: string, close: string, patch = {}) => roundTrip(id, open, close, 0, patch).map((d, i) => ({ ...d, type: i === 0 ? ('sell' as const) : ('buy' as const) }));
-const hedge = (a: AccountHistory, others: AccountHistory[], spec: Record<string, unknown> = {}, at?: string) => runFamily(a, { type: 'cross_account_hedging', ...spec }, { others, ...(at ? { at } : {}) });
+const buy = (id: number, open: string, close: string, patch = {}) =>
+  roundTrip(id, open, close, 0, { type: 'buy', ...patch }).map((d, i) => ({
+    ...d,
+    type: i === 0 ? ('buy' as const) : ('sell' as const),
+  }));
+const sell = (id: number, open: string, close: string, patch = {}) =>
+  roundTrip(id, open, close, 0, patch).map((d, i) => ({ ...d, type: i === 0 ? ('sell' as const) : ('buy' as const) }));
+const hedge = (a: AccountHistory, others: AccountHistory[], spec: Record<string, unknown> = {}, at?: string) =>
+  runFamily(a, { type: 'cross_account_hedging', ...spec }, { others, ...(at ? { at } : {}) });
 
 describe('cross_account_hedging', () => {
   const A = account('1001', buy(11, '2026-01-12T10:00:00.000Z', '2026-01-12T11:00:00.000Z'));
@@ -49,30 +55,49 @@ describe('cross_account_hedging', () => {
   });
 
   it('same direction, another symbol, or no overlap is not hedging', () => {
-    expect(hedge(A, [account('2', buy(22, '2026-01-12T10:30:00.000Z', '2026-01-12T12:00:00.000Z'))]).violations).toEqual([]);
-    expect(hedge(A, [account('2', sell(22, '2026-01-12T10:30:00.000Z', '2026-01-12T12:00:00.000Z', { symbol: 'GBPUSD' }))]).violations).toEqual([]);
-    expect(hedge(A, [account('2', sell(22, '2026-01-12T11:00:00.000Z', '2026-01-12T12:00:00.000Z'))]).violations).toEqual([]);
+    expect(
+      hedge(A, [account('2', buy(22, '2026-01-12T10:30:00.000Z', '2026-01-12T12:00:00.000Z'))]).violations,
+    ).toEqual([]);
+    expect(
+      hedge(A, [account('2', sell(22, '2026-01-12T10:30:00.000Z', '2026-01-12T12:00:00.000Z', { symbol: 'GBPUSD' }))])
+        .violations,
+    ).toEqual([]);
+    expect(
+      hedge(A, [account('2', sell(22, '2026-01-12T11:00:00.000Z', '2026-01-12T12:00:00.000Z'))]).violations,
+    ).toEqual([]);
   });
 
   it('one millisecond of overlap is enough by default', () => {
-    expect(hedge(A, [account('2', sell(22, '2026-01-12T10:59:59.999Z', '2026-01-12T12:00:00.000Z'))]).violations[0]).toMatchObject({ overlap_seconds: 0.001 });
+    expect(
+      hedge(A, [account('2', sell(22, '2026-01-12T10:59:59.999Z', '2026-01-12T12:00:00.000Z'))]).violations[0],
+    ).toMatchObject({ overlap_seconds: 0.001 });
   });
 
   it('min_overlap_seconds: exactly 1800 s counts, timed when it was reached; 1799.999 s does not', () => {
     const B = account('2', sell(22, '2026-01-12T10:30:00.000Z', '2026-01-12T12:00:00.000Z'));
-    expect(hedge(A, [B], { min_overlap_seconds: 1800 }).violations[0]).toMatchObject({ timestamp: '2026-01-12T11:00:00.000Z', overlap_seconds: 1800 });
+    expect(hedge(A, [B], { min_overlap_seconds: 1800 }).violations[0]).toMatchObject({
+      timestamp: '2026-01-12T11:00:00.000Z',
+      overlap_seconds: 1800,
+    });
     const C = account('2', sell(22, '2026-01-12T10:30:00.001Z', '2026-01-12T12:00:00.000Z'));
     expect(hedge(A, [C], { min_overlap_seconds: 1800 }).violations).toEqual([]);
   });
 
   it('hedging inside one account is not this rule', () => {
-    const both = account('1', [...buy(1, '2026-01-12T10:00:00.000Z', '2026-01-12T11:00:00.000Z'), ...sell(2, '2026-01-12T10:30:00.000Z', '2026-01-12T12:00:00.000Z')]);
+    const both = account('1', [
+      ...buy(1, '2026-01-12T10:00:00.000Z', '2026-01-12T11:00:00.000Z'),
+      ...sell(2, '2026-01-12T10:30:00.000Z', '2026-01-12T12:00:00.000Z'),
+    ]);
     expect(hedge(both, []).violations).toEqual([]);
   });
 
   it('a position still open in the other account counts up to the evaluation instant', () => {
     const B = account('2', [{ ...deal('2026-01-12T10:45:00.000Z', { position_id: 22 }), type: 'sell' as const }]);
-    expect(hedge(A, [B], {}, '2026-01-12T10:50:00.000Z').violations[0]).toMatchObject({ other_ticket: 22, overlap_end: '2026-01-12T10:50:00.000Z', overlap_seconds: 300 });
+    expect(hedge(A, [B], {}, '2026-01-12T10:50:00.000Z').violations[0]).toMatchObject({
+      other_ticket: 22,
+      overlap_end: '2026-01-12T10:50:00.000Z',
+      overlap_seconds: 300,
+    });
   });
 
   it('checks every other account', () => {
@@ -86,7 +111,12 @@ describe('cross_account_hedging', () => {
 
   it('property: symmetric — A against B finds the same pairs as B against A', () => {
     const base = Date.parse('2026-01-12T09:00:00.000Z');
-    const pos = fc.tuple(fc.integer({ min: 0, max: 120 }), fc.integer({ min: 1, max: 60 }), fc.boolean(), fc.constantFrom('EURUSD', 'XAUUSD'));
+    const pos = fc.tuple(
+      fc.integer({ min: 0, max: 120 }),
+      fc.integer({ min: 1, max: 60 }),
+      fc.boolean(),
+      fc.constantFrom('EURUSD', 'XAUUSD'),
+    );
     fc.assert(
       fc.property(fc.array(pos, { maxLength: 8 }), fc.array(pos, { maxLength: 8 }), (pa, pb) => {
         const build = (ps: typeof pa, login: string, idBase: number) =>
@@ -99,8 +129,12 @@ describe('cross_account_hedging', () => {
           );
         const A2 = build(pa, 'A', 100);
         const B2 = build(pb, 'B', 200);
-        const ab = hedge(A2, [B2]).violations.map((v) => `${v.ticket}-${v.other_ticket}`).sort();
-        const ba = hedge(B2, [A2]).violations.map((v) => `${v.other_ticket}-${v.ticket}`).sort();
+        const ab = hedge(A2, [B2])
+          .violations.map((v) => `${v.ticket}-${v.other_ticket}`)
+          .sort();
+        const ba = hedge(B2, [A2])
+          .violations.map((v) => `${v.other_ticket}-${v.ticket}`)
+          .sort();
         return JSON.stringify(ab) === JSON.stringify(ba);
       }),
       { numRuns: 100 },

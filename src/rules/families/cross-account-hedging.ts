@@ -17,7 +17,12 @@ import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 const crossAccountHedgingSchema = z
   .object({
     type: z.literal('cross_account_hedging'),
-    min_overlap_seconds: z.number().finite().min(0).max(30 * 86_400).default(0),
+    min_overlap_seconds: z
+      .number()
+      .finite()
+      .min(0)
+      .max(30 * 86_400)
+      .default(0),
     severity,
   })
   .strict();
@@ -30,7 +35,10 @@ interface Group {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function evaluateCrossAccountHedging(rule: CrossAccountHedgingRule, { timeline, others, atMs }: FamilyContext): FamilyResult {
+function evaluateCrossAccountHedging(
+  rule: CrossAccountHedgingRule,
+  { timeline, others, atMs }: FamilyContext,
+): FamilyResult {
   const endOf = (t: Trade) => t.closeMs ?? Math.max(atMs, t.openMs);
   const minMs = rule.min_overlap_seconds * 1000;
   const violations: Violation[] = [];
@@ -84,12 +92,25 @@ function evaluateCrossAccountHedging(rule: CrossAccountHedgingRule, { timeline, 
           overlap_start: iso(start),
           overlap_end: iso(end),
           overlap_seconds: overlap / 1000,
-          ...evidence({ firstMs: start + minMs, worstValue: overlap / 1000, worstMs: end, limit: rule.min_overlap_seconds, unit: 'seconds', positions: [a.position_id], deals: timeline.positionDeals(a.position_id, a.openMs, aEnd) }),
+          ...evidence({
+            firstMs: start + minMs,
+            worstValue: overlap / 1000,
+            worstMs: end,
+            limit: rule.min_overlap_seconds,
+            unit: 'seconds',
+            positions: [a.position_id],
+            deals: timeline.positionDeals(a.position_id, a.openMs, aEnd),
+          }),
         });
       }
     }
   });
-  violations.sort((x, y) => String(x.timestamp).localeCompare(String(y.timestamp)) || (x.ticket as number) - (y.ticket as number) || (x.other_ticket as number) - (y.other_ticket as number));
+  violations.sort(
+    (x, y) =>
+      String(x.timestamp).localeCompare(String(y.timestamp)) ||
+      (x.ticket as number) - (y.ticket as number) ||
+      (x.other_ticket as number) - (y.other_ticket as number),
+  );
   return { violations, objectives: [], metrics: { cross_account_hedges: violations.length } };
 }
 

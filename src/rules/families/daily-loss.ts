@@ -22,7 +22,15 @@ const dailyLossSchema = z
   .object({
     type: z.literal('daily_loss'),
     pct,
-    anchor: z.enum(['day_start_balance', 'day_start_equity', 'max_day_start_balance_equity', 'initial', 'intraday_equity_peak']).default('day_start_balance'),
+    anchor: z
+      .enum([
+        'day_start_balance',
+        'day_start_equity',
+        'max_day_start_balance_equity',
+        'initial',
+        'intraday_equity_peak',
+      ])
+      .default('day_start_balance'),
     amount: z.enum(['pct_of_initial', 'pct_of_anchor']).default('pct_of_initial'),
     reset_tz: resetTz,
     reset_time: resetTime,
@@ -86,7 +94,8 @@ function evaluateDailyLoss(rule: DailyLossRule, { timeline }: FamilyContext): Fa
     // Points are in time order: a new day starts only once an instant passes the day's end.
     if (ms >= dayEnd) {
       // (Written out, not a closure: one over the worst-* locals would keep them out of registers.)
-      if (current) current.worst = { ms: worstMs, equity: worstEquity, loss: worstLoss, floor: worstFloor, amount: worstAmount };
+      if (current)
+        current.worst = { ms: worstMs, equity: worstEquity, loss: worstLoss, floor: worstFloor, amount: worstAmount };
       const span = clock.spanOf(ms);
       while (di < D.length && D.ms[di]! < span.start) {
         balance += D.cents[di]!;
@@ -94,7 +103,16 @@ function evaluateDailyLoss(rule: DailyLossRule, { timeline }: FamilyContext): Fa
         di++;
       }
       const dse = lastEquity + (adjustments - lastEquityAdj);
-      current = { day: span.day, startMs: span.start, dayStartBalance: balance, dayStartEquity: dse, adjustmentsAtStart: adjustments, breach: null, possible: null, worst: { ms, equity, loss: -Infinity, floor: 0, amount: 0 } };
+      current = {
+        day: span.day,
+        startMs: span.start,
+        dayStartBalance: balance,
+        dayStartEquity: dse,
+        adjustmentsAtStart: adjustments,
+        breach: null,
+        possible: null,
+        worst: { ms, equity, loss: -Infinity, floor: 0, amount: 0 },
+      };
       days.push(current);
       dayEnd = span.end;
       adjAtStart = adjustments;
@@ -134,7 +152,8 @@ function evaluateDailyLoss(rule: DailyLossRule, { timeline }: FamilyContext): Fa
     lastEquity = equity;
     lastEquityAdj = pointAdjustments;
   }
-  if (current) current.worst = { ms: worstMs, equity: worstEquity, loss: worstLoss, floor: worstFloor, amount: worstAmount };
+  if (current)
+    current.worst = { ms: worstMs, equity: worstEquity, loss: worstLoss, floor: worstFloor, amount: worstAmount };
 
   const violations: Violation[] = days
     .filter((d) => d.breach ?? d.possible)
@@ -176,7 +195,18 @@ function evaluateDailyLoss(rule: DailyLossRule, { timeline }: FamilyContext): Fa
       };
     });
   const worstDay = days.reduce((w, d) => Math.max(w, d.worst.loss), 0);
-  return { violations, objectives: [], metrics: { max_daily_loss_percent: pct2((Math.max(0, worstDay) / timeline.initialCapitalCents) * 100), max_daily_loss_limit: rule.pct } };
+  return {
+    violations,
+    objectives: [],
+    metrics: {
+      max_daily_loss_percent: pct2((Math.max(0, worstDay) / timeline.initialCapitalCents) * 100),
+      max_daily_loss_limit: rule.pct,
+    },
+  };
 }
 
-export const dailyLossFamily: RuleFamily<DailyLossRule> = { type: 'daily_loss', schema: dailyLossSchema as z.ZodType<DailyLossRule>, evaluate: evaluateDailyLoss };
+export const dailyLossFamily: RuleFamily<DailyLossRule> = {
+  type: 'daily_loss',
+  schema: dailyLossSchema as z.ZodType<DailyLossRule>,
+  evaluate: evaluateDailyLoss,
+};

@@ -21,7 +21,12 @@ const inactivitySchema = z
     open_position_counts_as_active: z.boolean().default(true),
     comparator: ceilingComparator,
     /** Seconds added to the allowance, in the trader's favour. */
-    tolerance_seconds: z.number().finite().min(0).max(86_400 * 30).default(0),
+    tolerance_seconds: z
+      .number()
+      .finite()
+      .min(0)
+      .max(86_400 * 30)
+      .default(0),
     severity,
   })
   .strict();
@@ -35,7 +40,8 @@ function evaluateInactivity(rule: InactivityRule, { timeline, atMs }: FamilyCont
   const limit = rule.days * DAY_MS + Math.round(rule.tolerance_seconds * 1000);
   const spans: Array<[number, number]> = [];
   for (const td of timeline.deals) if (td.isTrade) spans.push([td.ms, td.ms]);
-  if (rule.open_position_counts_as_active) for (const t of timeline.trades) spans.push([t.openMs, t.closeMs ?? Math.max(atMs, t.openMs)]);
+  if (rule.open_position_counts_as_active)
+    for (const t of timeline.trades) spans.push([t.openMs, t.closeMs ?? Math.max(atMs, t.openMs)]);
   spans.sort((a, b) => a[0] - b[0]);
 
   const violations: Violation[] = [];
@@ -64,7 +70,10 @@ function evaluateInactivity(rule: InactivityRule, { timeline, atMs }: FamilyCont
         unit: 'days',
         positions: [],
         // The trade deals on either side of the gap (none before it when it starts at the funding deposit).
-        deals: [...timeline.dealsBehind(from, from, [], 100).tickets, ...(to === null ? [] : timeline.dealsBehind(to, to, [], 100).tickets)],
+        deals: [
+          ...timeline.dealsBehind(from, from, [], 100).tickets,
+          ...(to === null ? [] : timeline.dealsBehind(to, to, [], 100).tickets),
+        ],
       }),
     });
   };
@@ -73,7 +82,15 @@ function evaluateInactivity(rule: InactivityRule, { timeline, atMs }: FamilyCont
     cursor = Math.max(cursor, end);
   }
   if (atMs > cursor) gap(cursor, null);
-  return { violations, objectives: [], metrics: { longest_inactivity_days: Number((longest / DAY_MS).toFixed(3)), inactivity_limit_days: rule.days } };
+  return {
+    violations,
+    objectives: [],
+    metrics: { longest_inactivity_days: Number((longest / DAY_MS).toFixed(3)), inactivity_limit_days: rule.days },
+  };
 }
 
-export const inactivityFamily: RuleFamily<InactivityRule> = { type: 'inactivity', schema: inactivitySchema as z.ZodType<InactivityRule>, evaluate: evaluateInactivity };
+export const inactivityFamily: RuleFamily<InactivityRule> = {
+  type: 'inactivity',
+  schema: inactivitySchema as z.ZodType<InactivityRule>,
+  evaluate: evaluateInactivity,
+};

@@ -1,11 +1,13 @@
 /** Maximum positions opened per trading day of the reset zone (rules.md §2.8, E8). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deal, history, roundTrip } from '../../../test/factories/history.ts';
 import { runFamily } from '../../../test/factories/family.ts';
+import { deal, history, roundTrip } from '../../../test/factories/history.ts';
 
-const daily = (h: ReturnType<typeof history>, spec: Record<string, unknown> = {}) => runFamily(h, { type: 'max_daily_trades', count: 2, ...spec });
-const trades = (times: string[]) => history(times.flatMap((t, i) => roundTrip(i + 1, t, new Date(Date.parse(t) + 60_000).toISOString(), 0)));
+const daily = (h: ReturnType<typeof history>, spec: Record<string, unknown> = {}) =>
+  runFamily(h, { type: 'max_daily_trades', count: 2, ...spec });
+const trades = (times: string[]) =>
+  history(times.flatMap((t, i) => roundTrip(i + 1, t, new Date(Date.parse(t) + 60_000).toISOString(), 0)));
 
 describe('max_daily_trades', () => {
   it('two positions on a day with a limit of 2 is allowed', () => {
@@ -15,7 +17,12 @@ describe('max_daily_trades', () => {
   });
 
   it('the third position of a day is a violation timed at its opening', () => {
-    const h = trades(['2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z', '2026-01-12T11:00:00.000Z', '2026-01-12T12:00:00.000Z']);
+    const h = trades([
+      '2026-01-12T09:00:00.000Z',
+      '2026-01-12T10:00:00.000Z',
+      '2026-01-12T11:00:00.000Z',
+      '2026-01-12T12:00:00.000Z',
+    ]);
     const r = daily(h);
     expect(r.violations).toEqual([
       {
@@ -62,14 +69,20 @@ describe('max_daily_trades', () => {
 
   it('property: a violation for exactly the days above the limit', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 4 * 24 - 1 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 5 }), (hours, limit) => {
-        const sorted = [...hours].sort((a, b) => a - b);
-        const h = trades(sorted.map((x, i) => new Date(Date.parse('2026-01-12T00:00:00.000Z') + x * 3_600_000 + i).toISOString()));
-        const perDay = new Map<number, number>();
-        for (const x of sorted) perDay.set(Math.floor(x / 24), (perDay.get(Math.floor(x / 24)) ?? 0) + 1);
-        const r = daily(h, { count: limit, reset_tz: 'UTC' });
-        return r.violations.length === [...perDay.values()].filter((n) => n > limit).length;
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 4 * 24 - 1 }), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 5 }),
+        (hours, limit) => {
+          const sorted = [...hours].sort((a, b) => a - b);
+          const h = trades(
+            sorted.map((x, i) => new Date(Date.parse('2026-01-12T00:00:00.000Z') + x * 3_600_000 + i).toISOString()),
+          );
+          const perDay = new Map<number, number>();
+          for (const x of sorted) perDay.set(Math.floor(x / 24), (perDay.get(Math.floor(x / 24)) ?? 0) + 1);
+          const r = daily(h, { count: limit, reset_tz: 'UTC' });
+          return r.violations.length === [...perDay.values()].filter((n) => n > limit).length;
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -80,13 +93,20 @@ describe('max_daily_trades comparator and tolerance', () => {
 
   it('gte: reaching the limit of 2 is a breach at the second opening, which is the first excess position', () => {
     const v = daily(trades(['2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z']), { comparator: 'gte' }).violations;
-    expect(v).toMatchObject([{ timestamp: '2026-01-12T10:00:00.000Z', ticket: 2, trades: 2, excess_positions: [2], comparator: 'gte' }]);
+    expect(v).toMatchObject([
+      { timestamp: '2026-01-12T10:00:00.000Z', ticket: 2, trades: 2, excess_positions: [2], comparator: 'gte' },
+    ]);
     expect(daily(trades(['2026-01-12T09:00:00.000Z']), { comparator: 'gte' }).violations).toEqual([]);
   });
 
   it('a tolerance of 1 allows 3 trades with a limit of 2, not 4', () => {
     expect(daily(three, { tolerance: 1 }).violations).toEqual([]);
-    const four = trades(['2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z', '2026-01-12T11:00:00.000Z', '2026-01-12T12:00:00.000Z']);
+    const four = trades([
+      '2026-01-12T09:00:00.000Z',
+      '2026-01-12T10:00:00.000Z',
+      '2026-01-12T11:00:00.000Z',
+      '2026-01-12T12:00:00.000Z',
+    ]);
     expect(daily(four, { tolerance: 1 }).violations).toMatchObject([{ ticket: 4, excess_positions: [4] }]);
   });
 
@@ -100,7 +120,12 @@ describe('max_daily_trades on a very busy day', () => {
     const start = Date.parse('2026-01-12T08:00:00.000Z');
     const h = trades(Array.from({ length: 2503 }, (_, i) => new Date(start + i * 1000).toISOString()));
     const [v] = daily(h, { count: 3 }).violations;
-    expect(v).toMatchObject({ trades: 2503, worst_value: 2503, limit: 3, evidence_truncated: { positions: 2500, deals: 2500 } });
+    expect(v).toMatchObject({
+      trades: 2503,
+      worst_value: 2503,
+      limit: 3,
+      evidence_truncated: { positions: 2500, deals: 2500 },
+    });
     expect(v!.excess_positions).toEqual(Array.from({ length: 1000 }, (_, i) => i + 4));
     expect(v!.positions).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1504));
     expect(v!.deals).toHaveLength(1000);

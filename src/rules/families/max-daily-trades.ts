@@ -81,4 +81,8 @@ function evaluateMaxDailyTrades(rule: MaxDailyTradesRule, { timeline }: FamilyCo
   return { violations, objectives: [], metrics: { max_daily_trades: busiest, max_daily_trades_limit: rule.count } };
 }
 
-export const maxDailyTradesFamily: RuleFamily<MaxDailyTradesRule> = { type: 'max_daily_trades', schema: maxDailyTradesSchema as z.ZodType<MaxDailyTradesRule>, evaluate: evaluateMaxDailyTrades };
+export const maxDailyTradesFamily: RuleFamily<MaxDailyTradesRule> = {
+  type: 'max_daily_trades',
+  schema: maxDailyTradesSchema as z.ZodType<MaxDailyTradesRule>,
+  evaluate: evaluateMaxDailyTrades,
+};

@@ -125,7 +125,12 @@ export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext):
   }
 
   const maxDrawdownPct = worst && worst.drawdown > 0 ? pct2((worst.drawdown / ic) * 100) : 0;
-  const metrics = { max_drawdown_percent: maxDrawdownPct, max_drawdown_limit: rule.pct, max_loss_floor: fromCents(floorTrading + timeline.finalAdjustments), max_loss_basis: rule.basis };
+  const metrics = {
+    max_drawdown_percent: maxDrawdownPct,
+    max_drawdown_limit: rule.pct,
+    max_loss_floor: fromCents(floorTrading + timeline.finalAdjustments),
+    max_loss_basis: rule.basis,
+  };
   const breach = first ?? possible;
   if (!breach || !worst) return { violations: [], objectives: [], metrics };
   const open = timeline.openAt(breach.ms);
@@ -165,4 +170,8 @@ export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext):
   };
 }
 
-export const maxLossFamily: RuleFamily<MaxLossRule> = { type: 'max_loss', schema: maxLossSchema as z.ZodType<MaxLossRule>, evaluate: evaluateMaxLoss };
+export const maxLossFamily: RuleFamily<MaxLossRule> = {
+  type: 'max_loss',
+  schema: maxLossSchema as z.ZodType<MaxLossRule>,
+  evaluate: evaluateMaxLoss,
+};

@@ -48,11 +48,21 @@ function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { timeline }: Family
   let largest = 0;
   for (const td of timeline.deals) {
     const d = td.deal;
-    if (!td.isTrade || (d.entry !== 'in' && d.entry !== 'inout') || !matchesInstrument(d.symbol, rule.instruments)) continue;
+    if (!td.isTrade || (d.entry !== 'in' && d.entry !== 'inout') || !matchesInstrument(d.symbol, rule.instruments))
+      continue;
     const key = d.order ? `o${d.order}` : `t${d.ticket}`;
     let o = orders.get(key);
     if (!o) {
-      o = { order: d.order || d.ticket, symbol: d.symbol, side: d.type, position_id: d.position_id, volume: 0, deals: [], lastMs: td.ms, breach: null };
+      o = {
+        order: d.order || d.ticket,
+        symbol: d.symbol,
+        side: d.type,
+        position_id: d.position_id,
+        volume: 0,
+        deals: [],
+        lastMs: td.ms,
+        breach: null,
+      };
       orders.set(key, o);
     }
     o.volume += units(d.volume);
@@ -78,9 +88,21 @@ function evaluateMaxLotsPerOrder(rule: MaxLotsPerOrderRule, { timeline }: Family
     max_lots: rule.lots,
     comparator: cmp,
     tolerance: rule.tolerance,
-    ...evidence({ firstMs: o.breach!.ms, worstValue: o.volume / 1e8, worstMs: o.lastMs, limit: limit / 1e8, unit: 'lots', positions: [o.position_id], deals: o.deals }),
+    ...evidence({
+      firstMs: o.breach!.ms,
+      worstValue: o.volume / 1e8,
+      worstMs: o.lastMs,
+      limit: limit / 1e8,
+      unit: 'lots',
+      positions: [o.position_id],
+      deals: o.deals,
+    }),
   }));
-  return { violations, objectives: [], metrics: { max_lots_per_order: largest / 1e8, max_lots_per_order_limit: rule.lots } };
+  return {
+    violations,
+    objectives: [],
+    metrics: { max_lots_per_order: largest / 1e8, max_lots_per_order_limit: rule.lots },
+  };
 }
 
 export const maxLotsPerOrderFamily: RuleFamily<MaxLotsPerOrderRule> = {

@@ -86,7 +86,15 @@ function evaluateMaxOpenPositions(rule: MaxOpenPositionsRule, { timeline }: Fami
         max_positions: rule.count,
         comparator: rule.comparator,
         tolerance: rule.tolerance,
-        ...evidence({ firstMs: e.ms, worstValue: open.size, worstMs: e.ms, limit, unit: 'positions', positions: [...open.keys()], deals: [e.ticket] }),
+        ...evidence({
+          firstMs: e.ms,
+          worstValue: open.size,
+          worstMs: e.ms,
+          limit,
+          unit: 'positions',
+          positions: [...open.keys()],
+          deals: [e.ticket],
+        }),
       });
     }
   }

@@ -42,7 +42,11 @@ function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { timeline }: Family
       continue;
     }
     const spec = symbols[t.symbol];
-    if (!spec || !(spec.contract_size > 0) || (currency && spec.profit_currency && spec.profit_currency.toUpperCase() !== currency)) {
+    if (
+      !spec ||
+      !(spec.contract_size > 0) ||
+      (currency && spec.profit_currency && spec.profit_currency.toUpperCase() !== currency)
+    ) {
       skippedSymbols.add(t.symbol);
       continue;
     }
@@ -69,7 +73,15 @@ function evaluateMaxRiskPerTrade(rule: MaxRiskPerTradeRule, { timeline }: Family
       max_allowed_percent: rule.pct,
       comparator: rule.comparator,
       tolerance: rule.tolerance,
-      ...evidence({ firstMs: t.openMs, worstValue: fromCents(risk), worstMs: t.openMs, limit: fromCents(limit), unit: 'money', positions: [t.position_id], deals: timeline.positionDeals(t.position_id, t.openMs, t.openMs) }),
+      ...evidence({
+        firstMs: t.openMs,
+        worstValue: fromCents(risk),
+        worstMs: t.openMs,
+        limit: fromCents(limit),
+        unit: 'money',
+        positions: [t.position_id],
+        deals: timeline.positionDeals(t.position_id, t.openMs, t.openMs),
+      }),
     });
   }
   return {

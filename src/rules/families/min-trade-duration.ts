@@ -28,7 +28,9 @@ const minTradeDurationSchema = z
   .object({
     type: z.literal('min_trade_duration'),
     seconds: z.number().finite().gt(0, 'must be greater than 0').max(86_400),
-    aggregation: z.enum(['any', 'share_of_trades', 'share_of_volume', 'share_of_profit', 'average', 'vwht']).default('any'),
+    aggregation: z
+      .enum(['any', 'share_of_trades', 'share_of_volume', 'share_of_profit', 'average', 'vwht'])
+      .default('any'),
     threshold_pct: z.number().finite().min(0).max(100).default(50),
     threshold_comparator: ceilingComparator,
     applies_to: z.enum(['all', 'profitable_only']).default('all'),
@@ -37,7 +39,10 @@ const minTradeDurationSchema = z
     severity,
   })
   .strict()
-  .refine((r) => r.tolerance_seconds < r.seconds, { message: 'must be less than seconds', path: ['tolerance_seconds'] });
+  .refine((r) => r.tolerance_seconds < r.seconds, {
+    message: 'must be less than seconds',
+    path: ['tolerance_seconds'],
+  });
 export type MinTradeDurationRule = z.infer<typeof minTradeDurationSchema>;
 
 type Aggregation = Exclude<MinTradeDurationRule['aggregation'], 'any'>;
@@ -47,7 +52,15 @@ const held = (t: Trade) => t.closeMs! - t.openMs;
 const settle = (x: number) => Math.round(x * 1e6) / 1e6;
 
 function tradeEvidence(t: Trade) {
-  return { ticket: t.position_id, symbol: t.symbol, side: t.side, open_time: new Date(t.openMs).toISOString(), close_time: new Date(t.closeMs!).toISOString(), duration_seconds: held(t) / 1000, profit: fromCents(t.cents) };
+  return {
+    ticket: t.position_id,
+    symbol: t.symbol,
+    side: t.side,
+    open_time: new Date(t.openMs).toISOString(),
+    close_time: new Date(t.closeMs!).toISOString(),
+    duration_seconds: held(t) / 1000,
+    profit: fromCents(t.cents),
+  };
 }
 
 /** Running state of an aggregate over positions in close order. */
@@ -78,11 +91,16 @@ class Running {
   /** Share in percent, or hold time in ms; null while undefined (no winners, no lots). */
   value(a: Aggregation): number | null {
     switch (a) {
-      case 'share_of_trades': return this.n ? settle((this.shortN / this.n) * 100) : null;
-      case 'share_of_volume': return this.lots > 0 ? settle((this.shortLots / this.lots) * 100) : null;
-      case 'share_of_profit': return this.won > 0 ? settle((this.shortWon / this.won) * 100) : null;
-      case 'average': return this.n ? settle(this.heldSum / this.n) : null;
-      case 'vwht': return this.lots > 0 ? settle(this.heldLots / this.lots) : null;
+      case 'share_of_trades':
+        return this.n ? settle((this.shortN / this.n) * 100) : null;
+      case 'share_of_volume':
+        return this.lots > 0 ? settle((this.shortLots / this.lots) * 100) : null;
+      case 'share_of_profit':
+        return this.won > 0 ? settle((this.shortWon / this.won) * 100) : null;
+      case 'average':
+        return this.n ? settle(this.heldSum / this.n) : null;
+      case 'vwht':
+        return this.lots > 0 ? settle(this.heldLots / this.lots) : null;
     }
   }
 }
@@ -95,7 +113,12 @@ function evaluateMinTradeDuration(rule: MinTradeDurationRule, { timeline }: Fami
   const metrics = { trades_under_4min: short.length, min_trade_duration_seconds: rule.seconds };
   const limit = `${rule.comparator === 'lt' ? 'minimum' : 'must exceed'}: ${formatDuration(rule.seconds * 1000)}`;
   const limitSeconds = minMs / 1000;
-  const base = { rule: 'minimum_trade_duration', severity: rule.severity, min_seconds: rule.seconds, aggregation: rule.aggregation };
+  const base = {
+    rule: 'minimum_trade_duration',
+    severity: rule.severity,
+    min_seconds: rule.seconds,
+    aggregation: rule.aggregation,
+  };
 
   if (rule.aggregation === 'any') {
     const violations: Violation[] = short.map((t) => ({
@@ -103,7 +126,15 @@ function evaluateMinTradeDuration(rule: MinTradeDurationRule, { timeline }: Fami
       description: `Position held for ${formatDuration(held(t))} (${limit})`,
       ...tradeEvidence(t),
       timestamp: new Date(t.closeMs!).toISOString(),
-      ...evidence({ firstMs: t.closeMs!, worstValue: held(t) / 1000, worstMs: t.closeMs!, limit: limitSeconds, unit: 'seconds', positions: [t.position_id], deals: timeline.positionDeals(t.position_id, t.openMs, t.closeMs!) }),
+      ...evidence({
+        firstMs: t.closeMs!,
+        worstValue: held(t) / 1000,
+        worstMs: t.closeMs!,
+        limit: limitSeconds,
+        unit: 'seconds',
+        positions: [t.position_id],
+        deals: timeline.positionDeals(t.position_id, t.openMs, t.closeMs!),
+      }),
     }));
     return { violations, objectives: [], metrics };
   }
@@ -161,4 +192,8 @@ function evaluateMinTradeDuration(rule: MinTradeDurationRule, { timeline }: Fami
   return { violations: [violation], objectives: [], metrics };
 }
 
-export const minTradeDurationFamily: RuleFamily<MinTradeDurationRule> = { type: 'min_trade_duration', schema: minTradeDurationSchema as unknown as z.ZodType<MinTradeDurationRule>, evaluate: evaluateMinTradeDuration };
+export const minTradeDurationFamily: RuleFamily<MinTradeDurationRule> = {
+  type: 'min_trade_duration',
+  schema: minTradeDurationSchema as unknown as z.ZodType<MinTradeDurationRule>,
+  evaluate: evaluateMinTradeDuration,
+};

@@ -19,7 +19,15 @@ export type MinTradingDaysRule = z.infer<typeof minTradingDaysSchema>;
 
 function evaluateMinTradingDays(rule: MinTradingDaysRule, { timeline }: FamilyContext): FamilyResult {
   const count = tradingDays(timeline, rule.reset_tz, rule.reset_time).length;
-  return { violations: [], objectives: [{ rule: 'min_trading_days', target: rule.days, current: count, met: count >= rule.days }], metrics: { trading_days: count } };
+  return {
+    violations: [],
+    objectives: [{ rule: 'min_trading_days', target: rule.days, current: count, met: count >= rule.days }],
+    metrics: { trading_days: count },
+  };
 }
 
-export const minTradingDaysFamily: RuleFamily<MinTradingDaysRule> = { type: 'min_trading_days', schema: minTradingDaysSchema as z.ZodType<MinTradingDaysRule>, evaluate: evaluateMinTradingDays };
+export const minTradingDaysFamily: RuleFamily<MinTradingDaysRule> = {
+  type: 'min_trading_days',
+  schema: minTradingDaysSchema as z.ZodType<MinTradingDaysRule>,
+  evaluate: evaluateMinTradingDays,
+};

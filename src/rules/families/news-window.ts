@@ -32,7 +32,12 @@ const newsWindowSchema = z
     /** Currencies or symbols the rule targets (substring match); absent = whatever each release moves. */
     instruments: z.array(z.string().min(1)).optional(),
     action: z.enum(['violation', 'void_profit', 'warning']).default('violation'),
-    exempt_if_opened_hours_before: z.number().finite().gt(0).max(24 * 30).optional(),
+    exempt_if_opened_hours_before: z
+      .number()
+      .finite()
+      .gt(0)
+      .max(24 * 30)
+      .optional(),
     severity,
   })
   .strict();
@@ -67,7 +72,11 @@ function evaluateNewsWindow(rule: NewsWindowRule, { timeline, calendar }: Family
   const parsed = calendar.map((e, index) => ({ e, index, ms: releaseMs(e) }));
   // Releases without a readable time cannot be placed: counted, never guessed.
   const events = parsed.filter((x) => Number.isFinite(x.ms)).sort((a, b) => a.ms - b.ms || a.index - b.index);
-  const metrics: Record<string, unknown> = { news_events: events.length, news_events_ignored: parsed.length - events.length, news_window_trades: 0 };
+  const metrics: Record<string, unknown> = {
+    news_events: events.length,
+    news_events_ignored: parsed.length - events.length,
+    news_window_trades: 0,
+  };
   if (rule.action === 'void_profit') metrics.news_window_voided_profit = 0;
   if (events.length === 0) return { violations: [], objectives: [], metrics };
 
@@ -99,7 +108,13 @@ function evaluateNewsWindow(rule: NewsWindowRule, { timeline, calendar }: Family
       if (!matchesInstrument(d.symbol, ev.e.instruments)) continue;
       const trade = tradeAt(byPosition, d.position_id, td.ms);
       const isClose = d.entry === 'out' || d.entry === 'out_by';
-      if (isClose && rule.exempt_if_opened_hours_before !== undefined && trade && trade.openMs <= ev.ms - rule.exempt_if_opened_hours_before * 3_600_000) continue;
+      if (
+        isClose &&
+        rule.exempt_if_opened_hours_before !== undefined &&
+        trade &&
+        trade.openMs <= ev.ms - rule.exempt_if_opened_hours_before * 3_600_000
+      )
+        continue;
       const positionKey = trade ? `${trade.position_id}@${trade.openMs}` : `deal${d.ticket}`;
       const key = `${positionKey}:${ev.index}`;
       if (seen.has(key)) continue;
@@ -148,8 +163,13 @@ function evaluateNewsWindow(rule: NewsWindowRule, { timeline, calendar }: Family
     }
   }
   metrics.news_window_trades = new Set([...seen].map((k) => k.slice(0, k.lastIndexOf(':')))).size;
-  if (rule.action === 'void_profit') metrics.news_window_voided_profit = fromCents([...voided.values()].reduce((s, c) => s + c, 0));
+  if (rule.action === 'void_profit')
+    metrics.news_window_voided_profit = fromCents([...voided.values()].reduce((s, c) => s + c, 0));
   return { violations, objectives: [], metrics };
 }
 
-export const newsWindowFamily: RuleFamily<NewsWindowRule> = { type: 'news_window', schema: newsWindowSchema as z.ZodType<NewsWindowRule>, evaluate: evaluateNewsWindow };
+export const newsWindowFamily: RuleFamily<NewsWindowRule> = {
+  type: 'news_window',
+  schema: newsWindowSchema as z.ZodType<NewsWindowRule>,
+  evaluate: evaluateNewsWindow,
+};

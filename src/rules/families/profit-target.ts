@@ -23,9 +23,20 @@ function evaluateProfitTarget(rule: ProfitTargetRule, { timeline }: FamilyContex
   const met = profit >= target && (flat || !rule.require_flat);
   return {
     violations: [],
-    objectives: [{ rule: 'profit_target', target: rule.pct, current: pct2((profit / timeline.initialCapitalCents) * 100), met }],
-    metrics: { profit_target_percent: rule.pct, profit_target_met: met, profit_target_amount: fromCents(target), positions_open: !flat },
+    objectives: [
+      { rule: 'profit_target', target: rule.pct, current: pct2((profit / timeline.initialCapitalCents) * 100), met },
+    ],
+    metrics: {
+      profit_target_percent: rule.pct,
+      profit_target_met: met,
+      profit_target_amount: fromCents(target),
+      positions_open: !flat,
+    },
   };
 }
 
-export const profitTargetFamily: RuleFamily<ProfitTargetRule> = { type: 'profit_target', schema: profitTargetSchema as z.ZodType<ProfitTargetRule>, evaluate: evaluateProfitTarget };
+export const profitTargetFamily: RuleFamily<ProfitTargetRule> = {
+  type: 'profit_target',
+  schema: profitTargetSchema as z.ZodType<ProfitTargetRule>,
+  evaluate: evaluateProfitTarget,
+};

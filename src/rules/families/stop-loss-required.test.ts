@@ -1,9 +1,10 @@
 /** Stop loss required (rules.md §2.8): from Deal.sl; unknown when the source carries no sl at all. */
 import { describe, expect, it } from 'vitest';
-import { deal, history, roundTrip } from '../../../test/factories/history.ts';
 import { runFamily } from '../../../test/factories/family.ts';
+import { deal, history, roundTrip } from '../../../test/factories/history.ts';
 
-const sl = (h: ReturnType<typeof history>, spec: Record<string, unknown> = {}, at?: string) => runFamily(h, { type: 'stop_loss_required', ...spec }, at ? { at } : {});
+const sl = (h: ReturnType<typeof history>, spec: Record<string, unknown> = {}, at?: string) =>
+  runFamily(h, { type: 'stop_loss_required', ...spec }, at ? { at } : {});
 
 describe('stop_loss_required', () => {
   it('every entry with a stop loss passes', () => {
@@ -13,7 +14,14 @@ describe('stop_loss_required', () => {
   });
 
   it('an entry without a stop loss is a violation at the opening', () => {
-    const h = history([...roundTrip(1, '2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z', 0, { sl: 1.09 }), ...roundTrip(2, '2026-01-12T11:00:00.000Z', '2026-01-12T12:00:00.000Z', 0, { sl: null, symbol: 'GBPUSD', price: 1.27 })]);
+    const h = history([
+      ...roundTrip(1, '2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z', 0, { sl: 1.09 }),
+      ...roundTrip(2, '2026-01-12T11:00:00.000Z', '2026-01-12T12:00:00.000Z', 0, {
+        sl: null,
+        symbol: 'GBPUSD',
+        price: 1.27,
+      }),
+    ]);
     expect(sl(h).violations).toEqual([
       {
         rule: 'stop_loss_required',
@@ -54,12 +62,23 @@ describe('stop_loss_required', () => {
   describe('within_seconds = 300', () => {
     const open = '2026-01-12T09:00:00.000Z';
     it('an SL seen on a deal 299 s after the opening is in time', () => {
-      const h = history([deal(open, { position_id: 1, sl: null }), deal('2026-01-12T09:04:59.000Z', { position_id: 1, sl: 1.09, volume: 0.5 }), deal('2026-01-12T10:00:00.000Z', { position_id: 1, entry: 'out', type: 'sell', volume: 1.5, sl: 1.09 })]);
+      const h = history([
+        deal(open, { position_id: 1, sl: null }),
+        deal('2026-01-12T09:04:59.000Z', { position_id: 1, sl: 1.09, volume: 0.5 }),
+        deal('2026-01-12T10:00:00.000Z', { position_id: 1, entry: 'out', type: 'sell', volume: 1.5, sl: 1.09 }),
+      ]);
       expect(sl(h, { within_seconds: 300 }).violations).toEqual([]);
     });
     it('an SL first seen after 300 s is late: a violation at the deadline', () => {
-      const h = history([deal(open, { position_id: 1, sl: null }), deal('2026-01-12T09:05:00.001Z', { position_id: 1, sl: 1.09, volume: 0.5 })]);
-      expect(sl(h, { within_seconds: 300 }).violations[0]).toMatchObject({ position_id: 1, timestamp: '2026-01-12T09:05:00.000Z', within_seconds: 300 });
+      const h = history([
+        deal(open, { position_id: 1, sl: null }),
+        deal('2026-01-12T09:05:00.001Z', { position_id: 1, sl: 1.09, volume: 0.5 }),
+      ]);
+      expect(sl(h, { within_seconds: 300 }).violations[0]).toMatchObject({
+        position_id: 1,
+        timestamp: '2026-01-12T09:05:00.000Z',
+        within_seconds: 300,
+      });
     });
     it('a position closed within the grace period is not judged', () => {
       const h = history(roundTrip(1, open, '2026-01-12T09:03:20.000Z', 0, { sl: null }));
@@ -68,7 +87,9 @@ describe('stop_loss_required', () => {
     it('a position still open before its deadline is pending; after it, a violation', () => {
       const h = history([deal(open, { position_id: 1, sl: null })]);
       expect(sl(h, { within_seconds: 300 }, '2026-01-12T09:04:00.000Z').violations).toEqual([]);
-      expect(sl(h, { within_seconds: 300 }, '2026-01-12T09:05:00.000Z').violations.map((v) => v.timestamp)).toEqual(['2026-01-12T09:05:00.000Z']);
+      expect(sl(h, { within_seconds: 300 }, '2026-01-12T09:05:00.000Z').violations.map((v) => v.timestamp)).toEqual([
+        '2026-01-12T09:05:00.000Z',
+      ]);
     });
   });
 });

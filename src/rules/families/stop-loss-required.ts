@@ -31,7 +31,11 @@ const hasSl = (td: TimedDeal) => td.deal.sl !== undefined && td.deal.sl !== null
 function evaluateStopLossRequired(rule: StopLossRequiredRule, { timeline, atMs }: FamilyContext): FamilyResult {
   const tradeDeals = timeline.deals.filter((td) => td.isTrade);
   if (!tradeDeals.some((td) => td.deal.sl !== undefined)) {
-    return { violations: [], objectives: [], metrics: { stop_loss_data: 'unavailable', positions_without_stop_loss: null } };
+    return {
+      violations: [],
+      objectives: [],
+      metrics: { stop_loss_data: 'unavailable', positions_without_stop_loss: null },
+    };
   }
   const byPosition = new Map<number, TimedDeal[]>();
   for (const td of tradeDeals) {
@@ -44,7 +48,9 @@ function evaluateStopLossRequired(rule: StopLossRequiredRule, { timeline, atMs }
   for (const t of timeline.trades) {
     const deadline = t.openMs + graceMs;
     const end = t.closeMs ?? Infinity;
-    const deals = (byPosition.get(t.position_id) ?? []).filter((td) => td.ms >= t.openMs && td.ms <= deadline && td.ms <= end);
+    const deals = (byPosition.get(t.position_id) ?? []).filter(
+      (td) => td.ms >= t.openMs && td.ms <= deadline && td.ms <= end,
+    );
     if (deals.some(hasSl)) continue;
     if (graceMs > 0 && (end <= deadline || atMs < deadline)) continue;
     const entry = deals[0];
@@ -78,7 +84,11 @@ function evaluateStopLossRequired(rule: StopLossRequiredRule, { timeline, atMs }
       }),
     });
   }
-  return { violations, objectives: [], metrics: { stop_loss_data: 'available', positions_without_stop_loss: violations.length } };
+  return {
+    violations,
+    objectives: [],
+    metrics: { stop_loss_data: 'available', positions_without_stop_loss: violations.length },
+  };
 }
 
 export const stopLossRequiredFamily: RuleFamily<StopLossRequiredRule> = {

@@ -41,7 +41,11 @@ const minutesOf = (t: string) => {
 };
 
 /** The weekend breaks (UTC instants) whose cutoff falls in the weeks covering [fromMs, toMs], in order. */
-function weekendBreaks(rule: Pick<WeekendFlatRule, 'cutoff_day' | 'cutoff_time' | 'resume_day' | 'resume_time' | 'reset_tz'>, fromMs: number, toMs: number): WeekendBreak[] {
+function weekendBreaks(
+  rule: Pick<WeekendFlatRule, 'cutoff_day' | 'cutoff_time' | 'resume_day' | 'resume_time' | 'reset_tz'>,
+  fromMs: number,
+  toMs: number,
+): WeekendBreak[] {
   const cut = minutesOf(rule.cutoff_time);
   const res = minutesOf(rule.resume_time);
   const cutWd = WEEKDAYS.indexOf(rule.cutoff_day);
@@ -55,7 +59,10 @@ function weekendBreaks(rule: Pick<WeekendFlatRule, 'cutoff_day' | 'cutoff_time' 
     const cutoffDay = monday.plus({ days: cutWd });
     const cutoff = cutoffDay.set({ hour: cut.h, minute: cut.m, second: 0, millisecond: 0 }).toMillis();
     if (cutoff > toMs) break;
-    const resume = cutoffDay.plus({ days: delta }).set({ hour: res.h, minute: res.m, second: 0, millisecond: 0 }).toMillis();
+    const resume = cutoffDay
+      .plus({ days: delta })
+      .set({ hour: res.h, minute: res.m, second: 0, millisecond: 0 })
+      .toMillis();
     out.push({ cutoff, resume });
     monday = monday.plus({ weeks: 1 });
   }
@@ -117,8 +124,15 @@ function evaluateWeekendFlat(rule: WeekendFlatRule, { timeline, atMs }: FamilyCo
       }),
     });
   }
-  violations.sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)) || (a.position_id as number) - (b.position_id as number));
+  violations.sort(
+    (a, b) =>
+      String(a.timestamp).localeCompare(String(b.timestamp)) || (a.position_id as number) - (b.position_id as number),
+  );
   return { violations, objectives: [], metrics: { weekend_holds: violations.length } };
 }
 
-export const weekendFlatFamily: RuleFamily<WeekendFlatRule> = { type: 'weekend_flat', schema: weekendFlatSchema as z.ZodType<WeekendFlatRule>, evaluate: evaluateWeekendFlat };
+export const weekendFlatFamily: RuleFamily<WeekendFlatRule> = {
+  type: 'weekend_flat',
+  schema: weekendFlatSchema as z.ZodType<WeekendFlatRule>,
+  evaluate: evaluateWeekendFlat,
+};
