@@ -3,7 +3,7 @@
  * the account's own figures; data that disagrees ends the job as `error` (`bad_data`), never as a
  * verdict on a partial or garbled history (a rule passed on an empty history is a silently wrong
  * verdict). Every connector's history (simulator, MetaApi, Manager Web API, terminal report)
- * passes here in check.service.ts; a connector that knows more (the Web API's announced row
+ * passes here in check.runner.ts; a connector that knows more (the Web API's announced row
  * counts, the balance and credit the server reports) calls it itself with those figures.
  *
  * What is checked, in integer cents:

@@ -41,8 +41,6 @@ export const checkRequestSchema = z
   })
   .strict();
 
-export type CheckRequest = z.infer<typeof checkRequestSchema>;
-
 /**
  * What POST /api/v1/check validates: the guide's request, or the same with a terminal
  * report instead of credentials — `report_base64` + `report_filename` in JSON, or a `report`
@@ -95,7 +93,7 @@ export const jobIdParams = z.object({ job_id: z.string().min(1).max(64) });
 
 export const submitResponseSchema = z.object({ job_id: z.string(), status: z.literal('queued') });
 
-export const jobStatus = z.enum(['queued', 'running', 'passed', 'failed', 'error']);
+const jobStatus = z.enum(['queued', 'running', 'passed', 'failed', 'error']);
 
 /** The job view; the result fields appear once the check is done (metrics and violations always). Extra fields are allowed. */
 export const jobResponseSchema = z

@@ -1,5 +1,5 @@
 /**
- * Hostile uploads through the real app (issue 12): an xlsx that inflates far past its size is
+ * Hostile uploads through the real app: an xlsx that inflates far past its size is
  * refused with 413 naming the limit before anything is inflated, and a large upload is parsed off
  * the event loop, so /healthz keeps answering while it is read.
  */

@@ -1,7 +1,6 @@
 /**
- * Challenge checks: accept (validated, credentials sealed, idempotent), run (read MT5 through the
- * connector, evaluate the rules, store the verdict, erase the credentials, queue the webhook, all
- * in one transaction), and report.
+ * Challenge checks: accept (validated, credentials sealed, idempotent), run (check.runner.ts), report,
+ * and the sweep that re-queues checks whose queue entries were lost.
  */
 
 import { AppError } from '../../http/errors.ts';
@@ -12,31 +11,26 @@ import { type Db, isUniqueViolation } from '../../infra/db/index.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { Metrics } from '../../infra/metrics.ts';
 import type { CidrList } from '../../infra/net/cidr.ts';
-import type { JobContext, JobQueue } from '../../infra/queue/types.ts';
-import { type CheckRunPayload, checkRunJob } from '../../jobs.ts';
-import { ConnectorError, type Mt5Credentials } from '../../mt5/connector.ts';
-import { assertConsistent } from '../../mt5/consistency.ts';
-import type { AccountHistory } from '../../mt5/history.ts';
+import type { JobQueue } from '../../infra/queue/types.ts';
+import { checkRunJob } from '../../jobs.ts';
 import {
   type ParsedReport,
   parseReport,
   ReportError,
   type ReportParser,
   ReportTooLargeError,
-  reportToHistory,
 } from '../../mt5/report/index.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
 import { flatRulesSchema } from '../../rules/flat.ts';
-import { evaluate } from '../../rules/index.ts';
 import type { RuleSpec } from '../../rules/registry.ts';
 import { RuleSetError, resolveRuleSet } from '../../rules/ruleset.ts';
 import type { AuthenticatedKey } from '../api-keys/api-key.service.ts';
 import { checkCallbackUrl } from '../webhooks/ssrf.ts';
 import type { DeliveryView, WebhookService } from '../webhooks/webhook.service.ts';
 import { createCheckRepository } from './check.repository.ts';
-import type { CheckSubmission as CheckRequest } from './check.schemas.ts';
-import type { CheckJobRow } from './check.table.ts';
-import { buildErrorResult, buildResult, type JobError, jobView } from './check.ts';
+import { createCheckRunner } from './check.runner.ts';
+import type { CheckSubmission } from './check.schemas.ts';
+import { isReportInput, jobView, type SealedInput } from './check.ts';
 
 export interface CheckServiceDeps {
   db: Db;
@@ -61,28 +55,10 @@ export interface CheckServiceDeps {
 const inThreadParser: Pick<ReportParser, 'parse'> = { parse: async (bytes, opts) => parseReport(bytes, opts) };
 
 /**
- * What is sealed in `credentials_enc` while a job waits: MT5 credentials, or the
- * uploaded terminal report. Both are erased when the job ends.
- */
-type SealedInput =
-  | Mt5Credentials
-  | {
-      kind: 'report';
-      filename: string;
-      bytes_b64: string;
-      server_utc_offset_minutes?: number;
-      server_time_zone?: string;
-    };
-
-function isReportInput(x: SealedInput): x is Extract<SealedInput, { kind: 'report' }> {
-  return (x as { kind?: string }).kind === 'report';
-}
-
-/**
  * Decodes and parses an uploaded report; a file that is not one is a 400 naming the field, one that
  * inflates past the limits (a zip bomb) a 413 naming the limit.
  */
-export async function readUploadedReport(
+async function readUploadedReport(
   base64: string,
   filename: string,
   maxBytes: number,
@@ -113,15 +89,26 @@ const SWEEP_GRACE_MS = 60_000;
 
 export function createCheckService(deps: CheckServiceDeps) {
   const repo = createCheckRepository(deps.db);
-  const fetchTimeoutMs = deps.fetchTimeoutMs ?? 60_000;
   const reportParser = deps.reportParser ?? inThreadParser;
+  const runner = createCheckRunner({
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    sealer: deps.sealer,
+    connectors: deps.connectors,
+    webhooks: deps.webhooks,
+    repo,
+    fetchTimeoutMs: deps.fetchTimeoutMs ?? 60_000,
+    reportParser,
+  });
 
   function enqueueRun(jobId: string): Promise<void> {
     return deps.queue.enqueue(checkRunJob, { job_id: jobId }, { id: `check-${jobId}`, maxAttempts: deps.maxAttempts });
   }
 
   /** The request's rule set resolved to fully-defaulted specs (flat fields fall back to the firm's defaults). */
-  function effectiveRules(request: CheckRequest, auth: AuthenticatedKey): RuleSpec[] {
+  function effectiveRules(request: CheckSubmission, auth: AuthenticatedKey): RuleSpec[] {
     const defaults = auth.ruleDefaults ? flatRulesSchema.safeParse(auth.ruleDefaults) : null;
     try {
       return resolveRuleSet(request.rules, defaults?.success ? defaults.data : {});
@@ -132,54 +119,10 @@ export function createCheckService(deps: CheckServiceDeps) {
     }
   }
 
-  async function finish(
-    job: CheckJobRow,
-    outcome: { result: Record<string, unknown>; status: string; error?: JobError },
-  ): Promise<void> {
-    const now = deps.clock.now();
-    const payload = JSON.stringify(outcome.result);
-    let deliveryId: string | null = null;
-    const updated = await deps.db.transaction().execute(async (tx) => {
-      const ok = await repo.updateUnfinished(
-        job.id,
-        {
-          status: outcome.status,
-          result: payload,
-          error: outcome.error ? JSON.stringify(outcome.error) : null,
-          credentials_enc: null,
-          finished_at: now,
-        },
-        tx,
-      );
-      if (ok && job.callback_url)
-        deliveryId = await deps.webhooks.createDelivery(tx, {
-          jobId: job.id,
-          tenantId: job.tenant_id,
-          url: job.callback_url,
-          payload,
-        });
-      return ok;
-    });
-    if (!updated) return;
-    deps.metrics.checksFinished.inc({ status: outcome.status });
-    if (job.started_at !== null) deps.metrics.checkDuration.observe((now - job.started_at) / 1000);
-    deps.logger.info({ jobId: job.id, status: outcome.status, error: outcome.error?.code }, 'check finished');
-    if (deliveryId)
-      await deps.webhooks
-        .dispatch(deliveryId)
-        .catch((err: Error) =>
-          deps.logger.error({ err: err.message, jobId: job.id }, 'could not queue webhook; the sweeper will retry'),
-        );
-  }
-
-  function fail(job: CheckJobRow, error: JobError): Promise<void> {
-    return finish(job, { result: buildErrorResult(job, error, deps.clock.now()), status: 'error', error });
-  }
-
   return {
     async submit(
       auth: AuthenticatedKey,
-      request: CheckRequest,
+      request: CheckSubmission,
       idempotencyKey: string | undefined,
     ): Promise<{ job_id: string; status: 'queued' }> {
       if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 255)) {
@@ -327,101 +270,8 @@ export function createCheckService(deps: CheckServiceDeps) {
       return { job_id: job.id, delivery: d };
     },
 
-    /** Queue handler for `check.run`. Idempotent: a finished job is left alone. */
-    async run(payload: CheckRunPayload, ctx: JobContext): Promise<void> {
-      const jobId = payload.job_id;
-      const job = await repo.find(jobId);
-      if (!job || job.status === 'passed' || job.status === 'failed' || job.status === 'error') return;
-      const startedAt = job.started_at ?? deps.clock.now();
-      await repo.updateUnfinished(job.id, { status: 'running', started_at: startedAt, attempts: job.attempts + 1 });
-      const running = { ...job, status: 'running', started_at: startedAt };
-      if (!job.credentials_enc)
-        return fail(running, {
-          code: 'credentials_unavailable',
-          message: 'The MT5 credentials of this check are no longer available',
-        });
-
-      let input: SealedInput;
-      try {
-        input = JSON.parse(deps.sealer.open(job.credentials_enc, job.id)) as SealedInput;
-      } catch {
-        return fail(running, {
-          code: 'credentials_unavailable',
-          message: 'The MT5 credentials of this check could not be decrypted (was CREDENTIALS_KEY changed?)',
-        });
-      }
-      const credentials: Mt5Credentials = isReportInput(input)
-        ? { login: job.mt5_login, password: '', server: job.mt5_server }
-        : input;
-
-      try {
-        let history: AccountHistory;
-        if (isReportInput(input)) {
-          try {
-            const report = await reportParser.parse(Buffer.from(input.bytes_b64, 'base64'), {
-              filename: input.filename,
-            });
-            history = reportToHistory(report, {
-              initialBalance: job.initial_balance,
-              ...(input.server_utc_offset_minutes !== undefined
-                ? { serverUtcOffsetMinutes: input.server_utc_offset_minutes }
-                : {}),
-              ...(input.server_time_zone !== undefined ? { serverTimeZone: input.server_time_zone } : {}),
-            });
-          } catch (err) {
-            if (err instanceof ReportError)
-              return fail(running, {
-                code: 'bad_data',
-                message: `The uploaded report could not be read: ${err.message}`,
-              });
-            throw err;
-          }
-        } else {
-          const connector = deps.connectors.forServer(credentials.server);
-          history = await connector.fetchHistory(credentials, { signal: AbortSignal.timeout(fetchTimeoutMs) });
-        }
-        // Whatever its source, a history that disagrees with the account's own figures (its balance
-        // readings, its open positions) gets no verdict: ConnectorError('bad_data') → job error.
-        assertConsistent(
-          history,
-          {},
-          { source: isReportInput(input) ? 'the uploaded report' : `MT5 server ${credentials.server}` },
-        );
-        // Jobs store the resolved specs; rows from before the list form hold a flat object.
-        const rules = resolveRuleSet(JSON.parse(job.rules));
-        const evaluation = evaluate(history, rules, { initialBalance: job.initial_balance });
-        const at = deps.clock.now();
-        await finish(running, { result: buildResult(running, evaluation, at), status: evaluation.status });
-      } catch (err) {
-        if (err instanceof ConnectorError) {
-          if (err.retryable && ctx.attempt < ctx.maxAttempts) {
-            await repo.updateUnfinished(job.id, { status: 'queued' });
-            throw err; // the queue retries with backoff
-          }
-          const code =
-            err.code === 'invalid_credentials' || err.code === 'unknown_server' || err.code === 'bad_data'
-              ? err.code
-              : 'mt5_unreachable';
-          const message =
-            code === 'mt5_unreachable'
-              ? `MT5 server ${credentials.server} could not be reached after ${ctx.attempt} attempts: ${err.message}`
-              : err.message;
-          return fail(running, { code, message });
-        }
-        deps.logger.error(
-          { jobId: job.id, err: err instanceof Error ? err.message : String(err), attempt: ctx.attempt },
-          'check crashed',
-        );
-        if (ctx.attempt < ctx.maxAttempts) {
-          await repo.updateUnfinished(job.id, { status: 'queued' });
-          throw err;
-        }
-        return fail(running, {
-          code: 'internal',
-          message: 'The check could not be evaluated; contact Brymix support with the job id',
-        });
-      }
-    },
+    /** Queue handler for `check.run`. */
+    run: runner.run,
 
     /** Re-queues checks whose queue entries were lost; forgets old idempotency keys. Returns the checks re-queued. */
     async sweep(): Promise<number> {

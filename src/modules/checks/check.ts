@@ -1,10 +1,27 @@
-/** Domain of a challenge check: statuses, the result object of the guide, job error codes. */
+/** Domain of a challenge check: its sealed input, the result object of the guide, job error codes. */
 
+import type { Mt5Credentials } from '../../mt5/connector.ts';
 import { type Evaluation, metricsWithoutEvaluation, type RuleSpec } from '../../rules/index.ts';
 import { resolveRuleSet } from '../../rules/ruleset.ts';
 import type { CheckJobRow } from './check.table.ts';
 
-export type JobStatus = 'queued' | 'running' | 'passed' | 'failed' | 'error';
+/**
+ * What is sealed in `credentials_enc` while a job waits: MT5 credentials, or the
+ * uploaded terminal report. Both are erased when the job ends.
+ */
+export type SealedInput =
+  | Mt5Credentials
+  | {
+      kind: 'report';
+      filename: string;
+      bytes_b64: string;
+      server_utc_offset_minutes?: number;
+      server_time_zone?: string;
+    };
+
+export function isReportInput(x: SealedInput): x is Extract<SealedInput, { kind: 'report' }> {
+  return (x as { kind?: string }).kind === 'report';
+}
 
 /** Why a check could not be evaluated; the README lists these for integrators. */
 export type JobErrorCode =
@@ -21,7 +38,7 @@ export interface JobError {
 }
 
 /** ISO-8601 UTC without milliseconds, as the guide writes its timestamps. */
-export function isoSeconds(ms: number): string {
+function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
