@@ -6,7 +6,7 @@
 import { amountToCents, centsToAmount, formatCents } from '../../infra/money.ts';
 import type { PlatformAccountRow } from './platform.table.ts';
 
-export interface ObjectiveRow {
+interface ObjectiveRow {
   rule: string;
   label: string;
   value: number | null;

@@ -9,9 +9,10 @@ import { z } from 'zod';
 import { CSRF_HEADER, clearCookie, isUnsafe, readCookie, setCookie } from '../../http/cookies.ts';
 import { AppError } from '../../http/errors.ts';
 import { requestMeta } from '../audit/audit.ts';
-import type { PlatformService, Session } from './platform.service.ts';
+import type { PlatformService } from './platform.service.ts';
+import type { Session } from './platform.ts';
 
-export const TRADER_COOKIE = 'brymix_trader';
+const TRADER_COOKIE = 'brymix_trader';
 const PAGE_CSP =
   "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 

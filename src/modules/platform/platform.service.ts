@@ -1,8 +1,8 @@
 /**
- * The trading platform's side: traders sign up and sign in, get a challenge account checked by the
- * checker, deposit and withdraw, submit KYC; every change goes to the CRM as a site event through
- * the outbox. Staff arrive through single-use SSO links; such sessions are flagged, and actions that
- * change money or credentials are refused while impersonating.
+ * The trading platform's side: traders sign up and sign in, change their password and submit KYC;
+ * their challenge accounts, money and checks are platform.accounts.ts. Every change goes to the CRM
+ * as a site event through the outbox. Staff arrive through single-use SSO links; such sessions are
+ * flagged, and actions that change money or credentials are refused while impersonating.
  */
 
 import { AppError } from '../../http/errors.ts';
@@ -10,21 +10,19 @@ import type { Clock } from '../../infra/clock.ts';
 import { newId, randomBase62, type Sealer, sha256Hex } from '../../infra/crypto/index.ts';
 import { type Db, isUniqueViolation } from '../../infra/db/index.ts';
 import type { Logger } from '../../infra/logger.ts';
-import { centsToAmount, formatCents, parseCents } from '../../infra/money.ts';
 import type { JobQueue } from '../../infra/queue/types.ts';
 import type { LoginThrottle } from '../../infra/ratelimit/login-throttle.ts';
-import { type AccountSyncPayload, accountSyncJob } from '../../jobs.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
-import type { AuthenticatedKey } from '../api-keys/api-key.service.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { RequestMeta } from '../audit/audit.ts';
 import type { CheckService } from '../checks/check.service.ts';
 import { verifySsoToken } from '../crm/sso.ts';
 import { dummyHash, hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from '../staff/password.ts';
-import { type AccountObjectives, buildObjectives } from './objectives.ts';
 import type { PlatformOutbox } from './outbox.ts';
+import { createPlatformAccounts } from './platform.accounts.ts';
 import { createPlatformRepository } from './platform.repository.ts';
 import type { PlatformAccountRow, PlatformTraderRow } from './platform.table.ts';
+import { accountEventData, invalid, refuseWhileImpersonating, type Session, traderEventData } from './platform.ts';
 
 /** Impersonation sessions end after an hour whatever the platform's session length. */
 const IMPERSONATION_MAX_MS = 3_600_000;
@@ -33,22 +31,6 @@ const SIM_SERVER = 'Brymix-Demo';
 const DEMO_LOGINS = ['1001', '1005', '1004', '1003', '1002'];
 const CHALLENGE_RULES = { max_drawdown_percent: 10, profit_target_percent: 10, max_daily_loss_percent: 5 };
 const INITIAL_BALANCE_CENTS = 10_000_000;
-
-/** The checker is used through its service, as the platform's own tenant. */
-const PLATFORM_TENANT: AuthenticatedKey = {
-  keyId: 'platform',
-  tenantId: 'platform',
-  kid: 'platform',
-  ruleDefaults: null,
-  allowedCidrs: null,
-};
-
-export interface Session {
-  tokenHash: string;
-  trader: PlatformTraderRow;
-  impersonatedBy: string | null;
-  expiresAt: number;
-}
 
 export interface PlatformServiceDeps {
   db: Db;
@@ -65,13 +47,20 @@ export interface PlatformServiceDeps {
   throttle: LoginThrottle;
 }
 
-function invalid(field: string, message: string): AppError {
-  return new AppError('validation_failed', `${field}: ${message}`, { errors: [{ field, message }] });
-}
-
 export function createPlatformService(deps: PlatformServiceDeps) {
   const { db, clock, audit, outbox } = deps;
   const repo = createPlatformRepository(db);
+  const accounts = createPlatformAccounts({
+    db,
+    clock,
+    audit,
+    queue: deps.queue,
+    sealer: deps.sealer,
+    connectors: deps.connectors,
+    checks: deps.checks,
+    outbox,
+    repo,
+  });
 
   async function newSession(
     traderId: string,
@@ -91,138 +80,6 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       ended_at: null,
     });
     return { token, maxAgeSeconds: Math.floor(ttlMs / 1000) };
-  }
-
-  function refuseWhileImpersonating(session: Session, what: string): void {
-    if (session.impersonatedBy)
-      throw new AppError(
-        'forbidden',
-        `${what} is not allowed while ${session.impersonatedBy} is impersonating this trader`,
-      );
-  }
-
-  function traderData(t: PlatformTraderRow) {
-    return {
-      clientId: t.id,
-      email: t.email,
-      firstName: t.first_name,
-      lastName: t.last_name,
-      ...(t.phone ? { phone: t.phone } : {}),
-    };
-  }
-
-  function accountEventData(t: PlatformTraderRow, a: PlatformAccountRow, change: string) {
-    return {
-      clientId: t.id,
-      email: t.email,
-      accountId: a.id,
-      parentAccountId: a.parent_id,
-      login: a.login,
-      server: a.server,
-      type: a.type,
-      phase: a.phase,
-      status: a.status,
-      currency: a.currency,
-      balance: formatCents(Number(a.balance_cents)),
-      change,
-    };
-  }
-
-  async function submitCheck(account: PlatformAccountRow): Promise<void> {
-    const { job_id } = await deps.checks.submit(
-      PLATFORM_TENANT,
-      {
-        user_id: account.trader_id,
-        challenge_id: account.id,
-        mt5_login: account.login,
-        mt5_password: deps.sealer.open(account.password_enc, account.id),
-        mt5_server: account.server,
-        initial_balance: centsToAmount(Number(account.initial_balance_cents)),
-        rules: JSON.parse(account.rules) as Record<string, unknown>,
-      },
-      undefined,
-    );
-    await repo.setCheckJob(account.id, job_id, clock.now());
-    await deps.queue.enqueue(
-      accountSyncJob,
-      { account_id: account.id, round: 1 },
-      { id: `sync-${account.id}-${job_id}-1`, delayMs: 200, maxAttempts: 3 },
-    );
-  }
-
-  async function ownAccount(session: Session, accountId: string): Promise<PlatformAccountRow> {
-    const a = await repo.findTraderAccount(session.trader.id, accountId);
-    if (!a) throw new AppError('not_found', `No account ${accountId}`);
-    return a;
-  }
-
-  async function moveMoney(
-    session: Session,
-    kind: 'deposit' | 'withdrawal',
-    input: { accountId: string; amount: number | string; method?: string | undefined },
-    meta: RequestMeta,
-  ) {
-    refuseWhileImpersonating(session, kind === 'deposit' ? 'A deposit' : 'A withdrawal');
-    const cents = parseCents(input.amount);
-    if (cents === null || cents <= 0) throw invalid('amount', 'must be a positive amount with at most two decimals');
-    const account = await ownAccount(session, input.accountId);
-    if (kind === 'withdrawal' && cents > Number(account.balance_cents))
-      throw new AppError('conflict', 'The withdrawal is larger than the balance');
-    const now = clock.now();
-    const txId = newId('ptx', 16);
-    const method = input.method ?? (kind === 'deposit' ? 'card' : 'bank_transfer');
-    const ids = await db.transaction().execute(async (tx) => {
-      await repo.addToBalance(account.id, kind === 'deposit' ? cents : -cents, now, tx);
-      await repo.insertTransaction(
-        {
-          id: txId,
-          trader_id: session.trader.id,
-          account_id: account.id,
-          type: kind,
-          amount_cents: cents,
-          currency: account.currency,
-          method,
-          created_at: now,
-        },
-        tx,
-      );
-      return [
-        await outbox.add(
-          tx,
-          kind === 'deposit' ? 'deposit.completed' : 'withdrawal.completed',
-          {
-            transactionId: txId,
-            clientId: session.trader.id,
-            email: session.trader.email,
-            accountId: account.id,
-            amount: formatCents(cents),
-            currency: account.currency,
-            method,
-            completedAt: new Date(now).toISOString(),
-          },
-          now,
-        ),
-      ];
-    });
-    await outbox.dispatch(ids);
-    await audit.record({
-      actorType: 'trader',
-      actorId: session.trader.id,
-      action: `platform.${kind}`,
-      targetType: 'platform_account',
-      targetId: account.id,
-      ip: meta.ip,
-      requestId: meta.requestId,
-      meta: { amount: formatCents(cents), currency: account.currency },
-    });
-    return {
-      transactionId: txId,
-      type: kind,
-      amount: formatCents(cents),
-      currency: account.currency,
-      accountId: account.id,
-      balance: formatCents(Number(account.balance_cents) + (kind === 'deposit' ? cents : -cents)),
-    };
   }
 
   return {
@@ -278,7 +135,7 @@ export function createPlatformService(deps: PlatformServiceDeps) {
           await repo.insertTrader(trader, tx);
           await repo.insertAccount(account, tx);
           return [
-            await outbox.add(tx, 'client.registered', traderData(trader), now),
+            await outbox.add(tx, 'client.registered', traderEventData(trader), now),
             await outbox.add(tx, 'account.updated', accountEventData(trader, account, 'created'), now),
           ];
         });
@@ -298,9 +155,11 @@ export function createPlatformService(deps: PlatformServiceDeps) {
         requestId: meta.requestId,
         meta: { email },
       });
-      await submitCheck(account).catch((err: Error) =>
-        deps.logger.error({ err: err.message, accountId }, 'could not submit the challenge check'),
-      );
+      await accounts
+        .submitCheck(account)
+        .catch((err: Error) =>
+          deps.logger.error({ err: err.message, accountId }, 'could not submit the challenge check'),
+        );
       return { ...(await newSession(trader.id, null)), traderId: trader.id };
     },
 
@@ -416,62 +275,6 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       };
     },
 
-    async accounts(session: Session): Promise<{ accounts: AccountObjectives[] }> {
-      const rows = await repo.accountsOf(session.trader.id);
-      const out: AccountObjectives[] = [];
-      for (const a of rows) {
-        let job: Record<string, unknown> | null = null;
-        if (a.check_job_id) job = await deps.checks.get(PLATFORM_TENANT, a.check_job_id).catch(() => null);
-        out.push(buildObjectives(a, job));
-      }
-      return { accounts: out };
-    },
-
-    /** Equity points for the chart (at most ~600) and the account's current equity. */
-    async equity(
-      session: Session,
-      accountId: string,
-    ): Promise<{
-      accountId: string;
-      points: Array<{ time: number; value: number }>;
-      current: { equity: number; balance: number; at: string };
-    }> {
-      const a = await ownAccount(session, accountId);
-      const creds = { login: a.login, server: a.server, password: deps.sealer.open(a.password_enc, a.id) };
-      const [history, info] = await Promise.all([
-        deps.connectors.fetchHistory(creds),
-        deps.connectors.getAccountInfo(creds),
-      ]);
-      const snaps = history.equity ?? [];
-      const step = Math.max(1, Math.ceil(snaps.length / 600));
-      const points: Array<{ time: number; value: number }> = [];
-      let lastTime = -1;
-      // Every step-th snapshot and always the last one, so the line ends at the account's equity.
-      const picked = snaps.filter((_, i) => i % step === 0 || i === snaps.length - 1);
-      for (const snap of picked) {
-        const time = Math.floor(Date.parse(snap.time) / 1000);
-        if (time > lastTime) points.push({ time, value: snap.equity });
-        else if (time === lastTime) points[points.length - 1] = { time, value: snap.equity };
-        lastTime = Math.max(lastTime, time);
-      }
-      return {
-        accountId: a.id,
-        points,
-        current: { equity: info.equity, balance: info.balance, at: new Date(clock.now()).toISOString() },
-      };
-    },
-
-    deposit: (
-      session: Session,
-      input: { accountId: string; amount: number | string; method?: string | undefined },
-      meta: RequestMeta,
-    ) => moveMoney(session, 'deposit', input, meta),
-    withdraw: (
-      session: Session,
-      input: { accountId: string; amount: number | string; method?: string | undefined },
-      meta: RequestMeta,
-    ) => moveMoney(session, 'withdrawal', input, meta),
-
     async changePassword(
       session: Session,
       input: { currentPassword: string; newPassword: string },
@@ -524,51 +327,11 @@ export function createPlatformService(deps: PlatformServiceDeps) {
       return { kycStatus: 'pending' };
     },
 
-    /** Queue handler: follows an account's check; when it ends, records pass/fail and tells the CRM. */
-    async syncAccount(payload: AccountSyncPayload): Promise<void> {
-      const { account_id: accountId, round } = payload;
-      const a = await repo.findAccount(accountId);
-      if (!a?.check_job_id || a.status !== 'active') return;
-      const job = await deps.checks.get(PLATFORM_TENANT, a.check_job_id);
-      if (job.status === 'queued' || job.status === 'running') {
-        if (round < 60)
-          await deps.queue.enqueue(
-            accountSyncJob,
-            { account_id: accountId, round: round + 1 },
-            {
-              id: `sync-${accountId}-${a.check_job_id}-${round + 1}`,
-              delayMs: Math.min(30_000, 250 * 2 ** Math.min(round, 7)),
-              maxAttempts: 3,
-            },
-          );
-        return;
-      }
-      const status = job.status === 'passed' ? 'passed' : job.status === 'failed' ? 'failed' : null;
-      if (!status) return; // an error: the dashboard shows it; no pass/fail to report
-      const trader = (await repo.findTrader(a.trader_id))!;
-      const now = clock.now();
-      // The account's balance is what the check read on the MT5 account (trading P/L included),
-      // not the opening balance the platform booked: the CRM and the dashboard show that one figure.
-      const read = (job.metrics as { current_balance?: unknown } | undefined)?.current_balance;
-      const readCents = typeof read === 'number' ? parseCents(read) : null;
-      const balance_cents = readCents ?? Number(a.balance_cents);
-      const ids = await db.transaction().execute(async (tx) => {
-        if (!(await repo.finishActiveAccount(a.id, { status, balance_cents }, now, tx))) return [];
-        return [
-          await outbox.add(
-            tx,
-            'account.updated',
-            accountEventData(
-              trader,
-              { ...a, status, balance_cents },
-              status === 'passed' ? 'challenge_passed' : 'challenge_failed',
-            ),
-            now,
-          ),
-        ];
-      });
-      await outbox.dispatch(ids);
-    },
+    accounts: accounts.accounts,
+    equity: accounts.equity,
+    deposit: accounts.deposit,
+    withdraw: accounts.withdraw,
+    syncAccount: accounts.syncAccount,
   };
 }
 
