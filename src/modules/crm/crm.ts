@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { parseCents } from '../../infra/money.ts';
 import { mt5LoginSchema, mt5ServerSchema } from '../../mt5/identifiers.ts';
 
-export const KYC_STATUSES = ['not_started', 'pending', 'in_review', 'approved', 'rejected'] as const;
+const KYC_STATUSES = ['not_started', 'pending', 'in_review', 'approved', 'rejected'] as const;
 export type KycStatus = (typeof KYC_STATUSES)[number];
 export const kycStatusSchema = z.enum(KYC_STATUSES);
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parentEnv } from '../../../test/env.ts';
 import { eventually, startStack, type TestStack } from '../../../test/harness.ts';
 import { hmacSha256Hex } from '../../infra/crypto/index.ts';
 import { standardSignature } from '../webhooks/signing.ts';
@@ -36,7 +37,7 @@ describe("the seed's Testing Integration commands, with our URL and secrets", ()
       SIGNATURE=$(echo -n "$PAYLOAD" | openssl dgst -sha256 -hmac "$SECRET" | awk '{print $2}')
       curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/api/webhooks/site" -H "Content-Type: application/json" -H "x-webhook-signature: $SIGNATURE" -d "$PAYLOAD"`;
     const { stdout } = await run('bash', ['-c', script], {
-      env: { ...process.env, URL: stack.url, SECRET: stack.config.SITE_WEBHOOK_SECRET },
+      env: { ...parentEnv(), URL: stack.url, SECRET: stack.config.SITE_WEBHOOK_SECRET },
     });
     expect(stdout).toBe('200');
     const client = await eventually(

@@ -21,9 +21,9 @@ import { verifyStandardSignature } from '../webhooks/signing.ts';
 import { createCrmRepository } from './crm.repository.ts';
 import { envelopeSchema, eventDataSchemas, SITE_EVENTS, type SiteEventName } from './crm.ts';
 
-export const SIGNATURE_HEADER = 'x-webhook-signature';
+const SIGNATURE_HEADER = 'x-webhook-signature';
 /** Standard Webhooks tolerance (standardwebhooks JS: 5 minutes, too old and too new). */
-export const TIMESTAMP_TOLERANCE_SECONDS = 300;
+const TIMESTAMP_TOLERANCE_SECONDS = 300;
 /** Dedupe keys are kept at least this long: beyond any sender's retry horizon (~3 days). */
 export const DEDUPE_KEEP_MS = 30 * 86_400_000;
 

@@ -7,9 +7,9 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { randomBase62 } from '../../infra/crypto/index.ts';
 
-export const SSO_AUDIENCE = 'trading-platform';
-export const SSO_ISSUER = 'brymix-crm';
-export const SSO_TYP = 'sso-impersonation+jwt';
+const SSO_AUDIENCE = 'trading-platform';
+const SSO_ISSUER = 'brymix-crm';
+const SSO_TYP = 'sso-impersonation+jwt';
 export const SSO_TTL_SECONDS = 900;
 
 export interface SsoClaims {

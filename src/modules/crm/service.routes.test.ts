@@ -73,7 +73,7 @@ describe('service API tokens', () => {
   it('answers 429 with Retry-After beyond the per-token limit, and other tokens are unaffected', async () => {
     const t = await stack.deps.serviceTokens.createOrRotate('Busy platform', 0);
     const statuses: number[] = [];
-    let last;
+    let last: Awaited<ReturnType<typeof call>> | undefined;
     for (let i = 0; i < 7; i++) {
       last = await call(t.token, '/api/service/clients/svc@example.com');
       statuses.push(last.statusCode);
