@@ -110,9 +110,8 @@ const schema = z.object({
   /** x-webhook-signature of POST /api/webhooks/site (and of the platform's outgoing events). */
   SITE_WEBHOOK_SECRET: secret,
   TRADING_PLATFORM_URL: z.string().url().optional(),
-  /** Platform side: where events and service calls go, and the twins of the CRM secrets. */
+  /** Platform side: where its events go, and the twin of the CRM's SSO secret. */
   CRM_BASE_URL: z.string().url().optional(),
-  CRM_SERVICE_TOKEN: secret.optional(),
   CRM_SSO_SECRET: secret.optional(),
   PLATFORM_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(43_200),
 });
