@@ -95,7 +95,8 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
         title: 'Brymix API',
         version: '1.0.0',
         description:
-          'Brymix: the challenge checker (results by signed webhook or by polling), the read-only account data API and widget feeds, and the CRM with its service API and site webhooks. Each route names how it authenticates.',
+          'Brymix: the challenge checker (results by signed webhook or by polling), the read-only account data API ' +
+          'and widget feeds, and the CRM with its service API and site webhooks. Each route names how it authenticates.',
       },
       components: { securitySchemes: SECURITY_SCHEMES },
     },

@@ -145,7 +145,11 @@ export function checkRoutes({
           tags: ['checks'],
           summary: 'Submit a challenge check',
           description:
-            'Queues a check of an MT5 account against the rules. The MT5 password is encrypted while the job waits and erased when it ends. Send `Idempotency-Key` to make retries safe. Instead of credentials, a terminal report (ReportHistory-*.html or .xlsx) may be sent: as `report_base64` + `report_filename` in JSON, or as a multipart/form-data upload with the file in a part named `report` and the other fields as form fields (`rules` as JSON text); it is encrypted and erased like a password.',
+            'Queues a check of an MT5 account against the rules. The MT5 password is encrypted while the job waits ' +
+            'and erased when it ends. Send `Idempotency-Key` to make retries safe. Instead of credentials, a terminal ' +
+            'report (ReportHistory-*.html or .xlsx) may be sent: as `report_base64` + `report_filename` in JSON, or ' +
+            'as a multipart/form-data upload with the file in a part named `report` and the other fields as form ' +
+            'fields (`rules` as JSON text); it is encrypted and erased like a password.',
           security,
           headers: z.object({ 'idempotency-key': z.string().optional() }).passthrough(),
           body: checkRequestSchema,

@@ -81,7 +81,8 @@ describe('impersonation with the trading platform in this process', () => {
     const problem = res.json();
     expect(problem).toMatchObject({ status: 409, title: 'Conflict', code: 'conflict' });
     expect(problem.detail).toBe(
-      "ghost@example.com has no account on the trading platform, so there is no dashboard to open: impersonation signs in to a trader's existing account. Ask the client to sign up on the trading platform first.",
+      'ghost@example.com has no account on the trading platform, so there is no dashboard to open: ' +
+        "impersonation signs in to a trader's existing account. Ask the client to sign up on the trading platform first.",
     );
     expect(res.body).not.toContain('ssoToken');
     const activity = (

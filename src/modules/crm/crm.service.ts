@@ -260,7 +260,8 @@ export function createCrmService(deps: CrmServiceDeps) {
         });
         throw new AppError(
           'conflict',
-          `${client.email} has no account on the trading platform, so there is no dashboard to open: impersonation signs in to a trader's existing account. Ask the client to sign up on the trading platform first.`,
+          `${client.email} has no account on the trading platform, so there is no dashboard to open: ` +
+            "impersonation signs in to a trader's existing account. Ask the client to sign up on the trading platform first.",
         );
       }
       const signed = await signSsoToken(deps.ssoSecret, {

@@ -26,7 +26,11 @@ export function siteWebhookRoutes({ receiver }: { receiver: SiteWebhookReceiver 
           tags: ['crm'],
           summary: 'Events from the trading platform',
           description:
-            'Signed with `x-webhook-signature` = hex HMAC-SHA256 of the raw body keyed with SITE_WEBHOOK_SECRET. Optional Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`) add replay protection (±5 min). Body `{event, data, timestamp}`; events client.registered, deposit.completed, withdrawal.completed, kyc.updated, account.updated. Duplicates are applied once. 401 bad signature, 400 unknown event or invalid data.',
+            'Signed with `x-webhook-signature` = hex HMAC-SHA256 of the raw body keyed with SITE_WEBHOOK_SECRET. ' +
+            'Optional Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`) add replay ' +
+            'protection (±5 min). Body `{event, data, timestamp}`; events client.registered, deposit.completed, ' +
+            'withdrawal.completed, kyc.updated, account.updated. Duplicates are applied once. 401 bad signature, ' +
+            '400 unknown event or invalid data.',
           response: {
             200: z.object({
               received: z.literal(true),
