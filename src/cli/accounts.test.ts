@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   dropStorage,
   ensureSchema,
@@ -14,16 +14,21 @@ import {
 import { runCli } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'brymix-cli5-'));
-const saved = { ...process.env };
 const storage = newStorage();
+
+/** Sets variables of this process's environment, which the in-process CLI reads its configuration from. */
+function setEnv(vars: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(vars)) vi.stubEnv(name, value);
+}
+
 beforeAll(async () => {
   // Services mode: a schema and Redis prefix of its own, never the shared database's public schema
-  // (which keeps every earlier run's accounts and made the listings below disagree).
+  // (which would hold every earlier run's accounts and make the listings below disagree).
   if (servicesMode) {
     await ensureSchema(storage);
-    Object.assign(process.env, { DATABASE_URL: schemaDatabaseUrl(storage), REDIS_PREFIX: storage.redisPrefix });
+    setEnv({ DATABASE_URL: schemaDatabaseUrl(storage), REDIS_PREFIX: storage.redisPrefix });
   }
-  Object.assign(process.env, {
+  setEnv({
     DATA_DIR: dir,
     WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     CREDENTIALS_KEY: TEST_CREDENTIALS_KEY,
@@ -32,10 +37,10 @@ beforeAll(async () => {
   });
   // Distinct values: staff and SSO tokens must not share a secret (config refuses it).
   for (const [i, k] of ['JWT_SECRET', 'SERVICE_API_TOKEN', 'SSO_SECRET', 'SITE_WEBHOOK_SECRET'].entries())
-    process.env[k] = String(i).repeat(40);
+    setEnv({ [k]: String(i).repeat(40) });
 });
 afterAll(async () => {
-  process.env = saved;
+  vi.unstubAllEnvs();
   rmSync(dir, { recursive: true, force: true });
   await dropStorage(storage);
 });
@@ -110,7 +115,7 @@ describe('accounts CLI with a servers file', () => {
       JSON.stringify({ servers: { 'Prop-Sim': { connector: 'simulator' }, '*': { connector: 'metaapi' } } }),
     );
     // Registering an account calls no connector; the MetaApi URLs point nowhere all the same.
-    Object.assign(process.env, {
+    setEnv({
       MT5_SERVERS_FILE: serversFile,
       METAAPI_TOKEN: 'test-token',
       METAAPI_PROVISIONING_URL: 'http://127.0.0.1:9',
@@ -133,21 +138,20 @@ describe('accounts CLI with a servers file', () => {
       const listed = JSON.parse((await cli('accounts', 'list', '--json')).out[0]!) as Array<{ server: string }>;
       expect(listed.map((a) => a.server)).toEqual(expect.arrayContaining(['Prop-Sim', 'ICMarketsSC-Demo']));
     } finally {
-      for (const k of [
-        'MT5_SERVERS_FILE',
-        'METAAPI_TOKEN',
-        'METAAPI_PROVISIONING_URL',
-        'METAAPI_CLIENT_URL',
-        'BRYMIX_MT5_PASSWORD',
-      ])
-        delete process.env[k];
+      setEnv({
+        MT5_SERVERS_FILE: undefined,
+        METAAPI_TOKEN: undefined,
+        METAAPI_PROVISIONING_URL: undefined,
+        METAAPI_CLIENT_URL: undefined,
+        BRYMIX_MT5_PASSWORD: undefined,
+      });
     }
   });
 
   it('refuses a servers file the server would refuse, naming the file', async () => {
     const serversFile = join(dir, 'bad-servers.json');
     writeFileSync(serversFile, JSON.stringify({ servers: { 'Broker-Live': { connector: 'metaapi' } } }));
-    process.env.MT5_SERVERS_FILE = serversFile;
+    setEnv({ MT5_SERVERS_FILE: serversFile });
     try {
       const r = await cli('accounts', 'list');
       expect(r.code).toBe(1);
@@ -155,7 +159,7 @@ describe('accounts CLI with a servers file', () => {
         `MT5_SERVERS_FILE: server Broker-Live uses MetaApi but METAAPI_TOKEN is not set`,
       );
     } finally {
-      delete process.env.MT5_SERVERS_FILE;
+      setEnv({ MT5_SERVERS_FILE: undefined });
     }
   });
 });

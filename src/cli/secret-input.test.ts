@@ -5,14 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  dropStorage,
-  ensureSchema,
-  newStorage,
-  type StackStorage,
-  schemaDatabaseUrl,
-  servicesMode,
-} from '../../test/storage.ts';
+import { cliChildEnv } from '../../test/env.ts';
+import { dropStorage, ensureSchema, newStorage, type StackStorage } from '../../test/storage.ts';
 import { readSecret } from './secret-input.ts';
 
 const BIN = resolve('bin/brymix');
@@ -26,13 +20,6 @@ beforeAll(async () => {
   await ensureSchema(storage);
 });
 afterAll(() => dropStorage(storage));
-
-function env(): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent' };
-  if (servicesMode) e.DATABASE_URL = schemaDatabaseUrl(storage);
-  if (process.env.REDIS_URL) Object.assign(e, { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: storage.redisPrefix });
-  return e;
-}
 
 const stdinOf = (text: string) => Readable.from([text]) as unknown as NodeJS.ReadStream;
 
@@ -103,7 +90,7 @@ describe('brymix accounts add --password-stdin', () => {
     const child = spawn(
       process.execPath,
       [BIN, 'accounts', 'add', '--login', '7301', '--server', 'Brymix-Demo', '--password-stdin', '--json'],
-      { cwd, env: env(), stdio: ['pipe', 'pipe', 'pipe'] },
+      { cwd, env: cliChildEnv(storage), stdio: ['pipe', 'pipe', 'pipe'] },
     );
     let out = '';
     let err = '';

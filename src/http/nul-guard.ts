@@ -45,6 +45,6 @@ export function refuseNulCharacters(
     findNul(request.params, 'path.', 'path') ??
     findNul(request.query, 'query.', 'query') ??
     findNul(request.body, '', 'body');
-  if (field === null) return done();
-  done(nulProblem(field));
+  if (field === null) done();
+  else done(nulProblem(field));
 }

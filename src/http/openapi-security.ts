@@ -61,7 +61,7 @@ const BY_PREFIX: Array<[string, Scheme]> = [
   ['/api/platform/', 'platformSession'],
 ];
 
-export function schemeFor(url: string): Scheme | null {
+function schemeFor(url: string): Scheme | null {
   for (const [prefix, scheme] of BY_PREFIX) if (url.startsWith(prefix)) return scheme;
   return null;
 }
@@ -71,7 +71,8 @@ export function documentSecurity(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
     const scheme = schemeFor(route.url);
     if (!scheme) return;
-    const schema = (route.schema ??= {}) as { security?: unknown };
+    route.schema ??= {};
+    const schema = route.schema as { security?: unknown };
     schema.security ??= [{ [scheme]: [] }];
   });
 }

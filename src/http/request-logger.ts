@@ -27,7 +27,8 @@ class LazyChildLogger {
 
   /** The real child, made once. */
   real(): Logger {
-    return (this.made ??= this.parent.child(this.bindings, this.opts));
+    this.made ??= this.parent.child(this.bindings, this.opts);
+    return this.made;
   }
 
   get level(): LevelWithSilentOrString {

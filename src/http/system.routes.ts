@@ -14,7 +14,7 @@ import { ipAllowed } from './ip-allowlist.ts';
  * address inside METRICS_ALLOW_CIDRS (loopback by default), or anyone presenting METRICS_TOKEN as a
  * Bearer token. A presented token that does not match is refused even from an allowed address.
  */
-export function metricsAccess(config: Pick<Config, 'METRICS_ALLOW_CIDRS' | 'METRICS_TOKEN'>) {
+function metricsAccess(config: Pick<Config, 'METRICS_ALLOW_CIDRS' | 'METRICS_TOKEN'>) {
   const token = config.METRICS_TOKEN;
   // Compared as SHA-256 digests: equal lengths, so neither content nor length shows in the timing.
   const tokenDigest = token === undefined ? undefined : sha256Hex(token);
@@ -23,16 +23,22 @@ export function metricsAccess(config: Pick<Config, 'METRICS_ALLOW_CIDRS' | 'METR
     const presented =
       token !== undefined && typeof header === 'string' ? /^Bearer +(\S+) *$/i.exec(header)?.[1] : undefined;
     if (presented !== undefined) {
-      if (safeEqual(sha256Hex(presented), tokenDigest!)) return done();
-      return refuse(request, reply, 'The metrics token is not valid');
+      if (safeEqual(sha256Hex(presented), tokenDigest!)) done();
+      else refuse(request, reply, 'The metrics token is not valid');
+      return;
     }
-    if (config.METRICS_ALLOW_CIDRS.length > 0 && ipAllowed(request.ip, config.METRICS_ALLOW_CIDRS)) return done();
-    if (token !== undefined)
-      return refuse(
+    if (config.METRICS_ALLOW_CIDRS.length > 0 && ipAllowed(request.ip, config.METRICS_ALLOW_CIDRS)) {
+      done();
+      return;
+    }
+    if (token !== undefined) {
+      refuse(
         request,
         reply,
         'Send Authorization: Bearer <METRICS_TOKEN>, or read /metrics from an address in METRICS_ALLOW_CIDRS',
       );
+      return;
+    }
     void sendProblem(
       request,
       reply,

@@ -20,7 +20,12 @@ describe('request log lines', () => {
   const lines: string[] = [];
   let stack: TestStack;
   beforeAll(async () => {
-    const sink = new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString('utf8')), cb()) });
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, callback) => {
+        lines.push(chunk.toString('utf8'));
+        callback();
+      },
+    });
     stack = await startStack({ logger: createLogger('info', sink) });
   });
   afterAll(() => stack.close());

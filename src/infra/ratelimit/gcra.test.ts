@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '../../../test/env.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './gcra.ts';
 
 const perSecondBurst3 = { intervalMs: 1000, burst: 3 };
 const perMinute2 = { intervalMs: 30_000, burst: 2 };
-const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL) : null;
+const redis = testRedisUrl ? new Redis(testRedisUrl) : null;
 afterAll(async () => {
   await redis?.quit();
 });

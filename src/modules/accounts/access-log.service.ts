@@ -27,9 +27,12 @@ export interface AccessLogView {
   reason: string | null;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point (log injection)
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 /** Control characters out (log injection), length capped. */
 const clean = (s: string | null | undefined, max = 200) =>
-  s === null || s === undefined ? null : s.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max);
+  s === null || s === undefined ? null : s.replace(CONTROL_CHARACTERS, ' ').slice(0, max);
 
 export function createAccessLog({
   db,

@@ -8,7 +8,13 @@ import { createLogger } from '../../infra/logger.ts';
 const clock = new FakeClock(Date.parse('2026-03-02T10:00:00Z'));
 const upstream = createLiveConnector();
 const logLines: string[] = [];
-const logger = createLogger('trace', new Writable({ write: (c, _e, cb) => (logLines.push(String(c)), cb()) }));
+const logSink = new Writable({
+  write: (chunk, _encoding, callback) => {
+    logLines.push(String(chunk));
+    callback();
+  },
+});
+const logger = createLogger('trace', logSink);
 let stack: TestStack;
 let keyA: { id: string; key: string };
 let keyB: { id: string; key: string };
@@ -239,17 +245,14 @@ describe('rate limits', () => {
     const k = await stack.createKey('Burst Firm');
     await stack.deps.accounts.link(acc1, k.id);
     await stack.deps.accounts.link(acc2, k.id);
-    const codes = [];
-    let last;
-    for (let i = 0; i < 4; i++) {
-      last = await get(`/api/account/${acc1}/info`, k.key);
-      codes.push(last.statusCode);
-    }
-    expect(codes).toEqual([200, 200, 200, 429]);
-    expect(last!.headers['retry-after']).toBe('5');
-    expect(last!.headers['ratelimit-policy']).toBe('"per-key";q=100;w=60, "per-account";q=1;w=5');
-    expect(last!.headers.ratelimit).toMatch(/^"per-account";r=0;t=5$/);
-    expect(last!.json().code).toBe('rate_limited');
+    const responses: Array<Awaited<ReturnType<typeof get>>> = [];
+    for (let i = 0; i < 4; i++) responses.push(await get(`/api/account/${acc1}/info`, k.key));
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 429]);
+    const last = responses.at(-1)!;
+    expect(last.headers['retry-after']).toBe('5');
+    expect(last.headers['ratelimit-policy']).toBe('"per-key";q=100;w=60, "per-account";q=1;w=5');
+    expect(last.headers.ratelimit).toMatch(/^"per-account";r=0;t=5$/);
+    expect(last.json().code).toBe('rate_limited');
     // The same account by its login shares the bucket; another account of the key does not.
     expect((await get('/api/account/1001/info', k.key)).statusCode).toBe(429);
     expect((await get(`/api/account/${acc2}/info`, k.key)).statusCode).toBe(200);

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliChildEnv } from '../../test/env.ts';
 import { reportHtml, utf16leWithBom } from '../../test/factories/mt5-report.ts';
 import {
   dropStorage,
   ensureSchema,
   newStorage,
   type StackStorage,
-  schemaDatabaseUrl,
   servicesMode,
   testConfig,
 } from '../../test/storage.ts';
@@ -22,13 +22,8 @@ const BIN = resolve('bin/brymix');
 let cwd: string;
 let storage: StackStorage;
 
-function env(): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent' };
-  if (servicesMode) e.DATABASE_URL = schemaDatabaseUrl(storage);
-  // With Redis, as a deployment runs it: the CLI builds (and closes) the queue, limiter and feed clients too.
-  if (process.env.REDIS_URL) Object.assign(e, { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: storage.redisPrefix });
-  return e;
-}
+// With Redis, as a deployment runs it: the CLI builds (and closes) the queue, limiter and feed clients too.
+const env = (): NodeJS.ProcessEnv => cliChildEnv(storage);
 
 async function brymix(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -55,16 +50,23 @@ async function brymixThroughPipe(
   child.stderr.on('data', (c: Buffer) => err.push(c));
   // A 'readable' listener for the whole run: a child's stdout that nobody listens to is drained
   // into the void when the child exits, which would hide what this reader is here to see.
-  let _paused: NodeJS.Timeout | null = null;
+  let paused = false;
   let reading = false;
   const read = () => {
-    for (let c: Buffer | null; reading && (c = child.stdout.read() as Buffer | null) !== null; ) out.push(c);
+    while (reading) {
+      const chunk = child.stdout.read() as Buffer | null;
+      if (chunk === null) return;
+      out.push(chunk);
+    }
   };
   child.stdout.on('readable', () => {
-    _paused ??= setTimeout(() => {
-      reading = true;
-      read();
-    }, pauseMs);
+    if (!paused) {
+      paused = true;
+      setTimeout(() => {
+        reading = true;
+        read();
+      }, pauseMs);
+    }
     read();
   });
   // The output ends when the reader has read it all, which may be well after the process exited.

@@ -5,14 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  dropStorage,
-  ensureSchema,
-  newStorage,
-  type StackStorage,
-  schemaDatabaseUrl,
-  servicesMode,
-} from '../../../test/storage.ts';
+import { cliChildEnv } from '../../test/env.ts';
+import { dropStorage, ensureSchema, newStorage, type StackStorage } from '../../test/storage.ts';
 
 const run = promisify(execFile);
 const BIN = resolve('bin/brymix');
@@ -20,10 +14,8 @@ let cwd: string;
 let storage: StackStorage;
 
 async function brymix(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent' };
-  if (servicesMode) env.DATABASE_URL = schemaDatabaseUrl(storage);
   try {
-    const r = await run(process.execPath, [BIN, ...args], { cwd, env });
+    const r = await run(process.execPath, [BIN, ...args], { cwd, env: cliChildEnv(storage) });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
