@@ -25,7 +25,7 @@ function readJson(path: string, what: string): unknown {
   }
 }
 
-export function loadHistory(path: string, what = '--history'): AccountHistory {
+function loadHistory(path: string, what = '--history'): AccountHistory {
   const parsed = accountHistorySchema.safeParse(readJson(path, what));
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
@@ -37,7 +37,7 @@ export function loadHistory(path: string, what = '--history'): AccountHistory {
 }
 
 /** A rules argument is a JSON file (flat, list, preset reference, or `{ "rules": … }`) or a preset name. */
-export function loadRules(arg: string) {
+function loadRules(arg: string) {
   let input: unknown;
   // A file of the API's shape, `{ "rules": … }`: its problems are named from the file's root.
   let wrapped = false;
@@ -64,7 +64,7 @@ export function loadRules(arg: string) {
 }
 
 /** The history as it stood at `atMs`: later deals and snapshots removed. */
-export function historyAt(history: AccountHistory, atMs: number): AccountHistory {
+function historyAt(history: AccountHistory, atMs: number): AccountHistory {
   const lastMs = Math.max(
     ...history.deals.map((d) => Date.parse(d.time)),
     ...(history.equity ?? []).map((s) => Date.parse(s.time)),
@@ -80,7 +80,7 @@ export function historyAt(history: AccountHistory, atMs: number): AccountHistory
   };
 }
 
-export interface CheckCommandOptions {
+interface CheckCommandOptions {
   history?: string;
   report?: string;
   /** With --report: the broker clock's IANA zone, or its fixed offset from UTC in minutes. */
@@ -122,7 +122,7 @@ function loadInput(opts: CheckCommandOptions, initialBalance: number | undefined
   });
 }
 
-export function runCheckCommand(opts: CheckCommandOptions): unknown {
+function runCheckCommand(opts: CheckCommandOptions): unknown {
   let initialBalance: number | undefined;
   if (opts.initialBalance !== undefined) {
     initialBalance = Number(opts.initialBalance);

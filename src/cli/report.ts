@@ -21,7 +21,7 @@ interface Io {
   err: (line: string) => void;
 }
 
-export function loadReport(path: string, what = 'report'): ParsedReport {
+function loadReport(path: string, what = 'report'): ParsedReport {
   if (!existsSync(path)) throw new InvalidInput(`${what}: no such file ${path}`);
   try {
     return parseReport(readFileSync(path), { filename: path });
@@ -43,7 +43,7 @@ export function loadReportHistory(path: string, opts: ReportToHistoryOptions = {
 }
 
 /** The JSON of `report parse --json`: numbers as numbers. */
-export function reportJson(r: ParsedReport): Record<string, unknown> {
+function reportJson(r: ParsedReport): Record<string, unknown> {
   return {
     account: r.account,
     positions: r.positions,
@@ -64,7 +64,7 @@ const fmt = (n: number | null | undefined) =>
     ? '-'
     : n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-export function reportText(r: ParsedReport): string[] {
+function reportText(r: ParsedReport): string[] {
   const a = r.account;
   const lines = [
     `Account ${a.login} (${a.currency}, ${a.server}${a.trade_mode ? `, ${a.trade_mode}` : ''}${a.margin_mode ? `, ${a.margin_mode}` : ''})${a.name ? ` — ${a.name}` : ''}`,

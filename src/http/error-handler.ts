@@ -24,7 +24,7 @@ export function fieldErrorsFromZod(err: ZodError, prefix = ''): FieldError[] {
   });
 }
 
-export function toAppError(err: unknown): AppError {
+function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) {
     const errors = fieldErrorsFromZod(err);

@@ -2,7 +2,7 @@
  * RFC 9457 problem details. One closed table of error codes → HTTP status and title; services
  * throw `AppError(code, detail)`, the error handler renders `application/problem+json`.
  */
-export const ERROR_TABLE = {
+const ERROR_TABLE = {
   validation_failed: { status: 400, title: 'Invalid request' },
   invalid_json: { status: 400, title: 'Malformed JSON body' },
   unauthorized: { status: 401, title: 'Unauthorized' },

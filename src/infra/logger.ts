@@ -1,7 +1,7 @@
 /** pino with redaction of every header, field and query parameter that can carry a secret. */
 import pino, { type Logger } from 'pino';
 
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers["x-api-key"]',
   'req.headers.authorization',
   'req.headers.cookie',

@@ -13,7 +13,7 @@ export interface GcraPolicy {
   burst: number;
 }
 
-export interface LimitHit {
+interface LimitHit {
   key: string;
   policy: GcraPolicy;
 }
@@ -40,11 +40,7 @@ export interface RateLimiter {
 }
 
 /** The arithmetic both stores share: `tat` is the stored theoretical arrival time (or null). */
-export function gcraStep(
-  tat: number | null,
-  policy: GcraPolicy,
-  now: number,
-): { result: GcraResult; newTat: number | null } {
+function gcraStep(tat: number | null, policy: GcraPolicy, now: number): { result: GcraResult; newTat: number | null } {
   const T = policy.intervalMs;
   const capacity = T * policy.burst;
   const base = tat === null || tat < now ? now : tat;

@@ -16,7 +16,7 @@ import type { AccountFeed } from './account-feed.ts';
 
 const TAG = ['Account data'];
 
-export function snapshotEvent(s: AccountSnapshot, now: number, intervalMs: number) {
+function snapshotEvent(s: AccountSnapshot, now: number, intervalMs: number) {
   return {
     account_id: s.account_id,
     seq: s.seq,

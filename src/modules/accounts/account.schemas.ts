@@ -27,7 +27,7 @@ export const infoResponse = z.object({
   ...freshness,
 });
 
-export const positionSchema = z.object({
+const positionSchema = z.object({
   ticket: z.number(),
   symbol: z.string(),
   type: z.enum(['buy', 'sell']),

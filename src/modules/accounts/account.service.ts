@@ -35,7 +35,7 @@ export interface KeyLimits {
   account_burst: number;
 }
 
-export const addAccountSchema = z
+const addAccountSchema = z
   .object({
     login: mt5LoginSchema,
     server: mt5ServerSchema,
@@ -46,9 +46,8 @@ export const addAccountSchema = z
     rules: flatRulesSchema.optional(),
   })
   .strict();
-export type AddAccountInput = z.infer<typeof addAccountSchema>;
 
-export const keyLimitsSchema = z
+const keyLimitsSchema = z
   .object({
     per_minute: z.number().int().min(1).max(10_000_000).nullable().optional(),
     account_interval_seconds: z.number().min(0.001).max(3600).nullable().optional(),

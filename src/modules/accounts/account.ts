@@ -29,7 +29,7 @@ export type PositionView = Pick<
   'ticket' | 'symbol' | 'type' | 'volume' | 'open_price' | 'current_price' | 'swap' | 'profit' | 'open_time'
 > & { sl: number | null; tp: number | null };
 
-export interface ChallengeView {
+interface ChallengeView {
   /** Equity may not fall below these (the loss floors drawn on the equity chart). */
   max_loss_floor: number | null;
   daily_loss_floor: number | null;
@@ -122,7 +122,7 @@ export function positionView(p: OpenPosition): PositionView {
 const ADJUSTMENTS = new Set(['balance', 'credit', 'charge', 'correction', 'bonus']);
 
 /** Time-weighted return: chain the sub-period returns between deposits and withdrawals. */
-export function timeWeightedGain(history: AccountHistory, equityNow: number): number {
+function timeWeightedGain(history: AccountHistory, equityNow: number): number {
   let balance = history.account.initial_balance;
   let periodStart = balance;
   let growth = 1;
@@ -139,7 +139,7 @@ export function timeWeightedGain(history: AccountHistory, equityNow: number): nu
 }
 
 /** Downsamples to at most `max` points, keeping the lowest equity of each bucket (drawdowns stay visible). */
-export function downsample(points: EquityPoint[], max: number): EquityPoint[] {
+function downsample(points: EquityPoint[], max: number): EquityPoint[] {
   if (points.length <= max) return points;
   const size = Math.ceil(points.length / max);
   const out: EquityPoint[] = [];

@@ -6,9 +6,9 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { randomBase62 } from '../../infra/crypto/index.ts';
 
-export const STAFF_AUDIENCE = 'staff';
-export const STAFF_ISSUER = 'brymix-crm';
-export const STAFF_TYP = 'staff-access+jwt';
+const STAFF_AUDIENCE = 'staff';
+const STAFF_ISSUER = 'brymix-crm';
+const STAFF_TYP = 'staff-access+jwt';
 
 export type StaffRole = 'admin' | 'agent';
 

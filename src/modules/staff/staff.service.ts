@@ -33,7 +33,7 @@ export interface StaffView {
 }
 
 const emailSchema = z.string().trim().toLowerCase().email().max(254);
-export const staffRoleSchema = z.enum(['admin', 'agent']);
+const staffRoleSchema = z.enum(['admin', 'agent']);
 
 function view(r: StaffUserRow): StaffView {
   return {
