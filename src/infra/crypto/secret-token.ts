@@ -5,7 +5,8 @@
  * compared in constant time. The `kid` is a public lookup id, safe to show in lists and logs. A token
  * without a kid is looked up by its hash, which then covers the whole token, prefix included.
  */
-import { randomBase62, safeEqual, sha256Hex } from './index.ts';
+import { safeEqual, sha256Hex } from './hash.ts';
+import { randomBase62 } from './ids.ts';
 
 export interface SecretTokenSpec {
   /** Says what the token is: `bmx`, `bst`, `wgt`. */
