@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type TestStack } from '../../../test/harness.ts';
+import { startStack, type TestStack } from '../test/harness.ts';
 
 function hasOpenssl(): boolean {
   try {
