@@ -16,7 +16,7 @@ export function apiKeyAuth(keys: ApiKeyService) {
     const auth = await keys.authenticate(Array.isArray(header) ? header[0] : header);
     if (!auth) throw new AppError('unauthorized', 'Missing or invalid X-API-Key');
     request.apiKey = auth;
-    // Issue 5: the key's IP allowlist, on the client address Fastify derived (socket, or trusted proxies only).
+    // The key's IP allowlist, on the client address Fastify derived (socket, or trusted proxies only).
     if (!ipAllowed(request.ip, auth.allowedCidrs))
       throw new AppError('forbidden', 'This API key may not be used from your address');
   };

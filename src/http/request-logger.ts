@@ -1,6 +1,6 @@
 /**
  * Per-request loggers that cost nothing until something is logged. Fastify gives every request a
- * pino child bound to its request id; building it (bindings, redaction) was a visible share of the
+ * pino child bound to its request id; building it (bindings, redaction) is a visible share of the
  * hot read-only routes, while most requests log nothing at the configured level. The child here is
  * made on the first call at an enabled level, and then behaves exactly like pino's.
  */

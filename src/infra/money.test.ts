@@ -90,7 +90,7 @@ describe('amountToCents and centsToAmount (floats MT5 and reports give)', () => 
   });
 });
 
-/** The CRM's toCents before the money module, kept verbatim to prove every call site reads the same. */
+/** Reference implementation (the CRM's toCents, verbatim): parseCents must agree with it on every input. */
 function earlierToCents(value: number | string): number | null {
   const s = typeof value === 'number' ? (Number.isFinite(value) ? value.toFixed(2) : '') : value.trim();
   if (typeof value === 'number' && Math.abs(Math.round(value * 100) - value * 100) > 1e-6) return null;
@@ -100,7 +100,7 @@ function earlierToCents(value: number | string): number | null {
   return m[1] === '-' ? -cents : cents;
 }
 
-/** The CRM's fromCents before the money module. */
+/** Reference implementation (the CRM's fromCents, verbatim). */
 function earlierFromCents(cents: number): string {
   const sign = cents < 0 ? '-' : '';
   const abs = Math.abs(cents);

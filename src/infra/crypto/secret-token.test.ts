@@ -7,12 +7,12 @@ const apiKeys = secretTokenFormat({ prefix: 'bmx', kidLength: 12, secretLength: 
 const serviceTokens = secretTokenFormat({ prefix: 'bst', kidLength: 12, secretLength: 43 });
 const widgetTokens = secretTokenFormat({ prefix: 'wgt', kidLength: 0, secretLength: 43 });
 
-// Tokens as the code before this module wrote them, with the hash it stored beside them:
-// API keys and service tokens stored SHA-256 of the secret part, widget tokens of the whole token.
+// Tokens as deployed databases already hold them, with the hash stored beside each (keys in use must
+// keep working): API keys and service tokens store SHA-256 of the secret part, widget tokens of the whole token.
 const SECRET = 'Zq7dK2mP9xW4vB1nR8tY3uH6jL0sA5cE2fG9iO4kM7p';
-const OLD_API_KEY = { token: `bmx_Ab3dEf6hIj9k_${SECRET}`, kid: 'Ab3dEf6hIj9k', stored: sha256(SECRET) };
-const OLD_SERVICE_TOKEN = { token: `bst_Qr5tUv8xYz1B_${SECRET}`, kid: 'Qr5tUv8xYz1B', stored: sha256(SECRET) };
-const OLD_WIDGET_TOKEN = { token: `wgt_${SECRET}`, stored: sha256(`wgt_${SECRET}`) };
+const ISSUED_API_KEY = { token: `bmx_Ab3dEf6hIj9k_${SECRET}`, kid: 'Ab3dEf6hIj9k', stored: sha256(SECRET) };
+const ISSUED_SERVICE_TOKEN = { token: `bst_Qr5tUv8xYz1B_${SECRET}`, kid: 'Qr5tUv8xYz1B', stored: sha256(SECRET) };
+const ISSUED_WIDGET_TOKEN = { token: `wgt_${SECRET}`, stored: sha256(`wgt_${SECRET}`) };
 
 describe('secret tokens', () => {
   it('issues tokens in the three existing formats', () => {
@@ -31,39 +31,39 @@ describe('secret tokens', () => {
     expect(widget.hash).toBe(sha256(widget.token));
   });
 
-  it('verifies tokens made by the earlier code against the hashes stored then', () => {
-    const key = apiKeys.read(OLD_API_KEY.token)!;
-    expect(key.kid).toBe(OLD_API_KEY.kid);
-    expect(apiKeys.matches(key, OLD_API_KEY.stored)).toBe(true);
-    const service = serviceTokens.read(OLD_SERVICE_TOKEN.token)!;
-    expect(service.kid).toBe(OLD_SERVICE_TOKEN.kid);
-    expect(serviceTokens.matches(service, OLD_SERVICE_TOKEN.stored)).toBe(true);
+  it('verifies tokens already issued against the hashes stored beside them', () => {
+    const key = apiKeys.read(ISSUED_API_KEY.token)!;
+    expect(key.kid).toBe(ISSUED_API_KEY.kid);
+    expect(apiKeys.matches(key, ISSUED_API_KEY.stored)).toBe(true);
+    const service = serviceTokens.read(ISSUED_SERVICE_TOKEN.token)!;
+    expect(service.kid).toBe(ISSUED_SERVICE_TOKEN.kid);
+    expect(serviceTokens.matches(service, ISSUED_SERVICE_TOKEN.stored)).toBe(true);
     // A widget token is looked up by this hash, so it must be the very value stored.
-    expect(widgetTokens.read(OLD_WIDGET_TOKEN.token)?.hash).toBe(OLD_WIDGET_TOKEN.stored);
+    expect(widgetTokens.read(ISSUED_WIDGET_TOKEN.token)?.hash).toBe(ISSUED_WIDGET_TOKEN.stored);
   });
 
   it('a right kid with a wrong secret does not match', () => {
-    const forged = apiKeys.read(`bmx_${OLD_API_KEY.kid}_${'A'.repeat(43)}`)!;
-    expect(forged.kid).toBe(OLD_API_KEY.kid);
-    expect(apiKeys.matches(forged, OLD_API_KEY.stored)).toBe(false);
+    const forged = apiKeys.read(`bmx_${ISSUED_API_KEY.kid}_${'A'.repeat(43)}`)!;
+    expect(forged.kid).toBe(ISSUED_API_KEY.kid);
+    expect(apiKeys.matches(forged, ISSUED_API_KEY.stored)).toBe(false);
   });
 
   it('reads nothing but its own format: prefix, lengths, alphabet, no surrounding spaces', () => {
     for (const raw of [
-      OLD_SERVICE_TOKEN.token,
-      OLD_API_KEY.token.slice(0, -1),
-      `${OLD_API_KEY.token}A`,
+      ISSUED_SERVICE_TOKEN.token,
+      ISSUED_API_KEY.token.slice(0, -1),
+      `${ISSUED_API_KEY.token}A`,
       `bmx_Ab3dEf6hIj9_${SECRET}`,
       `bmx_Ab3dEf6hIj9k_${SECRET.slice(0, 42)}-`,
-      ` ${OLD_API_KEY.token}`,
-      `${OLD_API_KEY.token}\n`,
+      ` ${ISSUED_API_KEY.token}`,
+      `${ISSUED_API_KEY.token}\n`,
       'bmx_nope',
       '',
     ]) {
       expect(apiKeys.read(raw)).toBeNull();
     }
     expect(widgetTokens.read(`wgt_${SECRET}x`)).toBeNull();
-    expect(widgetTokens.read(`wgt_${OLD_API_KEY.kid}_${SECRET}`)).toBeNull();
+    expect(widgetTokens.read(`wgt_${ISSUED_API_KEY.kid}_${SECRET}`)).toBeNull();
   });
 
   it('names a stored token by prefix and kid only', () => {

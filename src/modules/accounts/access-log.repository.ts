@@ -45,7 +45,7 @@ const insertText = new Map<string, string>();
 
 /**
  * One multi-row INSERT with bound parameters. Built by hand rather than with the query builder:
- * at thousands of requests a second the builder's per-value parsing was a visible share of the
+ * at thousands of requests a second the builder's per-value parsing is a visible share of the
  * hot path. Only the placeholder style differs between the dialects.
  */
 function insertRows(rows: AccessEntry[], pg: boolean): CompiledQuery {
