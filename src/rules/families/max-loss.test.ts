@@ -127,6 +127,24 @@ describe('Apex intraday equity trail', () => {
     const r = evaluate(h, [parseRule({ type: 'max_loss', pct: 4, basis: 'intraday_equity_trail' })]);
     expect(r.violations[0]).toMatchObject({ floor: 51_000, equity: 50_000, timestamp: '2026-01-12T16:00:00.000Z' });
   });
+  it('reports as worst the lowest equity below the floor, not a deeper drawdown from a later, higher peak', () => {
+    // Breach at 96,990 under the 97,000 floor; equity then runs to 101,000 (floor 97,970) and falls to
+    // 97,500: a 3,500 drawdown, the deepest, but 500 above the floor in force at the breach.
+    const h = history(
+      [...roundTrip(1, '2026-01-12T09:00:00.000Z', '2026-01-12T13:00:00.000Z', -2_500)],
+      [
+        snap('2026-01-12T10:00:00.000Z', 100_000, 96_990),
+        snap('2026-01-12T11:00:00.000Z', 100_000, 101_000),
+        snap('2026-01-12T12:00:00.000Z', 100_000, 97_500),
+      ],
+    );
+    const r = evaluate(h, [parseRule({ type: 'max_loss', pct: 3, basis: 'intraday_equity_trail' })]);
+    const v = r.violations[0]!;
+    expect(v).toMatchObject({ equity: 96_990, floor: 97_000, timestamp: '2026-01-12T10:00:00.000Z' });
+    expect(v).toMatchObject({ worst_value: 96_990, worst_time: '2026-01-12T10:00:00.000Z', worst_equity: 96_990 });
+    expect(v.worst_value).toBeLessThan(v.limit);
+    expect(r.metrics.max_drawdown_percent).toBe(3.5);
+  });
 });
 
 describe('properties', () => {

@@ -52,7 +52,10 @@ export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext):
   let possible: { ms: number; value: number; floor: number; peakMs: number } | null = null;
   // When the peak behind the floor was set (never, for a static floor): the drawdown's deals are booked since.
   let peakMs = -Infinity;
-  let worst: { ms: number; value: number; drawdown: number; floor: number } | null = null;
+  // The lowest value while below the floor (the violation's worst), among confirmed and among M1-bound points.
+  // Not the deepest drawdown: under a trailing floor that point may sit above the floor in force at the breach.
+  let lowestConfirmed: { ms: number; value: number; floor: number } | null = null;
+  let lowestPossible: { ms: number; value: number; floor: number } | null = null;
 
   const P = timeline.pointColumns;
   const D = timeline.dealColumns;
@@ -113,18 +116,20 @@ export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext):
     const value = measuredOf[i]! - adjusted;
     // Drawdown from the rule's own reference: the initial capital, or the trailing peak.
     const drawdown = (staticBasis ? ic : peak) - value;
-    if (drawdown > worstDrawdown) {
-      worstDrawdown = drawdown;
-      worst = { ms, value: value + adjusted, drawdown, floor: floor + adjusted };
-    }
-    if (!first && (lt ? value < floor - tol : value <= floor - tol)) {
+    if (drawdown > worstDrawdown) worstDrawdown = drawdown;
+    if (lt ? value < floor - tol : value <= floor - tol) {
       const at = { ms, value: value + adjusted, floor: floor + adjusted, peakMs };
-      if (P.equitySource[i] === EQUITY_M1_BOUND) possible ??= at;
-      else first = at;
+      if (P.equitySource[i] === EQUITY_M1_BOUND) {
+        if (!first) possible ??= at;
+        if (!lowestPossible || at.value < lowestPossible.value) lowestPossible = at;
+      } else {
+        first ??= at;
+        if (!lowestConfirmed || at.value < lowestConfirmed.value) lowestConfirmed = at;
+      }
     }
   }
 
-  const maxDrawdownPct = worst && worst.drawdown > 0 ? pct2((worst.drawdown / ic) * 100) : 0;
+  const maxDrawdownPct = worstDrawdown > 0 ? pct2((worstDrawdown / ic) * 100) : 0;
   const metrics = {
     max_drawdown_percent: maxDrawdownPct,
     max_drawdown_limit: rule.pct,
@@ -132,7 +137,8 @@ export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext):
     max_loss_basis: rule.basis,
   };
   const breach = first ?? possible;
-  if (!breach || !worst) return { violations: [], objectives: [], metrics };
+  const lowest = first ? lowestConfirmed : lowestPossible;
+  if (!breach || !lowest) return { violations: [], objectives: [], metrics };
   const open = timeline.openAt(breach.ms);
   const behind = timeline.dealsBehind(breach.peakMs, breach.ms, open, EVIDENCE_IDS_MAX);
   return {
@@ -148,14 +154,14 @@ export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext):
         drawdown_percent: maxDrawdownPct,
         max_allowed_percent: rule.pct,
         basis: rule.basis,
-        worst_equity: fromCents(worst.value),
-        floor_at_worst: fromCents(worst.floor),
+        worst_equity: fromCents(lowest.value),
+        floor_at_worst: fromCents(lowest.floor),
         equity_source: first ? (timeline.equityObserved ? 'observed' : 'balance_only') : 'm1_bound',
         open_positions_at_breach: open,
         ...evidence({
           firstMs: breach.ms,
-          worstValue: fromCents(worst.value),
-          worstMs: worst.ms,
+          worstValue: fromCents(lowest.value),
+          worstMs: lowest.ms,
           limit: fromCents(breach.floor - tol),
           unit: 'money',
           positions: open.map((p) => p.position_id),
