@@ -98,8 +98,8 @@ export function decodeDeal(d: MetaApiDeal): Deal | null {
   const entry = DEAL_ENTRIES[d.entryType ?? ''];
   if (trade && !entry) {
     const entryType = JSON.stringify(d.entryType ?? null);
-    const message =
-      `MetaApi deal ${d.id} (${d.type}) has entryType ${entryType}, not one of DEAL_ENTRY_IN|OUT|INOUT|OUT_BY`;
+    const known = 'DEAL_ENTRY_IN|OUT|INOUT|OUT_BY';
+    const message = `MetaApi deal ${d.id} (${d.type}) has entryType ${entryType}, not one of ${known}`;
     throw new ConnectorError('bad_data', message, true);
   }
   if (Number.isNaN(Date.parse(d.time))) {

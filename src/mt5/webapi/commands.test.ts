@@ -22,7 +22,11 @@ function commands(retry: CommandRetryOptions = {}) {
 /** Records the waits the commands ask for and takes them at 1/100 of their length. */
 function recorder(): { waits: number[]; sleep: Sleep } {
   const waits: number[] = [];
-  return { waits, sleep: (ms: number) => (waits.push(ms), new Promise<void>((r) => setTimeout(r, ms / 100))) };
+  const sleep: Sleep = (ms: number) => {
+    waits.push(ms);
+    return new Promise<void>((resolve) => setTimeout(resolve, ms / 100));
+  };
+  return { waits, sleep };
 }
 
 beforeAll(async () => {
