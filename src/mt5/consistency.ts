@@ -32,7 +32,7 @@ export interface ReportedFigures {
   counts?: Array<{ what: string; reported: number; received: number }>;
 }
 
-export type InconsistencyCode =
+type InconsistencyCode =
   | 'count_mismatch'
   | 'duplicate_deal'
   | 'balance_mismatch'

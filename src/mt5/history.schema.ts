@@ -13,7 +13,7 @@ const isoTime = z
   .describe('UTC instant, ISO-8601 with milliseconds');
 const money = z.number().finite();
 
-export const dealTypeSchema = z.enum([
+const dealTypeSchema = z.enum([
   'buy',
   'sell',
   'balance',
@@ -34,7 +34,7 @@ export const dealTypeSchema = z.enum([
   'tax',
 ]);
 
-export const dealSchema = z.object({
+const dealSchema = z.object({
   ticket: z.number().int(),
   order: z.number().int(),
   time: isoTime,

@@ -14,9 +14,9 @@ import { z } from 'zod';
  */
 const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]/u;
 
-export const NOT_PRINTABLE_MESSAGE = 'must be printable text (no control characters such as CR, LF, NUL or tab)';
+const NOT_PRINTABLE_MESSAGE = 'must be printable text (no control characters such as CR, LF, NUL or tab)';
 
-export function isPrintable(text: string): boolean {
+function isPrintable(text: string): boolean {
   return !NOT_PRINTABLE.test(text);
 }
 
@@ -33,7 +33,7 @@ export function printableText(max: number) {
 /** Largest MT5 login: logins are unsigned 64-bit integers (Manager API IMTUser::Login, UINT64). */
 const MAX_LOGIN = 18_446_744_073_709_551_615n;
 
-export const MT5_LOGIN_MESSAGE = 'must be the numeric MT5 login (digits only, e.g. "50194988")';
+const MT5_LOGIN_MESSAGE = 'must be the numeric MT5 login (digits only, e.g. "50194988")';
 
 /**
  * An MT5 login: digits only, as the terminal, MetaApi (`"login": "50194988"`) and the Manager API

@@ -66,7 +66,7 @@ function brokerClockOf(entry: {
     : { utc_offset_minutes: entry.utc_offset_minutes ?? 0, dst: entry.dst ?? 'none' };
 }
 
-export const serversFileSchema = z.object({ servers: z.record(z.string().min(1).max(128), entrySchema) }).strict();
+const serversFileSchema = z.object({ servers: z.record(z.string().min(1).max(128), entrySchema) }).strict();
 export type ServersFile = z.infer<typeof serversFileSchema>;
 
 export class ServersFileError extends Error {}

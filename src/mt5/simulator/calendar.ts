@@ -9,7 +9,7 @@
  */
 
 export const MINUTE_MS = 60_000;
-export const HOUR_MS = 60 * MINUTE_MS;
+const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 
 /** First simulated minute: Sunday 2026-01-04 22:00 UTC = Monday 00:00 server time (market open). */
@@ -24,7 +24,7 @@ export const MARKET_END_MS = Date.UTC(2026, 0, 30, 22, 0);
 export const AS_OF_MS = Date.UTC(2026, 0, 23, 21, 0);
 
 /** EU summer time: last Sunday of March 01:00 UTC until last Sunday of October 01:00 UTC. */
-export function isEuSummerTime(ms: number): boolean {
+function isEuSummerTime(ms: number): boolean {
   const year = new Date(ms).getUTCFullYear();
   let range = summerTimeByYear.get(year);
   if (!range) {
@@ -47,7 +47,7 @@ export function serverUtcOffsetMinutes(ms: number): number {
 }
 
 /** Europe/Prague minus UTC: 60 (CET) or 120 (CEST). */
-export function pragueUtcOffsetMinutes(ms: number): number {
+function pragueUtcOffsetMinutes(ms: number): number {
   return isEuSummerTime(ms) ? 120 : 60;
 }
 

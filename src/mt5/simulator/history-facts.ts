@@ -7,7 +7,7 @@ import { DateTime } from 'luxon';
 import { amountToCents as cents, centsToAmount } from '../../infra/money.ts';
 import type { AccountHistory, Deal } from '../history.ts';
 
-export const FIRM_ZONE = 'Europe/Prague';
+const FIRM_ZONE = 'Europe/Prague';
 
 export function pragueDay(iso: string): string {
   return DateTime.fromISO(iso, { zone: 'utc' }).setZone(FIRM_ZONE).toISODate() ?? '';
@@ -24,7 +24,7 @@ export function finalBalance(h: AccountHistory): number {
 }
 
 /** Running balance after each deal, in deal order. */
-export function balanceCurve(h: AccountHistory): { time: string; balance: number }[] {
+function balanceCurve(h: AccountHistory): { time: string; balance: number }[] {
   let b = cents(h.account.initial_balance);
   return h.deals.map((d) => {
     b += dealCents(d);

@@ -13,7 +13,7 @@ import { isoUtc, MINUTE_MS, rolloversBetween, serverUtcOffsetMinutes } from './c
 import { type Market, pointsToPrice, SYMBOLS, type SymbolName, symbolSpec } from './market.ts';
 import { mulberry32 } from './prng.ts';
 
-export interface LegPlan {
+interface LegPlan {
   timeMs: number;
   /** Volume in hundredths of a lot (0.01 lot = 1), so volumes add up exactly. */
   centiLots: number;
@@ -47,7 +47,7 @@ export interface LedgerResult {
 }
 
 /** Rounds half away from zero (MT5 money rounding) and never returns -0. */
-export function roundHalfAway(x: number): number {
+function roundHalfAway(x: number): number {
   const r = x < 0 ? -Math.round(-x) : Math.round(x);
   return r === 0 ? 0 : r;
 }
@@ -71,13 +71,13 @@ function floatingCents(market: Market, p: OpenState, ms: number): number {
 }
 
 /** (exit − entry)·dir in points × volume × contract size, in cents, rounded to the cent. */
-export function profitCents(symbol: SymbolName, movePoints: number, centiLots: number): number {
+function profitCents(symbol: SymbolName, movePoints: number, centiLots: number): number {
   const cfg = SYMBOLS[symbol];
   // cents = points × 10^-digits × (centiLots / 100) × contract × 100
   return roundHalfAway((movePoints * centiLots * cfg.contractSize) / 10 ** cfg.digits);
 }
 
-export function commissionCents(symbol: SymbolName, centiLots: number): number {
+function commissionCents(symbol: SymbolName, centiLots: number): number {
   return roundHalfAway(centiLots * SYMBOLS[symbol].commissionPerLot);
 }
 

@@ -114,12 +114,6 @@ export function symbolSpec(name: SymbolName): SymbolSpec {
   return { contract_size: s.contractSize, point: s.point, profit_currency: s.profitCurrency };
 }
 
-/** USD per point per 0.01 lot, expressed in cents: contract_size × point. */
-export function centsPerPointPerCentiLot(name: SymbolName): number {
-  const s = SYMBOLS[name];
-  return s.contractSize * s.point;
-}
-
 export function pointsToPrice(name: SymbolName, points: number): number {
   return points / 10 ** SYMBOLS[name].digits;
 }

@@ -61,7 +61,7 @@ export interface DipTrade {
 }
 
 /** The last trade of a script: sized so the account closes at `balance`. */
-export interface ToBalanceTrade extends Omit<TargetTrade, 'kind' | 'target'> {
+interface ToBalanceTrade extends Omit<TargetTrade, 'kind' | 'target'> {
   kind: 'to_balance';
   balance: number;
 }

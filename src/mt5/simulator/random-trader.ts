@@ -9,7 +9,7 @@ import type { PositionPlan } from './ledger.ts';
 import { type Market, SYMBOLS, type SymbolName } from './market.ts';
 import { mulberry32 } from './prng.ts';
 
-export type TraderStyle = 'swing' | 'day' | 'scalper';
+type TraderStyle = 'swing' | 'day' | 'scalper';
 
 export interface TraderProfile {
   style: TraderStyle;

@@ -1,5 +1,5 @@
 /**
- * Each scripted demo login is what DEMO_LOGINS says it is, checked straight from the history
+ * Each scripted demo login is what scenarios.ts says it is, checked straight from the history
  * (no rule engine): FTMO-style rules with a 100,000 start — static floor 90,000 on equity, daily
  * floor = Prague-midnight balance − 5,000 on equity, target 110,000 closed and flat, 240 s per
  * position.
@@ -149,7 +149,7 @@ describe('demo logins are pinned', () => {
 
 /*
  * The scripted demo logins against the real rule engine with the seed's flat rules: each login
- * gets exactly the verdict DEMO_LOGINS documents. If one fails, fix the scenario (scenarios.ts),
+ * gets exactly the verdict scenarios.ts documents. If one fails, fix the scenario (scenarios.ts),
  * not the engine — unless the engine is wrong.
  */
 const rules = flatRulesToSpecs({ max_drawdown_percent: 10, profit_target_percent: 10 });

@@ -15,21 +15,16 @@ import { mulberry32 } from './prng.ts';
 
 export const INITIAL_BALANCE = 100_000;
 
-export interface DemoLogin {
-  login: string;
-  expect: string;
-}
-
-/** The documented demo logins (password `demo`, server `Brymix-Demo`). */
-export const DEMO_LOGINS: readonly DemoLogin[] = Object.freeze([
-  { login: '1001', expect: 'passes: target met, flat, no rule broken' },
-  { login: '1002', expect: 'fails maximum drawdown on floating equity only (closed balance never below 90,000)' },
-  { login: '1003', expect: 'fails the daily loss limit only (includes a loss at 23:xx UTC = next Prague day)' },
-  { login: '1004', expect: 'fails minimum trade duration only: exactly 3 positions held under 240 s' },
-  { login: '1005', expect: 'breaks no rule but misses the profit target (~104,xxx)' },
-  { login: '1099', expect: 'MT5 server does not respond (ConnectorError unreachable, retryable)' },
-  { login: 'any other', expect: 'seeded random trader, deterministic per login' },
-]);
+/*
+ * The documented demo logins (password `demo`, server `Brymix-Demo`; the table in README.md):
+ * - 1001 passes: target met, flat, no rule broken
+ * - 1002 fails maximum drawdown on floating equity only (closed balance never below 90,000)
+ * - 1003 fails the daily loss limit only (includes a loss at 23:xx UTC = next Prague day)
+ * - 1004 fails minimum trade duration only: exactly 3 positions held under 240 s
+ * - 1005 breaks no rule but misses the profit target (~104,xxx)
+ * - 1099 MT5 server does not respond (ConnectorError unreachable, retryable; simulator.ts)
+ * - any other login: seeded random trader, deterministic per login (random-trader.ts)
+ */
 
 const t = (
   symbol: 'EURUSD' | 'GBPUSD' | 'XAUUSD' | 'US30',

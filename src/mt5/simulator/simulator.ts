@@ -1,6 +1,6 @@
 /**
  * The built-in MT5 simulator: a deterministic `Brymix-Demo` server behind the connector
- * interface. Password `demo` for every login; see `DEMO_LOGINS` for the scripted accounts.
+ * interface. Password `demo` for every login; the scripted accounts are listed in scenarios.ts.
  */
 import { ConnectorError, type FetchOptions, type Mt5Connector, type Mt5Credentials } from '../connector.ts';
 import type { AccountHistory, AccountInfo, OpenPosition } from '../history.ts';
@@ -12,10 +12,10 @@ import { planRandomTrader } from './random-trader.ts';
 import { INITIAL_BALANCE, planScript, SCRIPTS } from './scenarios.ts';
 
 export const DEMO_SERVER = 'Brymix-Demo';
-export const DEMO_PASSWORD = 'demo';
+const DEMO_PASSWORD = 'demo';
 /** A login whose server never answers: the documented error path. */
-export const UNREACHABLE_LOGIN = '1099';
-export const DEMO_LEVERAGE = 100;
+const UNREACHABLE_LOGIN = '1099';
+const DEMO_LEVERAGE = 100;
 
 export interface SimulatedAccount {
   history: AccountHistory;
