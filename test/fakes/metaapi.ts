@@ -22,39 +22,15 @@
  *   [sdk-http]       metaapi.cloud-sdk 29.3.3 lib/clients/httpClient.ts (202: `retry-after` header,
  *                    else body `metadata.recommendedRetryTime`)
  *
- * The broker behind an account keeps its own clock ([serverTime]: `brokerTime` is "current broker
- * time, in broker timezone"): a fixed offset from UTC that may move by an hour on the US or the EU
- * daylight-saving dates. Every `brokerTime` the fake serves (deals, positions, candles, server time)
- * is stamped from that clock at the record's own `time`, as MetaApi does.
+ * The provisioning routes live in metaapi-provisioning.ts, the broker's clock and the client and
+ * market-data answers in metaapi-broker.ts; this file serves them, with the token check, the rate
+ * limits and the delays every route shares.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-
-/** A broker's clock: base offset from UTC, plus one hour during the US or EU summer time. */
-interface FakeBrokerClock {
-  utc_offset_minutes: number;
-  dst: 'us' | 'eu' | 'none';
-}
-
-export interface FakeBrokerAccount {
-  login: string;
-  password: string;
-  server: string;
-  region: string;
-  currency: string;
-  balance: number;
-  equity: number;
-  /** [MetatraderAccountInformation] `credit`: credit facility, outside `balance` (default 0). */
-  credit?: number;
-  deals: Array<Record<string, unknown>>;
-  positions: Array<Record<string, unknown>>;
-  /** symbol → M1 candles (UTC times ascending). */
-  candles?: Record<string, Array<Record<string, unknown>>>;
-  /** Default: UTC+3 all year. */
-  clock?: FakeBrokerClock;
-  /** The broker's settings cannot be detected: a create ends in [managingAccounts] "Settings detection error". */
-  settingsUndetectable?: boolean;
-}
+import { type Answer, errorAnswer } from './metaapi-answer.ts';
+import { type FakeBrokerAccount, terminalAnswer } from './metaapi-broker.ts';
+import { createFakeProvisioning, type FakeAccount, type FakeProvisioning } from './metaapi-provisioning.ts';
 
 export interface FakeMetaApiOptions {
   token: string;
@@ -65,17 +41,6 @@ export interface FakeMetaApiOptions {
   createAccepted?: { count: number; retryAfter?: string; recommendedInMs?: number };
   /** The fake's clock for `time` in server-time answers (default Date.now). */
   now?: () => number;
-}
-
-interface FakeAccount {
-  id: string;
-  login: string;
-  server: string;
-  region: string;
-  name: string;
-  state: string;
-  connectionStatus: string;
-  polls: number;
 }
 
 export interface FakeMetaApi {
@@ -99,63 +64,18 @@ export interface FakeMetaApi {
   /** Requests whose path matches wait this long before answering. */
   delay(pattern: RegExp, ms: number, count?: number): void;
   /** How the next create transactions answer before their final answer. */
-  createAccepted(count: number, o?: { retryAfter?: string; recommendedInMs?: number }): void;
+  createAccepted: FakeProvisioning['createAccepted'];
   close(): Promise<void>;
 }
 
-// ---- broker clocks ---------------------------------------------------------------------------
-
-function nthSundayUtc(year: number, month: number, nth: number): number {
-  const first = new Date(Date.UTC(year, month, 1)).getUTCDay();
-  return 1 + ((7 - first) % 7) + (nth - 1) * 7;
-}
-function lastSundayUtc(year: number, month: number): number {
-  const last = new Date(Date.UTC(year, month + 1, 0));
-  return last.getUTCDate() - last.getUTCDay();
-}
-
-/**
- * Minutes the broker's clock is ahead of UTC at `utcMs`.
- * US: summer time from the second Sunday of March to the first Sunday of November at 02:00 New York
- * time (Energy Policy Act of 2005), i.e. 07:00 and 06:00 UTC — a "New York close" broker moves then.
- * EU: from the last Sunday of March to the last Sunday of October at 01:00 UTC (Directive 2000/84/EC).
- */
-function brokerOffsetAt(clock: FakeBrokerClock, utcMs: number): number {
-  const year = new Date(utcMs).getUTCFullYear();
-  let summer = false;
-  if (clock.dst === 'us') {
-    summer =
-      utcMs >= Date.UTC(year, 2, nthSundayUtc(year, 2, 2), 7) &&
-      utcMs < Date.UTC(year, 10, nthSundayUtc(year, 10, 1), 6);
-  } else if (clock.dst === 'eu') {
-    summer =
-      utcMs >= Date.UTC(year, 2, lastSundayUtc(year, 2), 1) && utcMs < Date.UTC(year, 9, lastSundayUtc(year, 9), 1);
-  }
-  return clock.utc_offset_minutes + (summer ? 60 : 0);
-}
-
-/** `YYYY-MM-DD HH:mm:ss.SSS` on a clock `offsetMinutes` ahead of UTC ([serverTime] format). */
-function brokerTime(iso: string, offsetMinutes: number): string {
-  return new Date(Date.parse(iso) + offsetMinutes * 60_000).toISOString().replace('T', ' ').replace('Z', '');
-}
-
-const DEFAULT_CLOCK: FakeBrokerClock = { utc_offset_minutes: 180, dst: 'none' };
-
 export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaApi> {
-  const accounts: FakeMetaApi['accounts'] = new Map();
+  const provisioning = createFakeProvisioning(o);
+  const accounts = provisioning.accounts;
   const requests: FakeMetaApi['requests'] = [];
   const now = o.now ?? Date.now;
   let limited = { count: 0, retryAfterSeconds: 1, recommendedInMs: undefined as number | undefined };
   let pending = { count: 0, retryAfterSeconds: 1 };
-  let createWait = {
-    count: o.createAccepted?.count ?? 1,
-    retryAfter: o.createAccepted?.retryAfter ?? '1',
-    recommendedInMs: o.createAccepted?.recommendedInMs,
-  };
   const delays: Array<{ pattern: RegExp; ms: number; count: number }> = [];
-  /** transaction-id → the create request it identifies ([createAccount] "reuse the same transaction id value to poll the result"). */
-  const transactions = new Map<string, { body: string; accepted: number; final?: { status: number; body: unknown } }>();
-  let nextId = 1;
 
   const recordOf = new WeakMap<ServerResponse, FakeMetaApi['requests'][number]>();
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -164,101 +84,9 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
     if (status === 204) return void res.writeHead(204, headers).end();
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
   };
-  // Error body {id, error, message, details?} (SDK lib/clients/errorHandler.ts; [managingAccounts] examples)
+  const reply = (res: ServerResponse, answer: Answer) => send(res, answer.status, answer.body, answer.headers);
   const error = (res: ServerResponse, status: number, name: string, message: string, details?: unknown) =>
-    send(res, status, { id: 1, error: name, message, ...(details !== undefined ? { details } : {}) });
-  const stamp = (record: Record<string, unknown>, clock: FakeBrokerClock) => ({
-    ...record,
-    brokerTime: brokerTime(String(record.time), brokerOffsetAt(clock, Date.parse(String(record.time)))),
-  });
-
-  // [readAccount] example: {"_id","login","name","server","magic","connectionStatus","state","type","region","reliability",…}
-  const accountDto = (a: FakeAccount) => ({
-    _id: a.id,
-    login: a.login,
-    name: a.name,
-    server: a.server,
-    magic: 0,
-    connectionStatus: a.connectionStatus,
-    state: a.state,
-    type: 'cloud-g2',
-    region: a.region,
-    reliability: 'high',
-    version: 5,
-  });
-
-  /** The final answer of a create transaction, decided once. */
-  function createFinal(body: string): { status: number; body: unknown } {
-    let b: { login?: string; password?: string; server?: string; platform?: string; name?: string };
-    try {
-      b = JSON.parse(body) as typeof b;
-    } catch {
-      return { status: 400, body: { id: 1, error: 'ValidationError', message: 'Invalid JSON' } };
-    }
-    if (!b.name || !b.server)
-      return {
-        status: 400,
-        body: {
-          id: 1,
-          error: 'ValidationError',
-          message: 'Validation failed',
-          details: [{ parameter: !b.name ? 'name' : 'server', message: 'required' }],
-        },
-      };
-    if (!o.brokers.some((x) => x.server === b.server)) {
-      // [managingAccounts] "Server file not found" example
-      return {
-        status: 400,
-        body: {
-          id: 3,
-          error: 'ValidationError',
-          message: `.dat file for server ${b.server} not found, please check the server name or use a provisioning profile instead. Suggested server names: FakeBroker-Demo.`,
-          details: { code: 'E_SRV_NOT_FOUND', serversByBrokers: { 'Fake Broker Ltd': o.brokers.map((x) => x.server) } },
-        },
-      };
-    }
-    const acct = o.brokers.find((x) => x.server === b.server && x.login === String(b.login));
-    if (acct?.settingsUndetectable) {
-      // [managingAccounts] "Settings detection error" example: retry later or use a provisioning profile
-      return {
-        status: 400,
-        body: {
-          id: 3,
-          error: 'ValidationError',
-          message:
-            'We were not able to retrieve server settings using credentials provided. Please try again later or configure the provisioning profile manually.',
-          details: 'E_SERVER_TIMEZONE',
-        },
-      };
-    }
-    if (!acct || acct.password !== b.password) {
-      // [managingAccounts] "Authentication error" example: details is the string "E_AUTH"
-      return {
-        status: 400,
-        body: {
-          id: 3,
-          error: 'ValidationError',
-          message:
-            'We failed to authenticate to your broker using credentials provided. Please check that your MetaTrader login, password and server name are correct.',
-          details: 'E_AUTH',
-        },
-      };
-    }
-    const id = `acc${nextId++}`;
-    // [createAccount] "Adds a trading account and starts a cloud API server for the trading account. It can
-    // take some time for the API server and trading terminal to start and connect to broker" (connectionStatus).
-    accounts.set(id, {
-      id,
-      login: acct.login,
-      server: acct.server,
-      region: acct.region,
-      name: b.name,
-      state: 'DEPLOYED',
-      connectionStatus: 'DISCONNECTED',
-      polls: 0,
-    });
-    return { status: 201, body: { id, state: 'DEPLOYED' } };
-  }
+    reply(res, errorAnswer(status, name, message, details));
 
   async function handle(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const u = new URL(req.url!, 'http://x');
@@ -315,90 +143,8 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
       );
     }
 
-    // ---- provisioning
-    if (req.method === 'GET' && path === '/prov/users/current/accounts') {
-      // [readAccounts] query: `query` searches over _id, name, server and login; offset ≥ 0 (default 0); limit 1..1000 (default 1000)
-      const q = u.searchParams.get('query') ?? '';
-      const offset = Number(u.searchParams.get('offset') ?? 0);
-      const limit = Number(u.searchParams.get('limit') ?? 1000);
-      if (!(limit >= 1 && limit <= 1000) || !(offset >= 0))
-        return error(res, 400, 'ValidationError', 'Validation failed', [
-          { parameter: 'limit', message: 'must be 1..1000' },
-        ]);
-      const found = [...accounts.values()].filter((a) => [a.id, a.name, a.server, a.login].some((f) => f.includes(q)));
-      return send(res, 200, found.slice(offset, offset + limit).map(accountDto));
-    }
-    if (req.method === 'POST' && path === '/prov/users/current/accounts') {
-      // [createAccount] header transaction-id, Required: "For the new request please generate a random 32-character
-      // transaction id. If your request has returned 202 status code, please reuse the same transaction id value to
-      // poll the result of the request you've sent earlier." The docs do not show the refusal's body; a missing or
-      // malformed id is refused as the other missing required inputs are, with 400 ValidationError.
-      const txId = req.headers['transaction-id'];
-      if (typeof txId !== 'string' || txId.length !== 32)
-        return error(res, 400, 'ValidationError', 'Validation failed', [
-          { parameter: 'transaction-id', message: 'transaction-id header must be a 32-character string' },
-        ]);
-      let tx = transactions.get(txId);
-      if (!tx) {
-        tx = { body, accepted: createWait.count };
-        transactions.set(txId, tx);
-      } else if (tx.body !== body) {
-        return error(res, 409, 'ConflictError', 'Transaction id was used with a different request');
-      }
-      if (tx.accepted > 0) {
-        tx.accepted--;
-        // [managingAccounts] "Broker settings detection or connection validation might take some time. If so you will
-        // receive response with request processing stage and wait time"; [sdk-http] retry-after header, else metadata.recommendedRetryTime
-        const metadata =
-          createWait.recommendedInMs !== undefined
-            ? { metadata: { recommendedRetryTime: new Date(Date.now() + createWait.recommendedInMs).toISOString() } }
-            : {};
-        return send(
-          res,
-          202,
-          { message: 'Automatic broker settings detection is in progress, please retry in 60 seconds', ...metadata },
-          createWait.retryAfter ? { 'retry-after': createWait.retryAfter } : {},
-        );
-      }
-      // E_SRV_NOT_FOUND/E_AUTH are known once detection is done; the same transaction keeps answering the same result
-      tx.final ??= createFinal(body);
-      return send(res, tx.final.status, tx.final.body);
-    }
-    const accountPath = /^\/prov\/users\/current\/accounts\/([^/]+)(\/deploy|\/undeploy)?$/.exec(path);
-    if (accountPath) {
-      const a = accounts.get(accountPath[1]!);
-      // [readAccount]/[deployAccount]/[undeployAccount]/[deleteAccount]: 404 NotFoundError for an unknown id
-      if (!a) return error(res, 404, 'NotFoundError', `Trading account with id ${accountPath[1]} not found`);
-      if (req.method === 'POST' && accountPath[2] === '/deploy') {
-        // [deployAccount] "This request will be ignored if the account is already deployed"; 204 No Content
-        if (a.state !== 'DEPLOYED') {
-          a.state = 'DEPLOYING';
-          a.polls = 0;
-        }
-        return send(res, 204, null);
-      }
-      if (req.method === 'POST' && accountPath[2] === '/undeploy') {
-        // [undeployAccount] stops the API server; the client API then answers 404 "not found or not provisioned yet"
-        a.state = 'UNDEPLOYED';
-        a.connectionStatus = 'DISCONNECTED';
-        return send(res, 204, null);
-      }
-      if (req.method === 'DELETE' && !accountPath[2]) {
-        // [deleteAccount] removes the account; afterwards every route answers 404 for it
-        accounts.delete(a.id);
-        return send(res, 204, null);
-      }
-      if (req.method === 'GET' && !accountPath[2]) {
-        if (
-          (a.state === 'DEPLOYING' || (a.state === 'DEPLOYED' && a.connectionStatus !== 'CONNECTED')) &&
-          ++a.polls >= (o.deployPolls ?? 1)
-        ) {
-          a.state = 'DEPLOYED';
-          a.connectionStatus = 'CONNECTED';
-        }
-        return send(res, 200, accountDto(a));
-      }
-    }
+    const provisioned = provisioning.answer(req.method!, path, u.searchParams, req.headers, body);
+    if (provisioned) return reply(res, provisioned);
 
     // ---- client and market-data hosts
     const clientPath = /^\/(client|md)\/([^/]+)\/users\/current\/accounts\/([^/]+)\/(.*)$/.exec(path);
@@ -409,103 +155,8 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
       if (!a || a.region !== region || a.state !== 'DEPLOYED')
         return error(res, 404, 'NotFoundError', `Trading account ${id} not found or not deployed`);
       const broker = o.brokers.find((x) => x.login === a.login && x.server === a.server)!;
-      const clock = broker.clock ?? DEFAULT_CLOCK;
-      if (host === 'client' && rest === 'account-information') {
-        // [accountInformation] fields as in the docs example
-        return send(res, 200, {
-          platform: 'mt5',
-          broker: 'Fake Broker Ltd',
-          currency: broker.currency,
-          server: broker.server,
-          balance: broker.balance,
-          equity: broker.equity,
-          margin: 0,
-          freeMargin: broker.equity,
-          leverage: 100,
-          tradeAllowed: true,
-          investorMode: true,
-          marginMode: 'ACCOUNT_MARGIN_MODE_RETAIL_HEDGING',
-          name: 'Trader',
-          login: Number(broker.login),
-          credit: broker.credit ?? 0,
-          type: 'ACCOUNT_TRADE_MODE_DEMO',
-        });
-      }
-      if (host === 'client' && rest === 'positions')
-        return send(
-          res,
-          200,
-          broker.positions.map((p) => stamp(p, clock)),
-        );
-      if (host === 'client' && rest === 'server-time') {
-        // [serverTime] {time, brokerTime, lastQuoteTime, lastQuoteBrokerTime}
-        const t = new Date(now()).toISOString();
-        const q = new Date(now() - 200).toISOString();
-        return send(res, 200, {
-          time: t,
-          brokerTime: brokerTime(t, brokerOffsetAt(clock, Date.parse(t))),
-          lastQuoteTime: q,
-          lastQuoteBrokerTime: brokerTime(q, brokerOffsetAt(clock, Date.parse(q))),
-        });
-      }
-      const dealsByTime = host === 'client' ? /^history-deals\/time\/([^/]+)\/([^/]+)$/.exec(rest!) : null;
-      if (dealsByTime) {
-        // [dealsByTime] startTime inclusive, endTime exclusive; offset ≥ 0 (default 0), limit 1..1000 (default 1000)
-        const from = Date.parse(dealsByTime[1]!);
-        const to = Date.parse(dealsByTime[2]!);
-        const offsetQ = Number(u.searchParams.get('offset') ?? 0);
-        const limit = Number(u.searchParams.get('limit') ?? 1000);
-        if (!(limit >= 1 && limit <= 1000) || !(offsetQ >= 0))
-          return error(res, 400, 'ValidationError', 'Validation failed', [
-            { parameter: 'limit', message: 'must be 1..1000' },
-          ]);
-        const inRange = broker.deals.filter(
-          (d) => Date.parse(String(d.time)) >= from && Date.parse(String(d.time)) < to,
-        );
-        return send(
-          res,
-          200,
-          inRange.slice(offsetQ, offsetQ + limit).map((d) => stamp(d, clock)),
-        );
-      }
-      const specification = host === 'client' ? /^symbols\/([^/]+)\/specification$/.exec(rest!) : null;
-      if (specification) {
-        // [specification] MetatraderSymbolSpecification: contractSize, point, digits, profitCurrency, …
-        const symbol = specification[1]!;
-        const gold = symbol === 'XAUUSD';
-        return send(res, 200, {
-          symbol,
-          tickSize: gold ? 0.01 : 0.00001,
-          minVolume: 0.01,
-          maxVolume: 100,
-          volumeStep: 0.01,
-          contractSize: gold ? 100 : 100_000,
-          point: gold ? 0.01 : 0.00001,
-          digits: gold ? 2 : 5,
-          baseCurrency: symbol.slice(0, 3),
-          profitCurrency: 'USD',
-          marginCurrency: symbol.slice(0, 3),
-        });
-      }
-      const candles =
-        host === 'md' ? /^historical-market-data\/symbols\/([^/]+)\/timeframes\/1m\/candles$/.exec(rest!) : null;
-      if (candles) {
-        // [candles] startTime: "candles are loaded in backwards direction, so this should be the latest time";
-        // limit ≤ 1000
-        const series = broker.candles?.[candles[1]!] ?? [];
-        const start = u.searchParams.get('startTime') ? Date.parse(u.searchParams.get('startTime')!) : Infinity;
-        const limit = Number(u.searchParams.get('limit') ?? 1000);
-        if (!(limit >= 1 && limit <= 1000))
-          return error(res, 400, 'ValidationError', 'Validation failed', [
-            { parameter: 'limit', message: 'must be ≤ 1000' },
-          ]);
-        const upTo = series.filter((c) => Date.parse(String(c.time)) <= start);
-        return send(
-          res,
-          200,
-          upTo.slice(Math.max(0, upTo.length - limit)).map((c) => stamp(c, clock)),
-        );
-      }
+      const answer = terminalAnswer(broker, host!, rest!, u.searchParams, now);
+      if (answer) return reply(res, answer);
     }
     return error(res, 404, 'NotFoundError', `no route ${req.method} ${path}`);
   }
@@ -537,9 +188,7 @@ export async function startFakeMetaApi(o: FakeMetaApiOptions): Promise<FakeMetaA
     delay(pattern, ms, count = Infinity) {
       delays.push({ pattern, ms, count });
     },
-    createAccepted(count, r = {}) {
-      createWait = { count, retryAfter: r.retryAfter ?? '', recommendedInMs: r.recommendedInMs };
-    },
+    createAccepted: provisioning.createAccepted,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
