@@ -1,6 +1,7 @@
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { ENGLISH, reportXlsx } from './mt5-report.ts';
+import { ENGLISH } from './mt5-report-labels.ts';
+import { reportXlsx } from './mt5-report-xlsx.ts';
 
 /**
  * The synthetic terminal xlsx must have the layout of a real export (a terminal "Open XML" report

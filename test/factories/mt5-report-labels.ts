@@ -1,0 +1,243 @@
+/**
+ * The labels of an MT5 "Trade History Report" in the terminal's languages (reference/mt5.md §4.4):
+ * block titles, column headers, the Summary and Results labels, as real reports write them.
+ */
+export interface Labels {
+  title: string;
+  name: string;
+  account: string;
+  company: string;
+  date: string;
+  blocks: [string, string, string, string, string];
+  positionsHeader: string[];
+  ordersHeader: string[];
+  dealsHeader: string[];
+  openHeader: string[];
+  workingHeader: string[];
+  summary: string[];
+  results: string[];
+}
+
+const EN_RESULTS = [
+  'Total Net Profit:',
+  'Gross Profit:',
+  'Gross Loss:',
+  'Profit Factor:',
+  'Expected Payoff:',
+  'Recovery Factor:',
+  'Sharpe Ratio:',
+  'Balance Drawdown:',
+  'Balance Drawdown Absolute:',
+  'Balance Drawdown Maximal:',
+  'Balance Drawdown Relative:',
+  'Total Trades:',
+  'Short Trades (won %):',
+  'Long Trades (won %):',
+  'Profit Trades (% of total):',
+  'Loss Trades (% of total):',
+  'Largest profit trade:',
+  'Largest loss trade:',
+  'Average profit trade:',
+  'Average loss trade:',
+  'Maximum consecutive wins ($):',
+  'Maximum consecutive losses ($):',
+  'Maximal consecutive profit (count):',
+  'Maximal consecutive loss (count):',
+  'Average consecutive wins:',
+  'Average consecutive losses:',
+];
+
+export const ENGLISH: Labels = {
+  title: 'Trade History Report',
+  name: 'Name:',
+  account: 'Account:',
+  company: 'Company:',
+  date: 'Date:',
+  blocks: ['Positions', 'Orders', 'Deals', 'Open Positions', 'Working Orders'],
+  positionsHeader: [
+    'Time',
+    'Position',
+    'Symbol',
+    'Type',
+    'Volume',
+    'Price',
+    'S / L',
+    'T / P',
+    'Time',
+    'Price',
+    'Commission',
+    'Swap',
+    'Profit',
+  ],
+  ordersHeader: [
+    'Open Time',
+    'Order',
+    'Symbol',
+    'Type',
+    'Volume',
+    'Price',
+    'S / L',
+    'T / P',
+    'Time',
+    'State',
+    'Comment',
+  ],
+  dealsHeader: [
+    'Time',
+    'Deal',
+    'Symbol',
+    'Type',
+    'Direction',
+    'Volume',
+    'Price',
+    'Order',
+    'Cost',
+    'Commission',
+    'Fee',
+    'Swap',
+    'Profit',
+    'Balance',
+    'Comment',
+  ],
+  openHeader: [
+    'Time',
+    'Position',
+    'Symbol',
+    'Type',
+    'Volume',
+    'Price',
+    'S / L',
+    'T / P',
+    'Market Price',
+    'Swap',
+    'Profit',
+    'Comment',
+  ],
+  workingHeader: [
+    'Open Time',
+    'Order',
+    'Symbol',
+    'Type',
+    'Volume',
+    'Price',
+    'S / L',
+    'T / P',
+    'Market Price',
+    'State',
+    'Comment',
+  ],
+  summary: ['Balance:', 'Free Margin:', 'Credit Facility:', 'Margin:', 'Floating P/L:', 'Margin Level:', 'Equity:'],
+  results: EN_RESULTS,
+};
+
+/** Japanese as a real report writes it; Commission and Fee share one header (§4.4). */
+export const JAPANESE: Labels = {
+  title: '取引履歴レポート',
+  name: '名前:',
+  account: '口座:',
+  company: '会社:',
+  date: '日付:',
+  blocks: ['ポジション一覧', '注文', '約定', 'ポジション', '現在のオーダー'],
+  positionsHeader: [
+    '時間',
+    'ポジション',
+    '銘柄',
+    'タイプ',
+    '数量',
+    '価格',
+    '決済逆指値(S/L)',
+    '決済指値(T/P)',
+    '時間',
+    '価格',
+    '手数料',
+    'スワップ',
+    '損益',
+  ],
+  ordersHeader: ['時間', '注文', '銘柄', 'タイプ', '数量', '価格', 'S/L', 'T/P', '時間', '状態', 'コメント'],
+  dealsHeader: [
+    '時間',
+    '約定',
+    '銘柄',
+    'タイプ',
+    '方向',
+    '数量',
+    '価格',
+    '注文',
+    'コスト',
+    '手数料',
+    '手数料',
+    'スワップ',
+    '損益',
+    '残高',
+    'コメント',
+  ],
+  openHeader: [
+    '時間',
+    'ポジション',
+    '銘柄',
+    'タイプ',
+    '数量',
+    '価格',
+    'S/L',
+    'T/P',
+    '市場価格',
+    'スワップ',
+    '損益',
+    'コメント',
+  ],
+  workingHeader: ['時間', '注文', '銘柄', 'タイプ', '数量', '価格', 'S/L', 'T/P', '市場価格', '状態', 'コメント'],
+  summary: ['残高:', '余剰証拠金:', 'クレジット:', '証拠金:', '評価損益:', '証拠金維持率:', '有効証拠金:'],
+  results: [
+    '総損益:',
+    '総利益:',
+    '総損失:',
+    'プロフィットファクター:',
+    '期待利得:',
+    'リカバリファクター:',
+    'シャープレシオ:',
+    '残高ドローダウン:',
+    '絶対ドローダウン:',
+    '最大ドローダウン:',
+    '相対ドローダウン:',
+    '総取引数:',
+    '売りポジション(勝率%):',
+    '買いポジション(勝率%):',
+    '勝ちトレード(勝率%):',
+    '負けトレード(負率%):',
+    '最大勝ちトレード:',
+    '最大負けトレード:',
+    '平均勝ちトレード:',
+    '平均負けトレード:',
+    '最大連勝(金額):',
+    '最大連敗(金額):',
+    '最大連勝(トレード数):',
+    '最大連敗(トレード数):',
+    '平均連勝:',
+    '平均連敗:',
+  ],
+};
+
+export const BULGARIAN: Labels = {
+  ...ENGLISH,
+  title: 'Отчет за историята на търговията',
+  name: 'Име:',
+  account: 'Сметка:',
+  company: 'Компания:',
+  date: 'Дата:',
+  blocks: ['Позиции', 'Поръчки', 'Сделки', 'Отворени позиции', 'Работни поръчки'],
+  summary: [
+    'Баланс:',
+    'Свободен марджин:',
+    'Кредит:',
+    'Марджин:',
+    'Плаващ П/З:',
+    'Ниво на марджин:',
+    'Собствен капитал:',
+  ],
+  results: EN_RESULTS.map((_label, i) => `Показател ${i + 1}:`),
+};
+
+/** The Results block's title in the report's language. */
+export function resultsTitle(labels: Labels): string {
+  return labels === JAPANESE ? '結果' : labels === BULGARIAN ? 'Резултати' : 'Results';
+}
