@@ -3,7 +3,7 @@
  * symbols, holds of 5–40 s, weekday sessions 07:00–21:00 UTC) with an equity snapshot every 5 s
  * while a position is open, deterministic seed, evaluated with the FTMO-style rule set.
  *
- * Timed separately, as the issue asks of JSON parsing: JSON.parse, and decoding the parsed
+ * Timed separately, so JSON parsing is not counted as evaluation: JSON.parse, and decoding the parsed
  * document into columns (ISO times to epoch ms, amounts to cents; src/rules/decode.ts). The
  * headline figure is the evaluation of the decoded history; the end-to-end figure (decode +
  * evaluate, what `evaluate(history)` costs) is printed next to it.

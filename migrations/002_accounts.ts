@@ -1,5 +1,5 @@
 /**
- * Accounts registry, account API and widgets (issue 5): staff-registered MT5 accounts (investor
+ * Accounts registry, account API and widgets: staff-registered MT5 accounts (investor
  * password sealed), their links to API-key tenants, per-tenant rate limits, widget tokens (hashed)
  * and the API access log. Portable between SQLite and PostgreSQL: text ids, bigint epoch-ms times,
  * JSON as text. Migrations never import from src/.

@@ -1,5 +1,5 @@
 /**
- * CRM and trading platform (issue 6): staff users, the hash-chained audit log, clients with KYC
+ * CRM and trading platform: staff users, the hash-chained audit log, clients with KYC
  * history, accounts and subaccounts, transactions, notes, the activity timeline, received site
  * webhooks (dedupe), service tokens, rate-limit and throttle counters, used SSO token ids, and the
  * platform side (traders, sessions, accounts, transactions, the event outbox). Portable between

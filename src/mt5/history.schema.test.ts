@@ -7,7 +7,7 @@ describe('history schema', () => {
     expect(JSON.parse(readFileSync('docs/history.schema.json', 'utf8'))).toEqual(historyJsonSchema());
   });
 
-  it('accepts the issue’s example and names the field of a bad deal', () => {
+  it('accepts a well-formed history and names the field of a bad deal', () => {
     const good = {
       account: {
         login: '1001',
