@@ -60,7 +60,7 @@ const r = spawnSync('npx', ['vitest', 'run', ...process.argv.slice(2)], {
 });
 if (r.status !== 0) process.exit(r.status ?? 1);
 
-// The whole run again with the real thing: stop and start the local PostgreSQL cluster under load
+// Then the outage test with the real thing: stop and start the local PostgreSQL cluster under load
 // (alone, since every other test shares that server). Only when the cluster is this machine's own.
 const local = ['127.0.0.1', 'localhost', '::1'].includes(new URL(DATABASE_URL).hostname);
 if (process.argv.length <= 2 && local && pgVersion && spawnSync('which', ['pg_ctlcluster']).status === 0) {
