@@ -3,13 +3,16 @@
  * The two layout rules of DESIGN.md that no other lint tool checks, over src/ and migrations/:
  * - a file holds at most MAX_LINES lines (one reader holds it; split by meaning beyond that);
  * - a test sits beside the file it tests and carries its name: `<file>.test.ts`, or
- *   `<file>.<aspect>.test.ts` when one file's tests are split by aspect.
+ *   `<file>.<aspect>.test.ts` when one file's tests are split by aspect;
+ * - every query is in a repository: no query-builder call or raw `sql` outside `*.repository.ts`,
+ *   src/infra/ and migrations/ (services open transactions, they do not write SQL).
  * Prints every breach as `path: reason` and exits 1 when there is any.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 const MAX_LINES = 400;
+const QUERY = /\.(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(|\bsql(<[^>]*>)?`/;
 const ROOTS = ['src', 'migrations'];
 
 function* files(dir) {
@@ -35,8 +38,14 @@ for (const root of ROOTS) {
   const all = [...files(root)];
   const present = new Set(all);
   for (const path of all) {
-    const lines = readFileSync(path, 'utf8').split('\n').length - 1;
+    const text = readFileSync(path, 'utf8');
+    const lines = text.split('\n').length - 1;
     if (lines > MAX_LINES) breaches.push(`${path}: ${lines} lines (at most ${MAX_LINES}; split it by meaning)`);
+    const mayQuery =
+      path.endsWith('.repository.ts') || path.endsWith('.test.ts') || /^(src\/infra|migrations)\//.test(path);
+    if (!mayQuery && QUERY.test(text)) {
+      breaches.push(`${path}: a query outside a repository (move it into the module's *.repository.ts)`);
+    }
     if (path.endsWith('.test.ts') && !testedCandidates(path).some((c) => present.has(c))) {
       breaches.push(`${path}: no sibling file it is named after (<file>.test.ts or <file>.<aspect>.test.ts)`);
     }
