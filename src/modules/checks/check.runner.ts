@@ -85,11 +85,16 @@ export function createCheckRunner(deps: CheckRunnerDeps) {
   }
 
   return {
-    /** Queue handler for `check.run`. Idempotent: a finished job is left alone. */
+    /** Queue handler for `check.run`. Idempotent: a finished job only has its unsent webhook queued. */
     async run(payload: CheckRunPayload, ctx: JobContext): Promise<void> {
       const jobId = payload.job_id;
       const job = await repo.find(jobId);
-      if (!job || job.status === 'passed' || job.status === 'failed' || job.status === 'error') return;
+      if (!job) return;
+      if (job.status === 'passed' || job.status === 'failed' || job.status === 'error') {
+        // Finished by an attempt whose commit landed while its connection dropped: its webhook may not be queued.
+        if (job.callback_url) await deps.webhooks.resumeForJob(job.id);
+        return;
+      }
       const startedAt = job.started_at ?? deps.clock.now();
       await repo.updateUnfinished(job.id, { status: 'running', started_at: startedAt, attempts: job.attempts + 1 });
       const running = { ...job, status: 'running', started_at: startedAt };

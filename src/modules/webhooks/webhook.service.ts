@@ -110,6 +110,19 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       return engine.runAttempt(payload.delivery_id, payload.attempt);
     },
 
+    /**
+     * Queues the first attempt of a job's webhook if none has run yet: the check's commit can
+     * succeed while its client sees the connection drop, so the retried check finds the job
+     * finished and its webhook never queued. The queue id is the first attempt's, so a queued
+     * or running first attempt is not doubled.
+     */
+    async resumeForJob(jobId: string): Promise<void> {
+      const found = await engine.findByJob(jobId);
+      if (found && found.delivery.status === 'pending' && found.delivery.attempts === 0) {
+        await engine.dispatch(found.delivery.id);
+      }
+    },
+
     async forJob(jobId: string): Promise<DeliveryView | null> {
       const found = await engine.findByJob(jobId);
       return found && view(found);
