@@ -5,6 +5,7 @@
  */
 import { ConnectorError, type FetchOptions, type Mt5Connector, type Mt5Credentials } from './connector.ts';
 import type { AccountHistory, AccountInfo, OpenPosition } from './history.ts';
+import { isLiveCapable, type LiveReader } from './live.ts';
 
 export interface ConnectorRouter extends Mt5Connector {
   /** The connector for `server`; throws `ConnectorError('unknown_server')` when none serves it. */
@@ -13,6 +14,11 @@ export interface ConnectorRouter extends Mt5Connector {
   serves(server: string): boolean;
   /** Server names this router names explicitly, sorted; the `"*"` fallback is not among them. */
   servers(): string[];
+  /**
+   * The live reader for `server` (one per connector, shared by every account it serves); throws
+   * `ConnectorError('unknown_server')` when no connector serves it or its connector cannot read live.
+   */
+  live(server: string): LiveReader;
 }
 
 /** `fallback` serves every server not named (the servers file's `"*"`, e.g. MetaApi). */
@@ -36,6 +42,17 @@ export function createConnectorRouter(
     forServer,
     serves: (server: string) => byServer.has(server) || fallback !== undefined,
     servers: () => [...byServer.keys()].sort(),
+    live(server: string): LiveReader {
+      const connector = forServer(server);
+      if (!isLiveCapable(connector)) {
+        throw new ConnectorError(
+          'unknown_server',
+          `MT5 server ${JSON.stringify(server.slice(0, 100))} cannot be monitored live (${connector.kind})`,
+          false,
+        );
+      }
+      return connector.live();
+    },
     fetchHistory: (creds: Mt5Credentials, opts?: FetchOptions): Promise<AccountHistory> =>
       call(() => forServer(creds.server).fetchHistory(creds, opts)),
     getAccountInfo: (creds: Mt5Credentials, opts?: FetchOptions): Promise<AccountInfo> =>

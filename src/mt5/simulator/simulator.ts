@@ -2,10 +2,13 @@
  * The built-in MT5 simulator: a deterministic `Brymix-Demo` server behind the connector
  * interface. Password `demo` for every login; the scripted accounts are listed in scenarios.ts.
  */
+import { type Clock, systemClock } from '../../infra/clock.ts';
 import { ConnectorError, type FetchOptions, type Mt5Connector, type Mt5Credentials } from '../connector.ts';
 import type { AccountHistory, AccountInfo, OpenPosition } from '../history.ts';
+import type { LiveCapable, LiveReader } from '../live.ts';
 import { AS_OF_MS } from './calendar.ts';
 import { bookPositions } from './ledger.ts';
+import { SimulatorLiveReader } from './live.ts';
 import { demoMarket } from './market.ts';
 import { hashString } from './prng.ts';
 import { planRandomTrader } from './random-trader.ts';
@@ -57,6 +60,8 @@ export interface SimulatorOptions {
   /** Server name this instance answers to. Default `Brymix-Demo`. */
   server?: string;
   includeBars?: boolean;
+  /** The clock live readings are taken on (tests drive it). Default the system clock. */
+  clock?: Clock;
 }
 
 /** Histories are shared between callers, so they are frozen all the way down. */
@@ -92,19 +97,25 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-export class SimulatorConnector implements Mt5Connector {
+export class SimulatorConnector implements Mt5Connector, LiveCapable {
   readonly kind = 'simulator';
   readonly server: string;
   private readonly latencyMs: number;
   private readonly cacheSize: number;
   private readonly includeBars: boolean;
   private readonly cache = new Map<string, SimulatedAccount>();
+  private readonly liveReader: SimulatorLiveReader;
 
   constructor(opts: SimulatorOptions = {}) {
     this.latencyMs = Math.max(0, opts.latencyMs ?? 0);
     this.cacheSize = Math.max(1, opts.cacheSize ?? 32);
     this.server = opts.server ?? DEMO_SERVER;
     this.includeBars = opts.includeBars ?? false;
+    this.liveReader = new SimulatorLiveReader(this, opts.clock ?? systemClock);
+  }
+
+  live(): LiveReader {
+    return this.liveReader;
   }
 
   async fetchHistory(creds: Mt5Credentials, opts?: FetchOptions): Promise<AccountHistory> {
