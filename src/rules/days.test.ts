@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { dayClock } from './days.ts';
+import { dayClock, isValidZone } from './days.ts';
 
 const utc = (iso: string) => Date.parse(iso);
 
@@ -41,6 +41,17 @@ describe('dayClock', () => {
       for (let ms = utc('2026-01-01T00:00:00Z'); ms < utc('2027-01-01T00:00:00Z'); ms += 91 * 60_000) {
         expect(c.dayOf(ms)).toBe(reference(ms, tz, reset));
       }
+    }
+  });
+});
+
+describe('isValidZone', () => {
+  it('accepts IANA names (again from its cache) and rejects others, every time', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(isValidZone('Europe/Prague')).toBe(true);
+      expect(isValidZone('America/New_York')).toBe(true);
+      expect(isValidZone('Europe/Atlantis')).toBe(false);
+      expect(isValidZone('')).toBe(false);
     }
   });
 });

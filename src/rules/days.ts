@@ -4,8 +4,20 @@
  */
 import { DateTime, IANAZone } from 'luxon';
 
+/**
+ * Zone names that luxon has accepted. Checking one builds an Intl.DateTimeFormat (about a
+ * quarter of a millisecond), and every rule set parse checks its zones; the valid names are a
+ * finite list (the IANA database), so only they are kept; Intl also accepts any letter case, so the
+ * set stops growing at a bound and hostile input cannot grow it further.
+ */
+const validZones = new Set<string>();
+const VALID_ZONES_MAX = 2000;
+
 export function isValidZone(tz: string): boolean {
-  return IANAZone.isValidZone(tz);
+  if (validZones.has(tz)) return true;
+  if (!IANAZone.isValidZone(tz)) return false;
+  if (validZones.size < VALID_ZONES_MAX) validZones.add(tz);
+  return true;
 }
 
 export interface DayClock {
