@@ -27,8 +27,10 @@ import { staffRoutes } from './modules/staff/staff.routes.ts';
 import { widgetRoutes } from './modules/widgets/widget.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
-const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
-const LIGHTWEIGHT_CHARTS_DIR = fileURLToPath(new URL('../node_modules/lightweight-charts/dist/', import.meta.url));
+// The project root: one level up from src/app.ts, two from the compiled dist/src/app.js.
+const ROOT = new URL(import.meta.url.endsWith('.ts') ? '../' : '../../', import.meta.url);
+const WEB_DIR = fileURLToPath(new URL('web/', ROOT));
+const LIGHTWEIGHT_CHARTS_DIR = fileURLToPath(new URL('node_modules/lightweight-charts/dist/', ROOT));
 
 const ACCESS_LOGGED = /^\/api\/(account|widgets)\//;
 

@@ -95,18 +95,20 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
   return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
 }
 
+// migrations/ beside src/: the TypeScript sources, or their compiled .js in dist/migrations/.
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
+const MIGRATION_FILE = import.meta.url.endsWith('.ts') ? /^\d{3}_[\w-]+\.ts$/ : /^\d{3}_[\w-]+\.js$/;
 
-/** Lists numbered migration files (e.g. 001_initial.ts) in order. */
+/** Lists numbered migration files (e.g. 001_initial.ts, or .js compiled) in order, named without extension. */
 class DirectoryMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     const { readdirSync } = await import('node:fs');
     const files = readdirSync(MIGRATIONS_DIR)
-      .filter((f) => /^\d{3}_[\w-]+\.ts$/.test(f))
+      .filter((f) => MIGRATION_FILE.test(f))
       .sort();
     const out: Record<string, Migration> = {};
     for (const f of files) {
-      out[f.replace(/\.ts$/, '')] = (await import(join(MIGRATIONS_DIR, f))) as Migration;
+      out[f.replace(/\.[jt]s$/, '')] = (await import(join(MIGRATIONS_DIR, f))) as Migration;
     }
     return out;
   }
