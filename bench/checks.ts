@@ -64,6 +64,7 @@ const callback = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/a
 const client = new Agent({ connections: SUBMITTERS });
 let next = 0;
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
 async function submitter(): Promise<void> {
   while (next < TOTAL) {
     const i = next++;
@@ -92,6 +93,10 @@ await Promise.all(Array.from({ length: SUBMITTERS }, submitter));
 const submitSeconds = (performance.now() - started) / 1000;
 await allDone;
 const totalSeconds = (performance.now() - started) / 1000;
+// User + system CPU of this whole process (every thread) from the first submit to the last
+// verified webhook: the API and the workers, and also this bench's own submitters and receiver,
+// which share the process. PostgreSQL's and Redis's own CPU is not in it.
+const cpu = process.cpuUsage(cpuAtStart);
 
 latencies.sort((a, b) => a - b);
 const pct = (p: number) =>
@@ -107,6 +112,9 @@ console.log(`submit throughput:    ${(TOTAL / submitSeconds).toFixed(0)} submits
 console.log(`end-to-end:           ${(TOTAL / totalSeconds).toFixed(1)} checks/s (submit → verified webhook)`);
 console.log(`latency submit→hook:  p50 ${pct(50)} ms, p95 ${pct(95)} ms, p99 ${pct(99)} ms`);
 console.log(`webhooks verified:    ${verified}, rejected: ${rejected}`);
+console.log(
+  `cpu per check: ${((cpu.user + cpu.system) / 1000 / TOTAL).toFixed(2)} ms (user ${(cpu.user / 1000 / TOTAL).toFixed(2)} + system ${(cpu.system / 1000 / TOTAL).toFixed(2)}; API, workers, and this bench's submitters and receiver: one process)`,
+);
 console.log(`rss:                  ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
 
 await client.close();
