@@ -1,42 +1,149 @@
 /**
- * The simulator's live reader. The January accounts are closed books: their history is read once
- * and every later reading repeats the balance and equity they ended with, with no new deals.
+ * The simulator's live reader. Monitoring an account starts its real-time trading at the second
+ * `start()` is called: every later reading is a pure function of the login, that start and the
+ * clock (the live feed is a function of time, the traders are seeded), so any process answers the
+ * same for the same cursor. The books are kept in memory per watched account and advanced to the
+ * reading's instant; a process that has not seen the account, or is asked for deals it already
+ * forgot, replays them from the start. The January logins (scenarios.ts) are closed books: their
+ * history is read once and every reading repeats the balance and equity they ended with.
  */
 import type { Clock } from '../../infra/clock.ts';
-import type { FetchOptions, Mt5Credentials } from '../connector.ts';
-import type { AccountHistory } from '../history.ts';
+import { centsToAmount } from '../../infra/money.ts';
+import { ConnectorError, type FetchOptions, type Mt5Credentials } from '../connector.ts';
+import type { AccountHistory, SymbolSpec } from '../history.ts';
 import type { LiveReader, LiveReading } from '../live.ts';
+import { isoUtc, serverUtcOffsetMinutes } from './calendar.ts';
+import { LiveBook, type LiveTrader } from './live-book.ts';
+import { breachingTrader, dailyAlertTrader, PRIOR_MS } from './live-scenarios.ts';
+import { RandomTrader } from './live-traders.ts';
+import { SYMBOL_NAMES, symbolSpec } from './market.ts';
+import { hashString } from './prng.ts';
+import { INITIAL_BALANCE, SCRIPTS } from './scenarios.ts';
 
-interface AccountSource {
+/** What the reader needs of the connector: its credential check and the January accounts. */
+export interface SimulatorAccess {
+  readonly server: string;
+  authorize(creds: Mt5Credentials, opts?: FetchOptions): Promise<void>;
   fetchHistory(creds: Mt5Credentials, opts?: FetchOptions): Promise<AccountHistory>;
   getAccountInfo(creds: Mt5Credentials, opts?: FetchOptions): Promise<{ balance: number; equity: number }>;
 }
 
-const CURSOR_PREFIX = 'sim1:';
+/** Deals kept per account for readers that fall behind; older ones are replayed when asked. */
+const KEEP_DEALS = 256;
+/** Accounts nobody read for this long are dropped from memory (a later read replays them). */
+const IDLE_MS = 10 * 60_000;
+
+interface Watched {
+  book: LiveBook;
+  trader: LiveTrader;
+  lastReadMs: number;
+}
+
+const SYMBOLS_SPEC: Record<string, SymbolSpec> = Object.fromEntries(SYMBOL_NAMES.map((s) => [s, symbolSpec(s)]));
+
+function badCursor(): ConnectorError {
+  return new ConnectorError('bad_data', 'Live cursor not issued by this simulator', false);
+}
 
 export class SimulatorLiveReader implements LiveReader {
   readonly kind = 'simulator';
+  private readonly watched = new Map<string, Watched>();
+  private nextSweepMs = 0;
 
   constructor(
-    private readonly source: AccountSource,
+    private readonly access: SimulatorAccess,
     private readonly clock: Clock,
   ) {}
 
   async start(creds: Mt5Credentials, opts?: FetchOptions): Promise<{ history: AccountHistory; cursor: string }> {
-    const history = await this.source.fetchHistory(creds, opts);
-    return { history, cursor: `${CURSOR_PREFIX}${history.deals.length}` };
+    await this.access.authorize(creds, opts);
+    if (Object.hasOwn(SCRIPTS, creds.login)) {
+      const history = await this.access.fetchHistory(creds, opts);
+      return { history, cursor: `sim1:${history.deals.length}` };
+    }
+    const startMs = this.clock.now();
+    const { book } = this.account(creds.login, startMs, startMs, 0);
+    const history: AccountHistory = {
+      account: {
+        login: creds.login,
+        server: this.access.server,
+        currency: 'USD',
+        initial_balance: INITIAL_BALANCE,
+        server_utc_offset_minutes: serverUtcOffsetMinutes(startMs),
+        margin_mode: 'hedging',
+      },
+      deals: book.deals.slice(),
+      equity: [
+        {
+          time: isoUtc(startMs),
+          balance: centsToAmount(book.balanceCents),
+          equity: centsToAmount(book.equityCents(startMs)),
+        },
+      ],
+      positions: book.openPositions(startMs),
+      symbols: SYMBOLS_SPEC,
+    };
+    return { history, cursor: `sim2:${startMs}:${book.dealCount}` };
   }
 
   async read(creds: Mt5Credentials, cursor: string, opts?: FetchOptions): Promise<LiveReading> {
-    const history = await this.source.fetchHistory(creds, opts);
-    const info = await this.source.getAccountInfo(creds, opts);
+    if (cursor.startsWith('sim1:')) {
+      if (!Object.hasOwn(SCRIPTS, creds.login)) throw badCursor();
+      const now = this.clock.now();
+      const info = await this.access.getAccountInfo(creds, opts);
+      const positions = (await this.access.fetchHistory(creds, opts)).positions ?? [];
+      return { time: isoUtc(now), balance: info.balance, equity: info.equity, deals: [], positions, cursor };
+    }
+    const m = /^sim2:(\d{1,15}):(\d{1,9})$/.exec(cursor);
+    if (!m || Object.hasOwn(SCRIPTS, creds.login)) throw badCursor();
+    await this.access.authorize(creds, opts);
+    const now = this.clock.now();
+    const startMs = Number(m[1]);
+    const seq = Number(m[2]);
+    const at = Math.max(now, startMs);
+    const { book } = this.account(creds.login, startMs, at, seq);
+    if (seq > book.dealCount) throw badCursor();
+    const deals = book.deals.slice(seq - book.firstSeq);
+    book.forget(Math.max(seq, book.dealCount - KEEP_DEALS));
     return {
-      time: new Date(this.clock.now()).toISOString(),
-      balance: info.balance,
-      equity: info.equity,
-      deals: [],
-      positions: [...(history.positions ?? [])],
-      cursor,
+      time: isoUtc(at),
+      balance: centsToAmount(book.balanceCents),
+      equity: centsToAmount(book.equityCents(at)),
+      deals,
+      positions: book.openPositions(at),
+      cursor: `sim2:${startMs}:${book.dealCount}`,
     };
+  }
+
+  /** The account's books advanced to `at`, replayed from the start when this process cannot serve `seq`. */
+  private account(login: string, startMs: number, at: number, seq: number): Watched {
+    const key = `${login}\u0000${startMs}`;
+    let w = this.watched.get(key);
+    if (!w || w.book.timeMs > at || seq < w.book.firstSeq) {
+      w = this.replay(login, startMs);
+      this.watched.set(key, w);
+    }
+    w.book.advance(at, w.trader);
+    w.lastReadMs = at;
+    if (at >= this.nextSweepMs) this.sweep(at);
+    return w;
+  }
+
+  private replay(login: string, startMs: number): Watched {
+    const seed = hashString(`${this.access.server}:${login}:${startMs}`);
+    let trader: LiveTrader;
+    let fromMs = startMs;
+    if (login === '2001') {
+      trader = breachingTrader(seed, startMs);
+      fromMs = startMs - PRIOR_MS;
+    } else if (login === '2002') trader = dailyAlertTrader(seed, startMs);
+    else trader = new RandomTrader(seed, startMs);
+    const book = new LiveBook(fromMs, INITIAL_BALANCE * 100, seed);
+    return { book, trader, lastReadMs: startMs };
+  }
+
+  private sweep(now: number): void {
+    this.nextSweepMs = now + 60_000;
+    for (const [key, w] of this.watched) if (now - w.lastReadMs > IDLE_MS) this.watched.delete(key);
   }
 }

@@ -130,7 +130,8 @@ export class SimulatorConnector implements Mt5Connector, LiveCapable {
     return (await this.account(creds, opts)).history.positions ?? [];
   }
 
-  private async account(creds: Mt5Credentials, opts?: FetchOptions): Promise<SimulatedAccount> {
+  /** The server's answer to a login attempt: latency, then unknown server, unreachable or bad credentials. */
+  async authorize(creds: Mt5Credentials, opts?: FetchOptions): Promise<void> {
     await sleep(this.latencyMs, opts?.signal);
     if (creds.server !== this.server) {
       throw new ConnectorError('unknown_server', `This simulator serves ${this.server} only`, false);
@@ -141,6 +142,10 @@ export class SimulatorConnector implements Mt5Connector, LiveCapable {
     if (creds.password !== DEMO_PASSWORD || !/^\S{1,64}$/.test(creds.login)) {
       throw new ConnectorError('invalid_credentials', 'Invalid MT5 login or password', false);
     }
+  }
+
+  private async account(creds: Mt5Credentials, opts?: FetchOptions): Promise<SimulatedAccount> {
+    await this.authorize(creds, opts);
     const cached = this.cache.get(creds.login);
     if (cached) {
       this.cache.delete(creds.login); // re-insert: Map order is the recency order
