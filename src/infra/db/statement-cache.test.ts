@@ -37,7 +37,10 @@ describe('withStatementCache', () => {
   it('gives right answers through Kysely across a schema change and closes the database', async () => {
     raw = new Sqlite(':memory:');
     const db = new Kysely<T>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
-    await db.schema.createTable('t').addColumn('id', 'integer', (c) => c.primaryKey()).execute();
+    await db.schema
+      .createTable('t')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .execute();
     await sql`alter table t add column name text not null default ''`.execute(db);
     for (const [id, name] of [
       [1, 'a'],
