@@ -45,6 +45,46 @@ describe('JobQueue (local)', () => {
     expect(c.seen[0]).toEqual({ payload: { id: 'orphan' }, attempt: 2 });
   });
 
+  it('takes due jobs and jobs whose lease ran out in run_at order, one queue however long', async () => {
+    const storage = newStorage();
+    const q = await makeQueue('local', storage, 1000);
+    const handle = lastQueueDb();
+    const now = Date.now();
+    const row = (id: string, runAt: number, lease: number | null) => ({
+      id,
+      name: 'work',
+      payload: JSON.stringify({ id }),
+      status: lease === null ? 'waiting' : 'active',
+      run_at: runAt,
+      attempts: lease === null ? 0 : 1,
+      max_attempts: 3,
+      locked_until: lease,
+      locked_by: lease === null ? null : 'dead-worker',
+      last_error: null,
+      created_at: runAt,
+      updated_at: runAt,
+    });
+    await handle.db
+      .insertInto('queue_jobs')
+      .values([
+        ...Array.from({ length: 8 }, (_, i) => row(`due-${i}`, now - 4000 + i * 100, null)),
+        row('orphan-early', now - 5000, now - 1),
+        row('orphan-late', now - 3550, now - 1),
+        row('held', now - 6000, now + 60_000),
+        row('later', now + 60_000, null),
+      ])
+      .execute();
+    const c = collector();
+    await q.start({ work: c.handler }, { concurrency: 1 });
+    await until(() => c.seen.length === 10);
+    expect(c.seen.map((s) => (s.payload as { id: string }).id)).toEqual([
+      'orphan-early',
+      ...['due-0', 'due-1', 'due-2', 'due-3', 'due-4'],
+      'orphan-late',
+      ...['due-5', 'due-6', 'due-7'],
+    ]);
+  });
+
   it('does not take a job whose lease is still held by a live worker', async () => {
     const storage = newStorage();
     const q = await makeQueue('local', storage, 1000);

@@ -21,6 +21,17 @@ import {
   retryDelayMs,
 } from './types.ts';
 
+const CLAIM_COLUMNS = [
+  'id',
+  'name',
+  'payload',
+  'attempts',
+  'max_attempts',
+  'status',
+  'locked_until',
+  'run_at',
+] as const;
+
 export interface LocalQueueOptions {
   db: Db;
   clock: Clock;
@@ -138,15 +149,27 @@ export class LocalQueue implements JobQueue {
     const db = this.#o.db;
     for (let tries = 0; tries < 5; tries++) {
       const now = this.#o.clock.now();
-      const candidates = await db
+      // Due jobs and jobs whose lease ran out, each found on the (status, run_at) index already in
+      // run_at order, then merged: one OR over both made SQLite sort every due job on each claim
+      // (about 200 µs with 5,000 jobs waiting, against a few µs this way).
+      const due = db
         .selectFrom('queue_jobs')
-        .select(['id', 'name', 'payload', 'attempts', 'max_attempts', 'status', 'locked_until'])
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('status', '=', 'waiting'), eb('run_at', '<=', now)]),
-            eb.and([eb('status', '=', 'active'), eb('locked_until', '<', now)]),
-          ]),
-        )
+        .select(CLAIM_COLUMNS)
+        .where('status', '=', 'waiting')
+        .where('run_at', '<=', now)
+        .orderBy('run_at')
+        .limit(5);
+      const leaseOver = db
+        .selectFrom('queue_jobs')
+        .select(CLAIM_COLUMNS)
+        .where('status', '=', 'active')
+        .where('locked_until', '<', now)
+        .orderBy('run_at')
+        .limit(5);
+      const candidates = await db
+        .selectFrom(due.as('due'))
+        .selectAll()
+        .unionAll(db.selectFrom(leaseOver.as('lease_over')).selectAll())
         .orderBy('run_at')
         .limit(5)
         .execute();
