@@ -22,6 +22,7 @@ import { accountsPlugin } from './modules/accounts/accounts.plugin.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { checkRoutes } from './modules/checks/check.routes.ts';
 import { crmPlugin } from './modules/crm/crm.plugin.ts';
+import { monitorRoutes } from './modules/monitors/monitor.routes.ts';
 import { platformRoutes } from './modules/platform/platform.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
 import { widgetRoutes } from './modules/widgets/widget.routes.ts';
@@ -126,6 +127,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   const { clock, keys, staff, audit, sseHub: hub, accountFeed: feed, accessLog, widgets } = deps;
   await app.register(systemRoutes(deps));
   await app.register(checkRoutes({ checks: deps.checks, keys, reportMaxBytes: deps.config.REPORT_MAX_BYTES }));
+  await app.register(monitorRoutes({ monitors: deps.monitors, keys, hub }));
   await app.register(
     accountsPlugin({
       keys,

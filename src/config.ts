@@ -91,6 +91,9 @@ const schema = z.object({
   ACCOUNT_RATE_BURST: z.coerce.number().int().min(1).max(10_000).default(3),
   /** SSE comment heartbeat, so proxies and OBS keep the stream open. */
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(1_000).default(15_000),
+  // --- live monitors ---
+  /** How often an event stream (GET …/events) reads events raised by another process. */
+  MONITOR_EVENTS_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   /** HTTPS: PEM files of the certificate (chain) and key; leave unset behind a TLS-terminating proxy. */
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),

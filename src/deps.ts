@@ -30,6 +30,8 @@ import { type CheckService, createCheckService } from './modules/checks/check.se
 import { type CrmService, createCrmService } from './modules/crm/crm.service.ts';
 import { createServiceTokenService, type ServiceTokenService } from './modules/crm/service-token.service.ts';
 import { createSiteWebhookReceiver, type SiteWebhookReceiver } from './modules/crm/site-webhook.ts';
+import { createMonitorEvents } from './modules/monitors/monitor.events.ts';
+import { createMonitorService, type MonitorService } from './modules/monitors/monitor.service.ts';
 import { createPlatformOutbox, type PlatformOutbox } from './modules/platform/outbox.ts';
 import { createPlatformService, type PlatformService } from './modules/platform/platform.service.ts';
 import { createStaffService, type StaffService } from './modules/staff/staff.service.ts';
@@ -64,6 +66,8 @@ export interface Deps {
   /** Parses uploaded reports on a worker thread (the checks service's parser). */
   reportParser: ReportParser;
   checks: CheckService;
+  /** Live monitors: the API side. */
+  monitors: MonitorService;
   accounts: AccountService;
   accountFeed: AccountFeed;
   accessLog: AccessLog;
@@ -209,6 +213,29 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     reportParser,
   });
 
+  // --- live monitors ---
+  const monitorEvents = createMonitorEvents({
+    db,
+    queue,
+    clock,
+    logger,
+    sender,
+    secret: config.WEBHOOK_SECRET,
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    followPollMs: config.MONITOR_EVENTS_POLL_MS,
+    ...(o.random ? { random: o.random } : {}),
+  });
+  const monitors = createMonitorService({
+    db,
+    clock,
+    logger,
+    sealer,
+    connectors,
+    events: monitorEvents,
+    callbackAllow,
+  });
+
   // --- account data API and widgets ---
   const accounts = createAccountService({
     db,
@@ -316,6 +343,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     webhooks,
     reportParser,
     checks,
+    monitors,
     accounts,
     accountFeed,
     accessLog,

@@ -9,6 +9,7 @@ describe('the job list', () => {
       'crm.site-event',
       'platform.outbox.deliver',
       'platform.account.sync',
+      'monitor.event.deliver',
     ]);
   });
 });

@@ -13,12 +13,14 @@ const webhookDeliveryPayload = z.object({ delivery_id: z.string().min(1), attemp
 const siteEventPayload = z.object({ event_id: z.string().min(1) });
 const outboxDeliveryPayload = z.object({ outbox_id: z.string().min(1), attempt: z.number().int().min(1) });
 const accountSyncPayload = z.object({ account_id: z.string().min(1), round: z.number().int().min(1) });
+const monitorEventDeliveryPayload = z.object({ delivery_id: z.string().min(1), attempt: z.number().int().min(1) });
 
 export type CheckRunPayload = z.infer<typeof checkRunPayload>;
 export type WebhookDeliveryPayload = z.infer<typeof webhookDeliveryPayload>;
 export type SiteEventPayload = z.infer<typeof siteEventPayload>;
 export type OutboxDeliveryPayload = z.infer<typeof outboxDeliveryPayload>;
 export type AccountSyncPayload = z.infer<typeof accountSyncPayload>;
+export type MonitorEventDeliveryPayload = z.infer<typeof monitorEventDeliveryPayload>;
 
 /**
  * The service entry points the handlers call, by shape: the services import this file for their
@@ -32,6 +34,7 @@ export interface JobServices {
   crm: { processSiteEvent: (payload: SiteEventPayload, ctx: JobContext) => Promise<void> };
   outbox: { handleAttempt: (payload: OutboxDeliveryPayload) => Promise<void> };
   platform: { syncAccount: (payload: AccountSyncPayload) => Promise<void> };
+  monitors: { handleAttempt: (payload: MonitorEventDeliveryPayload) => Promise<void> };
 }
 
 /** Runs one challenge check (fetches the MT5 history, evaluates the rules, stores the result). */
@@ -69,4 +72,18 @@ export const accountSyncJob = defineJob({
   handler: (payload, _ctx, services: JobServices) => services.platform.syncAccount(payload),
 });
 
-export const jobs = [checkRunJob, webhookDeliveryJob, siteEventJob, outboxDeliveryJob, accountSyncJob] as const;
+/** One attempt at a monitor event's webhook; schedules the next attempt itself. */
+export const monitorEventDeliveryJob = defineJob({
+  name: 'monitor.event.deliver',
+  payload: monitorEventDeliveryPayload,
+  handler: (payload, _ctx, services: JobServices) => services.monitors.handleAttempt(payload),
+});
+
+export const jobs = [
+  checkRunJob,
+  webhookDeliveryJob,
+  siteEventJob,
+  outboxDeliveryJob,
+  accountSyncJob,
+  monitorEventDeliveryJob,
+] as const;

@@ -28,6 +28,7 @@ interface Sweep {
 const sweeps: readonly Sweep[] = [
   { name: 'checks', run: (deps) => deps.checks.sweep() },
   { name: 'webhooks', run: (deps) => deps.webhooks.sweep() },
+  { name: 'monitor events', run: (deps) => deps.monitors.sweep() },
   {
     name: 'site events',
     async run(deps) {

@@ -8,6 +8,7 @@ import { registerAccountCommands, registerKeyLimitsCommand } from './accounts.ts
 import { registerCheckCommand } from './check.ts';
 import { registerCrmCommands } from './crm.ts';
 import { InvalidInput } from './invalid-input.ts';
+import { registerMonitorCommands } from './monitors.ts';
 import { registerReportCommands } from './report.ts';
 import { withDeps } from './with-deps.ts';
 
@@ -162,6 +163,7 @@ export function buildProgram(io: Io): Command {
   registerAccountCommands(program, io);
   registerKeyLimitsCommand(keys, io);
   registerCrmCommands(program, io);
+  registerMonitorCommands(program, io);
 
   return program;
 }

@@ -9,6 +9,7 @@ import type { ApiKeyTables } from '../../modules/api-keys/api-key.table.ts';
 import type { AuditTables } from '../../modules/audit/audit.table.ts';
 import type { CheckTables } from '../../modules/checks/check.table.ts';
 import type { CrmTables } from '../../modules/crm/crm.table.ts';
+import type { MonitorTables } from '../../modules/monitors/monitor.table.ts';
 import type { PlatformTables } from '../../modules/platform/platform.table.ts';
 import type { StaffTables } from '../../modules/staff/staff.table.ts';
 import type { WebhookTables } from '../../modules/webhooks/webhook.table.ts';
@@ -22,6 +23,7 @@ export interface Database
     AuditTables,
     CheckTables,
     CrmTables,
+    MonitorTables,
     PlatformTables,
     StaffTables,
     WebhookTables,

@@ -174,14 +174,29 @@ export function createApiKeyService({ db, clock }: { db: Db; clock: Clock }) {
       const status = secretTokenStatus(row, now);
       if (status === 'revoked' || status === 'expired') return null;
       if (isTouchDue(row.last_used_at, now)) await repo.touch(row.id, now);
-      return {
-        keyId: row.id,
-        tenantId: row.tenant_id,
-        kid: row.kid,
-        ruleDefaults: row.rule_defaults ? (JSON.parse(row.rule_defaults) as Record<string, unknown>) : null,
-        allowedCidrs: row.allowed_cidrs ? (JSON.parse(row.allowed_cidrs) as string[]) : null,
-      };
+      return authenticated(row);
     },
+
+    /**
+     * The key with id `id` as its tenant's credential, for the operator's CLI acting for that
+     * tenant (`brymix monitors … --key key_…`); an unknown, revoked or expired key is refused.
+     */
+    async actAs(id: string): Promise<AuthenticatedKey> {
+      const row = await requireKey(id);
+      const status = secretTokenStatus(row, clock.now());
+      if (status === 'revoked' || status === 'expired') throw new AppError('conflict', `API key ${id} is ${status}`);
+      return authenticated(row);
+    },
+  };
+}
+
+function authenticated(row: ApiKeyRow): AuthenticatedKey {
+  return {
+    keyId: row.id,
+    tenantId: row.tenant_id,
+    kid: row.kid,
+    ruleDefaults: row.rule_defaults ? (JSON.parse(row.rule_defaults) as Record<string, unknown>) : null,
+    allowedCidrs: row.allowed_cidrs ? (JSON.parse(row.allowed_cidrs) as string[]) : null,
   };
 }
 

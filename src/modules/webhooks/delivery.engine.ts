@@ -58,6 +58,8 @@ export interface DeliveryEngineDeps {
 }
 
 export interface NewDelivery {
+  /** The delivery id (receivers' `webhook-id`) when the caller has a stable one, e.g. an event id; else a new one. */
+  id?: string;
   payload: string;
   /** Omitted: the channel's url. */
   url?: string | null;
@@ -112,7 +114,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
   return {
     /** Writes a delivery inside the caller's transaction; call `dispatch` with its id after commit. */
     async create(tx: Db, input: NewDelivery): Promise<string> {
-      const id = newId(channel.idPrefix, 24);
+      const id = input.id ?? newId(channel.idPrefix, 24);
       const now = clock.now();
       await repo.insertDelivery(
         {

@@ -1,0 +1,245 @@
+/**
+ * Live monitors, the API side: start one (validated as a check is, credentials sealed, idempotent),
+ * read one or a page of them, stop one, and its events. The watching itself is monitor.runtime.ts.
+ */
+import { AppError } from '../../http/errors.ts';
+import type { Clock } from '../../infra/clock.ts';
+import { canonicalJson } from '../../infra/crypto/canonical-json.ts';
+import { newId, type Sealer } from '../../infra/crypto/index.ts';
+import { type Db, isUniqueViolation } from '../../infra/db/index.ts';
+import type { Logger } from '../../infra/logger.ts';
+import type { CidrList } from '../../infra/net/cidr.ts';
+import type { ConnectorRouter } from '../../mt5/router.ts';
+import { flatRulesSchema } from '../../rules/flat.ts';
+import type { RuleSpec } from '../../rules/registry.ts';
+import { RuleSetError, resolveRuleSet } from '../../rules/ruleset.ts';
+import type { AuthenticatedKey } from '../api-keys/api-key.service.ts';
+import { checkCallbackUrl } from '../webhooks/ssrf.ts';
+import type { FollowedEvent, MonitorEvents } from './monitor.events.ts';
+import { createMonitorRepository, LIVE_STATUSES } from './monitor.repository.ts';
+import type { MonitorRequest } from './monitor.schemas.ts';
+import type { MonitorRow } from './monitor.table.ts';
+import { DEFAULT_ALERTS, type MonitorStatus, monitorView, readSnapshot } from './monitor.ts';
+
+export interface MonitorServiceDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  sealer: Sealer;
+  connectors: Pick<ConnectorRouter, 'live'>;
+  events: MonitorEvents;
+  callbackAllow: CidrList;
+}
+
+/** Idempotency keys are remembered for a day (Stripe keeps them at least 24 h), as for checks. */
+const IDEMPOTENCY_TTL_MS = 86_400_000;
+
+const invalid = (field: string, message: string) =>
+  new AppError('validation_failed', `${field}: ${message}`, { errors: [{ field, message }] });
+
+function encodeCursor(row: MonitorRow): string {
+  return Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: number; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof createdAt === 'number' && Number.isFinite(createdAt) && typeof id === 'string') return { createdAt, id };
+  } catch {
+    // answered below
+  }
+  throw invalid('cursor', 'is not a cursor this API gave (use next_cursor of the previous page)');
+}
+
+export function createMonitorService(deps: MonitorServiceDeps) {
+  const repo = createMonitorRepository(deps.db);
+  /** Told when a monitor starts, so a live process in this one picks it up at once. */
+  const startedListeners = new Set<(id: string) => void>();
+
+  /** The request's rule set resolved to fully-defaulted specs (flat fields fall back to the firm's defaults). */
+  function effectiveRules(request: MonitorRequest, auth: AuthenticatedKey): RuleSpec[] {
+    const defaults = auth.ruleDefaults ? flatRulesSchema.safeParse(auth.ruleDefaults) : null;
+    try {
+      return resolveRuleSet(request.rules, defaults?.success ? defaults.data : {});
+    } catch (err) {
+      if (!(err instanceof RuleSetError)) throw err;
+      const errors = err.issues.map((i) => ({ field: i.path ? `rules.${i.path}` : 'rules', message: i.message }));
+      throw new AppError('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+    }
+  }
+
+  async function owned(auth: AuthenticatedKey, id: string): Promise<MonitorRow> {
+    const row = await repo.findForTenant(id, auth.tenantId);
+    if (!row) throw new AppError('not_found', `No monitor ${id}`);
+    return row;
+  }
+
+  return {
+    async create(
+      auth: AuthenticatedKey,
+      request: MonitorRequest,
+      idempotencyKey: string | undefined,
+    ): Promise<{ monitor_id: string; status: MonitorStatus }> {
+      if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 255))
+        throw invalid('Idempotency-Key', 'must be 1–255 characters');
+      if (request.callback_url) {
+        const check = checkCallbackUrl(request.callback_url, deps.callbackAllow);
+        if (!check.ok) throw invalid('callback_url', check.reason);
+      }
+      try {
+        deps.connectors.live(request.mt5_server);
+      } catch {
+        throw invalid('mt5_server', 'is not a server Brymix can watch live');
+      }
+      const rules = effectiveRules(request, auth);
+      const alerts = [...(request.alerts ?? DEFAULT_ALERTS)].sort((a, b) => a - b);
+
+      const fingerprint = idempotencyKey ? deps.sealer.fingerprint(canonicalJson(request)) : null;
+      const replay = (seen: { request_hash: string; monitor_id: string }) => {
+        if (seen.request_hash !== fingerprint)
+          throw new AppError('idempotency_mismatch', 'This Idempotency-Key was used with a different request body');
+        return { monitor_id: seen.monitor_id, status: 'active' as const };
+      };
+      if (idempotencyKey) {
+        const seen = await repo.findIdempotencyKey(auth.tenantId, idempotencyKey);
+        if (seen) return replay(seen);
+      }
+
+      const now = deps.clock.now();
+      const id = newId('mon', 20);
+      const credentials = { login: request.mt5_login, password: request.mt5_password, server: request.mt5_server };
+      try {
+        await deps.db.transaction().execute(async (tx) => {
+          await repo.insert(
+            {
+              id,
+              tenant_id: auth.tenantId,
+              key_id: auth.keyId,
+              user_id: request.user_id,
+              challenge_id: request.challenge_id,
+              mt5_login: request.mt5_login,
+              mt5_server: request.mt5_server,
+              credentials_enc: deps.sealer.seal(JSON.stringify(credentials), id),
+              initial_balance: request.initial_balance,
+              rules: JSON.stringify(rules),
+              alerts: JSON.stringify(alerts),
+              callback_url: request.callback_url ?? null,
+              status: 'active',
+              sequence: 0,
+              snapshot: null,
+              last_observation_at: null,
+              connection_state: 'connecting',
+              connection_since: now,
+              connection_error: null,
+              lease_owner: null,
+              lease_expires_at: null,
+              created_at: now,
+              updated_at: now,
+              ended_at: null,
+            },
+            tx,
+          );
+          if (idempotencyKey)
+            await repo.insertIdempotencyKey(
+              {
+                tenant_id: auth.tenantId,
+                key: idempotencyKey,
+                request_hash: fingerprint!,
+                monitor_id: id,
+                created_at: now,
+              },
+              tx,
+            );
+        });
+      } catch (err) {
+        // The same Idempotency-Key committed by a concurrent request: answer as that request did.
+        if (idempotencyKey && isUniqueViolation(err)) {
+          const seen = await repo.findIdempotencyKey(auth.tenantId, idempotencyKey);
+          if (seen) return replay(seen);
+        }
+        throw err;
+      }
+      deps.logger.info({ monitorId: id, tenantId: auth.tenantId, server: request.mt5_server }, 'monitor started');
+      for (const listener of startedListeners) listener(id);
+      return { monitor_id: id, status: 'active' };
+    },
+
+    async get(auth: AuthenticatedKey, id: string): Promise<Record<string, unknown>> {
+      return monitorView(await owned(auth, id), deps.clock.now());
+    },
+
+    async list(
+      auth: AuthenticatedKey,
+      query: { status?: MonitorStatus | undefined; cursor?: string | undefined; limit: number },
+    ): Promise<{ monitors: Array<Record<string, unknown>>; next_cursor: string | null }> {
+      const page = await repo.list(auth.tenantId, {
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.cursor ? { after: decodeCursor(query.cursor) } : {}),
+        limit: query.limit,
+      });
+      const now = deps.clock.now();
+      const last = page.rows.at(-1);
+      return {
+        monitors: page.rows.map((r) => monitorView(r, now)),
+        next_cursor: page.more && last ? encodeCursor(last) : null,
+      };
+    },
+
+    /** Stops a watched monitor: its credentials are erased and monitor.stopped is sent. A monitor already ended stays as it is. */
+    async stop(auth: AuthenticatedKey, id: string): Promise<Record<string, unknown>> {
+      let row = await owned(auth, id);
+      for (let tries = 0; tries < 20 && (LIVE_STATUSES as readonly string[]).includes(row.status); tries++) {
+        const now = deps.clock.now();
+        const r = await deps.events.raise(row, {
+          event: 'monitor.stopped',
+          occurredAt: now,
+          status: 'stopped',
+          snapshot: readSnapshot(row),
+          patch: { credentials_enc: null, ended_at: now, lease_owner: null, lease_expires_at: null },
+          guard: { statuses: LIVE_STATUSES },
+        });
+        if (r.result === 'raised') {
+          deps.logger.info({ monitorId: id }, 'monitor stopped');
+          break;
+        }
+        row = (await repo.find(id))!;
+      }
+      return monitorView((await repo.find(id))!, deps.clock.now());
+    },
+
+    /** Events of a monitor after `afterSequence` (the SSE stream's backlog). */
+    async events(auth: AuthenticatedKey, id: string, afterSequence: number): Promise<FollowedEvent[]> {
+      await owned(auth, id);
+      return deps.events.eventsAfter(id, afterSequence);
+    },
+
+    /**
+     * Checks the monitor is the tenant's, then gives how to follow its events (see
+     * MonitorEvents.follow): a stream answers 404 before it opens, and follows once it has.
+     */
+    async followerOf(
+      auth: AuthenticatedKey,
+      id: string,
+    ): Promise<(afterSequence: number, onEvent: (e: FollowedEvent) => void) => () => void> {
+      await owned(auth, id);
+      return (afterSequence, onEvent) => deps.events.follow(id, afterSequence, onEvent);
+    },
+
+    onStarted(listener: (id: string) => void): () => void {
+      startedListeners.add(listener);
+      return () => startedListeners.delete(listener);
+    },
+
+    /** The work of monitorEventDeliveryJob. */
+    handleAttempt: deps.events.handleAttempt,
+
+    /** Re-queues lost event deliveries; forgets old idempotency keys. */
+    async sweep(): Promise<number> {
+      const requeued = await deps.events.sweep();
+      await repo.pruneIdempotencyKeys(deps.clock.now() - IDEMPOTENCY_TTL_MS);
+      return requeued;
+    },
+  };
+}
+
+export type MonitorService = ReturnType<typeof createMonitorService>;
