@@ -18,7 +18,9 @@
  *   [specification]  https://metaapi.cloud/docs/client/restApi/api/retrieveMarketData/readSymbolSpecification/
  *   [candles]        https://metaapi.cloud/docs/client/restApi/api/retrieveMarketData/readHistoricalCandles/
  *                    and the model https://metaapi.cloud/docs/client/models/metatraderCandle/
- *   [429]            https://metaapi.cloud/docs/client/models/tooManyRequestsError/
+ *   [429]            https://metaapi.cloud/docs/client/models/tooManyRequestsError/ ("The HTTP response
+ *                    contains the Retry-After header"; metadata.recommendedRetryTime) and
+ *                    https://metaapi.cloud/docs/client/rateLimiting/ (CPU credits per app, server and account)
  *   [sdk-http]       metaapi.cloud-sdk 29.3.3 lib/clients/httpClient.ts (202: `retry-after` header,
  *                    else body `metadata.recommendedRetryTime`)
  *

@@ -8,11 +8,13 @@
 import { abortableSleep, type Sleep } from '../../infra/http/backoff.ts';
 import { ConnectorError, type FetchOptions, type Mt5Connector, type Mt5Credentials } from '../connector.ts';
 import type { AccountHistory, AccountInfo, Bar, Deal, OpenPosition, SymbolSpec } from '../history.ts';
+import type { LiveCapable, LiveReader } from '../live.ts';
 import { foldFundingDeposits } from '../normalize.ts';
 import { MetaApiAccounts, type ResolvedAccount } from './accounts.ts';
 import { type ClientApi, createClientApi } from './client-api.ts';
 import { decodeDeal } from './decode.ts';
 import { createMetaApiHttp, MetaApiHttpError } from './http.ts';
+import { type LivePollOptions, MetaApiLiveReader } from './live.ts';
 
 export interface MetaApiConfig {
   token: string;
@@ -42,11 +44,22 @@ export interface MetaApiConfig {
   maxBarDays?: number;
   /** Name given to provisioned accounts (`{login}` is replaced). */
   accountName?: string;
+  /** Live polling: how late a deal may surface, reads of a moving account (live.ts). */
+  live?: LivePollOptions;
   sleep?: Sleep;
   now?: () => number;
 }
 
-export class MetaApiConnector implements Mt5Connector {
+/** One read of the history, with what a live reader starts from. */
+interface HistoryRead {
+  history: AccountHistory;
+  /** Every deal listed (funding deposits folded away included): ticket and UTC ms. */
+  keys: Array<[number, number]>;
+  readMs: number;
+  balance: number;
+}
+
+export class MetaApiConnector implements Mt5Connector, LiveCapable {
   readonly kind = 'metaapi';
   readonly #now: () => number;
   readonly #historyFrom: string;
@@ -54,6 +67,7 @@ export class MetaApiConnector implements Mt5Connector {
   readonly #maxBarDays: number;
   readonly #accounts: MetaApiAccounts;
   readonly #client: ClientApi;
+  readonly #live: MetaApiLiveReader;
 
   constructor(config: MetaApiConfig) {
     const sleep = config.sleep ?? abortableSleep;
@@ -88,6 +102,11 @@ export class MetaApiConnector implements Mt5Connector {
       marketDataUrl: config.marketDataUrl.replace(/\/+$/, ''),
       now: this.#now,
     });
+    this.#live = new MetaApiLiveReader(this, config.live);
+  }
+
+  live(): LiveReader {
+    return this.#live;
   }
 
   /** Runs a MetaApi call, turning HTTP errors into ConnectorErrors without the password. */
@@ -116,13 +135,34 @@ export class MetaApiConnector implements Mt5Connector {
   }
 
   async fetchHistory(creds: Mt5Credentials, opts: FetchOptions = {}): Promise<AccountHistory> {
+    return (await this.historyForLive(creds, opts)).history;
+  }
+
+  /** The history, and what a live reader needs to go on from it (live.ts). */
+  historyForLive(creds: Mt5Credentials, opts: FetchOptions = {}): Promise<HistoryRead> {
     const signal = opts.signal;
     return this.#call(creds, () =>
       this.#accounts.withAccount(creds, signal, (account) => this.#history(creds, account, signal)),
     );
   }
 
-  async #history(creds: Mt5Credentials, account: ResolvedAccount, signal?: AbortSignal): Promise<AccountHistory> {
+  /** One live reading's material: account information, positions, then the deals from `fromMs` (live.ts). */
+  liveSnapshot(creds: Mt5Credentials, fromMs: number, opts: FetchOptions = {}) {
+    const signal = opts.signal;
+    return this.#call(creds, () =>
+      this.#accounts.withAccount(creds, signal, async (account) => {
+        const { info } = await this.#client.accountInformation(account, creds, signal);
+        const readMs = this.#now();
+        const positions = await this.#client.positions(account, signal);
+        const to = new Date(this.#now() + 60_000).toISOString();
+        const raw = await this.#client.deals(account, new Date(fromMs).toISOString(), to, signal);
+        const deals = raw.map(decodeDeal).filter((deal): deal is Deal => deal !== null);
+        return { readMs, balance: info.balance, equity: info.equity, positions, deals };
+      }),
+    );
+  }
+
+  async #history(creds: Mt5Credentials, account: ResolvedAccount, signal?: AbortSignal): Promise<HistoryRead> {
     const { info, netting } = await this.#client.accountInformation(account, creds, signal);
     const positions = await this.#client.positions(account, signal);
     const now = this.#now();
@@ -150,7 +190,7 @@ export class MetaApiConnector implements Mt5Connector {
         bars[symbol] = await this.#client.candles(account, symbol, fromMs, now, signal);
       }
     }
-    return {
+    const history: AccountHistory = {
       account: {
         login: creds.login,
         server: creds.server,
@@ -165,6 +205,8 @@ export class MetaApiConnector implements Mt5Connector {
       ...(bars ? { bars } : {}),
       ...(symbols ? { symbols } : {}),
     };
+    const keys = deals.map((d): [number, number] => [d.ticket, Date.parse(d.time)]);
+    return { history, keys, readMs: now, balance: info.balance };
   }
 }
 
