@@ -7,13 +7,14 @@
  * Switches reproduce what real servers and the networks in front of them do: slow answers,
  * forgotten sessions, rate limits (`12 Too frequent requests`, or a proxy's 429 with Retry-After),
  * transient retcodes, a server that cannot answer cli_rand, an answer of another shape, and an
- * account that trades while it is being read.
+ * account that trades while it is being read. The batched reads (`get_batch`) are in webapi-batch.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type BrokerClock, utcToServer } from '../../src/mt5/broker-clock.ts';
 import { passwordHash, randAnswer } from '../../src/mt5/webapi/auth.ts';
+import { batchAnswer } from './webapi-batch.ts';
 
 type WireRecord = Record<string, string>;
 
@@ -233,6 +234,9 @@ export async function startFakeWebApi(o: {
       return ok(res, substitute.answer);
     }
     if (u.pathname === '/api/test/access') return ok(res, {});
+    // The batched reads (Get Multiple …): webapi-batch.ts.
+    const batch = batchAnswer(u.pathname, q, o.users);
+    if (batch) return send(res, 200, batch);
     const user = o.users.find((x) => x.login === q.get('login'));
     const notFound = () => send(res, 200, { retcode: '13 Not found' });
     switch (u.pathname) {

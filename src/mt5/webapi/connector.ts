@@ -13,10 +13,12 @@ import { type BrokerClock, offsetAt, serverToUtc, utcToServer } from '../broker-
 import { ConnectorError, type FetchOptions, type Mt5Connector, type Mt5Credentials } from '../connector.ts';
 import { assertConsistent, findInconsistencies, type ReportedFigures } from '../consistency.ts';
 import type { AccountHistory, AccountInfo, Deal, OpenPosition } from '../history.ts';
+import type { LiveCapable, LiveReader } from '../live.ts';
 import { foldFundingDeposits } from '../normalize.ts';
 import { type CommandRetryOptions, createWebApiCommands, type WebApiCommands } from './commands.ts';
 import { readDailyReports } from './daily-reports.ts';
 import { decodeDeal, decodePosition, type GroupInfo, numberOf, readGroup } from './decode.ts';
+import { type WebApiLiveOptions, WebApiLiveReader } from './live.ts';
 import { isNotFound, RetcodeError } from './retcodes.ts';
 import { type WebApiQuery, type WebApiRecord, WebApiSession, type WebApiSessionOptions } from './session.ts';
 
@@ -29,6 +31,8 @@ export interface WebApiConfig extends Omit<WebApiSessionOptions, 'now'>, Command
   groupCacheMs?: number;
   /** Reads of a history whose account trades while it is read (default 3). */
   maxReads?: number;
+  /** Live polling: batch window and size, how late a deal may surface (live.ts). */
+  live?: WebApiLiveOptions;
   now?: () => number;
 }
 
@@ -46,21 +50,30 @@ interface HistoryRead {
   reported: ReportedFigures;
   range: WebApiQuery;
   state: SettledState;
+  /** Every deal listed (funding deposits folded away included): ticket and UTC ms; and when. */
+  keys: Array<[number, number]>;
+  readMs: number;
 }
 
-export class WebApiConnector implements Mt5Connector {
+export class WebApiConnector implements Mt5Connector, LiveCapable {
   readonly kind = 'webapi';
   readonly #config: WebApiConfig;
   readonly #now: () => number;
   readonly #session: WebApiSession;
   readonly #commands: WebApiCommands;
   readonly #groups = new Map<string, { at: number; value: Promise<GroupInfo> }>();
+  readonly #live: WebApiLiveReader;
 
   constructor(config: WebApiConfig) {
     this.#config = config;
     this.#now = config.now ?? Date.now;
     this.#session = new WebApiSession({ ...config, now: this.#now });
     this.#commands = createWebApiCommands(this.#session, config);
+    this.#live = new WebApiLiveReader(this, this.#commands, config.clock, this.#now, config.live);
+  }
+
+  live(): LiveReader {
+    return this.#live;
   }
 
   async close(): Promise<void> {
@@ -184,11 +197,17 @@ export class WebApiConnector implements Mt5Connector {
    * settled account is bad data.
    */
   async fetchHistory(creds: Mt5Credentials, opts: FetchOptions = {}): Promise<AccountHistory> {
+    return (await this.historyForLive(creds, opts)).history;
+  }
+
+  /** The history, and what a live reader needs to go on from it (live.ts). */
+  async historyForLive(creds: Mt5Credentials, opts: FetchOptions = {}) {
     return this.#wrap(async () => {
       const maxReads = this.#config.maxReads ?? 3;
       for (let read = 1; ; read++) {
         const r = await this.#readHistory(creds, opts.signal);
-        if (findInconsistencies(r.history, r.reported).length === 0) return r.history;
+        if (findInconsistencies(r.history, r.reported).length === 0)
+          return { history: r.history, keys: r.keys, readMs: r.readMs, balance: r.state.balance };
         const moved = await this.#moved(creds.login, r.range, r.state, opts.signal);
         if (moved && read < maxReads) continue;
         assertConsistent(r.history, r.reported, { source: 'the MT5 Web API', retryable: moved });
@@ -264,6 +283,8 @@ export class WebApiConnector implements Mt5Connector {
       },
       range,
       state: { balance: info.balance, credit: info.credit, positions: open.total, deals: total },
+      keys: deals.map((d): [number, number] => [d.ticket, Date.parse(d.time)]),
+      readMs: now,
     };
   }
 
