@@ -69,6 +69,8 @@ const schema = z.object({
   METAAPI_CLIENT_URL: z.string().min(1).default('https://mt-client-api-v1.{region}.agiliumtrade.ai'),
   METAAPI_MARKET_DATA_URL: z.string().min(1).default('https://mt-market-data-client-api-v1.{region}.agiliumtrade.ai'),
   METAAPI_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(60_000),
+  /** Live monitoring over MetaApi or the Web API: how late a deal may be listed and still be handed out. */
+  MT5_LIVE_LOOKBACK_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
   /** Largest terminal report accepted by POST /api/v1/check (raw file bytes). */
   REPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(100_000_000).default(10_485_760),
   /** An uploaded xlsx may inflate to at most this much in one entry / in all (zip bombs answer 413). */

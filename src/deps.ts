@@ -164,6 +164,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
       serversFile: config.MT5_SERVERS_FILE,
       env: config.MT5_PASSWORDS, // manager passwords named by the servers file
       simulator: { latencyMs: config.SIMULATOR_LATENCY_MS, clock },
+      liveLookbackMs: config.MT5_LIVE_LOOKBACK_MS,
       metaApi: {
         token: config.METAAPI_TOKEN,
         provisioningUrl: config.METAAPI_PROVISIONING_URL,

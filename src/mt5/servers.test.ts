@@ -50,6 +50,11 @@ describe('routing by mt5_server through the servers file', () => {
     expect(router.forServer('Other-Demo').kind).toBe('metaapi');
     expect(router.forServer('Anything-Else').kind).toBe('metaapi');
     expect(router.forServer('Brymix-Demo').kind).toBe('simulator');
+    // Each connector watches its servers live, the same reader for all of them.
+    expect(router.live('Broker-Live').kind).toBe('webapi');
+    expect(router.live('Other-Demo')).toBe(router.live('Anything-Else'));
+    expect(router.live('Anything-Else').kind).toBe('metaapi');
+    expect(router.live('Brymix-Demo').kind).toBe('simulator');
   });
 
   it('names the missing environment variable of a manager password, never a value', () => {

@@ -92,17 +92,20 @@ export interface ConnectorSettings {
   env: Readonly<Record<string, string | undefined>>;
   metaApi?: Omit<MetaApiConfig, 'token'> & { token?: string | undefined };
   simulator?: SimulatorOptions;
+  /** Live readers of MetaApi and Web API servers: how late a deal may be listed (config.MT5_LIVE_LOOKBACK_MS). */
+  liveLookbackMs?: number;
 }
 
 /** The router of a deployment: simulator for Brymix-Demo plus what the servers file declares. */
 export function createConfiguredRouter(s: ConnectorSettings): ConnectorRouter {
   const file: ServersFile = s.serversFile ? readServersFile(s.serversFile) : { servers: {} };
   const simulator = new SimulatorConnector(s.simulator);
+  const live = s.liveLookbackMs === undefined ? {} : { live: { lookbackMs: s.liveLookbackMs } };
   let metaApi: MetaApiConnector | null = null;
   const useMetaApi = (server: string) => {
     if (!s.metaApi?.token)
       throw new ServersFileError(`MT5_SERVERS_FILE: server ${server} uses MetaApi but METAAPI_TOKEN is not set`);
-    metaApi ??= new MetaApiConnector({ ...s.metaApi, token: s.metaApi.token });
+    metaApi ??= new MetaApiConnector({ ...s.metaApi, token: s.metaApi.token, ...live });
     return metaApi;
   };
   const byServer: Record<string, Mt5Connector> = { [DEMO_SERVER]: simulator };
@@ -126,6 +129,7 @@ export function createConfiguredRouter(s: ConnectorSettings): ConnectorRouter {
         ...(entry.margin_mode ? { marginMode: entry.margin_mode } : {}),
         ...(entry.insecure_tls ? { insecureTls: true } : {}),
         ...(entry.timeout_ms ? { timeoutMs: entry.timeout_ms } : {}),
+        ...live,
       });
     }
     if (server === '*') fallback = connector;
