@@ -19,10 +19,19 @@ export interface LiveReading {
   cursor: string;
 }
 
+export interface LiveStartOptions extends FetchOptions {
+  /**
+   * A cursor this reader handed out for the account before (kept by a process that stopped): a
+   * reader whose accounts live in the reader itself (the simulator) resumes that account's story
+   * instead of beginning a new one. Readers of real accounts ignore it.
+   */
+  resume?: string;
+}
+
 export interface LiveReader {
   readonly kind: string;
   /** The account's history so far (seeds the evaluator) and the cursor after it. */
-  start(creds: Mt5Credentials, opts?: FetchOptions): Promise<{ history: AccountHistory; cursor: string }>;
+  start(creds: Mt5Credentials, opts?: LiveStartOptions): Promise<{ history: AccountHistory; cursor: string }>;
   /** One reading. Throws ConnectorError (connector.ts) when the account cannot be read. */
   read(creds: Mt5Credentials, cursor: string, opts?: FetchOptions): Promise<LiveReading>;
 }

@@ -111,4 +111,34 @@ describe('simulator live reader', () => {
     const again = await a.sim.live().read(creds('5150'), c0);
     expect(again.deals).toEqual(readings.flatMap((r) => r.deals));
   });
+
+  it('a second start of a watched account, or a start resuming a cursor elsewhere, goes on with its story', async () => {
+    const a = simulator();
+    const first = await a.sim.live().start(creds('6001'));
+    let cursor = first.cursor;
+    const handed: Deal[] = [];
+    for (let s = 1; s <= 1_200; s++) {
+      a.clock.set(T0 + s * 1_000);
+      const r = await a.sim.live().read(creds('6001'), cursor);
+      handed.push(...r.deals);
+      cursor = r.cursor;
+    }
+    expect(handed.length).toBeGreaterThan(0);
+    // Another monitor of the same account in this process: the history so far, not a new account.
+    const again = await a.sim.live().start(creds('6001'));
+    expect(again.history.deals).toEqual(handed);
+    expect(again.cursor).toBe(cursor);
+    // A process that never saw the account resumes it from a cursor handed out by the first.
+    const b = simulator(T0 + 1_200_000);
+    const resumed = await b.sim.live().start(creds('6001'), { resume: first.cursor });
+    expect(resumed.history.deals).toEqual(handed);
+    expect(resumed.history.equity).toEqual(again.history.equity);
+    a.clock.set(T0 + 1_260_000);
+    b.clock.set(T0 + 1_260_000);
+    const [ra, rb] = await Promise.all([
+      a.sim.live().read(creds('6001'), cursor),
+      b.sim.live().read(creds('6001'), resumed.cursor),
+    ]);
+    expect(rb).toEqual(ra);
+  });
 });

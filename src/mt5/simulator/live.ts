@@ -11,7 +11,7 @@ import type { Clock } from '../../infra/clock.ts';
 import { centsToAmount } from '../../infra/money.ts';
 import { ConnectorError, type FetchOptions, type Mt5Credentials } from '../connector.ts';
 import type { AccountHistory, SymbolSpec } from '../history.ts';
-import type { LiveReader, LiveReading } from '../live.ts';
+import type { LiveReader, LiveReading, LiveStartOptions } from '../live.ts';
 import { isoUtc, serverUtcOffsetMinutes } from './calendar.ts';
 import { LiveBook, type LiveTrader } from './live-book.ts';
 import { breachingTrader, dailyAlertTrader, PRIOR_MS } from './live-scenarios.ts';
@@ -45,9 +45,20 @@ function badCursor(): ConnectorError {
   return new ConnectorError('bad_data', 'Live cursor not issued by this simulator', false);
 }
 
+const keyOf = (login: string, startMs: number) => `${login}\u0000${startMs}`;
+
+/** `sim2:<start ms>:<deals handed out>`. */
+function parseCursor(cursor: string): { startMs: number; seq: number } {
+  const m = /^sim2:(\d{1,15}):(\d{1,9})$/.exec(cursor);
+  if (!m) throw badCursor();
+  return { startMs: Number(m[1]), seq: Number(m[2]) };
+}
+
 export class SimulatorLiveReader implements LiveReader {
   readonly kind = 'simulator';
   private readonly watched = new Map<string, Watched>();
+  /** The start of each login's story in this process (while it is watched). */
+  private readonly startOf = new Map<string, number>();
   private nextSweepMs = 0;
 
   constructor(
@@ -55,14 +66,23 @@ export class SimulatorLiveReader implements LiveReader {
     private readonly clock: Clock,
   ) {}
 
-  async start(creds: Mt5Credentials, opts?: FetchOptions): Promise<{ history: AccountHistory; cursor: string }> {
+  async start(creds: Mt5Credentials, opts?: LiveStartOptions): Promise<{ history: AccountHistory; cursor: string }> {
     await this.access.authorize(creds, opts);
     if (Object.hasOwn(SCRIPTS, creds.login)) {
       const history = await this.access.fetchHistory(creds, opts);
       return { history, cursor: `sim1:${history.deals.length}` };
     }
-    const startMs = this.clock.now();
-    const { book } = this.account(creds.login, startMs, startMs, 0);
+    const resumed = opts?.resume?.startsWith('sim2:') ? parseCursor(opts.resume).startMs : undefined;
+    const now = this.clock.now();
+    const startMs = resumed ?? this.startOf.get(creds.login) ?? now;
+    const at = Math.max(now, startMs);
+    // A fresh replay to now keeps every deal since the start: the history so far.
+    const w = this.replay(creds.login, startMs);
+    w.book.advance(at, w.trader);
+    w.lastReadMs = at;
+    this.watched.set(keyOf(creds.login, startMs), w);
+    this.startOf.set(creds.login, startMs);
+    const book = w.book;
     const history: AccountHistory = {
       account: {
         login: creds.login,
@@ -75,12 +95,12 @@ export class SimulatorLiveReader implements LiveReader {
       deals: book.deals.slice(),
       equity: [
         {
-          time: isoUtc(startMs),
+          time: isoUtc(at),
           balance: centsToAmount(book.balanceCents),
-          equity: centsToAmount(book.equityCents(startMs)),
+          equity: centsToAmount(book.equityCents(at)),
         },
       ],
-      positions: book.openPositions(startMs),
+      positions: book.openPositions(at),
       symbols: SYMBOLS_SPEC,
     };
     return { history, cursor: `sim2:${startMs}:${book.dealCount}` };
@@ -94,12 +114,10 @@ export class SimulatorLiveReader implements LiveReader {
       const positions = (await this.access.fetchHistory(creds, opts)).positions ?? [];
       return { time: isoUtc(now), balance: info.balance, equity: info.equity, deals: [], positions, cursor };
     }
-    const m = /^sim2:(\d{1,15}):(\d{1,9})$/.exec(cursor);
-    if (!m || Object.hasOwn(SCRIPTS, creds.login)) throw badCursor();
+    if (Object.hasOwn(SCRIPTS, creds.login)) throw badCursor();
+    const { startMs, seq } = parseCursor(cursor);
     await this.access.authorize(creds, opts);
     const now = this.clock.now();
-    const startMs = Number(m[1]);
-    const seq = Number(m[2]);
     const at = Math.max(now, startMs);
     const { book } = this.account(creds.login, startMs, at, seq);
     if (seq > book.dealCount) throw badCursor();
@@ -117,11 +135,12 @@ export class SimulatorLiveReader implements LiveReader {
 
   /** The account's books advanced to `at`, replayed from the start when this process cannot serve `seq`. */
   private account(login: string, startMs: number, at: number, seq: number): Watched {
-    const key = `${login}\u0000${startMs}`;
+    const key = keyOf(login, startMs);
     let w = this.watched.get(key);
     if (!w || w.book.timeMs > at || seq < w.book.firstSeq) {
       w = this.replay(login, startMs);
       this.watched.set(key, w);
+      this.startOf.set(login, startMs);
     }
     w.book.advance(at, w.trader);
     w.lastReadMs = at;
@@ -144,6 +163,11 @@ export class SimulatorLiveReader implements LiveReader {
 
   private sweep(now: number): void {
     this.nextSweepMs = now + 60_000;
-    for (const [key, w] of this.watched) if (now - w.lastReadMs > IDLE_MS) this.watched.delete(key);
+    for (const [key, w] of this.watched) {
+      if (now - w.lastReadMs <= IDLE_MS) continue;
+      this.watched.delete(key);
+      const [login, startMs] = key.split('\u0000');
+      if (this.startOf.get(login!) === Number(startMs)) this.startOf.delete(login!);
+    }
   }
 }
