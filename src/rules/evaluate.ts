@@ -7,7 +7,7 @@ import { type ColumnArena, withArena } from './arena.ts';
 import { type DayBasis, ruleSetDay } from './day-basis.ts';
 import { tradingDays } from './day-figures.ts';
 import { type DecodedHistory, decodeHistory } from './decode.ts';
-import type { NewsEvent } from './families/family.ts';
+import type { LimitState, NewsEvent } from './families/family.ts';
 import { inputsHash } from './hash.ts';
 import { fromCents, pct2 } from './money.ts';
 import { evaluateFamily, type RuleSpec } from './registry.ts';
@@ -33,6 +33,15 @@ export interface EvaluateOptions {
 }
 
 export function evaluate(history: AccountHistory, rules: RuleSpec[], opts: EvaluateOptions = {}): Evaluation {
+  return evaluateWithLimits(history, rules, opts).evaluation;
+}
+
+/** The evaluation, and where each loss limit stands at the history's last point (live monitoring). */
+export function evaluateWithLimits(
+  history: AccountHistory,
+  rules: RuleSpec[],
+  opts: EvaluateOptions = {},
+): { evaluation: Evaluation; limits: LimitState[] } {
   // The timelines live in a borrowed arena: nothing returned may refer to their columns.
   return withArena((arena) => {
     const decoded = decodeHistory(history, arena);
@@ -42,8 +51,9 @@ export function evaluate(history: AccountHistory, rules: RuleSpec[], opts: Evalu
 
 /** The same evaluation of a history decoded once (decode.ts), e.g. against several rule sets. */
 export function evaluateDecoded(decoded: DecodedHistory, rules: RuleSpec[], opts: EvaluateOptions = {}): Evaluation {
-  return withArena((arena) =>
-    evaluateTimeline(arena, decoded, timelineOf(decoded, opts.initialBalance, arena), rules, opts),
+  return withArena(
+    (arena) =>
+      evaluateTimeline(arena, decoded, timelineOf(decoded, opts.initialBalance, arena), rules, opts).evaluation,
   );
 }
 
@@ -53,7 +63,7 @@ function evaluateTimeline(
   timeline: Timeline,
   rules: RuleSpec[],
   opts: EvaluateOptions,
-): Evaluation {
+): { evaluation: Evaluation; limits: LimitState[] } {
   // The columns, not timeline.deals: materializing objects for one number cost millions of allocations.
   const deals = timeline.dealColumns;
   const points = timeline.pointColumns;
@@ -99,7 +109,7 @@ function evaluateTimeline(
   const breached = violations.some((v) => v.severity === 'hard' && v.certainty !== 'possible');
   const allMet = objectives.every((o) => o.met);
   const outcome = breached ? 'breached' : allMet ? 'passed' : 'objectives_not_met';
-  return {
+  const evaluation: Evaluation = {
     status: outcome === 'passed' ? 'passed' : 'failed',
     outcome,
     metrics,
@@ -113,6 +123,7 @@ function evaluateTimeline(
         ? null
         : inputsHash(decoded, rules, { initial_balance: opts.initialBalance ?? null, calendar: opts.calendar ?? null }),
   };
+  return { evaluation, limits: results.flatMap((r) => (r.limit ? [r.limit] : [])) };
 }
 
 /**

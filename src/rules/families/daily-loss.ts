@@ -16,7 +16,7 @@ import { formatMoney, fromCents, pct2, toCents } from '../money.ts';
 import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spec-fields.ts';
 import { EQUITY_M1_BOUND } from '../timeline.ts';
 import type { Violation } from '../types.ts';
-import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
+import type { FamilyContext, FamilyResult, LimitState, RuleFamily } from './family.ts';
 
 const dailyLossSchema = z
   .object({
@@ -80,6 +80,7 @@ function evaluateDailyLoss(rule: DailyLossRule, { timeline }: FamilyContext): Fa
   let worstFloor = 0;
   let worstAmount = 0;
   let confirmed = false;
+  let last: LimitState | null = null;
 
   const P = timeline.pointColumns;
   const D = timeline.dealColumns;
@@ -135,6 +136,7 @@ function evaluateDailyLoss(rule: DailyLossRule, { timeline }: FamilyContext): Fa
     const amount = pctOfAnchor ? Math.round(((anchor - shift) * rule.pct) / 100) : fixedAmount;
     const floor = anchor - amount;
     const loss = anchor - equity;
+    if (i === P.length - 1) last = { rule: 'maximum_daily_loss', anchor, floor, value: equity, day: current!.day };
     if (loss > worstLoss) {
       worstLoss = loss;
       worstMs = ms;
@@ -202,6 +204,7 @@ function evaluateDailyLoss(rule: DailyLossRule, { timeline }: FamilyContext): Fa
       max_daily_loss_percent: pct2((Math.max(0, worstDay) / timeline.initialCapitalCents) * 100),
       max_daily_loss_limit: rule.pct,
     },
+    ...(last ? { limit: last } : {}),
   };
 }
 

@@ -14,7 +14,7 @@ import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
 import { formatPct, fromCents, pct2, toCents } from '../money.ts';
 import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spec-fields.ts';
 import { EQUITY_M1_BOUND } from '../timeline.ts';
-import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
+import type { FamilyContext, FamilyResult, LimitState, RuleFamily } from './family.ts';
 
 const maxLossSchema = z
   .object({
@@ -74,6 +74,7 @@ export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext):
   // The floor for the current peak (a rounding per point adds up at millions of points).
   let floorPeak = NaN;
   let peakFloor = 0;
+  let last: LimitState | null = null;
   for (let i = 0; i < P.length; i++) {
     const ms = msOf[i]!;
     const adjusted = adjustmentsOf[i]!;
@@ -116,6 +117,14 @@ export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext):
     const value = measuredOf[i]! - adjusted;
     // Drawdown from the rule's own reference: the initial capital, or the trailing peak.
     const drawdown = (staticBasis ? ic : peak) - value;
+    if (i === P.length - 1)
+      last = {
+        rule: 'maximum_drawdown',
+        anchor: (staticBasis ? ic : peak) + adjusted,
+        floor: floor + adjusted,
+        value: value + adjusted,
+        day: null,
+      };
     if (drawdown > worstDrawdown) worstDrawdown = drawdown;
     if (lt ? value < floor - tol : value <= floor - tol) {
       const at = { ms, value: value + adjusted, floor: floor + adjusted, peakMs };
@@ -138,7 +147,8 @@ export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext):
   };
   const breach = first ?? possible;
   const lowest = first ? lowestConfirmed : lowestPossible;
-  if (!breach || !lowest) return { violations: [], objectives: [], metrics };
+  const limit = last ? { limit: last } : {};
+  if (!breach || !lowest) return { violations: [], objectives: [], metrics, ...limit };
   const open = timeline.openAt(breach.ms);
   const behind = timeline.dealsBehind(breach.peakMs, breach.ms, open, EVIDENCE_IDS_MAX);
   return {
@@ -173,6 +183,7 @@ export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext):
     ],
     objectives: [],
     metrics,
+    ...limit,
   };
 }
 

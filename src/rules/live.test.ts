@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { deal, history } from '../../test/factories/history.ts';
+import type { AccountHistory, EquitySnapshot } from '../mt5/history.ts';
+import { evaluate } from './evaluate.ts';
+import { createLiveEvaluator, type Observation } from './live.ts';
+import { parseRule, type RuleSpec } from './registry.ts';
+
+const rules: RuleSpec[] = [
+  parseRule({ type: 'max_loss', pct: 10 }),
+  parseRule({ type: 'daily_loss', pct: 5 }),
+  parseRule({ type: 'profit_target', pct: 10 }),
+];
+
+const snap = (time: string, balance: number, equity: number): EquitySnapshot => ({ time, balance, equity });
+
+/** The history a live evaluator has seen: the seed plus every observation. */
+function grown(seed: AccountHistory, seen: Observation[]): AccountHistory {
+  const last = [...seen].reverse().find((o) => o.positions)?.positions;
+  return {
+    ...seed,
+    deals: [...seed.deals, ...seen.flatMap((o) => o.deals)],
+    equity: [...(seed.equity ?? []), ...seen.flatMap((o) => (o.equity ? [o.equity] : []))],
+    positions: last ?? seed.positions ?? [],
+  };
+}
+
+describe('createLiveEvaluator', () => {
+  const seed = history([], [snap('2026-03-02T07:00:00.000Z', 100_000, 100_000)]);
+  // Monday 2 March 2026, Prague = UTC+1: a position opens, floats down, is closed at a loss the next day.
+  const steps: Observation[] = [
+    {
+      deals: [deal('2026-03-02T08:00:00.000Z', { position_id: 7 })],
+      equity: snap('2026-03-02T08:00:00.000Z', 100_000, 100_000),
+      positions: null,
+    },
+    { deals: [], equity: snap('2026-03-02T09:00:00.000Z', 100_000, 97_500), positions: null },
+    { deals: [], equity: snap('2026-03-02T10:00:00.000Z', 100_000, 96_000), positions: null },
+    {
+      deals: [deal('2026-03-03T08:30:00.000Z', { position_id: 7, entry: 'out', type: 'sell', profit: -3_000 })],
+      equity: snap('2026-03-03T08:30:00.000Z', 97_000, 97_000),
+      positions: [],
+    },
+    { deals: [], equity: snap('2026-03-03T09:00:00.000Z', 97_000, 97_000), positions: null },
+  ];
+
+  it('after every observation equals the batch evaluation of the history so far', () => {
+    const live = createLiveEvaluator(seed, rules);
+    for (let i = 0; i < steps.length; i++) {
+      live.apply(steps[i]!);
+      const batch = evaluate(grown(seed, steps.slice(0, i + 1)), rules, { hash: false });
+      expect(live.evaluation()).toEqual(batch);
+      expect(live.breached()).toBe(batch.outcome === 'breached');
+    }
+  });
+
+  it('reports the room each loss limit has used, per trading day for the daily limit', () => {
+    const live = createLiveEvaluator(seed, rules);
+    const used = () => Object.fromEntries(live.limits().map((l) => [l.rule, l]));
+    live.apply(steps[0]!);
+    live.apply(steps[1]!);
+    expect(used().maximum_drawdown).toEqual({
+      rule: 'maximum_drawdown',
+      floor: 90_000,
+      allowed: 10_000,
+      used_percent: 25,
+      day: null,
+    });
+    expect(used().maximum_daily_loss).toEqual({
+      rule: 'maximum_daily_loss',
+      floor: 95_000,
+      allowed: 5_000,
+      used_percent: 50,
+      day: '2026-03-02',
+    });
+    live.apply(steps[2]!);
+    expect(used().maximum_daily_loss!.used_percent).toBe(80);
+    // The next Prague day: the anchor is its start balance (100,000: the loss was still floating), and
+    // the loss realized that morning uses 60 % of the new day's room; the maximum loss sees 30 %.
+    live.apply(steps[3]!);
+    expect(used().maximum_daily_loss).toMatchObject({ day: '2026-03-03', floor: 95_000, used_percent: 60 });
+    expect(used().maximum_drawdown!.used_percent).toBe(30);
+    expect(live.breached()).toBe(false);
+  });
+
+  it('a reading past the floor breaches, with the check violation, and the room used is over 100 %', () => {
+    const live = createLiveEvaluator(seed, rules);
+    live.apply(steps[0]!);
+    live.apply({ deals: [], equity: snap('2026-03-02T11:00:00.000Z', 100_000, 94_000), positions: null });
+    expect(live.breached()).toBe(true);
+    const daily = live.limits().find((l) => l.rule === 'maximum_daily_loss')!;
+    expect(daily.used_percent).toBe(120);
+    expect(live.evaluation().violations.map((v) => [v.rule, v.timestamp])).toEqual([
+      ['maximum_daily_loss', '2026-03-02T11:00:00.000Z'],
+    ]);
+  });
+
+  it('follows a trailing peak: the floor rises with equity (a buffer of 10 % of the initial capital)', () => {
+    const trailing = [parseRule({ type: 'max_loss', pct: 10, basis: 'intraday_equity_trail' })];
+    const live = createLiveEvaluator(seed, trailing);
+    live.apply({ deals: [], equity: snap('2026-03-02T08:00:00.000Z', 100_000, 104_000), positions: null });
+    live.apply({ deals: [], equity: snap('2026-03-02T09:00:00.000Z', 100_000, 101_000), positions: null });
+    expect(live.limits()).toEqual([
+      { rule: 'maximum_drawdown', floor: 94_000, allowed: 10_000, used_percent: 30, day: null },
+    ]);
+  });
+});
