@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../infra/clock.ts';
 import { evaluate } from '../../rules/evaluate.ts';
+import { createLiveEvaluator } from '../../rules/live.ts';
 import { parseRule } from '../../rules/registry.ts';
 import type { AccountHistory } from '../history.ts';
 import { SimulatorConnector } from './simulator.ts';
@@ -63,6 +64,43 @@ describe('scripted live logins on Brymix-Demo', () => {
       expect(equity.slice(0, 60).some((e) => e <= 97_500)).toBe(true);
       expect(evaluate(grown, RULES).violations).toEqual([]);
       expect(grown.deals.length).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  it('fed to the live evaluator one reading a second, as a monitor does, they do what they promise', async () => {
+    for (const start of STARTS.slice(0, 6)) {
+      for (const login of ['2001', '2002']) {
+        const clock = new FakeClock(start);
+        const reader = new SimulatorConnector({ clock }).live();
+        const creds = { login, password: 'demo', server: 'Brymix-Demo' };
+        const { history, cursor: first } = await reader.start(creds);
+        const live = createLiveEvaluator(history, RULES);
+        let cursor = first;
+        let breachedAt = 0;
+        let halfDailyAt = 0;
+        for (let s = 1; s <= 300; s++) {
+          clock.set(start + s * 1_000 + 250);
+          const r = await reader.read(creds, cursor);
+          cursor = r.cursor;
+          live.apply({
+            deals: r.deals,
+            equity: { time: r.time, balance: r.balance, equity: r.equity },
+            positions: r.positions,
+          });
+          if (!breachedAt && live.breached()) breachedAt = s;
+          const daily = live.limits().find((l) => l.rule.includes('daily'));
+          if (!halfDailyAt && daily && daily.used_percent >= 50) halfDailyAt = s;
+        }
+        if (login === '2001') {
+          expect(breachedAt).toBeGreaterThan(0);
+          expect(breachedAt).toBeLessThanOrEqual(60);
+          expect(live.evaluation().violations.map((v) => v.rule)).toEqual(['maximum_drawdown']);
+        } else {
+          expect(breachedAt).toBe(0);
+          expect(halfDailyAt).toBeGreaterThan(0);
+          expect(halfDailyAt).toBeLessThanOrEqual(60);
+        }
+      }
     }
   });
 });
