@@ -94,6 +94,18 @@ const schema = z.object({
   /** SSE comment heartbeat, so proxies and OBS keep the stream open. */
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(1_000).default(15_000),
   // --- live monitors ---
+  /** Whether `brymix serve` watches monitors itself (embedded); set false where `brymix monitor-worker` processes do. */
+  RUN_MONITORS: bool.default(true),
+  /** One upstream read per account per interval, however many monitors watch it. */
+  MONITOR_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(1_000),
+  /** A monitor without a fresh reading for this long is `stale`, and is never judged on older data. */
+  MONITOR_STALE_AFTER_S: z.coerce.number().int().min(1).max(86_400).default(30),
+  /** Longest one upstream read of a monitored account may take. */
+  MONITOR_READ_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** How long a live process's claim on a monitor lasts unless renewed (renewed every third of it). */
+  MONITOR_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(9_000),
+  /** How often a monitor's figures are saved for GET when no event happens. */
+  MONITOR_SNAPSHOT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** How often an event stream (GET …/events) reads events raised by another process. */
   MONITOR_EVENTS_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   /** HTTPS: PEM files of the certificate (chain) and key; leave unset behind a TLS-terminating proxy. */

@@ -31,6 +31,7 @@ import { type CrmService, createCrmService } from './modules/crm/crm.service.ts'
 import { createServiceTokenService, type ServiceTokenService } from './modules/crm/service-token.service.ts';
 import { createSiteWebhookReceiver, type SiteWebhookReceiver } from './modules/crm/site-webhook.ts';
 import { createMonitorEvents } from './modules/monitors/monitor.events.ts';
+import { createMonitorRuntime, type MonitorRuntime } from './modules/monitors/monitor.runtime.ts';
 import { createMonitorService, type MonitorService } from './modules/monitors/monitor.service.ts';
 import { createPlatformOutbox, type PlatformOutbox } from './modules/platform/outbox.ts';
 import { createPlatformService, type PlatformService } from './modules/platform/platform.service.ts';
@@ -66,8 +67,9 @@ export interface Deps {
   /** Parses uploaded reports on a worker thread (the checks service's parser). */
   reportParser: ReportParser;
   checks: CheckService;
-  /** Live monitors: the API side. */
+  /** Live monitors: the API side, and the runtime that watches them (started by `serve` and `monitor-worker`). */
   monitors: MonitorService;
+  monitorRuntime: MonitorRuntime;
   accounts: AccountService;
   accountFeed: AccountFeed;
   accessLog: AccessLog;
@@ -236,6 +238,22 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     events: monitorEvents,
     callbackAllow,
   });
+  const monitorRuntime = createMonitorRuntime({
+    db,
+    clock,
+    logger,
+    sealer,
+    connectors,
+    events: monitorEvents,
+    monitors,
+    pollIntervalMs: config.MONITOR_POLL_INTERVAL_MS,
+    staleAfterMs: config.MONITOR_STALE_AFTER_S * 1000,
+    readTimeoutMs: config.MONITOR_READ_TIMEOUT_MS,
+    leaseMs: config.MONITOR_LEASE_MS,
+    snapshotMs: config.MONITOR_SNAPSHOT_MS,
+    // SQLite is one process's database: it watches every monitor at once, whoever held it before.
+    takeOver: dbHandle.dialect === 'sqlite',
+  });
 
   // --- account data API and widgets ---
   const accounts = createAccountService({
@@ -345,6 +363,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     reportParser,
     checks,
     monitors,
+    monitorRuntime,
     accounts,
     accountFeed,
     accessLog,
@@ -363,6 +382,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     },
     /** In reverse order of use: what sends or reads first, the connections they share last. */
     async close() {
+      await monitorRuntime.stop();
       await queue.close();
       await reportParser.close();
       await sender.close().catch(() => undefined);

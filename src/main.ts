@@ -10,6 +10,7 @@ export async function serve(options: { workers?: boolean } = {}): Promise<void> 
   const app = await createApp(deps);
   const runWorkers = options.workers ?? config.RUN_WORKERS;
   const workers: RunningWorkers | null = runWorkers ? await startWorkers(deps) : null;
+  if (config.RUN_MONITORS) deps.monitorRuntime.start();
   await app.listen({ host: config.HOST, port: config.PORT });
   deps.logger.info(
     {
@@ -17,11 +18,13 @@ export async function serve(options: { workers?: boolean } = {}): Promise<void> 
       database: deps.dbHandle.location,
       queue: deps.queue.kind,
       workers: runWorkers ? config.WORKER_CONCURRENCY : 0,
+      monitors: config.RUN_MONITORS,
     },
     'brymix is serving',
   );
   installShutdown(deps.logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
     await app.close();
+    await deps.monitorRuntime.stop();
     await workers?.stop(config.SHUTDOWN_TIMEOUT_MS);
     await deps.close();
   });
@@ -37,6 +40,24 @@ export async function runWorker(): Promise<void> {
   );
   installShutdown(deps.logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
     await workers.stop(config.SHUTDOWN_TIMEOUT_MS);
+    await deps.close();
+  });
+}
+
+/**
+ * The live monitors process alone (`brymix monitor-worker`): watches the monitors whose leases it
+ * holds. Event webhooks it raises are queued for the workers (`brymix worker`, or `serve`'s).
+ */
+export async function runMonitorWorker(): Promise<void> {
+  const config = loadConfig();
+  const deps = await createDeps(config);
+  deps.monitorRuntime.start();
+  deps.logger.info(
+    { database: deps.dbHandle.location, queue: deps.queue.kind, owner: deps.monitorRuntime.owner },
+    'brymix monitor worker started',
+  );
+  installShutdown(deps.logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
+    await deps.monitorRuntime.stop();
     await deps.close();
   });
 }

@@ -196,7 +196,7 @@ export async function runCli(
   }
 }
 
-const LONG_RUNNING = new Set(['serve', 'worker']);
+const LONG_RUNNING = new Set(['serve', 'worker', 'monitor-worker']);
 
 /**
  * ./bin/brymix: runs a command and ends the process once everything it wrote has been written out.

@@ -2,7 +2,7 @@
  * `brymix monitors add|list|show|stop`: live monitors from the command line, acting for the tenant
  * of an API key (`--key key_…`), through the same service and validation as the API. `add` takes
  * the fields of POST /api/v1/monitors; the MT5 password is read as `accounts add` reads it (never
- * from the command line unless asked to).
+ * from the command line unless asked to). `monitor-worker` runs the live process alone.
  */
 import type { Command } from 'commander';
 import { cliSecrets } from '../config.ts';
@@ -56,6 +56,16 @@ interface AddOptions {
 }
 
 export function registerMonitorCommands(program: Command, io: Io): void {
+  program
+    .command('monitor-worker')
+    .description(
+      'run the live monitors process only: watches its share of the monitors (PostgreSQL + Redis: run several)',
+    )
+    .action(async () => {
+      const { runMonitorWorker } = await import('../main.ts');
+      await runMonitorWorker();
+    });
+
   const monitors = program
     .command('monitors')
     .description('live monitors of MT5 accounts (as the tenant of an API key: --key key_…)');

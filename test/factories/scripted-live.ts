@@ -11,7 +11,7 @@ import type { LiveCapable, LiveReader, LiveReading } from '../../src/mt5/live.ts
 
 export const SCRIPTED_SERVER = 'Scripted-Live';
 
-interface ScriptedAccount {
+export interface ScriptedAccount {
   password: string;
   initialBalance: number;
   balance: number;
@@ -29,6 +29,35 @@ interface ScriptedAccount {
 export interface ScriptedConnector extends Mt5Connector, LiveCapable {
   accounts: Map<string, ScriptedAccount>;
   add(login: string, initialBalance?: number): ScriptedAccount;
+}
+
+let nextTicket = 1000;
+
+/** A closed trade of `profit` on EURUSD: in `minutes` before `at`, out at `at` (over the 4-minute minimum). */
+export function closedTrade(at: number, profit: number, minutes = 10): Deal[] {
+  const position = nextTicket++;
+  const base = {
+    order: position,
+    position_id: position,
+    symbol: 'EURUSD',
+    volume: 1,
+    commission: 0,
+    swap: 0,
+    fee: 0,
+    comment: '',
+  };
+  return [
+    {
+      ...base,
+      ticket: nextTicket++,
+      time: new Date(at - minutes * 60_000).toISOString(),
+      type: 'buy',
+      entry: 'in',
+      price: 1.1,
+      profit: 0,
+    },
+    { ...base, ticket: nextTicket++, time: new Date(at).toISOString(), type: 'sell', entry: 'out', price: 1.2, profit },
+  ];
 }
 
 export function createScriptedConnector(clock: Clock): ScriptedConnector {

@@ -170,3 +170,5 @@ export function createMonitorRepository(db: Db) {
     },
   };
 }
+
+export type MonitorRepository = ReturnType<typeof createMonitorRepository>;

@@ -44,6 +44,11 @@ export function monitorEventId(monitorId: string, event: MonitorEventName, subje
   return `evt_${sha256Hex(`${monitorId}\n${event}\n${subject}`).slice(0, 32)}`;
 }
 
+/** Which alert an alert event is about: the limit, the level and, for a daily limit, the day. */
+export function alertSubject(rule: string, level: number, day: string | null): string {
+  return `${rule}:${level}:${day ?? ''}`;
+}
+
 /** ISO-8601 UTC without milliseconds, as the guide writes its timestamps. */
 function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');

@@ -1,0 +1,241 @@
+/**
+ * One watched monitor in a live process: its evaluator, and the judgement after each observation.
+ * Events follow the issue's order within one reading: recovered (fresh data after a stale spell),
+ * then each alert level crossed, then breached or objectives_met. A monitor is judged only on a
+ * reading younger than the stale threshold. Every event is raised through MonitorEvents, under the
+ * lease this process holds: when the monitor changed under it (stopped, taken by another process)
+ * the watch ends.
+ */
+import type { Clock } from '../../infra/clock.ts';
+import type { Logger } from '../../infra/logger.ts';
+import type { Mt5Credentials } from '../../mt5/connector.ts';
+import type { AccountHistory } from '../../mt5/history.ts';
+import type { LiveReading } from '../../mt5/live.ts';
+import { createLiveEvaluator, type LiveEvaluator } from '../../rules/live.ts';
+import type { RuleSpec } from '../../rules/registry.ts';
+import type { Evaluation } from '../../rules/types.ts';
+import type { MonitorEvents, RaiseInput } from './monitor.events.ts';
+import { LIVE_STATUSES, type MonitorRepository } from './monitor.repository.ts';
+import type { MonitorRow } from './monitor.table.ts';
+import { alertSubject, type MonitorSnapshot, type MonitorStatus, readSnapshot } from './monitor.ts';
+
+export interface WatchContext {
+  events: MonitorEvents;
+  repo: MonitorRepository;
+  clock: Clock;
+  logger: Logger;
+  /** This live process (the lease holder). */
+  owner: string;
+  staleAfterMs: number;
+  snapshotMs: number;
+}
+
+type ConnectionState = 'connecting' | 'connected' | 'error';
+
+export interface Watch {
+  row: MonitorRow;
+  creds: Mt5Credentials;
+  rules: RuleSpec[];
+  alerts: number[];
+  evaluator: LiveEvaluator | null;
+  /** The highest deal ticket applied: a deal seen in the seed is not applied again from a reading. */
+  lastTicket: number;
+  /** When the last fresh reading was taken (or the watch began, before any). */
+  lastFreshAt: number;
+  lastSavedAt: number;
+  /** Alerts raised (or found raised before): alertSubject keys. */
+  sentAlerts: Set<string>;
+  connection: { state: ConnectionState; since: number; error: string | null };
+  connectionChanged: boolean;
+  /** The watch is over (ended, stopped, or the lease lost). */
+  done: boolean;
+  /** Judgements of one monitor run one at a time. */
+  chain: Promise<void>;
+}
+
+export function newWatch(row: MonitorRow, creds: Mt5Credentials, now: number): Watch {
+  return {
+    row,
+    creds,
+    rules: JSON.parse(row.rules) as RuleSpec[],
+    alerts: JSON.parse(row.alerts) as number[],
+    evaluator: null,
+    lastTicket: -Infinity,
+    lastFreshAt: now,
+    lastSavedAt: 0,
+    sentAlerts: new Set(),
+    connection: {
+      state: row.connection_state as ConnectionState,
+      since: row.connection_since,
+      error: row.connection_error,
+    },
+    connectionChanged: false,
+    done: false,
+    chain: Promise.resolve(),
+  };
+}
+
+/** Runs `fn` after the watch's earlier judgements. */
+export function serially(w: Watch, fn: () => Promise<void>): Promise<void> {
+  w.chain = w.chain.then(fn, fn);
+  return w.chain;
+}
+
+export function seed(w: Watch, history: AccountHistory): void {
+  w.evaluator = createLiveEvaluator(history, w.rules, { initialBalance: w.row.initial_balance });
+  for (const d of history.deals) if (d.ticket > w.lastTicket) w.lastTicket = d.ticket;
+}
+
+function setConnection(w: Watch, state: ConnectionState, error: string | null, now: number): void {
+  if (w.connection.state === state && w.connection.error === error) return;
+  w.connection = { state, since: w.connection.state === state ? w.connection.since : now, error };
+  w.connectionChanged = true;
+}
+
+function snapshotOf(evaluation: Evaluation, w: Watch): MonitorSnapshot {
+  return {
+    metrics: evaluation.metrics,
+    violations: evaluation.violations as unknown as MonitorSnapshot['violations'],
+    objectives: evaluation.objectives as unknown as MonitorSnapshot['objectives'],
+    equity_source: evaluation.equity_source,
+    limits: w.evaluator ? w.evaluator.limits().map((l) => ({ ...l })) : [],
+  };
+}
+
+/** Raises an event under this process's lease; on a changed monitor, rereads it once and tries again. */
+async function raise(ctx: WatchContext, w: Watch, input: Omit<RaiseInput, 'guard'>): Promise<boolean> {
+  for (let tries = 0; tries < 2; tries++) {
+    const r = await ctx.events.raise(w.row, { ...input, guard: { owner: ctx.owner, statuses: LIVE_STATUSES } });
+    if (r.result === 'raised') {
+      w.row = r.row;
+      return true;
+    }
+    if (r.result === 'duplicate') return true;
+    const fresh = await ctx.repo.find(w.row.id);
+    if (!fresh || fresh.lease_owner !== ctx.owner || !(LIVE_STATUSES as readonly string[]).includes(fresh.status)) {
+      w.done = true;
+      return false;
+    }
+    w.row = fresh;
+  }
+  return false;
+}
+
+const ended = (status: MonitorStatus, now: number) => ({
+  credentials_enc: null,
+  ended_at: now,
+  lease_owner: null,
+  lease_expires_at: null,
+  status,
+});
+
+/** Applies one reading and raises what it causes. `false` when the reading was too old to judge on. */
+export async function observe(ctx: WatchContext, w: Watch, reading: LiveReading): Promise<boolean> {
+  if (w.done || !w.evaluator) return false;
+  const at = Date.parse(reading.time);
+  const now = ctx.clock.now();
+  if (!(now - at <= ctx.staleAfterMs)) return false; // old data is never judged
+  const deals = reading.deals.filter((d) => d.ticket > w.lastTicket);
+  for (const d of deals) if (d.ticket > w.lastTicket) w.lastTicket = d.ticket;
+  w.evaluator.apply({
+    deals,
+    equity: { time: reading.time, balance: reading.balance, equity: reading.equity },
+    positions: reading.positions,
+  });
+  if (at > w.lastFreshAt) w.lastFreshAt = at;
+  setConnection(w, 'connected', null, now);
+  const evaluation = w.evaluator.evaluation();
+  const snapshot = snapshotOf(evaluation, w);
+  const observed = { last_observation_at: at, ...connectionColumns(w) };
+
+  if (w.row.status === 'stale') {
+    // The stale spell is the last event while stale, so "after its sequence" names it in every process.
+    const ok = await raise(ctx, w, {
+      event: 'monitor.recovered',
+      subject: `after:${w.row.sequence - 1}`,
+      occurredAt: at,
+      status: 'active',
+      snapshot,
+      patch: observed,
+    });
+    if (!ok) return true;
+  }
+  for (const limit of snapshot.limits) {
+    for (const level of w.alerts) {
+      if (limit.used_percent < level) break;
+      const subject = alertSubject(limit.rule, level, limit.day);
+      if (w.sentAlerts.has(subject)) continue;
+      const ok = await raise(ctx, w, {
+        event: 'monitor.alert',
+        subject,
+        occurredAt: at,
+        status: 'active',
+        snapshot,
+        patch: observed,
+      });
+      if (!ok) return true;
+      w.sentAlerts.add(subject);
+    }
+  }
+  if (w.evaluator.breached() || evaluation.outcome === 'passed') {
+    const breached = evaluation.outcome === 'breached';
+    await raise(ctx, w, {
+      event: breached ? 'monitor.breached' : 'monitor.objectives_met',
+      occurredAt: at,
+      status: breached ? 'breached' : 'passed',
+      snapshot,
+      patch: { ...observed, ...ended(breached ? 'breached' : 'passed', now) },
+    });
+    w.done = true;
+    return true;
+  }
+  if (now - w.lastSavedAt >= ctx.snapshotMs || w.connectionChanged) await save(ctx, w, snapshot, observed);
+  return true;
+}
+
+function connectionColumns(w: Watch) {
+  return {
+    connection_state: w.connection.state,
+    connection_since: w.connection.since,
+    connection_error: w.connection.error,
+  };
+}
+
+async function save(
+  ctx: WatchContext,
+  w: Watch,
+  snapshot: MonitorSnapshot | null,
+  columns: Record<string, unknown>,
+): Promise<void> {
+  const now = ctx.clock.now();
+  const patch = { ...columns, ...(snapshot ? { snapshot: JSON.stringify(snapshot) } : {}), updated_at: now };
+  if (!(await ctx.repo.updateOwned(w.row.id, ctx.owner, patch))) {
+    w.done = true;
+    return;
+  }
+  w.row = { ...w.row, ...patch };
+  w.lastSavedAt = now;
+  w.connectionChanged = false;
+}
+
+/** A reading failed: the connection state and error are saved when they change. */
+export async function readFailed(ctx: WatchContext, w: Watch, error: string): Promise<void> {
+  if (w.done) return;
+  setConnection(w, 'error', error, ctx.clock.now());
+  if (w.connectionChanged) await save(ctx, w, null, connectionColumns(w));
+}
+
+/** No fresh reading for longer than the threshold: the monitor is stale (once per spell). */
+export async function checkStale(ctx: WatchContext, w: Watch): Promise<void> {
+  if (w.done || w.row.status !== 'active') return;
+  const now = ctx.clock.now();
+  if (now - w.lastFreshAt <= ctx.staleAfterMs) return;
+  await raise(ctx, w, {
+    event: 'monitor.stale',
+    subject: `after:${w.row.sequence}`,
+    occurredAt: now,
+    status: 'stale',
+    snapshot: readSnapshot(w.row),
+    patch: connectionColumns(w),
+  });
+}
