@@ -242,6 +242,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     db,
     clock,
     logger,
+    metrics,
     sealer,
     connectors,
     events: monitorEvents,

@@ -42,6 +42,28 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    monitorReadings: new Counter({
+      name: 'brymix_monitor_readings_total',
+      help: 'Upstream readings of monitored accounts: ok, failed, or too old to judge on',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    monitorReadsOverdue: new Counter({
+      name: 'brymix_monitor_reads_overdue_total',
+      help: 'Rounds in which an account was not read because its previous read was still running (not keeping up)',
+      registers: [registry],
+    }),
+    monitorEvents: new Counter({
+      name: 'brymix_monitor_events_total',
+      help: 'Monitor events raised by this process',
+      labelNames: ['event'] as const,
+      registers: [registry],
+    }),
+    monitorsWatched: new Gauge({
+      name: 'brymix_monitors_watched',
+      help: 'Monitors this process holds the lease of',
+      registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: 'brymix_queue_jobs',
       help: 'Queue jobs by state',

@@ -12,6 +12,7 @@ import type { Clock } from '../../infra/clock.ts';
 import { randomBase62, type Sealer } from '../../infra/crypto/index.ts';
 import type { Db } from '../../infra/db/index.ts';
 import type { Logger } from '../../infra/logger.ts';
+import type { Metrics } from '../../infra/metrics.ts';
 import type { Mt5Credentials } from '../../mt5/connector.ts';
 import type { LiveReader } from '../../mt5/live.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
@@ -34,6 +35,7 @@ export interface MonitorRuntimeDeps {
   db: Db;
   clock: Clock;
   logger: Logger;
+  metrics: Metrics;
   sealer: Sealer;
   connectors: Pick<ConnectorRouter, 'live'>;
   events: MonitorEvents;
@@ -70,6 +72,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     owner,
     staleAfterMs: deps.staleAfterMs,
     snapshotMs: deps.snapshotMs,
+    onEvent: (event) => deps.metrics.monitorEvents.inc({ event }),
   };
   const watches = new Map<string, Watch>();
   const accounts = new Map<string, Account>();
@@ -129,6 +132,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
       takeOver: deps.takeOver,
     });
     const held = new Set(rows.map((r) => r.id));
+    deps.metrics.monitorsWatched.set(rows.length);
     for (const w of [...watches.values()]) if (!held.has(w.row.id) || w.done) unwatch(w);
     for (const r of rows) {
       const w = watches.get(r.id);
@@ -150,13 +154,16 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     try {
       await seedAccount(a);
       const reading = await a.reader.read(a.creds, a.cursor!, { signal: AbortSignal.timeout(deps.readTimeoutMs) });
+      const fresh = deps.clock.now() - Date.parse(reading.time) <= deps.staleAfterMs;
+      deps.metrics.monitorReadings.inc({ result: fresh ? 'ok' : 'old' });
       const judged = await Promise.all(
         [...a.watches].map((w) => serially(w, () => observe(ctx, w, reading).then(() => undefined)).then(() => w)),
       );
       for (const w of judged) if (w.done) unwatch(w);
       // A reading too old to judge on leaves the cursor where it was: its deals come again.
-      if (deps.clock.now() - Date.parse(reading.time) <= deps.staleAfterMs) a.cursor = reading.cursor;
+      if (fresh) a.cursor = reading.cursor;
     } catch (err) {
+      deps.metrics.monitorReadings.inc({ result: 'failed' });
       const message = ((err as Error).message || String(err)).slice(0, 300);
       for (const w of [...a.watches]) await serially(w, () => readFailed(ctx, w, message));
     }
@@ -176,8 +183,12 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
       }
     }
     const round: Promise<void>[] = [];
+    let overdue = 0;
     for (const a of accounts.values()) {
-      if (a.busy) continue;
+      if (a.busy) {
+        overdue++;
+        continue;
+      }
       a.busy = true;
       const p = readAccount(a).finally(() => {
         a.busy = false;
@@ -185,6 +196,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
       track(p);
       round.push(p);
     }
+    if (overdue > 0) deps.metrics.monitorReadsOverdue.inc(overdue);
     if (wait) await Promise.all(round);
     const staleBefore = deps.clock.now() - deps.staleAfterMs;
     for (const w of [...watches.values()]) {

@@ -28,6 +28,8 @@ export interface WatchContext {
   owner: string;
   staleAfterMs: number;
   snapshotMs: number;
+  /** Told of each event raised (metrics). */
+  onEvent?: (event: string) => void;
 }
 
 type ConnectionState = 'connecting' | 'connected' | 'error';
@@ -107,6 +109,7 @@ async function raise(ctx: WatchContext, w: Watch, input: Omit<RaiseInput, 'guard
   for (let tries = 0; tries < 2; tries++) {
     const r = await ctx.events.raise(w.row, { ...input, guard: { owner: ctx.owner, statuses: LIVE_STATUSES } });
     if (r.result === 'raised') {
+      ctx.onEvent?.(input.event);
       w.row = r.row;
       return true;
     }
