@@ -215,6 +215,28 @@ describe('the monitor runtime', () => {
     expect(v.status).toBe('passed');
     expect(v.objectives).toEqual([expect.objectContaining({ met: true })]);
     expect(v.metrics).toMatchObject({ profit_target_met: true, current_balance: 110_500 });
+    const row = await s.stack.deps.dbHandle.db
+      .selectFrom('monitors')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.credentials_enc).toBeNull();
+  });
+
+  it('stops reading a monitor stopped while it is watched, and raises nothing after monitor.stopped', async () => {
+    const s = await setup();
+    const a = s.scripted.add('7351');
+    const id = await monitor(s, '7351');
+    await round(s);
+    await s.stack.app.inject({ method: 'DELETE', url: `/api/v1/monitors/${id}`, headers: { 'x-api-key': s.key } });
+    a.equity = 50_000;
+    await round(s);
+    await round(s, 5_000);
+    const reads = a.reads;
+    await round(s);
+    expect(a.reads).toBe(reads);
+    expect((await events(s, id)).map((e) => e.event)).toEqual(['monitor.stopped']);
+    expect(s.stack.deps.monitorRuntime.stats()).toEqual({ monitors: 0, accounts: 0 });
   });
 
   it('turns stale after MONITOR_STALE_AFTER_S without a fresh reading, never judges old data, and recovers', async () => {
