@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parentEnv } from '../../../test/env.ts';
 import { createScriptedConnector, SCRIPTED_SERVER } from '../../../test/factories/scripted-live.ts';
 import { checkBody, freePort, startStack, TEST_WEBHOOK_SECRET, type TestStack } from '../../../test/harness.ts';
-import { FakeClock } from '../../infra/clock.ts';
+import { systemClock } from '../../infra/clock.ts';
 import { createConnectorRouter } from '../../mt5/router.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'brymix-monitor-receivers-'));
@@ -168,7 +168,8 @@ async function startReceiver(cmd: string, args: string[], port: number): Promise
 }
 
 async function runMonitorAgainst(url: string, login: string): Promise<TestStack> {
-  const clock = new FakeClock(Date.parse('2026-12-01T10:00:00.000Z'));
+  // The real clock: a first attempt that fails (a receiver slow to answer) is retried 5 s later.
+  const clock = systemClock;
   const scripted = createScriptedConnector(clock);
   const account = scripted.add(login);
   const stack = await startStack({ clock, connectors: createConnectorRouter({ [SCRIPTED_SERVER]: scripted }) });
@@ -189,10 +190,8 @@ async function runMonitorAgainst(url: string, login: string): Promise<TestStack>
   });
   expect(res.statusCode).toBe(201);
   account.equity = 94_000;
-  clock.advance(1_000);
   await stack.deps.monitorRuntime.tick();
   account.equity = 88_000;
-  clock.advance(1_000);
   await stack.deps.monitorRuntime.tick();
   return stack;
 }
@@ -219,7 +218,7 @@ describe('the guide’s receivers take monitor events', { timeout: 60_000 }, () 
     const port = await freePort();
     writeFileSync(join(dir, 'receiver.cjs'), EXPRESS(port));
     const lines = await startReceiver(process.execPath, ['receiver.cjs'], port);
-    const stack = await runMonitorAgainst(`http://localhost:${port}/api/webhook/challenge-result`, '7701');
+    const stack = await runMonitorAgainst(`http://127.0.0.1:${port}/api/webhook/challenge-result`, '7701');
     try {
       await expectAccepted(stack, lines);
     } finally {
@@ -231,7 +230,7 @@ describe('the guide’s receivers take monitor events', { timeout: 60_000 }, () 
     const port = await freePort();
     writeFileSync(join(dir, 'receiver.py'), FLASK(port));
     const lines = await startReceiver('python3', ['receiver.py'], port);
-    const stack = await runMonitorAgainst(`http://localhost:${port}/api/webhook/challenge-result`, '7702');
+    const stack = await runMonitorAgainst(`http://127.0.0.1:${port}/api/webhook/challenge-result`, '7702');
     try {
       await expectAccepted(stack, lines);
     } finally {

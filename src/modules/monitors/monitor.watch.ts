@@ -11,7 +11,7 @@ import type { Logger } from '../../infra/logger.ts';
 import type { Mt5Credentials } from '../../mt5/connector.ts';
 import type { AccountHistory } from '../../mt5/history.ts';
 import type { LiveReading } from '../../mt5/live.ts';
-import { createLiveEvaluator, type LiveEvaluator } from '../../rules/live.ts';
+import { createLiveEvaluator, type LimitRoom, type LiveEvaluator } from '../../rules/live.ts';
 import type { RuleSpec } from '../../rules/registry.ts';
 import type { Evaluation } from '../../rules/types.ts';
 import type { MonitorEvents, RaiseInput } from './monitor.events.ts';
@@ -40,6 +40,8 @@ export interface Watch {
   rules: RuleSpec[];
   alerts: number[];
   evaluator: LiveEvaluator | null;
+  /** Positions open at the last reading (-1 before the first). */
+  positionsOpen: number;
   /** The highest deal ticket applied: a deal seen in the seed is not applied again from a reading. */
   lastTicket: number;
   /** When the last fresh reading was taken (or the watch began, before any). */
@@ -62,6 +64,7 @@ export function newWatch(row: MonitorRow, creds: Mt5Credentials, now: number): W
     rules: JSON.parse(row.rules) as RuleSpec[],
     alerts: JSON.parse(row.alerts) as number[],
     evaluator: null,
+    positionsOpen: -1,
     lastTicket: -Infinity,
     lastFreshAt: now,
     lastSavedAt: 0,
@@ -94,13 +97,13 @@ function setConnection(w: Watch, state: ConnectionState, error: string | null, n
   w.connectionChanged = true;
 }
 
-function snapshotOf(evaluation: Evaluation, w: Watch): MonitorSnapshot {
+function snapshotOf(evaluation: Evaluation, limits: LimitRoom[]): MonitorSnapshot {
   return {
     metrics: evaluation.metrics,
     violations: evaluation.violations as unknown as MonitorSnapshot['violations'],
     objectives: evaluation.objectives as unknown as MonitorSnapshot['objectives'],
     equity_source: evaluation.equity_source,
-    limits: w.evaluator ? w.evaluator.limits().map((l) => ({ ...l })) : [],
+    limits: limits.map((l) => ({ ...l })),
   };
 }
 
@@ -147,9 +150,28 @@ export async function observe(ctx: WatchContext, w: Watch, reading: LiveReading)
   });
   if (at > w.lastFreshAt) w.lastFreshAt = at;
   setConnection(w, 'connected', null, now);
-  const evaluation = w.evaluator.evaluation();
-  const snapshot = snapshotOf(evaluation, w);
   const observed = { last_observation_at: at, ...connectionColumns(w) };
+  const limits = w.evaluator.limits();
+  const crossed: string[] = [];
+  for (const limit of limits)
+    for (const level of w.alerts) {
+      if (limit.used_percent < level) break;
+      const subject = alertSubject(limit.rule, level, limit.day);
+      if (!w.sentAlerts.has(subject)) crossed.push(subject);
+    }
+  const breachedNow = w.evaluator.breached();
+  // The full verdict costs more than a reading: it is taken when the reading can change an
+  // objective (deals booked, positions opened or closed), when an event needs it, and when the
+  // figures are due to be saved.
+  const positionsChanged = reading.positions.length !== w.positionsOpen;
+  w.positionsOpen = reading.positions.length;
+  const saveDue = now - w.lastSavedAt >= ctx.snapshotMs || w.connectionChanged;
+  if (
+    !(breachedNow || crossed.length > 0 || deals.length > 0 || positionsChanged || saveDue || w.row.status === 'stale')
+  )
+    return true;
+  const evaluation = w.evaluator.evaluation();
+  const snapshot = snapshotOf(evaluation, limits);
 
   if (w.row.status === 'stale') {
     // The stale spell is the last event while stale, so "after its sequence" names it in every process.
@@ -163,24 +185,19 @@ export async function observe(ctx: WatchContext, w: Watch, reading: LiveReading)
     });
     if (!ok) return true;
   }
-  for (const limit of snapshot.limits) {
-    for (const level of w.alerts) {
-      if (limit.used_percent < level) break;
-      const subject = alertSubject(limit.rule, level, limit.day);
-      if (w.sentAlerts.has(subject)) continue;
-      const ok = await raise(ctx, w, {
-        event: 'monitor.alert',
-        subject,
-        occurredAt: at,
-        status: 'active',
-        snapshot,
-        patch: observed,
-      });
-      if (!ok) return true;
-      w.sentAlerts.add(subject);
-    }
+  for (const subject of crossed) {
+    const ok = await raise(ctx, w, {
+      event: 'monitor.alert',
+      subject,
+      occurredAt: at,
+      status: 'active',
+      snapshot,
+      patch: observed,
+    });
+    if (!ok) return true;
+    w.sentAlerts.add(subject);
   }
-  if (w.evaluator.breached() || evaluation.outcome === 'passed') {
+  if (breachedNow || evaluation.outcome === 'passed') {
     const breached = evaluation.outcome === 'breached';
     await raise(ctx, w, {
       event: breached ? 'monitor.breached' : 'monitor.objectives_met',
@@ -192,7 +209,7 @@ export async function observe(ctx: WatchContext, w: Watch, reading: LiveReading)
     w.done = true;
     return true;
   }
-  if (now - w.lastSavedAt >= ctx.snapshotMs || w.connectionChanged) await save(ctx, w, snapshot, observed);
+  if (saveDue) await save(ctx, w, snapshot, observed);
   return true;
 }
 
