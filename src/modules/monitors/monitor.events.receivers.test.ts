@@ -79,12 +79,15 @@ const FLASK = (port: number) => `from flask import Flask, request, jsonify
 import hmac
 import hashlib
 import json
+import sys
 
 app = Flask(__name__)
 WEBHOOK_SECRET = ${JSON.stringify(TEST_WEBHOOK_SECRET)}  # Same as Brymix config
 
 def update_challenge_status(challenge_id, status, violations, metrics):
-    print(json.dumps({"challenge_id": challenge_id, "status": status, "violations": violations, "metrics": metrics}), flush=True)
+    # One write per line: the development server answers the alert and the breach on two threads at once.
+    sys.stdout.write(json.dumps({"challenge_id": challenge_id, "status": status, "violations": violations, "metrics": metrics}) + "\\n")
+    sys.stdout.flush()
 def send_email_passed(challenge_id): pass
 def send_email_failed(challenge_id, violations): pass
 
@@ -199,8 +202,9 @@ async function runMonitorAgainst(url: string, login: string): Promise<TestStack>
 async function expectAccepted(stack: TestStack, lines: Array<Record<string, unknown>>): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (lines.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  expect(lines.map((l) => l.status)).toEqual(['active', 'breached']);
-  expect((lines[1]!.violations as Array<{ rule: string }>)[0]!.rule).toBe('maximum_drawdown');
+  expect(lines.map((l) => l.status).sort()).toEqual(['active', 'breached']);
+  const breach = lines.find((l) => l.status === 'breached')!;
+  expect((breach.violations as Array<{ rule: string }>)[0]!.rule).toBe('maximum_drawdown');
   const deliveries = await stack.deps.dbHandle.db
     .selectFrom('webhook_deliveries')
     .select(['status', 'last_status_code', 'event'])

@@ -145,7 +145,12 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
   async function seedAccount(a: Account): Promise<void> {
     const unseeded = [...a.watches].filter((w) => !w.evaluator);
     if (unseeded.length === 0 && a.cursor !== null) return;
-    const { history, cursor } = await a.reader.start(a.creds, { signal: AbortSignal.timeout(deps.readTimeoutMs) });
+    // A cursor saved by the process that watched the account before lets the reader go on with it.
+    const resume = a.cursor ?? unseeded.find((w) => w.row.reader_cursor)?.row.reader_cursor;
+    const { history, cursor } = await a.reader.start(a.creds, {
+      signal: AbortSignal.timeout(deps.readTimeoutMs),
+      ...(resume ? { resume } : {}),
+    });
     for (const w of unseeded) seed(w, history);
     a.cursor ??= cursor;
   }

@@ -127,6 +127,7 @@ export function createMonitorService(deps: MonitorServiceDeps) {
               status: 'active',
               sequence: 0,
               snapshot: null,
+              reader_cursor: null,
               last_observation_at: null,
               connection_state: 'connecting',
               connection_since: now,

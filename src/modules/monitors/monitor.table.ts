@@ -26,6 +26,8 @@ export interface MonitorsTable {
   sequence: number;
   /** JSON: the last verdict (metrics, violations, objectives, equity_source, limits); null before the first. */
   snapshot: string | null;
+  /** The live reader's cursor after the last observation applied (resumes the account elsewhere). */
+  reader_cursor: string | null;
   /** Time of the last fresh observation applied. */
   last_observation_at: number | null;
   /** connecting | connected | error */

@@ -11,7 +11,7 @@ import type { Logger } from '../../infra/logger.ts';
 import type { Mt5Credentials } from '../../mt5/connector.ts';
 import type { AccountHistory } from '../../mt5/history.ts';
 import type { LiveReading } from '../../mt5/live.ts';
-import { createLiveEvaluator, type LimitRoom, type LiveEvaluator } from '../../rules/live.ts';
+import { createLiveEvaluator, type LiveEvaluator } from '../../rules/live.ts';
 import type { RuleSpec } from '../../rules/registry.ts';
 import type { Evaluation } from '../../rules/types.ts';
 import type { MonitorEvents, RaiseInput } from './monitor.events.ts';
@@ -97,6 +97,8 @@ function setConnection(w: Watch, state: ConnectionState, error: string | null, n
   w.connectionChanged = true;
 }
 
+type LimitRoom = ReturnType<LiveEvaluator['limits']>[number];
+
 function snapshotOf(evaluation: Evaluation, limits: LimitRoom[]): MonitorSnapshot {
   return {
     metrics: evaluation.metrics,
@@ -150,7 +152,7 @@ export async function observe(ctx: WatchContext, w: Watch, reading: LiveReading)
   });
   if (at > w.lastFreshAt) w.lastFreshAt = at;
   setConnection(w, 'connected', null, now);
-  const observed = { last_observation_at: at, ...connectionColumns(w) };
+  const observed = { last_observation_at: at, reader_cursor: reading.cursor, ...connectionColumns(w) };
   const limits = w.evaluator.limits();
   const crossed: string[] = [];
   for (const limit of limits)
@@ -197,7 +199,8 @@ export async function observe(ctx: WatchContext, w: Watch, reading: LiveReading)
     if (!ok) return true;
     w.sentAlerts.add(subject);
   }
-  if (breachedNow || evaluation.outcome === 'passed') {
+  // The verdict decides: the evaluator's quick answer only says when to take it.
+  if (evaluation.outcome === 'breached' || evaluation.outcome === 'passed') {
     const breached = evaluation.outcome === 'breached';
     await raise(ctx, w, {
       event: breached ? 'monitor.breached' : 'monitor.objectives_met',
