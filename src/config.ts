@@ -103,7 +103,9 @@ const schema = z.object({
   /** Longest one upstream read of a monitored account may take. */
   MONITOR_READ_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** How long a live process's claim on a monitor lasts unless renewed (renewed every third of it). */
-  MONITOR_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(9_000),
+  MONITOR_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(6_000),
+  /** Monitors a live process claims per round at most, so processes starting together share them. */
+  MONITOR_CLAIM_BATCH: z.coerce.number().int().min(1).max(100_000).default(1_000),
   /** How often a monitor's figures are saved for GET when no event happens. */
   MONITOR_SNAPSHOT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** How often an event stream (GET …/events) reads events raised by another process. */

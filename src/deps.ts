@@ -251,9 +251,9 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     staleAfterMs: config.MONITOR_STALE_AFTER_S * 1000,
     readTimeoutMs: config.MONITOR_READ_TIMEOUT_MS,
     leaseMs: config.MONITOR_LEASE_MS,
+    claimBatch: config.MONITOR_CLAIM_BATCH,
     snapshotMs: config.MONITOR_SNAPSHOT_MS,
-    // SQLite is one process's database: it watches every monitor at once, whoever held it before.
-    takeOver: dbHandle.dialect === 'sqlite',
+    takeOver: dbHandle.dialect === 'sqlite', // one process's database: it takes every monitor at once
   });
 
   // --- account data API and widgets ---

@@ -98,14 +98,14 @@ export function createMonitorRepository(db: Db) {
     /**
      * Claims up to `limit` watched monitors nobody holds (or whose holder's lease ran out, or every
      * one when `takeOver`: the embedded process is the only one), then renews every lease `owner`
-     * holds. Returns the monitors it holds now.
+     * holds. Returns the monitors it holds now (id, sequence and status: the rest is read for new ones).
      */
     async claimAndRenew(
       owner: string,
       now: number,
       leaseMs: number,
       opts: { limit: number; takeOver: boolean },
-    ): Promise<MonitorRow[]> {
+    ): Promise<Array<Pick<MonitorRow, 'id' | 'sequence' | 'status'>>> {
       const claimable = db
         .selectFrom('monitors')
         .select('id')
@@ -135,10 +135,13 @@ export function createMonitorRepository(db: Db) {
         .execute();
       return db
         .selectFrom('monitors')
-        .selectAll()
+        .select(['id', 'sequence', 'status'])
         .where('lease_owner', '=', owner)
         .where('status', 'in', [...LIVE_STATUSES])
         .execute();
+    },
+    findMany(ids: string[]): Promise<MonitorRow[]> {
+      return ids.length === 0 ? Promise.resolve([]) : db.selectFrom('monitors').selectAll().where('id', 'in', ids).execute();
     },
     /** Gives up every lease `owner` holds (a process shutting down): another process takes them at once. */
     release(owner: string): Promise<unknown> {

@@ -127,18 +127,23 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     const now = deps.clock.now();
     lastLeaseAt = now;
     leaseNow = false;
-    const rows = await repo.claimAndRenew(owner, now, deps.leaseMs, {
-      limit: deps.claimBatch ?? 5_000,
-      takeOver: deps.takeOver,
-    });
-    const held = new Set(rows.map((r) => r.id));
-    deps.metrics.monitorsWatched.set(rows.length);
-    for (const w of [...watches.values()]) if (!held.has(w.row.id) || w.done) unwatch(w);
-    for (const r of rows) {
+    const batch = deps.claimBatch ?? 1_000;
+    const held = await repo.claimAndRenew(owner, now, deps.leaseMs, { limit: batch, takeOver: deps.takeOver });
+    const heldIds = new Set(held.map((r) => r.id));
+    deps.metrics.monitorsWatched.set(held.length);
+    for (const w of [...watches.values()]) if (!heldIds.has(w.row.id) || w.done) unwatch(w);
+    const fresh: string[] = [];
+    for (const r of held) {
       const w = watches.get(r.id);
-      if (!w) watch(r);
-      else if (r.sequence > w.row.sequence || r.status !== w.row.status) w.row = r;
+      if (!w) fresh.push(r.id);
+      else if (r.sequence !== w.row.sequence || r.status !== w.row.status) {
+        const row = await repo.find(r.id);
+        if (row) w.row = row;
+      }
     }
+    for (const row of await repo.findMany(fresh)) watch(row);
+    // A full batch claimed: more may be waiting, so the next round claims again at once.
+    if (fresh.length >= batch) leaseNow = true;
   }
 
   /** The account's history seeds each watch that has no evaluator yet; the first start also sets the cursor. */
