@@ -141,7 +141,9 @@ export function createMonitorRepository(db: Db) {
         .execute();
     },
     findMany(ids: string[]): Promise<MonitorRow[]> {
-      return ids.length === 0 ? Promise.resolve([]) : db.selectFrom('monitors').selectAll().where('id', 'in', ids).execute();
+      return ids.length === 0
+        ? Promise.resolve([])
+        : db.selectFrom('monitors').selectAll().where('id', 'in', ids).execute();
     },
     /** Gives up every lease `owner` holds (a process shutting down): another process takes them at once. */
     release(owner: string): Promise<unknown> {
