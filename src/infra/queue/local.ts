@@ -21,16 +21,15 @@ import {
   retryDelayMs,
 } from './types.ts';
 
-const CLAIM_COLUMNS = [
-  'id',
-  'name',
-  'payload',
-  'attempts',
-  'max_attempts',
-  'status',
-  'locked_until',
-  'run_at',
-] as const;
+interface ClaimedJob {
+  id: string;
+  name: string;
+  payload: string;
+  /** Counting this run. */
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+}
 
 export interface LocalQueueOptions {
   db: Db;
@@ -122,14 +121,17 @@ export class LocalQueue implements JobQueue {
     let claimedAny = false;
     try {
       while (!this.#stopped && this.#running.size < this.#concurrency) {
-        const job = await this.#claim();
-        if (!job) break;
-        claimedAny = true;
-        const p = this.#run(job).finally(() => {
-          this.#running.delete(p);
-          this.#wake?.();
-        });
-        this.#running.add(p);
+        const free = this.#concurrency - this.#running.size;
+        const claimed = await this.#claim(free);
+        for (const job of claimed) {
+          claimedAny = true;
+          const p = this.#run(job).finally(() => {
+            this.#running.delete(p);
+            this.#wake?.();
+          });
+          this.#running.add(p);
+        }
+        if (claimed.length < free) break;
       }
     } catch (err) {
       this.#o.logger.error({ err }, 'local queue poll failed');
@@ -139,68 +141,58 @@ export class LocalQueue implements JobQueue {
     }
   }
 
-  async #claim(): Promise<{
-    id: string;
-    name: string;
-    payload: string;
-    attempts: number;
-    max_attempts: number;
-  } | null> {
+  /**
+   * Claims up to `limit` jobs, oldest `run_at` first, in one statement that returns what it took:
+   * due jobs and jobs whose lease ran out, each found on the (status, run_at) index already in
+   * run_at order and then merged (one OR over both made SQLite sort every due job on each claim),
+   * taken by an update whose own condition is checked again on the row it locks, so two processes
+   * on one PostgreSQL database never take one job: the later one finds it taken and skips it.
+   */
+  async #claim(limit: number): Promise<ClaimedJob[]> {
     const db = this.#o.db;
-    for (let tries = 0; tries < 5; tries++) {
-      const now = this.#o.clock.now();
-      // Due jobs and jobs whose lease ran out, each found on the (status, run_at) index already in
-      // run_at order, then merged: one OR over both made SQLite sort every due job on each claim
-      // (about 200 µs with 5,000 jobs waiting, against a few µs this way).
-      const due = db
-        .selectFrom('queue_jobs')
-        .select(CLAIM_COLUMNS)
-        .where('status', '=', 'waiting')
-        .where('run_at', '<=', now)
-        .orderBy('run_at')
-        .limit(5);
-      const leaseOver = db
-        .selectFrom('queue_jobs')
-        .select(CLAIM_COLUMNS)
-        .where('status', '=', 'active')
-        .where('locked_until', '<', now)
-        .orderBy('run_at')
-        .limit(5);
-      const candidates = await db
-        .selectFrom(due.as('due'))
-        .selectAll()
-        .unionAll(db.selectFrom(leaseOver.as('lease_over')).selectAll())
-        .orderBy('run_at')
-        .limit(5)
-        .execute();
-      if (candidates.length === 0) return null;
-      for (const c of candidates) {
-        const res = await db
-          .updateTable('queue_jobs')
-          .set({
-            status: 'active',
-            locked_until: now + this.#o.leaseMs,
-            locked_by: this.#workerId,
-            attempts: c.attempts + 1,
-            updated_at: now,
-          })
-          .where('id', '=', c.id)
-          .where('status', '=', c.status)
-          .where('attempts', '=', c.attempts)
-          .executeTakeFirst();
-        if (Number(res.numUpdatedRows) === 1) return { ...c, attempts: c.attempts + 1 };
-      }
-    }
-    return null;
+    const now = this.#o.clock.now();
+    const due = db
+      .selectFrom('queue_jobs')
+      .select(['id', 'run_at'])
+      .where('status', '=', 'waiting')
+      .where('run_at', '<=', now)
+      .orderBy('run_at')
+      .limit(limit);
+    const leaseOver = db
+      .selectFrom('queue_jobs')
+      .select(['id', 'run_at'])
+      .where('status', '=', 'active')
+      .where('locked_until', '<', now)
+      .orderBy('run_at')
+      .limit(limit);
+    const oldest = db
+      .selectFrom(due.as('due'))
+      .selectAll()
+      .unionAll(db.selectFrom(leaseOver.as('lease_over')).selectAll())
+      .orderBy('run_at')
+      .limit(limit);
+    const claimed = await db
+      .updateTable('queue_jobs')
+      .set((eb) => ({
+        status: 'active',
+        locked_until: now + this.#o.leaseMs,
+        locked_by: this.#workerId,
+        attempts: eb('attempts', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', 'in', db.selectFrom(oldest.as('oldest')).select('oldest.id'))
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'waiting'), eb('run_at', '<=', now)]),
+          eb.and([eb('status', '=', 'active'), eb('locked_until', '<', now)]),
+        ]),
+      )
+      .returning(['id', 'name', 'payload', 'attempts', 'max_attempts', 'run_at'])
+      .execute();
+    return claimed.sort((a, b) => a.run_at - b.run_at);
   }
 
-  async #run(job: {
-    id: string;
-    name: string;
-    payload: string;
-    attempts: number;
-    max_attempts: number;
-  }): Promise<void> {
+  async #run(job: ClaimedJob): Promise<void> {
     const db = this.#o.db;
     const handler = this.#handlers[job.name];
     // Renew the lease while the handler runs, so a long check is not taken by another worker.

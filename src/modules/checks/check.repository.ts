@@ -1,5 +1,5 @@
 /** Every query on check_jobs and idempotency_keys. */
-import type { Updateable } from 'kysely';
+import { sql, type Updateable } from 'kysely';
 import type { Db } from '../../infra/db/index.ts';
 import type { CheckJobRow, CheckJobsTable } from './check.table.ts';
 
@@ -30,6 +30,23 @@ export function createCheckRepository(db: Db) {
         .where('status', 'not in', [...TERMINAL_STATUSES])
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
+    },
+    /**
+     * Marks an unfinished job running (one more attempt; the first start time kept) and returns it
+     * as it now is, in one statement; undefined when the job is finished or unknown.
+     */
+    start(id: string, now: number): Promise<CheckJobRow | undefined> {
+      return db
+        .updateTable('check_jobs')
+        .set({
+          status: 'running',
+          started_at: sql<number>`coalesce(started_at, ${now})`,
+          attempts: sql<number>`attempts + 1`,
+        })
+        .where('id', '=', id)
+        .where('status', 'not in', [...TERMINAL_STATUSES])
+        .returningAll()
+        .executeTakeFirst();
     },
     insertIdempotencyKey(
       row: { tenant_id: string; key: string; request_hash: string; job_id: string; created_at: number },

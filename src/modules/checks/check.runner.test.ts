@@ -16,9 +16,9 @@ describe('check.run on a finished job', () => {
     const receiver = await startReceiver();
     open.push(stack, receiver);
     const { key } = await stack.createKey();
-    // The finishing attempt commits, then loses its connection before queuing the webhook.
-    const dispatch = stack.deps.webhooks.dispatch;
-    stack.deps.webhooks.dispatch = async () => undefined;
+    // The finishing attempt commits, then loses its connection before its first webhook attempt.
+    const deliverFirst = stack.deps.webhooks.deliverFirst;
+    stack.deps.webhooks.deliverFirst = async () => undefined;
     const res = await stack.app.inject({
       method: 'POST',
       url: '/api/v1/check',
@@ -28,7 +28,7 @@ describe('check.run on a finished job', () => {
     const jobId = res.json().job_id as string;
     const job = await waitForJob(stack.app, key, jobId);
     expect(job.status).toBe('passed');
-    stack.deps.webhooks.dispatch = dispatch;
+    stack.deps.webhooks.deliverFirst = deliverFirst;
     expect(receiver.received).toHaveLength(0);
 
     // The queue's retry of that attempt finds the job finished.

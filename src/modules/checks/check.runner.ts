@@ -72,11 +72,15 @@ export function createCheckRunner(deps: CheckRunnerDeps) {
     deps.metrics.checksFinished.inc({ status: outcome.status });
     if (job.started_at !== null) deps.metrics.checkDuration.observe((now - job.started_at) / 1000);
     deps.logger.info({ jobId: job.id, status: outcome.status, error: outcome.error?.code }, 'check finished');
+    // The first attempt runs here, not as a queue job of its own: the delivery row is committed with
+    // the result, and this check's queue job stays leased until the attempt is logged, so a crash
+    // before that runs the job again, which finds the check finished and queues the attempt
+    // (resumeForJob); an attempt abandoned mid-way is re-queued by the sweeper, as any delivery's.
     if (deliveryId)
       await deps.webhooks
-        .dispatch(deliveryId)
+        .deliverFirst(deliveryId)
         .catch((err: Error) =>
-          deps.logger.error({ err: err.message, jobId: job.id }, 'could not queue webhook; the sweeper will retry'),
+          deps.logger.error({ err: err.message, jobId: job.id }, 'could not send webhook; the sweeper will retry'),
         );
   }
 
@@ -88,16 +92,15 @@ export function createCheckRunner(deps: CheckRunnerDeps) {
     /** Queue handler for `check.run`. Idempotent: a finished job only has its unsent webhook queued. */
     async run(payload: CheckRunPayload, ctx: JobContext): Promise<void> {
       const jobId = payload.job_id;
-      const job = await repo.find(jobId);
-      if (!job) return;
-      if (job.status === 'passed' || job.status === 'failed' || job.status === 'error') {
-        // Finished by an attempt whose commit landed while its connection dropped: its webhook may not be queued.
-        if (job.callback_url) await deps.webhooks.resumeForJob(job.id);
+      const running = await repo.start(jobId, deps.clock.now());
+      if (!running) {
+        // Unknown, or finished by an attempt whose commit landed while its connection dropped (or
+        // whose process died before its first webhook attempt): its webhook may not be queued.
+        const job = await repo.find(jobId);
+        if (job?.callback_url) await deps.webhooks.resumeForJob(job.id);
         return;
       }
-      const startedAt = job.started_at ?? deps.clock.now();
-      await repo.updateUnfinished(job.id, { status: 'running', started_at: startedAt, attempts: job.attempts + 1 });
-      const running = { ...job, status: 'running', started_at: startedAt };
+      const job = running;
       if (!job.credentials_enc)
         return fail(running, {
           code: 'credentials_unavailable',

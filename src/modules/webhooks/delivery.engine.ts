@@ -145,8 +145,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
 
     /** The queue job's work: runs attempt `attempt` of a delivery and queues the next on failure. */
     async runAttempt(deliveryId: string, attempt: number): Promise<void> {
-      if (!(await repo.claimAttempt(deliveryId, attempt, clock.now(), leaseMs))) return; // stale duplicate
-      const delivery = (await repo.findDelivery(deliveryId))!;
+      const delivery = await repo.claimAttempt(deliveryId, attempt, clock.now(), leaseMs);
+      if (!delivery) return; // stale duplicate
       const timestampSeconds = Math.floor(clock.now() / 1000);
       const outcome = await send(delivery, timestampSeconds);
       const finishedAt = clock.now();
@@ -157,23 +157,25 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       const nextDelay = ok || gone || last ? null : retryDelay(attempt + 1, random(), retryAfterMs);
       const nextAttemptAt = nextDelay === null ? null : finishedAt + nextDelay;
       const error = ok ? null : (outcome.error ?? `HTTP ${outcome.statusCode}`);
-      await repo.insertAttempt({
-        delivery_id: deliveryId,
-        attempt,
-        started_at: timestampSeconds * 1000,
-        duration_ms: outcome.durationMs,
-        status_code: outcome.statusCode,
-        error,
-        response_body: outcome.responseBody,
-        next_retry_at: nextAttemptAt,
-      });
-      await repo.finishAttempt(deliveryId, {
-        status: ok ? 'succeeded' : nextAttemptAt === null ? 'failed' : 'pending',
-        next_attempt_at: nextAttemptAt,
-        last_status_code: outcome.statusCode,
-        last_error: error?.slice(0, 500) ?? null,
-        ...(ok ? { delivered_at: finishedAt } : {}),
-      });
+      await repo.logAttempt(
+        {
+          delivery_id: deliveryId,
+          attempt,
+          started_at: timestampSeconds * 1000,
+          duration_ms: outcome.durationMs,
+          status_code: outcome.statusCode,
+          error,
+          response_body: outcome.responseBody,
+          next_retry_at: nextAttemptAt,
+        },
+        {
+          status: ok ? 'succeeded' : nextAttemptAt === null ? 'failed' : 'pending',
+          next_attempt_at: nextAttemptAt,
+          last_status_code: outcome.statusCode,
+          last_error: error?.slice(0, 500) ?? null,
+          ...(ok ? { delivered_at: finishedAt } : {}),
+        },
+      );
       channel.onAttempt?.({ deliveryId, attempt, ok, statusCode: outcome.statusCode, error, nextAttemptAt });
       deps.logger.info(
         {

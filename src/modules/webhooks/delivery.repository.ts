@@ -1,5 +1,5 @@
 /** Every query on webhook_deliveries and webhook_attempts (the delivery engine's). Takes a db or a transaction. */
-import type { Insertable } from 'kysely';
+import { type Insertable, PostgresAdapter } from 'kysely';
 import type { Db } from '../../infra/db/index.ts';
 import type {
   WebhookAttemptRow,
@@ -24,12 +24,13 @@ export function createDeliveryRepository(db: Db) {
       return db.selectFrom('webhook_deliveries').selectAll().where('job_id', '=', jobId).executeTakeFirst();
     },
     /**
-     * Claims attempt number `attempt`. Idempotent under at-least-once queue delivery: a stale
-     * duplicate is refused, while the same attempt interrupted by a crash may run again. While
-     * delivering, `next_attempt_at` is a lease the sweeper uses to spot an abandoned attempt.
+     * Claims attempt number `attempt` and returns the delivery as claimed (undefined: not claimed).
+     * Idempotent under at-least-once queue delivery: a stale duplicate is refused, while the same
+     * attempt interrupted by a crash may run again. While delivering, `next_attempt_at` is a lease
+     * the sweeper uses to spot an abandoned attempt. One statement (`returning`), not a claim and a read.
      */
-    async claimAttempt(id: string, attempt: number, now: number, leaseMs: number): Promise<boolean> {
-      const r = await db
+    claimAttempt(id: string, attempt: number, now: number, leaseMs: number): Promise<WebhookDeliveryRow | undefined> {
+      return db
         .updateTable('webhook_deliveries')
         .set({ attempts: attempt, status: 'delivering', next_attempt_at: now + leaseMs })
         .where('id', '=', id)
@@ -39,14 +40,28 @@ export function createDeliveryRepository(db: Db) {
             eb.and([eb('attempts', '=', attempt), eb('status', '=', 'delivering')]),
           ]),
         )
+        .returningAll()
         .executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
     },
-    finishAttempt(id: string, patch: FinishPatch): Promise<unknown> {
-      return db.updateTable('webhook_deliveries').set(patch).where('id', '=', id).execute();
-    },
-    insertAttempt(row: Insertable<WebhookAttemptsTable>): Promise<unknown> {
-      return db.insertInto('webhook_attempts').values(row).execute();
+    /**
+     * Logs an attempt and finishes it on the delivery, atomically: on PostgreSQL one statement (the
+     * attempt inserted by a data-modifying `with`), so one round trip and one commit; on SQLite,
+     * which has no such `with`, one transaction (one commit instead of two).
+     */
+    async logAttempt(attempt: Insertable<WebhookAttemptsTable>, patch: FinishPatch): Promise<void> {
+      if (db.getExecutor().adapter instanceof PostgresAdapter) {
+        await db
+          .with('logged', (w) => w.insertInto('webhook_attempts').values(attempt))
+          .updateTable('webhook_deliveries')
+          .set(patch)
+          .where('id', '=', attempt.delivery_id)
+          .execute();
+        return;
+      }
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('webhook_attempts').values(attempt).execute();
+        await tx.updateTable('webhook_deliveries').set(patch).where('id', '=', attempt.delivery_id).execute();
+      });
     },
     listAttempts(deliveryId: string): Promise<WebhookAttemptRow[]> {
       return db

@@ -103,7 +103,14 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       return engine.create(tx, input);
     },
 
+    /** Queues the first attempt as a queue job. */
     dispatch: (deliveryId: string): Promise<void> => engine.dispatch(deliveryId),
+
+    /**
+     * Runs the first attempt now, in the caller (the worker that finished the check) rather than as
+     * a queue job of its own; a failed attempt queues the next on the schedule, as any attempt does.
+     */
+    deliverFirst: (deliveryId: string): Promise<void> => engine.runAttempt(deliveryId, 1),
 
     /** The work of webhookDeliveryJob. */
     handleAttempt(payload: WebhookDeliveryPayload): Promise<void> {
