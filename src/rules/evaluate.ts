@@ -7,7 +7,7 @@ import { type ColumnArena, withArena } from './arena.ts';
 import { type DayBasis, ruleSetDay } from './day-basis.ts';
 import { tradingDays } from './day-figures.ts';
 import { type DecodedHistory, decodeHistory } from './decode.ts';
-import type { LimitState, NewsEvent } from './families/family.ts';
+import type { FamilyContext, FamilyResult, LimitState, NewsEvent } from './families/family.ts';
 import { inputsHash } from './hash.ts';
 import { fromCents, pct2 } from './money.ts';
 import { evaluateFamily, type RuleSpec } from './registry.ts';
@@ -64,6 +64,24 @@ function evaluateTimeline(
   rules: RuleSpec[],
   opts: EvaluateOptions,
 ): { evaluation: Evaluation; limits: LimitState[] } {
+  const others = (opts.otherAccounts ?? []).map((h) => buildTimeline(h, undefined, arena));
+  const ctx = familyContext(timeline, others, opts);
+  const out = assembleEvaluation(
+    timeline,
+    rules,
+    opts,
+    rules.map((r) => evaluateFamily(r, ctx)),
+  );
+  if (opts.hash !== false)
+    out.evaluation.inputs_hash = inputsHash(decoded, rules, {
+      initial_balance: opts.initialBalance ?? null,
+      calendar: opts.calendar ?? null,
+    });
+  return out;
+}
+
+/** What every family reads: the timeline, the other accounts, the calendar, the evaluation instant. */
+export function familyContext(timeline: Timeline, others: Timeline[], opts: EvaluateOptions): FamilyContext {
   // The columns, not timeline.deals: materializing objects for one number cost millions of allocations.
   const deals = timeline.dealColumns;
   const points = timeline.pointColumns;
@@ -71,9 +89,21 @@ function evaluateTimeline(
     deals.length > 0 ? deals.ms[deals.length - 1]! : 0,
     points.length > 0 ? points.ms[points.length - 1]! : 0,
   );
-  const others = (opts.otherAccounts ?? []).map((h) => buildTimeline(h, undefined, arena));
-  const ctx = { timeline, others, calendar: opts.calendar ?? [], atMs };
-  const results = rules.map((r) => evaluateFamily(r, ctx));
+  return { timeline, others, calendar: opts.calendar ?? [], atMs };
+}
+
+/**
+ * The evaluation from each rule's family result (in rule order): metrics, violations in time order,
+ * objectives, statistics and the verdict; inputs_hash null. The live evaluator hands in results it
+ * kept up to date itself.
+ */
+export function assembleEvaluation(
+  timeline: Timeline,
+  rules: RuleSpec[],
+  opts: EvaluateOptions,
+  results: FamilyResult[],
+): { evaluation: Evaluation; limits: LimitState[] } {
+  const deals = timeline.dealColumns;
   const violations = results
     .flatMap((r) => r.violations)
     .sort((a, b) => String(a.timestamp ?? '').localeCompare(String(b.timestamp ?? '')));
@@ -118,10 +148,7 @@ function evaluateTimeline(
     equity_source: timeline.equitySource,
     confidence: timeline.equitySource === 'observed' ? 'high' : timeline.equitySource === 'm1_bound' ? 'medium' : 'low',
     statistics: stats,
-    inputs_hash:
-      opts.hash === false
-        ? null
-        : inputsHash(decoded, rules, { initial_balance: opts.initialBalance ?? null, calendar: opts.calendar ?? null }),
+    inputs_hash: null,
   };
   return { evaluation, limits: results.flatMap((r) => (r.limit ? [r.limit] : [])) };
 }

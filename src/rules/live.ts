@@ -3,14 +3,25 @@
  * one, an equity reading, the positions open now) and, after each, exactly the evaluation `evaluate`
  * gives for the history so far, plus where each loss limit stands (the room an alert measures).
  *
- * This evaluator keeps the history and evaluates it in one batch pass when asked, at most once per
- * observation, so it is the batch engine's answer by construction; its cost grows with the history.
+ * The timeline grows in place (live/columns.ts: balance, positions, equity points appended per deal
+ * and reading), and the loss limits keep their state point by point (live/max-loss.ts,
+ * live/daily-loss.ts), so apply, limits and breached cost what the observation holds. The other
+ * families are evaluated by their batch evaluators on the live timeline when their answer is asked
+ * for. A deal or reading that arrives out of the batch pass's order, and the first equity reading
+ * (which turns deal-instant points into reading points), rebuild the live state from the history once;
+ * without readings, M1 bars make the batch engine evaluate the history (the bound covers it all).
  */
 import type { AccountHistory, Deal, EquitySnapshot, OpenPosition } from '../mt5/history.ts';
-import { type EvaluateOptions, evaluateWithLimits } from './evaluate.ts';
-import type { LimitState } from './families/family.ts';
-import { fromCents, pct2 } from './money.ts';
-import type { RuleSpec } from './registry.ts';
+import { assembleEvaluation, type EvaluateOptions, evaluateWithLimits, familyContext } from './evaluate.ts';
+import type { FamilyContext, LimitState } from './families/family.ts';
+import { LiveColumns } from './live/columns.ts';
+import { liveDailyLoss } from './live/daily-loss.ts';
+import type { LiveFamily } from './live/family.ts';
+import { liveMaxLoss } from './live/max-loss.ts';
+import { fromCents, pct2, toCents } from './money.ts';
+import { evaluateFamily, type RuleSpec } from './registry.ts';
+import { parseUtcMs } from './time.ts';
+import { buildTimeline } from './timeline-pass.ts';
 import type { Evaluation } from './types.ts';
 
 /** One observation of a live account. */
@@ -59,6 +70,13 @@ function roomOf(s: LimitState): LimitRoom {
   };
 }
 
+/** The incremental families; every other family is evaluated by its batch evaluator on the live timeline. */
+function liveFamily(rule: RuleSpec, cols: LiveColumns, ic: number): LiveFamily | null {
+  if (rule.type === 'max_loss') return liveMaxLoss(rule, cols, ic);
+  if (rule.type === 'daily_loss') return liveDailyLoss(rule, cols, ic);
+  return null;
+}
+
 /** Starts from a history (possibly without deals) and grows it by observations. */
 export function createLiveEvaluator(
   seed: AccountHistory,
@@ -72,23 +90,117 @@ export function createLiveEvaluator(
     positions: [...(seed.positions ?? [])],
   };
   const options: EvaluateOptions = { ...opts, hash: false };
-  let result: { evaluation: Evaluation; limits: LimitRoom[] } | null = null;
-  const current = () => {
-    if (!result) {
-      const r = evaluateWithLimits(history, rules, options);
-      result = { evaluation: r.evaluation, limits: r.limits.map(roomOf) };
-    }
-    return result;
+  const ic = toCents(opts.initialBalance ?? seed.account.initial_balance);
+  const startBalance = toCents(seed.account.initial_balance);
+  // Without equity readings, M1 bars add bound points over the whole history (m1-bound.ts): batch.
+  const bounded = () => cols.snapshots === 0 && !!history.bars && !!history.symbols;
+  const others = (opts.otherAccounts ?? []).map((h) => buildTimeline(h));
+  let cols: LiveColumns;
+  let families: (LiveFamily | null)[];
+  let fed = 0;
+  /** Non-incremental hard families' breach, by rule index, with the state it was computed for. */
+  const hardCache = new Map<number, { key: string; hard: boolean }>();
+  let batch: { evaluation: Evaluation; limits: LimitRoom[] } | null = null;
+  let assembled: Evaluation | null = null;
+
+  const feed = () => {
+    const n = cols.points.length;
+    for (; fed < n; fed++) for (const f of families) f?.point(fed);
   };
+  /** Builds the live state from the whole history, in the batch pass's merge order. */
+  const rebuild = () => {
+    const deals = sortedDeals(history.deals);
+    const snaps = sortedSnapshots(history.equity!);
+    cols = new LiveColumns(startBalance, snaps.length > 0);
+    families = rules.map((r) => liveFamily(r, cols, ic));
+    fed = 0;
+    let si = 0;
+    for (const d of deals) {
+      const ms = parseUtcMs(d.time);
+      for (; si < snaps.length && snaps[si]!.ms < ms; si++) cols.addSnapshot(snaps[si]!.s);
+      cols.addDeal(d);
+    }
+    for (; si < snaps.length; si++) cols.addSnapshot(snaps[si]!.s);
+    feed();
+  };
+  rebuild();
+
+  const timeline = () => cols.timeline(history, ic);
+  const current = () => {
+    batch ??= (() => {
+      const r = evaluateWithLimits(history, rules, options);
+      return { evaluation: r.evaluation, limits: r.limits.map(roomOf) };
+    })();
+    return batch;
+  };
+  const evaluation = (): Evaluation => {
+    if (bounded()) return current().evaluation;
+    if (!assembled) {
+      const t = timeline();
+      const ctx = familyContext(t, others, options);
+      const results = rules.map((r, i) => families[i]?.result(t) ?? evaluateFamily(r, ctx));
+      assembled = assembleEvaluation(t, rules, options, results).evaluation;
+    }
+    return assembled;
+  };
+
   return {
     apply(o) {
-      if (o.deals.length > 0) history.deals.push(...o.deals);
-      if (o.equity) history.equity!.push(o.equity);
+      let inOrder = true;
+      for (const d of o.deals) {
+        history.deals.push(d);
+        if (inOrder && cols.dealInOrder(parseUtcMs(d.time), d.ticket)) cols.addDeal(d);
+        else inOrder = false;
+      }
+      if (o.equity) {
+        history.equity!.push(o.equity);
+        // The first reading turns deal-instant points into reading points: the stream is rebuilt once.
+        if (inOrder && cols.observed && cols.snapshotInOrder(parseUtcMs(o.equity.time))) cols.addSnapshot(o.equity);
+        else inOrder = false;
+      }
       if (o.positions) history.positions = o.positions;
-      result = null;
+      if (inOrder) feed();
+      else rebuild();
+      batch = null;
+      assembled = null;
     },
-    evaluation: () => current().evaluation,
-    limits: () => current().limits,
-    breached: () => current().evaluation.outcome === 'breached',
+    evaluation,
+    limits() {
+      if (bounded()) return current().limits;
+      const out: LimitRoom[] = [];
+      for (const f of families) {
+        const s = f?.limit();
+        if (s) out.push(roomOf(s));
+      }
+      return out;
+    },
+    breached() {
+      if (bounded()) return current().evaluation.outcome === 'breached';
+      if (families.some((f) => f?.hardBreach())) return true;
+      // Families without incremental state: their batch evaluator on the live timeline, once per state.
+      const key = `${cols.deals.length}/${cols.points.length}/${history.positions?.length ?? 0}`;
+      let ctx: FamilyContext | null = null;
+      return rules.some((r, i) => {
+        if (families[i] || !('severity' in r) || r.severity !== 'hard') return false;
+        const hit = hardCache.get(i);
+        if (hit?.key === key) return hit.hard;
+        ctx ??= familyContext(timeline(), others, options);
+        const hard = evaluateFamily(r, ctx).violations.some((v) => v.severity === 'hard' && v.certainty !== 'possible');
+        hardCache.set(i, { key, hard });
+        return hard;
+      });
+    },
   };
+}
+
+/** Deals in MT5 order (time, then ticket; stable), as decode.ts orders them. */
+function sortedDeals(deals: readonly Deal[]): Deal[] {
+  const ms = deals.map((d) => parseUtcMs(d.time));
+  return Array.from(deals.keys())
+    .sort((a, b) => ms[a]! - ms[b]! || deals[a]!.ticket - deals[b]!.ticket || a - b)
+    .map((i) => deals[i]!);
+}
+
+function sortedSnapshots(snaps: readonly EquitySnapshot[]): { ms: number; s: EquitySnapshot }[] {
+  return snaps.map((s, i) => ({ ms: parseUtcMs(s.time), s, i })).sort((a, b) => a.ms - b.ms || a.i - b.i);
 }

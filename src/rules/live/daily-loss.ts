@@ -1,0 +1,168 @@
+/**
+ * daily_loss kept up to date point by point: the current trading day's anchors (day-start balance
+ * and equity in the rule's reset zone, the intraday equity peak), its first breach and worst loss,
+ * and every breached day. The same arithmetic as families/daily-loss.ts, one point at a time; a
+ * violation's evidence is read from the timeline when the result is asked for.
+ */
+import { dayClock } from '../days.ts';
+import { DEAL_ADJUSTMENT } from '../decode.ts';
+import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
+import type { DailyLossRule } from '../families/daily-loss.ts';
+import type { FamilyResult, LimitState } from '../families/family.ts';
+import { formatMoney, fromCents, pct2, toCents } from '../money.ts';
+import { EQUITY_M1_BOUND, type Timeline } from '../timeline.ts';
+import type { Violation } from '../types.ts';
+import type { LiveColumns } from './columns.ts';
+import type { LiveFamily } from './family.ts';
+
+interface DayState {
+  day: string;
+  startMs: number;
+  dayStartBalance: number;
+  dayStartEquity: number;
+  breach: { ms: number; equity: number; floor: number } | null;
+  possible: { ms: number; equity: number; floor: number } | null;
+  worst: { ms: number; equity: number; loss: number; floor: number; amount: number };
+}
+
+export function liveDailyLoss(rule: DailyLossRule, cols: LiveColumns, ic: number): LiveFamily {
+  const clock = dayClock(rule.reset_tz, rule.reset_time);
+  const tol = toCents(rule.tolerance);
+  const lt = rule.comparator === 'lt';
+  const peakAnchor = rule.anchor === 'intraday_equity_peak';
+  const pctOfAnchor = rule.amount === 'pct_of_anchor';
+  const fixedAmount = Math.round((ic * rule.pct) / 100);
+  /** Days with a breach (confirmed or possible), in day order; the current day is `current`. */
+  const flagged: DayState[] = [];
+  let current: DayState | null = null;
+  let worstDay = 0;
+  let di = 0;
+  let balance = cols.startBalanceCents;
+  let adjustments = 0;
+  let lastEquity = cols.startBalanceCents;
+  let lastEquityAdj = 0;
+  let dayEnd = -Infinity;
+  let adjAtStart = 0;
+  let baseAnchor = 0;
+  let peak = 0;
+  let confirmed = false;
+  let hard = false;
+  let last: LimitState | null = null;
+
+  const close = (d: DayState) => {
+    if (d.worst.loss > worstDay) worstDay = d.worst.loss;
+  };
+
+  return {
+    point(i) {
+      const P = cols.points;
+      const D = cols.deals;
+      const ms = P.ms[i]!;
+      const equity = P.equity[i]!;
+      const pointAdjustments = P.adjustments[i]!;
+      if (ms >= dayEnd) {
+        if (current) close(current);
+        const span = clock.spanOf(ms);
+        while (di < D.length && D.ms[di]! < span.start) {
+          balance += D.cents[di]!;
+          if (D.flags[di]! & DEAL_ADJUSTMENT) adjustments += D.cents[di]!;
+          di++;
+        }
+        const dse = lastEquity + (adjustments - lastEquityAdj);
+        current = {
+          day: span.day,
+          startMs: span.start,
+          dayStartBalance: balance,
+          dayStartEquity: dse,
+          breach: null,
+          possible: null,
+          worst: { ms, equity, loss: -Infinity, floor: 0, amount: 0 },
+        };
+        dayEnd = span.end;
+        adjAtStart = adjustments;
+        peak = Math.max(balance, dse);
+        baseAnchor =
+          rule.anchor === 'day_start_balance'
+            ? balance
+            : rule.anchor === 'day_start_equity'
+              ? dse
+              : rule.anchor === 'max_day_start_balance_equity'
+                ? Math.max(balance, dse)
+                : ic + adjustments;
+        confirmed = false;
+      }
+      const day = current!;
+      const shift = pointAdjustments - adjAtStart;
+      if (equity - shift > peak) peak = equity - shift;
+      const anchor = (peakAnchor ? peak : baseAnchor) + shift;
+      const amount = pctOfAnchor ? Math.round(((anchor - shift) * rule.pct) / 100) : fixedAmount;
+      const floor = anchor - amount;
+      const loss = anchor - equity;
+      last = { rule: 'maximum_daily_loss', anchor, floor, value: equity, day: day.day };
+      if (loss > day.worst.loss) day.worst = { ms, equity, loss, floor, amount };
+      if (!confirmed && (lt ? equity < floor - tol : equity <= floor - tol)) {
+        const wasFlagged = day.breach !== null || day.possible !== null;
+        if (P.equitySource[i] === EQUITY_M1_BOUND) day.possible ??= { ms, equity, floor };
+        else {
+          day.breach = { ms, equity, floor };
+          confirmed = true;
+          if (rule.severity === 'hard') hard = true;
+        }
+        if (!wasFlagged) flagged.push(day);
+      }
+      lastEquity = equity;
+      lastEquityAdj = pointAdjustments;
+    },
+    limit: () => last,
+    hardBreach: () => hard,
+    result(timeline: Timeline): FamilyResult {
+      const violations = flagged.map((d): Violation => {
+        const at = (d.breach ?? d.possible)!;
+        const certainty = d.breach ? 'confirmed' : 'possible';
+        const open = timeline.openAt(at.ms);
+        const behind = timeline.dealsBehind(d.startMs, at.ms, open, EVIDENCE_IDS_MAX);
+        return {
+          rule: 'maximum_daily_loss',
+          description: `Daily loss reached ${formatMoney(d.worst.loss)} (max: ${formatMoney(d.worst.amount)}) on ${d.day}`,
+          severity: rule.severity,
+          certainty,
+          timestamp: new Date(at.ms).toISOString(),
+          day: d.day,
+          anchor: rule.anchor,
+          day_start_balance: fromCents(d.dayStartBalance),
+          day_start_equity: fromCents(d.dayStartEquity),
+          floor: fromCents(at.floor),
+          equity: fromCents(at.equity),
+          loss: fromCents(d.worst.loss),
+          loss_percent: pct2((d.worst.loss / ic) * 100),
+          max_allowed_percent: rule.pct,
+          worst_equity: fromCents(d.worst.equity),
+          reset_tz: rule.reset_tz,
+          equity_source: certainty === 'possible' ? 'm1_bound' : timeline.equityObserved ? 'observed' : 'balance_only',
+          max_loss_amount: fromCents(d.worst.amount),
+          open_positions_at_breach: open,
+          ...evidence({
+            firstMs: at.ms,
+            worstValue: fromCents(d.worst.equity),
+            worstMs: d.worst.ms,
+            limit: fromCents(at.floor - tol),
+            unit: 'money',
+            positions: open.map((p) => p.position_id),
+            deals: behind.tickets,
+            dealsTotal: behind.total,
+          }),
+        };
+      });
+      const worst = Math.max(worstDay, current ? current.worst.loss : 0);
+      return {
+        violations,
+        objectives: [],
+        metrics: {
+          max_daily_loss_percent: pct2((Math.max(0, worst) / ic) * 100),
+          max_daily_loss_limit: rule.pct,
+        },
+        ...(last ? { limit: last } : {}),
+      };
+    },
+  };
+}
