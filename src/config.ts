@@ -257,3 +257,25 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     MT5_PASSWORDS: Object.freeze(mt5Passwords),
   });
 }
+
+export interface SiteSettings {
+  /** Where SSO links send staff: this process's own trading platform unless TRADING_PLATFORM_URL names another. */
+  tradingPlatformUrl: string;
+  /** Where the trading platform sends its events: this process's own CRM unless CRM_BASE_URL names another. */
+  crmBaseUrl: string;
+  /** Whether the platform runs in this process (the CRM may then ask it directly who has an account). */
+  platformIsLocal: boolean;
+  secureCookies: boolean;
+}
+
+/** Platform-side settings default to their CRM-side twins when both run in one process. */
+export function siteSettings(config: Config): SiteSettings {
+  const self = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+  const tradingPlatformUrl = (config.TRADING_PLATFORM_URL ?? self).replace(/\/+$/, '');
+  return {
+    tradingPlatformUrl,
+    crmBaseUrl: (config.CRM_BASE_URL ?? self).replace(/\/+$/, ''),
+    platformIsLocal: tradingPlatformUrl === self,
+    secureCookies: config.NODE_ENV === 'production' || (config.PUBLIC_URL ?? '').startsWith('https:'),
+  };
+}

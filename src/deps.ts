@@ -5,7 +5,7 @@
  * tests start here. No singletons; modules never import this file.
  */
 import { readFileSync } from 'node:fs';
-import type { Config } from './config.ts';
+import { type Config, type SiteSettings, siteSettings } from './config.ts';
 import { SseHub } from './http/sse.ts';
 import { type Clock, systemClock } from './infra/clock.ts';
 import { decodeKey, Sealer } from './infra/crypto/index.ts';
@@ -34,6 +34,7 @@ import { createMonitorEvents } from './modules/monitors/monitor.events.ts';
 import { createMonitorRuntime, type MonitorRuntime } from './modules/monitors/monitor.runtime.ts';
 import { createMonitorService, type MonitorService } from './modules/monitors/monitor.service.ts';
 import { createPlatformOutbox, type PlatformOutbox } from './modules/platform/outbox.ts';
+import { createPlatformMonitorLink } from './modules/platform/platform.monitors.ts';
 import { createPlatformService, type PlatformService } from './modules/platform/platform.service.ts';
 import { createStaffService, type StaffService } from './modules/staff/staff.service.ts';
 import { createStaffTokens } from './modules/staff/staff-tokens.ts';
@@ -96,28 +97,6 @@ export interface DepsOverrides {
   sqliteFile?: string;
   random?: () => number;
   migrate?: boolean;
-}
-
-interface SiteSettings {
-  /** Where SSO links send staff: this process's own trading platform unless TRADING_PLATFORM_URL names another. */
-  tradingPlatformUrl: string;
-  /** Where the trading platform sends its events: this process's own CRM unless CRM_BASE_URL names another. */
-  crmBaseUrl: string;
-  /** Whether the platform runs in this process (the CRM may then ask it directly who has an account). */
-  platformIsLocal: boolean;
-  secureCookies: boolean;
-}
-
-/** Platform-side settings default to their CRM-side twins when both run in one process. */
-function siteSettings(config: Config): SiteSettings {
-  const self = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
-  const tradingPlatformUrl = (config.TRADING_PLATFORM_URL ?? self).replace(/\/+$/, '');
-  return {
-    tradingPlatformUrl,
-    crmBaseUrl: (config.CRM_BASE_URL ?? self).replace(/\/+$/, ''),
-    platformIsLocal: tradingPlatformUrl === self,
-    secureCookies: config.NODE_ENV === 'production' || (config.PUBLIC_URL ?? '').startsWith('https:'),
-  };
 }
 
 export async function createDeps(config: Config, o: DepsOverrides = {}): Promise<Deps> {
@@ -216,6 +195,17 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     reportParser,
   });
 
+  // The trading platform's side: its events go to CRM_BASE_URL through an outbox.
+  const outbox = createPlatformOutbox({
+    db,
+    queue,
+    clock,
+    logger,
+    secret: config.SITE_WEBHOOK_SECRET,
+    url: `${site.crmBaseUrl}/api/webhooks/site`,
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+  });
   // --- live monitors ---
   const monitorEvents = createMonitorEvents({
     db,
@@ -228,6 +218,8 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     followPollMs: config.MONITOR_EVENTS_POLL_MS,
     ...(o.random ? { random: o.random } : {}),
+    // A platform account's monitor finishes the account in the event's own transaction.
+    onRaised: createPlatformMonitorLink({ db, clock, outbox }).onRaised,
   });
   const monitors = createMonitorService({
     db,
@@ -302,17 +294,6 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
   });
   const staff = createStaffService({ db, clock, tokens: staffTokens, audit, throttle: loginThrottle('staff') });
   const serviceTokens = createServiceTokenService({ db, clock, audit, envToken: config.SERVICE_API_TOKEN });
-  // The trading platform's side: its events go to CRM_BASE_URL through an outbox.
-  const outbox = createPlatformOutbox({
-    db,
-    queue,
-    clock,
-    logger,
-    secret: config.SITE_WEBHOOK_SECRET,
-    url: `${site.crmBaseUrl}/api/webhooks/site`,
-    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
-    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-  });
   const platform = createPlatformService({
     db,
     clock,
@@ -322,6 +303,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     sealer,
     connectors,
     checks,
+    monitors,
     outbox,
     ssoSecret: config.CRM_SSO_SECRET ?? config.SSO_SECRET,
     sessionTtlSeconds: config.PLATFORM_SESSION_TTL_SECONDS,

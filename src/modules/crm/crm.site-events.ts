@@ -14,7 +14,7 @@ import type { Actor } from '../audit/audit.ts';
 import type { createCrmRepository } from './crm.repository.ts';
 import type { ClientRow } from './crm.table.ts';
 import type { createTimelineWriter } from './crm.timeline.ts';
-import { eventDataSchemas, type SiteEventData, type SiteEventName } from './crm.ts';
+import { challengeWhy, eventDataSchemas, type SiteEventData, type SiteEventName } from './crm.ts';
 
 interface SiteEventDeps {
   db: Db;
@@ -186,13 +186,20 @@ export function createSiteEventProcessor(deps: SiteEventDeps) {
         const label = `Account ${d.login ?? d.accountId}${d.phase ? ` (${d.phase})` : ''}`;
         const summary =
           change === 'challenge_passed'
-            ? `${label} passed its challenge`
+            ? `${label} passed its challenge${challengeWhy(d.reason, happenedAt)}`
             : change === 'challenge_failed'
-              ? `${label} failed its challenge`
+              ? `${label} failed its challenge${challengeWhy(d.reason, happenedAt)}`
               : change === 'created'
                 ? `${label} opened`
                 : `${label} ${d.status}`;
-        const data = { accountId: d.accountId, status: d.status, change, eventId, ...superseded(applied) };
+        const data = {
+          accountId: d.accountId,
+          status: d.status,
+          change,
+          ...(d.reason ? { reason: d.reason } : {}),
+          eventId,
+          ...superseded(applied),
+        };
         await activity(tx, client.id, 'account.updated', summary, platformActor, data, happenedAt);
         return client.id;
       }

@@ -103,6 +103,15 @@ export const eventDataSchemas = {
     equity: money.optional(),
     /** What changed: created, status_changed, challenge_passed, challenge_failed, balance_changed, … */
     change: text(60).optional(),
+    /** Why a challenge ended: the rule broken first and when (or when it passed), and what decided it. */
+    reason: z
+      .looseObject({
+        source: text(40).optional(),
+        rule: text(80).nullable().optional(),
+        description: text(500).nullable().optional(),
+        at: instant.nullable().optional(),
+      })
+      .optional(),
   }),
 } as const;
 
@@ -115,3 +124,23 @@ export const envelopeSchema = z.looseObject({
   timestamp: instant,
   id: z.string().max(200).optional(),
 });
+
+/**
+ * The "why" of a challenge's end in a timeline summary: `: maximum daily loss at 14:03 UTC` (the
+ * rule broken first and its time; the date too when it is not the event's day), ` at 14:03 UTC` for
+ * a pass, nothing when the platform said nothing.
+ */
+export function challengeWhy(
+  reason: { rule?: string | null | undefined; at?: string | null | undefined } | undefined,
+  happenedAt: number,
+): string {
+  if (!reason) return '';
+  const at = reason.at ? new Date(reason.at) : null;
+  let when = '';
+  if (at && !Number.isNaN(at.getTime())) {
+    const iso = at.toISOString();
+    const sameDay = iso.slice(0, 10) === new Date(happenedAt).toISOString().slice(0, 10);
+    when = `${sameDay ? '' : ` on ${iso.slice(0, 10)}`} at ${iso.slice(11, 16)} UTC`;
+  }
+  return reason.rule ? `: ${reason.rule.replace(/_/g, ' ')}${when}` : when;
+}

@@ -39,6 +39,22 @@ export interface MonitorEventsDeps {
   /** How often a followed monitor's table rows are read for events raised by other processes. */
   followPollMs: number;
   random?: () => number;
+  /**
+   * Told of each event inside the transaction that records it (another module's change that must
+   * commit with the event, or not at all); what it returns runs after the commit (e.g. dispatching
+   * an outbox row it wrote, which that outbox's sweep also covers if the process dies first).
+   */
+  onRaised?: (tx: Db, raised: RaisedEvent) => Promise<(() => Promise<void>) | null>;
+}
+
+/** An event as `onRaised` hears of it: the monitor as it is after the event. */
+export interface RaisedEvent {
+  monitor: MonitorRow;
+  event: MonitorEventName;
+  eventId: string;
+  occurredAt: number;
+  status: MonitorStatus;
+  snapshot: MonitorSnapshot;
 }
 
 export interface RaiseInput {
@@ -124,6 +140,7 @@ export function createMonitorEvents(deps: MonitorEventsDeps) {
         updated_at: now,
       };
       let deliveryId: string | null = null;
+      let afterCommit: (() => Promise<void>) | null = null;
       try {
         const moved = await deps.db.transaction().execute(async (tx) => {
           if (!(await repo.advance(tx, row.id, row.sequence, patch, input.guard))) return true;
@@ -147,6 +164,15 @@ export function createMonitorEvents(deps: MonitorEventsDeps) {
               tenantId: row.tenant_id,
               payload,
             });
+          if (deps.onRaised)
+            afterCommit = await deps.onRaised(tx, {
+              monitor: { ...row, ...(patch as Partial<MonitorRow>), sequence },
+              event: input.event,
+              eventId,
+              occurredAt: input.occurredAt,
+              status: input.status,
+              snapshot: input.snapshot,
+            });
           return false;
         });
         if (moved) return { result: 'moved' };
@@ -161,6 +187,10 @@ export function createMonitorEvents(deps: MonitorEventsDeps) {
           .catch((err: Error) =>
             deps.logger.error({ err: err.message, eventId }, 'could not queue monitor event; the sweeper will retry'),
           );
+      if (afterCommit)
+        await (afterCommit as () => Promise<void>)().catch((err: Error) =>
+          deps.logger.error({ err: err.message, eventId }, 'the follow-up of a monitor event failed after its commit'),
+        );
       notify(row.id);
       return { result: 'raised', row: { ...row, ...(patch as Partial<MonitorRow>), sequence }, sequence };
     },

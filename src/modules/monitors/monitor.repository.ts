@@ -28,6 +28,32 @@ export function createMonitorRepository(db: Db) {
         .where('tenant_id', '=', tenantId)
         .executeTakeFirst();
     },
+    /** A tenant's newest monitor of one challenge (the monitors_tenant_challenge index). */
+    latestOfChallenge(tenantId: string, challengeId: string): Promise<MonitorRow | undefined> {
+      return db
+        .selectFrom('monitors')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('challenge_id', '=', challengeId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+    },
+    /** The watched monitors of these tenants on one account (the monitors_account index), newest first. */
+    watchingAccount(tenantIds: string[], login: string, server: string): Promise<MonitorRow[]> {
+      if (tenantIds.length === 0) return Promise.resolve([]);
+      return db
+        .selectFrom('monitors')
+        .selectAll()
+        .where('mt5_server', '=', server)
+        .where('mt5_login', '=', login)
+        .where('tenant_id', 'in', tenantIds)
+        .where('status', 'in', [...LIVE_STATUSES])
+        .orderBy('created_at', 'desc')
+        .limit(20)
+        .execute();
+    },
     /** A tenant's monitors, newest first; `after` is the (created_at, id) of the previous page's last row. */
     async list(
       tenantId: string,

@@ -186,6 +186,25 @@ export function createMonitorService(deps: MonitorServiceDeps) {
       };
     },
 
+    /** The tenant's newest monitor of a challenge (its API view), or null when it has none. */
+    async ofChallenge(auth: AuthenticatedKey, challengeId: string): Promise<Record<string, unknown> | null> {
+      const row = await repo.latestOfChallenge(auth.tenantId, challengeId);
+      return row ? monitorView(row, deps.clock.now()) : null;
+    },
+
+    /**
+     * What the watched monitors of these tenants see of one account (login + server): each one's
+     * status and the room used of each loss limit with its floor, newest monitor first.
+     */
+    async watching(
+      tenantIds: string[],
+      login: string,
+      server: string,
+    ): Promise<Array<{ monitor_id: string; status: string; limits: ReturnType<typeof readSnapshot>['limits'] }>> {
+      const rows = await repo.watchingAccount(tenantIds, login, server);
+      return rows.map((r) => ({ monitor_id: r.id, status: r.status, limits: readSnapshot(r).limits }));
+    },
+
     /** Stops a watched monitor: its credentials are erased and monitor.stopped is sent. A monitor already ended stays as it is. */
     async stop(auth: AuthenticatedKey, id: string): Promise<Record<string, unknown>> {
       let row = await owned(auth, id);

@@ -16,9 +16,17 @@ import type { RequestMeta } from '../audit/audit.ts';
 import type { CheckService } from '../checks/check.service.ts';
 import { type AccountObjectives, buildObjectives } from './objectives.ts';
 import type { PlatformOutbox } from './outbox.ts';
+import type { MonitorPanel, PlatformMonitors } from './platform.monitors.ts';
 import type { createPlatformRepository } from './platform.repository.ts';
 import type { PlatformAccountRow } from './platform.table.ts';
-import { accountEventData, invalid, PLATFORM_TENANT, refuseWhileImpersonating, type Session } from './platform.ts';
+import {
+  accountEventData,
+  challengeReason,
+  invalid,
+  PLATFORM_TENANT,
+  refuseWhileImpersonating,
+  type Session,
+} from './platform.ts';
 
 interface PlatformAccountsDeps {
   db: Db;
@@ -29,6 +37,7 @@ interface PlatformAccountsDeps {
   connectors: ConnectorRouter;
   checks: CheckService;
   outbox: PlatformOutbox;
+  monitors: PlatformMonitors;
   repo: ReturnType<typeof createPlatformRepository>;
 }
 
@@ -136,15 +145,29 @@ export function createPlatformAccounts(deps: PlatformAccountsDeps) {
     /** Submits an account's challenge check and starts following it (the `platform.account.sync` job). */
     submitCheck,
 
-    async accounts(session: Session): Promise<{ accounts: AccountObjectives[] }> {
+    /** Starts watching the account live (a monitor in the platform's tenant, the check's rules). */
+    startMonitor: (account: PlatformAccountRow) => deps.monitors.start(account),
+
+    async accounts(
+      session: Session,
+    ): Promise<{ accounts: Array<AccountObjectives & { monitor: MonitorPanel | null }> }> {
       const rows = await repo.accountsOf(session.trader.id);
-      const out: AccountObjectives[] = [];
+      const out: Array<AccountObjectives & { monitor: MonitorPanel | null }> = [];
       for (const a of rows) {
         let job: Record<string, unknown> | null = null;
         if (a.check_job_id) job = await deps.checks.get(PLATFORM_TENANT, a.check_job_id).catch(() => null);
-        out.push(buildObjectives(a, job));
+        out.push({ ...buildObjectives(a, job), monitor: await deps.monitors.panel(a.id) });
       }
       return { accounts: out };
+    },
+
+    /** The account's live monitor (the dashboard re-reads it every few seconds), with the account's status. */
+    async monitor(
+      session: Session,
+      accountId: string,
+    ): Promise<{ accountId: string; status: string; monitor: MonitorPanel | null }> {
+      const a = await ownAccount(session, accountId);
+      return { accountId: a.id, status: a.status, monitor: await deps.monitors.panel(a.id) };
     },
 
     /** Equity points for the chart (at most ~600) and the account's current equity. */
@@ -226,16 +249,21 @@ export function createPlatformAccounts(deps: PlatformAccountsDeps) {
           await outbox.add(
             tx,
             'account.updated',
-            accountEventData(
-              trader,
-              { ...a, status, balance_cents },
-              status === 'passed' ? 'challenge_passed' : 'challenge_failed',
-            ),
+            {
+              ...accountEventData(
+                trader,
+                { ...a, status, balance_cents },
+                status === 'passed' ? 'challenge_passed' : 'challenge_failed',
+              ),
+              reason: challengeReason('check', (job.violations ?? []) as Array<Record<string, unknown>>, now),
+            },
             now,
           ),
         ];
       });
       await outbox.dispatch(ids);
+      // The account has ended: its monitor has nothing left to watch.
+      if (ids.length > 0) await deps.monitors.stop(a.id);
     },
   };
 }

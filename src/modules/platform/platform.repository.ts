@@ -17,8 +17,8 @@ export function createPlatformRepository(db: Db) {
     insertTrader(row: PlatformTradersTable, tx: Db = db): Promise<unknown> {
       return tx.insertInto('platform_traders').values(row).execute();
     },
-    findTrader(id: string): Promise<PlatformTraderRow | undefined> {
-      return db.selectFrom('platform_traders').selectAll().where('id', '=', id).executeTakeFirst();
+    findTrader(id: string, tx: Db = db): Promise<PlatformTraderRow | undefined> {
+      return tx.selectFrom('platform_traders').selectAll().where('id', '=', id).executeTakeFirst();
     },
     /** `email` as stored: trimmed and lower-cased by the caller. */
     findTraderByEmail(email: string): Promise<PlatformTraderRow | undefined> {
@@ -64,8 +64,8 @@ export function createPlatformRepository(db: Db) {
     insertAccount(row: PlatformAccountsTable, tx: Db = db): Promise<unknown> {
       return tx.insertInto('platform_accounts').values(row).execute();
     },
-    findAccount(id: string): Promise<PlatformAccountRow | undefined> {
-      return db.selectFrom('platform_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    findAccount(id: string, tx: Db = db): Promise<PlatformAccountRow | undefined> {
+      return tx.selectFrom('platform_accounts').selectAll().where('id', '=', id).executeTakeFirst();
     },
     findTraderAccount(traderId: string, accountId: string): Promise<PlatformAccountRow | undefined> {
       return db

@@ -148,6 +148,21 @@ export function platformRoutes({
       async (request) => platform.equity(await requireSession(request), request.params.id),
     );
 
+    app.get(
+      '/api/platform/accounts/:id/monitor',
+      {
+        schema: {
+          tags: ['platform'],
+          summary: "The account's live monitor: status, room used of each loss limit with its floor, the breach",
+          params: z.object({ id: z.string().max(64) }),
+        },
+      },
+      async (request, reply) => {
+        reply.header('cache-control', 'no-store');
+        return platform.monitor(await requireSession(request), request.params.id);
+      },
+    );
+
     const moneyBody = z
       .object({ accountId: z.string().max(64), amount: money, method: z.string().trim().max(50).optional() })
       .strict();

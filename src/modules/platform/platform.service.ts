@@ -17,9 +17,11 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { RequestMeta } from '../audit/audit.ts';
 import type { CheckService } from '../checks/check.service.ts';
 import { verifySsoToken } from '../crm/sso.ts';
+import type { MonitorService } from '../monitors/monitor.service.ts';
 import { dummyHash, hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from '../staff/password.ts';
 import type { PlatformOutbox } from './outbox.ts';
 import { createPlatformAccounts } from './platform.accounts.ts';
+import { createPlatformMonitors } from './platform.monitors.ts';
 import { createPlatformRepository } from './platform.repository.ts';
 import type { PlatformAccountRow, PlatformTraderRow } from './platform.table.ts';
 import { accountEventData, invalid, refuseWhileImpersonating, type Session, traderEventData } from './platform.ts';
@@ -41,6 +43,8 @@ export interface PlatformServiceDeps {
   sealer: Sealer;
   connectors: ConnectorRouter;
   checks: CheckService;
+  /** The platform watches its challenge accounts live, as its own tenant. */
+  monitors: Pick<MonitorService, 'create' | 'stop' | 'ofChallenge'>;
   outbox: PlatformOutbox;
   ssoSecret: string;
   sessionTtlSeconds: number;
@@ -59,6 +63,7 @@ export function createPlatformService(deps: PlatformServiceDeps) {
     connectors: deps.connectors,
     checks: deps.checks,
     outbox,
+    monitors: createPlatformMonitors({ monitors: deps.monitors, sealer: deps.sealer, logger: deps.logger }),
     repo,
   });
 
@@ -160,6 +165,7 @@ export function createPlatformService(deps: PlatformServiceDeps) {
         .catch((err: Error) =>
           deps.logger.error({ err: err.message, accountId }, 'could not submit the challenge check'),
         );
+      await accounts.startMonitor(account);
       return { ...(await newSession(trader.id, null)), traderId: trader.id };
     },
 
@@ -331,6 +337,7 @@ export function createPlatformService(deps: PlatformServiceDeps) {
     equity: accounts.equity,
     deposit: accounts.deposit,
     withdraw: accounts.withdraw,
+    monitor: accounts.monitor,
     syncAccount: accounts.syncAccount,
   };
 }

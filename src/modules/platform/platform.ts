@@ -62,3 +62,46 @@ export function accountEventData(t: PlatformTraderRow, a: PlatformAccountRow, ch
     change,
   };
 }
+
+/** A rule's name as people read it: `maximum_daily_loss` → "maximum daily loss". */
+export const ruleLabel = (rule: string) => rule.replace(/_/g, ' ');
+
+/**
+ * Why a challenge ended, for the CRM (`account.updated` data.reason): what decided it (the live
+ * monitor or the one-off check), the first hard rule broken with its time, or the time it passed.
+ */
+export interface ChallengeReason {
+  source: 'monitor' | 'check';
+  rule: string | null;
+  description: string | null;
+  at: string;
+}
+
+/** The first hard violation by its first breach, or null (a pass). */
+export function firstBreach(
+  violations: ReadonlyArray<Record<string, unknown>>,
+): { rule: string; description: string | null; at: string | null } | null {
+  let first: { rule: string; description: string | null; at: string | null } | null = null;
+  for (const v of violations) {
+    if (v.severity !== undefined && v.severity !== 'hard') continue;
+    if (typeof v.rule !== 'string') continue;
+    const at = typeof v.first_breach_time === 'string' ? v.first_breach_time : null;
+    if (!first || (at !== null && (first.at === null || Date.parse(at) < Date.parse(first.at))))
+      first = { rule: v.rule, description: typeof v.description === 'string' ? v.description : null, at };
+  }
+  return first;
+}
+
+export function challengeReason(
+  source: ChallengeReason['source'],
+  violations: ReadonlyArray<Record<string, unknown>>,
+  decidedAt: number,
+): ChallengeReason {
+  const b = firstBreach(violations);
+  return {
+    source,
+    rule: b?.rule ?? null,
+    description: b?.description ?? null,
+    at: b?.at ?? new Date(decidedAt).toISOString(),
+  };
+}
