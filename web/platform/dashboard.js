@@ -38,9 +38,58 @@ function objectiveRow(o) {
   return `<tr data-rule="${esc(o.rule)}"><td>${esc(o.label)}</td><td>${esc(value)}${esc(limit)}</td><td>${bar}</td><td><span class="badge ${esc(o.status)}">${esc(o.status)}</span></td></tr>`;
 }
 
+const LIVE = ['active', 'stale'];
+const pct1 = (n) => `${(Math.round(n * 10) / 10).toFixed(1)} %`;
+const utc = (iso) => (iso ? `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')} UTC` : '');
+
+// The account's live monitor: its status, each loss limit's floor and the room used, the breach.
+function monitorHtml(m, currency) {
+  if (!m) return '<p class="muted">Live monitoring starts with the account.</p>';
+  const age = m.dataAgeMs === null ? 'no reading yet' : `read ${Math.round(m.dataAgeMs / 1000)} s ago`;
+  const conn = m.connection.state === 'error' && m.connection.lastError ? ` · ${m.connection.lastError}` : '';
+  const rows = m.limits
+    .map((l) => {
+      const used = Math.max(0, Math.min(100, l.usedPercent));
+      const cls = l.usedPercent >= 100 ? 'breached' : l.usedPercent >= 80 ? 'at_risk' : 'passing';
+      return `<tr data-limit="${esc(l.rule)}"><td>${esc(l.label)}${l.day ? ` <span class="muted small">${esc(l.day)}</span>` : ''}</td><td class="num">${money(l.floor, currency)}</td><td class="used"><span class="num">${esc(pct1(l.usedPercent))}</span><progress class="${cls}" max="100" value="${used}" aria-label="${esc(l.label)}: ${esc(pct1(l.usedPercent))} of the room used"></progress></td></tr>`;
+    })
+    .join('');
+  const breach = m.breach
+    ? `<p class="breach" role="alert">Breached: ${esc(m.breach.label)}${m.breach.at ? ` at ${esc(utc(m.breach.at))}` : ''}${m.breach.description ? ` — ${esc(m.breach.description)}` : ''}</p>`
+    : '';
+  return `<h3>Live monitor <span class="badge ${esc(m.status)}">${esc(m.status)}</span> <span class="muted small">${esc(age)} · ${esc(m.connection.state)}${esc(conn)}</span></h3>
+    ${breach}
+    <div class="scroll"><table class="limits"><thead><tr><th>Loss limit</th><th>Floor</th><th>Room used</th></tr></thead><tbody>${rows || '<tr><td colspan="3" class="muted">Waiting for the first reading…</td></tr>'}</tbody></table></div>`;
+}
+
+const monitorTimers = new Map();
+
+// Re-reads the monitor every 2 s while it watches (no reload); the account's badge follows.
+function watchMonitor(a) {
+  clearInterval(monitorTimers.get(a.id));
+  const box = () => document.getElementById(`monitor-${a.id}`);
+  const tick = async () => {
+    const r = await api(`/api/platform/accounts/${encodeURIComponent(a.id)}/monitor`);
+    const el = box();
+    if (!el) return clearInterval(monitorTimers.get(a.id));
+    el.innerHTML = monitorHtml(r.monitor, a.currency);
+    const badge = document.getElementById(`status-${a.id}`);
+    if (badge && badge.textContent !== r.status) {
+      badge.textContent = r.status;
+      badge.className = `badge ${r.status}`;
+    }
+    if (!r.monitor || !LIVE.includes(r.monitor.status)) clearInterval(monitorTimers.get(a.id));
+  };
+  if (a.monitor && !LIVE.includes(a.monitor.status)) return;
+  monitorTimers.set(
+    a.id,
+    setInterval(() => tick().catch(() => undefined), 2000),
+  );
+}
+
 function accountPanel(a) {
   return `<section class="panel account" data-id="${esc(a.id)}">
-    <h2>${esc(a.type)} · ${esc(a.phase)} · login ${esc(a.login)} <span class="badge ${esc(a.status)}">${esc(a.status)}</span></h2>
+    <h2>${esc(a.type)} · ${esc(a.phase)} · login ${esc(a.login)} <span class="badge ${esc(a.status)}" id="status-${esc(a.id)}">${esc(a.status)}</span></h2>
     <div class="cards">
       <div class="card"><div class="label">Balance</div><div class="value" id="balance-${esc(a.id)}">${money(a.balance, a.currency)}</div></div>
       <div class="card"><div class="label">Equity</div><div class="value" id="equity-${esc(a.id)}">${money(a.equity, a.currency)}</div></div>
@@ -48,6 +97,7 @@ function accountPanel(a) {
       <div class="card"><div class="label">Maximum permitted loss</div><div class="value" id="maxloss-${esc(a.id)}">${money(a.maxPermittedLoss, a.currency)}</div></div>
     </div>
     <div class="scroll"><table class="objectives"><thead><tr><th>Objective</th><th>Result</th><th>Progress</th><th>Status</th></tr></thead><tbody>${a.objectives.map(objectiveRow).join('') || '<tr><td colspan="4" class="muted">The check is running…</td></tr>'}</tbody></table></div>
+    <div class="monitor" id="monitor-${esc(a.id)}">${monitorHtml(a.monitor, a.currency)}</div>
     <p class="muted">Check: ${esc(a.check.status)}${a.check.outcome && a.check.outcome !== a.check.status ? ` (${esc(a.check.outcome)})` : ''}${a.check.evaluatedAt ? ` · evaluated ${esc(new Date(a.check.evaluatedAt).toLocaleString())}` : ''}${a.check.error ? ` · ${esc(a.check.error)}` : ''}</p>
     <div class="chart" id="chart-${esc(a.id)}"></div>
     <p class="muted small">Charts by <a href="https://www.tradingview.com/" target="_blank" rel="noreferrer">TradingView</a> Lightweight Charts™</p>
@@ -99,7 +149,10 @@ async function load() {
   firstAccountId = accounts[0] ? accounts[0].id : null;
   document.getElementById('accounts').innerHTML =
     accounts.map(accountPanel).join('') || '<p class="muted">No accounts yet.</p>';
-  for (const a of accounts) chart(a).catch(() => undefined);
+  for (const a of accounts) {
+    chart(a).catch(() => undefined);
+    watchMonitor(a);
+  }
   // Re-read objectives while a check is still running.
   if (accounts.some((a) => a.check.status === 'queued' || a.check.status === 'running'))
     setTimeout(() => load().catch(() => undefined), 1500);
