@@ -50,7 +50,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     monitorReadsOverdue: new Counter({
       name: 'brymix_monitor_reads_overdue_total',
-      help: 'Rounds in which an account was not read because its previous read was still running (not keeping up)',
+      help: 'Account reads missed or late (its previous read still running, or the read began over 1.5 intervals after the last): the monitors are not keeping up',
       registers: [registry],
     }),
     monitorEvents: new Counter({

@@ -12,7 +12,14 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parentEnv } from '../../../test/env.ts';
 import { createScriptedConnector, SCRIPTED_SERVER } from '../../../test/factories/scripted-live.ts';
-import { checkBody, freePort, startStack, TEST_WEBHOOK_SECRET, type TestStack } from '../../../test/harness.ts';
+import {
+  checkBody,
+  eventually,
+  freePort,
+  startStack,
+  TEST_WEBHOOK_SECRET,
+  type TestStack,
+} from '../../../test/harness.ts';
 import { systemClock } from '../../infra/clock.ts';
 import { createConnectorRouter } from '../../mt5/router.ts';
 
@@ -205,12 +212,17 @@ async function expectAccepted(stack: TestStack, lines: Array<Record<string, unkn
   expect(lines.map((l) => l.status).sort()).toEqual(['active', 'breached']);
   const breach = lines.find((l) => l.status === 'breached')!;
   expect((breach.violations as Array<{ rule: string }>)[0]!.rule).toBe('maximum_drawdown');
-  const deliveries = await stack.deps.dbHandle.db
-    .selectFrom('webhook_deliveries')
-    .select(['status', 'last_status_code', 'event'])
-    .where('channel', '=', 'monitor')
-    .orderBy('created_at')
-    .execute();
+  // The delivery log says so once each attempt is logged (just after the receiver answered).
+  const deliveries = await eventually(
+    () =>
+      stack.deps.dbHandle.db
+        .selectFrom('webhook_deliveries')
+        .select(['status', 'last_status_code', 'event'])
+        .where('channel', '=', 'monitor')
+        .orderBy('event')
+        .execute(),
+    (rows: Array<{ status: string }>) => rows.length === 2 && rows.every((r) => r.status === 'succeeded'),
+  );
   expect(deliveries).toEqual([
     { status: 'succeeded', last_status_code: 200, event: 'monitor.alert' },
     { status: 'succeeded', last_status_code: 200, event: 'monitor.breached' },

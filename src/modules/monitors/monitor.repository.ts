@@ -1,10 +1,25 @@
 /** Every query on monitors, monitor_events and monitor_idempotency_keys. Takes a db or a transaction. */
-import type { Updateable } from 'kysely';
+import { type ExpressionBuilder, PostgresAdapter, sql, type Updateable } from 'kysely';
 import type { Db } from '../../infra/db/index.ts';
+import type { Database } from '../../infra/db/schema.ts';
 import type { MonitorEventRow, MonitorEventsTable, MonitorRow, MonitorsTable } from './monitor.table.ts';
 
 /** Statuses of a monitor that is still watched. */
 export const LIVE_STATUSES = ['active', 'stale'] as const;
+
+/** What a live process saves of a monitor between events: its figures and its connection. */
+export interface FigureRow {
+  id: string;
+  /** The monitor's sequence when the figures were taken: an event since makes them stale. */
+  sequence: number;
+  snapshot: string | null;
+  last_observation_at: number | null;
+  reader_cursor: string | null;
+  connection_state: string;
+  connection_since: number;
+  connection_error: string | null;
+  updated_at: number;
+}
 
 export interface MonitorPage {
   rows: MonitorRow[];
@@ -13,6 +28,9 @@ export interface MonitorPage {
 }
 
 export function createMonitorRepository(db: Db) {
+  // SQLite would rather scan monitors against the VALUES rows than look each row up by id; a unary
+  // plus on the VALUES side (no index there) makes it take the rows in turn and use the primary key.
+  const byKey = sql.raw(db.getExecutor().adapter instanceof PostgresAdapter ? '' : '+');
   return {
     insert(row: MonitorsTable, tx: Db = db): Promise<unknown> {
       return tx.insertInto('monitors').values(row).execute();
@@ -98,15 +116,36 @@ export function createMonitorRepository(db: Db) {
       return Number(r.numUpdatedRows) === 1;
     },
     /** The live process's record of what it sees (no event): only while it holds the lease. */
-    async updateOwned(id: string, owner: string, patch: Updateable<MonitorsTable>): Promise<boolean> {
-      const r = await db
-        .updateTable('monitors')
-        .set(patch)
-        .where('id', '=', id)
-        .where('lease_owner', '=', owner)
-        .where('status', 'in', [...LIVE_STATUSES])
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+    /**
+     * A round's figures in one statement per 500 monitors (a multi-row UPDATE … FROM VALUES, which
+     * SQLite and PostgreSQL both run): each row only while the monitor is still at `sequence` (no
+     * event since) and `owner` holds it. A null snapshot, observation time or cursor keeps the stored
+     * one. Returns the ids not updated.
+     */
+    async saveFigures(owner: string, rows: FigureRow[]): Promise<string[]> {
+      const updated = new Set<string>();
+      for (let i = 0; i < rows.length; i += 500) {
+        const chunk = rows.slice(i, i + 500);
+        const values = sql.join(
+          chunk.map(
+            (r) =>
+              sql`(cast(${r.id} as text), cast(${r.sequence} as integer), cast(${r.snapshot} as text), cast(${r.last_observation_at} as bigint), cast(${r.reader_cursor} as text), ${r.connection_state}, cast(${r.connection_since} as bigint), cast(${r.connection_error} as text), cast(${r.updated_at} as bigint))`,
+          ),
+        );
+        const result = await sql<{ id: string }>`update monitors set
+            snapshot = coalesce(v.column3, monitors.snapshot),
+            last_observation_at = coalesce(v.column4, monitors.last_observation_at),
+            reader_cursor = coalesce(v.column5, monitors.reader_cursor),
+            connection_state = v.column6, connection_since = v.column7, connection_error = v.column8,
+            updated_at = v.column9
+          from (values ${values}) as v
+          where monitors.id = ${byKey}v.column1 and monitors.sequence = ${byKey}v.column2
+            and monitors.lease_owner = ${owner}
+            and monitors.status in ('active', 'stale')
+          returning monitors.id as id`.execute(db);
+        for (const r of result.rows) updated.add(r.id);
+      }
+      return rows.filter((r) => !updated.has(r.id)).map((r) => r.id);
     },
     insertEvent(row: MonitorEventsTable, tx: Db): Promise<unknown> {
       return tx.insertInto('monitor_events').values(row).execute();
@@ -122,43 +161,55 @@ export function createMonitorRepository(db: Db) {
         .execute();
     },
     /**
-     * Claims up to `limit` watched monitors nobody holds (or whose holder's lease ran out, or every
-     * one when `takeOver`: the embedded process is the only one), then renews every lease `owner`
-     * holds. Returns the monitors it holds now (id, sequence and status: the rest is read for new ones).
+     * Claims up to `limit` watched monitors for `owner`: those nobody holds, those whose holder's
+     * lease ran out, and with `steal` every one held by another (the embedded process, the only one,
+     * starting). Returns the ids claimed.
      */
-    async claimAndRenew(
+    async claim(
       owner: string,
       now: number,
       leaseMs: number,
-      opts: { limit: number; takeOver: boolean },
-    ): Promise<Array<Pick<MonitorRow, 'id' | 'sequence' | 'status'>>> {
-      const claimable = db
-        .selectFrom('monitors')
-        .select('id')
-        .where('status', 'in', [...LIVE_STATUSES])
-        .where((eb) =>
-          opts.takeOver
-            ? eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '<>', owner)])
-            : eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', now)]),
-        )
-        .limit(opts.limit);
-      await db
-        .updateTable('monitors')
-        .set({ lease_owner: owner, lease_expires_at: now + leaseMs })
-        .where('id', 'in', claimable)
-        .where('status', 'in', [...LIVE_STATUSES])
-        .where((eb) =>
-          opts.takeOver
-            ? eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '<>', owner)])
-            : eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', now)]),
-        )
-        .execute();
-      await db
+      opts: { limit: number; steal: boolean },
+    ): Promise<string[]> {
+      const free = (eb: ExpressionBuilder<Database, 'monitors'>) =>
+        opts.steal
+          ? eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '<>', owner)])
+          : eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', now)]);
+      const ids = (
+        await db
+          .selectFrom('monitors')
+          .select('id')
+          .where('status', 'in', [...LIVE_STATUSES])
+          .where(free)
+          .limit(opts.limit)
+          .execute()
+      ).map((r) => r.id);
+      if (ids.length === 0) return [];
+      const claimed: string[] = [];
+      for (let i = 0; i < ids.length; i += 1000) {
+        const rows = await db
+          .updateTable('monitors')
+          .set({ lease_owner: owner, lease_expires_at: now + leaseMs })
+          .where('id', 'in', ids.slice(i, i + 1000))
+          .where('status', 'in', [...LIVE_STATUSES])
+          .where(free)
+          .returning('id')
+          .execute();
+        for (const r of rows) claimed.push(r.id);
+      }
+      return claimed;
+    },
+    /** Renews every lease `owner` holds. */
+    renew(owner: string, now: number, leaseMs: number): Promise<unknown> {
+      return db
         .updateTable('monitors')
         .set({ lease_expires_at: now + leaseMs })
         .where('lease_owner', '=', owner)
         .where('status', 'in', [...LIVE_STATUSES])
         .execute();
+    },
+    /** The watched monitors `owner` holds: id, sequence and status (the rest is read for new ones). */
+    held(owner: string): Promise<Array<Pick<MonitorRow, 'id' | 'sequence' | 'status'>>> {
       return db
         .selectFrom('monitors')
         .select(['id', 'sequence', 'status'])
@@ -166,10 +217,51 @@ export function createMonitorRepository(db: Db) {
         .where('status', 'in', [...LIVE_STATUSES])
         .execute();
     },
-    findMany(ids: string[]): Promise<MonitorRow[]> {
-      return ids.length === 0
-        ? Promise.resolve([])
-        : db.selectFrom('monitors').selectAll().where('id', 'in', ids).execute();
+    async findMany(ids: string[]): Promise<MonitorRow[]> {
+      const rows: MonitorRow[] = [];
+      for (let i = 0; i < ids.length; i += 1000)
+        rows.push(
+          ...(await db
+            .selectFrom('monitors')
+            .selectAll()
+            .where('id', 'in', ids.slice(i, i + 1000))
+            .execute()),
+        );
+      return rows;
+    },
+    /** Says `owner` is alive, and returns how many live processes there are and how many monitors they share. */
+    async share(owner: string, now: number, aliveSince: number): Promise<{ processes: number; monitors: number }> {
+      await db
+        .insertInto('monitor_processes')
+        .values({ owner, seen_at: now })
+        .onConflict((oc) => oc.column('owner').doUpdateSet({ seen_at: now }))
+        .execute();
+      await db.deleteFrom('monitor_processes').where('seen_at', '<', aliveSince).execute();
+      const [p, m] = await Promise.all([
+        db
+          .selectFrom('monitor_processes')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow(),
+        db
+          .selectFrom('monitors')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('status', 'in', [...LIVE_STATUSES])
+          .executeTakeFirstOrThrow(),
+      ]);
+      return { processes: Number(p.n), monitors: Number(m.n) };
+    },
+    /** Gives up these leases of `owner` (more than its share): processes under theirs take them. */
+    releaseSome(owner: string, ids: string[]): Promise<unknown> {
+      return db
+        .updateTable('monitors')
+        .set({ lease_owner: null, lease_expires_at: null })
+        .where('lease_owner', '=', owner)
+        .where('id', 'in', ids)
+        .execute();
+    },
+    /** A process leaving: it no longer counts in the share. */
+    leave(owner: string): Promise<unknown> {
+      return db.deleteFrom('monitor_processes').where('owner', '=', owner).execute();
     },
     /** Gives up every lease `owner` holds (a process shutting down): another process takes them at once. */
     release(owner: string): Promise<unknown> {

@@ -17,7 +17,7 @@ import type { Mt5Credentials } from '../../mt5/connector.ts';
 import type { LiveReader } from '../../mt5/live.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
 import type { MonitorEvents } from './monitor.events.ts';
-import { createMonitorRepository } from './monitor.repository.ts';
+import { createMonitorRepository, type FigureRow, LIVE_STATUSES } from './monitor.repository.ts';
 import type { MonitorService } from './monitor.service.ts';
 import type { MonitorRow } from './monitor.table.ts';
 import {
@@ -39,7 +39,7 @@ export interface MonitorRuntimeDeps {
   sealer: Sealer;
   connectors: Pick<ConnectorRouter, 'live'>;
   events: MonitorEvents;
-  monitors: Pick<MonitorService, 'onStarted'>;
+  monitors: Pick<MonitorService, 'onStarted' | 'onStopped'>;
   pollIntervalMs: number;
   staleAfterMs: number;
   readTimeoutMs: number;
@@ -59,7 +59,14 @@ interface Account {
   cursor: string | null;
   watches: Set<Watch>;
   busy: boolean;
+  /** Which tenth of the interval it is read in: a second's reads are spread over the second. */
+  slot: number;
+  /** When its last read began (0: never). */
+  readAt: number;
 }
+
+/** The interval is cut in this many slots, each account read in its own. */
+const SLOTS = 10;
 
 export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
   const repo = createMonitorRepository(deps.db);
@@ -73,19 +80,50 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     staleAfterMs: deps.staleAfterMs,
     snapshotMs: deps.snapshotMs,
     onEvent: (event) => deps.metrics.monitorEvents.inc({ event }),
+    save: (w, figures) => saves.push({ w, figures }),
   };
+  /** Figures waiting for the round's single write. */
+  let saves: Array<{ w: Watch; figures: FigureRow }> = [];
+  let slotCounter = 0;
+  let nextSlot = 0;
+  let housekeeping: Promise<void> | null = null;
   const watches = new Map<string, Watch>();
   const accounts = new Map<string, Account>();
   let lastLeaseAt = -Infinity;
   let leaseNow = false;
   let timer: NodeJS.Timeout | null = null;
-  let stopOnStarted: (() => void) | null = null;
+  let stopListening: (() => void) | null = null;
   let running: Promise<void> | null = null;
   const pending = new Set<Promise<void>>();
 
   function track(p: Promise<void>): void {
     pending.add(p);
     void p.finally(() => pending.delete(p));
+  }
+
+  /**
+   * Writes the figures queued since the last flush in one transaction. A monitor not updated (an
+   * event since, a stop, the lease lost) is reread: the watch ends unless it is still this process's.
+   */
+  async function flushSaves(): Promise<void> {
+    const batch = saves;
+    saves = [];
+    if (batch.length === 0) return;
+    try {
+      const missed = await repo.saveFigures(
+        owner,
+        batch.map((b) => b.figures),
+      );
+      for (const id of missed) {
+        const w = watches.get(id);
+        const row = w && (await repo.find(id));
+        if (!w || !row) continue;
+        if (row.lease_owner !== owner || !(LIVE_STATUSES as readonly string[]).includes(row.status)) unwatch(w);
+        else w.row = row;
+      }
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message, monitors: batch.length }, 'monitor figures could not be saved');
+    }
   }
 
   /** Same login, server and password: one account, read once per interval. */
@@ -117,53 +155,78 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     const key = accountKey(creds);
     let a = accounts.get(key);
     if (!a) {
-      a = { key, creds, reader, cursor: null, watches: new Set(), busy: false };
+      a = { key, creds, reader, cursor: null, watches: new Set(), busy: false, slot: nextSlot++ % SLOTS, readAt: 0 };
       accounts.set(key, a);
     }
     a.watches.add(w);
   }
 
+  /**
+   * Claims monitors and keeps the leases. Several processes: claim a batch of the free or expired,
+   * renew, and reread which it holds (another may have stopped or taken one). The embedded process
+   * (takeOver) takes every monitor in its first round, then only new ones; it renews nothing (no
+   * other process looks) and learns of a monitor stopped elsewhere when its next write misses.
+   */
   async function leases(): Promise<void> {
     const now = deps.clock.now();
+    const first = lastLeaseAt === -Infinity;
     lastLeaseAt = now;
     leaseNow = false;
-    const batch = deps.claimBatch ?? 1_000;
-    const held = await repo.claimAndRenew(owner, now, deps.leaseMs, { limit: batch, takeOver: deps.takeOver });
-    const heldIds = new Set(held.map((r) => r.id));
-    deps.metrics.monitorsWatched.set(held.length);
-    for (const w of [...watches.values()]) if (!heldIds.has(w.row.id) || w.done) unwatch(w);
-    const fresh: string[] = [];
-    for (const r of held) {
-      const w = watches.get(r.id);
-      if (!w) fresh.push(r.id);
-      else if (r.sequence !== w.row.sequence || r.status !== w.row.status) {
-        const row = await repo.find(r.id);
-        if (row) w.row = row;
+    let batch = deps.takeOver ? 1_000_000 : (deps.claimBatch ?? 1_000);
+    // Several processes: each claims up to an even share, and gives up what it holds over it.
+    let share = Infinity;
+    if (!deps.takeOver) {
+      const s = await repo.share(owner, now, now - deps.leaseMs);
+      share = Math.ceil(s.monitors / Math.max(1, s.processes));
+      batch = Math.max(0, Math.min(batch, share - watches.size));
+    }
+    const claimed =
+      batch > 0 ? await repo.claim(owner, now, deps.leaseMs, { limit: batch, steal: deps.takeOver && first }) : [];
+    if (!deps.takeOver) {
+      await repo.renew(owner, now, deps.leaseMs);
+      let held = await repo.held(owner);
+      const excess = held.length - share;
+      if (excess > 0) {
+        const given = held.slice(held.length - excess).map((r) => r.id);
+        await repo.releaseSome(owner, given);
+        const gone = new Set(given);
+        held = held.filter((r) => !gone.has(r.id));
+      }
+      const heldIds = new Set(held.map((r) => r.id));
+      for (const w of [...watches.values()]) if (!heldIds.has(w.row.id) || w.done) unwatch(w);
+      for (const r of held) {
+        const w = watches.get(r.id);
+        if (w && (r.sequence !== w.row.sequence || r.status !== w.row.status)) {
+          const row = await repo.find(r.id);
+          if (row) w.row = row;
+        }
       }
     }
+    const fresh = claimed.filter((id) => !watches.has(id));
     for (const row of await repo.findMany(fresh)) watch(row);
+    deps.metrics.monitorsWatched.set(watches.size);
     // A full batch claimed: more may be waiting, so the next round claims again at once.
-    if (fresh.length >= batch) leaseNow = true;
+    if (batch > 0 && claimed.length >= batch) leaseNow = true;
   }
 
   /** The account's history seeds each watch that has no evaluator yet; the first start also sets the cursor. */
-  async function seedAccount(a: Account): Promise<void> {
+  async function seedAccount(a: Account, signal: AbortSignal): Promise<void> {
     const unseeded = [...a.watches].filter((w) => !w.evaluator);
     if (unseeded.length === 0 && a.cursor !== null) return;
     // A cursor saved by the process that watched the account before lets the reader go on with it.
     const resume = a.cursor ?? unseeded.find((w) => w.row.reader_cursor)?.row.reader_cursor;
     const { history, cursor } = await a.reader.start(a.creds, {
-      signal: AbortSignal.timeout(deps.readTimeoutMs),
+      signal,
       ...(resume ? { resume } : {}),
     });
     for (const w of unseeded) seed(w, history);
     a.cursor ??= cursor;
   }
 
-  async function readAccount(a: Account): Promise<void> {
+  async function readAccount(a: Account, signal: AbortSignal): Promise<void> {
     try {
-      await seedAccount(a);
-      const reading = await a.reader.read(a.creds, a.cursor!, { signal: AbortSignal.timeout(deps.readTimeoutMs) });
+      await seedAccount(a, signal);
+      const reading = await a.reader.read(a.creds, a.cursor!, { signal });
       const fresh = deps.clock.now() - Date.parse(reading.time) <= deps.staleAfterMs;
       deps.metrics.monitorReadings.inc({ result: fresh ? 'ok' : 'old' });
       const judged = await Promise.all(
@@ -179,11 +242,36 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     }
   }
 
-  /**
-   * One round: leases when due, a read of each account not still being read (a slow account holds
-   * up no other; `wait` waits for the reads), then the stale check.
-   */
-  async function tick(wait: boolean): Promise<void> {
+  /** Reads the accounts of `slot` (all when null) not still being read; a slow one holds up no other. */
+  function readSlot(slot: number | null): Promise<void>[] {
+    const round: Promise<void>[] = [];
+    let overdue = 0;
+    const now = performance.now();
+    const late = deps.pollIntervalMs * 1.5;
+    // One deadline for the slot's reads (a timer per read costs more than the read).
+    const signal = AbortSignal.timeout(deps.readTimeoutMs);
+    for (const a of accounts.values()) {
+      if (slot !== null && a.slot !== slot) continue;
+      // Still being read, or read later than its interval allows: this process is not keeping up.
+      if (a.busy) {
+        overdue++;
+        continue;
+      }
+      if (slot !== null && a.readAt > 0 && now - a.readAt > late) overdue++;
+      a.readAt = now;
+      a.busy = true;
+      const p = readAccount(a, signal).finally(() => {
+        a.busy = false;
+      });
+      track(p);
+      round.push(p);
+    }
+    if (overdue > 0) deps.metrics.monitorReadsOverdue.inc(overdue);
+    return round;
+  }
+
+  /** Leases when due, then the stale check of every watch. */
+  async function keepHouse(): Promise<void> {
     const now = deps.clock.now();
     if (leaseNow || now - lastLeaseAt >= deps.leaseMs / 3) {
       try {
@@ -192,22 +280,6 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
         deps.logger.warn({ err: (err as Error).message }, 'monitor leases could not be renewed');
       }
     }
-    const round: Promise<void>[] = [];
-    let overdue = 0;
-    for (const a of accounts.values()) {
-      if (a.busy) {
-        overdue++;
-        continue;
-      }
-      a.busy = true;
-      const p = readAccount(a).finally(() => {
-        a.busy = false;
-      });
-      track(p);
-      round.push(p);
-    }
-    if (overdue > 0) deps.metrics.monitorReadsOverdue.inc(overdue);
-    if (wait) await Promise.all(round);
     const staleBefore = deps.clock.now() - deps.staleAfterMs;
     for (const w of [...watches.values()]) {
       if (w.row.status !== 'active' || w.lastFreshAt >= staleBefore) continue;
@@ -216,46 +288,67 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     }
   }
 
+  /** One slot of the timer: its reads, the figures queued so far, and housekeeping once per interval. */
+  function slotTick(): void {
+    const slot = slotCounter++ % SLOTS;
+    readSlot(slot);
+    void flushSaves();
+    if ((slot === 0 || leaseNow) && !housekeeping)
+      housekeeping = keepHouse()
+        .catch((err: Error) => deps.logger.error({ err: err.message }, 'monitor housekeeping failed'))
+        .finally(() => {
+          housekeeping = null;
+        });
+  }
+
   return {
     owner,
-    /** Runs one round and waits for it (tests drive the clock and call this). */
+    /** Runs one whole round (leases, every account read, figures saved, the stale check) and waits for it: tests drive the clock and call this. */
     async tick(): Promise<void> {
       while (running) await running;
-      running = tick(true).finally(() => {
+      running = (async () => {
+        const now = deps.clock.now();
+        if (leaseNow || now - lastLeaseAt >= deps.leaseMs / 3) await leases();
+        await Promise.all(readSlot(null));
+        await flushSaves();
+        await keepHouse();
+      })().finally(() => {
         running = null;
       });
       return running;
     },
-    /** Watches on a timer until stop(). */
+    /** Watches on a timer until stop(): each account read once per interval, the reads spread over it. */
     start(): void {
       if (timer) return;
-      stopOnStarted = deps.monitors.onStarted(() => {
+      const offStarted = deps.monitors.onStarted(() => {
         leaseNow = true;
       });
-      const round = () => {
-        if (running) return;
-        running = tick(false)
-          .catch((err: Error) => deps.logger.error({ err: err.message }, 'monitor round failed'))
-          .finally(() => {
-            running = null;
-          });
+      const offStopped = deps.monitors.onStopped((id) => {
+        const w = watches.get(id);
+        if (w) unwatch(w);
+      });
+      stopListening = () => {
+        offStarted();
+        offStopped();
       };
-      timer = setInterval(round, deps.pollIntervalMs);
+      timer = setInterval(slotTick, Math.max(1, Math.round(deps.pollIntervalMs / SLOTS)));
       timer.unref();
-      round();
+      slotTick();
     },
     /** Stops watching and gives the leases up, so another process takes the monitors at once. */
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);
       timer = null;
-      stopOnStarted?.();
-      stopOnStarted = null;
+      stopListening?.();
+      stopListening = null;
       while (running) await running.catch(() => undefined);
+      while (housekeeping) await housekeeping;
       await Promise.allSettled([...pending]);
+      await flushSaves();
       if (watches.size > 0 || lastLeaseAt > -Infinity)
-        await repo
-          .release(owner)
-          .catch((err: Error) => deps.logger.warn({ err: err.message }, 'could not release monitor leases'));
+        await Promise.all([repo.release(owner), repo.leave(owner)]).catch((err: Error) =>
+          deps.logger.warn({ err: err.message }, 'could not release monitor leases'),
+        );
       for (const w of [...watches.values()]) unwatch(w);
     },
     /** How many monitors and accounts this process watches now. */

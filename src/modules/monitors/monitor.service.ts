@@ -53,8 +53,9 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
 
 export function createMonitorService(deps: MonitorServiceDeps) {
   const repo = createMonitorRepository(deps.db);
-  /** Told when a monitor starts, so a live process in this one picks it up at once. */
+  /** Told when a monitor starts or stops, so a live process in this one picks it up or drops it at once. */
   const startedListeners = new Set<(id: string) => void>();
+  const stoppedListeners = new Set<(id: string) => void>();
 
   /** The request's rule set resolved to fully-defaulted specs (flat fields fall back to the firm's defaults). */
   function effectiveRules(request: MonitorRequest, auth: AuthenticatedKey): RuleSpec[] {
@@ -220,6 +221,7 @@ export function createMonitorService(deps: MonitorServiceDeps) {
         });
         if (r.result === 'raised') {
           deps.logger.info({ monitorId: id }, 'monitor stopped');
+          for (const listener of stoppedListeners) listener(id);
           break;
         }
         row = (await repo.find(id))!;
@@ -248,6 +250,11 @@ export function createMonitorService(deps: MonitorServiceDeps) {
     onStarted(listener: (id: string) => void): () => void {
       startedListeners.add(listener);
       return () => startedListeners.delete(listener);
+    },
+
+    onStopped(listener: (id: string) => void): () => void {
+      stoppedListeners.add(listener);
+      return () => stoppedListeners.delete(listener);
     },
 
     /** The work of monitorEventDeliveryJob. */

@@ -63,9 +63,16 @@ interface MonitorIdempotencyKeysTable {
   created_at: number;
 }
 
+/** A live process watching monitors, and when it last said so. */
+interface MonitorProcessesTable {
+  owner: string;
+  seen_at: number;
+}
+
 /** The tables above by name, as the one `Database` (src/infra/db/schema.ts) lists them. */
 export interface MonitorTables {
   monitors: MonitorsTable;
+  monitor_processes: MonitorProcessesTable;
   monitor_events: MonitorEventsTable;
   monitor_idempotency_keys: MonitorIdempotencyKeysTable;
 }

@@ -15,7 +15,7 @@ import { createLiveEvaluator, type LiveEvaluator } from '../../rules/live.ts';
 import type { RuleSpec } from '../../rules/registry.ts';
 import type { Evaluation } from '../../rules/types.ts';
 import type { MonitorEvents, RaiseInput } from './monitor.events.ts';
-import { LIVE_STATUSES, type MonitorRepository } from './monitor.repository.ts';
+import { type FigureRow, LIVE_STATUSES, type MonitorRepository } from './monitor.repository.ts';
 import type { MonitorRow } from './monitor.table.ts';
 import { alertSubject, type MonitorSnapshot, type MonitorStatus, readSnapshot } from './monitor.ts';
 
@@ -30,6 +30,8 @@ export interface WatchContext {
   snapshotMs: number;
   /** Told of each event raised (metrics). */
   onEvent?: (event: string) => void;
+  /** Queues a watch's figures (no event) for the round's single write. */
+  save(w: Watch, figures: FigureRow): void;
 }
 
 type ConnectionState = 'connecting' | 'connected' | 'error';
@@ -212,7 +214,7 @@ export async function observe(ctx: WatchContext, w: Watch, reading: LiveReading)
     w.done = true;
     return true;
   }
-  if (saveDue) await save(ctx, w, snapshot, observed);
+  if (saveDue) save(ctx, w, snapshot, observed);
   return true;
 }
 
@@ -224,19 +226,30 @@ function connectionColumns(w: Watch) {
   };
 }
 
-async function save(
+/** Queues the watch's figures for the round's one write (WatchContext.save); they count as saved. */
+function save(
   ctx: WatchContext,
   w: Watch,
   snapshot: MonitorSnapshot | null,
-  columns: Record<string, unknown>,
-): Promise<void> {
+  columns: ReturnType<typeof connectionColumns> & { last_observation_at?: number; reader_cursor?: string },
+): void {
   const now = ctx.clock.now();
-  const patch = { ...columns, ...(snapshot ? { snapshot: JSON.stringify(snapshot) } : {}), updated_at: now };
-  if (!(await ctx.repo.updateOwned(w.row.id, ctx.owner, patch))) {
-    w.done = true;
-    return;
-  }
-  w.row = { ...w.row, ...patch };
+  const figures: FigureRow = {
+    id: w.row.id,
+    sequence: w.row.sequence,
+    snapshot: snapshot ? JSON.stringify(snapshot) : null,
+    last_observation_at: columns.last_observation_at ?? null,
+    reader_cursor: columns.reader_cursor ?? null,
+    ...columns,
+    updated_at: now,
+  };
+  ctx.save(w, figures);
+  w.row = {
+    ...w.row,
+    ...columns,
+    ...(figures.snapshot !== null ? { snapshot: figures.snapshot } : {}),
+    updated_at: now,
+  };
   w.lastSavedAt = now;
   w.connectionChanged = false;
 }
@@ -245,7 +258,7 @@ async function save(
 export async function readFailed(ctx: WatchContext, w: Watch, error: string): Promise<void> {
   if (w.done) return;
   setConnection(w, 'error', error, ctx.clock.now());
-  if (w.connectionChanged) await save(ctx, w, null, connectionColumns(w));
+  if (w.connectionChanged) save(ctx, w, null, connectionColumns(w));
 }
 
 /** No fresh reading for longer than the threshold: the monitor is stale (once per spell). */
