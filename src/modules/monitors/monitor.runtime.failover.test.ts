@@ -77,11 +77,17 @@ describe.skipIf(!servicesMode)('monitor leases across processes', () => {
     scripted.accounts.get('7802')!.equity = 85_000;
     await tick(b);
 
-    // A comes back (a paused process, not a dead one): it finds its leases gone and raises nothing.
+    // A comes back (a paused process, not a dead one): it finds its leases gone and raises nothing
+    // on them; then the two share again, and 7803's alert is raised once, by whichever holds it.
     scripted.accounts.get('7803')!.equity = 94_000;
     await a.deps.monitorRuntime.tick();
     expect(a.deps.monitorRuntime.stats().monitors).toBe(0);
-    await tick(b);
+    for (let i = 0; i < 4; i++) {
+      await tick(b);
+      await tick(a);
+    }
+    // 7801 (alerted, not breached) and 7803 are still watched, each by one of them.
+    expect(a.deps.monitorRuntime.stats().monitors + b.deps.monitorRuntime.stats().monitors).toBe(2);
 
     const events = await a.deps.dbHandle.db
       .selectFrom('monitor_events')
