@@ -11,7 +11,7 @@ import type { FamilyContext, FamilyResult, LimitState, NewsEvent } from './famil
 import { inputsHash } from './hash.ts';
 import { fromCents, pct2 } from './money.ts';
 import { evaluateFamily, type RuleSpec } from './registry.ts';
-import { statistics } from './statistics.ts';
+import { type Statistics, statistics } from './statistics.ts';
 import type { Timeline } from './timeline.ts';
 import { buildTimeline, timelineOf } from './timeline-pass.ts';
 import type { Evaluation, Metrics } from './types.ts';
@@ -102,6 +102,7 @@ export function assembleEvaluation(
   rules: RuleSpec[],
   opts: EvaluateOptions,
   results: FamilyResult[],
+  figures: Figures = batchFigures(timeline),
 ): { evaluation: Evaluation; limits: LimitState[] } {
   const deals = timeline.dealColumns;
   const violations = results
@@ -110,7 +111,7 @@ export function assembleEvaluation(
   const objectives = results.flatMap((r) => r.objectives);
   const extra = Object.assign({}, ...results.map((r) => r.metrics)) as Record<string, unknown>;
   const day: DayBasis = opts.day ? { ...opts.day, from: 'configured' } : ruleSetDay(rules);
-  const stats = statistics(timeline, day.tz, day.time);
+  const stats = figures.statistics(day.tz, day.time);
   const profit = timeline.finalBalance - (timeline.initialCapitalCents + timeline.finalAdjustments);
 
   const metrics: Metrics = {
@@ -120,7 +121,7 @@ export function assembleEvaluation(
     profit_percent: pct2((profit / timeline.initialCapitalCents) * 100),
     profit_target_percent: (extra.profit_target_percent as number | undefined) ?? null,
     profit_target_met: (extra.profit_target_met as boolean | undefined) ?? false,
-    max_drawdown_percent: (extra.max_drawdown_percent as number | undefined) ?? maxDrawdownPercent(timeline),
+    max_drawdown_percent: (extra.max_drawdown_percent as number | undefined) ?? figures.maxDrawdownPercent(),
     max_drawdown_limit: (extra.max_drawdown_limit as number | undefined) ?? null,
     total_trades: stats.trades,
     trades_under_4min: (extra.trades_under_4min as number | undefined) ?? 0,
@@ -130,7 +131,7 @@ export function assembleEvaluation(
     deposits_withdrawals: fromCents(timeline.finalAdjustments),
     total_deals: deals.length,
     open_positions: timeline.openPositions,
-    trading_days: (extra.trading_days as number | undefined) ?? tradingDays(timeline, day.tz, day.time).length,
+    trading_days: (extra.trading_days as number | undefined) ?? figures.tradingDays(day.tz, day.time),
     /** The day the day-split figures (trading_days, statistics.dailyGrowth, bestDay, worstDay) use. */
     day_basis: day,
   };
@@ -195,6 +196,23 @@ const GUIDE_METRIC_KEYS = [
   'total_trades',
   'trades_under_4min',
 ];
+
+/** The figures an evaluation adds to the families' results (the live evaluator keeps its own up to date). */
+export interface Figures {
+  statistics(tz: string, time: string): Statistics;
+  /** How many trading days (a position opened) in that day. */
+  tradingDays(tz: string, time: string): number;
+  /** Static drawdown from the initial capital, for rule sets without max_loss. */
+  maxDrawdownPercent(): number;
+}
+
+function batchFigures(timeline: Timeline): Figures {
+  return {
+    statistics: (tz, time) => statistics(timeline, tz, time),
+    tradingDays: (tz, time) => tradingDays(timeline, tz, time).length,
+    maxDrawdownPercent: () => maxDrawdownPercent(timeline),
+  };
+}
 
 /** Static drawdown from the initial capital when no max_loss rule is configured. */
 function maxDrawdownPercent(timeline: Timeline): number {

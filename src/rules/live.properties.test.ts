@@ -186,6 +186,8 @@ const OPTIONS: EvaluateOptions = {
   initialBalance: 100_000,
   calendar: [{ time: iso(T0 + 40 * SLOT), instruments: ['USD'] }, { time: iso(T0 + 200 * SLOT) }],
   otherAccounts: [OTHER],
+  // A configured day unlike the rules' own zones, so day-split figures follow it.
+  day: { tz: 'America/New_York', time: '17:00' },
 };
 
 /** Seeds a live evaluator with a prefix, applies the rest, and compares with the batch after each step. */

@@ -12,12 +12,16 @@
  * without readings, M1 bars make the batch engine evaluate the history (the bound covers it all).
  */
 import type { AccountHistory, Deal, EquitySnapshot, OpenPosition } from '../mt5/history.ts';
+import { ruleSetDay } from './day-basis.ts';
 import { assembleEvaluation, type EvaluateOptions, evaluateWithLimits, familyContext } from './evaluate.ts';
 import type { FamilyContext, LimitState } from './families/family.ts';
 import { LiveColumns } from './live/columns.ts';
 import { liveDailyLoss } from './live/daily-loss.ts';
+import { liveMaxLotsPerOrder, liveMaxOpenPositions } from './live/deal-limits.ts';
 import type { LiveFamily } from './live/family.ts';
+import { LiveFigures } from './live/figures.ts';
 import { liveMaxLoss } from './live/max-loss.ts';
+import { liveMinTradingDays } from './live/min-trading-days.ts';
 import { fromCents, pct2, toCents } from './money.ts';
 import { evaluateFamily, type RuleSpec } from './registry.ts';
 import { parseUtcMs } from './time.ts';
@@ -70,10 +74,16 @@ function roomOf(s: LimitState): LimitRoom {
   };
 }
 
+/** Families whose result moves with the evaluation instant (open positions held until now). */
+const AT_MS_FAMILIES = new Set(['cross_account_hedging', 'inactivity', 'stop_loss_required', 'weekend_flat']);
+
 /** The incremental families; every other family is evaluated by its batch evaluator on the live timeline. */
-function liveFamily(rule: RuleSpec, cols: LiveColumns, ic: number): LiveFamily | null {
+function liveFamily(rule: RuleSpec, cols: LiveColumns, figures: LiveFigures, ic: number): LiveFamily | null {
   if (rule.type === 'max_loss') return liveMaxLoss(rule, cols, ic);
   if (rule.type === 'daily_loss') return liveDailyLoss(rule, cols, ic);
+  if (rule.type === 'min_trading_days') return liveMinTradingDays(rule, figures);
+  if (rule.type === 'max_open_positions') return liveMaxOpenPositions(rule, cols);
+  if (rule.type === 'max_lots_per_order') return liveMaxLotsPerOrder(rule, cols);
   return null;
 }
 
@@ -97,6 +107,8 @@ export function createLiveEvaluator(
   const others = (opts.otherAccounts ?? []).map((h) => buildTimeline(h));
   let cols: LiveColumns;
   let families: (LiveFamily | null)[];
+  let figures: LiveFigures;
+  const day = opts.day ?? ruleSetDay(rules);
   let fed = 0;
   /** Non-incremental hard families' breach, by rule index, with the state it was computed for. */
   const hardCache = new Map<number, { key: string; hard: boolean }>();
@@ -105,23 +117,33 @@ export function createLiveEvaluator(
 
   const feed = () => {
     const n = cols.points.length;
-    for (; fed < n; fed++) for (const f of families) f?.point(fed);
+    for (; fed < n; fed++) {
+      figures.point(fed);
+      for (const f of families) f?.point(fed);
+    }
   };
   /** Builds the live state from the whole history, in the batch pass's merge order. */
   const rebuild = () => {
     const deals = sortedDeals(history.deals);
     const snaps = sortedSnapshots(history.equity!);
     cols = new LiveColumns(startBalance, snaps.length > 0);
-    families = rules.map((r) => liveFamily(r, cols, ic));
+    figures = new LiveFigures(cols, ic, day);
+    families = rules.map((r) => liveFamily(r, cols, figures, ic));
     fed = 0;
     let si = 0;
     for (const d of deals) {
       const ms = parseUtcMs(d.time);
       for (; si < snaps.length && snaps[si]!.ms < ms; si++) cols.addSnapshot(snaps[si]!.s);
-      cols.addDeal(d);
+      addDeal(d);
     }
     for (; si < snaps.length; si++) cols.addSnapshot(snaps[si]!.s);
     feed();
+  };
+  const addDeal = (d: Deal) => {
+    cols.addDeal(d);
+    const i = cols.deals.length - 1;
+    figures.deal(i);
+    for (const f of families) f?.deal?.(i);
   };
   rebuild();
 
@@ -139,7 +161,7 @@ export function createLiveEvaluator(
       const t = timeline();
       const ctx = familyContext(t, others, options);
       const results = rules.map((r, i) => families[i]?.result(t) ?? evaluateFamily(r, ctx));
-      assembled = assembleEvaluation(t, rules, options, results).evaluation;
+      assembled = assembleEvaluation(t, rules, options, results, figures.figures(t)).evaluation;
     }
     return assembled;
   };
@@ -149,7 +171,7 @@ export function createLiveEvaluator(
       let inOrder = true;
       for (const d of o.deals) {
         history.deals.push(d);
-        if (inOrder && cols.dealInOrder(parseUtcMs(d.time), d.ticket)) cols.addDeal(d);
+        if (inOrder && cols.dealInOrder(parseUtcMs(d.time), d.ticket)) addDeal(d);
         else inOrder = false;
       }
       if (o.equity) {
@@ -177,11 +199,13 @@ export function createLiveEvaluator(
     breached() {
       if (bounded()) return current().evaluation.outcome === 'breached';
       if (families.some((f) => f?.hardBreach())) return true;
-      // Families without incremental state: their batch evaluator on the live timeline, once per state.
-      const key = `${cols.deals.length}/${cols.points.length}/${history.positions?.length ?? 0}`;
+      // Families without incremental state: their batch evaluator on the live timeline, again only
+      // once what it reads has changed (the deals, and the evaluation instant for those that read it).
+      const lastMs = Math.max(cols.lastDealMs, cols.points.length > 0 ? cols.points.ms[cols.points.length - 1]! : 0);
       let ctx: FamilyContext | null = null;
       return rules.some((r, i) => {
         if (families[i] || !('severity' in r) || r.severity !== 'hard') return false;
+        const key = AT_MS_FAMILIES.has(r.type) ? `${cols.deals.length}@${lastMs}` : `${cols.deals.length}`;
         const hit = hardCache.get(i);
         if (hit?.key === key) return hit.hard;
         ctx ??= familyContext(timeline(), others, options);

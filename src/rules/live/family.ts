@@ -3,6 +3,8 @@ import type { FamilyResult, LimitState } from '../families/family.ts';
 import type { Timeline } from '../timeline.ts';
 
 export interface LiveFamily {
+  /** The live timeline gained the deal at index `i` (every earlier one was seen). */
+  deal?(i: number): void;
   /** The live timeline gained the equity point at index `i` (every earlier one was seen). */
   point(i: number): void;
   /** The family's result for the timeline so far, as its batch evaluator gives it (limit included). */
