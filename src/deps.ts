@@ -281,6 +281,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     accounts,
     audit,
     publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+    monitors,
   });
 
   // --- staff, trading platform, CRM ---

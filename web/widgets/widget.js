@@ -68,7 +68,24 @@ function renderCard(d) {
         metric('today_pnl', "Today's P/L", fmtMoney(d.today_pnl), tone(d.today_pnl)) +
         metric('floating_pnl', 'Floating P/L', fmtMoney(d.floating_pnl), tone(d.floating_pnl)) +
         metric('gain', 'Gain', fmtPct(d.percent.gain), tone(d.percent.gain))
-  }${d.open_positions === null ? '' : metric('open_positions', 'Open', String(d.open_positions))}</div>`;
+  }${d.open_positions === null ? '' : metric('open_positions', 'Open', String(d.open_positions))}${floorMetrics(d)}</div>`;
+}
+
+const FLOOR_LABEL = { maximum_drawdown: 'Max loss floor', maximum_daily_loss: 'Daily loss floor' };
+
+// The floors of the loss limits a live monitor watches on this account, with the room used.
+function floorMetrics(d) {
+  if (!d.monitor) return '';
+  return d.monitor.limits
+    .map((l) =>
+      metric(
+        `floor-${l.rule}`,
+        `${FLOOR_LABEL[l.rule] || `${l.rule.replace(/_/g, ' ')} floor`} · ${Math.round(l.used_percent)} % used`,
+        d.options.percent_only ? fmtPct(l.floor) : fmtMoney(l.floor, d.currency),
+        l.used_percent >= 100 ? 'down' : '',
+      ),
+    )
+    .join('');
 }
 
 function renderPositions(d) {

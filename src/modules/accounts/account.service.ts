@@ -216,6 +216,11 @@ export function createAccountService(d: {
 
     findById: (id: string) => repo.findById(id),
 
+    /** The tenants (API-key owners) the account is linked to. */
+    async tenantsOf(accountId: string): Promise<string[]> {
+      return [...new Set((await repo.linksOf([accountId])).map((l) => l.tenant_id))];
+    },
+
     credentials(row: Mt5AccountRow): Mt5Credentials {
       return {
         login: row.login,

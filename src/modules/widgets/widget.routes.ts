@@ -14,7 +14,7 @@ import type { AccessLog } from '../accounts/access-log.service.ts';
 import { type AccountSnapshot, freshness } from '../accounts/account.ts';
 import type { AccountFeed } from '../accounts/account-feed.ts';
 import type { WidgetService } from './widget.service.ts';
-import { effectiveOptions, WIDGET_KINDS, type WidgetOptions, widgetPayload } from './widget.ts';
+import { effectiveOptions, WIDGET_KINDS, type WidgetMonitor, type WidgetOptions, widgetPayload } from './widget.ts';
 
 // Colours from the URL are set through CSSOM (style.setProperty), which style-src 'self' allows; no
 // inline style attribute or element is needed. The one exception is the <style> element Lightweight
@@ -79,8 +79,12 @@ export function widgetRoutes(d: {
       }
       return { ...found, options: effectiveOptions(found.widget.options, query) };
     }
-    const payload = (s: AccountSnapshot, o: WidgetOptions, meta: { name: string; login: string; kind: string }) =>
-      widgetPayload(s, o, meta, freshness(s, d.clock.now(), d.feed.intervalMs), d.feed.intervalMs);
+    const payload = (
+      s: AccountSnapshot,
+      o: WidgetOptions,
+      meta: { name: string; login: string; kind: string },
+      monitor: WidgetMonitor | null,
+    ) => widgetPayload(s, o, meta, freshness(s, d.clock.now(), d.feed.intervalMs), d.feed.intervalMs, monitor);
 
     app.get(
       '/api/widgets/data',
@@ -90,14 +94,14 @@ export function widgetRoutes(d: {
       },
       async (request, reply) => {
         const { widget, account, options } = await auth(request);
-        const s = await d.feed.read(account);
+        const [s, monitor] = await Promise.all([d.feed.read(account), d.widgets.monitorOf(account)]);
         logAccess(request, 200, reply.elapsedTime, widget.id, account.id);
         reply.header('cache-control', 'no-store');
         if (options.delay_seconds > 0)
           throw new AppError('conflict', 'This widget publishes with a delay: use the stream');
         return {
           kind: widget.kind,
-          ...payload(s, options, { name: account.name, login: account.login, kind: widget.kind }),
+          ...payload(s, options, { name: account.name, login: account.login, kind: widget.kind }, monitor),
         };
       },
     );
@@ -137,14 +141,23 @@ export function widgetRoutes(d: {
         };
         const status = (state: string, message: string | null) =>
           safeWrite(res, sseEvent('status', { state, message, delay_seconds: options.delay_seconds }));
-        if (first) write(sseEvent('snapshot', payload(first, options, meta), first.seq));
+        const monitor = await d.widgets.monitorOf(account);
+        if (first) write(sseEvent('snapshot', payload(first, options, meta, monitor), first.seq));
         else status('unavailable', d.feed.failureOf(account.id)?.message ?? 'Account data is unavailable right now');
         if (delayMs > 0) status('delayed', null);
         // One group per account and privacy variant: the payload is built once per update for all of them.
         const group = `wdg:${account.id}:${JSON.stringify(options)}:${widget.kind}`;
-        const leave = d.hub.add(group, { res, write }, (send) =>
-          d.feed.subscribe(account, (next) => send(sseEvent('snapshot', payload(next, options, meta), next.seq))),
-        );
+        const leave = d.hub.add(group, { res, write }, (send) => {
+          // The monitor is read (at most once a second) with each update; an older update never follows a newer one.
+          let sent = -1;
+          return d.feed.subscribe(account, (next) => {
+            void d.widgets.monitorOf(account).then((m) => {
+              if (next.seq <= sent) return;
+              sent = next.seq;
+              send(sseEvent('snapshot', payload(next, options, meta, m), next.seq));
+            });
+          });
+        });
         res.on('close', () => {
           leave();
           for (const t of timers) clearTimeout(t);

@@ -12,9 +12,19 @@ import type { Db } from '../../infra/db/index.ts';
 import type { AccountService } from '../accounts/account.service.ts';
 import type { Mt5AccountRow } from '../accounts/account.table.ts';
 import type { Actor, AuditEntry, RequestMeta } from '../audit/audit.ts';
+import type { MonitorService } from '../monitors/monitor.service.ts';
 import { createWidgetRepository } from './widget.repository.ts';
 import type { WidgetTokenRow } from './widget.table.ts';
-import { WIDGET_KINDS, type WidgetKind, type WidgetOptions, widgetOptionsSchema } from './widget.ts';
+import {
+  WIDGET_KINDS,
+  type WidgetKind,
+  type WidgetMonitor,
+  type WidgetOptions,
+  widgetOptionsSchema,
+} from './widget.ts';
+
+/** How long the live monitor of a widget's account is remembered: one read per account per second at most. */
+const MONITOR_CACHE_MS = 1_000;
 
 /** No kid: a widget token is looked up by its hash. */
 const widgetTokenFormat = secretTokenFormat({ prefix: 'wgt', kidLength: 0, secretLength: 43 });
@@ -53,8 +63,11 @@ export function createWidgetService(d: {
   accounts: AccountService;
   audit?: { tryRecord(e: AuditEntry): Promise<void> };
   publicUrl: string;
+  /** Live monitors: a widget shows the floors of one watching its account for a tenant it is linked to. */
+  monitors?: Pick<MonitorService, 'watching'>;
 }) {
   const repo = createWidgetRepository(d.db);
+  const monitorCache = new Map<string, { at: number; value: Promise<WidgetMonitor | null> }>();
   const base = d.publicUrl.replace(/\/+$/, '');
   const urlFor = (token: string, kind: string) => `${base}/widgets/${kind}?token=${token}`;
 
@@ -126,6 +139,26 @@ export function createWidgetService(d: {
         ip: request?.ip ?? null,
       });
       return view((await repo.findById(id))!);
+    },
+
+    /**
+     * The newest live monitor watching the account (its login and server) for a tenant the account
+     * is linked to, or null. Remembered for a second; concurrent callers share one read.
+     */
+    monitorOf(account: Mt5AccountRow): Promise<WidgetMonitor | null> {
+      const monitors = d.monitors;
+      if (!monitors) return Promise.resolve(null);
+      const now = d.clock.now();
+      const hit = monitorCache.get(account.id);
+      if (hit && now - hit.at < MONITOR_CACHE_MS) return hit.value;
+      const value = (async () => {
+        const tenants = await d.accounts.tenantsOf(account.id);
+        const [m] = await monitors.watching(tenants, account.login, account.server);
+        return m ? { status: m.status, limits: m.limits } : null;
+      })().catch(() => null);
+      monitorCache.set(account.id, { at: now, value });
+      if (monitorCache.size > 10_000) monitorCache.delete(monitorCache.keys().next().value!);
+      return value;
     },
 
     /** The widget and its account for a token; null for malformed, unknown, revoked or orphaned tokens. */

@@ -46,12 +46,26 @@ export interface WidgetMeta {
   kind: string;
 }
 
+/** A live monitor watching the widget's account (same tenant, login and server): its loss limits. */
+export interface WidgetMonitor {
+  status: string;
+  limits: Array<{ rule: string; floor: number; used_percent: number; day: string | null }>;
+}
+
+/** Which chart floor a monitor's limit is (the rule names a check reports). */
+const FLOOR_OF: Record<string, 'max_loss' | 'daily_loss'> = {
+  maximum_drawdown: 'max_loss',
+  maximum_daily_loss: 'daily_loss',
+  daily_loss: 'daily_loss',
+};
+
 export function widgetPayload(
   s: AccountSnapshot,
   o: WidgetOptions,
   meta: WidgetMeta,
   fresh: { stale: boolean; age_seconds: number; fetched_at: string },
   intervalMs: number,
+  monitor: WidgetMonitor | null = null,
 ) {
   const sum = s.summary;
   const base = sum.challenge?.initial_balance ?? s.equity[0]?.value ?? s.info.balance;
@@ -73,13 +87,19 @@ export function widgetPayload(
         profit: money(p.profit),
         profit_percent: pct(p.profit, s.info.balance),
       }));
-  const floors = sum.challenge
-    ? {
-        max_loss: sum.challenge.max_loss_floor,
-        daily_loss: sum.challenge.daily_loss_floor,
-        profit_target: sum.challenge.profit_target_balance,
-      }
-    : null;
+  let floors: { max_loss: number | null; daily_loss: number | null; profit_target: number | null } | null =
+    sum.challenge
+      ? {
+          max_loss: sum.challenge.max_loss_floor,
+          daily_loss: sum.challenge.daily_loss_floor,
+          profit_target: sum.challenge.profit_target_balance,
+        }
+      : null;
+  // A live monitor's floors are the ones the account is judged against now: they win.
+  for (const l of monitor?.limits ?? []) {
+    const which = FLOOR_OF[l.rule];
+    if (which) floors = { ...(floors ?? { max_loss: null, daily_loss: null, profit_target: null }), [which]: l.floor };
+  }
   return {
     seq: s.seq,
     interval_ms: intervalMs,
@@ -128,6 +148,15 @@ export function widgetPayload(
         profit_target:
           floors.profit_target === null ? null : o.percent_only ? asPct(floors.profit_target) : floors.profit_target,
       },
+    },
+    monitor: monitor && {
+      status: monitor.status,
+      limits: monitor.limits.map((l) => ({
+        rule: l.rule,
+        floor: o.percent_only ? asPct(l.floor) : l.floor,
+        used_percent: Math.round(l.used_percent * 10) / 10,
+        day: l.day,
+      })),
     },
     error: s.error ? s.error.message : null,
     ...fresh,
