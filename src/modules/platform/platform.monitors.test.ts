@@ -7,7 +7,7 @@
  * a fake clock; a local receiver stands in for the CRM.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createScriptedConnector, type ScriptedConnector } from '../../../test/factories/scripted-live.ts';
+import { closedTrade, createScriptedConnector, type ScriptedConnector } from '../../../test/factories/scripted-live.ts';
 import {
   checkBody,
   dropStorage,
@@ -167,6 +167,29 @@ describe('the platform watches its challenge accounts', () => {
     await s.stack.deps.outbox.sweep();
     await new Promise((r) => setTimeout(r, 200));
     expect(challengeEvents(s.crm)).toHaveLength(1);
+  });
+
+  it('passes the account when its monitor sees every objective met', async () => {
+    const s = await setup();
+    const { accountId } = await signUp(s);
+    await round(s);
+    const a = s.scripted.accounts.get('1001')!;
+    a.deals.push(...closedTrade(s.clock.now(), 11_000));
+    a.balance = 111_000;
+    a.equity = 111_000;
+    await round(s);
+    const [m] = await monitorsOf(s, 'platform');
+    expect(m!.status).toBe('passed');
+    expect(await accountRow(s, accountId)).toMatchObject({ status: 'passed', balance_cents: 11_100_000 });
+    const [event] = await eventually(
+      async () => challengeEvents(s.crm),
+      (e: unknown[]) => e.length === 1,
+    );
+    expect(event!.data).toMatchObject({
+      change: 'challenge_passed',
+      balance: '111000.00',
+      reason: { source: 'monitor', rule: null },
+    });
   });
 
   it('is never touched by another tenant’s monitor of the same login, even one naming its account', async () => {
