@@ -17,11 +17,11 @@ import { assembleEvaluation, type EvaluateOptions, evaluateWithLimits, familyCon
 import type { FamilyContext, LimitState } from './families/family.ts';
 import { LiveColumns } from './live/columns.ts';
 import { liveDailyLoss } from './live/daily-loss.ts';
+import { liveBestDay, liveMinProfitableDays, liveMinTradingDays } from './live/day-objectives.ts';
 import { liveMaxLotsPerOrder, liveMaxOpenPositions } from './live/deal-limits.ts';
 import type { LiveFamily } from './live/family.ts';
 import { LiveFigures } from './live/figures.ts';
 import { liveMaxLoss } from './live/max-loss.ts';
-import { liveMinTradingDays } from './live/min-trading-days.ts';
 import { fromCents, pct2, toCents } from './money.ts';
 import { evaluateFamily, type RuleSpec } from './registry.ts';
 import { parseUtcMs } from './time.ts';
@@ -82,6 +82,8 @@ function liveFamily(rule: RuleSpec, cols: LiveColumns, figures: LiveFigures, ic:
   if (rule.type === 'max_loss') return liveMaxLoss(rule, cols, ic);
   if (rule.type === 'daily_loss') return liveDailyLoss(rule, cols, ic);
   if (rule.type === 'min_trading_days') return liveMinTradingDays(rule, figures);
+  if (rule.type === 'best_day') return liveBestDay(rule, figures, ic);
+  if (rule.type === 'min_profitable_days') return liveMinProfitableDays(rule, figures, ic);
   if (rule.type === 'max_open_positions') return liveMaxOpenPositions(rule, cols);
   if (rule.type === 'max_lots_per_order') return liveMaxLotsPerOrder(rule, cols);
   return null;

@@ -41,7 +41,11 @@ const bestDaySchema = z
 export type BestDayRule = z.infer<typeof bestDaySchema>;
 
 function evaluateBestDay(rule: BestDayRule, { timeline }: FamilyContext): FamilyResult {
-  const days = dailyClosedPnl(timeline, rule.reset_tz, rule.reset_time);
+  return bestDayOf(rule, dailyClosedPnl(timeline, rule.reset_tz, rule.reset_time), timeline.initialCapitalCents);
+}
+
+/** The result from the closed P/L of each day (in the rule's reset zone) and the initial capital in cents. */
+export function bestDayOf(rule: BestDayRule, days: readonly DayPnl[], initialCapitalCents: number): FamilyResult {
   const best = days.reduce<DayPnl | null>((b, d) => (!b || d.cents > b.cents ? d : b), null);
   const bestCents = Math.max(0, best?.cents ?? 0);
   const denominator =
@@ -49,7 +53,7 @@ function evaluateBestDay(rule: BestDayRule, { timeline }: FamilyContext): Family
       ? days.reduce((s, d) => s + d.cents, 0)
       : rule.denominator === 'positive_days'
         ? days.reduce((s, d) => s + Math.max(0, d.cents), 0)
-        : Math.round((timeline.initialCapitalCents * rule.profit_target_pct!) / 100);
+        : Math.round((initialCapitalCents * rule.profit_target_pct!) / 100);
   // No profitable day: nothing can be concentrated. A profitable day with a net result ≤ 0 is
   // more than the whole profit (the ratio is undefined, reported as at least 100 %).
   const cap = Math.round((rule.cap_pct + rule.tolerance_pct) * 1e6) / 1e6;

@@ -5,7 +5,7 @@
  * not. An objective (pending until met), never a violation.
  */
 import { z } from 'zod';
-import { dailyClosedPnl } from '../day-figures.ts';
+import { type DayPnl, dailyClosedPnl } from '../day-figures.ts';
 import { fromCents } from '../money.ts';
 import { resetTime, resetTz } from '../spec-fields.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
@@ -23,10 +23,23 @@ const minProfitableDaysSchema = z
 export type MinProfitableDaysRule = z.infer<typeof minProfitableDaysSchema>;
 
 function evaluateMinProfitableDays(rule: MinProfitableDaysRule, { timeline }: FamilyContext): FamilyResult {
-  const threshold = Math.round((timeline.initialCapitalCents * rule.min_profit_pct) / 100);
+  return minProfitableDaysOf(
+    rule,
+    dailyClosedPnl(timeline, rule.reset_tz, rule.reset_time),
+    timeline.initialCapitalCents,
+  );
+}
+
+/** The result from the closed P/L of each day (in the rule's reset zone) and the initial capital in cents. */
+export function minProfitableDaysOf(
+  rule: MinProfitableDaysRule,
+  days: readonly DayPnl[],
+  initialCapitalCents: number,
+): FamilyResult {
+  const threshold = Math.round((initialCapitalCents * rule.min_profit_pct) / 100);
   // With a 0 % threshold a day must still make money (≥ 1 cent), not merely break even.
   const counts = (cents: number) => cents >= Math.max(threshold, 1);
-  const profitable = dailyClosedPnl(timeline, rule.reset_tz, rule.reset_time).filter((d) => counts(d.cents));
+  const profitable = days.filter((d) => counts(d.cents));
   const met = profitable.length >= rule.days;
   return {
     violations: [],

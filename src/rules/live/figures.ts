@@ -4,6 +4,8 @@
  * the trading days of any day, and the static drawdown. Same arithmetic as the batch functions;
  * a closed trade is final (its position is out of the table), so it is counted once, when it closes.
  */
+
+import type { DayPnl } from '../day-figures.ts';
 import type { DayClock } from '../days.ts';
 import { dayClock } from '../days.ts';
 import { DEAL_ADJUSTMENT, DEAL_OPENS } from '../decode.ts';
@@ -13,20 +15,35 @@ import type { DailyGrowth, Statistics } from '../statistics.ts';
 import type { Timeline } from '../timeline.ts';
 import type { LiveColumns } from './columns.ts';
 
-/** The days on which a position was opened, in one reset zone and time. */
-class OpenDays {
+/**
+ * The day figures of one reset zone and time (day-figures.ts): the days on which a position was
+ * opened, and the closed P/L of each day with deals.
+ */
+class DayFigures {
   readonly days = new Set<string>();
+  readonly pnl: DayPnl[] = [];
   private dayEnd = -Infinity;
+  private pnlDay = '';
+  private pnlEnd = -Infinity;
   private readonly clock: DayClock;
   constructor(tz: string, time: string) {
     this.clock = dayClock(tz, time);
   }
-  deal(ms: number, flags: number): void {
+  deal(ms: number, flags: number, cents: number): void {
     if (flags & DEAL_OPENS && ms >= this.dayEnd) {
       const span = this.clock.spanOf(ms);
       this.days.add(span.day);
       this.dayEnd = span.end;
     }
+    if (flags & DEAL_ADJUSTMENT) return;
+    if (ms >= this.pnlEnd) {
+      const span = this.clock.spanOf(ms);
+      this.pnlDay = span.day;
+      this.pnlEnd = span.end;
+    }
+    const last = this.pnl[this.pnl.length - 1];
+    if (last && last.day === this.pnlDay) last.cents += cents;
+    else this.pnl.push({ day: this.pnlDay, cents });
   }
 }
 
@@ -50,7 +67,7 @@ export class LiveFigures {
   private dayEnd = -Infinity;
   private readonly clock: DayClock;
   private worstStatic = 0;
-  private readonly openDays = new Map<string, OpenDays>();
+  private readonly byDay = new Map<string, DayFigures>();
   private dealsSeen = 0;
 
   constructor(
@@ -105,7 +122,7 @@ export class LiveFigures {
       last.balance = this.balance;
       last.profit += dayProfit;
     } else this.daily.push({ date: this.date, balance: this.balance, profit: dayProfit });
-    for (const o of this.openDays.values()) o.deal(ms, D.flags[i]!);
+    for (const o of this.byDay.values()) o.deal(ms, D.flags[i]!, cents);
     this.dealsSeen = i + 1;
   }
 
@@ -114,17 +131,22 @@ export class LiveFigures {
     this.worstStatic = Math.max(this.worstStatic, this.ic + P.adjustments[i]! - P.equity[i]!);
   }
 
-  /** Trading days in a zone and time; the first request replays the deals once, later ones are kept up to date. */
-  tradingDays(tz: string, time: string): number {
+  /** A zone's day figures; the first request replays the deals once, later ones are kept up to date. */
+  dayFigures(tz: string, time: string): DayFigures {
     const key = `${tz}|${time}`;
-    let o = this.openDays.get(key);
+    let o = this.byDay.get(key);
     if (!o) {
-      o = new OpenDays(tz, time);
+      o = new DayFigures(tz, time);
       const D = this.cols.deals;
-      for (let i = 0; i < this.dealsSeen; i++) o.deal(D.ms[i]!, D.flags[i]!);
-      this.openDays.set(key, o);
+      for (let i = 0; i < this.dealsSeen; i++) o.deal(D.ms[i]!, D.flags[i]!, D.cents[i]!);
+      this.byDay.set(key, o);
     }
-    return o.days.size;
+    return o;
+  }
+
+  /** Days with a position opened, in a zone and time. */
+  tradingDays(tz: string, time: string): number {
+    return this.dayFigures(tz, time).days.size;
   }
 
   figures(timeline: Timeline): Figures {
