@@ -16,6 +16,7 @@ import { type MonitorEventDeliveryPayload, monitorEventDeliveryJob } from '../..
 import { createDeliveryEngine, type DeliveryRecord } from '../webhooks/delivery.engine.ts';
 import { resultWebhookScheme } from '../webhooks/signing.ts';
 import type { WebhookSender } from '../webhooks/webhook.sender.ts';
+import { type DeliveryView, deliveryView } from '../webhooks/webhook.service.ts';
 import { createMonitorRepository } from './monitor.repository.ts';
 import type { MonitorRow, MonitorsTable } from './monitor.table.ts';
 import {
@@ -259,6 +260,19 @@ export function createMonitorEvents(deps: MonitorEventsDeps) {
 
     /** An event's delivery with its attempt log (the delivery id is the event id). */
     delivery: (eventId: string): Promise<DeliveryRecord | null> => engine.find(eventId),
+
+    /** The webhook deliveries of a monitor's events, oldest event first, with their attempt logs. */
+    async deliveries(
+      monitorId: string,
+    ): Promise<Array<{ event_id: string; event: string; sequence: number } & DeliveryView>> {
+      const out: Array<{ event_id: string; event: string; sequence: number } & DeliveryView> = [];
+      for (const e of await repo.eventsAfter(monitorId, 0, 1000)) {
+        const found = await engine.find(e.id);
+        if (found)
+          out.push({ event_id: e.id, event: e.event, sequence: e.sequence, ...deliveryView(found, deps.maxAttempts) });
+      }
+      return out;
+    },
 
     /** Re-queues monitor events whose queue job was lost. */
     sweep: (): Promise<number> => engine.sweep(),

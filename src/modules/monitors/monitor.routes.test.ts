@@ -132,6 +132,7 @@ describe('tenants', () => {
       ['GET', `/api/v1/monitors/${id}`],
       ['DELETE', `/api/v1/monitors/${id}`],
       ['GET', `/api/v1/monitors/${id}/events`],
+      ['GET', `/api/v1/monitors/${id}/deliveries`],
     ] as const) {
       const res = await stack.app.inject({ method, url, headers: { 'x-api-key': otherKey } });
       expect(res.statusCode, `${method} ${url}`).toBe(404);

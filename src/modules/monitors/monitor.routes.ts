@@ -118,6 +118,26 @@ export function monitorRoutes({
     );
 
     app.get(
+      '/api/v1/monitors/:monitor_id/deliveries',
+      {
+        schema: {
+          tags,
+          summary: 'Webhook delivery log of a monitor’s events',
+          description:
+            'Each event’s delivery (`webhook_id` = the event id) with its attempts, as GET /api/v1/job/{id}/deliveries shows a check’s.',
+          security,
+          params: monitorIdParams,
+          response: {
+            200: z.object({ monitor_id: z.string(), deliveries: z.array(z.record(z.string(), z.unknown())) }),
+            401: problem,
+            404: problem,
+          },
+        },
+      },
+      async (request) => monitors.deliveries(requireApiKey(request), request.params.monitor_id) as never,
+    );
+
+    app.get(
       '/api/v1/monitors/:monitor_id/events',
       {
         schema: {

@@ -25,6 +25,7 @@ import { FakeClock } from '../../infra/clock.ts';
 import { ConnectorError } from '../../mt5/connector.ts';
 import { createConnectorRouter } from '../../mt5/router.ts';
 import { verifyStandardSignature } from '../webhooks/signing.ts';
+import { alertSubject, monitorEventId } from './monitor.ts';
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 const open: Array<{ close(): Promise<void> }> = [];
@@ -199,6 +200,31 @@ describe('the monitor runtime', () => {
     expect(await events(s, id)).toHaveLength(4);
     await s.receiver.waitFor(4);
     expect(new Set(s.receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(4);
+    // The delivery log, as a check's: one delivery per event, its webhook-id the event id.
+    const log = (
+      await s.stack.app.inject({
+        method: 'GET',
+        url: `/api/v1/monitors/${id}/deliveries`,
+        headers: { 'x-api-key': s.key },
+      })
+    ).json();
+    expect(
+      log.deliveries.map((d: { event: string; webhook_id: string; event_id: string }) => [
+        d.event,
+        d.webhook_id === d.event_id,
+      ]),
+    ).toEqual([
+      ['monitor.alert', true],
+      ['monitor.alert', true],
+      ['monitor.alert', true],
+      ['monitor.breached', true],
+    ]);
+    expect(log.deliveries[0]).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      max_attempts: 10,
+      attempt_log: [{ status_code: 200 }],
+    });
   });
 
   it('sends monitor.objectives_met when every objective is met and nothing is breached', async () => {
@@ -271,6 +297,30 @@ describe('the monitor runtime', () => {
     expect((await events(s, id)).map((e) => e.event)).toEqual(['monitor.stale', 'monitor.recovered', 'monitor.alert']);
     expect(await view(s, id)).toMatchObject({ status: 'active', connection: { state: 'connected', last_error: null } });
     expect((await view(s, id)).data_age_ms).toBe(0);
+  });
+
+  it('sends a daily loss alert once per level per trading day (Europe/Prague), again the next day', async () => {
+    const s = await setup();
+    const a = s.scripted.add('7551');
+    const id = await monitor(s, '7551', {
+      rules: { max_drawdown_percent: 10, max_daily_loss_percent: 5, min_trade_duration_seconds: null },
+      alerts: [50],
+    });
+    await round(s);
+    a.equity = 97_000; // 3,000 of the day's 5,000 room (60 %); 30 % of the maximum loss
+    await round(s);
+    await round(s);
+    // 23:30 UTC is 00:30 in Prague: a new trading day, whose anchor is the balance at the reset
+    // (100,000), so the same floating loss is 60 % of the new day's room.
+    s.clock.set(Date.parse('2026-12-01T23:30:00.000Z'));
+    await s.stack.deps.monitorRuntime.tick();
+    await round(s);
+    const alerts = await events(s, id);
+    expect(alerts.map((e) => e.event)).toEqual(['monitor.alert', 'monitor.alert']);
+    expect(alerts.map((e) => e.id)).toEqual([
+      monitorEventId(id, 'monitor.alert', alertSubject('maximum_daily_loss', 50, '2026-12-01')),
+      monitorEventId(id, 'monitor.alert', alertSubject('maximum_daily_loss', 50, '2026-12-02')),
+    ]);
   });
 
   it('resumes after a restart: the evaluator is rebuilt from the reader and no event is sent twice', async () => {

@@ -229,6 +229,12 @@ export function createMonitorService(deps: MonitorServiceDeps) {
       return monitorView((await repo.find(id))!, deps.clock.now());
     },
 
+    /** The webhook delivery log of a monitor's events (the same log and view as a check's). */
+    async deliveries(auth: AuthenticatedKey, id: string) {
+      await owned(auth, id);
+      return { monitor_id: id, deliveries: await deps.events.deliveries(id) };
+    },
+
     /** Events of a monitor after `afterSequence` (the SSE stream's backlog). */
     async events(auth: AuthenticatedKey, id: string, afterSequence: number): Promise<FollowedEvent[]> {
       await owned(auth, id);

@@ -51,6 +51,30 @@ export interface DeliveryView {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/** A delivery and its attempt log as the API shows them (a check's, a monitor event's). */
+export function deliveryView({ delivery: d, attempts }: DeliveryRecord, maxAttempts: number): DeliveryView {
+  return {
+    webhook_id: d.id,
+    url: d.url ?? '',
+    status: d.status,
+    attempts: d.attempts,
+    max_attempts: maxAttempts,
+    next_attempt_at: d.status === 'pending' ? iso(d.next_attempt_at) : null,
+    delivered_at: iso(d.delivered_at),
+    last_status_code: d.last_status_code,
+    created_at: iso(d.created_at)!,
+    attempt_log: attempts.map((a) => ({
+      attempt: a.attempt,
+      started_at: iso(a.started_at)!,
+      duration_ms: a.duration_ms,
+      status_code: a.status_code,
+      error: a.error,
+      response_body: a.response_body,
+      next_retry_at: iso(a.next_retry_at),
+    })),
+  };
+}
+
 export function createWebhookService(deps: WebhookServiceDeps) {
   const engine = createDeliveryEngine({
     db: deps.db,
@@ -70,29 +94,6 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       onAttempt: ({ ok }) => deps.metrics.webhookAttempts.inc({ result: ok ? 'success' : 'failure' }),
     },
   });
-
-  function view({ delivery: d, attempts }: DeliveryRecord): DeliveryView {
-    return {
-      webhook_id: d.id,
-      url: d.url ?? '',
-      status: d.status,
-      attempts: d.attempts,
-      max_attempts: deps.maxAttempts,
-      next_attempt_at: d.status === 'pending' ? iso(d.next_attempt_at) : null,
-      delivered_at: iso(d.delivered_at),
-      last_status_code: d.last_status_code,
-      created_at: iso(d.created_at)!,
-      attempt_log: attempts.map((a) => ({
-        attempt: a.attempt,
-        started_at: iso(a.started_at)!,
-        duration_ms: a.duration_ms,
-        status_code: a.status_code,
-        error: a.error,
-        response_body: a.response_body,
-        next_retry_at: iso(a.next_retry_at),
-      })),
-    };
-  }
 
   return {
     /** Writes the delivery inside the caller's transaction; call `dispatch` after commit. */
@@ -132,7 +133,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
     async forJob(jobId: string): Promise<DeliveryView | null> {
       const found = await engine.findByJob(jobId);
-      return found && view(found);
+      return found && deliveryView(found, deps.maxAttempts);
     },
 
     /**
@@ -143,7 +144,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       const found = await engine.findByJob(jobId);
       if (!found) return null;
       const after = await engine.redeliver(found.delivery.id);
-      return after && view(after);
+      return after && deliveryView(after, deps.maxAttempts);
     },
 
     /** Re-queues deliveries whose queue job was lost (e.g. the process died between commit and enqueue). */
