@@ -66,6 +66,10 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
       const client = await pool.connect();
       try {
         await client.query(`create schema if not exists "${opts.pgSchema.replace(/"/g, '')}"`);
+      } catch (err) {
+        // Two processes creating the schema at once: "if not exists" is checked before the insert, so
+        // the second one can still hit the catalog's unique index (23505). The schema exists either way.
+        if ((err as { code?: string }).code !== '23505' && (err as { code?: string }).code !== '42P06') throw err;
       } finally {
         client.release();
       }
