@@ -18,7 +18,7 @@ import type { FamilyContext, LimitState } from './families/family.ts';
 import { LiveColumns } from './live/columns.ts';
 import { liveDailyLoss } from './live/daily-loss.ts';
 import { liveBestDay, liveMinProfitableDays, liveMinTradingDays } from './live/day-objectives.ts';
-import { liveMaxLotsPerOrder, liveMaxOpenPositions } from './live/deal-limits.ts';
+import { liveMaxDailyTrades, liveMaxLotsPerOrder, liveMaxOpenPositions } from './live/deal-limits.ts';
 import type { LiveFamily } from './live/family.ts';
 import { LiveFigures } from './live/figures.ts';
 import { liveMaxLoss } from './live/max-loss.ts';
@@ -86,6 +86,7 @@ function liveFamily(rule: RuleSpec, cols: LiveColumns, figures: LiveFigures, ic:
   if (rule.type === 'min_profitable_days') return liveMinProfitableDays(rule, figures, ic);
   if (rule.type === 'max_open_positions') return liveMaxOpenPositions(rule, cols);
   if (rule.type === 'max_lots_per_order') return liveMaxLotsPerOrder(rule, cols);
+  if (rule.type === 'max_daily_trades') return liveMaxDailyTrades(rule, cols);
   return null;
 }
 

@@ -1,10 +1,13 @@
 /**
  * Limits judged deal by deal, kept up to date as deals arrive: max_open_positions (the positions
- * open at once, families/max-open-positions.ts) and max_lots_per_order (the volume of each opening
- * order, families/max-lots-per-order.ts). Same arithmetic and evidence as the batch families.
+ * open at once, families/max-open-positions.ts), max_lots_per_order (the volume of each opening
+ * order, families/max-lots-per-order.ts) and max_daily_trades (positions opened per day of the
+ * reset zone). Same arithmetic and evidence as the batch families.
  */
+import { dayClock } from '../days.ts';
 import { DEAL_TRADE } from '../decode.ts';
-import { evidence } from '../evidence.ts';
+import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
+import type { MaxDailyTradesRule } from '../families/max-daily-trades.ts';
 import type { MaxLotsPerOrderRule } from '../families/max-lots-per-order.ts';
 import type { MaxOpenPositionsRule } from '../families/max-open-positions.ts';
 import { matchesInstrument } from '../instruments.ts';
@@ -178,5 +181,78 @@ export function liveMaxLotsPerOrder(rule: MaxLotsPerOrderRule, cols: LiveColumns
       objectives: [],
       metrics: { max_lots_per_order: largest / 1e8, max_lots_per_order_limit: rule.lots },
     }),
+  };
+}
+
+interface Opening {
+  position_id: number;
+  symbol: string;
+  openMs: number;
+}
+
+/** max_daily_trades (families/max-daily-trades.ts): positions opened per day of the reset zone. */
+export function liveMaxDailyTrades(rule: MaxDailyTradesRule, cols: LiveColumns): LiveFamily {
+  const clock = dayClock(rule.reset_tz, rule.reset_time);
+  const limit = rule.count + rule.tolerance;
+  const allowed = rule.comparator === 'gt' ? limit : limit - 1;
+  /** Days over the limit, in day order; the current day's openings. */
+  const over: Array<{ day: string; trades: Opening[] }> = [];
+  let today: { day: string; trades: Opening[] } | null = null;
+  let dayEnd = -Infinity;
+  let busiest = 0;
+  let seen = 0;
+  return {
+    deal() {
+      const T = cols.trades;
+      // Trades are opened in time order, so each new one belongs to the current day or a later one.
+      for (; seen < T.length; seen++) {
+        const openMs = T.openMs[seen]!;
+        const d = cols.deals.src[T.opener[seen]!]!;
+        if (openMs >= dayEnd) {
+          const span = clock.spanOf(openMs);
+          today = { day: span.day, trades: [] };
+          dayEnd = span.end;
+        }
+        const day = today!;
+        day.trades.push({ position_id: d.position_id, symbol: d.symbol, openMs });
+        busiest = Math.max(busiest, day.trades.length);
+        // Counts only grow: a day is over the limit from the opening that first exceeds it.
+        if (over[over.length - 1] !== day && exceeds(day.trades.length, limit, rule.comparator)) over.push(day);
+      }
+    },
+    point() {},
+    limit: () => null,
+    hardBreach: () => rule.severity === 'hard' && over.length > 0,
+    result(timeline) {
+      const violations = over.map(({ day, trades }): Violation => {
+        const excess = trades.slice(allowed);
+        const first = excess[0]!;
+        return {
+          rule: 'max_daily_trades',
+          description: `${trades.length} positions opened on ${day} (max: ${rule.count})`,
+          severity: rule.severity,
+          timestamp: new Date(first.openMs).toISOString(),
+          day,
+          ticket: first.position_id,
+          symbol: first.symbol,
+          trades: trades.length,
+          max_trades: rule.count,
+          comparator: rule.comparator,
+          tolerance: rule.tolerance,
+          excess_positions: excess.slice(0, EVIDENCE_IDS_MAX).map((t) => t.position_id),
+          reset_tz: rule.reset_tz,
+          ...evidence({
+            firstMs: first.openMs,
+            worstValue: trades.length,
+            worstMs: trades[trades.length - 1]!.openMs,
+            limit,
+            unit: 'trades',
+            positions: excess.map((t) => t.position_id),
+            deals: excess.flatMap((t) => timeline.positionDeals(t.position_id, t.openMs, t.openMs).slice(0, 1)),
+          }),
+        };
+      });
+      return { violations, objectives: [], metrics: { max_daily_trades: busiest, max_daily_trades_limit: rule.count } };
+    },
   };
 }
