@@ -283,8 +283,13 @@ describe('the monitor runtime', () => {
     // A source answering with readings older than the threshold is not judged on them.
     a.failing = null;
     a.lagMs = 31_000;
+    // A failing account is read again after a backoff (at most 10 s), not every second.
+    const reads = a.reads;
     await round(s);
+    expect(a.reads).toBe(reads);
+    await round(s, 10_000);
     await round(s);
+    expect(a.reads).toBe(reads + 2);
     const stale = await events(s, id);
     expect(stale.map((e) => e.event)).toEqual(['monitor.stale']);
     expect(JSON.parse(stale[0]!.payload)).toMatchObject({

@@ -63,7 +63,13 @@ interface Account {
   slot: number;
   /** When its last read began (0: never). */
   readAt: number;
+  /** Reads failed in a row; after a failure the account waits (doubling, at most MAX_BACKOFF_MS) before the next. */
+  failures: number;
+  retryAt: number;
 }
+
+/** The longest wait between reads of an account that keeps failing (a wrong password is not tried every second). */
+const MAX_BACKOFF_MS = 10_000;
 
 /** The interval is cut in this many slots, each account read in its own. */
 const SLOTS = 10;
@@ -155,7 +161,18 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     const key = accountKey(creds);
     let a = accounts.get(key);
     if (!a) {
-      a = { key, creds, reader, cursor: null, watches: new Set(), busy: false, slot: nextSlot++ % SLOTS, readAt: 0 };
+      a = {
+        key,
+        creds,
+        reader,
+        cursor: null,
+        watches: new Set(),
+        busy: false,
+        slot: nextSlot++ % SLOTS,
+        readAt: 0,
+        failures: 0,
+        retryAt: 0,
+      };
       accounts.set(key, a);
     }
     a.watches.add(w);
@@ -235,8 +252,11 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
       for (const w of judged) if (w.done) unwatch(w);
       // A reading too old to judge on leaves the cursor where it was: its deals come again.
       if (fresh) a.cursor = reading.cursor;
+      a.failures = 0;
     } catch (err) {
       deps.metrics.monitorReadings.inc({ result: 'failed' });
+      a.failures++;
+      a.retryAt = deps.clock.now() + Math.min(MAX_BACKOFF_MS, deps.pollIntervalMs * 2 ** (a.failures - 1));
       const message = ((err as Error).message || String(err)).slice(0, 300);
       for (const w of [...a.watches]) await serially(w, () => readFailed(ctx, w, message));
     }
@@ -253,6 +273,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     for (const a of accounts.values()) {
       if (slot !== null && a.slot !== slot) continue;
       // Still being read, or read later than its interval allows: this process is not keeping up.
+      if (a.failures > 0 && deps.clock.now() < a.retryAt) continue;
       if (a.busy) {
         overdue++;
         continue;
