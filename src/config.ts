@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { isIpOrCidr } from './infra/net/cidr.ts';
@@ -76,6 +77,16 @@ const schema = z.object({
   /** An uploaded xlsx may inflate to at most this much in one entry / in all (zip bombs answer 413). */
   REPORT_MAX_ENTRY_INFLATED_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(41_943_040),
   REPORT_MAX_INFLATED_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(67_108_864),
+  /**
+   * Worker threads that judge checks (consistency, rules, result), so one process works on every
+   * core; 0 judges them on the event loop. Default: one fewer than the cores, at least 1, at most 4.
+   */
+  CHECK_THREADS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(Math.min(4, Math.max(1, availableParallelism() - 1))),
   /** Longest an uploaded report may take to parse (on a worker thread) before it is refused. */
   REPORT_PARSE_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
   // --- accounts, account API and widgets ---

@@ -27,6 +27,7 @@ import { type AccountFeed, createAccountFeed } from './modules/accounts/account-
 import { type ApiKeyService, createApiKeyService } from './modules/api-keys/api-key.service.ts';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.ts';
 import { type CheckService, createCheckService } from './modules/checks/check.service.ts';
+import { createVerdictPool } from './modules/checks/check.verdict.pool.ts';
 import { type CrmService, createCrmService } from './modules/crm/crm.service.ts';
 import { createServiceTokenService, type ServiceTokenService } from './modules/crm/service-token.service.ts';
 import { createSiteWebhookReceiver, type SiteWebhookReceiver } from './modules/crm/site-webhook.ts';
@@ -154,7 +155,8 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
         requestTimeoutMs: config.METAAPI_TIMEOUT_MS,
       },
     });
-  // Uploaded reports are parsed off the event loop, so no upload delays any other request.
+  // Reports are parsed and checks judged on worker threads: no upload delays another request, and
+  // the one process works on every core while its event loop keeps the API, queue and deliveries.
   const reportParser = createReportParser({
     timeoutMs: config.REPORT_PARSE_TIMEOUT_MS,
     zipLimits: {
@@ -162,6 +164,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
       maxTotalBytes: config.REPORT_MAX_INFLATED_BYTES,
     },
   });
+  const verdicts = createVerdictPool({ threads: config.CHECK_THREADS });
 
   // --- challenge checker ---
   const audit = createAuditService({ db, clock, logger });
@@ -193,6 +196,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     maxAttempts: config.CHECK_MAX_ATTEMPTS,
     reportMaxBytes: config.REPORT_MAX_BYTES,
     reportParser,
+    verdicts,
   });
 
   // The trading platform's side: its events go to CRM_BASE_URL through an outbox.
@@ -368,7 +372,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     async close() {
       await monitorRuntime.stop();
       await queue.close();
-      await reportParser.close();
+      await Promise.all([reportParser.close(), verdicts.close()]);
       await sender.close().catch(() => undefined);
       await outbox.close().catch(() => undefined);
       sseHub.close();

@@ -12,16 +12,14 @@ import type { Metrics } from '../../infra/metrics.ts';
 import type { JobContext } from '../../infra/queue/types.ts';
 import type { CheckRunPayload } from '../../jobs.ts';
 import { ConnectorError, type Mt5Credentials } from '../../mt5/connector.ts';
-import { assertConsistent } from '../../mt5/consistency.ts';
 import type { AccountHistory } from '../../mt5/history.ts';
 import { ReportError, type ReportParser, reportToHistory } from '../../mt5/report/index.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
-import { evaluate } from '../../rules/index.ts';
-import { resolveRuleSet } from '../../rules/ruleset.ts';
 import type { WebhookService } from '../webhooks/webhook.service.ts';
 import type { createCheckRepository } from './check.repository.ts';
 import type { CheckJobRow } from './check.table.ts';
-import { buildErrorResult, buildResult, isReportInput, type JobError, type SealedInput } from './check.ts';
+import { buildErrorResult, isReportInput, type JobError, type SealedInput } from './check.ts';
+import type { VerdictPool } from './check.verdict.pool.ts';
 
 interface CheckRunnerDeps {
   db: Db;
@@ -35,6 +33,8 @@ interface CheckRunnerDeps {
   /** Longest time one read of an MT5 account may take. */
   fetchTimeoutMs: number;
   reportParser: Pick<ReportParser, 'parse'>;
+  /** Judges a history read (consistency, rules, result): on worker threads, or in this one. */
+  verdicts: Pick<VerdictPool, 'judge'>;
 }
 
 export function createCheckRunner(deps: CheckRunnerDeps) {
@@ -42,10 +42,10 @@ export function createCheckRunner(deps: CheckRunnerDeps) {
 
   async function finish(
     job: CheckJobRow,
-    outcome: { result: Record<string, unknown>; status: string; error?: JobError },
+    outcome: { payload: string; status: string; error?: JobError },
   ): Promise<void> {
     const now = deps.clock.now();
-    const payload = JSON.stringify(outcome.result);
+    const { payload } = outcome;
     let deliveryId: string | null = null;
     const updated = await deps.db.transaction().execute(async (tx) => {
       const ok = await repo.updateUnfinished(
@@ -85,7 +85,11 @@ export function createCheckRunner(deps: CheckRunnerDeps) {
   }
 
   function fail(job: CheckJobRow, error: JobError): Promise<void> {
-    return finish(job, { result: buildErrorResult(job, error, deps.clock.now()), status: 'error', error });
+    return finish(job, {
+      payload: JSON.stringify(buildErrorResult(job, error, deps.clock.now())),
+      status: 'error',
+      error,
+    });
   }
 
   return {
@@ -148,16 +152,9 @@ export function createCheckRunner(deps: CheckRunnerDeps) {
         }
         // Whatever its source, a history that disagrees with the account's own figures (its balance
         // readings, its open positions) gets no verdict: ConnectorError('bad_data') → job error.
-        assertConsistent(
-          history,
-          {},
-          { source: isReportInput(input) ? 'the uploaded report' : `MT5 server ${credentials.server}` },
-        );
-        // Jobs store the resolved specs; rows from before the list form hold a flat object.
-        const rules = resolveRuleSet(JSON.parse(job.rules));
-        const evaluation = evaluate(history, rules, { initialBalance: job.initial_balance });
-        const at = deps.clock.now();
-        await finish(running, { result: buildResult(running, evaluation, at), status: evaluation.status });
+        const source = isReportInput(input) ? 'the uploaded report' : `MT5 server ${credentials.server}`;
+        const verdict = await deps.verdicts.judge(history, running, deps.clock.now(), source);
+        await finish(running, verdict);
       } catch (err) {
         if (err instanceof ConnectorError) {
           if (err.retryable && ctx.attempt < ctx.maxAttempts) {

@@ -31,6 +31,7 @@ import { createCheckRepository } from './check.repository.ts';
 import { createCheckRunner } from './check.runner.ts';
 import type { CheckSubmission } from './check.schemas.ts';
 import { isReportInput, jobView, type SealedInput } from './check.ts';
+import { createVerdictPool, type VerdictPool } from './check.verdict.pool.ts';
 
 export interface CheckServiceDeps {
   db: Db;
@@ -49,6 +50,8 @@ export interface CheckServiceDeps {
   reportMaxBytes?: number;
   /** Parses uploaded reports off the event loop, with a time budget (default: in this thread). */
   reportParser?: Pick<ReportParser, 'parse'>;
+  /** Judges histories on worker threads (default: in this thread). */
+  verdicts?: Pick<VerdictPool, 'judge'>;
 }
 
 /** Parses on the calling thread: the CLI and tests that do not care about the event loop. */
@@ -101,6 +104,7 @@ export function createCheckService(deps: CheckServiceDeps) {
     repo,
     fetchTimeoutMs: deps.fetchTimeoutMs ?? 60_000,
     reportParser,
+    verdicts: deps.verdicts ?? createVerdictPool({ threads: 0 }),
   });
 
   function enqueueRun(jobId: string): Promise<void> {

@@ -4,11 +4,8 @@
  * (the parse is refused with a `ReportError` saying so) and replaced on the next parse. A small
  * fixed pool: parses beyond it wait their turn in order.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../infra/worker-thread.ts';
 import { ReportError } from './errors.ts';
 import type { ParseRequest } from './parse.worker.ts';
 import type { ParsedReport, ParseReportOptions } from './parsed-report.ts';
@@ -47,31 +44,6 @@ interface Slot {
   busy: boolean;
 }
 
-// Running from TypeScript sources (tsx, Vitest) the worker first registers tsx's loader in its own
-// thread (as bin/brymix does), then imports the worker module; compiled, it starts from the .js.
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCE ? './parse.worker.ts' : './parse.worker.js', import.meta.url);
-
-/**
- * tsx's ESM register API as a file URL. An eval'd worker resolves bare names from the working
- * directory, so it gets the absolute file, found through tsx's own export map ("./esm/api" → import).
- */
-function tsxEsmApiUrl(): string {
-  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
-    exports: Record<string, { import: string | { default: string } }>;
-  };
-  const target = pkg.exports['./esm/api']!.import;
-  return pathToFileURL(join(dirname(manifest), typeof target === 'string' ? target : target.default)).href;
-}
-
-function startWorker(): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL);
-  const tsx = tsxEsmApiUrl();
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(boot, { eval: true });
-}
-
 export function createReportParser(o: ReportParserOptions): ReportParser {
   const slots: Slot[] = Array.from({ length: Math.max(1, o.threads ?? 1) }, () => ({ worker: null, busy: false }));
   const waiting: Array<(slot: Slot) => void> = [];
@@ -98,7 +70,7 @@ export function createReportParser(o: ReportParserOptions): ReportParser {
   };
 
   function run(slot: Slot, bytes: Uint8Array, opts: ParseReportOptions): Promise<ParsedReport> {
-    slot.worker ??= startWorker();
+    slot.worker ??= startModuleWorker(import.meta.url, './parse.worker');
     const worker = slot.worker;
     // A parked worker must not keep the process alive.
     worker.ref();
