@@ -1,0 +1,123 @@
+/**
+ * The at-scale deployment on this machine, for benches: one `brymix serve` without in-process
+ * workers plus `workers` × `brymix worker`, each its own process on PostgreSQL (DATABASE_URL, in a
+ * schema of its own) and Redis (REDIS_URL, a prefix of its own), as bin/brymix runs them.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
+// @ts-expect-error: a plain .mjs script without types
+import { isCurrent } from '../scripts/compiled.mjs';
+import { dropStorage, ensureSchema, freePort, newStorage, schemaDatabaseUrl } from '../test/storage.ts';
+
+const BIN = resolve('bin/brymix');
+const TICKS_PER_SECOND = 100; // Linux USER_HZ, the unit of /proc/<pid>/stat's utime and stime
+
+export interface Cluster {
+  url: string;
+  secret: string;
+  createKey(name: string): Promise<string>;
+  /** User + system CPU seconds of the serve and worker processes so far (Linux /proc). */
+  cpuSeconds(): { serve: number; workers: number };
+  close(): Promise<void>;
+}
+
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
+}
+
+export async function startCluster(o: { workers: number; env: Record<string, string> }): Promise<Cluster> {
+  if (!process.env.DATABASE_URL || !process.env.REDIS_URL)
+    throw new Error('the cluster mode needs DATABASE_URL and REDIS_URL');
+  // Deployed processes run the compiled build: bring dist/ up to date first, as `npm install` would.
+  if (!(isCurrent as () => boolean)()) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  const storage = newStorage();
+  await ensureSchema(storage);
+  const port = await freePort();
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: storage.dataDir,
+    DATABASE_URL: schemaDatabaseUrl(storage),
+    REDIS_URL: process.env.REDIS_URL,
+    REDIS_PREFIX: storage.redisPrefix,
+    WEBHOOK_SECRET: secret,
+    CREDENTIALS_KEY: randomBytes(32).toString('base64url'),
+    CALLBACK_ALLOW_CIDRS: '127.0.0.0/8',
+    RUN_MONITORS: 'false',
+    ...o.env,
+  };
+  let logs = '';
+  const children: ChildProcess[] = [];
+  const start = (args: string[], extra: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...env, ...extra },
+      cwd: storage.dataDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
+    children.push(child);
+    return child;
+  };
+  const serve = start(['serve'], { RUN_WORKERS: 'false' });
+  const url = `http://127.0.0.1:${port}`;
+  for (const end = Date.now() + 30_000; ; ) {
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > end || serve.exitCode !== null) throw new Error(`serve did not start:\n${logs.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const workers = Array.from({ length: o.workers }, () => start(['worker']));
+  // No wait for the workers: the bench's warm-up checks finish only once they run.
+  await new Promise((r) => setTimeout(r, 500));
+  const dead = workers.find((w) => w.exitCode !== null);
+  if (dead) throw new Error(`a worker exited at start:\n${logs.slice(-2000)}`);
+
+  return {
+    url,
+    secret,
+    createKey: (name) =>
+      new Promise((res, rej) => {
+        const c = spawn(process.execPath, [BIN, 'keys', 'create', name], { env, cwd: storage.dataDir });
+        let out = '';
+        c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        c.on('exit', (code) =>
+          code === 0 ? res(out.trim().split('\n').at(-1)!) : rej(new Error(`keys create exited ${code}`)),
+        );
+      }),
+    cpuSeconds: () => ({
+      serve: cpuOf(serve.pid!),
+      workers: workers.reduce((sum, w) => sum + cpuOf(w.pid!), 0),
+    }),
+    async close() {
+      await Promise.all(
+        children.map(
+          (c) =>
+            new Promise((r) => {
+              if (c.exitCode !== null) return r(undefined);
+              c.once('exit', r);
+              c.kill('SIGTERM');
+            }),
+        ),
+      );
+      const redis = new Redis(process.env.REDIS_URL!);
+      const keys = await redis.keys(`${storage.redisPrefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      await dropStorage(storage);
+    },
+  };
+}
