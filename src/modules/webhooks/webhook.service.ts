@@ -119,16 +119,19 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     },
 
     /**
-     * Queues the first attempt of a job's webhook if none has run yet: the check's commit can
-     * succeed while its client sees the connection drop, so the retried check finds the job
-     * finished and its webhook never queued. The queue id is the first attempt's, so a queued
-     * or running first attempt is not doubled.
+     * Queues the first attempt of a job's webhook when the check's queue job runs again after
+     * finishing it: none ran yet (the check's commit succeeded while its client saw the connection
+     * drop, or its process died before the attempt), or the first attempt, made by the worker that
+     * finished the check, was abandoned mid-way (its lease ran out: that process died). The queue
+     * id is the first attempt's, so a queued first attempt is not doubled, and an attempt still
+     * within its lease is left alone.
      */
     async resumeForJob(jobId: string): Promise<void> {
-      const found = await engine.findByJob(jobId);
-      if (found && found.delivery.status === 'pending' && found.delivery.attempts === 0) {
-        await engine.dispatch(found.delivery.id);
-      }
+      const d = (await engine.findByJob(jobId))?.delivery;
+      if (!d) return;
+      const notStarted = d.status === 'pending' && d.attempts === 0;
+      const abandoned = d.status === 'delivering' && d.attempts === 1 && (d.next_attempt_at ?? 0) < deps.clock.now();
+      if (notStarted || abandoned) await engine.dispatch(d.id);
     },
 
     async forJob(jobId: string): Promise<DeliveryView | null> {
