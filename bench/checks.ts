@@ -10,10 +10,11 @@
  * to the end before the measured ones, default 50: the process's code loaded and compiled, its
  * worker threads started), BENCH_RATE (checks/s: submit at this steady rate, one every 1/rate s
  * whatever the answers, instead of as fast as the submitters can; latency counts from the
- * scheduled instant, so a server falling behind shows in it), BENCH_WORKERS (PostgreSQL + Redis
- * only: instead of one process, spawn `brymix serve` without workers plus this many `brymix worker`
- * processes, bench/cluster.ts; a list such as `1,2` runs the bench once per count, each on fresh
- * storage).
+ * scheduled instant, so a server falling behind shows in it), BENCH_WORKERS (spawn the server
+ * apart from the bench, bench/cluster.ts: `0` is one `brymix serve` with its workers, embedded or
+ * not, so its CPU per check leaves out the bench's own submitters and receiver; `1`, `2`, … are
+ * `brymix serve` without workers plus that many `brymix worker` processes, PostgreSQL + Redis
+ * only; a list such as `1,2` runs the bench once per count, each on fresh storage).
  *
  * After each run every job is read back: finished, started exactly once (`attempts` 1), its webhook
  * delivered once (one verified request, one attempt in the delivery log): no job lost or run twice.
@@ -169,11 +170,15 @@ async function bench(workerCount: number | null): Promise<void> {
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(0);
-  const mode = cluster
-    ? `PostgreSQL + Redis/BullMQ: brymix serve (no workers) + ${workerCount} brymix worker process${workerCount === 1 ? '' : 'es'}`
-    : process.env.DATABASE_URL
-      ? `PostgreSQL + ${process.env.REDIS_URL ? 'Redis/BullMQ' : 'local queue'}, one process`
-      : 'embedded (SQLite + local queue)';
+  const backend = process.env.DATABASE_URL
+    ? `PostgreSQL + ${process.env.REDIS_URL ? 'Redis/BullMQ' : 'local queue'}`
+    : 'embedded (SQLite + local queue)';
+  const mode =
+    workerCount === null
+      ? `${backend}, in the bench's process`
+      : workerCount === 0
+        ? `${backend}: one brymix serve process with its workers, apart from the bench`
+        : `${backend}: brymix serve (no workers) + ${workerCount} brymix worker process${workerCount === 1 ? '' : 'es'}`;
   console.log(`mode:                 ${mode}`);
   console.log(
     `checks:               ${TOTAL} after ${WARMUP} warm-up (${RATE === null ? `${SUBMITTERS} concurrent submitters` : `offered at ${RATE}/s`}, ${env.WORKER_CONCURRENCY} workers a process, ${stack ? stack.config.CHECK_THREADS : (process.env.CHECK_THREADS ?? 'default')} verdict threads, simulator latency ${env.SIMULATOR_LATENCY_MS} ms)`,

@@ -1,7 +1,9 @@
 /**
- * The at-scale deployment on this machine, for benches: one `brymix serve` without in-process
- * workers plus `workers` × `brymix worker`, each its own process on PostgreSQL (DATABASE_URL, in a
- * schema of its own) and Redis (REDIS_URL, a prefix of its own), as bin/brymix runs them.
+ * Brymix as deployed, on this machine, for benches: one `brymix serve` without in-process workers
+ * plus `workers` × `brymix worker`, each its own process on PostgreSQL (DATABASE_URL, in a schema of
+ * its own) and Redis (REDIS_URL, a prefix of its own), as bin/brymix runs them; with `workers` 0,
+ * one `brymix serve` with its workers in-process (embedded on SQLite when DATABASE_URL is unset), so
+ * the server's CPU is measured apart from the bench's own.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -31,8 +33,8 @@ function cpuOf(pid: number): number {
 }
 
 export async function startCluster(o: { workers: number; env: Record<string, string> }): Promise<Cluster> {
-  if (!process.env.DATABASE_URL || !process.env.REDIS_URL)
-    throw new Error('the cluster mode needs DATABASE_URL and REDIS_URL');
+  if (o.workers > 0 && (!process.env.DATABASE_URL || !process.env.REDIS_URL))
+    throw new Error('worker processes need DATABASE_URL and REDIS_URL');
   // Deployed processes run the compiled build: bring dist/ up to date first, as `npm install` would.
   if (!(isCurrent as () => boolean)()) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   const storage = newStorage();
@@ -47,8 +49,8 @@ export async function startCluster(o: { workers: number; env: Record<string, str
     HOST: '127.0.0.1',
     PORT: String(port),
     DATA_DIR: storage.dataDir,
-    DATABASE_URL: schemaDatabaseUrl(storage),
-    REDIS_URL: process.env.REDIS_URL,
+    ...(process.env.DATABASE_URL ? { DATABASE_URL: schemaDatabaseUrl(storage) } : {}),
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     REDIS_PREFIX: storage.redisPrefix,
     WEBHOOK_SECRET: secret,
     CREDENTIALS_KEY: randomBytes(32).toString('base64url'),
@@ -69,7 +71,7 @@ export async function startCluster(o: { workers: number; env: Record<string, str
     children.push(child);
     return child;
   };
-  const serve = start(['serve'], { RUN_WORKERS: 'false' });
+  const serve = start(['serve'], { RUN_WORKERS: o.workers === 0 ? 'true' : 'false' });
   const url = `http://127.0.0.1:${port}`;
   for (const end = Date.now() + 30_000; ; ) {
     const ok = await fetch(`${url}/readyz`).then(
@@ -113,10 +115,12 @@ export async function startCluster(o: { workers: number; env: Record<string, str
             }),
         ),
       );
-      const redis = new Redis(process.env.REDIS_URL!);
-      const keys = await redis.keys(`${storage.redisPrefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
+      if (process.env.REDIS_URL) {
+        const redis = new Redis(process.env.REDIS_URL);
+        const keys = await redis.keys(`${storage.redisPrefix}:*`);
+        if (keys.length) await redis.del(...keys);
+        redis.disconnect();
+      }
       await dropStorage(storage);
     },
   };
