@@ -71,6 +71,11 @@ export async function startCluster(o: { workers: number; env: Record<string, str
     children.push(child);
     return child;
   };
+  // A start that fails leaves no process behind.
+  const abandon = (message: string): never => {
+    for (const c of children) c.kill('SIGKILL');
+    throw new Error(`${message}:\n${logs.slice(-2000)}`);
+  };
   const serve = start(['serve'], { RUN_WORKERS: o.workers === 0 ? 'true' : 'false' });
   const url = `http://127.0.0.1:${port}`;
   for (const end = Date.now() + 30_000; ; ) {
@@ -79,14 +84,14 @@ export async function startCluster(o: { workers: number; env: Record<string, str
       () => false,
     );
     if (ok) break;
-    if (Date.now() > end || serve.exitCode !== null) throw new Error(`serve did not start:\n${logs.slice(-2000)}`);
+    if (Date.now() > end || serve.exitCode !== null) abandon('serve did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
   const workers = Array.from({ length: o.workers }, () => start(['worker']));
   // No wait for the workers: the bench's warm-up checks finish only once they run.
   await new Promise((r) => setTimeout(r, 500));
   const dead = workers.find((w) => w.exitCode !== null);
-  if (dead) throw new Error(`a worker exited at start:\n${logs.slice(-2000)}`);
+  if (dead) abandon('a worker exited at start');
 
   return {
     url,
