@@ -94,7 +94,16 @@ run(
   history,
 );
 run(
-  'with max_open_positions 10 (hard, no incremental state: its batch evaluator runs when deals arrive)',
-  [...resolveRuleSet({ preset: 'ftmo-2step', overrides: wide }), parseRule({ type: 'max_open_positions', count: 10 })],
+  'with max_open_positions 10 and max_daily_trades 200 (hard, incremental)',
+  [
+    ...resolveRuleSet({ preset: 'ftmo-2step', overrides: wide }),
+    parseRule({ type: 'max_open_positions', count: 10 }),
+    parseRule({ type: 'max_daily_trades', count: 200 }),
+  ],
+  history,
+);
+run(
+  'with stop_loss_required (hard, no incremental state: its batch evaluator reruns on the live timeline each observation)',
+  [...resolveRuleSet({ preset: 'ftmo-2step', overrides: wide }), parseRule({ type: 'stop_loss_required' })],
   history,
 );

@@ -20,10 +20,18 @@ interface DayState {
   startMs: number;
   dayStartBalance: number;
   dayStartEquity: number;
-  breach: { ms: number; equity: number; floor: number } | null;
-  possible: { ms: number; equity: number; floor: number } | null;
+  breach: Breach | null;
+  possible: Breach | null;
   worst: { ms: number; equity: number; loss: number; floor: number; amount: number };
+  /** The breach's evidence, once it can no longer change. */
+  evidence?: {
+    at: Breach;
+    open: ReturnType<Timeline['openAt']>;
+    behind: { tickets: number[]; total: number };
+  } | null;
 }
+
+type Breach = { ms: number; equity: number; floor: number };
 
 export function liveDailyLoss(rule: DailyLossRule, cols: LiveColumns, ic: number): LiveFamily {
   const clock = dayClock(rule.reset_tz, rule.reset_time);
@@ -119,8 +127,14 @@ export function liveDailyLoss(rule: DailyLossRule, cols: LiveColumns, ic: number
       const violations = flagged.map((d): Violation => {
         const at = (d.breach ?? d.possible)!;
         const certainty = d.breach ? 'confirmed' : 'possible';
-        const open = timeline.openAt(at.ms);
-        const behind = timeline.dealsBehind(d.startMs, at.ms, open, EVIDENCE_IDS_MAX);
+        // The positions open at the breach and the deals behind it are final once a later deal is booked.
+        if (!d.evidence || d.evidence.at !== at) {
+          const open = timeline.openAt(at.ms);
+          d.evidence = { at, open, behind: timeline.dealsBehind(d.startMs, at.ms, open, EVIDENCE_IDS_MAX) };
+        }
+        const { behind } = d.evidence;
+        const open = d.evidence.open.map((p) => ({ ...p }));
+        if (cols.lastDealMs <= at.ms) d.evidence = null;
         return {
           rule: 'maximum_daily_loss',
           description: `Daily loss reached ${formatMoney(d.worst.loss)} (max: ${formatMoney(d.worst.amount)}) on ${d.day}`,

@@ -46,6 +46,8 @@ export function liveMaxLoss(rule: MaxLossRule, cols: LiveColumns, ic: number): L
   let floorPeak = NaN;
   let peakFloor = 0;
   let last: LimitState | null = null;
+  let cached: { at: At; open: ReturnType<Timeline['openAt']>; behind: { tickets: number[]; total: number } } | null =
+    null;
 
   return {
     point(i) {
@@ -122,8 +124,14 @@ export function liveMaxLoss(rule: MaxLossRule, cols: LiveColumns, ic: number): L
       const breach = first ?? possible;
       const lowest = first ? lowestConfirmed : lowestPossible;
       if (!breach || !lowest) return { violations: [], objectives: [], metrics, ...limit };
-      const open = timeline.openAt(breach.ms);
-      const behind = timeline.dealsBehind(breach.peakMs, breach.ms, open, EVIDENCE_IDS_MAX);
+      // The positions open at the breach and the deals behind it are final once a later deal is booked.
+      if (!cached || cached.at !== breach) {
+        const open = timeline.openAt(breach.ms);
+        cached = { at: breach, open, behind: timeline.dealsBehind(breach.peakMs, breach.ms, open, EVIDENCE_IDS_MAX) };
+      }
+      const { behind } = cached;
+      const open = cached.open.map((p) => ({ ...p }));
+      if (cols.lastDealMs <= breach.ms) cached = null;
       return {
         violations: [
           {
