@@ -142,6 +142,8 @@ export function widgetRoutes(d: {
         const status = (state: string, message: string | null) =>
           safeWrite(res, sseEvent('status', { state, message, delay_seconds: options.delay_seconds }));
         const monitor = await d.widgets.monitorOf(account);
+        // The client may have gone while the monitor was read: its 'close' has passed, so it must not join the hub.
+        if (res.destroyed || res.writableEnded) return;
         if (first) write(sseEvent('snapshot', payload(first, options, meta, monitor), first.seq));
         else status('unavailable', d.feed.failureOf(account.id)?.message ?? 'Account data is unavailable right now');
         if (delayMs > 0) status('delayed', null);
