@@ -13,7 +13,8 @@ import { DEAL_ADJUSTMENT } from '../decode.ts';
 import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
 import { formatPct, fromCents, pct2, toCents } from '../money.ts';
 import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spec-fields.ts';
-import { EQUITY_M1_BOUND } from '../timeline.ts';
+import { EQUITY_M1_BOUND, type Timeline } from '../timeline.ts';
+import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, LimitState, RuleFamily } from './family.ts';
 
 const maxLossSchema = z
@@ -152,38 +153,51 @@ export function evaluateMaxLoss(rule: MaxLossRule, { timeline }: FamilyContext):
   const open = timeline.openAt(breach.ms);
   const behind = timeline.dealsBehind(breach.peakMs, breach.ms, open, EVIDENCE_IDS_MAX);
   return {
-    violations: [
-      {
-        rule: 'maximum_drawdown',
-        description: `Drawdown reached ${formatPct(maxDrawdownPct)} (max: ${formatPct(rule.pct)})`,
-        severity: rule.severity,
-        certainty: first ? 'confirmed' : 'possible',
-        timestamp: new Date(breach.ms).toISOString(),
-        equity: fromCents(breach.value),
-        floor: fromCents(breach.floor),
-        drawdown_percent: maxDrawdownPct,
-        max_allowed_percent: rule.pct,
-        basis: rule.basis,
-        worst_equity: fromCents(lowest.value),
-        floor_at_worst: fromCents(lowest.floor),
-        equity_source: first ? (timeline.equityObserved ? 'observed' : 'balance_only') : 'm1_bound',
-        open_positions_at_breach: open,
-        ...evidence({
-          firstMs: breach.ms,
-          worstValue: fromCents(lowest.value),
-          worstMs: lowest.ms,
-          limit: fromCents(breach.floor - tol),
-          unit: 'money',
-          positions: open.map((p) => p.position_id),
-          // The deals booked since the floor's peak was set, and those of the positions still open.
-          deals: behind.tickets,
-          dealsTotal: behind.total,
-        }),
-      },
-    ],
+    violations: [maxLossViolation(rule, timeline, breach, lowest, first !== null, maxDrawdownPct, open, behind)],
     objectives: [],
     metrics,
     ...limit,
+  };
+}
+
+/** A maximum-loss breach as a check reports it: the first point below the floor and the lowest while below. */
+export function maxLossViolation(
+  rule: MaxLossRule,
+  timeline: Timeline,
+  breach: { ms: number; value: number; floor: number },
+  lowest: { ms: number; value: number; floor: number },
+  confirmed: boolean,
+  maxDrawdownPct: number,
+  open: ReturnType<Timeline['openAt']>,
+  behind: { tickets: number[]; total: number },
+): Violation {
+  const tol = toCents(rule.tolerance);
+  return {
+    rule: 'maximum_drawdown',
+    description: `Drawdown reached ${formatPct(maxDrawdownPct)} (max: ${formatPct(rule.pct)})`,
+    severity: rule.severity,
+    certainty: confirmed ? 'confirmed' : 'possible',
+    timestamp: new Date(breach.ms).toISOString(),
+    equity: fromCents(breach.value),
+    floor: fromCents(breach.floor),
+    drawdown_percent: maxDrawdownPct,
+    max_allowed_percent: rule.pct,
+    basis: rule.basis,
+    worst_equity: fromCents(lowest.value),
+    floor_at_worst: fromCents(lowest.floor),
+    equity_source: confirmed ? (timeline.equityObserved ? 'observed' : 'balance_only') : 'm1_bound',
+    open_positions_at_breach: open,
+    ...evidence({
+      firstMs: breach.ms,
+      worstValue: fromCents(lowest.value),
+      worstMs: lowest.ms,
+      limit: fromCents(breach.floor - tol),
+      unit: 'money',
+      positions: open.map((p) => p.position_id),
+      // The deals booked since the floor's peak was set, and those of the positions still open.
+      deals: behind.tickets,
+      dealsTotal: behind.total,
+    }),
   };
 }
 

@@ -7,10 +7,10 @@
  */
 import { dayClock } from '../days.ts';
 import { DEAL_ADJUSTMENT } from '../decode.ts';
-import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
+import { EVIDENCE_IDS_MAX } from '../evidence.ts';
 import type { FamilyResult, LimitState } from '../families/family.ts';
-import type { MaxLossRule } from '../families/max-loss.ts';
-import { formatPct, fromCents, pct2, toCents } from '../money.ts';
+import { type MaxLossRule, maxLossViolation } from '../families/max-loss.ts';
+import { fromCents, pct2, toCents } from '../money.ts';
 import { EQUITY_M1_BOUND, type Timeline } from '../timeline.ts';
 import type { LiveColumns } from './columns.ts';
 import type { LiveFamily } from './family.ts';
@@ -133,34 +133,7 @@ export function liveMaxLoss(rule: MaxLossRule, cols: LiveColumns, ic: number): L
       const open = cached.open.map((p) => ({ ...p }));
       if (cols.lastDealMs <= breach.ms) cached = null;
       return {
-        violations: [
-          {
-            rule: 'maximum_drawdown',
-            description: `Drawdown reached ${formatPct(maxDrawdownPct)} (max: ${formatPct(rule.pct)})`,
-            severity: rule.severity,
-            certainty: first ? 'confirmed' : 'possible',
-            timestamp: new Date(breach.ms).toISOString(),
-            equity: fromCents(breach.value),
-            floor: fromCents(breach.floor),
-            drawdown_percent: maxDrawdownPct,
-            max_allowed_percent: rule.pct,
-            basis: rule.basis,
-            worst_equity: fromCents(lowest.value),
-            floor_at_worst: fromCents(lowest.floor),
-            equity_source: first ? (timeline.equityObserved ? 'observed' : 'balance_only') : 'm1_bound',
-            open_positions_at_breach: open,
-            ...evidence({
-              firstMs: breach.ms,
-              worstValue: fromCents(lowest.value),
-              worstMs: lowest.ms,
-              limit: fromCents(breach.floor - tol),
-              unit: 'money',
-              positions: open.map((p) => p.position_id),
-              deals: behind.tickets,
-              dealsTotal: behind.total,
-            }),
-          },
-        ],
+        violations: [maxLossViolation(rule, timeline, breach, lowest, first !== null, maxDrawdownPct, open, behind)],
         objectives: [],
         metrics,
         ...limit,
