@@ -14,7 +14,7 @@ import { DEAL_ADJUSTMENT } from '../decode.ts';
 import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
 import { formatMoney, fromCents, pct2, toCents } from '../money.ts';
 import { comparator, pct, resetTime, resetTz, severity, tolerance } from '../spec-fields.ts';
-import { EQUITY_M1_BOUND } from '../timeline.ts';
+import { EQUITY_M1_BOUND, type Timeline } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, LimitState, RuleFamily } from './family.ts';
 
@@ -163,38 +163,7 @@ function evaluateDailyLoss(rule: DailyLossRule, { timeline }: FamilyContext): Fa
     .map(({ d, at, certainty }): Violation => {
       const open = timeline.openAt(at.ms);
       const behind = timeline.dealsBehind(d.startMs, at.ms, open, EVIDENCE_IDS_MAX);
-      return {
-        rule: 'maximum_daily_loss',
-        description: `Daily loss reached ${formatMoney(d.worst.loss)} (max: ${formatMoney(d.worst.amount)}) on ${d.day}`,
-        severity: rule.severity,
-        certainty,
-        timestamp: new Date(at.ms).toISOString(),
-        day: d.day,
-        anchor: rule.anchor,
-        day_start_balance: fromCents(d.dayStartBalance),
-        day_start_equity: fromCents(d.dayStartEquity),
-        floor: fromCents(at.floor),
-        equity: fromCents(at.equity),
-        loss: fromCents(d.worst.loss),
-        loss_percent: pct2((d.worst.loss / timeline.initialCapitalCents) * 100),
-        max_allowed_percent: rule.pct,
-        worst_equity: fromCents(d.worst.equity),
-        reset_tz: rule.reset_tz,
-        equity_source: certainty === 'possible' ? 'm1_bound' : timeline.equityObserved ? 'observed' : 'balance_only',
-        max_loss_amount: fromCents(d.worst.amount),
-        open_positions_at_breach: open,
-        ...evidence({
-          firstMs: at.ms,
-          worstValue: fromCents(d.worst.equity),
-          worstMs: d.worst.ms,
-          limit: fromCents(at.floor - tol),
-          unit: 'money',
-          positions: open.map((p) => p.position_id),
-          // The day's deals up to the breach, and those of the positions still open (floating losses carry over the reset).
-          deals: behind.tickets,
-          dealsTotal: behind.total,
-        }),
-      };
+      return dailyLossViolation(rule, timeline, d, at, certainty, open, behind);
     });
   const worstDay = days.reduce((w, d) => Math.max(w, d.worst.loss), 0);
   return {
@@ -205,6 +174,50 @@ function evaluateDailyLoss(rule: DailyLossRule, { timeline }: FamilyContext): Fa
       max_daily_loss_limit: rule.pct,
     },
     ...(last ? { limit: last } : {}),
+  };
+}
+
+/** A day's loss breach as a check reports it: the first point below the day's floor and the day's worst. */
+export function dailyLossViolation(
+  rule: DailyLossRule,
+  timeline: Timeline,
+  d: Pick<DayState, 'day' | 'dayStartBalance' | 'dayStartEquity' | 'worst'>,
+  at: { ms: number; equity: number; floor: number },
+  certainty: string,
+  open: ReturnType<Timeline['openAt']>,
+  behind: { tickets: number[]; total: number },
+): Violation {
+  return {
+    rule: 'maximum_daily_loss',
+    description: `Daily loss reached ${formatMoney(d.worst.loss)} (max: ${formatMoney(d.worst.amount)}) on ${d.day}`,
+    severity: rule.severity,
+    certainty,
+    timestamp: new Date(at.ms).toISOString(),
+    day: d.day,
+    anchor: rule.anchor,
+    day_start_balance: fromCents(d.dayStartBalance),
+    day_start_equity: fromCents(d.dayStartEquity),
+    floor: fromCents(at.floor),
+    equity: fromCents(at.equity),
+    loss: fromCents(d.worst.loss),
+    loss_percent: pct2((d.worst.loss / timeline.initialCapitalCents) * 100),
+    max_allowed_percent: rule.pct,
+    worst_equity: fromCents(d.worst.equity),
+    reset_tz: rule.reset_tz,
+    equity_source: certainty === 'possible' ? 'm1_bound' : timeline.equityObserved ? 'observed' : 'balance_only',
+    max_loss_amount: fromCents(d.worst.amount),
+    open_positions_at_breach: open,
+    ...evidence({
+      firstMs: at.ms,
+      worstValue: fromCents(d.worst.equity),
+      worstMs: d.worst.ms,
+      limit: fromCents(at.floor - toCents(rule.tolerance)),
+      unit: 'money',
+      positions: open.map((p) => p.position_id),
+      // The day's deals up to the breach, and those of the positions still open (floating losses carry over the reset).
+      deals: behind.tickets,
+      dealsTotal: behind.total,
+    }),
   };
 }
 

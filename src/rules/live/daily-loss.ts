@@ -6,10 +6,10 @@
  */
 import { dayClock } from '../days.ts';
 import { DEAL_ADJUSTMENT } from '../decode.ts';
-import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
-import type { DailyLossRule } from '../families/daily-loss.ts';
+import { EVIDENCE_IDS_MAX } from '../evidence.ts';
+import { type DailyLossRule, dailyLossViolation } from '../families/daily-loss.ts';
 import type { FamilyResult, LimitState } from '../families/family.ts';
-import { formatMoney, fromCents, pct2, toCents } from '../money.ts';
+import { pct2, toCents } from '../money.ts';
 import { EQUITY_M1_BOUND, type Timeline } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { LiveColumns } from './columns.ts';
@@ -135,37 +135,7 @@ export function liveDailyLoss(rule: DailyLossRule, cols: LiveColumns, ic: number
         const { behind } = d.evidence;
         const open = d.evidence.open.map((p) => ({ ...p }));
         if (cols.lastDealMs <= at.ms) d.evidence = null;
-        return {
-          rule: 'maximum_daily_loss',
-          description: `Daily loss reached ${formatMoney(d.worst.loss)} (max: ${formatMoney(d.worst.amount)}) on ${d.day}`,
-          severity: rule.severity,
-          certainty,
-          timestamp: new Date(at.ms).toISOString(),
-          day: d.day,
-          anchor: rule.anchor,
-          day_start_balance: fromCents(d.dayStartBalance),
-          day_start_equity: fromCents(d.dayStartEquity),
-          floor: fromCents(at.floor),
-          equity: fromCents(at.equity),
-          loss: fromCents(d.worst.loss),
-          loss_percent: pct2((d.worst.loss / ic) * 100),
-          max_allowed_percent: rule.pct,
-          worst_equity: fromCents(d.worst.equity),
-          reset_tz: rule.reset_tz,
-          equity_source: certainty === 'possible' ? 'm1_bound' : timeline.equityObserved ? 'observed' : 'balance_only',
-          max_loss_amount: fromCents(d.worst.amount),
-          open_positions_at_breach: open,
-          ...evidence({
-            firstMs: at.ms,
-            worstValue: fromCents(d.worst.equity),
-            worstMs: d.worst.ms,
-            limit: fromCents(at.floor - tol),
-            unit: 'money',
-            positions: open.map((p) => p.position_id),
-            deals: behind.tickets,
-            dealsTotal: behind.total,
-          }),
-        };
+        return dailyLossViolation(rule, timeline, d, at, certainty, open, behind);
       });
       const worst = Math.max(worstDay, current ? current.worst.loss : 0);
       return {
