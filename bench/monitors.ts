@@ -8,13 +8,15 @@
  *   npm run bench:monitors                         # 25,000 monitors, 60 s measured
  *   BENCH_MONITORS=5000 BENCH_SECONDS=30 npm run bench:monitors
  *
- * Options (env): BENCH_MONITORS, BENCH_SECONDS (measured window, default 60), BENCH_WARMUP_S (default 15).
+ * Options (env): BENCH_MONITORS, BENCH_SECONDS (measured window, default 60), BENCH_WARMUP_S (default 15),
+ * BENCH_PROFILE=<file> (a CPU profile of the measured window, bench/lib/profile.ts).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { startStack } from '../test/harness.ts';
+import { profileWindow } from './lib/profile.ts';
 
 const MONITORS = Number(process.env.BENCH_MONITORS ?? 25_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -117,6 +119,7 @@ async function readings(): Promise<{ ok: number; failed: number; old: number; ov
 }
 
 await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+const stopProfile = await profileWindow();
 const start = await readings();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
@@ -127,6 +130,7 @@ const sampler = setInterval(() => {
 }, 500);
 await new Promise((r) => setTimeout(r, SECONDS * 1000));
 measuring = false;
+await stopProfile();
 clearInterval(sampler);
 clearInterval(progress);
 const elapsed = (performance.now() - t0) / 1000;
@@ -156,7 +160,10 @@ console.log(
 console.log(
   `latency reading→hook:   p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1) ?? NaN} ms`,
 );
-console.log(`rss:                    ${rssMiB} MiB (peak)`);
+const mem = process.memoryUsage();
+console.log(
+  `rss:                    ${rssMiB} MiB (peak); at the end heap ${Math.round(mem.heapUsed / 2 ** 20)} MiB used of ${Math.round(mem.heapTotal / 2 ** 20)}, array buffers ${Math.round(mem.arrayBuffers / 2 ** 20)} MiB`,
+);
 console.log(
   `monitors: ${MONITORS}, observations/s: ${perSecond.toFixed(0)}, latency p50 ${q(0.5)} ms p99 ${q(0.99)} ms, rss ${rssMiB} MiB`,
 );

@@ -118,7 +118,7 @@ const schema = z.object({
   /** Monitors a live process claims per round at most, so processes starting together share them. */
   MONITOR_CLAIM_BATCH: z.coerce.number().int().min(1).max(100_000).default(1_000),
   /** How often a monitor's figures are saved for GET when no event happens. */
-  MONITOR_SNAPSHOT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  MONITOR_SNAPSHOT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** How often an event stream (GET …/events) reads events raised by another process. */
   MONITOR_EVENTS_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   /** HTTPS: PEM files of the certificate (chain) and key; leave unset behind a TLS-terminating proxy. */

@@ -34,6 +34,8 @@ export interface Observation {
   deals: Deal[];
   /** One equity reading (its time is the observation's). */
   equity: EquitySnapshot | null;
+  /** The reading's time in ms, when the caller has it (saves parsing it again). */
+  equityMs?: number;
   /** The positions open now, when the source read them. */
   positions: OpenPosition[] | null;
 }
@@ -96,10 +98,11 @@ export function createLiveEvaluator(
   rules: RuleSpec[],
   opts: EvaluateOptions = {},
 ): LiveEvaluator {
+  // The readings are kept in the columns only (a reading object each would hold most of the memory).
   const history: AccountHistory = {
     ...seed,
     deals: [...seed.deals],
-    equity: [...(seed.equity ?? [])],
+    equity: [],
     positions: [...(seed.positions ?? [])],
   };
   const options: EvaluateOptions = { ...opts, hash: false };
@@ -125,10 +128,10 @@ export function createLiveEvaluator(
       for (const f of families) f?.point(fed);
     }
   };
-  /** Builds the live state from the whole history, in the batch pass's merge order. */
-  const rebuild = () => {
+  /** Builds the live state from the deals and `readings`, in the batch pass's merge order. */
+  const rebuild = (readings: { ms: number; equity: number }[]) => {
     const deals = sortedDeals(history.deals);
-    const snaps = sortedSnapshots(history.equity!);
+    const snaps = readings.map((r, i) => ({ ...r, i })).sort((a, b) => a.ms - b.ms || a.i - b.i);
     cols = new LiveColumns(startBalance, snaps.length > 0);
     figures = new LiveFigures(cols, ic, day);
     families = rules.map((r) => liveFamily(r, cols, figures, ic));
@@ -136,10 +139,10 @@ export function createLiveEvaluator(
     let si = 0;
     for (const d of deals) {
       const ms = parseUtcMs(d.time);
-      for (; si < snaps.length && snaps[si]!.ms < ms; si++) cols.addSnapshot(snaps[si]!.s);
+      for (; si < snaps.length && snaps[si]!.ms < ms; si++) cols.addSnapshot(snaps[si]!.ms, snaps[si]!.equity);
       addDeal(d);
     }
-    for (; si < snaps.length; si++) cols.addSnapshot(snaps[si]!.s);
+    for (; si < snaps.length; si++) cols.addSnapshot(snaps[si]!.ms, snaps[si]!.equity);
     feed();
   };
   const addDeal = (d: Deal) => {
@@ -148,7 +151,7 @@ export function createLiveEvaluator(
     figures.deal(i);
     for (const f of families) f?.deal?.(i);
   };
-  rebuild();
+  rebuild((seed.equity ?? []).map((e) => ({ ms: parseUtcMs(e.time), equity: toCents(e.equity) })));
 
   const timeline = () => cols.timeline(history, ic);
   const current = () => {
@@ -177,15 +180,18 @@ export function createLiveEvaluator(
         if (inOrder && cols.dealInOrder(parseUtcMs(d.time), d.ticket)) addDeal(d);
         else inOrder = false;
       }
+      let reading: { ms: number; equity: number } | null = null;
       if (o.equity) {
-        history.equity!.push(o.equity);
+        reading = { ms: o.equityMs ?? parseUtcMs(o.equity.time), equity: toCents(o.equity.equity) };
         // The first reading turns deal-instant points into reading points: the stream is rebuilt once.
-        if (inOrder && cols.observed && cols.snapshotInOrder(parseUtcMs(o.equity.time))) cols.addSnapshot(o.equity);
-        else inOrder = false;
+        if (inOrder && cols.observed && cols.snapshotInOrder(reading.ms)) {
+          cols.addSnapshot(reading.ms, reading.equity);
+          reading = null;
+        } else inOrder = false;
       }
       if (o.positions) history.positions = o.positions;
       if (inOrder) feed();
-      else rebuild();
+      else rebuild(reading ? [...cols.readings(), reading] : cols.readings());
       batch = null;
       assembled = null;
     },
@@ -226,8 +232,4 @@ function sortedDeals(deals: readonly Deal[]): Deal[] {
   return Array.from(deals.keys())
     .sort((a, b) => ms[a]! - ms[b]! || deals[a]!.ticket - deals[b]!.ticket || a - b)
     .map((i) => deals[i]!);
-}
-
-function sortedSnapshots(snaps: readonly EquitySnapshot[]): { ms: number; s: EquitySnapshot }[] {
-  return snaps.map((s, i) => ({ ms: parseUtcMs(s.time), s, i })).sort((a, b) => a.ms - b.ms || a.i - b.i);
 }

@@ -1,5 +1,5 @@
 /** Every query on monitors, monitor_events and monitor_idempotency_keys. Takes a db or a transaction. */
-import { type ExpressionBuilder, PostgresAdapter, sql, type Updateable } from 'kysely';
+import { CompiledQuery, type ExpressionBuilder, PostgresAdapter, sql, type Updateable } from 'kysely';
 import type { Db } from '../../infra/db/index.ts';
 import type { Database } from '../../infra/db/schema.ts';
 import type { MonitorEventRow, MonitorEventsTable, MonitorRow, MonitorsTable } from './monitor.table.ts';
@@ -27,10 +27,15 @@ export interface MonitorPage {
   more: boolean;
 }
 
+/** One monitor's figures on SQLite (saveFigures): a fixed text, so its prepared statement is kept. */
+const SAVE_FIGURE_SQLITE = `update monitors set
+  snapshot = coalesce(?, snapshot), last_observation_at = coalesce(?, last_observation_at),
+  reader_cursor = coalesce(?, reader_cursor), connection_state = ?, connection_since = ?,
+  connection_error = ?, updated_at = ?
+  where id = ? and sequence = ? and lease_owner = ? and status in ('active', 'stale')`;
+
 export function createMonitorRepository(db: Db) {
-  // SQLite would rather scan monitors against the VALUES rows than look each row up by id; a unary
-  // plus on the VALUES side (no index there) makes it take the rows in turn and use the primary key.
-  const byKey = sql.raw(db.getExecutor().adapter instanceof PostgresAdapter ? '' : '+');
+  const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
   return {
     insert(row: MonitorsTable, tx: Db = db): Promise<unknown> {
       return tx.insertInto('monitors').values(row).execute();
@@ -115,14 +120,39 @@ export function createMonitorRepository(db: Db) {
       const r = await q.executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
-    /** The live process's record of what it sees (no event): only while it holds the lease. */
     /**
-     * A round's figures in one statement per 500 monitors (a multi-row UPDATE … FROM VALUES, which
-     * SQLite and PostgreSQL both run): each row only while the monitor is still at `sequence` (no
-     * event since) and `owner` holds it. A null snapshot, observation time or cursor keeps the stored
-     * one. Returns the ids not updated.
+     * The live process's record of what it sees (no event), each row only while the monitor is still
+     * at `sequence` (no event since) and `owner` holds it. A null snapshot, observation time or cursor
+     * keeps the stored one. Returns the ids not updated. PostgreSQL takes a round's rows in one
+     * UPDATE … FROM VALUES per 500 (one round trip); SQLite, in-process, runs one prepared statement
+     * per row in one transaction: a VALUES list of varying length is a new statement to prepare at
+     * every round, which cost ten times the update.
      */
     async saveFigures(owner: string, rows: FigureRow[]): Promise<string[]> {
+      if (rows.length === 0) return [];
+      if (!isPostgres) {
+        const missed: string[] = [];
+        await db.transaction().execute(async (tx) => {
+          for (const r of rows) {
+            const res = await tx.executeQuery(
+              CompiledQuery.raw(SAVE_FIGURE_SQLITE, [
+                r.snapshot,
+                r.last_observation_at,
+                r.reader_cursor,
+                r.connection_state,
+                r.connection_since,
+                r.connection_error,
+                r.updated_at,
+                r.id,
+                r.sequence,
+                owner,
+              ]),
+            );
+            if (Number(res.numAffectedRows ?? 0) !== 1) missed.push(r.id);
+          }
+        });
+        return missed;
+      }
       const updated = new Set<string>();
       for (let i = 0; i < rows.length; i += 500) {
         const chunk = rows.slice(i, i + 500);
@@ -139,7 +169,7 @@ export function createMonitorRepository(db: Db) {
             connection_state = v.column6, connection_since = v.column7, connection_error = v.column8,
             updated_at = v.column9
           from (values ${values}) as v
-          where monitors.id = ${byKey}v.column1 and monitors.sequence = ${byKey}v.column2
+          where monitors.id = v.column1 and monitors.sequence = v.column2
             and monitors.lease_owner = ${owner}
             and monitors.status in ('active', 'stale')
           returning monitors.id as id`.execute(db);
@@ -161,20 +191,24 @@ export function createMonitorRepository(db: Db) {
         .execute();
     },
     /**
-     * Claims up to `limit` watched monitors for `owner`: those nobody holds, those whose holder's
-     * lease ran out, and with `steal` every one held by another (the embedded process, the only one,
-     * starting). Returns the ids claimed.
+     * Claims up to `limit` watched monitors for `owner`, and returns the ids claimed. `free`: those
+     * nobody holds and those whose holder's lease ran out (several processes); `unheld`: only those
+     * nobody holds (the embedded process after its first round: every other is already its own, and
+     * its leases are never renewed, since no other process looks); `steal`: every one held by
+     * another (the embedded process, the only one, starting).
      */
     async claim(
       owner: string,
       now: number,
       leaseMs: number,
-      opts: { limit: number; steal: boolean },
+      opts: { limit: number; take: 'free' | 'unheld' | 'steal' },
     ): Promise<string[]> {
       const free = (eb: ExpressionBuilder<Database, 'monitors'>) =>
-        opts.steal
+        opts.take === 'steal'
           ? eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '<>', owner)])
-          : eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', now)]);
+          : opts.take === 'unheld'
+            ? eb('lease_owner', 'is', null)
+            : eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', now)]);
       const ids = (
         await db
           .selectFrom('monitors')

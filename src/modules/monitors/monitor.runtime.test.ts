@@ -304,6 +304,34 @@ describe('the monitor runtime', () => {
     expect((await view(s, id)).data_age_ms).toBe(0);
   });
 
+  it('shows a watched monitor as of its last reading, and saves its figures every MONITOR_SNAPSHOT_MS', async () => {
+    const s = await setup();
+    const a = s.scripted.add('7561');
+    const id = await monitor(s, '7561', { alerts: [95] });
+    const stored = async () =>
+      (await s.stack.deps.dbHandle.db.selectFrom('monitors').selectAll().where('id', '=', id).executeTakeFirstOrThrow())
+        .snapshot;
+    await round(s);
+    const saved = await stored();
+    expect(JSON.parse(saved!).metrics.current_equity).toBe(100_000);
+    a.equity = 98_765.43;
+    await round(s);
+    // The API answers with the reading of a second ago; the row keeps the figures saved before.
+    expect(await view(s, id)).toMatchObject({ metrics: { current_equity: 98_765.43 }, data_age_ms: 0 });
+    expect((await view(s, id)).limits).toEqual([
+      expect.objectContaining({ rule: 'maximum_drawdown', used_percent: 12.35 }),
+    ]);
+    expect(await stored()).toBe(saved);
+    // Once MONITOR_SNAPSHOT_MS (15 s) has passed, the figures are saved for other processes and restarts.
+    await round(s, 15_000);
+    expect(JSON.parse((await stored())!).metrics.current_equity).toBe(98_765.43);
+    // A process that does not watch the monitor (the runtime stopped) shows the saved figures.
+    a.equity = 97_000;
+    await round(s);
+    await s.stack.deps.monitorRuntime.stop();
+    expect(await view(s, id)).toMatchObject({ metrics: { current_equity: 98_765.43 }, data_age_ms: 1_000 });
+  });
+
   it('sends a daily loss alert once per level per trading day (Europe/Prague), again the next day', async () => {
     const s = await setup();
     const a = s.scripted.add('7551');

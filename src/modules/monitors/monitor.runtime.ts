@@ -22,8 +22,9 @@ import type { MonitorService } from './monitor.service.ts';
 import type { MonitorRow } from './monitor.table.ts';
 import {
   checkStale,
+  judge,
+  liveFigures,
   newWatch,
-  observe,
   readFailed,
   seed,
   serially,
@@ -39,7 +40,7 @@ export interface MonitorRuntimeDeps {
   sealer: Sealer;
   connectors: Pick<ConnectorRouter, 'live'>;
   events: MonitorEvents;
-  monitors: Pick<MonitorService, 'onStarted' | 'onStopped'>;
+  monitors: Pick<MonitorService, 'onStarted' | 'onStopped' | 'useLive'>;
   pollIntervalMs: number;
   staleAfterMs: number;
   readTimeoutMs: number;
@@ -61,6 +62,8 @@ interface Account {
   busy: boolean;
   /** Which tenth of the interval it is read in: a second's reads are spread over the second. */
   slot: number;
+  /** Every watch has its evaluator and the reader its cursor (a watch added later clears it). */
+  seeded: boolean;
   /** When its last read began (0: never). */
   readAt: number;
   /** Reads failed in a row; after a failure the account waits (doubling, at most MAX_BACKOFF_MS) before the next. */
@@ -95,12 +98,20 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
   let housekeeping: Promise<void> | null = null;
   const watches = new Map<string, Watch>();
   const accounts = new Map<string, Account>();
+  /** The accounts of each slot (a slot's tick reads only its own). */
+  const bySlot = Array.from({ length: SLOTS }, () => new Set<Account>());
   let lastLeaseAt = -Infinity;
   let leaseNow = false;
   let timer: NodeJS.Timeout | null = null;
   let stopListening: (() => void) | null = null;
   let running: Promise<void> | null = null;
   const pending = new Set<Promise<void>>();
+
+  // GET shows a monitor this process watches as of its last reading, not as of its last saved figures.
+  deps.monitors.useLive((row) => {
+    const w = watches.get(row.id);
+    return w && !w.done && w.row.sequence >= row.sequence ? liveFigures(w) : null;
+  });
 
   function track(p: Promise<void>): void {
     pending.add(p);
@@ -142,7 +153,9 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     const a = accounts.get(key);
     if (!a) return;
     a.watches.delete(w);
-    if (a.watches.size === 0) accounts.delete(key);
+    if (a.watches.size > 0) return;
+    accounts.delete(key);
+    bySlot[a.slot]!.delete(a);
   }
 
   function watch(row: MonitorRow): void {
@@ -167,6 +180,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
         reader,
         cursor: null,
         watches: new Set(),
+        seeded: false,
         busy: false,
         slot: nextSlot++ % SLOTS,
         readAt: 0,
@@ -174,8 +188,10 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
         retryAt: 0,
       };
       accounts.set(key, a);
+      bySlot[a.slot]!.add(a);
     }
     a.watches.add(w);
+    a.seeded = false;
   }
 
   /**
@@ -198,7 +214,12 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
       batch = Math.max(0, Math.min(batch, share - watches.size));
     }
     const claimed =
-      batch > 0 ? await repo.claim(owner, now, deps.leaseMs, { limit: batch, steal: deps.takeOver && first }) : [];
+      batch > 0
+        ? await repo.claim(owner, now, deps.leaseMs, {
+            limit: batch,
+            take: !deps.takeOver ? 'free' : first ? 'steal' : 'unheld',
+          })
+        : [];
     if (!deps.takeOver) {
       await repo.renew(owner, now, deps.leaseMs);
       let held = await repo.held(owner);
@@ -229,7 +250,6 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
   /** The account's history seeds each watch that has no evaluator yet; the first start also sets the cursor. */
   async function seedAccount(a: Account, signal: AbortSignal): Promise<void> {
     const unseeded = [...a.watches].filter((w) => !w.evaluator);
-    if (unseeded.length === 0 && a.cursor !== null) return;
     // A cursor saved by the process that watched the account before lets the reader go on with it.
     const resume = a.cursor ?? unseeded.find((w) => w.row.reader_cursor)?.row.reader_cursor;
     const { history, cursor } = await a.reader.start(a.creds, {
@@ -238,27 +258,46 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     });
     for (const w of unseeded) seed(w, history);
     a.cursor ??= cursor;
+    a.seeded = true;
   }
 
   async function readAccount(a: Account, signal: AbortSignal): Promise<void> {
     try {
-      await seedAccount(a, signal);
+      if (!a.seeded) await seedAccount(a, signal);
       const reading = await a.reader.read(a.creds, a.cursor!, { signal });
-      const fresh = deps.clock.now() - Date.parse(reading.time) <= deps.staleAfterMs;
-      deps.metrics.monitorReadings.inc({ result: fresh ? 'ok' : 'old' });
-      const judged = await Promise.all(
-        [...a.watches].map((w) => serially(w, () => observe(ctx, w, reading).then(() => undefined)).then(() => w)),
-      );
-      for (const w of judged) if (w.done) unwatch(w);
+      const at = Date.parse(reading.time);
+      const fresh = deps.clock.now() - at <= deps.staleAfterMs;
+      if (fresh) counts.ok++;
+      else counts.old++;
+      // Judged at once; only a monitor that raises events is waited for.
+      let raising: Promise<void>[] | null = null;
+      for (const w of a.watches) {
+        const p = judge(ctx, w, reading, at);
+        if (!p) continue;
+        raising ??= [];
+        raising.push(p);
+      }
+      if (raising) await Promise.all(raising);
+      for (const w of a.watches) if (w.done) unwatch(w);
       // A reading too old to judge on leaves the cursor where it was: its deals come again.
       if (fresh) a.cursor = reading.cursor;
       a.failures = 0;
     } catch (err) {
-      deps.metrics.monitorReadings.inc({ result: 'failed' });
+      counts.failed++;
       a.failures++;
       a.retryAt = deps.clock.now() + Math.min(MAX_BACKOFF_MS, deps.pollIntervalMs * 2 ** (a.failures - 1));
       const message = ((err as Error).message || String(err)).slice(0, 300);
       for (const w of [...a.watches]) await serially(w, () => readFailed(ctx, w, message));
+    }
+  }
+
+  /** The readings counted since the last flush, added to the metrics once per slot (not once per reading). */
+  const counts = { ok: 0, old: 0, failed: 0 };
+  function flushCounts(): void {
+    for (const result of ['ok', 'old', 'failed'] as const) {
+      if (counts[result] === 0) continue;
+      deps.metrics.monitorReadings.inc({ result }, counts[result]);
+      counts[result] = 0;
     }
   }
 
@@ -270,8 +309,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     const late = deps.pollIntervalMs * 1.5;
     // One deadline for the slot's reads (a timer per read costs more than the read).
     const signal = AbortSignal.timeout(deps.readTimeoutMs);
-    for (const a of accounts.values()) {
-      if (slot !== null && a.slot !== slot) continue;
+    for (const a of slot === null ? accounts.values() : bySlot[slot]!) {
       // Still being read, or read later than its interval allows: this process is not keeping up.
       if (a.failures > 0 && deps.clock.now() < a.retryAt) continue;
       if (a.busy) {
@@ -313,6 +351,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
   function slotTick(): void {
     const slot = slotCounter++ % SLOTS;
     readSlot(slot);
+    flushCounts();
     void flushSaves();
     if ((slot === 0 || leaseNow) && !housekeeping)
       housekeeping = keepHouse()
@@ -331,6 +370,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
         const now = deps.clock.now();
         if (leaseNow || now - lastLeaseAt >= deps.leaseMs / 3) await leases();
         await Promise.all(readSlot(null));
+        flushCounts();
         await flushSaves();
         await keepHouse();
       })().finally(() => {

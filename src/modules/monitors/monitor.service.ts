@@ -19,7 +19,7 @@ import type { FollowedEvent, MonitorEvents } from './monitor.events.ts';
 import { createMonitorRepository, LIVE_STATUSES } from './monitor.repository.ts';
 import type { MonitorRequest } from './monitor.schemas.ts';
 import type { MonitorRow } from './monitor.table.ts';
-import { DEFAULT_ALERTS, type MonitorStatus, monitorView, readSnapshot } from './monitor.ts';
+import { DEFAULT_ALERTS, type LiveFigures, type MonitorStatus, monitorView, readSnapshot } from './monitor.ts';
 
 export interface MonitorServiceDeps {
   db: Db;
@@ -56,6 +56,17 @@ export function createMonitorService(deps: MonitorServiceDeps) {
   /** Told when a monitor starts or stops, so a live process in this one picks it up or drops it at once. */
   const startedListeners = new Set<(id: string) => void>();
   const stoppedListeners = new Set<(id: string) => void>();
+  /**
+   * The live process in this one (when it runs here): a watched monitor it holds is shown with the
+   * figures of its last reading instead of the row's, which are saved every MONITOR_SNAPSHOT_MS.
+   */
+  let liveSource: ((row: MonitorRow) => LiveFigures | null) | null = null;
+  const view = (row: MonitorRow, now: number) =>
+    monitorView(
+      row,
+      now,
+      (LIVE_STATUSES as readonly string[]).includes(row.status) ? (liveSource?.(row) ?? null) : null,
+    );
 
   /** The request's rule set resolved to fully-defaulted specs (flat fields fall back to the firm's defaults). */
   function effectiveRules(request: MonitorRequest, auth: AuthenticatedKey): RuleSpec[] {
@@ -167,7 +178,7 @@ export function createMonitorService(deps: MonitorServiceDeps) {
     },
 
     async get(auth: AuthenticatedKey, id: string): Promise<Record<string, unknown>> {
-      return monitorView(await owned(auth, id), deps.clock.now());
+      return view(await owned(auth, id), deps.clock.now());
     },
 
     async list(
@@ -182,7 +193,7 @@ export function createMonitorService(deps: MonitorServiceDeps) {
       const now = deps.clock.now();
       const last = page.rows.at(-1);
       return {
-        monitors: page.rows.map((r) => monitorView(r, now)),
+        monitors: page.rows.map((r) => view(r, now)),
         next_cursor: page.more && last ? encodeCursor(last) : null,
       };
     },
@@ -190,7 +201,7 @@ export function createMonitorService(deps: MonitorServiceDeps) {
     /** The tenant's newest monitor of a challenge (its API view), or null when it has none. */
     async ofChallenge(auth: AuthenticatedKey, challengeId: string): Promise<Record<string, unknown> | null> {
       const row = await repo.latestOfChallenge(auth.tenantId, challengeId);
-      return row ? monitorView(row, deps.clock.now()) : null;
+      return row ? view(row, deps.clock.now()) : null;
     },
 
     /**
@@ -203,7 +214,10 @@ export function createMonitorService(deps: MonitorServiceDeps) {
       server: string,
     ): Promise<Array<{ monitor_id: string; status: string; limits: ReturnType<typeof readSnapshot>['limits'] }>> {
       const rows = await repo.watchingAccount(tenantIds, login, server);
-      return rows.map((r) => ({ monitor_id: r.id, status: r.status, limits: readSnapshot(r).limits }));
+      return rows.map((r) => {
+        const live = (LIVE_STATUSES as readonly string[]).includes(r.status) ? liveSource?.(r) : null;
+        return { monitor_id: r.id, status: r.status, limits: (live?.snapshot ?? readSnapshot(r)).limits };
+      });
     },
 
     /** Stops a watched monitor: its credentials are erased and monitor.stopped is sent. A monitor already ended stays as it is. */
@@ -226,7 +240,7 @@ export function createMonitorService(deps: MonitorServiceDeps) {
         }
         row = (await repo.find(id))!;
       }
-      return monitorView((await repo.find(id))!, deps.clock.now());
+      return view((await repo.find(id))!, deps.clock.now());
     },
 
     /** The webhook delivery log of a monitor's events (the same log and view as a check's). */
@@ -256,6 +270,14 @@ export function createMonitorService(deps: MonitorServiceDeps) {
     onStarted(listener: (id: string) => void): () => void {
       startedListeners.add(listener);
       return () => startedListeners.delete(listener);
+    },
+
+    /** The live process of this one shows its monitors' figures as of their last reading. */
+    useLive(source: (row: MonitorRow) => LiveFigures | null): () => void {
+      liveSource = source;
+      return () => {
+        if (liveSource === source) liveSource = null;
+      };
     },
 
     onStopped(listener: (id: string) => void): () => void {

@@ -107,9 +107,19 @@ export function eventBody(
   };
 }
 
-/** What GET /api/v1/monitors/{id} answers. */
-export function monitorView(row: MonitorRow, now: number): Record<string, unknown> {
-  const s = readSnapshot(row);
+/** A watched monitor's figures as its live process holds them now (fresher than the row's). */
+export interface LiveFigures {
+  snapshot: MonitorSnapshot;
+  last_observation_at: number | null;
+  connection_state: string;
+  connection_since: number;
+  connection_error: string | null;
+}
+
+/** What GET /api/v1/monitors/{id} answers: the row, with the live process's figures when it is this one. */
+export function monitorView(stored: MonitorRow, now: number, live: LiveFigures | null = null): Record<string, unknown> {
+  const row = live ? { ...stored, ...live } : stored;
+  const s = live ? live.snapshot : readSnapshot(stored);
   return {
     monitor_id: row.id,
     user_id: row.user_id,

@@ -17,7 +17,7 @@ import type { Evaluation } from '../../rules/types.ts';
 import type { MonitorEvents, RaiseInput } from './monitor.events.ts';
 import { type FigureRow, LIVE_STATUSES, type MonitorRepository } from './monitor.repository.ts';
 import type { MonitorRow } from './monitor.table.ts';
-import { alertSubject, type MonitorSnapshot, type MonitorStatus, readSnapshot } from './monitor.ts';
+import { alertSubject, type LiveFigures, type MonitorSnapshot, type MonitorStatus, readSnapshot } from './monitor.ts';
 
 export interface WatchContext {
   events: MonitorEvents;
@@ -48,6 +48,8 @@ export interface Watch {
   lastTicket: number;
   /** When the last fresh reading was taken (or the watch began, before any). */
   lastFreshAt: number;
+  /** When the last reading judged was taken (null before the first). */
+  lastObservationAt: number | null;
   lastSavedAt: number;
   /** Alerts raised (or found raised before): alertSubject keys. */
   sentAlerts: Set<string>;
@@ -55,8 +57,9 @@ export interface Watch {
   connectionChanged: boolean;
   /** The watch is over (ended, stopped, or the lease lost). */
   done: boolean;
-  /** Judgements of one monitor run one at a time. */
+  /** Judgements of one monitor run one at a time: the last one queued, and how many have not ended. */
   chain: Promise<void>;
+  inFlight: number;
 }
 
 export function newWatch(row: MonitorRow, creds: Mt5Credentials, now: number): Watch {
@@ -69,6 +72,7 @@ export function newWatch(row: MonitorRow, creds: Mt5Credentials, now: number): W
     positionsOpen: -1,
     lastTicket: -Infinity,
     lastFreshAt: now,
+    lastObservationAt: null,
     lastSavedAt: 0,
     sentAlerts: new Set(),
     connection: {
@@ -79,13 +83,31 @@ export function newWatch(row: MonitorRow, creds: Mt5Credentials, now: number): W
     connectionChanged: false,
     done: false,
     chain: Promise.resolve(),
+    inFlight: 0,
   };
 }
 
 /** Runs `fn` after the watch's earlier judgements. */
 export function serially(w: Watch, fn: () => Promise<void>): Promise<void> {
-  w.chain = w.chain.then(fn, fn);
-  return w.chain;
+  w.inFlight++;
+  const done = () => {
+    w.inFlight--;
+  };
+  const p = w.chain.then(fn, fn);
+  w.chain = p.then(done, done);
+  return p;
+}
+
+/**
+ * Judges a reading: at once when nothing of the monitor is in flight (the common case costs no
+ * promise), else after what is. Returns the promise of the events it raised, or null.
+ */
+export function judge(ctx: WatchContext, w: Watch, reading: LiveReading, at: number): Promise<void> | null {
+  if (w.inFlight === 0) {
+    const raising = observe(ctx, w, reading, at);
+    return raising && serially(w, () => raising);
+  }
+  return serially(w, () => observe(ctx, w, reading, at) ?? Promise.resolve());
 }
 
 export function seed(w: Watch, history: AccountHistory): void {
@@ -139,29 +161,39 @@ const ended = (status: MonitorStatus, now: number) => ({
   status,
 });
 
-/** Applies one reading and raises what it causes. `false` when the reading was too old to judge on. */
-export async function observe(ctx: WatchContext, w: Watch, reading: LiveReading): Promise<boolean> {
-  if (w.done || !w.evaluator) return false;
-  const at = Date.parse(reading.time);
+/**
+ * Applies one reading (`at`: its time in ms) and judges it. Most readings raise nothing: they are
+ * judged here and now, and null is returned. A reading that raises events returns the promise of
+ * raising them, in order; the caller runs later judgements of the monitor after it (serially).
+ * A reading older than the stale threshold is not judged (old data never decides).
+ */
+export function observe(ctx: WatchContext, w: Watch, reading: LiveReading, at: number): Promise<void> | null {
+  if (w.done || !w.evaluator) return null;
   const now = ctx.clock.now();
-  if (!(now - at <= ctx.staleAfterMs)) return false; // old data is never judged
-  const deals = reading.deals.filter((d) => d.ticket > w.lastTicket);
-  for (const d of deals) if (d.ticket > w.lastTicket) w.lastTicket = d.ticket;
+  if (!(now - at <= ctx.staleAfterMs)) return null;
+  let deals = reading.deals;
+  if (deals.length > 0) {
+    deals = deals.filter((d) => d.ticket > w.lastTicket);
+    for (const d of deals) if (d.ticket > w.lastTicket) w.lastTicket = d.ticket;
+  }
   w.evaluator.apply({
     deals,
     equity: { time: reading.time, balance: reading.balance, equity: reading.equity },
+    equityMs: at,
     positions: reading.positions,
   });
   if (at > w.lastFreshAt) w.lastFreshAt = at;
+  w.lastObservationAt = at;
   setConnection(w, 'connected', null, now);
-  const observed = { last_observation_at: at, reader_cursor: reading.cursor, ...connectionColumns(w) };
   const limits = w.evaluator.limits();
-  const crossed: string[] = [];
+  let crossed: string[] | null = null;
   for (const limit of limits)
     for (const level of w.alerts) {
       if (limit.used_percent < level) break;
       const subject = alertSubject(limit.rule, level, limit.day);
-      if (!w.sentAlerts.has(subject)) crossed.push(subject);
+      if (w.sentAlerts.has(subject)) continue;
+      crossed ??= [];
+      crossed.push(subject);
     }
   const breachedNow = w.evaluator.breached();
   // The full verdict costs more than a reading: it is taken when the reading can change an
@@ -170,14 +202,45 @@ export async function observe(ctx: WatchContext, w: Watch, reading: LiveReading)
   const positionsChanged = reading.positions.length !== w.positionsOpen;
   w.positionsOpen = reading.positions.length;
   const saveDue = now - w.lastSavedAt >= ctx.snapshotMs || w.connectionChanged;
-  if (
-    !(breachedNow || crossed.length > 0 || deals.length > 0 || positionsChanged || saveDue || w.row.status === 'stale')
-  )
-    return true;
+  const stale = w.row.status === 'stale';
+  if (!(breachedNow || crossed || deals.length > 0 || positionsChanged || saveDue || stale)) return null;
   const evaluation = w.evaluator.evaluation();
-  const snapshot = snapshotOf(evaluation, limits);
+  // The verdict decides: the evaluator's quick answer only says when to take it.
+  const ending = evaluation.outcome === 'breached' || evaluation.outcome === 'passed';
+  const observed = { last_observation_at: at, reader_cursor: reading.cursor, ...connectionColumns(w) };
+  if (!(stale || crossed || ending)) {
+    if (saveDue) save(ctx, w, snapshotOf(evaluation, limits), observed);
+    return null;
+  }
+  return raiseAll(ctx, w, {
+    at,
+    now,
+    evaluation,
+    snapshot: snapshotOf(evaluation, limits),
+    observed,
+    crossed,
+    stale,
+    saveDue,
+  });
+}
 
-  if (w.row.status === 'stale') {
+/** The events one reading raised, in the issue's order: recovered, the alerts crossed, breached or objectives met. */
+async function raiseAll(
+  ctx: WatchContext,
+  w: Watch,
+  r: {
+    at: number;
+    now: number;
+    evaluation: Evaluation;
+    snapshot: MonitorSnapshot;
+    observed: ReturnType<typeof connectionColumns> & { last_observation_at: number; reader_cursor: string };
+    crossed: string[] | null;
+    stale: boolean;
+    saveDue: boolean;
+  },
+): Promise<void> {
+  const { at, snapshot, observed } = r;
+  if (r.stale) {
     // The stale spell is the last event while stale, so "after its sequence" names it in every process.
     const ok = await raise(ctx, w, {
       event: 'monitor.recovered',
@@ -187,9 +250,9 @@ export async function observe(ctx: WatchContext, w: Watch, reading: LiveReading)
       snapshot,
       patch: observed,
     });
-    if (!ok) return true;
+    if (!ok) return;
   }
-  for (const subject of crossed) {
+  for (const subject of r.crossed ?? []) {
     const ok = await raise(ctx, w, {
       event: 'monitor.alert',
       subject,
@@ -198,24 +261,32 @@ export async function observe(ctx: WatchContext, w: Watch, reading: LiveReading)
       snapshot,
       patch: observed,
     });
-    if (!ok) return true;
+    if (!ok) return;
     w.sentAlerts.add(subject);
   }
-  // The verdict decides: the evaluator's quick answer only says when to take it.
-  if (evaluation.outcome === 'breached' || evaluation.outcome === 'passed') {
-    const breached = evaluation.outcome === 'breached';
+  if (r.evaluation.outcome === 'breached' || r.evaluation.outcome === 'passed') {
+    const breached = r.evaluation.outcome === 'breached';
     await raise(ctx, w, {
       event: breached ? 'monitor.breached' : 'monitor.objectives_met',
       occurredAt: at,
       status: breached ? 'breached' : 'passed',
       snapshot,
-      patch: { ...observed, ...ended(breached ? 'breached' : 'passed', now) },
+      patch: { ...observed, ...ended(breached ? 'breached' : 'passed', r.now) },
     });
     w.done = true;
-    return true;
+    return;
   }
-  if (saveDue) save(ctx, w, snapshot, observed);
-  return true;
+  if (r.saveDue) save(ctx, w, snapshot, observed);
+}
+
+/** The monitor's figures as of its last reading (GET shows them when this process watches it). */
+export function liveFigures(w: Watch): LiveFigures | null {
+  if (!w.evaluator || w.lastObservationAt === null) return null;
+  return {
+    snapshot: snapshotOf(w.evaluator.evaluation(), w.evaluator.limits()),
+    last_observation_at: w.lastObservationAt,
+    ...connectionColumns(w),
+  };
 }
 
 function connectionColumns(w: Watch) {

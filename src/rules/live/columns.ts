@@ -5,7 +5,7 @@
  * as long as each item comes after everything before it (a deal after the last reading, a reading
  * not before the last deal); the caller rebuilds when one does not.
  */
-import type { AccountHistory, Deal, EquitySnapshot, OpenPosition } from '../../mt5/history.ts';
+import type { AccountHistory, Deal, OpenPosition } from '../../mt5/history.ts';
 import { DEAL_ADJUSTMENT, DEAL_INOUT, DEAL_OPENS, DEAL_SELL, DEAL_TRADE, type DealColumns } from '../decode.ts';
 import { toCents } from '../money.ts';
 import { PositionTable } from '../position-table.ts';
@@ -125,10 +125,8 @@ export class LiveColumns {
     P.length = n + 1;
   }
 
-  /** Appends an equity reading (already known to be in order); true when it added a point. */
-  addSnapshot(s: EquitySnapshot): void {
-    const ms = parseUtcMs(s.time);
-    const equity = toCents(s.equity);
+  /** Appends an equity reading at `ms` of `equity` cents (already known to be in order). */
+  addSnapshot(ms: number, equity: number): void {
     this.snapshots++;
     this.lastSnapshotMs = ms;
     this.lastSnapshotEquity = equity;
@@ -248,6 +246,15 @@ export class LiveColumns {
     }
     if (before > 0 && after === 0) this.openCount--;
     else if (before === 0 && after > 0) this.openCount++;
+  }
+
+  /** The equity readings so far, in order: what a rebuild replays (the readings are kept only here). */
+  readings(): { ms: number; equity: number }[] {
+    const P = this.points;
+    const out: { ms: number; equity: number }[] = [];
+    for (let i = 0; i < P.length; i++)
+      if (P.equitySource[i] === EQUITY_OBSERVED) out.push({ ms: P.ms[i]!, equity: P.equity[i]! });
+    return out;
   }
 
   /** Equity now, as timelineOf computes it. */
