@@ -14,7 +14,8 @@
  * apart from the bench, bench/cluster.ts: `0` is one `brymix serve` with its workers, embedded or
  * not, so its CPU per check leaves out the bench's own submitters and receiver; `1`, `2`, … are
  * `brymix serve` without workers plus that many `brymix worker` processes, PostgreSQL + Redis
- * only; a list such as `1,2` runs the bench once per count, each on fresh storage).
+ * only; a list such as `1,2` runs the bench once per count, each on fresh storage), BENCH_PROFILE=<file>
+ * (a CPU profile of this process's event loop over the measured run, bench/lib/profile.ts).
  *
  * After each run every job is read back: finished, started exactly once (`attempts` 1), its webhook
  * delivered once (one verified request, one attempt in the delivery log): no job lost or run twice.
@@ -26,6 +27,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { startStack } from '../test/harness.ts';
 import { type Cluster, startCluster } from './cluster.ts';
+import { profileWindow } from './lib/profile.ts';
 
 const TOTAL = Number(process.env.BENCH_CHECKS ?? 2000);
 const SUBMITTERS = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -155,10 +157,12 @@ async function bench(workerCount: number | null): Promise<void> {
   const cpuAtStart = process.cpuUsage();
   const mainAtStart = mainThreadCpu();
   const clusterAtStart = cluster?.cpuSeconds();
+  const stopProfile = await profileWindow();
   await run(TOTAL, RATE);
   const submitSeconds = (performance.now() - started) / 1000;
   await allDone;
   const totalSeconds = (performance.now() - started) / 1000;
+  await stopProfile();
   const measured = [...submittedAt.keys()];
   // User + system CPU of this whole process (every thread) from the first submit to the last
   // verified webhook: the API and the workers, and also this bench's own submitters and receiver,
