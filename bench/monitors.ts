@@ -9,12 +9,14 @@
  *   BENCH_MONITORS=5000 BENCH_SECONDS=30 npm run bench:monitors
  *
  * Options (env): BENCH_MONITORS, BENCH_SECONDS (measured window, default 60), BENCH_WARMUP_S (default 15),
- * BENCH_PROFILE=<file> (a CPU profile of the measured window, bench/lib/profile.ts).
+ * BENCH_PROFILE=<file> (a CPU profile of the measured window's event loop, bench/lib/profile.ts), and
+ * MONITOR_THREADS (the monitors' worker threads, as `brymix serve` takes it; 0 watches on the event loop).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
+import { startMonitors } from '../src/main.ts';
 import { startStack } from '../test/harness.ts';
 import { profileWindow } from './lib/profile.ts';
 
@@ -25,10 +27,16 @@ const CREATORS = 32;
 
 const stack = await startStack({
   listen: true,
-  env: { LOG_LEVEL: 'silent', MONITOR_POLL_INTERVAL_MS: '1000', WORKER_CONCURRENCY: '16' },
+  env: {
+    LOG_LEVEL: 'silent',
+    MONITOR_POLL_INTERVAL_MS: '1000',
+    WORKER_CONCURRENCY: '16',
+    ...(process.env.MONITOR_THREADS ? { MONITOR_THREADS: process.env.MONITOR_THREADS } : {}),
+  },
 });
-// As `brymix serve` does with RUN_MONITORS (the default): this process watches every monitor.
-stack.deps.monitorRuntime.start();
+// As `brymix serve` does with RUN_MONITORS (the default): this process watches every monitor, on
+// MONITOR_THREADS worker threads (default one per core) or, with 0, on its event loop.
+const threads = await startMonitors(stack.deps, stack.config);
 const secret = stack.config.WEBHOOK_SECRET;
 const { key } = await stack.createKey('Bench Firm');
 const mode = process.env.DATABASE_URL ? 'PostgreSQL + Redis' : 'embedded (SQLite + local queue)';
@@ -144,7 +152,9 @@ const sorted = [...latencies].sort((a, b) => a - b);
 const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN);
 const rssMiB = Math.round(Math.max(rssPeak, process.memoryUsage().rss) / 2 ** 20);
 
-console.log(`mode:                   ${mode}`);
+console.log(
+  `mode:                   ${mode}, monitors watched ${threads ? `on ${threads.count} worker threads` : 'on the event loop'}`,
+);
 console.log(
   `monitors:               ${MONITORS} created in ${createSeconds.toFixed(1)} s (${failed} failed), watched ${end.watched}`,
 );
@@ -168,6 +178,7 @@ console.log(
   `monitors: ${MONITORS}, observations/s: ${perSecond.toFixed(0)}, latency p50 ${q(0.5)} ms p99 ${q(0.99)} ms, rss ${rssMiB} MiB`,
 );
 
+await threads?.stop();
 await stack.close();
 await client.close();
 receiver.close();

@@ -117,6 +117,12 @@ const schema = z.object({
   MONITOR_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(6_000),
   /** Monitors a live process claims per round at most, so processes starting together share them. */
   MONITOR_CLAIM_BATCH: z.coerce.number().int().min(1).max(100_000).default(1_000),
+  /**
+   * Worker threads that run the live monitors of `brymix serve`, sharing them by leases, so one
+   * process watches on every core; 0 runs them on the event loop (as an in-memory SQLite database
+   * must). Default: one per core, at most 8.
+   */
+  MONITOR_THREADS: z.coerce.number().int().min(0).max(64).default(Math.min(8, availableParallelism())),
   /** How often a monitor's figures are saved for GET when no event happens. */
   MONITOR_SNAPSHOT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** How often an event stream (GET …/events) reads events raised by another process. */

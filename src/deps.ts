@@ -85,6 +85,8 @@ export interface Deps {
   platform: PlatformService;
   crm: CrmService;
   siteWebhooks: SiteWebhookReceiver;
+  /** Where this process's database is, as overridden (tests): another thread's connection opens the same. */
+  storage: { pgSchema?: string; sqliteFile?: string };
   ready(): Promise<{ db: boolean; queue: boolean }>;
   close(): Promise<void>;
 }
@@ -98,6 +100,11 @@ export interface DepsOverrides {
   sqliteFile?: string;
   random?: () => number;
   migrate?: boolean;
+  /**
+   * This is one of several live monitor runtimes on one database (a monitor thread of `serve`): it
+   * shares the monitors by leases even on SQLite, and is told of each event it raises.
+   */
+  monitorThread?: { onEvent(event: string): void };
 }
 
 export async function createDeps(config: Config, o: DepsOverrides = {}): Promise<Deps> {
@@ -249,7 +256,9 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     leaseMs: config.MONITOR_LEASE_MS,
     claimBatch: config.MONITOR_CLAIM_BATCH,
     snapshotMs: config.MONITOR_SNAPSHOT_MS,
-    takeOver: dbHandle.dialect === 'sqlite', // one process's database: it takes every monitor at once
+    // One process's database: it takes every monitor at once (unless threads share them).
+    takeOver: dbHandle.dialect === 'sqlite' && !o.monitorThread,
+    ...(o.monitorThread ? { onEvent: o.monitorThread.onEvent } : {}),
   });
 
   // --- account data API and widgets ---
@@ -364,6 +373,10 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     platform,
     crm,
     siteWebhooks,
+    storage: {
+      ...(o.pgSchema ? { pgSchema: o.pgSchema } : {}),
+      ...(o.sqliteFile ? { sqliteFile: o.sqliteFile } : {}),
+    },
     async ready() {
       const [dbOk, queueOk] = await Promise.all([pingDb(db), queue.ping()]);
       return { db: dbOk, queue: queueOk };

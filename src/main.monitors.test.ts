@@ -82,7 +82,7 @@ describe('live monitors in a deployment', { timeout: 90_000 }, () => {
     if (servicesMode) {
       start(['serve'], { RUN_MONITORS: 'false' });
       start(['monitor-worker']);
-    } else start(['serve']);
+    } else start(['serve'], { MONITOR_THREADS: '2', METRICS_ALLOW_CIDRS: '127.0.0.0/8' });
     const deadline = Date.now() + 30_000;
     while (
       !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
@@ -119,4 +119,51 @@ describe('live monitors in a deployment', { timeout: 90_000 }, () => {
     expect(view).toMatchObject({ status: 'passed', sequence: 1, connection: { state: 'connected' } });
     expect(logs).not.toContain('"password"');
   });
+
+  it.skipIf(servicesMode)(
+    'serve watches on worker threads: live figures, a stop, and their counts in /metrics',
+    async () => {
+      // The serve of the test above: two monitor threads share the monitors by leases.
+      expect(logs.match(/monitor thread watching/g)).toHaveLength(2);
+      expect(logs).toMatch(/"monitors":"2 threads"/);
+      const key = (await run(['keys', 'create', 'Thread Firm'])).trim().split('\n').at(-1)!;
+      const api = (path: string, init: RequestInit = {}) =>
+        fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers: { 'x-api-key': key, ...init.headers } });
+      const created = await api('/api/v1/monitors', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        // A seeded random trader of the simulator's live mode: it keeps trading while watched.
+        body: JSON.stringify(
+          checkBody({
+            mt5_login: '300001',
+            rules: { max_drawdown_percent: 10, max_daily_loss_percent: 5, min_trade_duration_seconds: null },
+            callback_url: receiver.url,
+          }),
+        ),
+      });
+      expect(created.status).toBe(201);
+      const { monitor_id: id } = (await created.json()) as { monitor_id: string };
+      // Figures are saved every 15 s; a GET 4 s on shows the thread's last reading, about a second old.
+      await new Promise((r) => setTimeout(r, 4_000));
+      const view = (await (await api(`/api/v1/monitors/${id}`)).json()) as {
+        data_age_ms: number;
+        metrics: { current_equity: unknown };
+        limits: Array<{ rule: string }>;
+      };
+      expect(view).toMatchObject({ status: 'active', connection: { state: 'connected' } });
+      expect(view.data_age_ms).toBeLessThan(2_500);
+      expect(typeof view.metrics.current_equity).toBe('number');
+      expect(view.limits.map((l) => l.rule)).toEqual(['maximum_drawdown', 'maximum_daily_loss']);
+
+      const stopped = await api(`/api/v1/monitors/${id}`, { method: 'DELETE' });
+      expect(((await stopped.json()) as { status: string }).status).toBe('stopped');
+      const hooks = await receiver.waitFor(2, 15_000);
+      expect(hooks[1]!.json).toMatchObject({ event: 'monitor.stopped', monitor_id: id });
+
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const ok = Number(/brymix_monitor_readings_total\{result="ok"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+      expect(ok).toBeGreaterThanOrEqual(3);
+      expect(metrics).toMatch(/brymix_monitor_events_total\{event="monitor.objectives_met"\} 1/);
+    },
+  );
 });

@@ -1,7 +1,8 @@
 /** loadConfig → createDeps → createApp → listen; SIGTERM/SIGINT drain http, queue, db. */
 import { createApp } from './app.ts';
-import { loadConfig } from './config.ts';
-import { createDeps } from './deps.ts';
+import { type Config, loadConfig } from './config.ts';
+import { createDeps, type Deps } from './deps.ts';
+import { type MonitorThreads, startMonitorThreads } from './monitor-threads.ts';
 import { type RunningWorkers, startWorkers } from './worker.ts';
 
 export async function serve(options: { workers?: boolean } = {}): Promise<void> {
@@ -10,7 +11,7 @@ export async function serve(options: { workers?: boolean } = {}): Promise<void> 
   const app = await createApp(deps);
   const runWorkers = options.workers ?? config.RUN_WORKERS;
   const workers: RunningWorkers | null = runWorkers ? await startWorkers(deps) : null;
-  if (config.RUN_MONITORS) deps.monitorRuntime.start();
+  const threads = config.RUN_MONITORS ? await startMonitors(deps, config) : null;
   await app.listen({ host: config.HOST, port: config.PORT });
   deps.logger.info(
     {
@@ -18,16 +19,32 @@ export async function serve(options: { workers?: boolean } = {}): Promise<void> 
       database: deps.dbHandle.location,
       queue: deps.queue.kind,
       workers: runWorkers ? config.WORKER_CONCURRENCY : 0,
-      monitors: config.RUN_MONITORS,
+      monitors: config.RUN_MONITORS ? (threads ? `${threads.count} threads` : 'event loop') : false,
     },
     'brymix is serving',
   );
   installShutdown(deps.logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
     await app.close();
+    await threads?.stop();
     await deps.monitorRuntime.stop();
     await workers?.stop(config.SHUTDOWN_TIMEOUT_MS);
     await deps.close();
   });
+}
+
+/**
+ * Starts watching the monitors: on MONITOR_THREADS worker threads, or on the event loop when it is 0
+ * or the database is SQLite in memory (which another thread's connection cannot open).
+ * Returns the threads, or null when the event loop watches.
+ */
+export async function startMonitors(deps: Deps, config: Config): Promise<MonitorThreads | null> {
+  if (config.MONITOR_THREADS > 0 && deps.dbHandle.location !== ':memory:') {
+    const threads = startMonitorThreads(deps, config, config.MONITOR_THREADS);
+    await threads.ready;
+    return threads;
+  }
+  deps.monitorRuntime.start();
+  return null;
 }
 
 export async function runWorker(): Promise<void> {

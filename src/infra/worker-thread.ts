@@ -22,11 +22,14 @@ function tsxEsmApiUrl(): string {
   return pathToFileURL(join(dirname(manifest), typeof target === 'string' ? target : target.default)).href;
 }
 
-/** `callerUrl` is the caller's import.meta.url; `name` the worker module's path from it without extension. */
-export function startModuleWorker(callerUrl: string, name: string): Worker {
+/**
+ * `callerUrl` is the caller's import.meta.url; `name` the worker module's path from it without
+ * extension; `workerData` what the module reads from node:worker_threads' workerData.
+ */
+export function startModuleWorker(callerUrl: string, name: string, workerData?: unknown): Worker {
   const fromSource = callerUrl.endsWith('.ts');
   const url = new URL(`${name}${fromSource ? '.ts' : '.js'}`, callerUrl);
-  if (!fromSource) return new Worker(url);
+  if (!fromSource) return new Worker(url, { workerData });
   const boot = `import(${JSON.stringify(tsxEsmApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, workerData });
 }

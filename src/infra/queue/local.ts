@@ -247,6 +247,10 @@ export class LocalQueue implements JobQueue {
     }
   }
 
+  nudge(): void {
+    this.#wake?.();
+  }
+
   async stop(timeoutMs = 10_000): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);

@@ -54,6 +54,11 @@ export interface JobQueue {
   stop(timeoutMs?: number): Promise<void>;
   stats(): Promise<QueueStats>;
   ping(): Promise<boolean>;
+  /**
+   * Jobs were queued through another connection to this queue's store (a monitor thread of this
+   * process): look for them now rather than at the next poll. A queue told by its store needs nothing.
+   */
+  nudge?(): void;
   /** Housekeeping: forget finished jobs past their retention. */
   prune(): Promise<number>;
   close(): Promise<void>;

@@ -20,6 +20,7 @@ import type { MonitorEvents } from './monitor.events.ts';
 import { createMonitorRepository, type FigureRow, LIVE_STATUSES } from './monitor.repository.ts';
 import type { MonitorService } from './monitor.service.ts';
 import type { MonitorRow } from './monitor.table.ts';
+import type { LiveFigures } from './monitor.ts';
 import {
   checkStale,
   judge,
@@ -50,6 +51,8 @@ export interface MonitorRuntimeDeps {
   takeOver: boolean;
   /** Monitors claimed per lease round at most. */
   claimBatch?: number;
+  /** Told of each event raised, after its commit (a monitor thread tells the main thread's queue). */
+  onEvent?: (event: string) => void;
 }
 
 /** One MT5 account read on behalf of every monitor watching it. */
@@ -88,7 +91,10 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     owner,
     staleAfterMs: deps.staleAfterMs,
     snapshotMs: deps.snapshotMs,
-    onEvent: (event) => deps.metrics.monitorEvents.inc({ event }),
+    onEvent: (event) => {
+      deps.metrics.monitorEvents.inc({ event });
+      deps.onEvent?.(event);
+    },
     save: (w, figures) => saves.push({ w, figures }),
   };
   /** Figures waiting for the round's single write. */
@@ -107,11 +113,22 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
   let running: Promise<void> | null = null;
   const pending = new Set<Promise<void>>();
 
-  // GET shows a monitor this process watches as of its last reading, not as of its last saved figures.
-  deps.monitors.useLive((row) => {
+  /** A monitor this runtime watches, as of its last reading (null when it does not watch it). */
+  function figures(row: MonitorRow): LiveFigures | null {
     const w = watches.get(row.id);
     return w && !w.done && w.row.sequence >= row.sequence ? liveFigures(w) : null;
-  });
+  }
+  /** A monitor was started: claim at the next slot instead of at the next lease round. */
+  function claimSoon(): void {
+    leaseNow = true;
+  }
+  /** A monitor was stopped through the API: its watch ends now. */
+  function drop(id: string): void {
+    const w = watches.get(id);
+    if (w) unwatch(w);
+  }
+  // GET shows a monitor this process watches as of its last reading, not as of its last saved figures.
+  deps.monitors.useLive(figures);
 
   function track(p: Promise<void>): void {
     pending.add(p);
@@ -381,13 +398,8 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     /** Watches on a timer until stop(): each account read once per interval, the reads spread over it. */
     start(): void {
       if (timer) return;
-      const offStarted = deps.monitors.onStarted(() => {
-        leaseNow = true;
-      });
-      const offStopped = deps.monitors.onStopped((id) => {
-        const w = watches.get(id);
-        if (w) unwatch(w);
-      });
+      const offStarted = deps.monitors.onStarted(claimSoon);
+      const offStopped = deps.monitors.onStopped(drop);
       stopListening = () => {
         offStarted();
         offStopped();
@@ -412,6 +424,9 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
         );
       for (const w of [...watches.values()]) unwatch(w);
     },
+    figures,
+    claimSoon,
+    drop,
     /** How many monitors and accounts this process watches now. */
     stats: () => ({ monitors: watches.size, accounts: accounts.size }),
   };

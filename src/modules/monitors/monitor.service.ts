@@ -60,13 +60,10 @@ export function createMonitorService(deps: MonitorServiceDeps) {
    * The live process in this one (when it runs here): a watched monitor it holds is shown with the
    * figures of its last reading instead of the row's, which are saved every MONITOR_SNAPSHOT_MS.
    */
-  let liveSource: ((row: MonitorRow) => LiveFigures | null) | null = null;
-  const view = (row: MonitorRow, now: number) =>
-    monitorView(
-      row,
-      now,
-      (LIVE_STATUSES as readonly string[]).includes(row.status) ? (liveSource?.(row) ?? null) : null,
-    );
+  let liveSource: ((row: MonitorRow) => LiveFigures | null | Promise<LiveFigures | null>) | null = null;
+  const liveOf = async (row: MonitorRow): Promise<LiveFigures | null> =>
+    liveSource && (LIVE_STATUSES as readonly string[]).includes(row.status) ? await liveSource(row) : null;
+  const view = async (row: MonitorRow, now: number) => monitorView(row, now, await liveOf(row));
 
   /** The request's rule set resolved to fully-defaulted specs (flat fields fall back to the firm's defaults). */
   function effectiveRules(request: MonitorRequest, auth: AuthenticatedKey): RuleSpec[] {
@@ -193,7 +190,7 @@ export function createMonitorService(deps: MonitorServiceDeps) {
       const now = deps.clock.now();
       const last = page.rows.at(-1);
       return {
-        monitors: page.rows.map((r) => view(r, now)),
+        monitors: await Promise.all(page.rows.map((r) => view(r, now))),
         next_cursor: page.more && last ? encodeCursor(last) : null,
       };
     },
@@ -214,10 +211,13 @@ export function createMonitorService(deps: MonitorServiceDeps) {
       server: string,
     ): Promise<Array<{ monitor_id: string; status: string; limits: ReturnType<typeof readSnapshot>['limits'] }>> {
       const rows = await repo.watchingAccount(tenantIds, login, server);
-      return rows.map((r) => {
-        const live = (LIVE_STATUSES as readonly string[]).includes(r.status) ? liveSource?.(r) : null;
-        return { monitor_id: r.id, status: r.status, limits: (live?.snapshot ?? readSnapshot(r)).limits };
-      });
+      return Promise.all(
+        rows.map(async (r) => ({
+          monitor_id: r.id,
+          status: r.status,
+          limits: ((await liveOf(r))?.snapshot ?? readSnapshot(r)).limits,
+        })),
+      );
     },
 
     /** Stops a watched monitor: its credentials are erased and monitor.stopped is sent. A monitor already ended stays as it is. */
@@ -273,7 +273,7 @@ export function createMonitorService(deps: MonitorServiceDeps) {
     },
 
     /** The live process of this one shows its monitors' figures as of their last reading. */
-    useLive(source: (row: MonitorRow) => LiveFigures | null): () => void {
+    useLive(source: (row: MonitorRow) => LiveFigures | null | Promise<LiveFigures | null>): () => void {
       liveSource = source;
       return () => {
         if (liveSource === source) liveSource = null;

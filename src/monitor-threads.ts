@@ -1,0 +1,129 @@
+/**
+ * The live monitors of `brymix serve` on worker threads (MONITOR_THREADS), so one process watches
+ * on every core: each thread runs a monitor runtime on its own connection to the same database
+ * (monitor-thread.ts) and the threads share the monitors by leases, as `brymix monitor-worker`
+ * processes do. The main thread keeps the API, the queue and the deliveries; it tells the threads
+ * of monitors started and stopped through the API, asks them for a watched monitor's figures, adds
+ * their counts to its metrics, and sends an event's webhook as soon as a thread has queued it.
+ * A thread that dies is started again (its monitors are taken by the others when its leases run out).
+ */
+import type { Worker } from 'node:worker_threads';
+import type { Config } from './config.ts';
+import type { Deps } from './deps.ts';
+import { startModuleWorker } from './infra/worker-thread.ts';
+import type { LiveFigures } from './modules/monitors/monitor.ts';
+import type { FromMonitorThread, ToMonitorThread } from './monitor-thread.ts';
+
+export interface MonitorThreads {
+  readonly count: number;
+  /** Resolves when every thread has started watching. */
+  ready: Promise<void>;
+  /** Stops every thread: each gives its leases up and closes its connection. */
+  stop(): Promise<void>;
+}
+
+interface Slot {
+  worker: Worker | null;
+  watched: number;
+}
+
+const RESTART_DELAY_MS = 1_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+export function startMonitorThreads(deps: Deps, config: Config, count: number): MonitorThreads {
+  const slots: Slot[] = Array.from({ length: count }, () => ({ worker: null, watched: 0 }));
+  const asked = new Map<number, { waiting: number; resolve(f: LiveFigures | null): void }>();
+  let nextReq = 1;
+  let stopping = false;
+  const readyWaits: Promise<void>[] = [];
+
+  const send = (m: ToMonitorThread) => {
+    for (const s of slots) s.worker?.postMessage(m);
+  };
+
+  function onMessage(slot: Slot, m: FromMonitorThread): void {
+    const metrics = deps.metrics;
+    if (m.type === 'queued') deps.queue.nudge?.();
+    else if (m.type === 'counts') {
+      const c = m.counts;
+      for (const [result, n] of Object.entries(c.readings)) if (n > 0) metrics.monitorReadings.inc({ result }, n);
+      for (const [event, n] of Object.entries(c.events)) if (n > 0) metrics.monitorEvents.inc({ event }, n);
+      if (c.overdue > 0) metrics.monitorReadsOverdue.inc(c.overdue);
+      slot.watched = c.watched;
+      metrics.monitorsWatched.set(slots.reduce((sum, s) => sum + s.watched, 0));
+    } else if (m.type === 'live') {
+      const a = asked.get(m.req);
+      if (!a) return;
+      if (m.figures || --a.waiting === 0) {
+        asked.delete(m.req);
+        a.resolve(m.figures);
+      }
+    }
+  }
+
+  function start(slot: Slot): Promise<void> {
+    const worker = startModuleWorker(import.meta.url, './monitor-thread', { config, storage: deps.storage });
+    slot.worker = worker;
+    return new Promise<void>((resolve) => {
+      worker.on('message', (m: FromMonitorThread) => {
+        if (m.type === 'ready') {
+          deps.logger.info({ owner: m.owner }, 'monitor thread watching');
+          resolve();
+        } else onMessage(slot, m);
+      });
+      worker.on('error', (err) => deps.logger.error({ err: err.message }, 'monitor thread failed'));
+      worker.on('exit', (code) => {
+        resolve();
+        if (slot.worker !== worker) return;
+        slot.worker = null;
+        slot.watched = 0;
+        // A question the thread will not answer now counts as "not watched here".
+        for (const [req, a] of asked)
+          if (--a.waiting === 0) {
+            asked.delete(req);
+            a.resolve(null);
+          }
+        if (stopping) return;
+        deps.logger.error({ code }, 'monitor thread exited; starting another');
+        setTimeout(() => {
+          if (!stopping) void start(slot);
+        }, RESTART_DELAY_MS).unref();
+      });
+    });
+  }
+
+  for (const slot of slots) readyWaits.push(start(slot));
+  const offStarted = deps.monitors.onStarted(() => send({ type: 'started' }));
+  const offStopped = deps.monitors.onStopped((id) => send({ type: 'stopped', id }));
+  const offLive = deps.monitors.useLive((row) => {
+    const live = slots.filter((s) => s.worker);
+    if (live.length === 0) return null;
+    const req = nextReq++;
+    return new Promise<LiveFigures | null>((resolve) => {
+      asked.set(req, { waiting: live.length, resolve });
+      for (const s of live) s.worker!.postMessage({ type: 'live', req, row } satisfies ToMonitorThread);
+    });
+  });
+
+  return {
+    count,
+    ready: Promise.all(readyWaits).then(() => undefined),
+    async stop() {
+      stopping = true;
+      offStarted();
+      offStopped();
+      offLive();
+      await Promise.all(
+        slots.map(async (s) => {
+          const w = s.worker;
+          if (!w) return;
+          const exited = new Promise<void>((r) => w.once('exit', () => r()));
+          w.postMessage({ type: 'stop' } satisfies ToMonitorThread);
+          const timer = setTimeout(() => void w.terminate(), STOP_TIMEOUT_MS);
+          await exited;
+          clearTimeout(timer);
+        }),
+      );
+    },
+  };
+}
