@@ -139,7 +139,8 @@ async function raise(ctx: WatchContext, w: Watch, input: Omit<RaiseInput, 'guard
     const r = await ctx.events.raise(w.row, { ...input, guard: { owner: ctx.owner, statuses: LIVE_STATUSES } });
     if (r.result === 'raised') {
       ctx.onEvent?.(input.event);
-      w.row = r.row;
+      // The event's figures came from the evaluator, which keeps newer ones: the row need not hold them.
+      w.row = w.evaluator ? { ...r.row, snapshot: null } : r.row;
       return true;
     }
     if (r.result === 'duplicate') return true;
@@ -279,6 +280,11 @@ async function raiseAll(
   if (r.saveDue) save(ctx, w, snapshot, observed);
 }
 
+/** The figures of the watch's evaluator, or those last saved before it had one (after a restart). */
+function heldFigures(w: Watch): MonitorSnapshot {
+  return w.evaluator ? snapshotOf(w.evaluator.evaluation(), w.evaluator.limits()) : readSnapshot(w.row);
+}
+
 /** The monitor's figures as of its last reading (GET shows them when this process watches it). */
 export function liveFigures(w: Watch): LiveFigures | null {
   if (!w.evaluator || w.lastObservationAt === null) return null;
@@ -315,12 +321,8 @@ function save(
     updated_at: now,
   };
   ctx.save(w, figures);
-  w.row = {
-    ...w.row,
-    ...columns,
-    ...(figures.snapshot !== null ? { snapshot: figures.snapshot } : {}),
-    updated_at: now,
-  };
+  // The saved figures are not kept here: the evaluator holds newer ones (heldFigures).
+  w.row = { ...w.row, ...columns, ...(figures.snapshot !== null ? { snapshot: null } : {}), updated_at: now };
   w.lastSavedAt = now;
   w.connectionChanged = false;
 }
@@ -342,7 +344,7 @@ export async function checkStale(ctx: WatchContext, w: Watch): Promise<void> {
     subject: `after:${w.row.sequence}`,
     occurredAt: now,
     status: 'stale',
-    snapshot: readSnapshot(w.row),
+    snapshot: heldFigures(w),
     patch: connectionColumns(w),
   });
 }

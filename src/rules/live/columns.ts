@@ -21,6 +21,9 @@ import {
 } from '../timeline.ts';
 import { dealEvidence, tradeAt } from '../timeline-evidence.ts';
 
+/** Rows each column holds before its first doubling. */
+const INITIAL = 8;
+
 /** A Float64Array/Uint8Array/Int32Array that doubles when full. */
 function grow<A extends Float64Array | Uint8Array | Int32Array>(a: A, need: number): A {
   if (need <= a.length) return a;
@@ -74,12 +77,14 @@ export class LiveColumns {
   ) {
     this.balance = startBalanceCents;
     this.lastSnapshotEquity = startBalanceCents;
-    const f = () => new Float64Array(64);
+    // Small to begin with (an account watched live has a handful of deals a day, and 25,000 are
+    // watched at once); each column doubles when full.
+    const f = () => new Float64Array(INITIAL);
     this.deals = {
       length: 0,
       ms: f(),
       cents: f(),
-      flags: new Uint8Array(64),
+      flags: new Uint8Array(INITIAL),
       positionId: f(),
       volume: f(),
       price: f(),
@@ -92,10 +97,10 @@ export class LiveColumns {
       cents: f(),
       volume: f(),
       openPrice: f(),
-      sell: new Uint8Array(64),
-      opener: new Int32Array(64),
+      sell: new Uint8Array(INITIAL),
+      opener: new Int32Array(INITIAL),
     };
-    this.points = { length: 0, ms: f(), balance: f(), equity: f(), adjustments: f(), equitySource: new Uint8Array(64) };
+    this.points = { length: 0, ms: f(), balance: f(), equity: f(), adjustments: f(), equitySource: new Uint8Array(INITIAL) };
   }
 
   /** Whether a deal at `ms` with `ticket` comes after everything so far in the batch's merge order. */
