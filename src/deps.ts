@@ -31,7 +31,7 @@ import { createVerdictPool } from './modules/checks/check.verdict.pool.ts';
 import { type CrmService, createCrmService } from './modules/crm/crm.service.ts';
 import { createServiceTokenService, type ServiceTokenService } from './modules/crm/service-token.service.ts';
 import { createSiteWebhookReceiver, type SiteWebhookReceiver } from './modules/crm/site-webhook.ts';
-import { createMonitorEvents } from './modules/monitors/monitor.events.ts';
+import { createMonitorEvents, type MonitorEvents } from './modules/monitors/monitor.events.ts';
 import { createMonitorRuntime, type MonitorRuntime } from './modules/monitors/monitor.runtime.ts';
 import { createMonitorService, type MonitorService } from './modules/monitors/monitor.service.ts';
 import { createPlatformOutbox, type PlatformOutbox } from './modules/platform/outbox.ts';
@@ -71,6 +71,7 @@ export interface Deps {
   checks: CheckService;
   /** Live monitors: the API side, and the runtime that watches them (started by `serve` and `monitor-worker`). */
   monitors: MonitorService;
+  monitorEvents: MonitorEvents;
   monitorRuntime: MonitorRuntime;
   accounts: AccountService;
   accountFeed: AccountFeed;
@@ -101,10 +102,11 @@ export interface DepsOverrides {
   random?: () => number;
   migrate?: boolean;
   /**
-   * This is one of several live monitor runtimes on one database (a monitor thread of `serve`): it
-   * shares the monitors by leases even on SQLite, and is told of each event it raises.
+   * This is one of the monitor threads of `serve` (monitor-threads.ts): on SQLite it takes the
+   * monitors of its part (no other process shares the database), on PostgreSQL it shares them by
+   * leases with every other live process; it is told of each event it raises.
    */
-  monitorThread?: { onEvent(event: string): void };
+  monitorThread?: { onEvent(event: string): void; index: number; count: number };
 }
 
 export async function createDeps(config: Config, o: DepsOverrides = {}): Promise<Deps> {
@@ -256,9 +258,14 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     leaseMs: config.MONITOR_LEASE_MS,
     claimBatch: config.MONITOR_CLAIM_BATCH,
     snapshotMs: config.MONITOR_SNAPSHOT_MS,
-    // One process's database: it takes every monitor at once (unless threads share them).
-    takeOver: dbHandle.dialect === 'sqlite' && !o.monitorThread,
-    ...(o.monitorThread ? { onEvent: o.monitorThread.onEvent } : {}),
+    // One process's database: it takes every monitor at once (its monitor threads, each its part).
+    takeOver: dbHandle.dialect === 'sqlite',
+    ...(o.monitorThread
+      ? {
+          onEvent: o.monitorThread.onEvent,
+          partition: { index: o.monitorThread.index, count: o.monitorThread.count },
+        }
+      : {}),
   });
 
   // --- account data API and widgets ---
@@ -360,6 +367,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     reportParser,
     checks,
     monitors,
+    monitorEvents,
     monitorRuntime,
     accounts,
     accountFeed,

@@ -1,7 +1,8 @@
 /**
  * One live monitors runtime on a worker thread of `brymix serve` (monitor-threads.ts starts it):
- * the thread opens its own connection to the same database and runs the runtime as a
- * `brymix monitor-worker` process would, sharing the monitors with the other threads by leases.
+ * the thread opens its own connection to the same database and runs a runtime on it: on SQLite it
+ * takes its part of the monitors (the process is the database's only one), on PostgreSQL it shares
+ * them by leases with the other threads and processes, as a `brymix monitor-worker` does.
  * It tells the main thread what the main thread's API and metrics need: its counts every second,
  * that an event was queued (so the main thread's queue sends it now, not at its next poll), and a
  * watched monitor's figures when the API asks for them.
@@ -37,13 +38,19 @@ export type FromMonitorThread =
 
 const port = parentPort!;
 const post = (m: FromMonitorThread) => port.postMessage(m);
-const { config, storage } = workerData as { config: Config; storage: Deps['storage'] };
+const { config, storage, index, count } = workerData as {
+  config: Config;
+  storage: Deps['storage'];
+  /** This thread's part of the monitors on SQLite (monitor.repository.ts inPartition). */
+  index: number;
+  count: number;
+};
 
 const deps = await createDeps(config, {
   ...storage,
   migrate: false,
   // An event's delivery is queued in this thread's transaction; the main thread's queue runs it now.
-  monitorThread: { onEvent: () => post({ type: 'queued' }) },
+  monitorThread: { onEvent: () => post({ type: 'queued' }), index, count },
 });
 const runtime = deps.monitorRuntime;
 

@@ -1,11 +1,12 @@
 /**
  * The live monitors of `brymix serve` on worker threads (MONITOR_THREADS), so one process watches
  * on every core: each thread runs a monitor runtime on its own connection to the same database
- * (monitor-thread.ts) and the threads share the monitors by leases, as `brymix monitor-worker`
- * processes do. The main thread keeps the API, the queue and the deliveries; it tells the threads
- * of monitors started and stopped through the API, asks them for a watched monitor's figures, adds
- * their counts to its metrics, and sends an event's webhook as soon as a thread has queued it.
- * A thread that dies is started again (its monitors are taken by the others when its leases run out).
+ * (monitor-thread.ts). On SQLite each takes its part of the monitors; on PostgreSQL they share them
+ * by leases, as `brymix monitor-worker` processes do. The main thread keeps the API, the queue and
+ * the deliveries; it tells the threads of monitors started and stopped through the API, asks them
+ * for a watched monitor's figures, adds their counts to its metrics, and sends an event's webhook
+ * as soon as a thread has queued it. A thread that dies is started again: on SQLite it takes its
+ * part back at once, on PostgreSQL the live processes share its monitors when its leases run out.
  */
 import type { Worker } from 'node:worker_threads';
 import type { Config } from './config.ts';
@@ -61,8 +62,13 @@ export function startMonitorThreads(deps: Deps, config: Config, count: number): 
     }
   }
 
-  function start(slot: Slot): Promise<void> {
-    const worker = startModuleWorker(import.meta.url, './monitor-thread', { config, storage: deps.storage });
+  function start(slot: Slot, index: number): Promise<void> {
+    const worker = startModuleWorker(import.meta.url, './monitor-thread', {
+      config,
+      storage: deps.storage,
+      index,
+      count,
+    });
     slot.worker = worker;
     return new Promise<void>((resolve) => {
       worker.on('message', (m: FromMonitorThread) => {
@@ -86,13 +92,13 @@ export function startMonitorThreads(deps: Deps, config: Config, count: number): 
         if (stopping) return;
         deps.logger.error({ code }, 'monitor thread exited; starting another');
         setTimeout(() => {
-          if (!stopping) void start(slot);
+          if (!stopping) void start(slot, index);
         }, RESTART_DELAY_MS).unref();
       });
     });
   }
 
-  for (const slot of slots) readyWaits.push(start(slot));
+  for (const [index, slot] of slots.entries()) readyWaits.push(start(slot, index));
   const offStarted = deps.monitors.onStarted(() => send({ type: 'started' }));
   const offStopped = deps.monitors.onStopped((id) => send({ type: 'stopped', id }));
   const offLive = deps.monitors.useLive((row) => {

@@ -4,6 +4,19 @@ import type { Db } from '../../infra/db/index.ts';
 import type { Database } from '../../infra/db/schema.ts';
 import type { MonitorEventRow, MonitorEventsTable, MonitorRow, MonitorsTable } from './monitor.table.ts';
 
+/** One of `count` disjoint parts of the monitors: the share of one monitor thread of a process. */
+export interface Partition {
+  index: number;
+  count: number;
+}
+
+/** Whether a monitor id falls in a part (FNV-1a of the id, modulo the count: stable everywhere). */
+export function inPartition(id: string, p: Partition): boolean {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % p.count === p.index;
+}
+
 /** Statuses of a monitor that is still watched. */
 export const LIVE_STATUSES = ['active', 'stale'] as const;
 
@@ -201,7 +214,12 @@ export function createMonitorRepository(db: Db) {
       owner: string,
       now: number,
       leaseMs: number,
-      opts: { limit: number; take: 'free' | 'unheld' | 'steal' },
+      opts: {
+        limit: number;
+        take: 'free' | 'unheld' | 'steal';
+        /** Only the monitors whose id falls in this part (monitor threads of one process: inPartition). */
+        partition?: Partition;
+      },
     ): Promise<string[]> {
       const free = (eb: ExpressionBuilder<Database, 'monitors'>) =>
         opts.take === 'steal'
@@ -217,7 +235,9 @@ export function createMonitorRepository(db: Db) {
           .where(free)
           .limit(opts.limit)
           .execute()
-      ).map((r) => r.id);
+      )
+        .map((r) => r.id)
+        .filter((id) => !opts.partition || inPartition(id, opts.partition));
       if (ids.length === 0) return [];
       const claimed: string[] = [];
       for (let i = 0; i < ids.length; i += 1000) {

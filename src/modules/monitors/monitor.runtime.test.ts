@@ -16,6 +16,7 @@ import {
   newStorage,
   type Receiver,
   type StackStorage,
+  servicesMode,
   startReceiver,
   startStack,
   TEST_WEBHOOK_SECRET,
@@ -25,6 +26,8 @@ import { FakeClock } from '../../infra/clock.ts';
 import { ConnectorError } from '../../mt5/connector.ts';
 import { createConnectorRouter } from '../../mt5/router.ts';
 import { verifyStandardSignature } from '../webhooks/signing.ts';
+import { inPartition } from './monitor.repository.ts';
+import { createMonitorRuntime } from './monitor.runtime.ts';
 import { alertSubject, monitorEventId } from './monitor.ts';
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
@@ -331,6 +334,58 @@ describe('the monitor runtime', () => {
     await s.stack.deps.monitorRuntime.stop();
     expect(await view(s, id)).toMatchObject({ metrics: { current_equity: 98_765.43 }, data_age_ms: 1_000 });
   });
+
+  it.skipIf(servicesMode)(
+    'monitor threads on SQLite: each takes its own part, and all of them together every monitor',
+    async () => {
+      const s = await setup();
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        s.scripted.add(String(7600 + i));
+        ids.push(await monitor(s, String(7600 + i)));
+      }
+      // What `serve` runs on each of two threads, here on the test's event loop against the same database.
+      const d = s.stack.deps;
+      const runtimeOf = (index: number) =>
+        createMonitorRuntime({
+          db: d.dbHandle.db,
+          clock: s.clock,
+          logger: d.logger,
+          metrics: d.metrics,
+          sealer: d.sealer,
+          connectors: d.connectors,
+          events: d.monitorEvents,
+          monitors: d.monitors,
+          pollIntervalMs: 1_000,
+          staleAfterMs: 30_000,
+          readTimeoutMs: 5_000,
+          leaseMs: 6_000,
+          snapshotMs: 15_000,
+          takeOver: true,
+          partition: { index, count: 2 },
+        });
+      const runtimes = [runtimeOf(0), runtimeOf(1)];
+      for (const r of runtimes) await r.tick();
+      const owners = await d.dbHandle.db.selectFrom('monitors').select(['id', 'lease_owner']).execute();
+      const byOwner = (o: string) => owners.filter((r) => r.lease_owner === o).map((r) => r.id);
+      const [a, b] = runtimes.map((r) => byOwner(r.owner));
+      expect(a!.length + b!.length).toBe(12);
+      expect([...a!, ...b!].sort()).toEqual([...ids].sort());
+      expect(a!.every((id) => inPartition(id, { index: 0, count: 2 }))).toBe(true);
+      expect(runtimes.map((r) => r.stats().monitors)).toEqual([a!.length, b!.length]);
+      // A thread started again (a new owner) takes its part back from the one that died, and only its part.
+      const again = runtimeOf(0);
+      await again.tick();
+      const after = await d.dbHandle.db.selectFrom('monitors').select(['id', 'lease_owner']).execute();
+      const ownedBy = (o: string) =>
+        after
+          .filter((r) => r.lease_owner === o)
+          .map((r) => r.id)
+          .sort();
+      expect(ownedBy(again.owner)).toEqual([...a!].sort());
+      expect(ownedBy(runtimes[1]!.owner)).toEqual([...b!].sort());
+    },
+  );
 
   it('sends a daily loss alert once per level per trading day (Europe/Prague), again the next day', async () => {
     const s = await setup();

@@ -17,7 +17,7 @@ import type { Mt5Credentials } from '../../mt5/connector.ts';
 import type { LiveReader } from '../../mt5/live.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
 import type { MonitorEvents } from './monitor.events.ts';
-import { createMonitorRepository, type FigureRow, LIVE_STATUSES } from './monitor.repository.ts';
+import { createMonitorRepository, type FigureRow, LIVE_STATUSES, type Partition } from './monitor.repository.ts';
 import type { MonitorService } from './monitor.service.ts';
 import type { MonitorRow } from './monitor.table.ts';
 import type { LiveFigures } from './monitor.ts';
@@ -47,8 +47,13 @@ export interface MonitorRuntimeDeps {
   readTimeoutMs: number;
   leaseMs: number;
   snapshotMs: number;
-  /** Take every monitor whoever holds it (the only process of an embedded deployment). */
+  /**
+   * Take every monitor whoever holds it (the only process of an embedded deployment), or with
+   * `partition` every monitor of that part (one of the process's monitor threads, each taking its
+   * own part: no lease is renewed, since no other process looks).
+   */
   takeOver: boolean;
+  partition?: Partition;
   /** Monitors claimed per lease round at most. */
   claimBatch?: number;
   /** Told of each event raised, after its commit (a monitor thread tells the main thread's queue). */
@@ -216,11 +221,14 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
    * renew, and reread which it holds (another may have stopped or taken one). The embedded process
    * (takeOver) takes every monitor in its first round, then only new ones; it renews nothing (no
    * other process looks) and learns of a monitor stopped elsewhere when its next write misses.
+   * Between full rounds (every third of the lease), a monitor just started is only claimed
+   * (`full` false): renewing and rereading every lease held at each new monitor would cost a
+   * process with thousands as much as their readings.
    */
-  async function leases(): Promise<void> {
+  async function leases(full: boolean): Promise<void> {
     const now = deps.clock.now();
     const first = lastLeaseAt === -Infinity;
-    lastLeaseAt = now;
+    if (full) lastLeaseAt = now;
     leaseNow = false;
     let batch = deps.takeOver ? 1_000_000 : (deps.claimBatch ?? 1_000);
     // Several processes: each claims up to an even share, and gives up what it holds over it.
@@ -235,9 +243,10 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
         ? await repo.claim(owner, now, deps.leaseMs, {
             limit: batch,
             take: !deps.takeOver ? 'free' : first ? 'steal' : 'unheld',
+            ...(deps.takeOver && deps.partition ? { partition: deps.partition } : {}),
           })
         : [];
-    if (!deps.takeOver) {
+    if (!deps.takeOver && full) {
       await repo.renew(owner, now, deps.leaseMs);
       let held = await repo.held(owner);
       const excess = held.length - share;
@@ -346,16 +355,20 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     return round;
   }
 
-  /** Leases when due, then the stale check of every watch. */
-  async function keepHouse(): Promise<void> {
-    const now = deps.clock.now();
-    if (leaseNow || now - lastLeaseAt >= deps.leaseMs / 3) {
+  /** A full lease round is due: the first, and every third of the lease after it. */
+  const leaseRoundDue = () => deps.clock.now() - lastLeaseAt >= deps.leaseMs / 3;
+
+  /** Leases when due (or new monitors claimed), then, once per interval, the stale check of every watch. */
+  async function keepHouse(staleCheck: boolean): Promise<void> {
+    const full = leaseRoundDue();
+    if (full || leaseNow) {
       try {
-        await leases();
+        await leases(full);
       } catch (err) {
         deps.logger.warn({ err: (err as Error).message }, 'monitor leases could not be renewed');
       }
     }
+    if (!staleCheck) return;
     const staleBefore = deps.clock.now() - deps.staleAfterMs;
     for (const w of [...watches.values()]) {
       if (w.row.status !== 'active' || w.lastFreshAt >= staleBefore) continue;
@@ -371,7 +384,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     flushCounts();
     void flushSaves();
     if ((slot === 0 || leaseNow) && !housekeeping)
-      housekeeping = keepHouse()
+      housekeeping = keepHouse(slot === 0)
         .catch((err: Error) => deps.logger.error({ err: err.message }, 'monitor housekeeping failed'))
         .finally(() => {
           housekeeping = null;
@@ -384,12 +397,12 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     async tick(): Promise<void> {
       while (running) await running;
       running = (async () => {
-        const now = deps.clock.now();
-        if (leaseNow || now - lastLeaseAt >= deps.leaseMs / 3) await leases();
+        const full = leaseRoundDue();
+        if (full || leaseNow) await leases(full);
         await Promise.all(readSlot(null));
         flushCounts();
         await flushSaves();
-        await keepHouse();
+        await keepHouse(true);
       })().finally(() => {
         running = null;
       });

@@ -100,7 +100,14 @@ export class LiveColumns {
       sell: new Uint8Array(INITIAL),
       opener: new Int32Array(INITIAL),
     };
-    this.points = { length: 0, ms: f(), balance: f(), equity: f(), adjustments: f(), equitySource: new Uint8Array(INITIAL) };
+    this.points = {
+      length: 0,
+      ms: f(),
+      balance: f(),
+      equity: f(),
+      adjustments: f(),
+      equitySource: new Uint8Array(INITIAL),
+    };
   }
 
   /** Whether a deal at `ms` with `ticket` comes after everything so far in the batch's merge order. */
