@@ -36,7 +36,8 @@ const stack = await startStack({
 });
 // As `brymix serve` does with RUN_MONITORS (the default): this process watches every monitor, on
 // MONITOR_THREADS worker threads (default one per core) or, with 0, on its event loop.
-const threads = await startMonitors(stack.deps, stack.config);
+const threads = startMonitors(stack.deps, stack.config);
+await threads?.ready;
 const secret = stack.config.WEBHOOK_SECRET;
 const { key } = await stack.createKey('Bench Firm');
 const mode = process.env.DATABASE_URL ? 'PostgreSQL + Redis' : 'embedded (SQLite + local queue)';
@@ -171,8 +172,16 @@ console.log(
   `latency reading→hook:   p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1) ?? NaN} ms`,
 );
 const mem = process.memoryUsage();
+const mib = (n: number) => Math.round(n / 2 ** 20);
+const threadMemory = (threads?.memory() ?? [])
+  .map((m, i) =>
+    m
+      ? `thread ${i + 1} heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)} MiB, array buffers ${mib(m.arrayBuffers)} MiB`
+      : '',
+  )
+  .filter(Boolean);
 console.log(
-  `rss:                    ${rssMiB} MiB (peak); at the end heap ${Math.round(mem.heapUsed / 2 ** 20)} MiB used of ${Math.round(mem.heapTotal / 2 ** 20)}, array buffers ${Math.round(mem.arrayBuffers / 2 ** 20)} MiB`,
+  `rss:                    ${rssMiB} MiB (peak); at the end: main heap ${mib(mem.heapUsed)} of ${mib(mem.heapTotal)} MiB, array buffers ${mib(mem.arrayBuffers)} MiB${threadMemory.map((t) => `; ${t}`).join('')}`,
 );
 console.log(
   `monitors: ${MONITORS}, observations/s: ${perSecond.toFixed(0)}, latency p50 ${q(0.5)} ms p99 ${q(0.99)} ms, rss ${rssMiB} MiB`,

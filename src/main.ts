@@ -11,7 +11,7 @@ export async function serve(options: { workers?: boolean } = {}): Promise<void> 
   const app = await createApp(deps);
   const runWorkers = options.workers ?? config.RUN_WORKERS;
   const workers: RunningWorkers | null = runWorkers ? await startWorkers(deps) : null;
-  const threads = config.RUN_MONITORS ? await startMonitors(deps, config) : null;
+  const threads = config.RUN_MONITORS ? startMonitors(deps, config) : null;
   await app.listen({ host: config.HOST, port: config.PORT });
   deps.logger.info(
     {
@@ -37,12 +37,10 @@ export async function serve(options: { workers?: boolean } = {}): Promise<void> 
  * or the database is SQLite in memory (which another thread's connection cannot open).
  * Returns the threads, or null when the event loop watches.
  */
-export async function startMonitors(deps: Deps, config: Config): Promise<MonitorThreads | null> {
-  if (config.MONITOR_THREADS > 0 && deps.dbHandle.location !== ':memory:') {
-    const threads = startMonitorThreads(deps, config, config.MONITOR_THREADS);
-    await threads.ready;
-    return threads;
-  }
+export function startMonitors(deps: Deps, config: Config): MonitorThreads | null {
+  // Not awaited: the API answers while the threads load (they claim the monitors once up).
+  if (config.MONITOR_THREADS > 0 && deps.dbHandle.location !== ':memory:')
+    return startMonitorThreads(deps, config, config.MONITOR_THREADS);
   deps.monitorRuntime.start();
   return null;
 }

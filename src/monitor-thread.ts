@@ -26,6 +26,8 @@ export interface MonitorThreadCounts {
   overdue: number;
   events: Record<string, number>;
   watched: number;
+  /** The thread's own V8 heap and array buffers, in bytes. */
+  memory: { heapUsed: number; heapTotal: number; arrayBuffers: number };
 }
 
 /** Monitor thread → main thread. */
@@ -73,7 +75,17 @@ async function report(): Promise<void> {
     'overdue',
     (await m.monitorReadsOverdue.get()).values.reduce((s, v) => s + v.value, 0),
   );
-  post({ type: 'counts', counts: { readings, overdue, events, watched: runtime.stats().monitors } });
+  const { heapUsed, heapTotal, arrayBuffers } = process.memoryUsage();
+  post({
+    type: 'counts',
+    counts: {
+      readings,
+      overdue,
+      events,
+      watched: runtime.stats().monitors,
+      memory: { heapUsed, heapTotal, arrayBuffers },
+    },
+  });
 }
 const reporter = setInterval(() => void report().catch(() => undefined), 1_000);
 

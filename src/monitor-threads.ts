@@ -13,12 +13,14 @@ import type { Config } from './config.ts';
 import type { Deps } from './deps.ts';
 import { startModuleWorker } from './infra/worker-thread.ts';
 import type { LiveFigures } from './modules/monitors/monitor.ts';
-import type { FromMonitorThread, ToMonitorThread } from './monitor-thread.ts';
+import type { FromMonitorThread, MonitorThreadCounts, ToMonitorThread } from './monitor-thread.ts';
 
 export interface MonitorThreads {
   readonly count: number;
   /** Resolves when every thread has started watching. */
   ready: Promise<void>;
+  /** Each thread's V8 heap and array buffers as it last reported them (null before its first report). */
+  memory(): Array<MonitorThreadCounts['memory'] | null>;
   /** Stops every thread: each gives its leases up and closes its connection. */
   stop(): Promise<void>;
 }
@@ -26,13 +28,14 @@ export interface MonitorThreads {
 interface Slot {
   worker: Worker | null;
   watched: number;
+  memory: MonitorThreadCounts['memory'] | null;
 }
 
 const RESTART_DELAY_MS = 1_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 export function startMonitorThreads(deps: Deps, config: Config, count: number): MonitorThreads {
-  const slots: Slot[] = Array.from({ length: count }, () => ({ worker: null, watched: 0 }));
+  const slots: Slot[] = Array.from({ length: count }, () => ({ worker: null, watched: 0, memory: null }));
   const asked = new Map<number, { waiting: number; resolve(f: LiveFigures | null): void }>();
   let nextReq = 1;
   let stopping = false;
@@ -51,6 +54,7 @@ export function startMonitorThreads(deps: Deps, config: Config, count: number): 
       for (const [event, n] of Object.entries(c.events)) if (n > 0) metrics.monitorEvents.inc({ event }, n);
       if (c.overdue > 0) metrics.monitorReadsOverdue.inc(c.overdue);
       slot.watched = c.watched;
+      slot.memory = c.memory;
       metrics.monitorsWatched.set(slots.reduce((sum, s) => sum + s.watched, 0));
     } else if (m.type === 'live') {
       const a = asked.get(m.req);
@@ -114,6 +118,7 @@ export function startMonitorThreads(deps: Deps, config: Config, count: number): 
   return {
     count,
     ready: Promise.all(readyWaits).then(() => undefined),
+    memory: () => slots.map((s) => s.memory),
     async stop() {
       stopping = true;
       offStarted();

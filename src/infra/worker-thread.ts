@@ -1,7 +1,6 @@
 /**
- * Starts a worker thread on a module beside the caller. Running from TypeScript sources (tsx,
- * Vitest) the thread first registers tsx's loader in itself (as bin/brymix does), then imports the
- * module; compiled, it starts from the .js the build wrote beside the caller's .js.
+ * Starts a worker thread on a module beside the caller. Compiled, it starts from the .js the build
+ * wrote beside the caller's .js; from the TypeScript sources, see startModuleWorker.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,11 +24,24 @@ function tsxEsmApiUrl(): string {
 /**
  * `callerUrl` is the caller's import.meta.url; `name` the worker module's path from it without
  * extension; `workerData` what the module reads from node:worker_threads' workerData.
+ *
+ * From the sources (tsx, Vitest), the thread runs the compiled module of dist/ while dist/ matches
+ * the sources (scripts/compiled.mjs, as bin/brymix decides; BRYMIX_FROM_SOURCE=1 says no), and
+ * the TypeScript through tsx otherwise: a thread doing the process's heavy work (the monitors, the
+ * verdicts) then runs what production runs.
  */
 export function startModuleWorker(callerUrl: string, name: string, workerData?: unknown): Worker {
   const fromSource = callerUrl.endsWith('.ts');
   const url = new URL(`${name}${fromSource ? '.ts' : '.js'}`, callerUrl);
   if (!fromSource) return new Worker(url, { workerData });
-  const boot = `import(${JSON.stringify(tsxEsmApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
+  const root = new URL('../../', import.meta.url);
+  const compiled = new URL(`dist/${url.href.slice(root.href.length).replace(/\.ts$/, '.js')}`, root);
+  const check = new URL('scripts/compiled.mjs', root);
+  const forced = process.env.BRYMIX_FROM_SOURCE === '1';
+  const boot = `import(${JSON.stringify(check.href)}).then(async (c) => {
+    if (${forced ? 'false' : 'true'} && c.isCurrent()) return import(${JSON.stringify(compiled.href)});
+    (await import(${JSON.stringify(tsxEsmApiUrl())})).register();
+    return import(${JSON.stringify(url.href)});
+  });`;
   return new Worker(boot, { eval: true, workerData });
 }
