@@ -260,12 +260,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     snapshotMs: config.MONITOR_SNAPSHOT_MS,
     // One process's database: it takes every monitor at once (its monitor threads, each its part).
     takeOver: dbHandle.dialect === 'sqlite',
-    ...(o.monitorThread
-      ? {
-          onEvent: o.monitorThread.onEvent,
-          partition: { index: o.monitorThread.index, count: o.monitorThread.count },
-        }
-      : {}),
+    ...(o.monitorThread ? { onEvent: o.monitorThread.onEvent, partition: o.monitorThread } : {}),
   });
 
   // --- account data API and widgets ---
@@ -381,10 +376,7 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     platform,
     crm,
     siteWebhooks,
-    storage: {
-      ...(o.pgSchema ? { pgSchema: o.pgSchema } : {}),
-      ...(o.sqliteFile ? { sqliteFile: o.sqliteFile } : {}),
-    },
+    storage: { ...(o.pgSchema && { pgSchema: o.pgSchema }), ...(o.sqliteFile && { sqliteFile: o.sqliteFile }) },
     async ready() {
       const [dbOk, queueOk] = await Promise.all([pingDb(db), queue.ping()]);
       return { db: dbOk, queue: queueOk };

@@ -26,9 +26,9 @@ function tsxEsmApiUrl(): string {
  * extension; `workerData` what the module reads from node:worker_threads' workerData.
  *
  * From the sources (tsx, Vitest), the thread runs the compiled module of dist/ while dist/ matches
- * the sources (scripts/compiled.mjs, as bin/brymix decides; BRYMIX_FROM_SOURCE=1 says no), and
- * the TypeScript through tsx otherwise: a thread doing the process's heavy work (the monitors, the
- * verdicts) then runs what production runs.
+ * the sources (scripts/compiled.mjs, as bin/brymix decides), and the TypeScript through tsx
+ * otherwise: a thread doing the process's heavy work (the monitors, the verdicts) then runs what
+ * production runs.
  */
 export function startModuleWorker(callerUrl: string, name: string, workerData?: unknown): Worker {
   const fromSource = callerUrl.endsWith('.ts');
@@ -37,9 +37,8 @@ export function startModuleWorker(callerUrl: string, name: string, workerData?: 
   const root = new URL('../../', import.meta.url);
   const compiled = new URL(`dist/${url.href.slice(root.href.length).replace(/\.ts$/, '.js')}`, root);
   const check = new URL('scripts/compiled.mjs', root);
-  const forced = process.env.BRYMIX_FROM_SOURCE === '1';
   const boot = `import(${JSON.stringify(check.href)}).then(async (c) => {
-    if (${forced ? 'false' : 'true'} && c.isCurrent()) return import(${JSON.stringify(compiled.href)});
+    if (c.isCurrent()) return import(${JSON.stringify(compiled.href)});
     (await import(${JSON.stringify(tsxEsmApiUrl())})).register();
     return import(${JSON.stringify(url.href)});
   });`;

@@ -3,104 +3,14 @@
  * stale data and recovery, signed webhooks (once per event id), and a restart that resumes.
  */
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  closedTrade,
-  createScriptedConnector,
-  SCRIPTED_SERVER,
-  type ScriptedConnector,
-} from '../../../test/factories/scripted-live.ts';
-import {
-  checkBody,
-  dropStorage,
-  newStorage,
-  type Receiver,
-  type StackStorage,
-  servicesMode,
-  startReceiver,
-  startStack,
-  TEST_WEBHOOK_SECRET,
-  type TestStack,
-} from '../../../test/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { events, monitor, open, round, setup, T0, view } from '../../../test/factories/live-monitor.ts';
+import { closedTrade, createScriptedConnector } from '../../../test/factories/scripted-live.ts';
+import { dropStorage, newStorage, TEST_WEBHOOK_SECRET } from '../../../test/harness.ts';
 import { FakeClock } from '../../infra/clock.ts';
 import { ConnectorError } from '../../mt5/connector.ts';
-import { createConnectorRouter } from '../../mt5/router.ts';
 import { verifyStandardSignature } from '../webhooks/signing.ts';
-import { inPartition } from './monitor.repository.ts';
-import { createMonitorRuntime } from './monitor.runtime.ts';
 import { alertSubject, monitorEventId } from './monitor.ts';
-
-const T0 = Date.parse('2026-12-01T10:00:00.000Z');
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const o of open.splice(0).reverse()) await o.close();
-});
-
-interface Setup {
-  stack: TestStack;
-  clock: FakeClock;
-  scripted: ScriptedConnector;
-  receiver: Receiver;
-  key: string;
-}
-
-async function setup(
-  o: { storage?: StackStorage; clock?: FakeClock; scripted?: ScriptedConnector } = {},
-): Promise<Setup> {
-  const clock = o.clock ?? new FakeClock(T0);
-  const scripted = o.scripted ?? createScriptedConnector(clock);
-  const stack = await startStack({
-    clock,
-    connectors: createConnectorRouter({ [SCRIPTED_SERVER]: scripted }),
-    ...(o.storage ? { storage: o.storage } : {}),
-  });
-  const receiver = await startReceiver();
-  open.push(stack, receiver);
-  const { key } = await stack.createKey('Live Firm');
-  return { stack, clock, scripted, receiver, key };
-}
-
-async function monitor(s: Setup, login: string, over: Record<string, unknown> = {}): Promise<string> {
-  const res = await s.stack.app.inject({
-    method: 'POST',
-    url: '/api/v1/monitors',
-    headers: { 'x-api-key': s.key },
-    payload: checkBody({
-      rules: RULES,
-      mt5_login: login,
-      mt5_password: 'pw',
-      mt5_server: SCRIPTED_SERVER,
-      callback_url: s.receiver.url,
-      ...over,
-    }),
-  });
-  expect(res.statusCode).toBe(201);
-  return res.json().monitor_id as string;
-}
-
-const view = async (s: Setup, id: string) =>
-  (await s.stack.app.inject({ method: 'GET', url: `/api/v1/monitors/${id}`, headers: { 'x-api-key': s.key } })).json();
-
-async function events(
-  s: Setup,
-  id: string,
-): Promise<Array<{ event: string; sequence: number; id: string; payload: string }>> {
-  return s.stack.deps.dbHandle.db
-    .selectFrom('monitor_events')
-    .selectAll()
-    .where('monitor_id', '=', id)
-    .orderBy('sequence')
-    .execute();
-}
-
-/** A round of the live process one poll interval later. */
-async function round(s: Setup, ms = 1_000): Promise<void> {
-  s.clock.advance(ms);
-  await s.stack.deps.monitorRuntime.tick();
-}
-
-/** 10 % maximum loss and target; the daily loss off, so the drawdown alone moves. */
-const RULES = { max_drawdown_percent: 10, profit_target_percent: 10, max_daily_loss_percent: null };
 
 const BODY_KEYS = [
   'event',
@@ -306,86 +216,6 @@ describe('the monitor runtime', () => {
     expect(await view(s, id)).toMatchObject({ status: 'active', connection: { state: 'connected', last_error: null } });
     expect((await view(s, id)).data_age_ms).toBe(0);
   });
-
-  it('shows a watched monitor as of its last reading, and saves its figures every MONITOR_SNAPSHOT_MS', async () => {
-    const s = await setup();
-    const a = s.scripted.add('7561');
-    const id = await monitor(s, '7561', { alerts: [95] });
-    const stored = async () =>
-      (await s.stack.deps.dbHandle.db.selectFrom('monitors').selectAll().where('id', '=', id).executeTakeFirstOrThrow())
-        .snapshot;
-    await round(s);
-    const saved = await stored();
-    expect(JSON.parse(saved!).metrics.current_equity).toBe(100_000);
-    a.equity = 98_765.43;
-    await round(s);
-    // The API answers with the reading of a second ago; the row keeps the figures saved before.
-    expect(await view(s, id)).toMatchObject({ metrics: { current_equity: 98_765.43 }, data_age_ms: 0 });
-    expect((await view(s, id)).limits).toEqual([
-      expect.objectContaining({ rule: 'maximum_drawdown', used_percent: 12.35 }),
-    ]);
-    expect(await stored()).toBe(saved);
-    // Once MONITOR_SNAPSHOT_MS (15 s) has passed, the figures are saved for other processes and restarts.
-    await round(s, 15_000);
-    expect(JSON.parse((await stored())!).metrics.current_equity).toBe(98_765.43);
-    // A process that does not watch the monitor (the runtime stopped) shows the saved figures.
-    a.equity = 97_000;
-    await round(s);
-    await s.stack.deps.monitorRuntime.stop();
-    expect(await view(s, id)).toMatchObject({ metrics: { current_equity: 98_765.43 }, data_age_ms: 1_000 });
-  });
-
-  it.skipIf(servicesMode)(
-    'monitor threads on SQLite: each takes its own part, and all of them together every monitor',
-    async () => {
-      const s = await setup();
-      const ids: string[] = [];
-      for (let i = 0; i < 12; i++) {
-        s.scripted.add(String(7600 + i));
-        ids.push(await monitor(s, String(7600 + i)));
-      }
-      // What `serve` runs on each of two threads, here on the test's event loop against the same database.
-      const d = s.stack.deps;
-      const runtimeOf = (index: number) =>
-        createMonitorRuntime({
-          db: d.dbHandle.db,
-          clock: s.clock,
-          logger: d.logger,
-          metrics: d.metrics,
-          sealer: d.sealer,
-          connectors: d.connectors,
-          events: d.monitorEvents,
-          monitors: d.monitors,
-          pollIntervalMs: 1_000,
-          staleAfterMs: 30_000,
-          readTimeoutMs: 5_000,
-          leaseMs: 6_000,
-          snapshotMs: 15_000,
-          takeOver: true,
-          partition: { index, count: 2 },
-        });
-      const runtimes = [runtimeOf(0), runtimeOf(1)];
-      for (const r of runtimes) await r.tick();
-      const owners = await d.dbHandle.db.selectFrom('monitors').select(['id', 'lease_owner']).execute();
-      const byOwner = (o: string) => owners.filter((r) => r.lease_owner === o).map((r) => r.id);
-      const [a, b] = runtimes.map((r) => byOwner(r.owner));
-      expect(a!.length + b!.length).toBe(12);
-      expect([...a!, ...b!].sort()).toEqual([...ids].sort());
-      expect(a!.every((id) => inPartition(id, { index: 0, count: 2 }))).toBe(true);
-      expect(runtimes.map((r) => r.stats().monitors)).toEqual([a!.length, b!.length]);
-      // A thread started again (a new owner) takes its part back from the one that died, and only its part.
-      const again = runtimeOf(0);
-      await again.tick();
-      const after = await d.dbHandle.db.selectFrom('monitors').select(['id', 'lease_owner']).execute();
-      const ownedBy = (o: string) =>
-        after
-          .filter((r) => r.lease_owner === o)
-          .map((r) => r.id)
-          .sort();
-      expect(ownedBy(again.owner)).toEqual([...a!].sort());
-      expect(ownedBy(runtimes[1]!.owner)).toEqual([...b!].sort());
-    },
-  );
 
   it('sends a daily loss alert once per level per trading day (Europe/Prague), again the next day', async () => {
     const s = await setup();

@@ -17,6 +17,7 @@ import type { Mt5Credentials } from '../../mt5/connector.ts';
 import type { LiveReader } from '../../mt5/live.ts';
 import type { ConnectorRouter } from '../../mt5/router.ts';
 import type { MonitorEvents } from './monitor.events.ts';
+import { createLeases } from './monitor.leases.ts';
 import { createMonitorRepository, type FigureRow, LIVE_STATUSES, type Partition } from './monitor.repository.ts';
 import type { MonitorService } from './monitor.service.ts';
 import type { MonitorRow } from './monitor.table.ts';
@@ -111,8 +112,6 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
   const accounts = new Map<string, Account>();
   /** The accounts of each slot (a slot's tick reads only its own). */
   const bySlot = Array.from({ length: SLOTS }, () => new Set<Account>());
-  let lastLeaseAt = -Infinity;
-  let leaseNow = false;
   let timer: NodeJS.Timeout | null = null;
   let stopListening: (() => void) | null = null;
   let running: Promise<void> | null = null;
@@ -123,10 +122,8 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     const w = watches.get(row.id);
     return w && !w.done && w.row.sequence >= row.sequence ? liveFigures(w) : null;
   }
-  /** A monitor was started: claim at the next slot instead of at the next lease round. */
-  function claimSoon(): void {
-    leaseNow = true;
-  }
+  const leases = createLeases({ deps, repo, owner, watches, watch, unwatch });
+  const claimSoon = () => leases.claimSoon();
   /** A monitor was stopped through the API: its watch ends now. */
   function drop(id: string): void {
     const w = watches.get(id);
@@ -216,63 +213,6 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     a.seeded = false;
   }
 
-  /**
-   * Claims monitors and keeps the leases. Several processes: claim a batch of the free or expired,
-   * renew, and reread which it holds (another may have stopped or taken one). The embedded process
-   * (takeOver) takes every monitor in its first round, then only new ones; it renews nothing (no
-   * other process looks) and learns of a monitor stopped elsewhere when its next write misses.
-   * Between full rounds (every third of the lease), a monitor just started is only claimed
-   * (`full` false): renewing and rereading every lease held at each new monitor would cost a
-   * process with thousands as much as their readings.
-   */
-  async function leases(full: boolean): Promise<void> {
-    const now = deps.clock.now();
-    const first = lastLeaseAt === -Infinity;
-    if (full) lastLeaseAt = now;
-    leaseNow = false;
-    let batch = deps.takeOver ? 1_000_000 : (deps.claimBatch ?? 1_000);
-    // Several processes: each claims up to an even share, and gives up what it holds over it.
-    let share = Infinity;
-    if (!deps.takeOver) {
-      const s = await repo.share(owner, now, now - deps.leaseMs);
-      share = Math.ceil(s.monitors / Math.max(1, s.processes));
-      batch = Math.max(0, Math.min(batch, share - watches.size));
-    }
-    const claimed =
-      batch > 0
-        ? await repo.claim(owner, now, deps.leaseMs, {
-            limit: batch,
-            take: !deps.takeOver ? 'free' : first ? 'steal' : 'unheld',
-            ...(deps.takeOver && deps.partition ? { partition: deps.partition } : {}),
-          })
-        : [];
-    if (!deps.takeOver && full) {
-      await repo.renew(owner, now, deps.leaseMs);
-      let held = await repo.held(owner);
-      const excess = held.length - share;
-      if (excess > 0) {
-        const given = held.slice(held.length - excess).map((r) => r.id);
-        await repo.releaseSome(owner, given);
-        const gone = new Set(given);
-        held = held.filter((r) => !gone.has(r.id));
-      }
-      const heldIds = new Set(held.map((r) => r.id));
-      for (const w of [...watches.values()]) if (!heldIds.has(w.row.id) || w.done) unwatch(w);
-      for (const r of held) {
-        const w = watches.get(r.id);
-        if (w && (r.sequence !== w.row.sequence || r.status !== w.row.status)) {
-          const row = await repo.find(r.id);
-          if (row) w.row = row;
-        }
-      }
-    }
-    const fresh = claimed.filter((id) => !watches.has(id));
-    for (const row of await repo.findMany(fresh)) watch(row);
-    deps.metrics.monitorsWatched.set(watches.size);
-    // A full batch claimed: more may be waiting, so the next round claims again at once.
-    if (batch > 0 && claimed.length >= batch) leaseNow = true;
-  }
-
   /** The account's history seeds each watch that has no evaluator yet; the first start also sets the cursor. */
   async function seedAccount(a: Account, signal: AbortSignal): Promise<void> {
     const unseeded = [...a.watches].filter((w) => !w.evaluator);
@@ -355,15 +295,11 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     return round;
   }
 
-  /** A full lease round is due: the first, and every third of the lease after it. */
-  const leaseRoundDue = () => deps.clock.now() - lastLeaseAt >= deps.leaseMs / 3;
-
   /** Leases when due (or new monitors claimed), then, once per interval, the stale check of every watch. */
   async function keepHouse(staleCheck: boolean): Promise<void> {
-    const full = leaseRoundDue();
-    if (full || leaseNow) {
+    if (leases.due()) {
       try {
-        await leases(full);
+        await leases.round(leases.fullDue());
       } catch (err) {
         deps.logger.warn({ err: (err as Error).message }, 'monitor leases could not be renewed');
       }
@@ -383,7 +319,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     readSlot(slot);
     flushCounts();
     void flushSaves();
-    if ((slot === 0 || leaseNow) && !housekeeping)
+    if ((slot === 0 || leases.due()) && !housekeeping)
       housekeeping = keepHouse(slot === 0)
         .catch((err: Error) => deps.logger.error({ err: err.message }, 'monitor housekeeping failed'))
         .finally(() => {
@@ -397,8 +333,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     async tick(): Promise<void> {
       while (running) await running;
       running = (async () => {
-        const full = leaseRoundDue();
-        if (full || leaseNow) await leases(full);
+        if (leases.due()) await leases.round(leases.fullDue());
         await Promise.all(readSlot(null));
         flushCounts();
         await flushSaves();
@@ -431,7 +366,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
       while (housekeeping) await housekeeping;
       await Promise.allSettled([...pending]);
       await flushSaves();
-      if (watches.size > 0 || lastLeaseAt > -Infinity)
+      if (watches.size > 0 || leases.started())
         await Promise.all([repo.release(owner), repo.leave(owner)]).catch((err: Error) =>
           deps.logger.warn({ err: err.message }, 'could not release monitor leases'),
         );

@@ -168,7 +168,7 @@ const ended = (status: MonitorStatus, now: number) => ({
  * raising them, in order; the caller runs later judgements of the monitor after it (serially).
  * A reading older than the stale threshold is not judged (old data never decides).
  */
-export function observe(ctx: WatchContext, w: Watch, reading: LiveReading, at: number): Promise<void> | null {
+function observe(ctx: WatchContext, w: Watch, reading: LiveReading, at: number): Promise<void> | null {
   if (w.done || !w.evaluator) return null;
   const now = ctx.clock.now();
   if (!(now - at <= ctx.staleAfterMs)) return null;
