@@ -33,6 +33,8 @@ interface Slot {
 
 const RESTART_DELAY_MS = 1_000;
 const STOP_TIMEOUT_MS = 15_000;
+/** How long the API waits for the threads' figures of a monitor before it shows the saved ones. */
+const LIVE_ANSWER_MS = 1_000;
 
 export function startMonitorThreads(deps: Deps, config: Config, count: number): MonitorThreads {
   const slots: Slot[] = Array.from({ length: count }, () => ({ worker: null, watched: 0, memory: null }));
@@ -110,7 +112,18 @@ export function startMonitorThreads(deps: Deps, config: Config, count: number): 
     if (live.length === 0) return null;
     const req = nextReq++;
     return new Promise<LiveFigures | null>((resolve) => {
-      asked.set(req, { waiting: live.length, resolve });
+      // A thread too busy to answer soon leaves the API with the saved figures, not waiting.
+      const timer = setTimeout(() => {
+        asked.delete(req);
+        resolve(null);
+      }, LIVE_ANSWER_MS);
+      asked.set(req, {
+        waiting: live.length,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      });
       for (const s of live) s.worker!.postMessage({ type: 'live', req, row } satisfies ToMonitorThread);
     });
   });
