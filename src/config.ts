@@ -123,6 +123,12 @@ const schema = z.object({
    * must). Default: one per core, at most 8.
    */
   MONITOR_THREADS: z.coerce.number().int().min(0).max(64).default(Math.min(8, availableParallelism())),
+  /**
+   * The old-generation limit of each monitor thread's V8 heap, in MiB (0: V8's own). V8 grows a busy
+   * heap to several times its live data; with a limit it collects sooner instead. A thread holds
+   * about 16–20 KiB per monitor (12,500 monitors: about 250 MiB).
+   */
+  MONITOR_THREAD_HEAP_MB: z.coerce.number().int().min(0).max(65_536).default(512),
   /** How often a monitor's figures are saved for GET when no event happens. */
   MONITOR_SNAPSHOT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** How often an event stream (GET …/events) reads events raised by another process. */

@@ -69,12 +69,13 @@ export function startMonitorThreads(deps: Deps, config: Config, count: number): 
   }
 
   function start(slot: Slot, index: number): Promise<void> {
-    const worker = startModuleWorker(import.meta.url, './monitor-thread', {
-      config,
-      storage: deps.storage,
-      index,
-      count,
-    });
+    const heapMb = config.MONITOR_THREAD_HEAP_MB;
+    const worker = startModuleWorker(
+      import.meta.url,
+      './monitor-thread',
+      { config, storage: deps.storage, index, count },
+      heapMb > 0 ? { maxOldGenerationSizeMb: heapMb } : undefined,
+    );
     slot.worker = worker;
     return new Promise<void>((resolve) => {
       worker.on('message', (m: FromMonitorThread) => {
@@ -83,7 +84,14 @@ export function startMonitorThreads(deps: Deps, config: Config, count: number): 
           resolve();
         } else onMessage(slot, m);
       });
-      worker.on('error', (err) => deps.logger.error({ err: err.message }, 'monitor thread failed'));
+      worker.on('error', (err: Error & { code?: string }) =>
+        deps.logger.error(
+          { err: err.message, code: err.code },
+          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? 'monitor thread ran out of its heap (MONITOR_THREAD_HEAP_MB): raise it, or run more threads'
+            : 'monitor thread failed',
+        ),
+      );
       worker.on('exit', (code) => {
         resolve();
         if (slot.worker !== worker) return;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 
 /**
  * tsx's ESM register API as a file URL. An eval'd worker resolves bare names from the working
@@ -23,17 +23,24 @@ function tsxEsmApiUrl(): string {
 
 /**
  * `callerUrl` is the caller's import.meta.url; `name` the worker module's path from it without
- * extension; `workerData` what the module reads from node:worker_threads' workerData.
+ * extension; `workerData` what the module reads from node:worker_threads' workerData;
+ * `resourceLimits` the thread's V8 heap limits.
  *
  * From the sources (tsx, Vitest), the thread runs the compiled module of dist/ while dist/ matches
  * the sources (scripts/compiled.mjs, as bin/brymix decides), and the TypeScript through tsx
  * otherwise: a thread doing the process's heavy work (the monitors, the verdicts) then runs what
  * production runs.
  */
-export function startModuleWorker(callerUrl: string, name: string, workerData?: unknown): Worker {
+export function startModuleWorker(
+  callerUrl: string,
+  name: string,
+  workerData?: unknown,
+  resourceLimits?: ResourceLimits,
+): Worker {
   const fromSource = callerUrl.endsWith('.ts');
   const url = new URL(`${name}${fromSource ? '.ts' : '.js'}`, callerUrl);
-  if (!fromSource) return new Worker(url, { workerData });
+  const options = { workerData, ...(resourceLimits ? { resourceLimits } : {}) };
+  if (!fromSource) return new Worker(url, options);
   const root = new URL('../../', import.meta.url);
   const compiled = new URL(`dist/${url.href.slice(root.href.length).replace(/\.ts$/, '.js')}`, root);
   const check = new URL('scripts/compiled.mjs', root);
@@ -42,5 +49,5 @@ export function startModuleWorker(callerUrl: string, name: string, workerData?: 
     (await import(${JSON.stringify(tsxEsmApiUrl())})).register();
     return import(${JSON.stringify(url.href)});
   });`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, ...options });
 }
