@@ -289,7 +289,7 @@ function heldFigures(w: Watch): MonitorSnapshot {
 export function liveFigures(w: Watch): LiveFigures | null {
   if (!w.evaluator || w.lastObservationAt === null) return null;
   return {
-    snapshot: snapshotOf(w.evaluator.evaluation(), w.evaluator.limits()),
+    snapshot: heldFigures(w),
     last_observation_at: w.lastObservationAt,
     ...connectionColumns(w),
   };
@@ -321,8 +321,8 @@ function save(
     updated_at: now,
   };
   ctx.save(w, figures);
-  // The saved figures are not kept here: the evaluator holds newer ones (heldFigures).
-  w.row = { ...w.row, ...columns, ...(figures.snapshot !== null ? { snapshot: null } : {}), updated_at: now };
+  // Saved figures are not kept here: the evaluator holds newer ones (heldFigures).
+  w.row = { ...w.row, ...columns, ...(w.evaluator ? { snapshot: null } : {}), updated_at: now };
   w.lastSavedAt = now;
   w.connectionChanged = false;
 }
