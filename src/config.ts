@@ -129,6 +129,12 @@ const schema = z.object({
    * about 16–20 KiB per monitor (12,500 monitors: about 250 MiB).
    */
   MONITOR_THREAD_HEAP_MB: z.coerce.number().int().min(0).max(65_536).default(512),
+  /**
+   * Account time a deal or reading may arrive late (a deal polled after a later equity reading) and
+   * still be judged exactly where it belongs. A monitor keeps one to two windows of readings; an item
+   * later than that is judged at the window's start, counted and logged.
+   */
+  MONITOR_REPLAY_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(120),
   /** How often a monitor's figures are saved for GET when no event happens. */
   MONITOR_SNAPSHOT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** How often an event stream (GET …/events) reads events raised by another process. */

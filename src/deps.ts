@@ -258,8 +258,8 @@ export async function createDeps(config: Config, o: DepsOverrides = {}): Promise
     leaseMs: config.MONITOR_LEASE_MS,
     claimBatch: config.MONITOR_CLAIM_BATCH,
     snapshotMs: config.MONITOR_SNAPSHOT_MS,
-    // One process's database: it takes every monitor at once (its monitor threads, each its part).
-    takeOver: dbHandle.dialect === 'sqlite',
+    replayWindowMs: config.MONITOR_REPLAY_WINDOW_S * 1000,
+    takeOver: dbHandle.dialect === 'sqlite', // one process's database: every monitor (each thread its part)
     ...(o.monitorThread ? { onEvent: o.monitorThread.onEvent, partition: o.monitorThread } : {}),
   });
 

@@ -7,6 +7,9 @@
  * millisecond or older than the last one) with deals (opens, closes, deposits and withdrawals, some
  * booked before the last reading), changes of the open positions, empty observations, and seeds with
  * or without observed equity; the evaluator is asked after some observations only, in either order.
+ * Each run keeps every reading or replays late items from checkpoints within a window (10 or 2
+ * minutes), and is compared until an item lags the newest by more than the window: till then nothing
+ * is counted beyond the window and what the evaluator holds stays bounded.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -102,6 +105,9 @@ const askedArb: fc.Arbitrary<Asked> = fc.record({
 const runArb = fc.record({
   steps: fc.array(fc.tuple(stepArb, askedArb), { minLength: 5, maxLength: 60, size: 'max' }),
   seedSteps: fc.nat({ max: 20 }),
+  // No window (every reading kept), and windows the drawn gaps and late items cross: checkpoints,
+  // replays from them, and items beyond the window.
+  windowMs: fc.constantFrom(Number.POSITIVE_INFINITY, 600_000, 120_000),
 });
 
 /** Turns steps into observations (deterministically): balance, open positions, tickets, times. */
@@ -209,16 +215,38 @@ function room(s: LimitState) {
   };
 }
 
-function agreesWithBatch(rules: RuleSpec[], run: { steps: [Step, Asked][]; seedSteps: number }): void {
+/** The instants an observation brings (its deals' and its reading's). */
+const instants = (o: Observation) => [
+  ...o.deals.map((d) => Date.parse(d.time)),
+  ...(o.equity ? [Date.parse(o.equity.time)] : []),
+];
+
+function agreesWithBatch(
+  rules: RuleSpec[],
+  run: { steps: [Step, Asked][]; seedSteps: number; windowMs: number },
+): void {
   const obs = observations(run.steps.map(([s]) => s));
   const split = Math.min(run.seedSteps, obs.length - 1);
   let h = account();
   for (const o of obs.slice(0, split)) h = grow(h, o);
   const opts = { initialBalance: IC };
-  const live = createLiveEvaluator(h, rules, opts);
+  const live = createLiveEvaluator(h, rules, { ...opts, replayWindowMs: run.windowMs });
+  let newest = Math.max(T0, ...obs.slice(0, split).flatMap(instants));
   for (let i = split; i < obs.length; i++) {
     h = grow(h, obs[i]!);
+    // Exact while every item is within the window of the newest before it; then the test ends.
+    const times = instants(obs[i]!);
+    if (times.some((ms) => ms <= newest - run.windowMs)) {
+      live.apply(obs[i]!);
+      expect(live.lateBeyondWindow()).toBeLessThanOrEqual(times.length);
+      return;
+    }
+    newest = Math.max(newest, ...times);
     live.apply(obs[i]!);
+    expect(live.lateBeyondWindow(), `lateBeyondWindow() after observation ${i}`).toBe(0);
+    const held = live.held();
+    expect(held.points).toBeLessThanOrEqual(2);
+    expect(held.checkpoints).toBeLessThanOrEqual(Number.isFinite(run.windowMs) ? 2 : 0);
     const asked = run.steps[i]![1];
     if (!asked.ask && i < obs.length - 1) continue;
     const batch = evaluateWithLimits(h, rules, { ...opts, hash: false });

@@ -7,21 +7,30 @@
  * and reading), and the loss limits keep their state point by point (live/max-loss.ts,
  * live/daily-loss.ts), so apply, limits and breached cost what the observation holds. The other
  * families are evaluated by their batch evaluators on the live timeline when their answer is asked
- * for. A deal or reading that arrives out of the batch pass's order, and the first equity reading
- * (which turns deal-instant points into reading points), rebuild the live state from the history once;
- * without readings, M1 bars make the batch engine evaluate the history (the bound covers it all).
+ * for; without readings, M1 bars make the batch engine evaluate the history (the bound covers it all).
+ *
+ * Memory does not grow with the readings: once the families have read an equity point only the last
+ * one is kept, and the readings themselves are kept only for the replay window. A deal or reading that
+ * arrives out of the batch pass's order (a deal polled after a later reading) is replayed from a copy
+ * of the state taken before it (a checkpoint, taken every `replayWindowMs` of account time, the two
+ * newest kept), so the result is still exactly the batch one. An item older than the oldest checkpoint
+ * is placed at that checkpoint instead (its effect on balance and equity counted, its instant moved
+ * later) and counted in `lateBeyondWindow()`; the first equity reading, which turns deal-instant points
+ * into reading points, rebuilds from the history once.
  */
 import type { AccountHistory, Deal, EquitySnapshot, OpenPosition } from '../mt5/history.ts';
 import { ruleSetDay } from './day-basis.ts';
 import { assembleEvaluation, type EvaluateOptions, evaluateWithLimits, familyContext } from './evaluate.ts';
 import type { FamilyContext, LimitState } from './families/family.ts';
+import { deepClone, shareInClones } from './live/clone.ts';
 import { LiveColumns } from './live/columns.ts';
-import { liveDailyLoss } from './live/daily-loss.ts';
-import { liveBestDay, liveMinProfitableDays, liveMinTradingDays } from './live/day-objectives.ts';
-import { liveMaxDailyTrades, liveMaxLotsPerOrder, liveMaxOpenPositions } from './live/deal-limits.ts';
+import { LiveDailyLoss } from './live/daily-loss.ts';
+import { LiveDayObjective } from './live/day-objectives.ts';
+import { LiveMaxDailyTrades, LiveMaxLotsPerOrder, LiveMaxOpenPositions } from './live/deal-limits.ts';
 import type { LiveFamily } from './live/family.ts';
 import { LiveFigures } from './live/figures.ts';
-import { liveMaxLoss } from './live/max-loss.ts';
+import { LiveMaxLoss } from './live/max-loss.ts';
+import { ReadingTail } from './live/readings.ts';
 import { fromCents, pct2, toCents } from './money.ts';
 import { evaluateFamily, type RuleSpec } from './registry.ts';
 import { parseUtcMs } from './time.ts';
@@ -54,8 +63,21 @@ interface LimitRoom {
   day: string | null;
 }
 
+/** How the live evaluator keeps its memory bounded. */
+export interface LiveOptions extends EvaluateOptions {
+  /**
+   * Account time a late item may lag the newest one and still be replayed exactly (default: no limit,
+   * every reading kept). The readings kept span one to two windows.
+   */
+  replayWindowMs?: number;
+}
+
 export interface LiveEvaluator {
   apply(o: Observation): void;
+  /** Items that arrived later than the replay window allowed, placed at its oldest checkpoint. */
+  lateBeyondWindow(): number;
+  /** What it holds that could grow: equity points, readings kept for replays, checkpoints. */
+  held(): { points: number; readings: number; checkpoints: number };
   /** What `evaluate(historySoFar, rules, opts)` returns for everything applied so far (inputs_hash null). */
   evaluation(): Evaluation;
   /** Room used per loss limit at the last observation. */
@@ -81,79 +103,165 @@ const AT_MS_FAMILIES = new Set(['cross_account_hedging', 'inactivity', 'stop_los
 
 /** The incremental families; every other family is evaluated by its batch evaluator on the live timeline. */
 function liveFamily(rule: RuleSpec, cols: LiveColumns, figures: LiveFigures, ic: number): LiveFamily | null {
-  if (rule.type === 'max_loss') return liveMaxLoss(rule, cols, ic);
-  if (rule.type === 'daily_loss') return liveDailyLoss(rule, cols, ic);
-  if (rule.type === 'min_trading_days') return liveMinTradingDays(rule, figures);
-  if (rule.type === 'best_day') return liveBestDay(rule, figures, ic);
-  if (rule.type === 'min_profitable_days') return liveMinProfitableDays(rule, figures, ic);
-  if (rule.type === 'max_open_positions') return liveMaxOpenPositions(rule, cols);
-  if (rule.type === 'max_lots_per_order') return liveMaxLotsPerOrder(rule, cols);
-  if (rule.type === 'max_daily_trades') return liveMaxDailyTrades(rule, cols);
+  if (rule.type === 'max_loss') return new LiveMaxLoss(rule, cols, ic);
+  if (rule.type === 'daily_loss') return new LiveDailyLoss(rule, cols, ic);
+  if (rule.type === 'min_trading_days' || rule.type === 'best_day' || rule.type === 'min_profitable_days')
+    return new LiveDayObjective(rule, figures, ic);
+  if (rule.type === 'max_open_positions') return new LiveMaxOpenPositions(rule, cols);
+  if (rule.type === 'max_lots_per_order') return new LiveMaxLotsPerOrder(rule, cols);
+  if (rule.type === 'max_daily_trades') return new LiveMaxDailyTrades(rule, cols);
   return null;
 }
 
+/** Everything the incremental evaluation holds; copied whole (live/clone.ts) as a checkpoint. */
+interface Core {
+  cols: LiveColumns;
+  figures: LiveFigures;
+  families: (LiveFamily | null)[];
+  /** Equity points the families have read. */
+  fed: number;
+}
+
+interface Checkpoint {
+  core: Core;
+  /** The deals (in merge order) and readings (global index) it holds. */
+  deals: number;
+  readings: number;
+  /** Account time it reached. */
+  ms: number;
+}
+
+/** A deal and the instant it is merged at (its time, or later for one beyond the replay window). */
+interface Placed {
+  deal: Deal;
+  ms: number;
+}
+
+/** A late item: what a checkpoint must be before to replay it. */
+type Late = { deal: true; ms: number; ticket: number } | { deal: false; ms: number };
+
 /** Starts from a history (possibly without deals) and grows it by observations. */
-export function createLiveEvaluator(
-  seed: AccountHistory,
-  rules: RuleSpec[],
-  opts: EvaluateOptions = {},
-): LiveEvaluator {
-  // The readings are kept in the columns only (a reading object each would hold most of the memory).
+export function createLiveEvaluator(seed: AccountHistory, rules: RuleSpec[], opts: LiveOptions = {}): LiveEvaluator {
+  // The readings are kept in the tail only (a reading object each would hold most of the memory).
   const history: AccountHistory = {
     ...seed,
     deals: [...seed.deals],
     equity: [],
     positions: [...(seed.positions ?? [])],
   };
-  const options: EvaluateOptions = { ...opts, hash: false };
+  const { replayWindowMs = Number.POSITIVE_INFINITY, ...evaluateOpts } = opts;
+  const options: EvaluateOptions = { ...evaluateOpts, hash: false };
+  for (const r of rules) shareInClones(r);
   const ic = toCents(opts.initialBalance ?? seed.account.initial_balance);
   const startBalance = toCents(seed.account.initial_balance);
-  // Without equity readings, M1 bars add bound points over the whole history (m1-bound.ts): batch.
-  const bounded = () => cols.snapshots === 0 && !!history.bars && !!history.symbols;
   const others = (opts.otherAccounts ?? []).map((h) => buildTimeline(h));
-  let cols: LiveColumns;
-  let families: (LiveFamily | null)[];
-  let figures: LiveFigures;
   const day = opts.day ?? ruleSetDay(rules);
-  let fed = 0;
+  /** Every deal in merge order (time, then ticket, then arrival), and the readings still needed. */
+  const deals: Placed[] = [];
+  const tail = new ReadingTail();
+  let checkpoints: Checkpoint[] = [];
+  let beyondWindow = 0;
+  let core: Core;
   /** Non-incremental hard families' breach, by rule index, with the state it was computed for. */
   const hardCache = new Map<number, { key: string; hard: boolean }>();
   let batch: { evaluation: Evaluation; limits: LimitRoom[] } | null = null;
   let assembled: Evaluation | null = null;
+  // Without equity readings, M1 bars add bound points over the whole history (m1-bound.ts): batch.
+  const bounded = () => core.cols.snapshots === 0 && !!history.bars && !!history.symbols;
 
-  const feed = () => {
-    const n = cols.points.length;
-    for (; fed < n; fed++) {
-      figures.point(fed);
-      for (const f of families) f?.point(fed);
+  const newCore = (observed: boolean): Core => {
+    const cols = new LiveColumns(startBalance, observed);
+    const figures = new LiveFigures(cols, ic, day);
+    return { cols, figures, families: rules.map((r) => liveFamily(r, cols, figures, ic)), fed: 0 };
+  };
+  /** The families read the new equity points; then only the last point is kept. */
+  const feed = (c: Core) => {
+    const n = c.cols.points.length;
+    for (; c.fed < n; c.fed++) {
+      c.figures.point(c.fed);
+      for (const f of c.families) f?.point(c.fed);
     }
+    c.cols.keepLastPoint();
+    c.fed = c.cols.points.length;
   };
-  /** Builds the live state from the deals and `readings`, in the batch pass's merge order. */
-  const rebuild = (readings: { ms: number; equity: number }[]) => {
-    const deals = sortedDeals(history.deals);
-    const snaps = readings.map((r, i) => ({ ...r, i })).sort((a, b) => a.ms - b.ms || a.i - b.i);
-    cols = new LiveColumns(startBalance, snaps.length > 0);
-    figures = new LiveFigures(cols, ic, day);
-    families = rules.map((r) => liveFamily(r, cols, figures, ic));
-    fed = 0;
-    let si = 0;
-    for (const d of deals) {
-      const ms = parseUtcMs(d.time);
-      for (; si < snaps.length && snaps[si]!.ms < ms; si++) cols.addSnapshot(snaps[si]!.ms, snaps[si]!.equity);
-      addDeal(d);
+  const addDeal = (c: Core, p: Placed) => {
+    c.cols.addDeal(p.deal, p.ms);
+    const i = c.cols.deals.length - 1;
+    c.figures.deal(i);
+    for (const f of c.families) f?.deal?.(i);
+  };
+  /** Merges the deals from index `di` and the readings from global index `ri` into `c`. */
+  const replayInto = (c: Core, di: number, ri: number) => {
+    for (; di < deals.length; di++) {
+      const p = deals[di]!;
+      for (; ri < tail.count && tail.msAt(ri) < p.ms; ri++) c.cols.addSnapshot(tail.msAt(ri), tail.equityAt(ri));
+      addDeal(c, p);
     }
-    for (; si < snaps.length; si++) cols.addSnapshot(snaps[si]!.ms, snaps[si]!.equity);
-    feed();
+    for (; ri < tail.count; ri++) c.cols.addSnapshot(tail.msAt(ri), tail.equityAt(ri));
+    feed(c);
   };
-  const addDeal = (d: Deal) => {
-    cols.addDeal(d);
-    const i = cols.deals.length - 1;
-    figures.deal(i);
-    for (const f of families) f?.deal?.(i);
+  const insertDeal = (p: Placed) => {
+    let lo = 0;
+    let hi = deals.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const q = deals[mid]!;
+      if (q.ms < p.ms || (q.ms === p.ms && q.deal.ticket <= p.deal.ticket)) lo = mid + 1;
+      else hi = mid;
+    }
+    deals.splice(lo, 0, p);
   };
-  rebuild((seed.equity ?? []).map((e) => ({ ms: parseUtcMs(e.time), equity: toCents(e.equity) })));
+  const takes = (ck: Checkpoint, l: Late) =>
+    l.deal ? ck.core.cols.dealInOrder(l.ms, l.ticket) : ck.core.cols.observed && ck.core.cols.snapshotInOrder(l.ms);
+  /**
+   * Where a late item is merged: its own instant while a checkpoint before it (or every reading) is
+   * kept, else the oldest checkpoint's position.
+   */
+  const place = (l: Late): number => {
+    const oldest = checkpoints[0];
+    if (tail.base === 0 || !oldest || takes(oldest, l)) return l.ms;
+    beyondWindow++;
+    const c = oldest.core.cols;
+    return l.deal
+      ? Math.max(l.ms, c.lastSnapshotMs + 1, c.lastDealMs + 1)
+      : Math.max(l.ms, c.lastSnapshotMs, c.lastDealMs);
+  };
+  /** Rebuilds from the newest checkpoint that precedes every late item (or from the start). */
+  const replay = (late: Late[]) => {
+    let i = checkpoints.length - 1;
+    while (i >= 0 && !late.every((l) => takes(checkpoints[i]!, l))) i--;
+    if (i < 0) {
+      // Every reading is still kept (place() moved anything older to the oldest checkpoint).
+      core = newCore(tail.count > 0);
+      checkpoints = [];
+      replayInto(core, 0, tail.base);
+      return;
+    }
+    const ck = checkpoints[i]!;
+    checkpoints.length = i + 1;
+    core = deepClone(ck.core);
+    replayInto(core, ck.deals, ck.readings);
+  };
+  /** A checkpoint every window of account time; readings before the older of the two are dropped. */
+  const checkpoint = () => {
+    if (!Number.isFinite(replayWindowMs)) return;
+    const ms = Math.max(core.cols.lastSnapshotMs, core.cols.lastDealMs);
+    if (ms === Number.NEGATIVE_INFINITY) return;
+    const newest = checkpoints[checkpoints.length - 1];
+    if (newest && ms - newest.ms < replayWindowMs) return;
+    checkpoints.push({ core: deepClone(core), deals: core.cols.deals.length, readings: tail.count, ms });
+    if (checkpoints.length > 2) checkpoints.shift();
+    // With one checkpoint every reading is kept: an item before it rebuilds from the start, exactly.
+    if (checkpoints.length === 2) tail.dropBefore(checkpoints[0]!.readings);
+  };
 
-  const timeline = () => cols.timeline(history, ic);
+  for (const e of seed.equity ?? []) tail.insert(parseUtcMs(e.time), toCents(e.equity));
+  for (const d of seed.deals) insertDeal({ deal: d, ms: parseUtcMs(d.time) });
+  core = newCore(tail.count > 0);
+  replayInto(core, 0, 0);
+  checkpoint();
+
+  const timeline = () => core.cols.timeline(history, ic);
   const current = () => {
     batch ??= (() => {
       const r = evaluateWithLimits(history, rules, options);
@@ -166,40 +274,61 @@ export function createLiveEvaluator(
     if (!assembled) {
       const t = timeline();
       const ctx = familyContext(t, others, options);
-      const results = rules.map((r, i) => families[i]?.result(t) ?? evaluateFamily(r, ctx));
-      assembled = assembleEvaluation(t, rules, options, results, figures.figures(t)).evaluation;
+      const results = rules.map((r, i) => core.families[i]?.result(t) ?? evaluateFamily(r, ctx));
+      assembled = assembleEvaluation(t, rules, options, results, core.figures.figures(t)).evaluation;
     }
     return assembled;
   };
 
   return {
     apply(o) {
-      let inOrder = true;
+      const late: Late[] = [];
       for (const d of o.deals) {
         history.deals.push(d);
-        if (inOrder && cols.dealInOrder(parseUtcMs(d.time), d.ticket)) addDeal(d);
-        else inOrder = false;
+        const ms = parseUtcMs(d.time);
+        if (late.length === 0 && core.cols.dealInOrder(ms, d.ticket)) {
+          const p = { deal: d, ms };
+          deals.push(p);
+          addDeal(core, p);
+          continue;
+        }
+        const l: Late = { deal: true, ms, ticket: d.ticket };
+        l.ms = place(l);
+        late.push(l);
+        insertDeal({ deal: d, ms: l.ms });
       }
-      let reading: { ms: number; equity: number } | null = null;
       if (o.equity) {
-        reading = { ms: o.equityMs ?? parseUtcMs(o.equity.time), equity: toCents(o.equity.equity) };
+        const ms = o.equityMs ?? parseUtcMs(o.equity.time);
+        const equity = toCents(o.equity.equity);
         // The first reading turns deal-instant points into reading points: the stream is rebuilt once.
-        if (inOrder && cols.observed && cols.snapshotInOrder(reading.ms)) {
-          cols.addSnapshot(reading.ms, reading.equity);
-          reading = null;
-        } else inOrder = false;
+        if (late.length === 0 && core.cols.observed && core.cols.snapshotInOrder(ms)) {
+          tail.insert(ms, equity);
+          core.cols.addSnapshot(ms, equity);
+        } else {
+          const l: Late = { deal: false, ms };
+          l.ms = place(l);
+          late.push(l);
+          tail.insert(l.ms, equity);
+        }
       }
       if (o.positions) history.positions = o.positions;
-      if (inOrder) feed();
-      else rebuild(reading ? [...cols.readings(), reading] : cols.readings());
+      if (late.length === 0) feed(core);
+      else replay(late);
+      checkpoint();
       batch = null;
       assembled = null;
     },
+    lateBeyondWindow: () => beyondWindow,
+    held: () => ({
+      points: core.cols.points.length,
+      readings: tail.count - tail.base,
+      checkpoints: checkpoints.length,
+    }),
     evaluation,
     limits() {
       if (bounded()) return current().limits;
       const out: LimitRoom[] = [];
-      for (const f of families) {
+      for (const f of core.families) {
         const s = f?.limit();
         if (s) out.push(roomOf(s));
       }
@@ -207,6 +336,7 @@ export function createLiveEvaluator(
     },
     breached() {
       if (bounded()) return current().evaluation.outcome === 'breached';
+      const { cols, families } = core;
       if (families.some((f) => f?.hardBreach())) return true;
       // Families without incremental state: their batch evaluator on the live timeline, again only
       // once what it reads has changed (the deals, and the evaluation instant for those that read it).
@@ -224,12 +354,4 @@ export function createLiveEvaluator(
       });
     },
   };
-}
-
-/** Deals in MT5 order (time, then ticket; stable), as decode.ts orders them. */
-function sortedDeals(deals: readonly Deal[]): Deal[] {
-  const ms = deals.map((d) => parseUtcMs(d.time));
-  return Array.from(deals.keys())
-    .sort((a, b) => ms[a]! - ms[b]! || deals[a]!.ticket - deals[b]!.ticket || a - b)
-    .map((i) => deals[i]!);
 }

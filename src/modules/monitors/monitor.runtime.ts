@@ -48,6 +48,8 @@ export interface MonitorRuntimeDeps {
   readTimeoutMs: number;
   leaseMs: number;
   snapshotMs: number;
+  /** See WatchContext.replayWindowMs (default: MONITOR_REPLAY_WINDOW_S's default, 120 s). */
+  replayWindowMs?: number;
   /**
    * Take every monitor whoever holds it (the only process of an embedded deployment), or with
    * `partition` every monitor of that part (one of the process's monitor threads, each taking its
@@ -97,6 +99,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
     owner,
     staleAfterMs: deps.staleAfterMs,
     snapshotMs: deps.snapshotMs,
+    replayWindowMs: deps.replayWindowMs ?? 120_000,
     onEvent: (event) => {
       deps.metrics.monitorEvents.inc({ event });
       deps.onEvent?.(event);
@@ -222,7 +225,7 @@ export function createMonitorRuntime(deps: MonitorRuntimeDeps) {
       signal,
       ...(resume ? { resume } : {}),
     });
-    for (const w of unseeded) seed(w, history);
+    for (const w of unseeded) seed(ctx, w, history);
     a.cursor ??= cursor;
     a.seeded = true;
   }

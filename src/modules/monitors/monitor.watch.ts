@@ -28,6 +28,8 @@ export interface WatchContext {
   owner: string;
   staleAfterMs: number;
   snapshotMs: number;
+  /** Account time a late deal or reading may lag the newest and still be replayed exactly (live.ts). */
+  replayWindowMs: number;
   /** Told of each event raised (metrics). */
   onEvent?: (event: string) => void;
   /** Queues a watch's figures (no event) for the round's single write. */
@@ -46,6 +48,8 @@ export interface Watch {
   positionsOpen: number;
   /** The highest deal ticket applied: a deal seen in the seed is not applied again from a reading. */
   lastTicket: number;
+  /** Items the evaluator placed later than their time (older than the replay window), as last logged. */
+  lateBeyondWindow: number;
   /** When the last fresh reading was taken (or the watch began, before any). */
   lastFreshAt: number;
   /** When the last reading judged was taken (null before the first). */
@@ -71,6 +75,7 @@ export function newWatch(row: MonitorRow, creds: Mt5Credentials, now: number): W
     evaluator: null,
     positionsOpen: -1,
     lastTicket: -Infinity,
+    lateBeyondWindow: 0,
     lastFreshAt: now,
     lastObservationAt: null,
     lastSavedAt: 0,
@@ -110,8 +115,11 @@ export function judge(ctx: WatchContext, w: Watch, reading: LiveReading, at: num
   return serially(w, () => observe(ctx, w, reading, at) ?? Promise.resolve());
 }
 
-export function seed(w: Watch, history: AccountHistory): void {
-  w.evaluator = createLiveEvaluator(history, w.rules, { initialBalance: w.row.initial_balance });
+export function seed(ctx: Pick<WatchContext, 'replayWindowMs'>, w: Watch, history: AccountHistory): void {
+  w.evaluator = createLiveEvaluator(history, w.rules, {
+    initialBalance: w.row.initial_balance,
+    replayWindowMs: ctx.replayWindowMs,
+  });
   for (const d of history.deals) if (d.ticket > w.lastTicket) w.lastTicket = d.ticket;
 }
 
@@ -183,6 +191,14 @@ function observe(ctx: WatchContext, w: Watch, reading: LiveReading, at: number):
     equityMs: at,
     positions: reading.positions,
   });
+  if (w.evaluator.lateBeyondWindow() > w.lateBeyondWindow) {
+    // Counted, not dropped: the deal's money and the reading's equity are judged at a later instant.
+    w.lateBeyondWindow = w.evaluator.lateBeyondWindow();
+    ctx.logger.warn(
+      { monitor_id: w.row.id, late_beyond_window: w.lateBeyondWindow, replay_window_ms: ctx.replayWindowMs },
+      'a deal or reading arrived later than MONITOR_REPLAY_WINDOW_S: judged at the oldest checkpoint',
+    );
+  }
   if (at > w.lastFreshAt) w.lastFreshAt = at;
   w.lastObservationAt = at;
   setConnection(w, 'connected', null, now);

@@ -20,6 +20,7 @@ import {
   type TradeColumns,
 } from '../timeline.ts';
 import { dealEvidence, tradeAt } from '../timeline-evidence.ts';
+import { shareInClones } from './clone.ts';
 
 /** Rows each column holds before its first doubling. */
 const INITIAL = 8;
@@ -33,7 +34,7 @@ function grow<A extends Float64Array | Uint8Array | Int32Array>(a: A, need: numb
 }
 
 /** Decodes one deal as decode.ts does: cents, flags, position columns. */
-function decodeDeal(d: Deal): { ms: number; cents: number; commission: number; swap: number; flags: number } {
+function decodeDeal(d: Deal): { cents: number; commission: number; swap: number; flags: number } {
   const commission = toCents(d.commission) + toCents(d.fee);
   const swap = toCents(d.swap);
   const cents = toCents(d.profit) + commission + swap;
@@ -46,7 +47,7 @@ function decodeDeal(d: Deal): { ms: number; cents: number; commission: number; s
       (type === 'sell' ? DEAL_SELL : 0) |
       (entry === 'in' ? DEAL_OPENS : entry === 'inout' ? DEAL_OPENS | DEAL_INOUT : 0);
   } else if (type === 'balance' || type === 'credit' || type === 'bonus') flags = DEAL_ADJUSTMENT;
-  return { ms: parseUtcMs(d.time), cents, commission, swap, flags };
+  return { cents, commission, swap, flags };
 }
 
 export class LiveColumns {
@@ -145,9 +146,12 @@ export class LiveColumns {
     this.point(ms, equity, EQUITY_OBSERVED);
   }
 
-  /** Appends a deal (already known to be in order); true when it added an equity point. */
-  addDeal(d: Deal): boolean {
-    const { ms, cents, commission, swap, flags } = decodeDeal(d);
+  /**
+   * Appends a deal (already known to be in order) at `ms`, its time unless the caller placed it later
+   * (a deal older than the replay window, live.ts); true when it added an equity point.
+   */
+  addDeal(d: Deal, ms = parseUtcMs(d.time)): boolean {
+    const { cents, commission, swap, flags } = decodeDeal(d);
     const D = this.deals;
     const i = D.length;
     if (i === D.ms.length) {
@@ -166,7 +170,7 @@ export class LiveColumns {
       D.volume[i] = Math.round(d.volume * 1e8);
       D.price[i] = d.price;
     }
-    D.src.push(d);
+    D.src.push(shareInClones(d));
     D.length = i + 1;
     this.lastDealMs = ms;
     this.lastTicket = d.ticket;
@@ -260,13 +264,21 @@ export class LiveColumns {
     else if (before === 0 && after > 0) this.openCount++;
   }
 
-  /** The equity readings so far, in order: what a rebuild replays (the readings are kept only here). */
-  readings(): { ms: number; equity: number }[] {
+  /**
+   * Keeps only the last equity point: the incremental families have read the others (they keep what
+   * they need from them), and nothing else reads past points (live.ts); what the columns hold then no
+   * longer grows with the readings. The next point is appended at index 1.
+   */
+  keepLastPoint(): void {
     const P = this.points;
-    const out: { ms: number; equity: number }[] = [];
-    for (let i = 0; i < P.length; i++)
-      if (P.equitySource[i] === EQUITY_OBSERVED) out.push({ ms: P.ms[i]!, equity: P.equity[i]! });
-    return out;
+    const n = P.length;
+    if (n <= 1) return;
+    P.ms[0] = P.ms[n - 1]!;
+    P.balance[0] = P.balance[n - 1]!;
+    P.equity[0] = P.equity[n - 1]!;
+    P.adjustments[0] = P.adjustments[n - 1]!;
+    P.equitySource[0] = P.equitySource[n - 1]!;
+    P.length = 1;
   }
 
   /** Equity now, as timelineOf computes it. */

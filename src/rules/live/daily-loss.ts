@@ -4,7 +4,7 @@
  * and every breached day. The same arithmetic as families/daily-loss.ts, one point at a time; a
  * violation's evidence is read from the timeline when the result is asked for.
  */
-import { dayClock } from '../days.ts';
+import { type DayClock, dayClock } from '../days.ts';
 import { DEAL_ADJUSTMENT } from '../decode.ts';
 import { EVIDENCE_IDS_MAX } from '../evidence.ts';
 import { type DailyLossRule, dailyLossViolation } from '../families/daily-loss.ts';
@@ -33,120 +33,141 @@ interface DayState {
 
 type Breach = { ms: number; equity: number; floor: number };
 
-export function liveDailyLoss(rule: DailyLossRule, cols: LiveColumns, ic: number): LiveFamily {
-  const clock = dayClock(rule.reset_tz, rule.reset_time);
-  const tol = toCents(rule.tolerance);
-  const lt = rule.comparator === 'lt';
-  const peakAnchor = rule.anchor === 'intraday_equity_peak';
-  const pctOfAnchor = rule.amount === 'pct_of_anchor';
-  const fixedAmount = Math.round((ic * rule.pct) / 100);
+/** daily_loss's state is plain data in one class, so live.ts can copy it as a checkpoint (live/clone.ts). */
+export class LiveDailyLoss implements LiveFamily {
+  private readonly clock: DayClock;
+  private readonly tol: number;
+  private readonly lt: boolean;
+  private readonly peakAnchor: boolean;
+  private readonly pctOfAnchor: boolean;
+  private readonly fixedAmount: number;
   /** Days with a breach (confirmed or possible), in day order; the current day is `current`. */
-  const flagged: DayState[] = [];
-  let current: DayState | null = null;
-  let worstDay = 0;
-  let di = 0;
-  let balance = cols.startBalanceCents;
-  let adjustments = 0;
-  let lastEquity = cols.startBalanceCents;
-  let lastEquityAdj = 0;
-  let dayEnd = -Infinity;
-  let adjAtStart = 0;
-  let baseAnchor = 0;
-  let peak = 0;
-  let confirmed = false;
-  let hard = false;
-  let last: LimitState | null = null;
+  private readonly flagged: DayState[] = [];
+  private current: DayState | null = null;
+  private worstDay = 0;
+  private di = 0;
+  private balance: number;
+  private adjustments = 0;
+  private lastEquity: number;
+  private lastEquityAdj = 0;
+  private dayEnd = -Infinity;
+  private adjAtStart = 0;
+  private baseAnchor = 0;
+  private peak = 0;
+  private confirmed = false;
+  private hard = false;
+  private last: LimitState | null = null;
 
-  const close = (d: DayState) => {
-    if (d.worst.loss > worstDay) worstDay = d.worst.loss;
-  };
+  constructor(
+    private readonly rule: DailyLossRule,
+    private readonly cols: LiveColumns,
+    private readonly ic: number,
+  ) {
+    this.clock = dayClock(rule.reset_tz, rule.reset_time);
+    this.tol = toCents(rule.tolerance);
+    this.lt = rule.comparator === 'lt';
+    this.peakAnchor = rule.anchor === 'intraday_equity_peak';
+    this.pctOfAnchor = rule.amount === 'pct_of_anchor';
+    this.fixedAmount = Math.round((ic * rule.pct) / 100);
+    this.balance = cols.startBalanceCents;
+    this.lastEquity = cols.startBalanceCents;
+  }
 
-  return {
-    point(i) {
-      const P = cols.points;
-      const D = cols.deals;
-      const ms = P.ms[i]!;
-      const equity = P.equity[i]!;
-      const pointAdjustments = P.adjustments[i]!;
-      if (ms >= dayEnd) {
-        if (current) close(current);
-        const span = clock.spanOf(ms);
-        while (di < D.length && D.ms[di]! < span.start) {
-          balance += D.cents[di]!;
-          if (D.flags[di]! & DEAL_ADJUSTMENT) adjustments += D.cents[di]!;
-          di++;
-        }
-        const dse = lastEquity + (adjustments - lastEquityAdj);
-        current = {
-          day: span.day,
-          startMs: span.start,
-          dayStartBalance: balance,
-          dayStartEquity: dse,
-          breach: null,
-          possible: null,
-          worst: { ms, equity, loss: -Infinity, floor: 0, amount: 0 },
-        };
-        dayEnd = span.end;
-        adjAtStart = adjustments;
-        peak = Math.max(balance, dse);
-        baseAnchor =
-          rule.anchor === 'day_start_balance'
-            ? balance
-            : rule.anchor === 'day_start_equity'
-              ? dse
-              : rule.anchor === 'max_day_start_balance_equity'
-                ? Math.max(balance, dse)
-                : ic + adjustments;
-        confirmed = false;
+  private close(d: DayState): void {
+    if (d.worst.loss > this.worstDay) this.worstDay = d.worst.loss;
+  }
+
+  point(i: number): void {
+    const P = this.cols.points;
+    const D = this.cols.deals;
+    const ms = P.ms[i]!;
+    const equity = P.equity[i]!;
+    const pointAdjustments = P.adjustments[i]!;
+    if (ms >= this.dayEnd) {
+      if (this.current) this.close(this.current);
+      const span = this.clock.spanOf(ms);
+      while (this.di < D.length && D.ms[this.di]! < span.start) {
+        this.balance += D.cents[this.di]!;
+        if (D.flags[this.di]! & DEAL_ADJUSTMENT) this.adjustments += D.cents[this.di]!;
+        this.di++;
       }
-      const day = current!;
-      const shift = pointAdjustments - adjAtStart;
-      if (equity - shift > peak) peak = equity - shift;
-      const anchor = (peakAnchor ? peak : baseAnchor) + shift;
-      const amount = pctOfAnchor ? Math.round(((anchor - shift) * rule.pct) / 100) : fixedAmount;
-      const floor = anchor - amount;
-      const loss = anchor - equity;
-      last = { rule: 'maximum_daily_loss', anchor, floor, value: equity, day: day.day };
-      if (loss > day.worst.loss) day.worst = { ms, equity, loss, floor, amount };
-      if (!confirmed && (lt ? equity < floor - tol : equity <= floor - tol)) {
-        const wasFlagged = day.breach !== null || day.possible !== null;
-        if (P.equitySource[i] === EQUITY_M1_BOUND) day.possible ??= { ms, equity, floor };
-        else {
-          day.breach = { ms, equity, floor };
-          confirmed = true;
-          if (rule.severity === 'hard') hard = true;
-        }
-        if (!wasFlagged) flagged.push(day);
-      }
-      lastEquity = equity;
-      lastEquityAdj = pointAdjustments;
-    },
-    limit: () => last,
-    hardBreach: () => hard,
-    result(timeline: Timeline): FamilyResult {
-      const violations = flagged.map((d): Violation => {
-        const at = (d.breach ?? d.possible)!;
-        const certainty = d.breach ? 'confirmed' : 'possible';
-        // The positions open at the breach and the deals behind it are final once a later deal is booked.
-        if (!d.evidence || d.evidence.at !== at) {
-          const open = timeline.openAt(at.ms);
-          d.evidence = { at, open, behind: timeline.dealsBehind(d.startMs, at.ms, open, EVIDENCE_IDS_MAX) };
-        }
-        const { behind } = d.evidence;
-        const open = d.evidence.open.map((p) => ({ ...p }));
-        if (cols.lastDealMs <= at.ms) d.evidence = null;
-        return dailyLossViolation(rule, timeline, d, at, certainty, open, behind);
-      });
-      const worst = Math.max(worstDay, current ? current.worst.loss : 0);
-      return {
-        violations,
-        objectives: [],
-        metrics: {
-          max_daily_loss_percent: pct2((Math.max(0, worst) / ic) * 100),
-          max_daily_loss_limit: rule.pct,
-        },
-        ...(last ? { limit: last } : {}),
+      const dse = this.lastEquity + (this.adjustments - this.lastEquityAdj);
+      this.current = {
+        day: span.day,
+        startMs: span.start,
+        dayStartBalance: this.balance,
+        dayStartEquity: dse,
+        breach: null,
+        possible: null,
+        worst: { ms, equity, loss: -Infinity, floor: 0, amount: 0 },
       };
-    },
-  };
+      this.dayEnd = span.end;
+      this.adjAtStart = this.adjustments;
+      this.peak = Math.max(this.balance, dse);
+      this.baseAnchor =
+        this.rule.anchor === 'day_start_balance'
+          ? this.balance
+          : this.rule.anchor === 'day_start_equity'
+            ? dse
+            : this.rule.anchor === 'max_day_start_balance_equity'
+              ? Math.max(this.balance, dse)
+              : this.ic + this.adjustments;
+      this.confirmed = false;
+    }
+    const day = this.current!;
+    const shift = pointAdjustments - this.adjAtStart;
+    if (equity - shift > this.peak) this.peak = equity - shift;
+    const anchor = (this.peakAnchor ? this.peak : this.baseAnchor) + shift;
+    const amount = this.pctOfAnchor ? Math.round(((anchor - shift) * this.rule.pct) / 100) : this.fixedAmount;
+    const floor = anchor - amount;
+    const loss = anchor - equity;
+    this.last = { rule: 'maximum_daily_loss', anchor, floor, value: equity, day: day.day };
+    if (loss > day.worst.loss) day.worst = { ms, equity, loss, floor, amount };
+    if (!this.confirmed && (this.lt ? equity < floor - this.tol : equity <= floor - this.tol)) {
+      const wasFlagged = day.breach !== null || day.possible !== null;
+      if (P.equitySource[i] === EQUITY_M1_BOUND) day.possible ??= { ms, equity, floor };
+      else {
+        day.breach = { ms, equity, floor };
+        this.confirmed = true;
+        if (this.rule.severity === 'hard') this.hard = true;
+      }
+      if (!wasFlagged) this.flagged.push(day);
+    }
+    this.lastEquity = equity;
+    this.lastEquityAdj = pointAdjustments;
+  }
+
+  limit(): LimitState | null {
+    return this.last;
+  }
+
+  hardBreach(): boolean {
+    return this.hard;
+  }
+
+  result(timeline: Timeline): FamilyResult {
+    const violations = this.flagged.map((d): Violation => {
+      const at = (d.breach ?? d.possible)!;
+      const certainty = d.breach ? 'confirmed' : 'possible';
+      // The positions open at the breach and the deals behind it are final once a later deal is booked.
+      if (!d.evidence || d.evidence.at !== at) {
+        const open = timeline.openAt(at.ms);
+        d.evidence = { at, open, behind: timeline.dealsBehind(d.startMs, at.ms, open, EVIDENCE_IDS_MAX) };
+      }
+      const { behind } = d.evidence;
+      const open = d.evidence.open.map((p) => ({ ...p }));
+      if (this.cols.lastDealMs <= at.ms) d.evidence = null;
+      return dailyLossViolation(this.rule, timeline, d, at, certainty, open, behind);
+    });
+    const worst = Math.max(this.worstDay, this.current ? this.current.worst.loss : 0);
+    return {
+      violations,
+      objectives: [],
+      metrics: {
+        max_daily_loss_percent: pct2((Math.max(0, worst) / this.ic) * 100),
+        max_daily_loss_limit: this.rule.pct,
+      },
+      ...(this.last ? { limit: this.last } : {}),
+    };
+  }
 }
