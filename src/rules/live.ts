@@ -26,6 +26,7 @@ import { deepClone, shareInClones } from './live/clone.ts';
 import { LiveColumns } from './live/columns.ts';
 import { LiveDailyLoss } from './live/daily-loss.ts';
 import { LiveDayObjective } from './live/day-objectives.ts';
+import { verdictHoldsUntil } from './live/deadlines.ts';
 import { LiveMaxDailyTrades, LiveMaxLotsPerOrder, LiveMaxOpenPositions } from './live/deal-limits.ts';
 import type { LiveFamily } from './live/family.ts';
 import { LiveFigures } from './live/figures.ts';
@@ -98,9 +99,6 @@ function roomOf(s: LimitState): LimitRoom {
   };
 }
 
-/** Families whose result moves with the evaluation instant (open positions held until now). */
-const AT_MS_FAMILIES = new Set(['cross_account_hedging', 'inactivity', 'stop_loss_required', 'weekend_flat']);
-
 /** The incremental families; every other family is evaluated by its batch evaluator on the live timeline. */
 function liveFamily(rule: RuleSpec, cols: LiveColumns, figures: LiveFigures, ic: number): LiveFamily | null {
   if (rule.type === 'max_loss') return new LiveMaxLoss(rule, cols, ic);
@@ -162,8 +160,8 @@ export function createLiveEvaluator(seed: AccountHistory, rules: RuleSpec[], opt
   let checkpoints: Checkpoint[] = [];
   let beyondWindow = 0;
   let core: Core;
-  /** Non-incremental hard families' breach, by rule index, with the state it was computed for. */
-  const hardCache = new Map<number, { key: string; hard: boolean }>();
+  /** Non-incremental hard families' breach, by rule index: for how many deals, and until which instant. */
+  const hardCache = new Map<number, { deals: number; until: number; hard: boolean }>();
   let batch: { evaluation: Evaluation; limits: LimitRoom[] } | null = null;
   let assembled: Evaluation | null = null;
   // Without equity readings, M1 bars add bound points over the whole history (m1-bound.ts): batch.
@@ -339,17 +337,22 @@ export function createLiveEvaluator(seed: AccountHistory, rules: RuleSpec[], opt
       const { cols, families } = core;
       if (families.some((f) => f?.hardBreach())) return true;
       // Families without incremental state: their batch evaluator on the live timeline, again only
-      // once what it reads has changed (the deals, and the evaluation instant for those that read it).
+      // once a deal arrives or the account's time reaches the instant their verdict could change at
+      // (live/deadlines.ts: the end of an inactivity allowance, a weekend cutoff, a stop-loss deadline).
       const lastMs = Math.max(cols.lastDealMs, cols.points.length > 0 ? cols.points.ms[cols.points.length - 1]! : 0);
+      const dealCount = cols.deals.length;
       let ctx: FamilyContext | null = null;
       return rules.some((r, i) => {
         if (families[i] || !('severity' in r) || r.severity !== 'hard') return false;
-        const key = AT_MS_FAMILIES.has(r.type) ? `${cols.deals.length}@${lastMs}` : `${cols.deals.length}`;
         const hit = hardCache.get(i);
-        if (hit?.key === key) return hit.hard;
+        if (hit && hit.deals === dealCount && lastMs < hit.until) return hit.hard;
         ctx ??= familyContext(timeline(), others, options);
         const hard = evaluateFamily(r, ctx).violations.some((v) => v.severity === 'hard' && v.certainty !== 'possible');
-        hardCache.set(i, { key, hard });
+        hardCache.set(i, {
+          deals: dealCount,
+          until: verdictHoldsUntil(r, ctx.timeline, ctx.atMs, hard, others.length),
+          hard,
+        });
         return hard;
       });
     },

@@ -41,7 +41,7 @@ const minutesOf = (t: string) => {
 };
 
 /** The weekend breaks (UTC instants) whose cutoff falls in the weeks covering [fromMs, toMs], in order. */
-function weekendBreaks(
+export function weekendBreaks(
   rule: Pick<WeekendFlatRule, 'cutoff_day' | 'cutoff_time' | 'resume_day' | 'resume_time' | 'reset_tz'>,
   fromMs: number,
   toMs: number,

@@ -1,0 +1,75 @@
+/**
+ * How long a time-dependent family's hard verdict holds without a new deal: the families whose
+ * answer moves with the evaluation instant (positions open until now) are judged by their batch
+ * evaluators on the live timeline, which costs the history's length; live.ts judges one again only
+ * once the account's time reaches the instant returned here (or a deal arrives). Each answer is the
+ * earliest instant at which the verdict could change, never later (an earlier one only costs a
+ * judgement). A confirmed hard violation stays with time alone (the gap, the hold into the break,
+ * the bare position, the overlap only grow), so a breached verdict holds until the next deal.
+ */
+import { DEAL_TRADE } from '../decode.ts';
+import type { InactivityRule } from '../families/inactivity.ts';
+import type { StopLossRequiredRule } from '../families/stop-loss-required.ts';
+import { type WeekendFlatRule, weekendBreaks } from '../families/weekend-flat.ts';
+import type { RuleSpec } from '../registry.ts';
+import type { Timeline } from '../timeline.ts';
+
+const DAY_MS = 86_400_000;
+const NEVER = Number.POSITIVE_INFINITY;
+
+/** Whether a trade of the timeline is still open (no closing deal). */
+function anyOpen(t: Timeline): boolean {
+  const T = t.tradeColumns;
+  for (let i = T.length - 1; i >= 0; i--) if (Number.isNaN(T.closeMs[i]!)) return true;
+  return false;
+}
+
+/** inactivity: the open gap since the last activity runs out at its start + the allowance. */
+function inactivity(rule: InactivityRule, t: Timeline): number {
+  const D = t.dealColumns;
+  if (D.length === 0) return NEVER;
+  if (rule.open_position_counts_as_active && anyOpen(t)) return NEVER;
+  let last = D.ms[0]!;
+  for (let i = D.length - 1; i >= 0; i--)
+    if (D.flags[i]! & DEAL_TRADE) {
+      last = Math.max(last, D.ms[i]!);
+      break;
+    }
+  return last + rule.days * DAY_MS + Math.round(rule.tolerance_seconds * 1000);
+}
+
+/** weekend_flat: a position open now is judged again at the next cutoff. */
+function weekendFlat(rule: WeekendFlatRule, t: Timeline, atMs: number): number {
+  if (!anyOpen(t)) return NEVER;
+  const next = weekendBreaks(rule, atMs, atMs + 8 * DAY_MS).find((b) => b.cutoff >= atMs);
+  return next ? next.cutoff : atMs;
+}
+
+/** stop_loss_required: a position open now without its grace period over is judged at its deadline. */
+function stopLossRequired(rule: StopLossRequiredRule, t: Timeline, atMs: number): number {
+  const grace = rule.within_seconds * 1000;
+  if (grace === 0) return NEVER;
+  const T = t.tradeColumns;
+  let until = NEVER;
+  for (let i = T.length - 1; i >= 0; i--) {
+    const deadline = T.openMs[i]! + grace;
+    if (deadline <= atMs) break; // opened in time order: every earlier deadline has passed too
+    if (Number.isNaN(T.closeMs[i]!) || T.closeMs[i]! > deadline) until = Math.min(until, deadline);
+  }
+  return until;
+}
+
+/**
+ * The instant from which `rule`'s hard verdict, computed at `atMs` on `t`, may differ without a new
+ * deal; `atMs` itself when the answer may move at any instant (judged again at every reading).
+ */
+export function verdictHoldsUntil(rule: RuleSpec, t: Timeline, atMs: number, hard: boolean, others: number): number {
+  if (hard) return NEVER;
+  if (rule.type === 'inactivity') return inactivity(rule, t);
+  if (rule.type === 'weekend_flat') return weekendFlat(rule, t, atMs);
+  if (rule.type === 'stop_loss_required') return stopLossRequired(rule, t, atMs);
+  // cross_account_hedging: an overlap grows only while a position of this account is open.
+  if (rule.type === 'cross_account_hedging') return others > 0 && anyOpen(t) ? atMs : NEVER;
+  // The other families read the deals only.
+  return NEVER;
+}
