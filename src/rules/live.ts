@@ -23,7 +23,8 @@ import { ruleSetDay } from './day-basis.ts';
 import { assembleEvaluation, type EvaluateOptions, evaluateWithLimits, familyContext } from './evaluate.ts';
 import type { FamilyContext, LimitState } from './families/family.ts';
 import { deepClone, shareInClones } from './live/clone.ts';
-import { LiveColumns } from './live/columns.ts';
+import { type ColumnsCheckpoint, dealAfter, LiveColumns, readingAfter } from './live/columns.ts';
+import { columnsTimeline } from './live/columns-view.ts';
 import { LiveDailyLoss } from './live/daily-loss.ts';
 import { LiveDayObjective } from './live/day-objectives.ts';
 import { verdictHoldsUntil } from './live/deadlines.ts';
@@ -111,7 +112,7 @@ function liveFamily(rule: RuleSpec, cols: LiveColumns, figures: LiveFigures, ic:
   return null;
 }
 
-/** Everything the incremental evaluation holds; copied whole (live/clone.ts) as a checkpoint. */
+/** Everything the incremental evaluation holds; a checkpoint copies it (live/clone.ts), the columns in part. */
 interface Core {
   cols: LiveColumns;
   figures: LiveFigures;
@@ -120,10 +121,14 @@ interface Core {
   fed: number;
 }
 
+/** Stands for the columns in a checkpoint's copy of the families and figures. */
+const COLUMNS = Object.freeze({});
+
 interface Checkpoint {
-  core: Core;
-  /** The deals (in merge order) and readings (global index) it holds. */
-  deals: number;
+  /** The columns' own state (the rest is rebuilt from the deals), and a copy of everything else. */
+  cols: ColumnsCheckpoint;
+  rest: Omit<Core, 'cols'>;
+  /** The readings (global index) it holds. */
   readings: number;
   /** Account time it reached. */
   ms: number;
@@ -210,7 +215,7 @@ export function createLiveEvaluator(seed: AccountHistory, rules: RuleSpec[], opt
     deals.splice(lo, 0, p);
   };
   const takes = (ck: Checkpoint, l: Late) =>
-    l.deal ? ck.core.cols.dealInOrder(l.ms, l.ticket) : ck.core.cols.observed && ck.core.cols.snapshotInOrder(l.ms);
+    l.deal ? dealAfter(ck.cols, l.ms, l.ticket) : ck.cols.observed && readingAfter(ck.cols, l.ms);
   /**
    * Where a late item is merged: its own instant while a checkpoint before it (or every reading) is
    * kept, else the oldest checkpoint's position.
@@ -219,7 +224,7 @@ export function createLiveEvaluator(seed: AccountHistory, rules: RuleSpec[], opt
     const oldest = checkpoints[0];
     if (tail.base === 0 || !oldest || takes(oldest, l)) return l.ms;
     beyondWindow++;
-    const c = oldest.core.cols;
+    const c = oldest.cols;
     return l.deal
       ? Math.max(l.ms, c.lastSnapshotMs + 1, c.lastDealMs + 1)
       : Math.max(l.ms, c.lastSnapshotMs, c.lastDealMs);
@@ -237,8 +242,9 @@ export function createLiveEvaluator(seed: AccountHistory, rules: RuleSpec[], opt
     }
     const ck = checkpoints[i]!;
     checkpoints.length = i + 1;
-    core = deepClone(ck.core);
-    replayInto(core, ck.deals, ck.readings);
+    const cols = LiveColumns.restore(startBalance, ck.cols, deals);
+    core = { cols, ...deepClone(ck.rest, new Map([[COLUMNS, cols]])) };
+    replayInto(core, ck.cols.deals, ck.readings);
   };
   /** A checkpoint every window of account time; readings before the older of the two are dropped. */
   const checkpoint = () => {
@@ -247,7 +253,13 @@ export function createLiveEvaluator(seed: AccountHistory, rules: RuleSpec[], opt
     if (ms === Number.NEGATIVE_INFINITY) return;
     const newest = checkpoints[checkpoints.length - 1];
     if (newest && ms - newest.ms < replayWindowMs) return;
-    checkpoints.push({ core: deepClone(core), deals: core.cols.deals.length, readings: tail.count, ms });
+    const { cols, ...rest } = core;
+    checkpoints.push({
+      cols: cols.checkpoint(),
+      rest: deepClone(rest, new Map([[cols, COLUMNS]])),
+      readings: tail.count,
+      ms,
+    });
     if (checkpoints.length > 2) checkpoints.shift();
     // With one checkpoint every reading is kept: an item before it rebuilds from the start, exactly.
     if (checkpoints.length === 2) tail.dropBefore(checkpoints[0]!.readings);
@@ -259,7 +271,7 @@ export function createLiveEvaluator(seed: AccountHistory, rules: RuleSpec[], opt
   replayInto(core, 0, 0);
   checkpoint();
 
-  const timeline = () => core.cols.timeline(history, ic);
+  const timeline = () => columnsTimeline(core.cols, history, ic);
   const current = () => {
     batch ??= (() => {
       const r = evaluateWithLimits(history, rules, options);

@@ -1,6 +1,6 @@
 /**
  * A deep copy of a live evaluator's state (live.ts keeps copies as checkpoints to replay late items
- * from): plain objects and class instances keep their prototype, typed arrays, arrays, Maps and Sets
+ * from, without the columns, which are rebuilt from the deals): plain objects and class instances keep their prototype, typed arrays, arrays, Maps and Sets
  * are copied, and an object reached twice is copied once, so references inside the state (a family's
  * columns, a day that is both current and flagged) point into the copy. Functions are shared (a day
  * clock's closures are a pure memo), and so are the objects marked immutable (the deals and rules
@@ -15,8 +15,12 @@ export function shareInClones<T extends object>(o: T): T {
   return o;
 }
 
-export function deepClone<T>(root: T): T {
-  return copy(root, new Map()) as T;
+/**
+ * The copy; an object in `substitute` is not copied but replaced by its value there (a checkpoint
+ * swaps the columns for a stand-in, and the stand-in back for the rebuilt columns).
+ */
+export function deepClone<T>(root: T, substitute?: ReadonlyMap<object, unknown>): T {
+  return copy(root, new Map(substitute)) as T;
 }
 
 function copy(v: unknown, memo: Map<object, unknown>): unknown {

@@ -5,21 +5,12 @@
  * as long as each item comes after everything before it (a deal after the last reading, a reading
  * not before the last deal); the caller rebuilds when one does not.
  */
-import type { AccountHistory, Deal, OpenPosition } from '../../mt5/history.ts';
+import type { Deal, OpenPosition } from '../../mt5/history.ts';
 import { DEAL_ADJUSTMENT, DEAL_INOUT, DEAL_OPENS, DEAL_SELL, DEAL_TRADE, type DealColumns } from '../decode.ts';
 import { toCents } from '../money.ts';
 import { PositionTable } from '../position-table.ts';
 import { parseUtcMs } from '../time.ts';
-import {
-  EQUITY_FROM_BALANCE,
-  EQUITY_OBSERVED,
-  type PointColumns,
-  type TimedDeal,
-  type Timeline,
-  type Trade,
-  type TradeColumns,
-} from '../timeline.ts';
-import { dealEvidence, tradeAt } from '../timeline-evidence.ts';
+import { EQUITY_FROM_BALANCE, EQUITY_OBSERVED, type PointColumns, type TradeColumns } from '../timeline.ts';
 import { shareInClones } from './clone.ts';
 
 /** Rows each column holds before its first doubling. */
@@ -48,6 +39,32 @@ function decodeDeal(d: Deal): { cents: number; commission: number; swap: number;
       (entry === 'in' ? DEAL_OPENS : entry === 'inout' ? DEAL_OPENS | DEAL_INOUT : 0);
   } else if (type === 'balance' || type === 'credit' || type === 'bonus') flags = DEAL_ADJUSTMENT;
   return { cents, commission, swap, flags };
+}
+
+type Position = Pick<LiveColumns, 'lastSnapshotMs' | 'lastDealMs' | 'lastTicket'>;
+
+/** Whether a deal at `ms` with `ticket` comes after position `p` (columns or a checkpoint) in merge order. */
+export function dealAfter(p: Position, ms: number, ticket: number): boolean {
+  return ms > p.lastSnapshotMs && (ms > p.lastDealMs || (ms === p.lastDealMs && ticket >= p.lastTicket));
+}
+
+/** Whether a reading at `ms` comes after position `p` in merge order. */
+export function readingAfter(p: Position, ms: number): boolean {
+  return ms >= p.lastSnapshotMs && ms >= p.lastDealMs;
+}
+
+/** LiveColumns.checkpoint's answer. */
+export interface ColumnsCheckpoint {
+  observed: boolean;
+  snapshots: number;
+  lastSnapshotMs: number;
+  lastSnapshotEquity: number;
+  lastDealMs: number;
+  lastTicket: number;
+  /** The deals it holds (the first ones in merge order). */
+  deals: number;
+  /** The last equity point: ms, balance, equity, adjustments, source. */
+  point: [number, number, number, number, number] | null;
 }
 
 export class LiveColumns {
@@ -113,11 +130,11 @@ export class LiveColumns {
 
   /** Whether a deal at `ms` with `ticket` comes after everything so far in the batch's merge order. */
   dealInOrder(ms: number, ticket: number): boolean {
-    return ms > this.lastSnapshotMs && (ms > this.lastDealMs || (ms === this.lastDealMs && ticket >= this.lastTicket));
+    return dealAfter(this, ms, ticket);
   }
 
   snapshotInOrder(ms: number): boolean {
-    return ms >= this.lastSnapshotMs && ms >= this.lastDealMs;
+    return readingAfter(this, ms);
   }
 
   private point(ms: number, equity: number, source: number): void {
@@ -265,6 +282,54 @@ export class LiveColumns {
   }
 
   /**
+   * What a checkpoint keeps of the columns: the readings' part of the state and the last point. The
+   * rest (deals, trades, positions, balance, totals) follows from the deals and is rebuilt by
+   * `restore` (a checkpoint is used only when an item arrives late, rarely; copying the columns
+   * every window would cost each watched account about 6 KiB a copy).
+   */
+  checkpoint(): ColumnsCheckpoint {
+    const P = this.points;
+    const n = P.length;
+    return {
+      observed: this.observed,
+      snapshots: this.snapshots,
+      lastSnapshotMs: this.lastSnapshotMs,
+      lastSnapshotEquity: this.lastSnapshotEquity,
+      lastDealMs: this.lastDealMs,
+      lastTicket: this.lastTicket,
+      deals: this.deals.length,
+      point:
+        n === 0
+          ? null
+          : [P.ms[n - 1]!, P.balance[n - 1]!, P.equity[n - 1]!, P.adjustments[n - 1]!, P.equitySource[n - 1]!],
+    };
+  }
+
+  /** The columns a checkpoint was taken of, from the deals before it (at their merge instants). */
+  static restore(
+    startBalanceCents: number,
+    c: ColumnsCheckpoint,
+    deals: readonly { deal: Deal; ms: number }[],
+  ): LiveColumns {
+    const cols = new LiveColumns(startBalanceCents, c.observed);
+    for (let i = 0; i < c.deals; i++) cols.addDeal(deals[i]!.deal, deals[i]!.ms);
+    cols.snapshots = c.snapshots;
+    cols.lastSnapshotMs = c.lastSnapshotMs;
+    cols.lastSnapshotEquity = c.lastSnapshotEquity;
+    const P = cols.points;
+    P.length = 0;
+    if (c.point) {
+      P.ms[0] = c.point[0];
+      P.balance[0] = c.point[1];
+      P.equity[0] = c.point[2];
+      P.adjustments[0] = c.point[3];
+      P.equitySource[0] = c.point[4];
+      P.length = 1;
+    }
+    return cols;
+  }
+
+  /**
    * Keeps only the last equity point: the incremental families have read the others (they keep what
    * they need from them), and nothing else reads past points (live.ts); what the columns hold then no
    * longer grows with the readings. The next point is appended at index 1.
@@ -288,102 +353,4 @@ export class LiveColumns {
     const openProfit = positions.reduce((s, p) => s + toCents(p.profit) + toCents(p.swap), 0);
     return this.balance + (open > 0 ? openProfit : 0);
   }
-
-  /** The columns as a Timeline (views, no copy), valid until the next append. */
-  timeline(history: AccountHistory, initialCapitalCents: number): Timeline {
-    const D = this.deals;
-    const T = this.trades;
-    const P = this.points;
-    const deals: DealColumns = {
-      length: D.length,
-      ms: D.ms.subarray(0, D.length),
-      cents: D.cents.subarray(0, D.length),
-      flags: D.flags.subarray(0, D.length),
-      positionId: D.positionId.subarray(0, D.length),
-      volume: D.volume.subarray(0, D.length),
-      price: D.price.subarray(0, D.length),
-      src: D.src,
-    };
-    const positions = history.positions ?? [];
-    let dealObjects: TimedDeal[] | null = null;
-    let tradeObjects: Trade[] | null = null;
-    const tradesView = () =>
-      (tradeObjects ??= Array.from({ length: T.length }, (_, i) => tradeAt(deals, this.trades, i)));
-    const longestHold = this.longestHold;
-    const neverClosed = [...this.neverClosed];
-    return {
-      get deals(): TimedDeal[] {
-        dealObjects ??= Array.from({ length: deals.length }, (_, i) => ({
-          ms: deals.ms[i]!,
-          deal: deals.src[i]!,
-          cents: deals.cents[i]!,
-          isTrade: (deals.flags[i]! & DEAL_TRADE) !== 0,
-          isAdjustment: (deals.flags[i]! & DEAL_ADJUSTMENT) !== 0,
-        }));
-        return dealObjects;
-      },
-      get trades(): Trade[] {
-        return tradesView();
-      },
-      dealColumns: deals,
-      tradeColumns: {
-        length: T.length,
-        openMs: T.openMs.subarray(0, T.length),
-        closeMs: T.closeMs.subarray(0, T.length),
-        cents: T.cents.subarray(0, T.length),
-        volume: T.volume.subarray(0, T.length),
-        openPrice: T.openPrice.subarray(0, T.length),
-        sell: T.sell.subarray(0, T.length),
-        opener: T.opener.subarray(0, T.length),
-      },
-      pointColumns: {
-        length: P.length,
-        ms: P.ms.subarray(0, P.length),
-        balance: P.balance.subarray(0, P.length),
-        equity: P.equity.subarray(0, P.length),
-        adjustments: P.adjustments.subarray(0, P.length),
-        equitySource: P.equitySource.subarray(0, P.length),
-      },
-      totals: { ...this.totals },
-      initialCapitalCents,
-      startBalanceCents: this.startBalanceCents,
-      finalBalance: this.balance,
-      finalAdjustments: this.adjustments,
-      finalEquity: this.finalEquity(positions),
-      openPositions: Math.max(this.openCount, positions.length),
-      equityObserved: this.snapshots > 0,
-      equitySource: this.snapshots > 0 ? 'observed' : 'balance_only',
-      boundSkipped: [],
-      openAt: (ms) => openAt(deals, T, longestHold, neverClosed, ms),
-      ...dealEvidence(deals),
-      symbols: history.symbols,
-      account: history.account,
-    };
-  }
-}
-
-/** timeline-evidence.ts's openAt with the search bounds kept up to date instead of recomputed. */
-function openAt(deals: DealColumns, trades: TradeColumns, longestHold: number, neverClosed: number[], ms: number) {
-  let lo = 0;
-  let hi = trades.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (trades.openMs[mid]! <= ms) lo = mid + 1;
-    else hi = mid;
-  }
-  const found: number[] = [];
-  for (let i = lo - 1; i >= 0 && trades.openMs[i]! >= ms - longestHold; i--) if (trades.closeMs[i]! > ms) found.push(i);
-  for (const i of neverClosed) if (trades.openMs[i]! <= ms) found.push(i);
-  return found
-    .sort((a, b) => trades.openMs[a]! - trades.openMs[b]! || a - b)
-    .map((i) => {
-      const t = tradeAt(deals, trades, i);
-      return {
-        position_id: t.position_id,
-        symbol: t.symbol,
-        side: t.side,
-        volume: t.volume,
-        open_time: new Date(t.openMs).toISOString(),
-      };
-    });
 }
