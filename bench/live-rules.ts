@@ -103,7 +103,7 @@ run(
   history,
 );
 run(
-  'with stop_loss_required (hard, no incremental state: its batch evaluator reruns on the live timeline each observation)',
+  'with stop_loss_required (hard, no incremental state: its batch evaluator reruns on the live timeline when a deal arrives or a stop-loss deadline passes)',
   [...resolveRuleSet({ preset: 'ftmo-2step', overrides: wide }), parseRule({ type: 'stop_loss_required' })],
   history,
 );
