@@ -104,3 +104,33 @@ describe('createLiveEvaluator', () => {
     ]);
   });
 });
+
+describe('min_trade_duration on the live path', () => {
+  it('judges closes at one instant in the batch order (position id), whatever their tickets', () => {
+    const rules = [
+      parseRule({
+        type: 'min_trade_duration',
+        seconds: 240,
+        aggregation: 'share_of_trades',
+        threshold_pct: 50,
+        threshold_comparator: 'gte',
+      }),
+    ];
+    const seed = history([
+      deal('2026-03-02T08:00:00.000Z', { position_id: 1 }),
+      deal('2026-03-02T09:59:00.000Z', { position_id: 2 }),
+    ]);
+    const live = createLiveEvaluator(seed, rules);
+    // Both close at 10:00: position 2 after a minute (short) on the lower ticket, position 1 after two hours.
+    const closes = [
+      deal('2026-03-02T10:00:00.000Z', { position_id: 2, entry: 'out', type: 'sell', profit: 10 }),
+      deal('2026-03-02T10:00:00.000Z', { position_id: 1, entry: 'out', type: 'sell', profit: 10 }),
+    ];
+    live.apply({ deals: closes, equity: null, positions: [] });
+    const batch = evaluate({ ...seed, deals: [...seed.deals, ...closes] }, rules, { hash: false });
+    const [v] = batch.violations;
+    // In position order the share is 0 %, then 50 %: its worst is 50, not the 100 of ticket order.
+    expect(v).toMatchObject({ worst_value: 50 });
+    expect(live.evaluation()).toEqual(batch);
+  });
+});

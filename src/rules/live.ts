@@ -5,9 +5,12 @@
  *
  * The timeline grows in place (live/columns.ts: balance, positions, equity points appended per deal
  * and reading), and the loss limits keep their state point by point (live/max-loss.ts,
- * live/daily-loss.ts), so apply, limits and breached cost what the observation holds. The other
- * families are evaluated by their batch evaluators on the live timeline when their answer is asked
- * for; without readings, M1 bars make the batch engine evaluate the history (the bound covers it all).
+ * live/daily-loss.ts; the deal limits, the day objectives and min_trade_duration likewise deal by
+ * deal), so apply, limits and breached cost what the observation holds. The other families are
+ * evaluated by their batch evaluators on the live timeline when their answer is asked for, and for
+ * breached() again only on a deal or once their verdict could have moved with time
+ * (live/deadlines.ts); without readings, M1 bars make the batch engine evaluate the history (the
+ * bound covers it all).
  *
  * Memory does not grow with the readings: once the families have read an equity point only the last
  * one is kept, and the readings themselves are kept only for the replay window. A deal or reading that
@@ -32,6 +35,7 @@ import { LiveMaxDailyTrades, LiveMaxLotsPerOrder, LiveMaxOpenPositions } from '.
 import type { LiveFamily } from './live/family.ts';
 import { LiveFigures } from './live/figures.ts';
 import { LiveMaxLoss } from './live/max-loss.ts';
+import { LiveMinTradeDuration } from './live/min-trade-duration.ts';
 import { ReadingTail } from './live/readings.ts';
 import { fromCents, pct2, toCents } from './money.ts';
 import { evaluateFamily, type RuleSpec } from './registry.ts';
@@ -109,6 +113,7 @@ function liveFamily(rule: RuleSpec, cols: LiveColumns, figures: LiveFigures, ic:
   if (rule.type === 'max_open_positions') return new LiveMaxOpenPositions(rule, cols);
   if (rule.type === 'max_lots_per_order') return new LiveMaxLotsPerOrder(rule, cols);
   if (rule.type === 'max_daily_trades') return new LiveMaxDailyTrades(rule, cols);
+  if (rule.type === 'min_trade_duration') return new LiveMinTradeDuration(rule, cols);
   return null;
 }
 

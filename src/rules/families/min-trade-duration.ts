@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { evidence } from '../evidence.ts';
 import { formatDuration, fromCents } from '../money.ts';
 import { ceilingComparator, comparator, exceeds, severity } from '../spec-fields.ts';
-import type { Trade } from '../timeline.ts';
+import type { Timeline, Trade } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
@@ -105,11 +105,62 @@ class Running {
   }
 }
 
-function evaluateMinTradeDuration(rule: MinTradeDurationRule, { timeline }: FamilyContext): FamilyResult {
+/** Whether a hold of `ms` is short under the rule. */
+export function shortHold(rule: MinTradeDurationRule): (ms: number) => boolean {
   const minMs = Math.round((rule.seconds - rule.tolerance_seconds) * 1000);
-  const isShort = rule.comparator === 'lt' ? (ms: number) => ms < minMs : (ms: number) => ms <= minMs;
-  const closed = timeline.trades.filter((t) => t.closeMs !== null && (rule.applies_to === 'all' || t.cents > 0));
+  return rule.comparator === 'lt' ? (ms: number) => ms < minMs : (ms: number) => ms <= minMs;
+}
+
+/** Whether a closed position is judged at all (every one, or winners only). */
+export const judged = (rule: MinTradeDurationRule, t: Trade) => rule.applies_to === 'all' || t.cents > 0;
+
+/** An aggregate's state over the positions judged so far, in close order (then position id). */
+export interface DurationRun {
+  run: Running;
+  /** The close from which the aggregate first was in breach, and from which it is without interruption. */
+  firstMs: number | null;
+  sinceMs: number | null;
+  worst: { value: number; ms: number } | null;
+}
+
+export const newDurationRun = (): DurationRun => ({ run: new Running(), firstMs: null, sinceMs: null, worst: null });
+
+/** Adds one closed, judged position to an aggregate's run (the live evaluator does it close by close). */
+export function durationStep(rule: MinTradeDurationRule, st: DurationRun, t: Trade, short: boolean): void {
+  const agg = rule.aggregation as Aggregation;
+  const isShare = agg !== 'average' && agg !== 'vwht';
+  st.run.add(t, short);
+  const v = st.run.value(agg);
+  const breaches = isShare ? exceeds(v ?? 0, rule.threshold_pct, rule.threshold_comparator) : shortHold(rule)(v ?? 0);
+  if (v === null || !breaches) {
+    st.sinceMs = null;
+    return;
+  }
+  st.firstMs ??= t.closeMs!;
+  st.sinceMs ??= t.closeMs!;
+  const worse = isShare ? v > (st.worst?.value ?? -Infinity) : v < (st.worst?.value ?? Infinity);
+  if (!st.worst || worse) st.worst = { value: v, ms: t.closeMs! };
+}
+
+function evaluateMinTradeDuration(rule: MinTradeDurationRule, { timeline }: FamilyContext): FamilyResult {
+  const isShort = shortHold(rule);
+  const closed = timeline.trades.filter((t) => t.closeMs !== null && judged(rule, t));
   const short = closed.filter((t) => isShort(held(t)));
+  if (rule.aggregation === 'any') return minTradeDurationResult(rule, timeline, short, null);
+  const byClose = [...closed].sort((a, b) => a.closeMs! - b.closeMs! || a.position_id - b.position_id);
+  const st = newDurationRun();
+  for (const t of byClose) durationStep(rule, st, t, isShort(held(t)));
+  return minTradeDurationResult(rule, timeline, short, st);
+}
+
+/** The family's result from the short positions (in opening order) and the aggregate's run. */
+export function minTradeDurationResult(
+  rule: MinTradeDurationRule,
+  timeline: Timeline,
+  short: Trade[],
+  st: DurationRun | null,
+): FamilyResult {
+  const minMs = Math.round((rule.seconds - rule.tolerance_seconds) * 1000);
   const metrics = { trades_under_4min: short.length, min_trade_duration_seconds: rule.seconds };
   const limit = `${rule.comparator === 'lt' ? 'minimum' : 'must exceed'}: ${formatDuration(rule.seconds * 1000)}`;
   const limitSeconds = minMs / 1000;
@@ -120,7 +171,7 @@ function evaluateMinTradeDuration(rule: MinTradeDurationRule, { timeline }: Fami
     aggregation: rule.aggregation,
   };
 
-  if (rule.aggregation === 'any') {
+  if (rule.aggregation === 'any' || !st) {
     const violations: Violation[] = short.map((t) => ({
       ...base,
       description: `Position held for ${formatDuration(held(t))} (${limit})`,
@@ -141,27 +192,9 @@ function evaluateMinTradeDuration(rule: MinTradeDurationRule, { timeline }: Fami
 
   const agg = rule.aggregation;
   const isShare = agg !== 'average' && agg !== 'vwht';
-  const breaches = isShare ? (v: number) => exceeds(v, rule.threshold_pct, rule.threshold_comparator) : isShort;
-  const worse = isShare ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
-  const byClose = [...closed].sort((a, b) => a.closeMs! - b.closeMs! || a.position_id - b.position_id);
-  const run = new Running();
-  let firstMs: number | null = null;
-  let sinceMs: number | null = null;
-  let worst: { value: number; ms: number } | null = null;
-  for (const t of byClose) {
-    run.add(t, isShort(held(t)));
-    const v = run.value(agg);
-    if (v === null || !breaches(v)) {
-      sinceMs = null;
-      continue;
-    }
-    firstMs ??= t.closeMs!;
-    sinceMs ??= t.closeMs!;
-    if (!worst || worse(v, worst.value)) worst = { value: v, ms: t.closeMs! };
-  }
-  const final = run.value(agg);
+  const { firstMs, sinceMs, worst } = st;
+  const final = st.run.value(agg);
   if (final === null || sinceMs === null || !worst) return { violations: [], objectives: [], metrics };
-
   const heldUnder = `${rule.comparator === 'lt' ? 'under' : 'at most'} ${formatDuration(rule.seconds * 1000)}`;
   const shown = (v: number) => (isShare ? `${v.toFixed(2)}%` : formatDuration(v));
   const cap = `${rule.threshold_comparator === 'gt' ? 'max' : 'must stay below'}: ${rule.threshold_pct}%`;
