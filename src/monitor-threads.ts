@@ -12,8 +12,8 @@ import type { Worker } from 'node:worker_threads';
 import type { Config } from './config.ts';
 import type { Deps } from './deps.ts';
 import { startModuleWorker } from './infra/worker-thread.ts';
-import type { LiveFigures } from './modules/monitors/monitor.ts';
 import type { FromMonitorThread, MonitorThreadCounts, ToMonitorThread } from './monitor-thread.ts';
+import { liveQuestions } from './monitor-threads.ask.ts';
 
 export interface MonitorThreads {
   readonly count: number;
@@ -38,8 +38,7 @@ const LIVE_ANSWER_MS = 1_000;
 
 export function startMonitorThreads(deps: Deps, config: Config, count: number): MonitorThreads {
   const slots: Slot[] = Array.from({ length: count }, () => ({ worker: null, watched: 0, memory: null }));
-  const asked = new Map<number, { waiting: number; resolve(f: LiveFigures | null): void }>();
-  let nextReq = 1;
+  const questions = liveQuestions(LIVE_ANSWER_MS);
   let stopping = false;
   const readyWaits: Promise<void>[] = [];
 
@@ -58,14 +57,7 @@ export function startMonitorThreads(deps: Deps, config: Config, count: number): 
       slot.watched = c.watched;
       slot.memory = c.memory;
       metrics.monitorsWatched.set(slots.reduce((sum, s) => sum + s.watched, 0));
-    } else if (m.type === 'live') {
-      const a = asked.get(m.req);
-      if (!a) return;
-      if (m.figures || --a.waiting === 0) {
-        asked.delete(m.req);
-        a.resolve(m.figures);
-      }
-    }
+    } else if (m.type === 'live') questions.answer(m.req, m.figures);
   }
 
   function start(slot: Slot, index: number): Promise<void> {
@@ -98,11 +90,7 @@ export function startMonitorThreads(deps: Deps, config: Config, count: number): 
         slot.worker = null;
         slot.watched = 0;
         // A question the thread will not answer now counts as "not watched here".
-        for (const [req, a] of asked)
-          if (--a.waiting === 0) {
-            asked.delete(req);
-            a.resolve(null);
-          }
+        questions.threadGone();
         if (stopping) return;
         deps.logger.error({ code }, 'monitor thread exited; starting another');
         setTimeout(() => {
@@ -115,26 +103,13 @@ export function startMonitorThreads(deps: Deps, config: Config, count: number): 
   for (const [index, slot] of slots.entries()) readyWaits.push(start(slot, index));
   const offStarted = deps.monitors.onStarted(() => send({ type: 'started' }));
   const offStopped = deps.monitors.onStopped((id) => send({ type: 'stopped', id }));
-  const offLive = deps.monitors.useLive((row) => {
-    const live = slots.filter((s) => s.worker);
-    if (live.length === 0) return null;
-    const req = nextReq++;
-    return new Promise<LiveFigures | null>((resolve) => {
-      // A thread too busy to answer soon leaves the API with the saved figures, not waiting.
-      const timer = setTimeout(() => {
-        asked.delete(req);
-        resolve(null);
-      }, LIVE_ANSWER_MS);
-      asked.set(req, {
-        waiting: live.length,
-        resolve: (f) => {
-          clearTimeout(timer);
-          resolve(f);
-        },
-      });
-      for (const s of live) s.worker!.postMessage({ type: 'live', req, row } satisfies ToMonitorThread);
-    });
-  });
+  // A thread too busy to answer soon leaves the API with the saved figures, not waiting.
+  const offLive = deps.monitors.useLive((row) =>
+    questions.ask(
+      slots.flatMap((s) => (s.worker ? [s.worker] : [])),
+      row,
+    ),
+  );
 
   return {
     count,

@@ -42,8 +42,9 @@ describe('the monitor runtime, seen from the API and from threads', () => {
     async () => {
       const s = await setup();
       const ids: string[] = [];
+      const accounts: ReturnType<typeof s.scripted.add>[] = [];
       for (let i = 0; i < 12; i++) {
-        s.scripted.add(String(7600 + i));
+        accounts.push(s.scripted.add(String(7600 + i)));
         ids.push(await monitor(s, String(7600 + i)));
       }
       // What `serve` runs on each of two threads, here on the test's event loop against the same database.
@@ -75,6 +76,14 @@ describe('the monitor runtime, seen from the API and from threads', () => {
       expect([...a!, ...b!].sort()).toEqual([...ids].sort());
       expect(a!.every((id) => inPartition(id, { index: 0, count: 2 }))).toBe(true);
       expect(runtimes.map((r) => r.stats().monitors)).toEqual([a!.length, b!.length]);
+      // The API shows each thread's monitors as of that thread's last reading (both answer, not the last one started).
+      for (const [i, acc] of accounts.entries()) acc.equity = 99_000 - i;
+      s.clock.advance(1_000);
+      for (const r of runtimes) await r.tick();
+      for (const id of [a![0]!, b![0]!]) {
+        const i = ids.indexOf(id);
+        expect(await view(s, id)).toMatchObject({ metrics: { current_equity: 99_000 - i }, data_age_ms: 0 });
+      }
       // A thread started again (a new owner) takes its part back from the one that died, and only its part.
       const again = runtimeOf(0);
       await again.tick();

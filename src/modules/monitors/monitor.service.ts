@@ -57,12 +57,19 @@ export function createMonitorService(deps: MonitorServiceDeps) {
   const startedListeners = new Set<(id: string) => void>();
   const stoppedListeners = new Set<(id: string) => void>();
   /**
-   * The live process in this one (when it runs here): a watched monitor it holds is shown with the
-   * figures of its last reading instead of the row's, which are saved every MONITOR_SNAPSHOT_MS.
+   * The live runtimes in this one (an in-process runtime, monitor threads): a watched monitor one of
+   * them holds is shown with the figures of its last reading instead of the row's, which are saved
+   * every MONITOR_SNAPSHOT_MS. Asked in the order they registered; the first that holds it answers.
    */
-  let liveSource: ((row: MonitorRow) => LiveFigures | null | Promise<LiveFigures | null>) | null = null;
-  const liveOf = async (row: MonitorRow): Promise<LiveFigures | null> =>
-    liveSource && (LIVE_STATUSES as readonly string[]).includes(row.status) ? await liveSource(row) : null;
+  const liveSources = new Set<(row: MonitorRow) => LiveFigures | null | Promise<LiveFigures | null>>();
+  const liveOf = async (row: MonitorRow): Promise<LiveFigures | null> => {
+    if (!(LIVE_STATUSES as readonly string[]).includes(row.status)) return null;
+    for (const source of liveSources) {
+      const figures = await source(row);
+      if (figures) return figures;
+    }
+    return null;
+  };
   const view = async (row: MonitorRow, now: number) => monitorView(row, now, await liveOf(row));
 
   /** The request's rule set resolved to fully-defaulted specs (flat fields fall back to the firm's defaults). */
@@ -274,10 +281,8 @@ export function createMonitorService(deps: MonitorServiceDeps) {
 
     /** The live process of this one shows its monitors' figures as of their last reading. */
     useLive(source: (row: MonitorRow) => LiveFigures | null | Promise<LiveFigures | null>): () => void {
-      liveSource = source;
-      return () => {
-        if (liveSource === source) liveSource = null;
-      };
+      liveSources.add(source);
+      return () => liveSources.delete(source);
     },
 
     onStopped(listener: (id: string) => void): () => void {
