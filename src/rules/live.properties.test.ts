@@ -203,6 +203,8 @@ function check(rules: RuleSpec[], s: Scenario, opts: EvaluateOptions): void {
   const seen: Item[] = items.slice(0, k);
   const historyOf = (positions: OpenPosition[]): AccountHistory => ({
     account: ACCOUNT,
+    // EURUSD has a specification (max_risk_per_trade_pct judges it), XAUUSD none (skipped).
+    symbols: { EURUSD: { contract_size: 100_000, point: 0.00001, profit_currency: 'USD' } },
     deals: seen.flatMap((i) => ('deal' in i ? [i.deal] : [])),
     equity: seen.flatMap((i) => ('snap' in i ? [i.snap] : [])),
     positions,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deal, history } from '../../test/factories/history.ts';
-import type { AccountHistory, EquitySnapshot } from '../mt5/history.ts';
+import type { AccountHistory, Deal, EquitySnapshot } from '../mt5/history.ts';
 import { evaluate } from './evaluate.ts';
 import { createLiveEvaluator, type Observation } from './live.ts';
 import { parseRule, type RuleSpec } from './registry.ts';
@@ -132,5 +132,35 @@ describe('min_trade_duration on the live path', () => {
     // In position order the share is 0 %, then 50 %: its worst is 50, not the 100 of ticket order.
     expect(v).toMatchObject({ worst_value: 50 });
     expect(live.evaluation()).toEqual(batch);
+  });
+});
+
+describe('max_risk_per_trade_pct on the live path', () => {
+  it('judges a position again as it is scaled into, reversed and closed, as the batch pass does', () => {
+    const rules = [parseRule({ type: 'max_risk_per_trade_pct', pct: 1 })];
+    const seed = {
+      ...history([]),
+      symbols: { EURUSD: { contract_size: 100_000, point: 0.00001, profit_currency: 'USD' } },
+    };
+    const live = createLiveEvaluator(seed, rules);
+    // 0.5 lot risking 500 (0.5 %), scaled to 1.5 lots at 1.10333 risking 2,000 (2 %), reversed by an
+    // in/out deal into a 0.5 lot short without a stop loss, then closed.
+    const steps: Deal[][] = [
+      [deal('2026-03-02T08:00:00.000Z', { position_id: 4, volume: 0.5, price: 1.1, sl: 1.09 })],
+      [deal('2026-03-02T08:05:00.000Z', { position_id: 4, volume: 1, price: 1.105, sl: 1.09 })],
+      [deal('2026-03-02T08:10:00.000Z', { position_id: 4, volume: 2, price: 1.1, type: 'sell', entry: 'inout' })],
+      [deal('2026-03-02T08:15:00.000Z', { position_id: 4, volume: 0.5, price: 1.1, type: 'buy', entry: 'out' })],
+    ];
+    const seen: Deal[] = [];
+    const risks: unknown[] = [];
+    for (const deals of steps) {
+      live.apply({ deals, equity: null, positions: null });
+      seen.push(...deals);
+      const batch = evaluate({ ...seed, deals: [...seen] }, rules, { hash: false });
+      expect(live.evaluation()).toEqual(batch);
+      expect(live.breached()).toBe(batch.outcome === 'breached');
+      risks.push(batch.metrics.max_risk_per_trade_percent);
+    }
+    expect(risks).toEqual([0.5, 2, 2, 2]);
   });
 });

@@ -21,7 +21,7 @@
  * later) and counted in `lateBeyondWindow()`; the first equity reading, which turns deal-instant points
  * into reading points, rebuilds from the history once.
  */
-import type { AccountHistory, Deal, EquitySnapshot, OpenPosition } from '../mt5/history.ts';
+import type { AccountHistory, Deal, EquitySnapshot, OpenPosition, SymbolSpec } from '../mt5/history.ts';
 import { ruleSetDay } from './day-basis.ts';
 import { assembleEvaluation, type EvaluateOptions, evaluateWithLimits, familyContext } from './evaluate.ts';
 import type { FamilyContext, LimitState } from './families/family.ts';
@@ -35,6 +35,7 @@ import { LiveMaxDailyTrades, LiveMaxLotsPerOrder, LiveMaxOpenPositions } from '.
 import type { LiveFamily } from './live/family.ts';
 import { LiveFigures } from './live/figures.ts';
 import { LiveMaxLoss } from './live/max-loss.ts';
+import { LiveMaxRiskPerTrade } from './live/max-risk.ts';
 import { LiveMinTradeDuration } from './live/min-trade-duration.ts';
 import { ReadingTail } from './live/readings.ts';
 import { fromCents, pct2, toCents } from './money.ts';
@@ -105,7 +106,19 @@ function roomOf(s: LimitState): LimitRoom {
 }
 
 /** The incremental families; every other family is evaluated by its batch evaluator on the live timeline. */
-function liveFamily(rule: RuleSpec, cols: LiveColumns, figures: LiveFigures, ic: number): LiveFamily | null {
+/** What families read of the account besides the timeline: its symbols' specifications and currency. */
+interface Market {
+  symbols: Record<string, SymbolSpec> | undefined;
+  currency: string | undefined;
+}
+
+function liveFamily(
+  rule: RuleSpec,
+  cols: LiveColumns,
+  figures: LiveFigures,
+  ic: number,
+  market: Market,
+): LiveFamily | null {
   if (rule.type === 'max_loss') return new LiveMaxLoss(rule, cols, ic);
   if (rule.type === 'daily_loss') return new LiveDailyLoss(rule, cols, ic);
   if (rule.type === 'min_trading_days' || rule.type === 'best_day' || rule.type === 'min_profitable_days')
@@ -114,6 +127,8 @@ function liveFamily(rule: RuleSpec, cols: LiveColumns, figures: LiveFigures, ic:
   if (rule.type === 'max_lots_per_order') return new LiveMaxLotsPerOrder(rule, cols);
   if (rule.type === 'max_daily_trades') return new LiveMaxDailyTrades(rule, cols);
   if (rule.type === 'min_trade_duration') return new LiveMinTradeDuration(rule, cols);
+  if (rule.type === 'max_risk_per_trade_pct')
+    return new LiveMaxRiskPerTrade(rule, cols, market.symbols, market.currency, ic);
   return null;
 }
 
@@ -160,6 +175,10 @@ export function createLiveEvaluator(seed: AccountHistory, rules: RuleSpec[], opt
   const { replayWindowMs = Number.POSITIVE_INFINITY, ...evaluateOpts } = opts;
   const options: EvaluateOptions = { ...evaluateOpts, hash: false };
   for (const r of rules) shareInClones(r);
+  const market: Market = {
+    symbols: seed.symbols && shareInClones(seed.symbols),
+    currency: seed.account.currency?.toUpperCase(),
+  };
   const ic = toCents(opts.initialBalance ?? seed.account.initial_balance);
   const startBalance = toCents(seed.account.initial_balance);
   const others = (opts.otherAccounts ?? []).map((h) => buildTimeline(h));
@@ -180,7 +199,7 @@ export function createLiveEvaluator(seed: AccountHistory, rules: RuleSpec[], opt
   const newCore = (observed: boolean): Core => {
     const cols = new LiveColumns(startBalance, observed);
     const figures = new LiveFigures(cols, ic, day);
-    return { cols, figures, families: rules.map((r) => liveFamily(r, cols, figures, ic)), fed: 0 };
+    return { cols, figures, families: rules.map((r) => liveFamily(r, cols, figures, ic, market)), fed: 0 };
   };
   /** The families read the new equity points; then only the last point is kept. */
   const feed = (c: Core) => {

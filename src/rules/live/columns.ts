@@ -87,6 +87,8 @@ export class LiveColumns {
   readonly neverClosed = new Set<number>();
   /** The trade index just closed by the last deal, or -1 (incremental statistics read it). */
   closedTrade = -1;
+  /** The trade index the last deal opened or added to, or -1 (max_risk_per_trade_pct reads it). */
+  openedTrade = -1;
 
   constructor(
     readonly startBalanceCents: number,
@@ -199,6 +201,7 @@ export class LiveColumns {
     }
     this.balance += cents;
     this.closedTrade = -1;
+    this.openedTrade = -1;
     if (flags & DEAL_TRADE) this.trade(i, ms, cents, flags);
     else if (flags & DEAL_ADJUSTMENT) this.adjustments += cents;
     if (this.openCount === 0 || !this.observed) {
@@ -257,7 +260,10 @@ export class LiveColumns {
         table.remove(slot);
       }
       after = Math.max(0, v - before);
-      if (after > 0) table.insert(pid, this.newTrade(i, ms, after / 1e8), after);
+      if (after > 0) {
+        this.openedTrade = this.newTrade(i, ms, after / 1e8);
+        table.insert(pid, this.openedTrade, after);
+      }
     } else if (flags & DEAL_OPENS) {
       after = before + v;
       if (t < 0) {
@@ -267,6 +273,7 @@ export class LiveColumns {
       T.cents[t]! += cents;
       T.openPrice[t] = (T.openPrice[t]! * before + D.price[i]! * v) / after;
       if (after / 1e8 > T.volume[t]!) T.volume[t] = after / 1e8;
+      this.openedTrade = t;
     } else {
       after = Math.max(0, before - v);
       if (t >= 0) {
