@@ -282,7 +282,16 @@ const familyRules: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   }),
   best_day: fc.record({ cap_pct: fc.constantFrom(30, 50) }),
   min_profitable_days: fc.record({ days: fc.integer({ min: 1, max: 3 }) }),
-  news_window: fc.record({ action: fc.constantFrom('violation', 'void_profit', 'warning') }),
+  news_window: fc.record(
+    {
+      action: fc.constantFrom('violation', 'void_profit', 'warning'),
+      minutes_before: fc.constantFrom(2, 30, 240),
+      minutes_after: fc.constantFrom(0, 2, 60),
+      instruments: fc.constantFrom(['EUR'], ['XAU', 'USD']),
+      exempt_if_opened_hours_before: fc.constantFrom(1, 24),
+    },
+    { requiredKeys: ['action'] },
+  ),
   weekend_flat: fc.constant({}),
   max_lots_per_order: fc.record({ lots: fc.constantFrom(1, 5) }),
   max_open_positions: fc.record({ count: fc.constantFrom(1, 3) }),

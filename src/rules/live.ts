@@ -24,7 +24,7 @@
 import type { AccountHistory, Deal, EquitySnapshot, OpenPosition, SymbolSpec } from '../mt5/history.ts';
 import { ruleSetDay } from './day-basis.ts';
 import { assembleEvaluation, type EvaluateOptions, evaluateWithLimits, familyContext } from './evaluate.ts';
-import type { FamilyContext, LimitState } from './families/family.ts';
+import type { FamilyContext, LimitState, NewsEvent } from './families/family.ts';
 import { deepClone, shareInClones } from './live/clone.ts';
 import { type ColumnsCheckpoint, dealAfter, LiveColumns, readingAfter } from './live/columns.ts';
 import { columnsTimeline } from './live/columns-view.ts';
@@ -37,6 +37,7 @@ import { LiveFigures } from './live/figures.ts';
 import { LiveMaxLoss } from './live/max-loss.ts';
 import { LiveMaxRiskPerTrade } from './live/max-risk.ts';
 import { LiveMinTradeDuration } from './live/min-trade-duration.ts';
+import { LiveNewsWindow } from './live/news-window.ts';
 import { ReadingTail } from './live/readings.ts';
 import { fromCents, pct2, toCents } from './money.ts';
 import { evaluateFamily, type RuleSpec } from './registry.ts';
@@ -106,10 +107,11 @@ function roomOf(s: LimitState): LimitRoom {
 }
 
 /** The incremental families; every other family is evaluated by its batch evaluator on the live timeline. */
-/** What families read of the account besides the timeline: its symbols' specifications and currency. */
+/** What families read besides the timeline: the symbols' specifications, the currency, the calendar. */
 interface Market {
   symbols: Record<string, SymbolSpec> | undefined;
   currency: string | undefined;
+  calendar: readonly NewsEvent[];
 }
 
 function liveFamily(
@@ -129,6 +131,7 @@ function liveFamily(
   if (rule.type === 'min_trade_duration') return new LiveMinTradeDuration(rule, cols);
   if (rule.type === 'max_risk_per_trade_pct')
     return new LiveMaxRiskPerTrade(rule, cols, market.symbols, market.currency, ic);
+  if (rule.type === 'news_window') return new LiveNewsWindow(rule, cols, market.calendar);
   return null;
 }
 
@@ -178,6 +181,7 @@ export function createLiveEvaluator(seed: AccountHistory, rules: RuleSpec[], opt
   const market: Market = {
     symbols: seed.symbols && shareInClones(seed.symbols),
     currency: seed.account.currency?.toUpperCase(),
+    calendar: opts.calendar ?? [],
   };
   const ic = toCents(opts.initialBalance ?? seed.account.initial_balance);
   const startBalance = toCents(seed.account.initial_balance);
