@@ -21,23 +21,17 @@
  * later) and counted in `lateBeyondWindow()`; the first equity reading, which turns deal-instant points
  * into reading points, rebuilds from the history once.
  */
-import type { AccountHistory, Deal, EquitySnapshot, OpenPosition, SymbolSpec } from '../mt5/history.ts';
+import type { AccountHistory, Deal, EquitySnapshot, OpenPosition } from '../mt5/history.ts';
 import { ruleSetDay } from './day-basis.ts';
 import { assembleEvaluation, type EvaluateOptions, evaluateWithLimits, familyContext } from './evaluate.ts';
-import type { FamilyContext, LimitState, NewsEvent } from './families/family.ts';
+import type { FamilyContext, LimitState } from './families/family.ts';
 import { deepClone, shareInClones } from './live/clone.ts';
 import { type ColumnsCheckpoint, dealAfter, LiveColumns, readingAfter } from './live/columns.ts';
 import { columnsTimeline } from './live/columns-view.ts';
-import { LiveDailyLoss } from './live/daily-loss.ts';
-import { LiveDayObjective } from './live/day-objectives.ts';
 import { verdictHoldsUntil } from './live/deadlines.ts';
-import { LiveMaxDailyTrades, LiveMaxLotsPerOrder, LiveMaxOpenPositions } from './live/deal-limits.ts';
+import { liveFamily, type Market } from './live/families.ts';
 import type { LiveFamily } from './live/family.ts';
 import { LiveFigures } from './live/figures.ts';
-import { LiveMaxLoss } from './live/max-loss.ts';
-import { LiveMaxRiskPerTrade } from './live/max-risk.ts';
-import { LiveMinTradeDuration } from './live/min-trade-duration.ts';
-import { LiveNewsWindow } from './live/news-window.ts';
 import { ReadingTail } from './live/readings.ts';
 import { fromCents, pct2, toCents } from './money.ts';
 import { evaluateFamily, type RuleSpec } from './registry.ts';
@@ -104,35 +98,6 @@ function roomOf(s: LimitState): LimitRoom {
     used_percent: Math.max(0, pct2(used)),
     day: s.day,
   };
-}
-
-/** The incremental families; every other family is evaluated by its batch evaluator on the live timeline. */
-/** What families read besides the timeline: the symbols' specifications, the currency, the calendar. */
-interface Market {
-  symbols: Record<string, SymbolSpec> | undefined;
-  currency: string | undefined;
-  calendar: readonly NewsEvent[];
-}
-
-function liveFamily(
-  rule: RuleSpec,
-  cols: LiveColumns,
-  figures: LiveFigures,
-  ic: number,
-  market: Market,
-): LiveFamily | null {
-  if (rule.type === 'max_loss') return new LiveMaxLoss(rule, cols, ic);
-  if (rule.type === 'daily_loss') return new LiveDailyLoss(rule, cols, ic);
-  if (rule.type === 'min_trading_days' || rule.type === 'best_day' || rule.type === 'min_profitable_days')
-    return new LiveDayObjective(rule, figures, ic);
-  if (rule.type === 'max_open_positions') return new LiveMaxOpenPositions(rule, cols);
-  if (rule.type === 'max_lots_per_order') return new LiveMaxLotsPerOrder(rule, cols);
-  if (rule.type === 'max_daily_trades') return new LiveMaxDailyTrades(rule, cols);
-  if (rule.type === 'min_trade_duration') return new LiveMinTradeDuration(rule, cols);
-  if (rule.type === 'max_risk_per_trade_pct')
-    return new LiveMaxRiskPerTrade(rule, cols, market.symbols, market.currency, ic);
-  if (rule.type === 'news_window') return new LiveNewsWindow(rule, cols, market.calendar);
-  return null;
 }
 
 /** Everything the incremental evaluation holds; a checkpoint copies it (live/clone.ts), the columns in part. */
