@@ -82,14 +82,18 @@ function evaluateTimeline(
 
 /** What every family reads: the timeline, the other accounts, the calendar, the evaluation instant. */
 export function familyContext(timeline: Timeline, others: Timeline[], opts: EvaluateOptions): FamilyContext {
+  return { timeline, others, calendar: opts.calendar ?? [], atMs: evaluationInstant(timeline) };
+}
+
+/** The evaluation instant: the last deal's or equity point's time. */
+export function evaluationInstant(timeline: Pick<Timeline, 'dealColumns' | 'pointColumns'>): number {
   // The columns, not timeline.deals: materializing objects for one number cost millions of allocations.
   const deals = timeline.dealColumns;
   const points = timeline.pointColumns;
-  const atMs = Math.max(
+  return Math.max(
     deals.length > 0 ? deals.ms[deals.length - 1]! : 0,
     points.length > 0 ? points.ms[points.length - 1]! : 0,
   );
-  return { timeline, others, calendar: opts.calendar ?? [], atMs };
 }
 
 /**

@@ -298,7 +298,12 @@ const familyRules: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   max_daily_trades: fc.record({ count: fc.constantFrom(2, 5) }),
   stop_loss_required: fc.record({ within_seconds: fc.constantFrom(0, 600) }),
   max_risk_per_trade_pct: fc.record({ pct: fc.constantFrom(1, 2) }),
-  inactivity: fc.record({ days: fc.constantFrom(1, 30) }),
+  inactivity: fc.record({
+    days: fc.constantFrom(1, 2, 30),
+    open_position_counts_as_active: fc.boolean(),
+    comparator: fc.constantFrom('gt', 'gte'),
+    tolerance_seconds: fc.constantFrom(0, 3_600),
+  }),
   cross_account_hedging: fc.constant({}),
 };
 

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { evidence } from '../evidence.ts';
 import { ceilingComparator, exceeds, severity } from '../spec-fields.ts';
+import type { Timeline } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
@@ -35,9 +36,58 @@ export type InactivityRule = z.infer<typeof inactivitySchema>;
 const DAY_MS = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The allowance in ms: `days` plus `tolerance_seconds`. */
+export const inactivityLimit = (rule: InactivityRule) => rule.days * DAY_MS + Math.round(rule.tolerance_seconds * 1000);
+
+/** A gap without activity from `from` to `to` (null: until now, `atMs`) as a violation, if it is one. */
+export function inactivityGap(
+  rule: InactivityRule,
+  timeline: Timeline,
+  from: number,
+  to: number | null,
+  atMs: number,
+): Violation | null {
+  const limit = inactivityLimit(rule);
+  const length = (to ?? atMs) - from;
+  if (!exceeds(length, limit, rule.comparator)) return null;
+  return {
+    rule: 'inactivity',
+    description: `No trading activity for ${(length / DAY_MS).toFixed(2)} days from ${iso(from)}${to === null ? ' until now' : ` to ${iso(to)}`} (max: ${rule.days} days)`,
+    severity: rule.severity,
+    timestamp: iso(from + limit),
+    last_activity: iso(from),
+    next_activity: to === null ? null : iso(to),
+    inactive_days: Number((length / DAY_MS).toFixed(3)),
+    max_days: rule.days,
+    comparator: rule.comparator,
+    tolerance_seconds: rule.tolerance_seconds,
+    ...evidence({
+      firstMs: from + limit,
+      worstValue: Number((length / DAY_MS).toFixed(3)),
+      worstMs: to ?? atMs,
+      limit: Number((limit / DAY_MS).toFixed(6)),
+      unit: 'days',
+      positions: [],
+      // The trade deals on either side of the gap (none before it when it starts at the funding deposit).
+      deals: [
+        ...timeline.dealsBehind(from, from, [], 100).tickets,
+        ...(to === null ? [] : timeline.dealsBehind(to, to, [], 100).tickets),
+      ],
+    }),
+  };
+}
+
+/** The result from the gaps (closed ones and the one until now, in time order) and the longest. */
+export function inactivityResult(rule: InactivityRule, violations: Violation[], longest: number): FamilyResult {
+  return {
+    violations,
+    objectives: [],
+    metrics: { longest_inactivity_days: Number((longest / DAY_MS).toFixed(3)), inactivity_limit_days: rule.days },
+  };
+}
+
 function evaluateInactivity(rule: InactivityRule, { timeline, atMs }: FamilyContext): FamilyResult {
   if (timeline.deals.length === 0) return { violations: [], objectives: [], metrics: { longest_inactivity_days: 0 } };
-  const limit = rule.days * DAY_MS + Math.round(rule.tolerance_seconds * 1000);
   const spans: Array<[number, number]> = [];
   for (const td of timeline.deals) if (td.isTrade) spans.push([td.ms, td.ms]);
   if (rule.open_position_counts_as_active)
@@ -48,45 +98,16 @@ function evaluateInactivity(rule: InactivityRule, { timeline, atMs }: FamilyCont
   let longest = 0;
   let cursor = timeline.deals[0]!.ms;
   const gap = (from: number, to: number | null) => {
-    const length = (to ?? atMs) - from;
-    longest = Math.max(longest, length);
-    if (!exceeds(length, limit, rule.comparator)) return;
-    violations.push({
-      rule: 'inactivity',
-      description: `No trading activity for ${(length / DAY_MS).toFixed(2)} days from ${iso(from)}${to === null ? ' until now' : ` to ${iso(to)}`} (max: ${rule.days} days)`,
-      severity: rule.severity,
-      timestamp: iso(from + limit),
-      last_activity: iso(from),
-      next_activity: to === null ? null : iso(to),
-      inactive_days: Number((length / DAY_MS).toFixed(3)),
-      max_days: rule.days,
-      comparator: rule.comparator,
-      tolerance_seconds: rule.tolerance_seconds,
-      ...evidence({
-        firstMs: from + limit,
-        worstValue: Number((length / DAY_MS).toFixed(3)),
-        worstMs: to ?? atMs,
-        limit: Number((limit / DAY_MS).toFixed(6)),
-        unit: 'days',
-        positions: [],
-        // The trade deals on either side of the gap (none before it when it starts at the funding deposit).
-        deals: [
-          ...timeline.dealsBehind(from, from, [], 100).tickets,
-          ...(to === null ? [] : timeline.dealsBehind(to, to, [], 100).tickets),
-        ],
-      }),
-    });
+    longest = Math.max(longest, (to ?? atMs) - from);
+    const v = inactivityGap(rule, timeline, from, to, atMs);
+    if (v) violations.push(v);
   };
   for (const [start, end] of spans) {
     if (start > cursor) gap(cursor, start);
     cursor = Math.max(cursor, end);
   }
   if (atMs > cursor) gap(cursor, null);
-  return {
-    violations,
-    objectives: [],
-    metrics: { longest_inactivity_days: Number((longest / DAY_MS).toFixed(3)), inactivity_limit_days: rule.days },
-  };
+  return inactivityResult(rule, violations, longest);
 }
 
 export const inactivityFamily: RuleFamily<InactivityRule> = {

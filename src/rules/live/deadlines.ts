@@ -4,11 +4,10 @@
  * evaluators on the live timeline, which costs the history's length; live.ts judges one again only
  * once the account's time reaches the instant returned here (or a deal arrives). Each answer is the
  * earliest instant at which the verdict could change, never later (an earlier one only costs a
- * judgement). A confirmed hard violation stays with time alone (the gap, the hold into the break,
- * the bare position, the overlap only grow), so a breached verdict holds until the next deal.
+ * judgement). A confirmed hard violation stays with time alone (the hold into the break, the bare
+ * position, the overlap only grow), so a breached verdict holds until the next deal. (inactivity is
+ * kept up to date by live/inactivity.ts.)
  */
-import { DEAL_TRADE } from '../decode.ts';
-import type { InactivityRule } from '../families/inactivity.ts';
 import type { StopLossRequiredRule } from '../families/stop-loss-required.ts';
 import { type WeekendFlatRule, weekendBreaks } from '../families/weekend-flat.ts';
 import type { RuleSpec } from '../registry.ts';
@@ -22,20 +21,6 @@ function anyOpen(t: Timeline): boolean {
   const T = t.tradeColumns;
   for (let i = T.length - 1; i >= 0; i--) if (Number.isNaN(T.closeMs[i]!)) return true;
   return false;
-}
-
-/** inactivity: the open gap since the last activity runs out at its start + the allowance. */
-function inactivity(rule: InactivityRule, t: Timeline): number {
-  const D = t.dealColumns;
-  if (D.length === 0) return NEVER;
-  if (rule.open_position_counts_as_active && anyOpen(t)) return NEVER;
-  let last = D.ms[0]!;
-  for (let i = D.length - 1; i >= 0; i--)
-    if (D.flags[i]! & DEAL_TRADE) {
-      last = Math.max(last, D.ms[i]!);
-      break;
-    }
-  return last + rule.days * DAY_MS + Math.round(rule.tolerance_seconds * 1000);
 }
 
 /** weekend_flat: a position open now is judged again at the next cutoff. */
@@ -65,7 +50,6 @@ function stopLossRequired(rule: StopLossRequiredRule, t: Timeline, atMs: number)
  */
 export function verdictHoldsUntil(rule: RuleSpec, t: Timeline, atMs: number, hard: boolean, others: number): number {
   if (hard) return NEVER;
-  if (rule.type === 'inactivity') return inactivity(rule, t);
   if (rule.type === 'weekend_flat') return weekendFlat(rule, t, atMs);
   if (rule.type === 'stop_loss_required') return stopLossRequired(rule, t, atMs);
   // cross_account_hedging: an overlap grows only while a position of this account is open.

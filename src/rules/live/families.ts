@@ -8,6 +8,7 @@ import { LiveDayObjective } from './day-objectives.ts';
 import { LiveMaxDailyTrades, LiveMaxLotsPerOrder, LiveMaxOpenPositions } from './deal-limits.ts';
 import type { LiveFamily } from './family.ts';
 import type { LiveFigures } from './figures.ts';
+import { LiveInactivity } from './inactivity.ts';
 import { LiveMaxLoss } from './max-loss.ts';
 import { LiveMaxRiskPerTrade } from './max-risk.ts';
 import { LiveMinTradeDuration } from './min-trade-duration.ts';
@@ -39,5 +40,6 @@ export function liveFamily(
   if (rule.type === 'max_risk_per_trade_pct')
     return new LiveMaxRiskPerTrade(rule, cols, market.symbols, market.currency, ic);
   if (rule.type === 'news_window') return new LiveNewsWindow(rule, cols, market.calendar);
+  if (rule.type === 'inactivity') return new LiveInactivity(rule, cols);
   return null;
 }
