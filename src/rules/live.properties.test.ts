@@ -296,7 +296,7 @@ const familyRules: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   max_lots_per_order: fc.record({ lots: fc.constantFrom(1, 5) }),
   max_open_positions: fc.record({ count: fc.constantFrom(1, 3) }),
   max_daily_trades: fc.record({ count: fc.constantFrom(2, 5) }),
-  stop_loss_required: fc.record({ within_seconds: fc.constantFrom(0, 600) }),
+  stop_loss_required: fc.record({ within_seconds: fc.constantFrom(0, 600, 3_600) }),
   max_risk_per_trade_pct: fc.record({ pct: fc.constantFrom(1, 2) }),
   inactivity: fc.record({
     days: fc.constantFrom(1, 2, 30),

@@ -4,11 +4,10 @@
  * evaluators on the live timeline, which costs the history's length; live.ts judges one again only
  * once the account's time reaches the instant returned here (or a deal arrives). Each answer is the
  * earliest instant at which the verdict could change, never later (an earlier one only costs a
- * judgement). A confirmed hard violation stays with time alone (the hold into the break, the bare
- * position, the overlap only grow), so a breached verdict holds until the next deal. (inactivity is
- * kept up to date by live/inactivity.ts.)
+ * judgement). A confirmed hard violation stays with time alone (the hold into the break and the
+ * overlap only grow), so a breached verdict holds until the next deal. (inactivity and
+ * stop_loss_required are kept up to date by live/.)
  */
-import type { StopLossRequiredRule } from '../families/stop-loss-required.ts';
 import { type WeekendFlatRule, weekendBreaks } from '../families/weekend-flat.ts';
 import type { RuleSpec } from '../registry.ts';
 import type { Timeline } from '../timeline.ts';
@@ -30,20 +29,6 @@ function weekendFlat(rule: WeekendFlatRule, t: Timeline, atMs: number): number {
   return next ? next.cutoff : atMs;
 }
 
-/** stop_loss_required: a position open now without its grace period over is judged at its deadline. */
-function stopLossRequired(rule: StopLossRequiredRule, t: Timeline, atMs: number): number {
-  const grace = rule.within_seconds * 1000;
-  if (grace === 0) return NEVER;
-  const T = t.tradeColumns;
-  let until = NEVER;
-  for (let i = T.length - 1; i >= 0; i--) {
-    const deadline = T.openMs[i]! + grace;
-    if (deadline <= atMs) break; // opened in time order: every earlier deadline has passed too
-    if (Number.isNaN(T.closeMs[i]!) || T.closeMs[i]! > deadline) until = Math.min(until, deadline);
-  }
-  return until;
-}
-
 /**
  * The instant from which `rule`'s hard verdict, computed at `atMs` on `t`, may differ without a new
  * deal; `atMs` itself when the answer may move at any instant (judged again at every reading).
@@ -51,7 +36,6 @@ function stopLossRequired(rule: StopLossRequiredRule, t: Timeline, atMs: number)
 export function verdictHoldsUntil(rule: RuleSpec, t: Timeline, atMs: number, hard: boolean, others: number): number {
   if (hard) return NEVER;
   if (rule.type === 'weekend_flat') return weekendFlat(rule, t, atMs);
-  if (rule.type === 'stop_loss_required') return stopLossRequired(rule, t, atMs);
   // cross_account_hedging: an overlap grows only while a position of this account is open.
   if (rule.type === 'cross_account_hedging') return others > 0 && anyOpen(t) ? atMs : NEVER;
   // The other families read the deals only.

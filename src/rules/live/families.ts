@@ -13,6 +13,7 @@ import { LiveMaxLoss } from './max-loss.ts';
 import { LiveMaxRiskPerTrade } from './max-risk.ts';
 import { LiveMinTradeDuration } from './min-trade-duration.ts';
 import { LiveNewsWindow } from './news-window.ts';
+import { LiveStopLossRequired } from './stop-loss.ts';
 
 /** What families read besides the timeline: the symbols' specifications, the currency, the calendar. */
 export interface Market {
@@ -41,5 +42,6 @@ export function liveFamily(
     return new LiveMaxRiskPerTrade(rule, cols, market.symbols, market.currency, ic);
   if (rule.type === 'news_window') return new LiveNewsWindow(rule, cols, market.calendar);
   if (rule.type === 'inactivity') return new LiveInactivity(rule, cols);
+  if (rule.type === 'stop_loss_required') return new LiveStopLossRequired(rule, cols);
   return null;
 }
