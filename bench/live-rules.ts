@@ -103,7 +103,7 @@ run(
   history,
 );
 run(
-  'with stop_loss_required (hard, no incremental state: its batch evaluator reruns on the live timeline when a deal arrives or a stop-loss deadline passes)',
+  'with stop_loss_required (hard, incremental: live/stop-loss.ts)',
   [...resolveRuleSet({ preset: 'ftmo-2step', overrides: wide }), parseRule({ type: 'stop_loss_required' })],
   history,
 );
