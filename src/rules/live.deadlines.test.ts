@@ -1,9 +1,9 @@
 /**
- * The time-dependent families a live evaluator judges with their batch evaluators (stop loss
- * required, cross-account hedging, inactivity, weekend flat): breached() equals the batch verdict
- * at every reading, and the batch evaluator runs again only when a deal arrives or the account's time
- * reaches the instant the verdict could change at (live/deadlines.ts), not at every reading. Thursday
- * 15 January 2026 from 06:00 UTC.
+ * The families whose verdict moves with time alone (stop loss required, cross-account hedging,
+ * inactivity, weekend flat): breached() equals the batch verdict at every reading, and readings
+ * without deals do not run the batch evaluators each time. Stop loss, inactivity and weekend flat are
+ * kept up to date by the live evaluator; cross-account hedging is judged again at each reading only
+ * while a position is open here (live/deadlines.ts). Thursday 15 January 2026 from 06:00 UTC.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { deal, history, snap } from '../../test/factories/history.ts';
@@ -52,7 +52,7 @@ function watch(rules: RuleSpec[], deals: Deal[], step: number, end: number, othe
 }
 
 describe('time-dependent families on the live path', () => {
-  it('stop_loss_required: judged again at the deadline of a position still open without a stop loss', () => {
+  it('stop_loss_required: breaks at the deadline of a position still open without a stop loss', () => {
     const rules = [parseRule({ type: 'stop_loss_required', within_seconds: 600 })];
     const open = deal(at(30), { position_id: 5, sl: 0 });
     const { first, judgements: n } = watch(rules, [open], 10, 1_200);
@@ -74,7 +74,7 @@ describe('time-dependent families on the live path', () => {
     expect(stillOpen.first).toBe(360);
   });
 
-  it('inactivity: judged again when the allowance since the last trade runs out', () => {
+  it('inactivity: breaks when the allowance since the last trade runs out', () => {
     const rules = [parseRule({ type: 'inactivity', days: 1, open_position_counts_as_active: true })];
     const trades = [deal(at(0), { position_id: 3 }), deal(at(600), { position_id: 3, type: 'sell', entry: 'out' })];
     const { first, judgements: n } = watch(rules, trades, 900, 2 * 86_400);

@@ -292,7 +292,16 @@ const familyRules: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     },
     { requiredKeys: ['action'] },
   ),
-  weekend_flat: fc.constant({}),
+  weekend_flat: fc.oneof(
+    fc.constant({}),
+    fc.record({
+      cutoff_day: fc.constantFrom('thursday', 'friday'),
+      cutoff_time: fc.constantFrom('21:00', '06:30'),
+      resume_day: fc.constantFrom('friday', 'sunday', 'monday'),
+      resume_time: fc.constantFrom('23:00', '00:00'),
+      reset_tz: fc.constantFrom('Europe/Prague', 'America/New_York', 'UTC'),
+    }),
+  ),
   max_lots_per_order: fc.record({ lots: fc.constantFrom(1, 5) }),
   max_open_positions: fc.record({ count: fc.constantFrom(1, 3) }),
   max_daily_trades: fc.record({ count: fc.constantFrom(2, 5) }),

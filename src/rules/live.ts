@@ -5,12 +5,12 @@
  *
  * The timeline grows in place (live/columns.ts: balance, positions, equity points appended per deal
  * and reading), and the loss limits keep their state point by point (live/max-loss.ts,
- * live/daily-loss.ts; the deal limits, the day objectives and min_trade_duration likewise deal by
- * deal), so apply, limits and breached cost what the observation holds. The other families are
- * evaluated by their batch evaluators on the live timeline when their answer is asked for, and for
- * breached() again only on a deal or once their verdict could have moved with time
- * (live/deadlines.ts); without readings, M1 bars make the batch engine evaluate the history (the
- * bound covers it all).
+ * live/daily-loss.ts; every other family but two deal by deal, live/families.ts), so apply, limits
+ * and breached cost what the observation holds. profit_target (a few totals) and
+ * cross_account_hedging (the other accounts' positions) are evaluated by their batch evaluators on the
+ * live timeline when asked, for breached() again only on a deal or once the verdict could have moved
+ * with time (live/deadlines.ts); without readings, M1 bars make the batch engine evaluate the history
+ * (the bound covers it all).
  *
  * Memory does not grow with the readings: once the families have read an equity point only the last
  * one is kept, and the readings themselves are kept only for the replay window. A deal or reading that

@@ -10,6 +10,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { evidence } from '../evidence.ts';
 import { resetTz, severity } from '../spec-fields.ts';
+import type { Timeline, Trade } from '../timeline.ts';
 import type { Violation } from '../types.ts';
 import type { FamilyContext, FamilyResult, RuleFamily } from './family.ts';
 
@@ -30,7 +31,7 @@ const weekendFlatSchema = z
   .strict();
 export type WeekendFlatRule = z.infer<typeof weekendFlatSchema>;
 
-interface WeekendBreak {
+export interface WeekendBreak {
   cutoff: number;
   resume: number;
 }
@@ -71,64 +72,86 @@ export function weekendBreaks(
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function evaluateWeekendFlat(rule: WeekendFlatRule, { timeline, atMs }: FamilyContext): FamilyResult {
-  const trades = timeline.trades;
-  if (trades.length === 0) return { violations: [], objectives: [], metrics: { weekend_holds: 0 } };
-  // Positions still open are open up to the evaluation instant (inclusive).
-  const endOf = (closeMs: number | null) => closeMs ?? Math.max(atMs, 0) + 1;
-  let from = Infinity;
-  let to = -Infinity;
-  for (const t of trades) {
-    from = Math.min(from, t.openMs);
-    to = Math.max(to, endOf(t.closeMs));
+/** The first break that ends after `openMs` (breaks never overlap), or undefined. */
+export function breakAfter(breaks: readonly WeekendBreak[], openMs: number): WeekendBreak | undefined {
+  let lo = 0;
+  let hi = breaks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (breaks[mid]!.resume <= openMs) lo = mid + 1;
+    else hi = mid;
   }
-  const breaks = weekendBreaks(rule, from, to);
-  const violations: Violation[] = [];
-  for (const t of trades) {
-    const end = endOf(t.closeMs);
-    // The first break that ends after the opening; breaks never overlap.
-    let lo = 0;
-    let hi = breaks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (breaks[mid]!.resume <= t.openMs) lo = mid + 1;
-      else hi = mid;
-    }
-    const b = breaks[lo];
-    if (!b || !(b.cutoff < end && t.openMs < end)) continue;
-    const at = Math.max(b.cutoff, t.openMs);
-    violations.push({
-      rule: 'weekend_flat',
-      description: `Position ${t.position_id} (${t.symbol}) was open over the weekend break ${iso(b.cutoff)} – ${iso(b.resume)}`,
-      severity: rule.severity,
-      timestamp: iso(at),
-      ticket: t.position_id,
-      position_id: t.position_id,
-      symbol: t.symbol,
-      side: t.side,
-      volume: t.volume,
-      open_time: iso(t.openMs),
-      close_time: t.closeMs === null ? null : iso(t.closeMs),
-      cutoff: iso(b.cutoff),
-      resume: iso(b.resume),
-      reset_tz: rule.reset_tz,
-      // The measure: how long the position was held into the break.
-      ...evidence({
-        firstMs: at,
-        worstValue: (Math.min(end, b.resume) - at) / 1000,
-        worstMs: Math.min(end, b.resume),
-        limit: 0,
-        unit: 'seconds',
-        positions: [t.position_id],
-        deals: timeline.positionDeals(t.position_id, t.openMs, t.closeMs ?? atMs),
-      }),
-    });
-  }
+  return breaks[lo];
+}
+
+/** Where a position is open until: its close, or (still open) the evaluation instant inclusive. */
+export const heldUntil = (closeMs: number | null, atMs: number) => closeMs ?? Math.max(atMs, 0) + 1;
+
+/** A position held into a break, as a violation. */
+export function weekendViolation(
+  rule: WeekendFlatRule,
+  timeline: Timeline,
+  t: Trade,
+  b: WeekendBreak,
+  atMs: number,
+): Violation {
+  const end = heldUntil(t.closeMs, atMs);
+  const at = Math.max(b.cutoff, t.openMs);
+  return {
+    rule: 'weekend_flat',
+    description: `Position ${t.position_id} (${t.symbol}) was open over the weekend break ${iso(b.cutoff)} – ${iso(b.resume)}`,
+    severity: rule.severity,
+    timestamp: iso(at),
+    ticket: t.position_id,
+    position_id: t.position_id,
+    symbol: t.symbol,
+    side: t.side,
+    volume: t.volume,
+    open_time: iso(t.openMs),
+    close_time: t.closeMs === null ? null : iso(t.closeMs),
+    cutoff: iso(b.cutoff),
+    resume: iso(b.resume),
+    reset_tz: rule.reset_tz,
+    // The measure: how long the position was held into the break.
+    ...evidence({
+      firstMs: at,
+      worstValue: (Math.min(end, b.resume) - at) / 1000,
+      worstMs: Math.min(end, b.resume),
+      limit: 0,
+      unit: 'seconds',
+      positions: [t.position_id],
+      deals: timeline.positionDeals(t.position_id, t.openMs, t.closeMs ?? atMs),
+    }),
+  };
+}
+
+/** The result from the violations (ordered by time, then position). */
+export function weekendResult(violations: Violation[]): FamilyResult {
   violations.sort(
     (a, b) =>
       String(a.timestamp).localeCompare(String(b.timestamp)) || (a.position_id as number) - (b.position_id as number),
   );
   return { violations, objectives: [], metrics: { weekend_holds: violations.length } };
+}
+
+function evaluateWeekendFlat(rule: WeekendFlatRule, { timeline, atMs }: FamilyContext): FamilyResult {
+  const trades = timeline.trades;
+  if (trades.length === 0) return { violations: [], objectives: [], metrics: { weekend_holds: 0 } };
+  let from = Infinity;
+  let to = -Infinity;
+  for (const t of trades) {
+    from = Math.min(from, t.openMs);
+    to = Math.max(to, heldUntil(t.closeMs, atMs));
+  }
+  const breaks = weekendBreaks(rule, from, to);
+  const violations: Violation[] = [];
+  for (const t of trades) {
+    const end = heldUntil(t.closeMs, atMs);
+    const b = breakAfter(breaks, t.openMs);
+    if (!b || !(b.cutoff < end && t.openMs < end)) continue;
+    violations.push(weekendViolation(rule, timeline, t, b, atMs));
+  }
+  return weekendResult(violations);
 }
 
 export const weekendFlatFamily: RuleFamily<WeekendFlatRule> = {

@@ -14,6 +14,7 @@ import { LiveMaxRiskPerTrade } from './max-risk.ts';
 import { LiveMinTradeDuration } from './min-trade-duration.ts';
 import { LiveNewsWindow } from './news-window.ts';
 import { LiveStopLossRequired } from './stop-loss.ts';
+import { LiveWeekendFlat } from './weekend-flat.ts';
 
 /** What families read besides the timeline: the symbols' specifications, the currency, the calendar. */
 export interface Market {
@@ -43,5 +44,6 @@ export function liveFamily(
   if (rule.type === 'news_window') return new LiveNewsWindow(rule, cols, market.calendar);
   if (rule.type === 'inactivity') return new LiveInactivity(rule, cols);
   if (rule.type === 'stop_loss_required') return new LiveStopLossRequired(rule, cols);
+  if (rule.type === 'weekend_flat') return new LiveWeekendFlat(rule, cols);
   return null;
 }
