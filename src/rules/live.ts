@@ -344,7 +344,7 @@ export function createLiveEvaluator(seed: AccountHistory, rules: RuleSpec[], opt
       // Families without incremental state: their batch evaluator on the live timeline, again only
       // once a deal arrives or the account's time reaches the instant their verdict could change at
       // (live/deadlines.ts: the end of an inactivity allowance, a weekend cutoff, a stop-loss deadline).
-      const lastMs = Math.max(cols.lastDealMs, cols.points.length > 0 ? cols.points.ms[cols.points.length - 1]! : 0);
+      const lastMs = cols.instant();
       const dealCount = cols.deals.length;
       let ctx: FamilyContext | null = null;
       return rules.some((r, i) => {

@@ -353,6 +353,12 @@ export class LiveColumns {
     P.length = 1;
   }
 
+  /** The evaluation instant (evaluate.ts's evaluationInstant): the last deal's or equity point's time. */
+  instant(): number {
+    const P = this.points;
+    return Math.max(this.deals.length > 0 ? this.lastDealMs : 0, P.length > 0 ? P.ms[P.length - 1]! : 0);
+  }
+
   /** Equity now, as timelineOf computes it. */
   finalEquity(positions: readonly OpenPosition[]): number {
     const open = Math.max(this.openCount, positions.length);

@@ -6,12 +6,16 @@
  */
 import { type DayClock, dayClock } from '../days.ts';
 import { DEAL_TRADE } from '../decode.ts';
-import { EVIDENCE_IDS_MAX, evidence } from '../evidence.ts';
+import { evidence } from '../evidence.ts';
 import type { FamilyResult } from '../families/family.ts';
-import type { MaxDailyTradesRule } from '../families/max-daily-trades.ts';
-import type { MaxLotsPerOrderRule } from '../families/max-lots-per-order.ts';
+import {
+  dailyTradesResult,
+  dailyTradesViolation,
+  type MaxDailyTradesRule,
+  type Opening,
+} from '../families/max-daily-trades.ts';
+import { type MaxLotsPerOrderRule, OrderBook } from '../families/max-lots-per-order.ts';
 import type { MaxOpenPositionsRule } from '../families/max-open-positions.ts';
-import { matchesInstrument } from '../instruments.ts';
 import { exceeds } from '../spec-fields.ts';
 import type { Timeline } from '../timeline.ts';
 import type { Violation } from '../types.ts';
@@ -113,67 +117,20 @@ export class LiveMaxOpenPositions implements LiveFamily {
   }
 }
 
-/** Lots as integers of 1e-8, so partial fills sum exactly. */
-const units = (lots: number) => Math.round(lots * 1e8);
-
-interface OrderState {
-  order: number;
-  symbol: string;
-  side: string;
-  position_id: number;
-  volume: number;
-  deals: number[];
-  lastMs: number;
-  breach: { ms: number; ticket: number } | null;
-}
-
-/** max_lots_per_order: each opening order's volume (partial fills summed), the orders over the limit. */
+/** max_lots_per_order: the opening orders' volumes fill by fill (families/max-lots-per-order.ts's OrderBook). */
 export class LiveMaxLotsPerOrder implements LiveFamily {
-  private readonly limitUnits: number;
-  private readonly orders = new Map<string, OrderState>();
-  private readonly breached: OrderState[] = [];
-  private largest = 0;
+  private readonly book: OrderBook;
 
   constructor(
     private readonly rule: MaxLotsPerOrderRule,
     private readonly cols: LiveColumns,
   ) {
-    this.limitUnits = units(rule.lots + rule.tolerance);
+    this.book = new OrderBook(rule);
   }
 
   deal(i: number): void {
-    const { cols, rule } = this;
-    const d = cols.deals.src[i]!;
-    if (
-      !(cols.deals.flags[i]! & DEAL_TRADE) ||
-      (d.entry !== 'in' && d.entry !== 'inout') ||
-      !matchesInstrument(d.symbol, rule.instruments)
-    )
-      return;
-    const ms = cols.deals.ms[i]!;
-    const key = d.order ? `o${d.order}` : `t${d.ticket}`;
-    let o = this.orders.get(key);
-    if (!o) {
-      o = {
-        order: d.order || d.ticket,
-        symbol: d.symbol,
-        side: d.type,
-        position_id: d.position_id,
-        volume: 0,
-        deals: [],
-        lastMs: ms,
-        breach: null,
-      };
-      this.orders.set(key, o);
-    }
-    o.volume += units(d.volume);
-    o.deals.push(d.ticket);
-    o.lastMs = ms;
-    this.largest = Math.max(this.largest, o.volume);
-    if (!o.breach && exceeds(o.volume, this.limitUnits, rule.comparator)) {
-      o.breach = { ms, ticket: d.ticket };
-      this.breached.push(o);
-    }
+    const D = this.cols.deals;
+    if (D.flags[i]! & DEAL_TRADE) this.book.fill(D.src[i]!, D.ms[i]!);
   }
 
   point(): void {}
@@ -181,54 +138,17 @@ export class LiveMaxLotsPerOrder implements LiveFamily {
     return null;
   }
   hardBreach(): boolean {
-    return this.rule.severity === 'hard' && this.breached.length > 0;
+    return this.rule.severity === 'hard' && this.book.breached.length > 0;
   }
   result(): FamilyResult {
-    const { rule } = this;
-    return {
-      violations: this.breached.map(
-        (o): Violation => ({
-          rule: 'max_lots_per_order',
-          description: `Order ${o.order} on ${o.symbol} was ${o.volume / 1e8} lots (max: ${rule.lots})`,
-          severity: rule.severity,
-          timestamp: new Date(o.breach!.ms).toISOString(),
-          ticket: o.breach!.ticket,
-          order: o.order,
-          position_id: o.position_id,
-          symbol: o.symbol,
-          side: o.side,
-          volume: o.volume / 1e8,
-          max_lots: rule.lots,
-          comparator: rule.comparator,
-          tolerance: rule.tolerance,
-          ...evidence({
-            firstMs: o.breach!.ms,
-            worstValue: o.volume / 1e8,
-            worstMs: o.lastMs,
-            limit: this.limitUnits / 1e8,
-            unit: 'lots',
-            positions: [o.position_id],
-            deals: [...o.deals],
-          }),
-        }),
-      ),
-      objectives: [],
-      metrics: { max_lots_per_order: this.largest / 1e8, max_lots_per_order_limit: rule.lots },
-    };
+    return this.book.result();
   }
-}
-
-interface Opening {
-  position_id: number;
-  symbol: string;
-  openMs: number;
 }
 
 /** max_daily_trades (families/max-daily-trades.ts): positions opened per day of the reset zone. */
 export class LiveMaxDailyTrades implements LiveFamily {
   private readonly clock: DayClock;
   private readonly limitCount: number;
-  private readonly allowed: number;
   /** Days over the limit, in day order; the current day's openings. */
   private readonly over: Array<{ day: string; trades: Opening[] }> = [];
   private today: { day: string; trades: Opening[] } | null = null;
@@ -242,7 +162,6 @@ export class LiveMaxDailyTrades implements LiveFamily {
   ) {
     this.clock = dayClock(rule.reset_tz, rule.reset_time);
     this.limitCount = rule.count + rule.tolerance;
-    this.allowed = rule.comparator === 'gt' ? this.limitCount : this.limitCount - 1;
   }
 
   deal(): void {
@@ -273,39 +192,7 @@ export class LiveMaxDailyTrades implements LiveFamily {
     return this.rule.severity === 'hard' && this.over.length > 0;
   }
   result(timeline: Timeline): FamilyResult {
-    const { rule } = this;
-    const violations = this.over.map(({ day, trades }): Violation => {
-      const excess = trades.slice(this.allowed);
-      const first = excess[0]!;
-      return {
-        rule: 'max_daily_trades',
-        description: `${trades.length} positions opened on ${day} (max: ${rule.count})`,
-        severity: rule.severity,
-        timestamp: new Date(first.openMs).toISOString(),
-        day,
-        ticket: first.position_id,
-        symbol: first.symbol,
-        trades: trades.length,
-        max_trades: rule.count,
-        comparator: rule.comparator,
-        tolerance: rule.tolerance,
-        excess_positions: excess.slice(0, EVIDENCE_IDS_MAX).map((t) => t.position_id),
-        reset_tz: rule.reset_tz,
-        ...evidence({
-          firstMs: first.openMs,
-          worstValue: trades.length,
-          worstMs: trades[trades.length - 1]!.openMs,
-          limit: this.limitCount,
-          unit: 'trades',
-          positions: excess.map((t) => t.position_id),
-          deals: excess.flatMap((t) => timeline.positionDeals(t.position_id, t.openMs, t.openMs).slice(0, 1)),
-        }),
-      };
-    });
-    return {
-      violations,
-      objectives: [],
-      metrics: { max_daily_trades: this.busiest, max_daily_trades_limit: rule.count },
-    };
+    const violations = this.over.map(({ day, trades }) => dailyTradesViolation(this.rule, timeline, day, trades));
+    return dailyTradesResult(this.rule, violations, this.busiest);
   }
 }

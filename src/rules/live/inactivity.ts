@@ -59,11 +59,7 @@ export class LiveInactivity implements LiveFamily {
   hardBreach(): boolean {
     if (this.rule.severity !== 'hard') return false;
     if (this.over.length > 0) return true;
-    const P = this.cols.points;
-    const atMs = Math.max(
-      this.cols.deals.length > 0 ? this.cols.lastDealMs : 0,
-      P.length > 0 ? P.ms[P.length - 1]! : 0,
-    );
+    const atMs = this.cols.instant();
     return exceeds(this.openGap(atMs), inactivityLimit(this.rule), this.rule.comparator) && this.openGap(atMs) > 0;
   }
   result(timeline: Timeline): FamilyResult {

@@ -83,11 +83,7 @@ export class LiveStopLossRequired implements LiveFamily {
   }
   hardBreach(): boolean {
     if (this.rule.severity !== 'hard' || !this.known) return false;
-    const P = this.cols.points;
-    const atMs = Math.max(
-      this.cols.deals.length > 0 ? this.cols.lastDealMs : 0,
-      P.length > 0 ? P.ms[P.length - 1]! : 0,
-    );
+    const atMs = this.cols.instant();
     for (const t of this.candidates) if (this.bare(t, atMs)) return true;
     return false;
   }

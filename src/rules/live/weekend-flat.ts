@@ -68,11 +68,7 @@ export class LiveWeekendFlat implements LiveFamily {
   hardBreach(): boolean {
     if (this.rule.severity !== 'hard') return false;
     if (this.held.size > 0) return true;
-    const P = this.cols.points;
-    const atMs = Math.max(
-      this.cols.deals.length > 0 ? this.cols.lastDealMs : 0,
-      P.length > 0 ? P.ms[P.length - 1]! : 0,
-    );
+    const atMs = this.cols.instant();
     for (const t of this.pending) if (this.inBreak(t, atMs)) return true;
     return false;
   }
