@@ -3,8 +3,19 @@
  * behind a breach. Each scans the typed columns over a range found by binary search, so a
  * violation costs what its own window holds, not the whole history.
  */
-import { DEAL_TRADE, type DealColumns } from './decode.ts';
-import type { Timeline, Trade, TradeColumns } from './timeline.ts';
+import { DEAL_ADJUSTMENT, DEAL_TRADE, type DealColumns } from './decode.ts';
+import type { TimedDeal, Timeline, Trade, TradeColumns } from './timeline.ts';
+
+/** The deal at index `i` of the columns, as an object. */
+export function timedDealAt(deals: DealColumns, i: number): TimedDeal {
+  return {
+    ms: deals.ms[i]!,
+    deal: deals.src[i]!,
+    cents: deals.cents[i]!,
+    isTrade: (deals.flags[i]! & DEAL_TRADE) !== 0,
+    isAdjustment: (deals.flags[i]! & DEAL_ADJUSTMENT) !== 0,
+  };
+}
 
 /** The trade at index `i` of the columns, as an object. */
 export function tradeAt(deals: DealColumns, trades: TradeColumns, i: number): Trade {
@@ -69,12 +80,8 @@ export function dealEvidence(deals: DealColumns): Pick<Timeline, 'positionDeals'
   };
 }
 
-/**
- * Positions open at an instant. Trades are in opening order: binary-search the last one opened
- * by `ms`, then walk back no further than the longest hold; trades never closed are checked
- * separately.
- */
-export function openAtOf(deals: DealColumns, trades: TradeColumns): Timeline['openAt'] {
+/** The longest hold of a closed trade, and the trades never closed. */
+function searchBounds(trades: TradeColumns): { longestHold: number; neverClosed: number[] } {
   let longestHold = 0;
   const neverClosed: number[] = [];
   for (let i = 0; i < trades.length; i++) {
@@ -82,6 +89,21 @@ export function openAtOf(deals: DealColumns, trades: TradeColumns): Timeline['op
     if (Number.isNaN(close)) neverClosed.push(i);
     else longestHold = Math.max(longestHold, close - trades.openMs[i]!);
   }
+  return { longestHold, neverClosed };
+}
+
+/**
+ * Positions open at an instant. Trades are in opening order: binary-search the last one opened
+ * by `ms`, then walk back no further than the longest hold; trades never closed are checked
+ * separately. The search bounds are found here, or given by a caller that keeps them up to date
+ * (the live columns).
+ */
+export function openAtOf(
+  deals: DealColumns,
+  trades: TradeColumns,
+  bounds?: { longestHold: number; neverClosed: readonly number[] },
+): Timeline['openAt'] {
+  const { longestHold, neverClosed } = bounds ?? searchBounds(trades);
   return (ms: number) => {
     let lo = 0;
     let hi = trades.length;

@@ -29,7 +29,7 @@ import {
   type Trade,
   type TradeColumns,
 } from './timeline.ts';
-import { dealEvidence, openAtOf, tradeAt } from './timeline-evidence.ts';
+import { dealEvidence, openAtOf, timedDealAt, tradeAt } from './timeline-evidence.ts';
 
 /** What one pass over the decoded deals and snapshots produces. */
 interface Pass {
@@ -232,13 +232,7 @@ export function timelineOf(dec: DecodedHistory, initialBalance?: number, columns
 
   return {
     get deals(): TimedDeal[] {
-      dealObjects ??= Array.from({ length: deals.length }, (_, i) => ({
-        ms: deals.ms[i]!,
-        deal: deals.src[i]!,
-        cents: deals.cents[i]!,
-        isTrade: (deals.flags[i]! & DEAL_TRADE) !== 0,
-        isAdjustment: (deals.flags[i]! & DEAL_ADJUSTMENT) !== 0,
-      }));
+      dealObjects ??= Array.from({ length: deals.length }, (_, i) => timedDealAt(deals, i));
       return dealObjects;
     },
     get trades(): Trade[] {

@@ -60,7 +60,8 @@ export class LiveInactivity implements LiveFamily {
     if (this.rule.severity !== 'hard') return false;
     if (this.over.length > 0) return true;
     const atMs = this.cols.instant();
-    return exceeds(this.openGap(atMs), inactivityLimit(this.rule), this.rule.comparator) && this.openGap(atMs) > 0;
+    const gap = this.openGap(atMs);
+    return gap > 0 && exceeds(gap, inactivityLimit(this.rule), this.rule.comparator);
   }
   result(timeline: Timeline): FamilyResult {
     if (Number.isNaN(this.cursor)) return { violations: [], objectives: [], metrics: { longest_inactivity_days: 0 } };

@@ -5,7 +5,7 @@
  * the result is asked for, with each position's profit as it is then (what a void_profit voids).
  */
 
-import { DEAL_ADJUSTMENT, DEAL_TRADE } from '../decode.ts';
+import { DEAL_TRADE } from '../decode.ts';
 import type { FamilyResult, NewsEvent } from '../families/family.ts';
 import {
   type NewsHit,
@@ -15,8 +15,7 @@ import {
   type Release,
   releases,
 } from '../families/news-window.ts';
-import type { TimedDeal } from '../timeline.ts';
-import { tradeAt } from '../timeline-evidence.ts';
+import { timedDealAt, tradeAt } from '../timeline-evidence.ts';
 import { shareInClones } from './clone.ts';
 import type { LiveColumns } from './columns.ts';
 import type { LiveFamily } from './family.ts';
@@ -46,22 +45,11 @@ export class LiveNewsWindow implements LiveFamily {
     this.ignored = ignored;
   }
 
-  private timedDeal(i: number): TimedDeal {
-    const D = this.cols.deals;
-    return {
-      ms: D.ms[i]!,
-      deal: D.src[i]!,
-      cents: D.cents[i]!,
-      isTrade: (D.flags[i]! & DEAL_TRADE) !== 0,
-      isAdjustment: (D.flags[i]! & DEAL_ADJUSTMENT) !== 0,
-    };
-  }
-
   deal(i: number): void {
     const { cols } = this;
     if (cols.openedTrade >= 0) this.lastTrade.set(cols.deals.src[i]!.position_id, cols.openedTrade);
     if (this.events.length === 0 || !(cols.deals.flags[i]! & DEAL_TRADE)) return;
-    const td = this.timedDeal(i);
+    const td = timedDealAt(cols.deals, i);
     const t = this.lastTrade.get(td.deal.position_id) ?? -1;
     const trade = t >= 0 ? tradeAt(cols.deals, cols.trades, t) : undefined;
     // The trade the deal belongs to: opened by then and not closed before it.
@@ -80,7 +68,7 @@ export class LiveNewsWindow implements LiveFamily {
   result(): FamilyResult {
     const { cols } = this;
     const hits: NewsHit[] = this.hits.map((h) => ({
-      td: this.timedDeal(h.deal),
+      td: timedDealAt(cols.deals, h.deal),
       trade: h.trade >= 0 ? tradeAt(cols.deals, cols.trades, h.trade) : undefined,
       ev: h.ev,
       positionKey: h.positionKey,
