@@ -15,7 +15,8 @@
  * not, so its CPU per check leaves out the bench's own submitters and receiver; `1`, `2`, … are
  * `brymix serve` without workers plus that many `brymix worker` processes, PostgreSQL + Redis
  * only; a list such as `1,2` runs the bench once per count, each on fresh storage), BENCH_PROFILE=<file>
- * (a CPU profile of this process's event loop over the measured run, bench/lib/profile.ts).
+ * (a CPU profile of this process's event loop over the measured run, bench/lib/profile.ts),
+ * BENCH_NODE_ARGS (node options for the processes BENCH_WORKERS spawns, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  *
  * After each run every job is read back: finished, started exactly once (`attempts` 1), its webhook
  * delivered once (one verified request, one attempt in the delivery log): no job lost or run twice.
@@ -195,8 +196,9 @@ async function bench(workerCount: number | null): Promise<void> {
   if (clusterAtStart && clusterAtEnd) {
     const serveCpu = clusterAtEnd.serve - clusterAtStart.serve;
     const workersCpu = clusterAtEnd.workers - clusterAtStart.workers;
+    const systemCpu = clusterAtEnd.system - clusterAtStart.system;
     console.log(
-      `cpu per check: ${perCheck(serveCpu + workersCpu)} (serve ${perCheck(serveCpu)} + workers ${perCheck(workersCpu)}; PostgreSQL's, Redis's and this bench's own not in it)`,
+      `cpu per check: ${perCheck(serveCpu + workersCpu)} (serve ${perCheck(serveCpu)} + workers ${perCheck(workersCpu)}; of it the kernel's ${perCheck(systemCpu)}; PostgreSQL's, Redis's and this bench's own not in it)`,
     );
   } else {
     console.log(

@@ -22,14 +22,16 @@ export interface Cluster {
   secret: string;
   createKey(name: string): Promise<string>;
   /** User + system CPU seconds of the serve and worker processes so far (Linux /proc). */
-  cpuSeconds(): { serve: number; workers: number };
+  /** CPU seconds so far: serve's and the workers' (user + system), and of them the kernel's (system). */
+  cpuSeconds(): { serve: number; workers: number; system: number };
   close(): Promise<void>;
 }
 
-function cpuOf(pid: number): number {
+function cpuOf(pid: number): { total: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
+  const [user, system] = [Number(fields[11]), Number(fields[12])]; // utime, stime
+  return { total: (user + system) / TICKS_PER_SECOND, system: system / TICKS_PER_SECOND };
 }
 
 export async function startCluster(o: { workers: number; env: Record<string, string> }): Promise<Cluster> {
@@ -61,7 +63,8 @@ export async function startCluster(o: { workers: number; env: Record<string, str
   let logs = '';
   const children: ChildProcess[] = [];
   const start = (args: string[], extra: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
       env: { ...env, ...extra },
       cwd: storage.dataDir,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,10 +108,14 @@ export async function startCluster(o: { workers: number; env: Record<string, str
           code === 0 ? res(out.trim().split('\n').at(-1)!) : rej(new Error(`keys create exited ${code}`)),
         );
       }),
-    cpuSeconds: () => ({
-      serve: cpuOf(serve.pid!),
-      workers: workers.reduce((sum, w) => sum + cpuOf(w.pid!), 0),
-    }),
+    cpuSeconds: () => {
+      const all = [serve, ...workers].map((c) => cpuOf(c.pid!));
+      return {
+        serve: all[0]!.total,
+        workers: all.slice(1).reduce((sum, c) => sum + c.total, 0),
+        system: all.reduce((sum, c) => sum + c.system, 0),
+      };
+    },
     async close() {
       await Promise.all(
         children.map(

@@ -7,19 +7,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  CompiledQuery,
-  type DatabaseConnection,
-  type Driver,
   Kysely,
   type Migration,
   type MigrationProvider,
   Migrator,
   PostgresAdapter,
   PostgresDialect,
-  SqliteDialect,
-  type SqliteDriver,
   sql,
 } from 'kysely';
+import { GroupCommitSqliteDialect } from './group-commit.ts';
 import type { Database } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
 
@@ -99,7 +95,7 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new GroupCommitSqliteDialect(withStatementCache(sqlite), sqlite) });
   return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
 }
 
@@ -157,20 +153,4 @@ export async function pingDb(db: Db): Promise<boolean> {
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-/**
- * SQLite with every transaction begun IMMEDIATE: it takes the write lock at its start, waiting for
- * it up to busy_timeout. A deferred transaction that reads and then writes while another connection
- * (a monitor thread, a CLI command) has written since its read fails at once with SQLITE_BUSY, which
- * no timeout waits out; an immediate one waits its turn.
- */
-class ImmediateSqliteDialect extends SqliteDialect {
-  override createDriver(): Driver {
-    const driver = super.createDriver() as SqliteDriver;
-    driver.beginTransaction = async (connection: DatabaseConnection) => {
-      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-    };
-    return driver;
-  }
 }
