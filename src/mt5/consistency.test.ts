@@ -72,6 +72,21 @@ function history(): AccountHistory {
 }
 
 describe('findInconsistencies', () => {
+  it('reads deals and snapshots in time order whatever order they come in, and times in any ISO-8601 form', () => {
+    const h = history();
+    const shuffled: AccountHistory = {
+      ...h,
+      deals: [h.deals[3]!, h.deals[1]!, h.deals[2]!, h.deals[0]!],
+      equity: [h.equity![2]!, h.equity![0]!, { ...h.equity![1]!, time: '2026-01-12T23:00:00+01:00' }],
+    };
+    expect(findInconsistencies(shuffled, { balance: 10_010.4, credit: 500 })).toEqual([]);
+    // The same shuffle with one snapshot's balance off is still caught, at the right instant.
+    shuffled.equity![0] = { ...shuffled.equity![0]!, balance: 10_011.1 };
+    expect(findInconsistencies(shuffled).map((p) => p.message)).toEqual([
+      'the balance read at 2026-01-13T12:00:00.000Z is 10,011.10 but the deals up to then add up to 10,010.40',
+    ]);
+  });
+
   it('finds nothing wrong with a history that agrees with the account’s balance, credit, counts and positions', () => {
     expect(
       findInconsistencies(history(), {

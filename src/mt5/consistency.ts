@@ -20,6 +20,7 @@
  *
  * Pure: no I/O, no clock.
  */
+import { parseUtcMs } from '../rules/time.ts';
 import { ConnectorError } from './connector.ts';
 import type { AccountHistory, Deal } from './history.ts';
 
@@ -86,9 +87,10 @@ export function findInconsistencies(
   }
 
   // Cash balance (credit excluded) through time: deals in time order, ticket order within an instant.
-  const deals = history.deals
-    .map((d) => ({ ms: Date.parse(d.time), d }))
-    .sort((a, b) => a.ms - b.ms || a.d.ticket - b.d.ticket);
+  const deals = inOrder(
+    history.deals.map((d) => ({ ms: parseUtcMs(d.time), d })),
+    (a, b) => a.ms - b.ms || a.d.ticket - b.d.ticket,
+  );
   const initial = cents(history.account.initial_balance);
   let cash = initial;
   let credit = 0;
@@ -111,7 +113,10 @@ export function findInconsistencies(
     );
   }
 
-  const snapshots = (history.equity ?? []).map((s) => ({ ms: Date.parse(s.time), s })).sort((a, b) => a.ms - b.ms);
+  const snapshots = inOrder(
+    (history.equity ?? []).map((s) => ({ ms: parseUtcMs(s.time), s })),
+    (a, b) => a.ms - b.ms,
+  );
   let di = 0;
   let running = initial;
   for (const { ms, s } of snapshots) {
@@ -142,6 +147,12 @@ export function findInconsistencies(
       );
   }
   return out;
+}
+
+/** The list sorted by `cmp`: as it is when already in order (sources send it so), which is checked in one pass. */
+function inOrder<T>(list: T[], cmp: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < list.length; i++) if (cmp(list[i - 1]!, list[i]!) > 0) return list.sort(cmp);
+  return list;
 }
 
 /**

@@ -40,7 +40,17 @@ export function inputsHash(decoded: DecodedHistory, rules: unknown, extra: unkno
       `\n${d.ticket}|${d.order}|${d.time}|${d.type}|${d.entry}|${d.position_id}|${d.symbol}|${d.volume}|${d.price}|${d.profit}|${d.commission}|${d.swap}|${d.fee}|${d.sl ?? ''}`,
     );
   }
-  for (const s of decoded.snapshots.src) line(`\ne${s.time}|${s.balance}|${s.equity}`);
+  // A snapshot's balance mostly repeats the one before (it moves only with deals): its text is
+  // reused, as turning a fractional number into text costs more than the rest of the line.
+  let balance: unknown;
+  let balanceText = '';
+  for (const s of decoded.snapshots.src) {
+    if (s.balance !== balance) {
+      balance = s.balance;
+      balanceText = `${s.balance}`;
+    }
+    line(`\ne${s.time}|${balanceText}|${s.equity}`);
+  }
   h.update(chunk);
   h.update(canonical(history.positions ?? []));
   return `sha256:${h.digest('hex')}`;

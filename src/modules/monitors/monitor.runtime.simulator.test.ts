@@ -28,6 +28,10 @@ afterEach(async () => {
 async function setup(clock: FakeClock, storage?: StackStorage) {
   const stack: TestStack = await startStack({
     clock,
+    // Queue leases are read on the fake clock, which this test moves a second per tick while the
+    // event deliveries run in real time: a lease of the test's own 2 s would run out under a
+    // delivery still in flight and let a second worker deliver the same event again.
+    env: { QUEUE_LEASE_MS: '600000' },
     connectors: createConnectorRouter({ [DEMO_SERVER]: new SimulatorConnector({ clock }) }),
     ...(storage ? { storage } : {}),
   });
