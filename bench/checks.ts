@@ -6,7 +6,7 @@
  *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379 npm run bench
  *
  * Options (env): BENCH_CHECKS (default 2000), BENCH_CONCURRENCY (submitters, default 32),
- * WORKER_CONCURRENCY (default 16), SIMULATOR_LATENCY_MS (default 0), BENCH_WARMUP (checks run
+ * WORKER_CONCURRENCY (default: the product's, 32), SIMULATOR_LATENCY_MS (default 0), BENCH_WARMUP (checks run
  * to the end before the measured ones, default 50: the process's code loaded and compiled, its
  * worker threads started), BENCH_RATE (checks/s: submit at this steady rate, one every 1/rate s
  * whatever the answers, instead of as fast as the submitters can; latency counts from the
@@ -38,7 +38,7 @@ const LOGINS = ['1001', '1002', '1003', '1004', '1005'];
 
 const WORKER_COUNTS = process.env.BENCH_WORKERS ? process.env.BENCH_WORKERS.split(',').map(Number) : [null];
 const env = {
-  WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '16',
+  ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}),
   QUEUE_POLL_MS: '20',
   QUEUE_LEASE_MS: '30000',
   SIMULATOR_LATENCY_MS: process.env.SIMULATOR_LATENCY_MS ?? '0',
@@ -186,7 +186,7 @@ async function bench(workerCount: number | null): Promise<void> {
         : `${backend}: brymix serve (no workers) + ${workerCount} brymix worker process${workerCount === 1 ? '' : 'es'}`;
   console.log(`mode:                 ${mode}`);
   console.log(
-    `checks:               ${TOTAL} after ${WARMUP} warm-up (${RATE === null ? `${SUBMITTERS} concurrent submitters` : `offered at ${RATE}/s`}, ${env.WORKER_CONCURRENCY} workers a process, ${stack ? stack.config.CHECK_THREADS : (process.env.CHECK_THREADS ?? 'default')} verdict threads, simulator latency ${env.SIMULATOR_LATENCY_MS} ms)`,
+    `checks:               ${TOTAL} after ${WARMUP} warm-up (${RATE === null ? `${SUBMITTERS} concurrent submitters` : `offered at ${RATE}/s`}, ${stack?.config.WORKER_CONCURRENCY ?? env.WORKER_CONCURRENCY ?? 'default'} workers a process, ${stack ? stack.config.CHECK_THREADS : (process.env.CHECK_THREADS ?? 'default')} verdict threads, simulator latency ${env.SIMULATOR_LATENCY_MS} ms)`,
   );
   console.log(`submit throughput:    ${(TOTAL / submitSeconds).toFixed(0)} submits/s`);
   console.log(`end-to-end:           ${(TOTAL / totalSeconds).toFixed(1)} checks/s (submit → verified webhook)`);

@@ -35,7 +35,12 @@ const schema = z.object({
   WEBHOOK_SECRET: secret,
   CREDENTIALS_KEY: z.string().regex(/^[A-Za-z0-9+/=_-]{43,44}$/, 'must be 32 bytes, base64 or base64url encoded'),
   RUN_WORKERS: bool.default(true),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /**
+   * Jobs a worker process runs at once. A check mostly waits on the MT5 side (a history read is one
+   * or more HTTP round trips) and its CPU-bound step runs on a verdict thread, so one process keeps
+   * many in flight: at most this many checks, over the upstream's latency, finish a second.
+   */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   QUEUE_POLL_MS: z.coerce.number().int().min(10).default(250),
   QUEUE_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
   CHECK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
