@@ -7,8 +7,9 @@
  *
  * Options (env): BENCH_CHECKS (default 2000), BENCH_CONCURRENCY (submitters, default 32),
  * WORKER_CONCURRENCY (default: the product's, 32), SIMULATOR_LATENCY_MS (default 0), BENCH_WARMUP (checks run
- * to the end before the measured ones, default 50: the process's code loaded and compiled, its
- * worker threads started), BENCH_RATE (checks/s: submit at this steady rate, one every 1/rate s
+ * to the end before the measured ones, default 1000: the process's code loaded and optimised, its
+ * worker threads started; a server runs for days, and its first thousand checks cost it about 40 %
+ * more CPU while V8 optimises the code: `BENCH_WARMUP=50` shows that start), BENCH_RATE (checks/s: submit at this steady rate, one every 1/rate s
  * whatever the answers, instead of as fast as the submitters can; latency counts from the
  * scheduled instant, so a server falling behind shows in it), BENCH_WORKERS (spawn the server
  * apart from the bench, bench/cluster.ts: `0` is one `brymix serve` with its workers, embedded or
@@ -32,7 +33,7 @@ import { profileWindow } from './lib/profile.ts';
 
 const TOTAL = Number(process.env.BENCH_CHECKS ?? 2000);
 const SUBMITTERS = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 50);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : null;
 const LOGINS = ['1001', '1002', '1003', '1004', '1005'];
 
