@@ -23,16 +23,14 @@ export function inputsHash(decoded: DecodedHistory, rules: unknown, extra: unkno
   const history = decoded.history;
   const h = createHash('sha256');
   h.update(canonical({ account: history.account, rules, extra }));
-  // Deals in MT5 order (time, then ticket), snapshots in time order. Fed to the hash in chunks:
-  // one update() per line costs more than the hashing itself at millions of lines.
-  let chunk = '';
-  let lines = 0;
+  // Deals in MT5 order (time, then ticket), snapshots in time order. Fed to the hash in chunks of
+  // lines joined once: one update() per line costs more than the hashing itself at millions of
+  // lines, and a chunk grown line by line (a rope of strings) costs the hash a third more to read.
+  const lines: string[] = [];
   const line = (text: string) => {
-    chunk += text;
-    if (++lines === 4096) {
-      h.update(chunk);
-      chunk = '';
-      lines = 0;
+    if (lines.push(text) === 4096) {
+      h.update(lines.join(''));
+      lines.length = 0;
     }
   };
   for (const d of decoded.deals.src) {
@@ -51,7 +49,7 @@ export function inputsHash(decoded: DecodedHistory, rules: unknown, extra: unkno
     }
     line(`\ne${s.time}|${balanceText}|${s.equity}`);
   }
-  h.update(chunk);
+  h.update(lines.join(''));
   h.update(canonical(history.positions ?? []));
   return `sha256:${h.digest('hex')}`;
 }
