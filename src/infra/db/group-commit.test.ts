@@ -174,4 +174,37 @@ describe('SQLite group commit', () => {
     expect(committedIds()).toEqual([1]);
     db = undefined as unknown as Kysely<T>;
   });
+
+  it('on close, waits for a transaction under way and commits it whole', async () => {
+    await open();
+    let finish: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (finish = r));
+    const tx = db.transaction().execute(async (t) => {
+      await t.insertInto('t').values({ id: 1, name: 'a' }).execute();
+      await gate;
+      await t.insertInto('t').values({ id: 2, name: 'b' }).execute();
+    });
+    for (let i = 0; i < 100 && !raw.inTransaction; i++) await Promise.resolve();
+    const closed = db.destroy();
+    setTimeout(finish, 20);
+    await closed;
+    await tx;
+    expect(committedIds()).toEqual([1, 2]);
+    db = undefined as unknown as Kysely<T>;
+  });
+
+  it('on close, rolls back a transaction that does not finish in time, failing its callers', async () => {
+    await open({ closeTimeoutMs: 50 });
+    const queued = insert(7);
+    const stuck = db.transaction().execute(async (t) => {
+      await t.insertInto('t').values({ id: 1, name: 'a' }).execute();
+      await new Promise(() => undefined);
+    });
+    void stuck;
+    for (let i = 0; i < 100 && !raw.inTransaction; i++) await Promise.resolve();
+    await db.destroy();
+    await expect(queued).rejects.toThrow(/closed before this work was committed/);
+    expect(committedIds()).toEqual([]);
+    db = undefined as unknown as Kysely<T>;
+  });
 });

@@ -47,6 +47,8 @@ export interface GroupCommitOptions {
   maxUnits?: number;
   /** Longest a group stays open while callers keep arriving, in ms (default 20). */
   maxMs?: number;
+  /** On close, how long to wait for the caller holding the connection (default 5,000 ms). */
+  closeTimeoutMs?: number;
 }
 
 interface Member {
@@ -98,6 +100,7 @@ class GroupCommitDriver implements Driver {
   readonly #raw: Sqlite;
   readonly #maxUnits: number;
   readonly #maxMs: number;
+  readonly #closeTimeoutMs: number;
   readonly #connection: DatabaseConnection;
   /** Callers waiting for the connection, first come first served. */
   readonly #waiters: Array<() => void> = [];
@@ -117,6 +120,7 @@ class GroupCommitDriver implements Driver {
     this.#raw = raw;
     this.#maxUnits = options.maxUnits ?? 64;
     this.#maxMs = options.maxMs ?? 20;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
     this.#connection = {
       executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => this.#execute<R>(query),
       streamQuery: () => {
@@ -196,8 +200,28 @@ class GroupCommitDriver implements Driver {
     if (committed) await committed;
   }
 
+  /**
+   * Closes after the callers holding or awaiting the connection are done, so a transaction is never
+   * committed half-way; their group is then committed. A holder still busy after `closeTimeoutMs`
+   * (a transaction awaiting something that does not come) has its group rolled back instead: its
+   * callers fail, never having been told otherwise.
+   */
   async destroy(): Promise<void> {
-    if (this.#group) this.#commit();
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      this.acquireConnection().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.#closeTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    const group = this.#group;
+    if (group && done) this.#commit();
+    else if (group) {
+      this.#group = null;
+      if (this.#raw.inTransaction) this.#raw.prepare('rollback').run();
+      for (const m of group.members) m.reject(new Error('the database was closed before this work was committed'));
+    }
     this.#db.close();
   }
 
