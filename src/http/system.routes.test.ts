@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../../test/harness.ts';
+import { servicesMode } from '../../test/storage.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -51,6 +52,27 @@ describe('system routes', () => {
     expect(m.headers['content-type']).toContain('text/plain');
     expect(m.body).toContain('brymix_queue_jobs{state="waiting"}');
     expect(m.body).toMatch(/brymix_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
+  });
+
+  it.skipIf(servicesMode)('counts SQLite commits and the callers they carried', async () => {
+    const count = (body: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(body)?.[1]);
+    const before = (await stack.app.inject('/metrics')).body;
+    // Twenty writes in one turn of the event loop: one group, one commit.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        stack.deps.dbHandle.db
+          .insertInto('idempotency_keys')
+          .values({ tenant_id: 'metrics', key: `k${i}`, request_hash: 'h', job_id: `job_${i}`, created_at: 0 })
+          .execute(),
+      ),
+    );
+    const after = (await stack.app.inject('/metrics')).body;
+    const commits = count(after, 'brymix_sqlite_commits_total') - count(before, 'brymix_sqlite_commits_total');
+    const callers =
+      count(after, 'brymix_sqlite_commit_callers_total') - count(before, 'brymix_sqlite_commit_callers_total');
+    expect(callers).toBeGreaterThanOrEqual(20);
+    expect(commits).toBeGreaterThanOrEqual(1);
+    expect(commits).toBeLessThan(callers);
   });
 
   it('answers an unknown route with a 404 problem carrying the request id', async () => {

@@ -3,6 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
 import { safeEqual, sha256Hex } from '../infra/crypto/index.ts';
+import type { GroupCommitStats } from '../infra/db/group-commit.ts';
+import type { DbHandle } from '../infra/db/index.ts';
 import type { Metrics } from '../infra/metrics.ts';
 import type { JobQueue } from '../infra/queue/types.ts';
 import { sendProblem } from './error-handler.ts';
@@ -56,11 +58,14 @@ export interface SystemRoutesDeps {
   config: Pick<Config, 'METRICS_ALLOW_CIDRS' | 'METRICS_TOKEN'>;
   metrics: Metrics;
   queue: Pick<JobQueue, 'stats'>;
+  /** SQLite's group-commit figures, counted into /metrics. */
+  dbHandle?: Pick<DbHandle, 'commitStats'>;
   /** Whether the database and the queue answer (/readyz). */
   ready(): Promise<{ db: boolean; queue: boolean }>;
 }
 
 export function systemRoutes(deps: SystemRoutesDeps): FastifyPluginAsyncZod {
+  let counted: GroupCommitStats = { commits: 0, units: 0 };
   return async (app) => {
     app.get('/healthz', { schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
 
@@ -83,6 +88,12 @@ export function systemRoutes(deps: SystemRoutesDeps): FastifyPluginAsyncZod {
         for (const [state, n] of Object.entries(s)) deps.metrics.queueDepth.set({ state }, n);
       } catch {
         // queue stats are best effort; the rest of the metrics still answer
+      }
+      const commits = deps.dbHandle?.commitStats?.();
+      if (commits) {
+        deps.metrics.sqliteCommits.inc(commits.commits - counted.commits);
+        deps.metrics.sqliteCommitCallers.inc(commits.units - counted.units);
+        counted = commits;
       }
       return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
     });

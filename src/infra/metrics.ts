@@ -64,6 +64,16 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: 'Monitors this process holds the lease of',
       registers: [registry],
     }),
+    sqliteCommits: new Counter({
+      name: 'brymix_sqlite_commits_total',
+      help: 'SQLite commits of this process (group commit: each carries the writes of many callers)',
+      registers: [registry],
+    }),
+    sqliteCommitCallers: new Counter({
+      name: 'brymix_sqlite_commit_callers_total',
+      help: 'Callers whose writes SQLite commits carried (divided by commits: callers per commit)',
+      registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: 'brymix_queue_jobs',
       help: 'Queue jobs by state',

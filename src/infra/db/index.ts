@@ -15,7 +15,7 @@ import {
   PostgresDialect,
   sql,
 } from 'kysely';
-import { GroupCommitSqliteDialect } from './group-commit.ts';
+import { GroupCommitSqliteDialect, type GroupCommitStats } from './group-commit.ts';
 import type { Database } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
 
@@ -41,6 +41,8 @@ export interface DbHandle {
   dialect: DbDialect;
   /** Human-readable location without credentials. */
   location: string;
+  /** SQLite: commits made so far and the callers they carried (group commit, group-commit.ts). */
+  commitStats?: () => GroupCommitStats;
   close(): Promise<void>;
 }
 
@@ -95,8 +97,15 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new GroupCommitSqliteDialect(withStatementCache(sqlite), sqlite) });
-  return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+  const dialect = new GroupCommitSqliteDialect(withStatementCache(sqlite), sqlite);
+  const db = new Kysely<Database>({ dialect });
+  return {
+    db,
+    dialect: 'sqlite',
+    location: path,
+    commitStats: () => ({ ...dialect.stats }),
+    close: () => db.destroy(),
+  };
 }
 
 // migrations/ beside src/: the TypeScript sources, or their compiled .js in dist/migrations/.
