@@ -21,8 +21,7 @@ export interface Cluster {
   url: string;
   secret: string;
   createKey(name: string): Promise<string>;
-  /** User + system CPU seconds of the serve and worker processes so far (Linux /proc). */
-  /** CPU seconds so far: serve's and the workers' (user + system), and of them the kernel's (system). */
+  /** CPU seconds so far (Linux /proc): serve's and the workers' (user + system), and of them the kernel's (system). */
   cpuSeconds(): { serve: number; workers: number; system: number };
   close(): Promise<void>;
 }

@@ -215,13 +215,8 @@ class GroupCommitDriver implements Driver {
       }),
     ]);
     clearTimeout(timer);
-    const group = this.#group;
-    if (group && done) this.#commit();
-    else if (group) {
-      this.#group = null;
-      if (this.#raw.inTransaction) this.#raw.prepare('rollback').run();
-      for (const m of group.members) m.reject(new Error('the database was closed before this work was committed'));
-    }
+    if (this.#group && done) this.#commit();
+    else this.#fail(new Error('the database was closed before this work was committed'));
     this.#db.close();
   }
 
@@ -233,27 +228,31 @@ class GroupCommitDriver implements Driver {
 
   #commit(): void {
     const group = this.#group!;
-    this.#group = null;
-    this.#commitDue = false;
     try {
       this.#run('commit');
     } catch (err) {
       // SQLite keeps the transaction open when a commit fails (SQLITE_BUSY, I/O): undo it, tell all.
-      if (this.#raw.inTransaction) this.#raw.prepare('rollback').run();
-      for (const m of group.members) m.reject(err);
+      this.#fail(err);
       return;
     }
+    this.#group = null;
+    this.#commitDue = false;
     this.stats.commits++;
     for (const m of group.members) m.resolve();
   }
 
   /** The transaction ended under the group (an error SQLite answers with a rollback): every caller in it fails. */
   #lost(err: unknown): void {
+    if (this.#group && !this.#raw.inTransaction) this.#fail(err);
+  }
+
+  /** Ends the group without committing it: what is left of its transaction rolled back, every caller failed. */
+  #fail(err: unknown): void {
     const group = this.#group;
-    if (!group || this.#raw.inTransaction) return;
     this.#group = null;
     this.#commitDue = false;
-    for (const m of group.members) m.reject(err);
+    if (this.#raw.inTransaction) this.#raw.prepare('rollback').run();
+    for (const m of group?.members ?? []) m.reject(err);
   }
 
   #run(sql: string): void {
