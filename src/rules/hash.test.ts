@@ -21,7 +21,7 @@ function history(): AccountHistory {
     swap: 0,
     fee: 0,
     comment: '',
-    sl: 1.1725,
+    sl: entry === 'in' ? 1.1725 : null,
     tp: null,
   });
   return {
@@ -40,35 +40,81 @@ function history(): AccountHistory {
   } as unknown as AccountHistory;
 }
 
+/** Doubles as the documented serialization writes them: little-endian IEEE-754. */
+function doubles(values: number[]): Buffer {
+  const b = Buffer.alloc(values.length * 8);
+  values.forEach((v, i) => b.writeDoubleLE(v, i * 8));
+  return b;
+}
+
 describe('inputsHash', () => {
-  it('is the SHA-256 of the documented serialization, unchanged by how it is built', () => {
+  it('is the SHA-256 of the documented serialization (version 2), pinned', () => {
     const h = history();
-    const rules = [{ family: 'max_loss', limit_percent: 10 }];
-    // The serialization written out plainly: header, one line per deal and per snapshot, positions.
-    const plain =
-      '{"account":{"currency":"USD","initial_balance":100000,"leverage":100,"login":"1001","server":"Brymix-Demo"},"extra":null,"rules":[{"family":"max_loss","limit_percent":10}]}' +
-      h.deals
-        .map(
-          (d) =>
-            `\n${d.ticket}|${d.order}|${d.time}|${d.type}|${d.entry}|${d.position_id}|${d.symbol}|${d.volume}|${d.price}|${d.profit}|${d.commission}|${d.swap}|${d.fee}|${d.sl ?? ''}`,
-        )
-        .join('') +
-      (h.equity ?? []).map((s) => `\ne${s.time}|${s.balance}|${s.equity}`).join('') +
-      '[]';
+    const rules = [{ limit_percent: 10, family: 'max_loss' }];
+    // The serialization written out plainly from the module's documentation.
+    const ms = (t: string) => Date.parse(t);
+    const plain = Buffer.concat([
+      Buffer.from(
+        'brymix-inputs/2\n{"account":{"currency":"USD","initial_balance":100000,"leverage":100,"login":"1001","server":"Brymix-Demo"},"extra":null,"rules":[{"family":"max_loss","limit_percent":10}]}\ndeals 2\n',
+      ),
+      doubles(
+        h.deals.flatMap((d) => [
+          d.ticket,
+          d.order,
+          ms(d.time),
+          d.position_id,
+          d.volume,
+          d.price,
+          d.profit,
+          d.commission,
+          d.swap,
+          d.fee,
+          d.sl ?? Number.NaN,
+        ]),
+      ),
+      Buffer.from('buy|in|EURUSD\nsell|out|EURUSD\nsnapshots 4\n'),
+      doubles((h.equity ?? []).flatMap((s) => [ms(s.time), s.balance, s.equity])),
+      Buffer.from('\n[]'),
+    ]);
     const expected = `sha256:${createHash('sha256').update(plain).digest('hex')}`;
     expect(inputsHash(decodeHistory(h), rules)).toBe(expected);
     // Pinned: a verdict replayed by a later release must carry the same fingerprint.
-    expect(expected).toBe('sha256:c05b44c51e9a51d4d0bc60a63f8755d588aabd173594dfab3173c7dac5475c51');
+    expect(expected).toBe('sha256:b96497a56d5fade254a00f6f50fb39bf4cc20a13afde8800de07194cc9a3d3e9');
   });
 
-  it('changes with any snapshot figure, a repeated balance included', () => {
+  it('changes with any figure: a deal, a repeated balance, an equity, a stop loss', () => {
     const rules: unknown[] = [];
     const base = inputsHash(decodeHistory(history()), rules);
-    const changed = history();
-    changed.equity![1]!.balance = 99996.51;
-    expect(inputsHash(decodeHistory(changed), rules)).not.toBe(base);
-    const changedEquity = history();
-    changedEquity.equity![3]!.equity = 100113.26;
-    expect(inputsHash(decodeHistory(changedEquity), rules)).not.toBe(base);
+    const changes: Array<(h: AccountHistory) => void> = [
+      (h) => (h.equity![1]!.balance = 99996.51),
+      (h) => (h.equity![3]!.equity = 100113.26),
+      (h) => (h.deals[1]!.profit = 120.26),
+      (h) => (h.deals[0]!.sl = 1.1726),
+      (h) => (h.deals[1]!.symbol = 'GBPUSD'),
+      (h) => (h.equity![2]!.time = '2026-01-12T09:20:08.001Z'),
+      (h) => h.equity!.pop(),
+    ];
+    for (const change of changes) {
+      const changed = history();
+      change(changed);
+      expect(inputsHash(decodeHistory(changed), rules)).not.toBe(base);
+    }
+  });
+
+  it('is the same for the same inputs however they are written: order, time zone form, −0, a missing stop loss', () => {
+    const rules: unknown[] = [];
+    const base = inputsHash(decodeHistory(history()), rules);
+    const shuffled = history();
+    shuffled.deals.reverse();
+    shuffled.equity!.reverse();
+    const offsetForm = history();
+    offsetForm.equity![1]!.time = '2026-01-12T09:50:00.000+01:00';
+    offsetForm.deals[1]!.time = '2026-01-12T09:20:08Z';
+    const negativeZero = history();
+    negativeZero.deals[0]!.swap = -0;
+    const undefinedStop = history();
+    delete (undefinedStop.deals[1] as { sl?: number | null }).sl;
+    for (const same of [shuffled, offsetForm, negativeZero, undefinedStop])
+      expect(inputsHash(decodeHistory(same), rules)).toBe(base);
   });
 });
