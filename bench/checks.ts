@@ -201,6 +201,11 @@ async function bench(workerCount: number | null): Promise<void> {
     console.log(
       `cpu per check: ${perCheck(serveCpu + workersCpu)} (serve ${perCheck(serveCpu)} + workers ${perCheck(workersCpu)}; of it the kernel's ${perCheck(systemCpu)}; PostgreSQL's, Redis's and this bench's own not in it)`,
     );
+    const threads = Object.entries(clusterAtEnd.serveThreads)
+      .map(([name, s]) => [name, s - (clusterAtStart.serveThreads[name] ?? 0)] as const)
+      .filter(([, s]) => s > 0)
+      .sort((a, b) => b[1] - a[1]);
+    console.log(`  serve by thread:    ${threads.map(([name, s]) => `${name} ${perCheck(s)}`).join(', ')}`);
   } else {
     console.log(
       `cpu per check: ${((cpu.user + cpu.system) / 1000 / TOTAL).toFixed(2)} ms (user ${(cpu.user / 1000 / TOTAL).toFixed(2)} + system ${(cpu.system / 1000 / TOTAL).toFixed(2)}; API, workers, and this bench's submitters and receiver: one process)`,

@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 // @ts-expect-error: a plain .mjs script without types
@@ -22,7 +22,7 @@ export interface Cluster {
   secret: string;
   createKey(name: string): Promise<string>;
   /** CPU seconds so far (Linux /proc): serve's and the workers' (user + system), and of them the kernel's (system). */
-  cpuSeconds(): { serve: number; workers: number; system: number };
+  cpuSeconds(): { serve: number; workers: number; system: number; serveThreads: Record<string, number> };
   close(): Promise<void>;
 }
 
@@ -31,6 +31,23 @@ function cpuOf(pid: number): { total: number; system: number } {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const [user, system] = [Number(fields[11]), Number(fields[12])]; // utime, stime
   return { total: (user + system) / TICKS_PER_SECOND, system: system / TICKS_PER_SECOND };
+}
+
+/** CPU seconds of each thread of a process, summed by the thread's name (`/proc/<pid>/task/<tid>/comm`). */
+function cpuByThread(pid: number): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name =
+        tid === String(pid) ? 'event loop' : `${readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}#${tid}`;
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName[name] = (byName[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byName;
 }
 
 export async function startCluster(o: { workers: number; env: Record<string, string> }): Promise<Cluster> {
@@ -68,7 +85,10 @@ export async function startCluster(o: { workers: number; env: Record<string, str
       cwd: storage.dataDir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      if (process.env.BENCH_CHILD_LOG) appendFileSync(process.env.BENCH_CHILD_LOG, d);
+      else logs += d.toString();
+    });
     child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
     children.push(child);
     return child;
@@ -113,6 +133,7 @@ export async function startCluster(o: { workers: number; env: Record<string, str
         serve: all[0]!.total,
         workers: all.slice(1).reduce((sum, c) => sum + c.total, 0),
         system: all.reduce((sum, c) => sum + c.system, 0),
+        serveThreads: cpuByThread(serve.pid!),
       };
     },
     async close() {

@@ -43,7 +43,7 @@ function history(): AccountHistory {
 /** Doubles as the documented serialization writes them: little-endian IEEE-754. */
 function doubles(values: number[]): Buffer {
   const b = Buffer.alloc(values.length * 8);
-  values.forEach((v, i) => b.writeDoubleLE(v, i * 8));
+  for (const [i, v] of values.entries()) b.writeDoubleLE(v, i * 8);
   return b;
 }
 

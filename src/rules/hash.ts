@@ -62,7 +62,8 @@ function scratchFor(doubles: number): Float64Array {
 function feedDoubles(h: Hash, out: Float64Array, n: number): void {
   for (let k = 0; k < n; k++) {
     const x = out[k]!;
-    if (x === 0 || x !== x) out[k] = x === 0 ? 0 : Number.NaN;
+    if (x === 0) out[k] = 0;
+    else if (Number.isNaN(x)) out[k] = Number.NaN;
   }
   if (!LITTLE_ENDIAN) {
     const view = new DataView(out.buffer);
