@@ -17,7 +17,9 @@
  * `brymix serve` without workers plus that many `brymix worker` processes, PostgreSQL + Redis
  * only; a list such as `1,2` runs the bench once per count, each on fresh storage), BENCH_PROFILE=<file>
  * (a CPU profile of this process's event loop over the measured run, bench/lib/profile.ts),
- * BENCH_NODE_ARGS (node options for the processes BENCH_WORKERS spawns, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * BENCH_NODE_ARGS (node options for the processes BENCH_WORKERS spawns, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
+ * BENCH_CHILD_LOG=<file> (their standard output appended there, e.g. with `BENCH_NODE_ARGS=--trace-deopt`).
+ * With BENCH_WORKERS=0 the serve process's CPU is also split by thread (Linux: /proc/<pid>/task).
  *
  * After each run every job is read back: finished, started exactly once (`attempts` 1), its webhook
  * delivered once (one verified request, one attempt in the delivery log): no job lost or run twice.
@@ -27,6 +29,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
+import { loadConfig } from '../src/config.ts';
 import { startStack } from '../test/harness.ts';
 import { type Cluster, startCluster } from './cluster.ts';
 import { profileWindow } from './lib/profile.ts';
@@ -37,6 +40,8 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : null;
 const LOGINS = ['1001', '1002', '1003', '1004', '1005'];
 
+/** Verdict threads of a spawned serve process: its own setting, read as it reads it. */
+const CHECK_THREADS = loadConfig({ env: { ...process.env, NODE_ENV: 'production' }, envFile: false }).CHECK_THREADS;
 const WORKER_COUNTS = process.env.BENCH_WORKERS ? process.env.BENCH_WORKERS.split(',').map(Number) : [null];
 const env = {
   ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}),
@@ -201,11 +206,17 @@ async function bench(workerCount: number | null): Promise<void> {
     console.log(
       `cpu per check: ${perCheck(serveCpu + workersCpu)} (serve ${perCheck(serveCpu)} + workers ${perCheck(workersCpu)}; of it the kernel's ${perCheck(systemCpu)}; PostgreSQL's, Redis's and this bench's own not in it)`,
     );
+    // One serve process with its workers: its CPU by thread.
     const threads = Object.entries(clusterAtEnd.serveThreads)
-      .map(([name, s]) => [name, s - (clusterAtStart.serveThreads[name] ?? 0)] as const)
-      .filter(([, s]) => s > 0)
-      .sort((a, b) => b[1] - a[1]);
-    console.log(`  serve by thread:    ${threads.map(([name, s]) => `${name} ${perCheck(s)}`).join(', ')}`);
+      .filter(([name]) => name !== 'event loop')
+      .map(([name, s]) => s - (clusterAtStart.serveThreads[name] ?? 0))
+      .sort((a, b) => b - a);
+    const loop = clusterAtEnd.serveThreads['event loop']! - clusterAtStart.serveThreads['event loop']!;
+    const rest = threads.slice(CHECK_THREADS).reduce((sum, s) => sum + s, 0);
+    if (workerCount === 0)
+      console.log(
+        `  serve by thread:    event loop ${perCheck(loop)}; the ${CHECK_THREADS} busiest others (verdict threads) ${threads.slice(0, CHECK_THREADS).map(perCheck).join(', ')}; the other ${threads.length - CHECK_THREADS} threads ${perCheck(rest)} (V8's compiler and GC helpers, libuv)`,
+      );
   } else {
     console.log(
       `cpu per check: ${((cpu.user + cpu.system) / 1000 / TOTAL).toFixed(2)} ms (user ${(cpu.user / 1000 / TOTAL).toFixed(2)} + system ${(cpu.system / 1000 / TOTAL).toFixed(2)}; API, workers, and this bench's submitters and receiver: one process)`,
