@@ -1,7 +1,8 @@
 /**
  * Judges checks on worker threads, so that the embedded default's one process works on every core:
  * the event loop keeps the HTTP API, the queue and the deliveries, and hands each history read to a
- * thread as one JSON string (a frozen history, as the simulator shares, is serialised once).
+ * thread in its wire form, check.verdict.wire.ts (a frozen history, as the simulator shares, is
+ * encoded once).
  * Each request goes to the thread with the fewest in flight; a thread starts on first use and
  * does not keep the process alive while idle. With no threads, checks are judged in the caller.
  */
@@ -11,6 +12,7 @@ import { ConnectorError, type ConnectorErrorCode } from '../../mt5/connector.ts'
 import type { AccountHistory } from '../../mt5/history.ts';
 import type { CheckJobRow } from './check.table.ts';
 import { judgeHistory, type Verdict } from './check.verdict.ts';
+import { type HistoryWire, toWire } from './check.verdict.wire.ts';
 import type { VerdictRequest } from './check.verdict.worker.ts';
 
 export interface VerdictPool {
@@ -40,7 +42,7 @@ export function createVerdictPool(o: { threads: number }): VerdictPool {
     };
   }
   const slots: Slot[] = Array.from({ length: o.threads }, () => ({ worker: null, pending: new Map() }));
-  const serialized = new WeakMap<AccountHistory, string>();
+  const serialized = new WeakMap<AccountHistory, HistoryWire>();
   let nextId = 1;
   let closed = false;
 
@@ -74,14 +76,14 @@ export function createVerdictPool(o: { threads: number }): VerdictPool {
     return worker;
   }
 
-  function text(history: AccountHistory): string {
-    if (!Object.isFrozen(history)) return JSON.stringify(history);
-    let t = serialized.get(history);
-    if (t === undefined) {
-      t = JSON.stringify(history);
-      serialized.set(history, t);
+  function wire(history: AccountHistory): HistoryWire {
+    if (!Object.isFrozen(history)) return toWire(history);
+    let w = serialized.get(history);
+    if (w === undefined) {
+      w = toWire(history);
+      serialized.set(history, w);
     }
-    return t;
+    return w;
   }
 
   return {
@@ -93,7 +95,7 @@ export function createVerdictPool(o: { threads: number }): VerdictPool {
       const worker = slot.worker;
       const id = nextId++;
       // The sealed credentials stay in this thread.
-      const req: VerdictRequest = { id, history: text(history), job: { ...job, credentials_enc: null }, at, source };
+      const req: VerdictRequest = { id, history: wire(history), job: { ...job, credentials_enc: null }, at, source };
       return new Promise<Verdict>((resolve, reject) => {
         slot.pending.set(id, { resolve, reject });
         worker.ref();
