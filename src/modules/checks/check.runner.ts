@@ -7,6 +7,7 @@
 import type { Clock } from '../../infra/clock.ts';
 import type { Sealer } from '../../infra/crypto/index.ts';
 import type { Db } from '../../infra/db/index.ts';
+import { withDeadline } from '../../infra/deadline.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { Metrics } from '../../infra/metrics.ts';
 import type { JobContext } from '../../infra/queue/types.ts';
@@ -148,7 +149,9 @@ export function createCheckRunner(deps: CheckRunnerDeps) {
           }
         } else {
           const connector = deps.connectors.forServer(credentials.server);
-          history = await connector.fetchHistory(credentials, { signal: AbortSignal.timeout(deps.fetchTimeoutMs) });
+          history = await withDeadline(deps.fetchTimeoutMs, (signal) =>
+            connector.fetchHistory(credentials, { signal }),
+          );
         }
         // Whatever its source, a history that disagrees with the account's own figures (its balance
         // readings, its open positions) gets no verdict: ConnectorError('bad_data') → job error.

@@ -3,6 +3,7 @@
  * never followed, connections only to allowed addresses, at most 64 KiB of the answer read.
  */
 import { Agent, request } from 'undici';
+import { deadline } from '../../infra/deadline.ts';
 import type { CidrList } from '../../infra/net/cidr.ts';
 import { guardedLookup } from './ssrf.ts';
 
@@ -29,7 +30,7 @@ export function createWebhookSender({ allow, timeoutMs }: { allow: CidrList; tim
   return {
     async send(url: string, headers: Record<string, string>, body: string): Promise<AttemptOutcome> {
       const started = performance.now();
-      const signal = AbortSignal.timeout(timeoutMs);
+      const { signal, clear } = deadline(timeoutMs);
       try {
         const res = await request(url, {
           method: 'POST',
@@ -70,6 +71,8 @@ export function createWebhookSender({ allow, timeoutMs }: { allow: CidrList; tim
           retryAfter: undefined,
           durationMs: Math.round(performance.now() - started),
         };
+      } finally {
+        clear();
       }
     },
     close: () => agent.close(),
