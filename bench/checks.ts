@@ -7,9 +7,11 @@
  *
  * Options (env): BENCH_CHECKS (default 2000), BENCH_CONCURRENCY (submitters, default 32),
  * WORKER_CONCURRENCY (default: the product's, 32), SIMULATOR_LATENCY_MS (default 0), BENCH_WARMUP (checks run
- * to the end before the measured ones, default 1000: the process's code loaded and optimised, its
- * worker threads started; a server runs for days, and its first thousand checks cost it about 40 %
- * more CPU while V8 optimises the code: `BENCH_WARMUP=50` shows that start), BENCH_RATE (checks/s: submit at this steady rate, one every 1/rate s
+ * to the end before the measured ones, default 3000: the process's code loaded and optimised, its
+ * worker threads started; a server runs for days, and V8 is still optimising its code through its
+ * first few thousand checks: after 1,000 its compiler threads still cost about 0.3 ms a check, after
+ * 3,000 they are down to what a 12,000-check run shows. `BENCH_WARMUP=1000` or `50` shows the
+ * earlier stages of a start), BENCH_RATE (checks/s: submit at this steady rate, one every 1/rate s
  * whatever the answers, instead of as fast as the submitters can; latency counts from the
  * scheduled instant, so a server falling behind shows in it), BENCH_WORKERS (spawn the server
  * apart from the bench, bench/cluster.ts: `0` is one `brymix serve` with its workers, embedded or
@@ -36,7 +38,7 @@ import { profileWindow } from './lib/profile.ts';
 
 const TOTAL = Number(process.env.BENCH_CHECKS ?? 2000);
 const SUBMITTERS = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3000);
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : null;
 const LOGINS = ['1001', '1002', '1003', '1004', '1005'];
 
