@@ -8,11 +8,13 @@ import { hostname } from 'node:os';
 import { type ExpressionBuilder, PostgresAdapter } from 'kysely';
 import type { Clock } from '../clock.ts';
 import { newId } from '../crypto/index.ts';
+import { compiled } from '../db/compiled.ts';
 import type { Db } from '../db/index.ts';
 import { isUniqueViolation } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { InvalidJobPayload } from './job.ts';
+import type { QueueTables } from './queue.table.ts';
 import {
   type EnqueueOptions,
   type JobHandler,
@@ -41,6 +43,16 @@ export interface LocalQueueOptions {
   leaseMs: number;
 }
 
+// Every job is inserted and finished once: those two statements compiled once (db/compiled.ts).
+const insertJob = compiled<QueueTables['queue_jobs'], never>((db, row) => db.insertInto('queue_jobs').values(row));
+const finishJob = compiled<{ id: string; worker: string; now: number }, never>((db, p) =>
+  db
+    .updateTable('queue_jobs')
+    .set({ status: 'done', locked_until: null, locked_by: null, updated_at: p.now })
+    .where('id', '=', p.id)
+    .where('locked_by', '=', p.worker),
+);
+
 export class LocalQueue implements JobQueue {
   readonly kind = 'local' as const;
   readonly #o: LocalQueueOptions;
@@ -68,23 +80,20 @@ export class LocalQueue implements JobQueue {
     const now = this.#o.clock.now();
     const id = opts.id ?? newId('qj');
     try {
-      await this.#o.db
-        .insertInto('queue_jobs')
-        .values({
-          id,
-          name: job.name,
-          payload: JSON.stringify(payload),
-          status: 'waiting',
-          run_at: now + (opts.delayMs ?? 0),
-          attempts: 0,
-          max_attempts: opts.maxAttempts ?? 1,
-          locked_until: null,
-          locked_by: null,
-          last_error: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await insertJob.affected(this.#o.db, {
+        id,
+        name: job.name,
+        payload: JSON.stringify(payload),
+        status: 'waiting',
+        run_at: now + (opts.delayMs ?? 0),
+        attempts: 0,
+        max_attempts: opts.maxAttempts ?? 1,
+        locked_until: null,
+        locked_by: null,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+      });
     } catch (err) {
       // A deterministic id that already exists: the job is known; re-arm it only if it finished.
       if (!isUniqueViolation(err)) throw err;
@@ -238,12 +247,7 @@ export class LocalQueue implements JobQueue {
         maxAttempts: job.max_attempts,
         jobId: job.id,
       });
-      await db
-        .updateTable('queue_jobs')
-        .set({ status: 'done', locked_until: null, locked_by: null, updated_at: this.#o.clock.now() })
-        .where('id', '=', job.id)
-        .where('locked_by', '=', this.#workerId)
-        .execute();
+      await finishJob.affected(db, { id: job.id, worker: this.#workerId, now: this.#o.clock.now() });
     } catch (err) {
       const now = this.#o.clock.now();
       const finalAttempt = job.attempts >= job.max_attempts || err instanceof InvalidJobPayload;

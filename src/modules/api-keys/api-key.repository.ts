@@ -1,6 +1,12 @@
 /** Every query on api_keys. Takes a db or a transaction. */
+import { compiled } from '../../infra/db/compiled.ts';
 import type { Db } from '../../infra/db/index.ts';
 import type { ApiKeyRow, ApiKeysTable } from './api-key.table.ts';
+
+// Every keyed request reads its key: compiled once (infra/db/compiled.ts).
+const byKid = compiled<{ kid: string }, ApiKeyRow>((db, p) =>
+  db.selectFrom('api_keys').selectAll().where('kid', '=', p.kid),
+);
 
 export function createApiKeyRepository(db: Db) {
   return {
@@ -8,7 +14,7 @@ export function createApiKeyRepository(db: Db) {
       return db.insertInto('api_keys').values(row).execute();
     },
     findByKid(kid: string): Promise<ApiKeyRow | undefined> {
-      return db.selectFrom('api_keys').selectAll().where('kid', '=', kid).executeTakeFirst();
+      return byKid.first(db, { kid });
     },
     findById(id: string): Promise<ApiKeyRow | undefined> {
       return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();

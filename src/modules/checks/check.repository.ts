@@ -1,14 +1,37 @@
 /** Every query on check_jobs and idempotency_keys. */
 import { sql, type Updateable } from 'kysely';
+import { compiled } from '../../infra/db/compiled.ts';
 import type { Db } from '../../infra/db/index.ts';
 import type { CheckJobRow, CheckJobsTable } from './check.table.ts';
 
 const TERMINAL_STATUSES = ['passed', 'failed', 'error'] as const;
 
+// A check's own statements, run for every check: compiled once (infra/db/compiled.ts).
+const insertJob = compiled<CheckJobsTable, never>((db, row) => db.insertInto('check_jobs').values(row));
+const updateUnfinishedJob = compiled<Updateable<CheckJobsTable> & { id: string }, never>((db, { id, ...patch }) =>
+  db
+    .updateTable('check_jobs')
+    .set(patch)
+    .where('id', '=', id)
+    .where('status', 'not in', [...TERMINAL_STATUSES]),
+);
+const startJob = compiled<{ id: string; now: number }, CheckJobRow>((db, p) =>
+  db
+    .updateTable('check_jobs')
+    .set({
+      status: 'running',
+      started_at: sql<number>`coalesce(started_at, ${p.now})`,
+      attempts: sql<number>`attempts + 1`,
+    })
+    .where('id', '=', p.id)
+    .where('status', 'not in', [...TERMINAL_STATUSES])
+    .returningAll(),
+);
+
 export function createCheckRepository(db: Db) {
   return {
     insert(row: CheckJobsTable, tx: Db = db): Promise<unknown> {
-      return tx.insertInto('check_jobs').values(row).execute();
+      return insertJob.affected(tx, row);
     },
     find(id: string, tx: Db = db): Promise<CheckJobRow | undefined> {
       return tx.selectFrom('check_jobs').selectAll().where('id', '=', id).executeTakeFirst();
@@ -23,30 +46,14 @@ export function createCheckRepository(db: Db) {
     },
     /** Updates a job that has not finished yet; returns whether it did. */
     async updateUnfinished(id: string, patch: Updateable<CheckJobsTable>, tx: Db = db): Promise<boolean> {
-      const r = await tx
-        .updateTable('check_jobs')
-        .set(patch)
-        .where('id', '=', id)
-        .where('status', 'not in', [...TERMINAL_STATUSES])
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+      return (await updateUnfinishedJob.affected(tx, { ...patch, id })) === 1;
     },
     /**
      * Marks an unfinished job running (one more attempt; the first start time kept) and returns it
      * as it now is, in one statement; undefined when the job is finished or unknown.
      */
     start(id: string, now: number): Promise<CheckJobRow | undefined> {
-      return db
-        .updateTable('check_jobs')
-        .set({
-          status: 'running',
-          started_at: sql<number>`coalesce(started_at, ${now})`,
-          attempts: sql<number>`attempts + 1`,
-        })
-        .where('id', '=', id)
-        .where('status', 'not in', [...TERMINAL_STATUSES])
-        .returningAll()
-        .executeTakeFirst();
+      return startJob.first(db, { id, now });
     },
     insertIdempotencyKey(
       row: { tenant_id: string; key: string; request_hash: string; job_id: string; created_at: number },

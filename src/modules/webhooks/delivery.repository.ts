@@ -1,5 +1,6 @@
 /** Every query on webhook_deliveries and webhook_attempts (the delivery engine's). Takes a db or a transaction. */
 import { type Insertable, PostgresAdapter } from 'kysely';
+import { compiled } from '../../infra/db/compiled.ts';
 import type { Db } from '../../infra/db/index.ts';
 import type {
   WebhookAttemptRow,
@@ -12,10 +13,35 @@ type FinishPatch = Partial<
   Pick<WebhookDeliveriesTable, 'status' | 'next_attempt_at' | 'last_status_code' | 'last_error' | 'delivered_at'>
 >;
 
+// Each delivery's own statements, run for every webhook: compiled once (infra/db/compiled.ts).
+const insertDeliveryRow = compiled<WebhookDeliveriesTable, never>((db, row) =>
+  db.insertInto('webhook_deliveries').values(row),
+);
+const claim = compiled<{ id: string; attempt: number; previous: number; leaseUntil: number }, WebhookDeliveryRow>(
+  (db, p) =>
+    db
+      .updateTable('webhook_deliveries')
+      .set({ attempts: p.attempt, status: 'delivering', next_attempt_at: p.leaseUntil })
+      .where('id', '=', p.id)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('attempts', '=', p.previous), eb('status', '=', 'pending')]),
+          eb.and([eb('attempts', '=', p.attempt), eb('status', '=', 'delivering')]),
+        ]),
+      )
+      .returningAll(),
+);
+const insertAttempt = compiled<Insertable<WebhookAttemptsTable>, never>((db, row) =>
+  db.insertInto('webhook_attempts').values(row),
+);
+const finishDelivery = compiled<FinishPatch & { id: string }, never>((db, { id, ...patch }) =>
+  db.updateTable('webhook_deliveries').set(patch).where('id', '=', id),
+);
+
 export function createDeliveryRepository(db: Db) {
   return {
     insertDelivery(row: WebhookDeliveriesTable, tx: Db = db): Promise<unknown> {
-      return tx.insertInto('webhook_deliveries').values(row).execute();
+      return insertDeliveryRow.affected(tx, row);
     },
     findDelivery(id: string): Promise<WebhookDeliveryRow | undefined> {
       return db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
@@ -30,18 +56,7 @@ export function createDeliveryRepository(db: Db) {
      * the sweeper uses to spot an abandoned attempt. One statement (`returning`), not a claim and a read.
      */
     claimAttempt(id: string, attempt: number, now: number, leaseMs: number): Promise<WebhookDeliveryRow | undefined> {
-      return db
-        .updateTable('webhook_deliveries')
-        .set({ attempts: attempt, status: 'delivering', next_attempt_at: now + leaseMs })
-        .where('id', '=', id)
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('attempts', '=', attempt - 1), eb('status', '=', 'pending')]),
-            eb.and([eb('attempts', '=', attempt), eb('status', '=', 'delivering')]),
-          ]),
-        )
-        .returningAll()
-        .executeTakeFirst();
+      return claim.first(db, { id, attempt, previous: attempt - 1, leaseUntil: now + leaseMs });
     },
     /**
      * Logs an attempt and finishes it on the delivery, atomically: on PostgreSQL one statement (the
@@ -59,8 +74,8 @@ export function createDeliveryRepository(db: Db) {
         return;
       }
       await db.transaction().execute(async (tx) => {
-        await tx.insertInto('webhook_attempts').values(attempt).execute();
-        await tx.updateTable('webhook_deliveries').set(patch).where('id', '=', attempt.delivery_id).execute();
+        await insertAttempt.affected(tx, attempt);
+        await finishDelivery.affected(tx, { ...patch, id: attempt.delivery_id });
       });
     },
     listAttempts(deliveryId: string): Promise<WebhookAttemptRow[]> {
