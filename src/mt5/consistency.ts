@@ -22,7 +22,7 @@
  */
 import { parseUtcMs } from '../rules/time.ts';
 import { ConnectorError } from './connector.ts';
-import type { AccountHistory, Deal } from './history.ts';
+import type { AccountHistory, Deal, EquitySnapshot } from './history.ts';
 
 export interface ReportedFigures {
   /** The account's balance as its source reports it now (MT5 Balance: credit excluded). */
@@ -62,8 +62,40 @@ const money = (c: number): string => {
   return `${c < 0 ? '-' : ''}${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
 };
 
+/**
+ * A history's deals in MT5 order (time, then ticket) and its snapshots in time order, each with its
+ * instant in epoch ms: what the rule engine's decoding (rules/decode.ts) already holds, so a verdict
+ * checks consistency without reading the times again.
+ */
+export interface OrderedHistory {
+  deals: { length: number; ms: ArrayLike<number>; src: readonly Deal[] };
+  snapshots: { length: number; ms: ArrayLike<number>; src: readonly EquitySnapshot[] };
+}
+
 export function findInconsistencies(
   history: AccountHistory,
+  reported: ReportedFigures = {},
+  opts: ConsistencyOptions = {},
+): Inconsistency[] {
+  const deals = inOrder(
+    history.deals.map((d) => ({ ms: parseUtcMs(d.time), d })),
+    (a, b) => a.ms - b.ms || a.d.ticket - b.d.ticket,
+  );
+  const snapshots = inOrder(
+    (history.equity ?? []).map((s) => ({ ms: parseUtcMs(s.time), s })),
+    (a, b) => a.ms - b.ms,
+  );
+  const ordered: OrderedHistory = {
+    deals: { length: deals.length, ms: deals.map((x) => x.ms), src: deals.map((x) => x.d) },
+    snapshots: { length: snapshots.length, ms: snapshots.map((x) => x.ms), src: snapshots.map((x) => x.s) },
+  };
+  return findInconsistenciesOrdered(history, ordered, reported, opts);
+}
+
+/** findInconsistencies on a history whose deals and snapshots are given in order with their instants. */
+export function findInconsistenciesOrdered(
+  history: AccountHistory,
+  ordered: OrderedHistory,
   reported: ReportedFigures = {},
   opts: ConsistencyOptions = {},
 ): Inconsistency[] {
@@ -87,18 +119,22 @@ export function findInconsistencies(
   }
 
   // Cash balance (credit excluded) through time: deals in time order, ticket order within an instant.
-  const deals = inOrder(
-    history.deals.map((d) => ({ ms: parseUtcMs(d.time), d })),
-    (a, b) => a.ms - b.ms || a.d.ticket - b.d.ticket,
-  );
+  const deals = ordered.deals;
+  const dealMoney = new Float64Array(deals.length);
   const initial = cents(history.account.initial_balance);
   let cash = initial;
   let credit = 0;
-  for (const { d } of deals) {
-    if (d.type === 'credit') credit += dealCents(d);
-    else cash += dealCents(d);
+  let nonCredit = 0;
+  for (let i = 0; i < deals.length; i++) {
+    const d = deals.src[i]!;
+    const c = dealCents(d);
+    if (d.type === 'credit') credit += c;
+    else {
+      cash += c;
+      dealMoney[i] = c;
+      nonCredit++;
+    }
   }
-  const nonCredit = deals.length - deals.filter((x) => x.d.type === 'credit').length;
 
   if (reported.balance !== undefined && Math.abs(cents(reported.balance) - cash) > tolerance) {
     add(
@@ -113,20 +149,25 @@ export function findInconsistencies(
     );
   }
 
-  const snapshots = inOrder(
-    (history.equity ?? []).map((s) => ({ ms: parseUtcMs(s.time), s })),
-    (a, b) => a.ms - b.ms,
-  );
+  const snapshots = ordered.snapshots;
   let di = 0;
   let running = initial;
-  for (const { ms, s } of snapshots) {
-    for (; di < deals.length && deals[di]!.ms <= ms; di++)
-      running += deals[di]!.d.type === 'credit' ? 0 : dealCents(deals[di]!.d);
-    const want = cents(s.balance);
+  let lastBalance = Number.NaN;
+  let lastWant = 0;
+  for (let k = 0; k < snapshots.length; k++) {
+    const ms = snapshots.ms[k]!;
+    const s = snapshots.src[k]!;
+    for (; di < deals.length && deals.ms[di]! <= ms; di++) running += dealMoney[di]!;
+    // A snapshot's balance mostly repeats the one before: its cents are reused.
+    if (s.balance !== lastBalance) {
+      lastBalance = s.balance;
+      lastWant = cents(s.balance);
+    }
+    const want = lastWant;
     let ok = Math.abs(want - running) <= tolerance;
     // A reading stamped early (to the minute): the balance after the deals of the next `slack` ms.
-    for (let j = di, r = running; !ok && j < deals.length && deals[j]!.ms <= ms + slack; j++) {
-      r += deals[j]!.d.type === 'credit' ? 0 : dealCents(deals[j]!.d);
+    for (let j = di, r = running; !ok && j < deals.length && deals.ms[j]! <= ms + slack; j++) {
+      r += dealMoney[j]!;
       ok = Math.abs(want - r) <= tolerance;
     }
     if (!ok)
@@ -162,9 +203,11 @@ function inOrder<T>(list: T[], cmp: (a: T, b: T) => number): T[] {
 export function assertConsistent(
   history: AccountHistory,
   reported: ReportedFigures = {},
-  opts: ConsistencyOptions & { retryable?: boolean; source?: string } = {},
+  opts: ConsistencyOptions & { retryable?: boolean; source?: string; ordered?: OrderedHistory } = {},
 ): void {
-  const problems = findInconsistencies(history, reported, opts);
+  const problems = opts.ordered
+    ? findInconsistenciesOrdered(history, opts.ordered, reported, opts)
+    : findInconsistencies(history, reported, opts);
   if (problems.length === 0) return;
   const from = opts.source ? ` from ${opts.source}` : '';
   throw new ConnectorError(

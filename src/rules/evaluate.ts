@@ -49,6 +49,24 @@ export function evaluateWithLimits(
   });
 }
 
+/**
+ * evaluate(), with `inspect` given the decoded history first (its columns live in the same borrowed
+ * arena, so `inspect` must keep nothing of them): a verdict checks the history's consistency on the
+ * columns the evaluation reads, reading its times once. What `inspect` throws ends the evaluation.
+ */
+export function evaluateInspected(
+  history: AccountHistory,
+  rules: RuleSpec[],
+  opts: EvaluateOptions,
+  inspect: (decoded: DecodedHistory) => void,
+): Evaluation {
+  return withArena((arena) => {
+    const decoded = decodeHistory(history, arena);
+    inspect(decoded);
+    return evaluateTimeline(arena, decoded, timelineOf(decoded, opts.initialBalance, arena), rules, opts).evaluation;
+  });
+}
+
 /** The same evaluation of a history decoded once (decode.ts), e.g. against several rule sets. */
 export function evaluateDecoded(decoded: DecodedHistory, rules: RuleSpec[], opts: EvaluateOptions = {}): Evaluation {
   return withArena(

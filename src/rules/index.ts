@@ -6,6 +6,6 @@
 
 export { DEFAULT_DAY_BASIS } from './day-basis.ts';
 export { decodeHistory } from './decode.ts';
-export { evaluate, evaluateDecoded, metricsWithoutEvaluation } from './evaluate.ts';
+export { evaluate, evaluateDecoded, evaluateInspected, metricsWithoutEvaluation } from './evaluate.ts';
 export type { RuleSpec } from './registry.ts';
 export type { Evaluation } from './types.ts';

@@ -5,7 +5,7 @@
  */
 import { assertConsistent } from '../../mt5/consistency.ts';
 import type { AccountHistory } from '../../mt5/history.ts';
-import { evaluate } from '../../rules/index.ts';
+import { evaluateInspected } from '../../rules/index.ts';
 import { resolveRuleSet } from '../../rules/ruleset.ts';
 import type { CheckJobRow } from './check.table.ts';
 import { buildResult } from './check.ts';
@@ -21,9 +21,11 @@ export interface Verdict {
  * balance readings, its open positions): whatever its source, such a history gets no verdict.
  */
 export function judgeHistory(history: AccountHistory, job: CheckJobRow, at: number, source: string): Verdict {
-  assertConsistent(history, {}, { source });
   // Jobs store the resolved specs; rows from before the list form hold a flat object.
   const rules = resolveRuleSet(JSON.parse(job.rules));
-  const evaluation = evaluate(history, rules, { initialBalance: job.initial_balance });
+  // Consistency is checked on the decoded history the rules then read: its times parsed once.
+  const evaluation = evaluateInspected(history, rules, { initialBalance: job.initial_balance }, (decoded) =>
+    assertConsistent(history, {}, { source, ordered: decoded }),
+  );
   return { status: evaluation.status, payload: JSON.stringify(buildResult(job, evaluation, at)) };
 }
