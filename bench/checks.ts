@@ -217,7 +217,7 @@ async function bench(workerCount: number | null): Promise<void> {
     const rest = threads.slice(CHECK_THREADS).reduce((sum, s) => sum + s, 0);
     if (workerCount === 0)
       console.log(
-        `  serve by thread:    event loop ${perCheck(loop)}; the ${CHECK_THREADS} busiest others (verdict threads) ${threads.slice(0, CHECK_THREADS).map(perCheck).join(', ')}; the other ${threads.length - CHECK_THREADS} threads ${perCheck(rest)} (V8's compiler and GC helpers, libuv)`,
+        `  serve by thread:    event loop ${perCheck(loop)}; ${CHECK_THREADS > 0 ? `the ${CHECK_THREADS} busiest others (verdict threads) ${threads.slice(0, CHECK_THREADS).map(perCheck).join(', ')}; ` : ''}the other ${threads.length - CHECK_THREADS} threads ${perCheck(rest)} (V8's compiler and GC helpers, libuv)`,
       );
   } else {
     console.log(
