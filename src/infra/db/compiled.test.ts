@@ -81,6 +81,15 @@ describe('compiled queries', () => {
     expect(await patch.affected(db, { id: 'nobody', last_error: 'x' })).toBe(0);
   });
 
+  it('refuses an expression where a value goes: the query was compiled without it', async () => {
+    const { db } = handle;
+    await insert.affected(db, row('e', 'waiting'));
+    await expect(
+      patch.affected(db, { id: 'e', last_error: sql<string>`upper('x')` as unknown as string }),
+    ).rejects.toThrow('argument "last_error" must be a value');
+    expect(await byId.first(db, { id: 'e' })).toMatchObject({ last_error: null });
+  });
+
   it('runs inside a transaction, whose rollback undoes it', async () => {
     const { db } = handle;
     await expect(

@@ -9,7 +9,8 @@
  *   const row = await byKid.first(db, { kid });
  *
  * `build` must use each argument only as a value (Kysely binds it as a parameter), never to
- * choose the query's shape: it sees markers, not the values. An argument left undefined is left
+ * choose the query's shape: it sees markers, not the values; an argument given an expression or an
+ * object (other than bytes or a Date) is refused with a TypeError. An argument left undefined is left
  * out, as Kysely leaves out an undefined column of `values()` or `set()`, so `set(p)` with a
  * partial patch works: each set of present names gets its own compiled form.
  */
@@ -65,7 +66,15 @@ export function compiled<A extends object, R>(build: (db: Db, p: A) => Compilabl
     const parameters = new Array<unknown>(t.slots.length);
     for (let i = 0; i < t.slots.length; i++) {
       const s = t.slots[i];
-      parameters[i] = s instanceof Marker ? (args as Record<string, unknown>)[s.name] : s;
+      if (!(s instanceof Marker)) {
+        parameters[i] = s;
+        continue;
+      }
+      const v = (args as Record<string, unknown>)[s.name];
+      // An expression (sql`…`, a sub-query) would shape the query, which was compiled without it.
+      if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && !(v instanceof Date))
+        throw new TypeError(`compiled query: argument "${s.name}" must be a value, not an expression or object`);
+      parameters[i] = v;
     }
     return db.executeQuery<R>(CompiledQuery.raw(t.sql, parameters));
   }
