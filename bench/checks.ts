@@ -5,6 +5,10 @@
  *   npm run bench                                   # embedded: SQLite + local queue
  *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379 npm run bench
  *
+ * The server runs as `npm start` runs it: its own `brymix serve` process (compiled, NODE_ENV=production,
+ * bench/cluster.ts), apart from the bench's submitters and receiver, so `cpu per check` is the API's
+ * and the workers' alone, read from /proc, and split by thread.
+ *
  * Options (env): BENCH_CHECKS (default 2000), BENCH_CONCURRENCY (submitters, default 32),
  * WORKER_CONCURRENCY (default: the product's, 32), SIMULATOR_LATENCY_MS (default 0), BENCH_WARMUP (checks run
  * to the end before the measured ones, default 3000: the process's code loaded and optimised, its
@@ -13,15 +17,16 @@
  * 3,000 they are down to what a 12,000-check run shows. `BENCH_WARMUP=1000` or `50` shows the
  * earlier stages of a start), BENCH_RATE (checks/s: submit at this steady rate, one every 1/rate s
  * whatever the answers, instead of as fast as the submitters can; latency counts from the
- * scheduled instant, so a server falling behind shows in it), BENCH_WORKERS (spawn the server
- * apart from the bench, bench/cluster.ts: `0` is one `brymix serve` with its workers, embedded or
- * not, so its CPU per check leaves out the bench's own submitters and receiver; `1`, `2`, … are
- * `brymix serve` without workers plus that many `brymix worker` processes, PostgreSQL + Redis
- * only; a list such as `1,2` runs the bench once per count, each on fresh storage), BENCH_PROFILE=<file>
- * (a CPU profile of this process's event loop over the measured run, bench/lib/profile.ts),
- * BENCH_NODE_ARGS (node options for the processes BENCH_WORKERS spawns, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
- * BENCH_CHILD_LOG=<file> (their standard output appended there, e.g. with `BENCH_NODE_ARGS=--trace-deopt`).
- * With BENCH_WORKERS=0 the serve process's CPU is also split by thread (Linux: /proc/<pid>/task).
+ * scheduled instant, so a server falling behind shows in it), BENCH_WORKERS (default `0`: one
+ * `brymix serve` with its workers, embedded or not; `1`, `2`, … are `brymix serve` without workers
+ * plus that many `brymix worker` processes, PostgreSQL + Redis only; a list such as `1,2` runs the
+ * bench once per count, each on fresh storage), BENCH_INPROCESS=1 (the server in the bench's own
+ * process instead: its CPU figure then includes the bench's submitters and receiver),
+ * BENCH_PROFILE=<file> (with BENCH_INPROCESS=1: a CPU profile of this process's event loop over the
+ * measured run, bench/lib/profile.ts), BENCH_NODE_ARGS (node options for the spawned processes, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`), BENCH_CHILD_LOG=<file> (their standard output appended
+ * there, e.g. with `BENCH_NODE_ARGS=--trace-deopt`). With one `brymix serve` (BENCH_WORKERS=0) its
+ * CPU is also split by thread (Linux: /proc/<pid>/task).
  *
  * After each run every job is read back: finished, started exactly once (`attempts` 1), its webhook
  * delivered once (one verified request, one attempt in the delivery log): no job lost or run twice.
@@ -44,7 +49,8 @@ const LOGINS = ['1001', '1002', '1003', '1004', '1005'];
 
 /** Verdict threads of a spawned serve process: its own setting, read as it reads it. */
 const CHECK_THREADS = loadConfig({ env: { ...process.env, NODE_ENV: 'production' }, envFile: false }).CHECK_THREADS;
-const WORKER_COUNTS = process.env.BENCH_WORKERS ? process.env.BENCH_WORKERS.split(',').map(Number) : [null];
+const WORKER_COUNTS: Array<number | null> =
+  process.env.BENCH_INPROCESS === '1' ? [null] : (process.env.BENCH_WORKERS ?? '0').split(',').map(Number);
 const env = {
   ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}),
   QUEUE_POLL_MS: '20',
