@@ -70,6 +70,20 @@ function mainThreadCpu(): number | null {
   }
 }
 
+/** The server's SQLite commits and the callers they carried so far (its /metrics), or null (PostgreSQL). */
+async function sqliteCommits(url: string): Promise<{ commits: number; callers: number } | null> {
+  const res = await request(`${url}/metrics`).catch(() => null);
+  if (!res || res.statusCode !== 200) {
+    await res?.body.dump();
+    return null;
+  }
+  const text = await res.body.text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const commits = read('brymix_sqlite_commits_total');
+  const callers = read('brymix_sqlite_commit_callers_total');
+  return Number.isNaN(commits) ? null : { commits, callers };
+}
+
 for (const workerCount of WORKER_COUNTS) await bench(workerCount);
 process.exit(0);
 
@@ -172,6 +186,7 @@ async function bench(workerCount: number | null): Promise<void> {
   const cpuAtStart = process.cpuUsage();
   const mainAtStart = mainThreadCpu();
   const clusterAtStart = cluster?.cpuSeconds();
+  const commitsAtStart = await sqliteCommits(url);
   const stopProfile = await profileWindow();
   await run(TOTAL, RATE);
   const submitSeconds = (performance.now() - started) / 1000;
@@ -185,6 +200,7 @@ async function bench(workerCount: number | null): Promise<void> {
   const cpu = process.cpuUsage(cpuAtStart);
   const mainAtEnd = mainThreadCpu();
   const clusterAtEnd = cluster?.cpuSeconds();
+  const commitsAtEnd = await sqliteCommits(url);
 
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
@@ -233,6 +249,13 @@ async function bench(workerCount: number | null): Promise<void> {
       console.log(
         `  of it on the event loop's thread: ${perCheck(mainAtEnd - mainAtStart)} (the rest: verdict threads, GC and I/O threads)`,
       );
+  }
+  if (commitsAtStart && commitsAtEnd) {
+    const commits = commitsAtEnd.commits - commitsAtStart.commits;
+    const callers = commitsAtEnd.callers - commitsAtStart.callers;
+    console.log(
+      `sqlite commits:       ${(commits / TOTAL).toFixed(2)} a check, ${(callers / Math.max(1, commits)).toFixed(1)} callers each (group commit)`,
+    );
   }
   console.log(`rss (bench process):  ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
 
