@@ -73,7 +73,7 @@ function mainThreadCpu(): number | null {
 /** The server's SQLite commits and the callers they carried so far (its /metrics), or null (PostgreSQL). */
 async function sqliteCommits(url: string): Promise<{ commits: number; callers: number } | null> {
   const res = await request(`${url}/metrics`).catch(() => null);
-  if (!res || res.statusCode !== 200) {
+  if (res?.statusCode !== 200) {
     await res?.body.dump();
     return null;
   }

@@ -2,8 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reportHtml } from '../../test/factories/mt5-report.ts';
-import { decodeHistory } from '../rules/decode.ts';
-import { assertConsistent, findInconsistencies, findInconsistenciesOrdered } from './consistency.ts';
+import { assertConsistent, findInconsistencies } from './consistency.ts';
 import type { AccountHistory, Deal } from './history.ts';
 import { parseReport, reportToHistory } from './report/index.ts';
 import { DEMO_SERVER, SimulatorConnector } from './simulator/index.ts';
@@ -72,17 +71,6 @@ function history(): AccountHistory {
   };
 }
 
-/**
- * findInconsistencies, checked to answer exactly as findInconsistenciesOrdered does on the same
- * history decoded by the rule engine (the verdict's path): every case below runs through both.
- */
-function both(...args: Parameters<typeof findInconsistencies>): ReturnType<typeof findInconsistencies> {
-  const [h, reported, opts] = args;
-  const plain = findInconsistencies(h, reported, opts);
-  expect(findInconsistenciesOrdered(h, decodeHistory(h), reported, opts)).toEqual(plain);
-  return plain;
-}
-
 describe('findInconsistencies', () => {
   it('reads deals and snapshots in time order whatever order they come in, and times in any ISO-8601 form', () => {
     const h = history();
@@ -91,17 +79,17 @@ describe('findInconsistencies', () => {
       deals: [h.deals[3]!, h.deals[1]!, h.deals[2]!, h.deals[0]!],
       equity: [h.equity![2]!, h.equity![0]!, { ...h.equity![1]!, time: '2026-01-12T23:00:00+01:00' }],
     };
-    expect(both(shuffled, { balance: 10_010.4, credit: 500 })).toEqual([]);
+    expect(findInconsistencies(shuffled, { balance: 10_010.4, credit: 500 })).toEqual([]);
     // The same shuffle with one snapshot's balance off is still caught, at the right instant.
     shuffled.equity![0] = { ...shuffled.equity![0]!, balance: 10_011.1 };
-    expect(both(shuffled).map((p) => p.message)).toEqual([
+    expect(findInconsistencies(shuffled).map((p) => p.message)).toEqual([
       'the balance read at 2026-01-13T12:00:00.000Z is 10,011.10 but the deals up to then add up to 10,010.40',
     ]);
   });
 
   it('finds nothing wrong with a history that agrees with the account’s balance, credit, counts and positions', () => {
     expect(
-      both(history(), {
+      findInconsistencies(history(), {
         balance: 10_010.4,
         credit: 500,
         counts: [{ what: 'deals', reported: 4, received: 4 }],
@@ -110,14 +98,14 @@ describe('findInconsistencies', () => {
   });
 
   it('names a count the source announced but did not deliver', () => {
-    expect(both(history(), { counts: [{ what: 'deals', reported: 10, received: 0 }] })).toEqual([
+    expect(findInconsistencies(history(), { counts: [{ what: 'deals', reported: 10, received: 0 }] })).toEqual([
       { code: 'count_mismatch', message: 'the source announced 10 deals but delivered 0' },
     ]);
   });
 
   it('finds the balance missing from an empty history (the verdict-on-nothing case)', () => {
     const h = { ...history(), deals: [], equity: [], positions: [] };
-    expect(both(h, { balance: 10_322.5 })).toEqual([
+    expect(findInconsistencies(h, { balance: 10_322.5 })).toEqual([
       {
         code: 'balance_mismatch',
         message:
@@ -127,19 +115,19 @@ describe('findInconsistencies', () => {
   });
 
   it('takes a one-cent difference as rounding and two cents as a discrepancy', () => {
-    expect(both(history(), { balance: 10_010.41 })).toEqual([]);
-    expect(both(history(), { balance: 10_010.42 }).map((p) => p.code)).toEqual(['balance_mismatch']);
-    expect(both(history(), { balance: 10_010.42 }, { toleranceCents: 0 }).map((p) => p.code)).toEqual([
+    expect(findInconsistencies(history(), { balance: 10_010.41 })).toEqual([]);
+    expect(findInconsistencies(history(), { balance: 10_010.42 }).map((p) => p.code)).toEqual(['balance_mismatch']);
+    expect(findInconsistencies(history(), { balance: 10_010.42 }, { toleranceCents: 0 }).map((p) => p.code)).toEqual([
       'balance_mismatch',
     ]);
-    expect(both(history(), { balance: 10_010.41 }, { toleranceCents: 0 }).map((p) => p.code)).toEqual([
+    expect(findInconsistencies(history(), { balance: 10_010.41 }, { toleranceCents: 0 }).map((p) => p.code)).toEqual([
       'balance_mismatch',
     ]);
   });
 
   it('keeps credit out of the balance and checks it on its own', () => {
-    expect(both(history(), { balance: 10_510.4 }).map((p) => p.code)).toEqual(['balance_mismatch']);
-    expect(both(history(), { credit: 0 })).toEqual([
+    expect(findInconsistencies(history(), { balance: 10_510.4 }).map((p) => p.code)).toEqual(['balance_mismatch']);
+    expect(findInconsistencies(history(), { credit: 0 })).toEqual([
       { code: 'credit_mismatch', message: "the account's credit is 0.00 but its credit deals add up to 500.00" },
     ]);
   });
@@ -147,7 +135,7 @@ describe('findInconsistencies', () => {
   it('finds a snapshot whose balance the deals before it do not explain', () => {
     const h = history();
     h.equity![1] = { time: '2026-01-12T22:00:00.000Z', balance: 10_111.1, equity: 10_611.1 };
-    expect(both(h)).toEqual([
+    expect(findInconsistencies(h)).toEqual([
       {
         code: 'snapshot_balance_mismatch',
         message:
@@ -160,15 +148,15 @@ describe('findInconsistencies', () => {
     const h = history();
     h.equity = [{ time: '2026-01-12T08:05:00.000Z', balance: 10_011.1, equity: 10_511.1 }];
     h.deals[2] = { ...h.deals[2]!, time: '2026-01-12T08:05:30.000Z' };
-    expect(both(h)).toEqual([]);
+    expect(findInconsistencies(h)).toEqual([]);
     h.deals[2] = { ...h.deals[2]!, time: '2026-01-12T08:06:30.000Z' };
-    expect(both(h).map((p) => p.code)).toEqual(['snapshot_balance_mismatch']);
+    expect(findInconsistencies(h).map((p) => p.code)).toEqual(['snapshot_balance_mismatch']);
   });
 
   it('finds an open position whose opening deal is not in the history', () => {
     const h = history();
     h.positions!.push({ ...h.positions![0]!, ticket: 77, symbol: 'GBPUSD', open_time: '2026-01-05T09:00:00.000Z' });
-    expect(both(h)).toEqual([
+    expect(findInconsistencies(h)).toEqual([
       {
         code: 'position_without_opening_deal',
         message: 'position 77 (GBPUSD, opened 2026-01-05T09:00:00.000Z) is open but the history has no deal opening it',
@@ -179,7 +167,7 @@ describe('findInconsistencies', () => {
   it('finds a deal delivered twice (a server that ignored the page offset)', () => {
     const h = history();
     h.deals.push(h.deals[1]!);
-    expect(both(h).map((p) => p.code)).toContain('duplicate_deal');
+    expect(findInconsistencies(h).map((p) => p.code)).toContain('duplicate_deal');
   });
 
   it('lists at most five problems', () => {
@@ -187,7 +175,7 @@ describe('findInconsistencies', () => {
       ...history(),
       equity: Array.from({ length: 9 }, (_, i) => ({ time: `2026-01-14T0${i}:00:00.000Z`, balance: 1, equity: 1 })),
     };
-    expect(both(h)).toHaveLength(5);
+    expect(findInconsistencies(h)).toHaveLength(5);
   });
 });
 
@@ -217,7 +205,7 @@ describe('histories that must pass', () => {
     for (const login of ['1001', '1002', '1003', '1004', '1005', 'trader-42', 'scalper-7', 'x']) {
       const creds = { login, password: 'demo', server: DEMO_SERVER };
       const [h, info] = await Promise.all([sim.fetchHistory(creds), sim.getAccountInfo(creds)]);
-      expect({ login, problems: both(h, { balance: info.balance }) }).toEqual({ login, problems: [] });
+      expect({ login, problems: findInconsistencies(h, { balance: info.balance }) }).toEqual({ login, problems: [] });
     }
   });
 
@@ -228,12 +216,12 @@ describe('histories that must pass', () => {
     );
     expect(h.positions!.length).toBeGreaterThan(0);
     expect(h.deals.some((d) => d.type === 'credit')).toBe(true);
-    expect(both(h)).toEqual([]);
+    expect(findInconsistencies(h)).toEqual([]);
   });
 
   const FIXTURE = resolve(import.meta.dirname, '../../../shared/fixtures/mt5-reports/ReportHistory-70358000.html');
   it.runIf(existsSync(FIXTURE))('passes the real terminal report of the reference fixture', () => {
     const h = reportToHistory(parseReport(readFileSync(FIXTURE)), { serverUtcOffsetMinutes: 180 });
-    expect(both(h)).toEqual([]);
+    expect(findInconsistencies(h)).toEqual([]);
   });
 });

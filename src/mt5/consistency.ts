@@ -20,7 +20,7 @@
  *
  * Pure: no I/O, no clock.
  */
-import { parseUtcMs } from '../rules/time.ts';
+import { decodeHistory } from '../rules/decode.ts';
 import { ConnectorError } from './connector.ts';
 import type { AccountHistory, Deal, EquitySnapshot } from './history.ts';
 
@@ -77,23 +77,13 @@ export function findInconsistencies(
   reported: ReportedFigures = {},
   opts: ConsistencyOptions = {},
 ): Inconsistency[] {
-  const deals = inOrder(
-    history.deals.map((d) => ({ ms: parseUtcMs(d.time), d })),
-    (a, b) => a.ms - b.ms || a.d.ticket - b.d.ticket,
-  );
-  const snapshots = inOrder(
-    (history.equity ?? []).map((s) => ({ ms: parseUtcMs(s.time), s })),
-    (a, b) => a.ms - b.ms,
-  );
-  const ordered: OrderedHistory = {
-    deals: { length: deals.length, ms: deals.map((x) => x.ms), src: deals.map((x) => x.d) },
-    snapshots: { length: snapshots.length, ms: snapshots.map((x) => x.ms), src: snapshots.map((x) => x.s) },
-  };
+  // The rule engine's decoding orders them as this check reads them (time, then ticket; snapshots by time).
+  const ordered: OrderedHistory = decodeHistory(history);
   return findInconsistenciesOrdered(history, ordered, reported, opts);
 }
 
 /** findInconsistencies on a history whose deals and snapshots are given in order with their instants. */
-export function findInconsistenciesOrdered(
+function findInconsistenciesOrdered(
   history: AccountHistory,
   ordered: OrderedHistory,
   reported: ReportedFigures = {},
@@ -188,12 +178,6 @@ export function findInconsistenciesOrdered(
       );
   }
   return out;
-}
-
-/** The list sorted by `cmp`: as it is when already in order (sources send it so), which is checked in one pass. */
-function inOrder<T>(list: T[], cmp: (a: T, b: T) => number): T[] {
-  for (let i = 1; i < list.length; i++) if (cmp(list[i - 1]!, list[i]!) > 0) return list.sort(cmp);
-  return list;
 }
 
 /**
